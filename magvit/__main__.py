@@ -1,0 +1,3 @@
+from magvit.cli import main
+
+main()
