@@ -1,0 +1,525 @@
+"""One object owns checkpointing: interval, atomic save, manifest, retention, discovery.
+
+The on-disk format is docs/run-directory.md ("Checkpoint manifest"). A checkpoint is a
+``.pt`` file (``torch.save`` of a plain dict) plus a JSON manifest of the same stem written
+LAST: the manifest is the commit marker, and a checkpoint counts only when its manifest
+exists and the ``.pt`` file's size and sha256 match it.
+
+Public API (stable; the training loop builds on it):
+
+``Interval.parse(text) -> Interval``
+    ``"90s"``, ``"2m"``, ``"1h"``, ``"500steps"``, ``"1epoch"``; frozen, ``kind`` is
+    ``"time"`` (value in seconds, float), ``"steps"`` or ``"epochs"`` (int).
+    ``DEFAULT_INTERVAL`` is two minutes of wall clock.
+
+``CheckpointManager(directory, *, interval=DEFAULT_INTERVAL, keep_last=3, events=None,
+code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
+    ``directory`` is ``RUN_DIR/checkpoints`` (created when missing). ``interval`` is an
+    ``Interval`` or its text. ``events`` is a ``magvit.progress.EventLog``.
+    ``free_bytes(path) -> int`` replaces ``shutil.disk_usage(path).free`` (tests).
+
+    ``should_save(*, step, epoch=None, epoch_end=False) -> bool``
+        Asked at every batch boundary (after optimizer step ``step``). Time interval: the
+        manager's clock has run ``interval`` seconds since the last save started (or since
+        the manager was made), so lost work is at most the interval plus one batch. Steps:
+        ``step`` crossed a multiple of the interval since the last save. Epochs:
+        ``epoch_end`` is true and ``epoch + 1`` (epochs completed) is a multiple.
+
+    ``save(state, *, kind, step, epoch, batch_in_epoch, epochs, losses, train_elapsed_s,
+    stage) -> Manifest``
+        ``kind`` is ``periodic`` / ``preempt`` (file ``step-%08d.pt``), ``best``
+        (``best.pt``) or ``final`` (``final.pt``). Checks free space, writes the ``.pt``
+        atomically while hashing it, then the manifest, then appends a
+        ``checkpoint_saved`` event, then applies retention. Raises ``CheckpointError``
+        when the save fails; earlier checkpoints are untouched and nothing half-written
+        carries a final name. Saves of kind periodic, preempt and final restart the
+        interval; a best save does not.
+
+    ``latest_valid() -> (path, Manifest) | None``
+        The newest verified checkpoint (highest step, then wall_time) among periodic,
+        preempt and final ones; an invalid candidate is passed over with a warning and a
+        ``checkpoint_skipped`` event. Never deletes anything.
+
+    ``load(path) -> dict``: ``torch.load(path, weights_only=True)`` on CPU.
+
+    ``verify(path) -> Manifest``: the manifest of ``path`` when it matches, else
+    ``CheckpointError`` saying why.
+
+    ``clean_orphans() -> list[Path]``: removes ``.tmp-*`` files and ``.pt`` files that
+    have no manifest (saves that never finished); call it once at start-up.
+
+Retention keeps the ``keep_last`` newest ``periodic`` checkpoints; best, final and preempt
+ones are never purged. It runs only after a successful save and a failed delete is logged
+as a warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import errno
+import json
+import logging
+import math
+import re
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json
+
+if TYPE_CHECKING:
+    from magvit.progress import EventLog
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = "magvit-checkpoint/1"
+KINDS = ("periodic", "best", "final", "preempt")
+# kinds that hold the newest training state and so can be resumed from
+RESUMABLE_KINDS = ("periodic", "preempt", "final")
+
+_INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
+_INTERVAL_FORMS = "a time ('90s', '2m', '1h'), a step count ('500steps') or epochs ('1epoch', '3epochs')"
+_TIME_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+# bytes added to the tensor payload when estimating a save's size (pickle, zip headers)
+_SIZE_SLACK = 1 << 20
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be saved, verified or loaded; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """How often periodic checkpoints are saved."""
+
+    kind: str
+    """``time`` (value in seconds), ``steps`` or ``epochs``."""
+    value: float | int
+    """The period, a positive number (an int for steps and epochs)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("time", "steps", "epochs"):
+            raise ValueError(f"interval kind {self.kind!r} must be 'time', 'steps' or 'epochs'")
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            raise ValueError(f"interval value {self.value!r} must be a number")
+        if not (math.isfinite(self.value) and self.value > 0):
+            raise ValueError(f"interval value {self.value!r} must be positive")
+        if self.kind != "time" and not isinstance(self.value, int):
+            raise ValueError(f"a {self.kind} interval needs a whole number, not {self.value!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """Parse ``"90s"``, ``"2m"``, ``"1h"``, ``"500steps"`` or ``"1epoch"``."""
+        match = _INTERVAL_RE.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError(f"checkpoint interval {text!r} is not valid: use {_INTERVAL_FORMS}")
+        number, unit = match.groups()
+        if unit in _TIME_UNITS:
+            value: float | int = float(number) * _TIME_UNITS[unit]
+            kind = "time"
+        elif "." in number:
+            raise ValueError(f"checkpoint interval {text!r} is not valid: steps and epochs are whole numbers; use {_INTERVAL_FORMS}")
+        else:
+            value = int(number)
+            kind = "steps" if unit.startswith("step") else "epochs"
+        if value <= 0:
+            raise ValueError(f"checkpoint interval {text!r} is not valid: it must be positive; use {_INTERVAL_FORMS}")
+        return cls(kind, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest form ``{"kind": ..., "value": ...}``."""
+        return {"kind": self.kind, "value": self.value}
+
+    def __str__(self) -> str:
+        if self.kind == "time":
+            return f"{self.value:g}s"
+        return f"{self.value}{self.kind}"
+
+
+DEFAULT_INTERVAL = Interval("time", 120.0)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A checkpoint's manifest; the fields are those of docs/run-directory.md."""
+
+    format: str
+    file: str
+    kind: str
+    stage: str
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    epochs: int
+    wall_time: float
+    saved_at: str
+    train_elapsed_s: float
+    save_duration_s: float
+    losses: dict[str, float]
+    size_bytes: int
+    sha256: str
+    interval: dict[str, Any]
+    code_version: str | None
+    data_fingerprint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "manifest") -> Manifest:
+        """Build from parsed JSON; a missing or mistyped field raises ValueError naming it."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{source}: not a JSON object")
+        if data.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"{source}: field 'format' is {data.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
+        values = {}
+        for name, check in _FIELD_CHECKS.items():
+            if name not in data:
+                raise ValueError(f"{source}: field {name!r} is missing")
+            if not check(data[name]):
+                raise ValueError(f"{source}: field {name!r} has an invalid value {data[name]!r}")
+            values[name] = data[name]
+        if values["kind"] not in KINDS:
+            raise ValueError(f"{source}: field 'kind' is {values['kind']!r}, expected one of {KINDS}")
+        return cls(**values)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "format": lambda v: isinstance(v, str),
+    "file": lambda v: isinstance(v, str) and "/" not in v and "\\" not in v and v.endswith(".pt"),
+    "kind": lambda v: isinstance(v, str),
+    "stage": lambda v: isinstance(v, str),
+    "step": lambda v: _is_int(v) and v >= 0,
+    "epoch": lambda v: _is_int(v) and v >= 0,
+    "batch_in_epoch": lambda v: _is_int(v) and v >= 0,
+    "epochs": lambda v: _is_int(v) and v >= 0,
+    "wall_time": _is_number,
+    "saved_at": lambda v: isinstance(v, str),
+    "train_elapsed_s": _is_number,
+    "save_duration_s": _is_number,
+    "losses": lambda v: isinstance(v, dict),
+    "size_bytes": lambda v: _is_int(v) and v >= 0,
+    "sha256": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None,
+    "interval": lambda v: isinstance(v, dict),
+    "code_version": lambda v: v is None or isinstance(v, str),
+    "data_fingerprint": lambda v: isinstance(v, str),
+}
+MANIFEST_FIELDS = tuple(_FIELD_CHECKS)
+
+
+def iso_utc(ts: float) -> str:
+    """ISO 8601 UTC with a ``Z`` suffix, e.g. ``2026-11-28T21:30:00.123Z``."""
+    moment = _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _tensor_bytes(obj: Any) -> int:
+    """Bytes of tensor storage reachable through dicts, lists and tuples."""
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return obj.numel() * obj.element_size()
+    if isinstance(obj, Mapping):
+        return sum(_tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in obj)
+    return 0
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _describe_oserror(exc: OSError) -> str:
+    hint = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EACCES: "no permission to write there",
+        errno.EPERM: "the operation is not permitted",
+        errno.EROFS: "the file system is read-only",
+    }.get(exc.errno or 0)
+    return f"{exc}" + (f" ({hint})" if hint else "")
+
+
+class CheckpointManager:
+    """Decides when to save, saves atomically, keeps the last N, finds the newest valid one."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        interval: Interval | str = DEFAULT_INTERVAL,
+        keep_last: int = 3,
+        events: EventLog | None = None,
+        code_version: str | None = None,
+        data_fingerprint: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        free_bytes: Callable[[Path], int] | None = None,
+    ) -> None:
+        if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 1:
+            raise ValueError(f"keep_last must be an integer >= 1, not {keep_last!r}")
+        self.directory = Path(directory)
+        self.interval = interval if isinstance(interval, Interval) else Interval.parse(interval)
+        self.keep_last = keep_last
+        self.events = events
+        self.code_version = code_version
+        self.data_fingerprint = data_fingerprint
+        self._clock = clock
+        self._free_bytes = free_bytes or (lambda path: shutil.disk_usage(path).free)
+        self._last_save_clock = clock()
+        self._last_saved_step: int | None = None
+        self._last_size: int | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CheckpointError(f"cannot create checkpoint directory {self.directory}: {_describe_oserror(exc)}") from exc
+
+    # --- when ----------------------------------------------------------------------------
+
+    def should_save(self, *, step: int, epoch: int | None = None, epoch_end: bool = False) -> bool:
+        """Whether a periodic checkpoint is due at this batch boundary."""
+        if self.interval.kind == "time":
+            return self._clock() - self._last_save_clock >= self.interval.value
+        if self.interval.kind == "steps":
+            last = self._last_saved_step or 0
+            return step // self.interval.value > last // self.interval.value
+        if not epoch_end:
+            return False
+        if epoch is None:
+            if self.interval.value == 1:
+                return True
+            raise ValueError(f"should_save needs epoch= with a {self.interval} interval")
+        return (epoch + 1) % self.interval.value == 0
+
+    # --- save ----------------------------------------------------------------------------
+
+    @staticmethod
+    def file_name(kind: str, step: int) -> str:
+        """The ``.pt`` name a save of ``kind`` at ``step`` gets."""
+        if kind in ("best", "final"):
+            return f"{kind}.pt"
+        return f"step-{step:08d}.pt"
+
+    def save(
+        self,
+        state: Mapping[str, Any],
+        *,
+        kind: str,
+        step: int,
+        epoch: int,
+        batch_in_epoch: int,
+        epochs: int,
+        losses: Mapping[str, float],
+        train_elapsed_s: float,
+        stage: str,
+    ) -> Manifest:
+        """Save ``state`` atomically with its manifest; see the module docstring."""
+        if kind not in KINDS:
+            raise ValueError(f"checkpoint kind {kind!r} must be one of {KINDS}")
+        started_clock = self._clock()
+        started = time.perf_counter()
+        pt = self.directory / self.file_name(kind, step)
+        manifest_path = pt.with_suffix(".json")
+        self._check_free_space(state, pt)
+        try:
+            # an overwritten name (best.pt, or a second save at one step) is decommitted first:
+            # a crash in between leaves a .pt without manifest, never a manifest that lies
+            if manifest_path.exists():
+                manifest_path.unlink()
+            size, sha256 = atomic_torch_save(dict(state), pt)
+            wall_time = time.time()
+            manifest = Manifest(
+                format=CHECKPOINT_FORMAT,
+                file=pt.name,
+                kind=kind,
+                stage=stage,
+                step=int(step),
+                epoch=int(epoch),
+                batch_in_epoch=int(batch_in_epoch),
+                epochs=int(epochs),
+                wall_time=wall_time,
+                saved_at=iso_utc(wall_time),
+                train_elapsed_s=float(train_elapsed_s),
+                save_duration_s=round(time.perf_counter() - started, 6),
+                losses={str(k): float(v) for k, v in losses.items()},
+                size_bytes=size,
+                sha256=sha256,
+                interval=self.interval.to_dict(),
+                code_version=self.code_version,
+                data_fingerprint=self.data_fingerprint,
+            )
+            atomic_write_json(manifest_path, manifest.to_dict())
+        except OSError as exc:
+            self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
+            raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
+        self._last_size = size
+        if kind in RESUMABLE_KINDS:
+            self._last_save_clock = started_clock
+            self._last_saved_step = int(step)
+        self._emit(
+            "checkpoint_saved",
+            file=pt.name,
+            kind=kind,
+            step=manifest.step,
+            epoch=manifest.epoch,
+            batch_in_epoch=manifest.batch_in_epoch,
+            save_duration_s=manifest.save_duration_s,
+            size_bytes=size,
+        )
+        self._apply_retention()
+        return manifest
+
+    def _check_free_space(self, state: Mapping[str, Any], pt: Path) -> None:
+        expected = max(self._last_size or 0, _tensor_bytes(state) + _SIZE_SLACK)
+        try:
+            free = self._free_bytes(self.directory)
+        except OSError as exc:
+            raise CheckpointError(f"cannot check free space for {pt}: {_describe_oserror(exc)}") from exc
+        if free < expected:
+            self._emit("checkpoint_failed", error=f"{pt.name}: {free} bytes free, {expected} needed")
+            raise CheckpointError(
+                f"not enough free space to save checkpoint {pt}: {free} bytes free in "
+                f"{self.directory}, about {expected} needed"
+            )
+
+    def _apply_retention(self) -> None:
+        periodic = [(m.step, m.wall_time, path) for path, m in self._manifests() if m.kind == "periodic"]
+        periodic.sort()
+        for _step, _wall, path in periodic[: max(0, len(periodic) - self.keep_last)]:
+            # the manifest goes first, so a half-done purge leaves an orphan, not a lie
+            for victim in (path.with_suffix(".json"), path):
+                try:
+                    victim.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    log.warning("retention could not delete %s: %s", victim, exc)
+                    break
+
+    # --- find and load --------------------------------------------------------------------
+
+    def _manifests(self) -> list[tuple[Path, Manifest]]:
+        """Every parseable manifest in the directory as ``(pt_path, manifest)``; no verifying."""
+        found = []
+        for manifest_path in sorted(self.directory.glob("*.json")):
+            if manifest_path.name.startswith(TMP_PREFIX):
+                continue
+            try:
+                manifest = Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")), source=str(manifest_path))
+            except (OSError, ValueError):
+                continue
+            found.append((self.directory / manifest.file, manifest))
+        return found
+
+    def verify(self, path: str | Path) -> Manifest:
+        """The manifest of ``path`` when the file matches it; otherwise CheckpointError."""
+        pt = Path(path)
+        manifest_path = pt.with_suffix(".json")
+        try:
+            text = manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CheckpointError(f"{pt.name}: no manifest (the save did not finish)") from None
+        except OSError as exc:
+            raise CheckpointError(f"{pt.name}: cannot read manifest: {exc}") from exc
+        try:
+            manifest = Manifest.from_dict(json.loads(text), source=manifest_path.name)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise CheckpointError(f"{pt.name}: corrupt manifest: {exc}") from exc
+        if manifest.file != pt.name:
+            raise CheckpointError(f"{pt.name}: manifest names another file {manifest.file!r}")
+        try:
+            size = pt.stat().st_size
+        except FileNotFoundError:
+            raise CheckpointError(f"{pt.name}: file is missing") from None
+        if size != manifest.size_bytes:
+            raise CheckpointError(f"{pt.name}: size {size} bytes, manifest says {manifest.size_bytes} (truncated?)")
+        if _file_sha256(pt) != manifest.sha256:
+            raise CheckpointError(f"{pt.name}: sha256 does not match the manifest (corrupt)")
+        return manifest
+
+    def latest_valid(self) -> tuple[Path, Manifest] | None:
+        """The newest verified resumable checkpoint, passing over invalid ones with a warning."""
+        candidates = []
+        for pt in self.directory.glob("*.pt"):
+            if pt.name.startswith(TMP_PREFIX) or pt.name == "best.pt":
+                continue
+            candidates.append(pt)
+        ranked = []
+        for pt in candidates:
+            try:
+                data = json.loads(pt.with_suffix(".json").read_text(encoding="utf-8"))
+                step, wall = int(data["step"]), float(data["wall_time"])
+                kind = data.get("kind")
+            except (OSError, ValueError, KeyError, TypeError):
+                step, wall, kind = _step_from_name(pt.name), 0.0, None
+            if kind is not None and kind not in RESUMABLE_KINDS:
+                continue
+            ranked.append((step, wall, pt))
+        ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        for _step, _wall, pt in ranked:
+            try:
+                manifest = self.verify(pt)
+            except CheckpointError as exc:
+                log.warning("skipping checkpoint %s: %s", pt, exc)
+                self._emit("checkpoint_skipped", file=pt.name, reason=str(exc))
+                continue
+            return pt, manifest
+        return None
+
+    def load(self, path: str | Path) -> dict[str, Any]:
+        """Load a checkpoint's state dict with ``torch.load(weights_only=True)`` on CPU."""
+        import pickle
+
+        import torch
+
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, pickle.UnpicklingError, EOFError, ValueError) as exc:
+            raise CheckpointError(f"cannot load checkpoint {path}: {exc}") from exc
+
+    def clean_orphans(self) -> list[Path]:
+        """Remove ``.tmp-*`` leftovers and ``.pt`` files without a manifest; return them."""
+        removed = []
+        for path in sorted(self.directory.iterdir()):
+            orphan = path.name.startswith(TMP_PREFIX) or (
+                path.suffix == ".pt" and not path.with_suffix(".json").exists()
+            )
+            if not orphan or not path.is_file():
+                continue
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("could not remove orphaned %s: %s", path, exc)
+                continue
+            removed.append(path)
+        return removed
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        if self.events is not None:
+            try:
+                self.events.emit(event, **fields)
+            except OSError as exc:
+                log.warning("could not record event %s: %s", event, exc)
+
+
+def _step_from_name(name: str) -> int:
+    match = re.fullmatch(r"step-(\d+)\.pt", name)
+    return int(match.group(1)) if match else -1
