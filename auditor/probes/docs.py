@@ -1,0 +1,66 @@
+"""Docs probes: is the requirement written down where the rule says it is?"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from auditor.model import Citation, ProbeResult, Verdict, probe
+
+
+def _field(c: Any, name: str, default: Any = None) -> Any:
+    if isinstance(c, Mapping):
+        return c.get(name, default)
+    return getattr(c, name, default)
+
+
+@probe("docs.cited")
+def cited(ev: Any, citations: Iterable[Any] = ()) -> ProbeResult:
+    """yes: every required passage found and at least one found passage states the requirement
+    explicitly; partial: found, but only passages that imply it (`implied: true`); no: a required
+    passage is no longer in its document (drifted) or the document is missing.
+
+    `citations` are the rule's citations (the engine passes them): objects or mappings with
+    document, passage, implied and optional.
+    """
+    citations = list(citations)
+    if not citations:
+        return ProbeResult(Verdict.NO_EVIDENCE, "the rule cites no passage")
+    found: list[Citation] = []
+    missing: list[str] = []
+    explicit = False
+    for c in citations:
+        document, passage = _field(c, "document"), _field(c, "passage")
+        implied, optional = bool(_field(c, "implied", False)), bool(_field(c, "optional", False))
+        doc = ev.docs.document(document)
+        match = ev.docs.find(document, passage)
+        if match is None:
+            if not optional:
+                why = "document missing" if not doc.exists else "passage not found (drifted)"
+                missing.append(f'{document}: "{passage}" ({why})')
+            continue
+        explicit = explicit or not implied
+        where = f" under \u201c{match.heading}\u201d" if match.heading else ""
+        kind = "implies it" if implied else "states it"
+        found.append(
+            Citation(
+                source=document,
+                line=match.line,
+                end_line=match.end_line,
+                detail=f"{kind}{where}: {match.excerpt.strip()}",
+            )
+        )
+    if missing:
+        return ProbeResult(
+            Verdict.NO,
+            "not found: " + "; ".join(missing),
+            tuple(found),
+            {"found": len(found), "missing": len(missing)},
+        )
+    if not explicit:
+        places = ", ".join(c.location() for c in found)
+        return ProbeResult(
+            Verdict.PARTIAL, f"implied only ({places}); no passage states it explicitly", tuple(found),
+            {"found": len(found), "missing": 0},
+        )
+    places = ", ".join(c.location() for c in found)
+    return ProbeResult(Verdict.YES, f"documented at {places}", tuple(found), {"found": len(found), "missing": 0})

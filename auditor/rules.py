@@ -1,0 +1,263 @@
+"""Rules: YAML files validated against rules/schema.json, loaded into frozen Rule values.
+
+Every problem is reported with its file and line: YAML syntax errors carry the parser's
+mark, schema errors are mapped back to the offending node by composing the same text with
+yaml.compose(). `load_rules` refuses a folder with any structural error (syntax, schema,
+duplicate id); `lint_rules` also checks that probes exist and cited passages are found.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+
+from auditor.model import COLUMNS
+
+BUILTIN_RULES = Path(__file__).resolve().parents[1] / "rules"
+SCHEMA_PATH = BUILTIN_RULES / "schema.json"
+
+
+@dataclass(frozen=True)
+class LintError:
+    """One problem in a rule file."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class RulesError(Exception):
+    """Rule files that cannot be used; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[LintError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class RuleCitation:
+    document: str
+    passage: str
+    implied: bool = False
+    optional: bool = False
+    line: int | None = None  # in the rule file
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one matrix column of a rule is answered: a probe with params, or not applicable."""
+
+    probe: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    na: str | None = None
+    line: int | None = None
+
+    @property
+    def applicable(self) -> bool:
+        return self.na is None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    rationale: str
+    citations: tuple[RuleCitation, ...]
+    columns: Mapping[str, Column]
+    remedy: str
+    gates: tuple[str, ...] = ()
+    order: int | None = None
+    path: Path = Path()
+    line: int = 1
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _node_at(node: yaml.Node | None, path: list[Any], key_node: bool = False) -> yaml.Node | None:
+    """The YAML node at a JSON path (the deepest one reachable); the key node if asked."""
+    for i, step in enumerate(path):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == step:
+                    node = k if key_node and i == len(path) - 1 else v
+                    break
+            else:
+                return node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return node
+    return node
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _schema_errors(path: Path, data: Any, root: yaml.Node | None) -> list[LintError]:
+    out: list[LintError] = []
+    for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = list(err.absolute_path)
+        field_name = ".".join(str(p) for p in where) or "(top level)"
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            for extra in sorted(set(err.instance) - allowed):
+                node = _node_at(root, where + [extra], key_node=True)
+                known = ", ".join(sorted(allowed))
+                out.append(LintError(path, _line(node), f"unknown key {extra!r} in {field_name} (allowed: {known})"))
+            continue
+        if err.validator == "oneOf" and len(where) == 2 and where[0] == "columns":
+            inst = err.instance if isinstance(err.instance, dict) else {}
+            branch = 0 if "probe" in inst else 1 if "na" in inst else None
+            subs = [e for e in (err.context or []) if branch is not None and e.relative_schema_path[0] == branch]
+            if branch is None or not subs:
+                msg = f"{field_name}: a column needs either `probe: NAME` (with optional `params:`) or `na: REASON`"
+                out.append(LintError(path, _line(_node_at(root, where)), msg))
+            for sub in subs:
+                sub_where = where + list(sub.relative_path)
+                node = _node_at(root, sub_where)
+                if sub.validator == "additionalProperties":
+                    msg = f"{field_name}: {sub.message} (a column has `probe`/`params` or `na`, not both)"
+                else:
+                    msg = f"{field_name}: {sub.message}"
+                out.append(LintError(path, _line(node), msg))
+            continue
+        node = _node_at(root, where)
+        out.append(LintError(path, _line(node), f"{field_name}: {err.message}"))
+    return out
+
+
+def _build(path: Path, data: Mapping[str, Any], root: yaml.Node | None) -> Rule:
+    citations = tuple(
+        RuleCitation(
+            document=c["document"],
+            passage=c["passage"],
+            implied=bool(c.get("implied", False)),
+            optional=bool(c.get("optional", False)),
+            line=_line(_node_at(root, ["citations", i, "passage"])),
+        )
+        for i, c in enumerate(data["citations"])
+    )
+    columns = {
+        name: Column(
+            probe=spec.get("probe"),
+            params=dict(spec.get("params") or {}),
+            na=spec.get("na"),
+            line=_line(_node_at(root, ["columns", name, "probe" if "probe" in spec else "na"])),
+        )
+        for name, spec in ((n, data["columns"][n]) for n in COLUMNS)
+    }
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        severity=data["severity"],
+        rationale=data["rationale"].strip(),
+        citations=citations,
+        columns=columns,
+        remedy=data["remedy"].rstrip(),
+        gates=tuple(data.get("gates", ())),
+        order=data.get("order"),
+        path=path,
+        line=_line(root) or 1,
+    )
+
+
+def _rule_files(rules_dir: Path) -> list[Path]:
+    if not rules_dir.is_dir():
+        raise RulesError([LintError(rules_dir, None, "rules folder does not exist")])
+    files = sorted(p for p in rules_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise RulesError([LintError(rules_dir, None, "no rule files (*.yaml) in the rules folder")])
+    return files
+
+
+def _parse(path: Path) -> tuple[Rule | None, list[LintError]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [LintError(path, None, f"not UTF-8: {exc}")]
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [LintError(path, line, f"invalid YAML: {problem}")]
+    errors = _schema_errors(path, data, root)
+    if errors:
+        return None, errors
+    return _build(path, data, root), []
+
+
+def _load(rules_dir: Path) -> tuple[list[Rule], list[LintError]]:
+    rules: list[Rule] = []
+    errors: list[LintError] = []
+    seen: dict[str, Rule] = {}
+    for path in _rule_files(Path(rules_dir)):
+        rule, errs = _parse(path)
+        errors.extend(errs)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            first = seen[rule.id]
+            errors.append(LintError(path, rule.line, f"duplicate id {rule.id!r} (first in {first.path}:{first.line})"))
+            continue
+        seen[rule.id] = rule
+        rules.append(rule)
+    # file-name order breaks ties and places rules without `order` after those with one
+    rules.sort(key=lambda r: (r.order is None, r.order or 0, r.path.name))
+    return rules, errors
+
+
+def load_rules(rules_dir: str | Path) -> list[Rule]:
+    """Every rule in `rules_dir`, in matrix order; RulesError lists every structural problem."""
+    rules, errors = _load(Path(rules_dir))
+    if errors:
+        raise RulesError(errors)
+    return rules
+
+
+def lint_rules(rules_dir: str | Path, project_root: str | Path | None = None) -> list[LintError]:
+    """Every problem in the rule files: syntax, schema, duplicate ids, unknown probes, and
+    (when `project_root` is given) cited passages not found in their documents."""
+    import auditor.probes  # noqa: F401  (fills the registry)
+    from auditor.evidence.docs import find_passage, read_document
+    from auditor.model import PROBES
+
+    try:
+        rules, errors = _load(Path(rules_dir))
+    except RulesError as exc:
+        return exc.errors
+    for rule in rules:
+        for name in COLUMNS:
+            col = rule.columns[name]
+            if col.probe is not None and col.probe not in PROBES:
+                errors.append(LintError(rule.path, col.line, f"columns.{name}: unknown probe {col.probe!r}"))
+        if project_root is None:
+            continue
+        for cit in rule.citations:
+            doc = read_document(Path(project_root), cit.document)
+            if not doc.exists:
+                if not cit.optional:
+                    errors.append(LintError(rule.path, cit.line, f"cited document {cit.document} does not exist"))
+            elif find_passage(doc, cit.passage) is None and not cit.optional:
+                errors.append(LintError(rule.path, cit.line, f"passage {cit.passage!r} not found in {cit.document}"))
+    errors.sort(key=lambda e: (str(e.path), e.line or 0))
+    return errors
