@@ -39,7 +39,7 @@ def cited(ev: Any, citations: Iterable[Any] = ()) -> ProbeResult:
                 missing.append(f'{document}: "{passage}" ({why})')
             continue
         explicit = explicit or not implied
-        where = f" under \u201c{match.heading}\u201d" if match.heading else ""
+        where = f" under \"{match.heading}\"" if match.heading else ""
         kind = "implies it" if implied else "states it"
         found.append(
             Citation(
