@@ -54,3 +54,26 @@ def data_validate(path: Path, force: bool) -> None:
             click.echo(f"  - {problem}")
         raise SystemExit(1)
     click.echo(f"{path}: all checks passed; wrote {result.written}")
+
+
+@main.command("status")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")
+def status_command(run_dir: Path, as_json: bool) -> None:
+    """Show a run's progress, last checkpoint and whether it is alive (reads files only).
+
+    Exit codes: 0 finished, 10 running, 11 stalled (heartbeat older than 3 intervals, or
+    the trainer's pid gone without a run_end event), 12 preempted, 13 failed, 2 not a run
+    directory (or an unreadable progress.json).
+    """
+    import json
+
+    from magvit.status import NOT_A_RUN_DIR, NotARunDirError, read_status, render_text
+
+    try:
+        result = read_status(run_dir)
+    except NotARunDirError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(NOT_A_RUN_DIR) from exc
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
+    raise SystemExit(result.exit_code)

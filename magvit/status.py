@@ -1,0 +1,248 @@
+"""`magvit status RUN_DIR`: what a run is doing, read from its files alone.
+
+Reads ``progress.json``, ``events.jsonl`` and the checkpoint manifests; never loads a
+tensor and never writes. The verdict:
+
+- ``finished`` / ``preempted`` / ``failed``: a ``run_end`` event follows the last
+  ``run_start``, or else progress.json carries that state;
+- ``running``: the trainer's pid exists (when the run is on this host) and the heartbeat
+  is at most 3 heartbeat intervals old;
+- ``stalled``: the heartbeat is older than that, or the pid is gone without a ``run_end``.
+
+Public API: ``read_status(run_dir, *, now=None) -> RunStatus`` (raises
+``NotARunDirError``), ``render_text(status) -> str``, ``RunStatus.to_dict()``,
+``EXIT_CODES`` (state -> exit code) and ``NOT_A_RUN_DIR`` (2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from magvit.progress import EVENTS_FILE, PROGRESS_JSON, format_duration, iso_utc, read_events
+
+EXIT_CODES = {"finished": 0, "running": 10, "stalled": 11, "preempted": 12, "failed": 13}
+NOT_A_RUN_DIR = 2
+STALE_FACTOR = 3.0
+DEFAULT_HEARTBEAT_S = 15.0
+FINAL_STATES = ("finished", "preempted", "failed")
+
+
+class NotARunDirError(Exception):
+    """The path is not a readable run directory; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """The verdict on a run directory and the facts behind it."""
+
+    run_dir: str
+    state: str
+    exit_code: int
+    reason: str
+    stage: str | None
+    epoch: int | None
+    epochs: int | None
+    step: int | None
+    total_steps: int | None
+    percent: float | None
+    losses: dict[str, float]
+    throughput_clips_per_s: float | None
+    eta_s: float | None
+    pid: int | None
+    host: str | None
+    pid_alive: bool | None
+    heartbeat_time: float | None
+    heartbeat_age_s: float | None
+    heartbeat_interval_s: float
+    updated_at: str | None
+    last_checkpoint: dict[str, Any] | None
+    checkpoint_age_s: float | None
+    checkpoints: int
+    now: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host and is not a zombie."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    # the state letter follows the parenthesised command name
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _read_progress(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / PROGRESS_JSON
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise NotARunDirError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise NotARunDirError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise NotARunDirError(f"{path}: not a JSON object")
+    return data
+
+
+def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
+    """Parsed manifests with a ``size_ok`` flag (file size matches; no hashing, no loading)."""
+    found = []
+    directory = run_dir / "checkpoints"
+    if not directory.is_dir():
+        return found
+    for path in sorted(directory.glob("*.json")):
+        if path.name.startswith(".tmp-"):
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            pt = directory / str(data["file"])
+            step, wall = int(data["step"]), float(data["wall_time"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        try:
+            size_ok = pt.stat().st_size == data.get("size_bytes")
+        except OSError:
+            size_ok = False
+        found.append({
+            "file": pt.name, "kind": data.get("kind"), "step": step, "wall_time": wall,
+            "saved_at": data.get("saved_at") or iso_utc(wall), "size_ok": size_ok,
+        })  # fmt: skip
+    return found
+
+
+def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
+    """Read a run directory and decide whether it runs, stalled or ended."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        why = "it does not exist" if not run_dir.exists() else "it is not a directory"
+        raise NotARunDirError(f"{run_dir} is not a run directory: {why}")
+    progress = _read_progress(run_dir)
+    events = read_events(run_dir / EVENTS_FILE)
+    manifests = _checkpoint_manifests(run_dir)
+    if progress is None and not events and not manifests:
+        raise NotARunDirError(f"{run_dir} is not a run directory: no {PROGRESS_JSON}, {EVENTS_FILE} or checkpoints")
+    now = time.time() if now is None else now
+    progress = progress or {}
+
+    starts = [i for i, e in enumerate(events) if e.get("event") == "run_start"]
+    session = events[starts[-1]:] if starts else events
+    run_end = next((e for e in reversed(session) if e.get("event") == "run_end"), None)
+    beats = [float(e["ts"]) for e in session if e.get("event") == "heartbeat" and "ts" in e]
+
+    pid = progress.get("pid")
+    if pid is None and starts:
+        pid = events[starts[-1]].get("pid")
+    host = progress.get("host")
+    local = host is None or host == socket.gethostname()
+    alive = pid_alive(int(pid)) if (pid is not None and local) else None
+    interval = float(progress.get("heartbeat_interval_s") or DEFAULT_HEARTBEAT_S)
+    heartbeat_candidates = [t for t in (progress.get("heartbeat_time"), *beats[-1:]) if t is not None]
+    heartbeat = max(heartbeat_candidates) if heartbeat_candidates else None
+    heartbeat_age = None if heartbeat is None else max(0.0, now - float(heartbeat))
+
+    if run_end is not None and run_end.get("status") in FINAL_STATES:
+        state, reason = run_end["status"], f"run_end event: {run_end['status']} at step {run_end.get('step')}"
+    elif progress.get("state") in FINAL_STATES:
+        state, reason = progress["state"], f"progress.json state: {progress['state']}"
+    elif alive is False:
+        state, reason = "stalled", f"pid {pid} is not running and no run_end was recorded"
+    elif heartbeat_age is None:
+        state, reason = "stalled", "no heartbeat recorded"
+    elif heartbeat_age > STALE_FACTOR * interval:
+        state = "stalled"
+        reason = f"last heartbeat {format_duration(heartbeat_age)} ago, more than {STALE_FACTOR:g} x {interval:g}s"
+    else:
+        state = "running"
+        where = f"pid {pid} alive" if alive else f"pid {pid} on {host} (not checked here)"
+        reason = f"{where}, heartbeat {format_duration(heartbeat_age)} ago"
+
+    resumable = [m for m in manifests if m["kind"] != "best"] or manifests
+    last = max(resumable, key=lambda m: (m["step"], m["wall_time"]), default=None)
+    if last is None and progress.get("last_checkpoint"):
+        last = dict(progress["last_checkpoint"])
+    checkpoint_age = None if last is None or last.get("wall_time") is None else max(0.0, now - float(last["wall_time"]))
+
+    return RunStatus(
+        run_dir=str(run_dir),
+        state=state,
+        exit_code=EXIT_CODES[state],
+        reason=reason,
+        stage=progress.get("stage"),
+        epoch=progress.get("epoch"),
+        epochs=progress.get("epochs"),
+        step=progress.get("step"),
+        total_steps=progress.get("total_steps"),
+        percent=progress.get("percent"),
+        losses=dict(progress.get("losses") or {}),
+        throughput_clips_per_s=progress.get("throughput_clips_per_s"),
+        eta_s=progress.get("eta_s"),
+        pid=pid,
+        host=host,
+        pid_alive=alive,
+        heartbeat_time=heartbeat,
+        heartbeat_age_s=heartbeat_age,
+        heartbeat_interval_s=interval,
+        updated_at=progress.get("updated_at"),
+        last_checkpoint=last,
+        checkpoint_age_s=checkpoint_age,
+        checkpoints=len(manifests),
+        now=now,
+    )
+
+
+def render_text(status: RunStatus) -> str:
+    """The report a person reads."""
+    lines = [f"Run: {status.run_dir}", f"State: {status.state} ({status.reason})"]
+    if status.stage is not None:
+        lines.append(f"Stage: {status.stage}")
+    if status.step is not None:
+        lines.append(f"Epoch {status.epoch}/{status.epochs}")
+        lines.append(f"Step {status.step}/{status.total_steps} ({float(status.percent or 0):.1f}%)")
+    if status.losses:
+        lines.append("Losses: " + ", ".join(f"{k} {v:.6g}" for k, v in status.losses.items()))
+    if status.throughput_clips_per_s is not None:
+        lines.append(f"Throughput: {status.throughput_clips_per_s:.1f} clips/s")
+    if status.state == "running":
+        lines.append(f"ETA: {format_duration(status.eta_s)}")
+    ckpt = status.last_checkpoint
+    if ckpt:
+        flag = "" if ckpt.get("size_ok", True) else " [size does not match its manifest]"
+        lines.append(
+            f"Last checkpoint: {ckpt['file']} ({ckpt.get('kind') or 'checkpoint'}, step {ckpt.get('step')}), "
+            f"saved {ckpt.get('saved_at')}, {format_duration(status.checkpoint_age_s)} ago{flag}"
+        )
+    else:
+        lines.append("Last checkpoint: none")
+    lines.append(f"Checkpoints with a manifest: {status.checkpoints}")
+    if status.heartbeat_age_s is not None:
+        lines.append(
+            f"Heartbeat: {format_duration(status.heartbeat_age_s)} ago (every {status.heartbeat_interval_s:g}s)"
+        )
+    if status.pid is not None:
+        alive = {True: "alive", False: "not running", None: "not checked (another host)"}[status.pid_alive]
+        lines.append(f"Process: pid {status.pid}" + (f" on {status.host}" if status.host else "") + f", {alive}")
+    if status.updated_at:
+        lines.append(f"Updated: {status.updated_at}")
+    return "\n".join(lines)
