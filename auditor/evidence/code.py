@@ -650,11 +650,34 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
             if any(_names_in(r) & taints[qual][1] or _has_discovery_call(r, scan, fs, qual) for r in fs.returns):
                 returns_discovery.add(qual)
 
+    # restorers: functions that pass one of their parameters into a checkpoint load
+    restorers: set[str] = set()
+
+    def is_restore(qual: str, i: int, call: Call, scan: _FileScan, fs: _FunctionScan) -> bool:
+        return LOAD in sites[qual][i][2] or any(t in restorers for t in sites[qual][i][1])
+
+    for _ in range(4):
+        for qual, (scan, fs) in fscans.items():
+            if qual in restorers or qual not in ev.functions:
+                continue
+            flow = {p.name for p in ev.functions[qual].params} - {"self", "cls"}
+            if not flow:
+                continue
+            for _ in range(3):
+                for names, value in fs.assigns:
+                    if _names_in(value) & flow:
+                        flow |= names
+            for i, (call, node) in enumerate(fs.calls):
+                args = set().union(*(_names_in(a) for a in list(node.args) + [k.value for k in node.keywords]))
+                if is_restore(qual, i, call, scan, fs) and args & flow:
+                    restorers.add(qual)
+                    break
+
     loads: dict[str, list[tuple[Call, bool, bool]]] = {}
     for qual, (scan, fs) in fscans.items():
         res, disc = taints[qual]
-        for call, node in fs.calls:
-            if LOAD not in direct(call, scan, fs):
+        for i, (call, node) in enumerate(fs.calls):
+            if not is_restore(qual, i, call, scan, fs):
                 continue
             arg_names: set[str] = set()
             for a in list(node.args) + [k.value for k in node.keywords]:

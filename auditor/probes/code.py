@@ -33,6 +33,14 @@ def _no_code(code: CodeEvidence) -> ProbeResult | None:
     return None
 
 
+def _entry_cite(code: CodeEvidence) -> tuple[Citation, ...]:
+    """Where the search started, for a `no` that has no site of its own to point at."""
+    if code.entry is not None:
+        return (Citation(code.entry.file, code.entry.line, code.entry.end_line,
+                         f"entry point {code.entry.qualname.split('::')[-1]}() and what it calls"),)
+    return tuple(Citation(f, detail="scanned") for f in code.files[:3])
+
+
 def _scope(code: CodeEvidence) -> str:
     if code.entry is None:
         return f"entry point {code.entry_point} not found; searched all functions of {len(code.files)} files"
@@ -58,7 +66,7 @@ def checkpoint_saved_in_loop(ev: Any) -> ProbeResult:
         return missing
     hits = _loop_effect(code, SAVE)
     if not hits:
-        return ProbeResult(Verdict.NO, f"no checkpoint save inside a loop ({_scope(code)})",
+        return ProbeResult(Verdict.NO, f"no checkpoint save inside a loop ({_scope(code)})", _entry_cite(code),
                            measured={"files": len(code.files)})
     cites = tuple(c for lc, eff in hits[:4] for c in _effect_cites(lc, eff, "saves a checkpoint"))
     lc, eff = hits[0]
@@ -75,7 +83,8 @@ def progress_written_in_loop(ev: Any) -> ProbeResult:
     hits = _loop_effect(code, PROGRESS)
     files = ", ".join(code.config.get("progress_files", []))
     if not hits:
-        return ProbeResult(Verdict.NO, f"no write of a progress file ({files}) inside a loop ({_scope(code)})")
+        return ProbeResult(Verdict.NO, f"no write of a progress file ({files}) inside a loop ({_scope(code)})",
+                           _entry_cite(code))
     cites = tuple(c for lc, eff in hits[:4] for c in _effect_cites(lc, eff, "writes progress"))
     lc = hits[0][0]
     return ProbeResult(Verdict.YES, f"the training loop writes the progress file ({lc.call.file}:{lc.call.line})",
@@ -95,7 +104,7 @@ def batch_logging(ev: Any) -> ProbeResult:
             lc, eff = outer[0]
             return ProbeResult(Verdict.PARTIAL, "logging happens in a loop, but not in a per-batch (inner) loop",
                                _effect_cites(lc, eff, "logs"))
-        return ProbeResult(Verdict.NO, f"no logging inside the per-batch loop ({_scope(code)})")
+        return ProbeResult(Verdict.NO, f"no logging inside the per-batch loop ({_scope(code)})", _entry_cite(code))
     cites = tuple(c for lc, eff in hits[:3] for c in _effect_cites(lc, eff, "logs"))
     lc = hits[0][0]
     return ProbeResult(Verdict.YES, f"the per-batch loop logs ({lc.call.file}:{lc.call.line}, loop depth {lc.depth})",
@@ -109,7 +118,8 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
     if (missing := _no_code(code)) is not None:
         return missing
     if not code.threads:
-        return ProbeResult(Verdict.NO, "no thread (threading.Thread/Timer) is created in the training code")
+        return ProbeResult(Verdict.NO, "no thread (threading.Thread/Timer) is created in the training code",
+                           _entry_cite(code))
     best = None
     for t in code.threads:
         tags = {e.tag for e in t.effects}
@@ -150,7 +160,8 @@ def resume_wired(ev: Any) -> ProbeResult:
     if not loads:
         other = [r for r in code.resume_loads if r.reachable]
         cites = tuple(_cite(r.call, "restore not fed by a resume argument: " + r.call.text) for r in other[:2])
-        return ProbeResult(Verdict.NO, f"no checkpoint restore takes a resume argument ({', '.join(params)})", cites)
+        return ProbeResult(Verdict.NO, f"no checkpoint restore takes a resume argument ({', '.join(params)})",
+                           cites or _entry_cite(code))
     load = loads[0]
     guard = f" under `if {load.call.guards[-1]}`" if load.call.guards else ""
     cites = [_cite(load.call, f"restores from the resume argument{guard}: {load.call.text}")]
@@ -187,7 +198,7 @@ def auto_resume(ev: Any) -> ProbeResult:
                            (_cite(r.call),))
     cites = tuple(_cite(m.call, "entry call: " + m.call.text) for m in code.main_calls if m.target_is_entry)[:1]
     return ProbeResult(Verdict.NO, f"nothing looks for existing checkpoints before training starts ({_scope(code)})",
-                       cites)
+                       cites or _entry_cite(code))
 
 
 def _run_epoch_seconds(ev: Any) -> float | None:
@@ -212,7 +223,8 @@ def checkpoint_interval(ev: Any, min_s: float = 60, max_s: float = 300) -> Probe
         return missing
     if not code.intervals:
         names = ", ".join(code.config.get("interval", ()))
-        return ProbeResult(Verdict.NO, f"no checkpoint interval parameter with a default ({names})")
+        return ProbeResult(Verdict.NO, f"no checkpoint interval parameter with a default ({names})",
+                           _entry_cite(code))
     timed = [i for i in code.intervals if i.unit == "time" and i.seconds is not None]
     inside = [i for i in timed if min_s <= i.seconds <= max_s]
     if inside:

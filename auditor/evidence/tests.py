@@ -1,0 +1,345 @@
+"""Tests evidence: test functions found by AST, joined with outcomes from JUnit XML files.
+
+A test "drives the training entry point" when it (or a helper defined in its file or a
+conftest.py, one level down) calls the entry function, invokes the CLI's train command, or
+runs the training command in a subprocess. Tests are read, never imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.evidence.code import MAX_SOURCE_BYTES, _as_list, _cfg, _dotted, project_root
+from auditor.junit import JUnitError, TestCaseResult, read_junit
+
+_SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
+               "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
+               "pexpect.spawn"}
+# worst first: a test run several times (parameters) takes its worst outcome
+_OUTCOME_RANK = {"timed_out": 5, "error": 4, "failed": 3, "passed": 2, "skipped": 1}
+
+
+@dataclass(frozen=True)
+class TestFunction:
+    id: str  # pytest node id: path::Class::name
+    name: str
+    file: str
+    line: int
+    class_name: str | None
+    markers: tuple[str, ...]
+    timeout_s: float | None
+    drives_entry: bool
+    drive: str  # how it drives the entry point (source excerpt), "" when it does not
+    drive_line: int | None
+    asserts: int  # assert statements, pytest.raises, self.assert*, *.assert_* calls
+    calls: tuple[str, ...]  # short names of everything it calls (helpers included)
+    text: str  # source of the test and the helpers it calls, for keyword search
+    outcome: str | None = None  # passed | failed | error | skipped | timed_out; None: no JUnit result
+    duration_s: float | None = None
+    message: str = ""
+    results: tuple[str, ...] = ()  # JUnit case ids joined to it
+
+    def mentions(self, keyword: str) -> bool:
+        return keyword.lower() in self.text.lower()
+
+
+@dataclass
+class TestsEvidence:
+    root: Path
+    test_dir: str
+    files: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    tests: tuple[TestFunction, ...] = ()
+    junit_files: tuple[str, ...] = ()
+    junit_errors: tuple[str, ...] = ()
+    unmatched_results: tuple[str, ...] = ()
+    entry_function: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.files)
+
+    def named(self, name: str) -> list[TestFunction]:
+        return [t for t in self.tests if t.name == name]
+
+
+def collect(config: Any) -> TestsEvidence:
+    root = project_root(config)
+    test_dir = str(_cfg(config, "tests", "tests"))
+    entry_point = str(_cfg(config, "entry_point", "magvit/train.py:train"))
+    main_module = str(_cfg(config, "main_module", "magvit/cli.py"))
+    entry_file, _, entry_func = entry_point.partition(":")
+    entry_name = entry_func.split(".")[-1]
+    package = Path(main_module).parts[0] if len(Path(main_module).parts) > 1 else Path(main_module).stem
+    ev = TestsEvidence(root=root, test_dir=test_dir, entry_function=entry_name)
+    base = root / test_dir
+    paths = []
+    if base.is_dir():
+        paths = sorted(p for p in base.rglob("*.py") if (p.name.startswith("test_") or p.name.endswith("_test.py")
+                                                          or p.name == "conftest.py")
+                       and ".venv" not in p.parts and "__pycache__" not in p.parts)
+    elif base.is_file():
+        paths = [base]
+    paths = [p for p in paths if not _ignored(p, base)]
+    trees: dict[str, tuple[ast.Module, str]] = {}
+    errors = []
+    for p in paths:
+        rel = p.relative_to(root).as_posix()
+        try:
+            if p.stat().st_size > MAX_SOURCE_BYTES:
+                errors.append(f"{rel}: larger than {MAX_SOURCE_BYTES} bytes, not read")
+                continue
+            text = p.read_text(encoding="utf-8", errors="replace")
+            trees[rel] = (ast.parse(text, filename=rel), text)
+        except SyntaxError as exc:
+            errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
+        except OSError as exc:
+            errors.append(f"{rel}: unreadable: {exc}")
+    ev.files = tuple(trees)
+    ev.errors = tuple(errors)
+
+    # helpers: module-level functions of conftest files (shared) and of each test file (own)
+    shared: dict[str, tuple[ast.AST, str, dict[str, str]]] = {}
+    for rel, (tree, text) in trees.items():
+        if Path(rel).name == "conftest.py":
+            aliases = _aliases(tree)
+            for node in tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    shared[node.name] = (node, text, aliases)
+
+    judge = _Judge(entry_name, Path(entry_file).name, package)
+    tests: list[TestFunction] = []
+    for rel, (tree, text) in trees.items():
+        if Path(rel).name == "conftest.py":
+            continue
+        aliases = _aliases(tree)
+        helpers = dict(shared)
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("test"):
+                helpers[node.name] = (node, text, aliases)
+        module_marks = _module_marks(tree, aliases)
+        for cls, node in _test_nodes(tree):
+            tests.append(judge.test(rel, text, aliases, cls, node, helpers, module_marks))
+    ev.tests = tuple(tests)
+    _join_junit(ev, config, root)
+    return ev
+
+
+def _collect_ignore(conftest: Path) -> list[str]:
+    """`collect_ignore` / `collect_ignore_glob` literals of a conftest.py, as pytest would honour them."""
+    try:
+        tree = ast.parse(conftest.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, OSError):
+        return []
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("collect_ignore",
+                                                "collect_ignore_glob") for t in node.targets):
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                out += [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return out
+
+
+def _ignored(path: Path, base: Path) -> bool:
+    """True when a conftest.py between `base` and `path` tells pytest not to collect `path`."""
+    for parent in [base, *[base / Path(*path.relative_to(base).parts[:i]) for i in range(1, len(
+            path.relative_to(base).parts))]]:
+        conftest = parent / "conftest.py"
+        if conftest.is_file() and conftest != path:
+            rel = path.relative_to(parent)
+            if any(rel.match(g) or Path(*rel.parts[:1]).match(g) or fnmatch.fnmatch(rel.as_posix(), g)
+                   for g in _collect_ignore(conftest)):
+                return True
+    return False
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}" if node.module else a.name
+    return out
+
+
+def _test_nodes(tree: ast.Module):
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            yield None, node
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub.name.startswith("test"):
+                    yield node, sub
+
+
+def _marks(decorators: list[ast.AST], aliases: dict[str, str]) -> list[tuple[str, ast.AST]]:
+    out = []
+    for d in decorators:
+        target = d.func if isinstance(d, ast.Call) else d
+        name = _dotted(target, aliases)
+        if ".mark." in f".{name}" or name.startswith("pytest.mark"):
+            out.append((name.split(".")[-1], d))
+    return out
+
+
+def _module_marks(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[str, ast.AST]]:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            return _marks(values, aliases)
+    return []
+
+
+def _short(text: str | None, limit: int = 160) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Judge:
+    """Decides, for one test function, whether it drives the entry point and asserts."""
+
+    def __init__(self, entry_name: str, entry_file: str, package: str):
+        self.entry_name, self.entry_file, self.package = entry_name, entry_file, package
+
+    def _strings(self, node: ast.AST) -> list[str]:
+        return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+    def _runs_command(self, strings: list[str]) -> bool:
+        joined = " ".join(strings)
+        if self.entry_file and self.entry_file in joined:
+            return True
+        words = set(re.findall(r"[A-Za-z0-9_.\-]+", joined))
+        return self.package in words and "train" in words
+
+    def _drive(self, node: ast.AST, text: str, aliases: dict[str, str]) -> tuple[str, int | None]:
+        strings = self._strings(node)
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Call):
+                continue
+            name = _dotted(sub.func, aliases)
+            short = name.split(".")[-1]
+            if short == self.entry_name or name.split(".")[-1] == self.entry_name:
+                return f"calls {_short(ast.get_source_segment(text, sub))}", sub.lineno
+            if (name in _SUBPROCESS or name.startswith("subprocess.")) and self._runs_command(strings):
+                return f"runs the training command: {_short(ast.get_source_segment(text, sub))}", sub.lineno
+            if short == "invoke" and "train" in strings:
+                return f"invokes the CLI train command: {_short(ast.get_source_segment(text, sub))}", sub.lineno
+        return "", None
+
+    @staticmethod
+    def _asserts(node: ast.AST, aliases: dict[str, str]) -> int:
+        n = 0
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assert):
+                n += 1
+            elif isinstance(sub, ast.Call):
+                name = _dotted(sub.func, aliases)
+                short = name.split(".")[-1]
+                if name in ("pytest.raises", "pytest.warns", "pytest.fail") or short.startswith("assert"):
+                    n += 1
+        return n
+
+    def test(self, rel, text, aliases, cls, node, helpers, module_marks) -> TestFunction:
+        marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
+        timeout = None
+        for name, d in marks:
+            if name == "timeout" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
+                if isinstance(d.args[0].value, (int, float)):
+                    timeout = float(d.args[0].value)
+        bodies = [(node, text, aliases)]
+        called = {_dotted(c.func, aliases).split(".")[-1] for c in ast.walk(node) if isinstance(c, ast.Call)}
+        for name in sorted(called):
+            if name in helpers and helpers[name][0] is not node:
+                bodies.append(helpers[name])
+        drive, drive_line, asserts = "", None, 0
+        for body, btext, baliases in bodies:
+            if not drive:
+                drive, drive_line = self._drive(body, btext, baliases)
+                if drive and body is not node:
+                    drive = f"via {body.name}(): {drive}"
+            asserts += self._asserts(body, baliases)
+        source = "\n".join(ast.get_source_segment(t, b) or "" for b, t, _ in bodies)
+        test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
+        return TestFunction(
+            id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
+            markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=timeout, drives_entry=bool(drive),
+            drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source)
+
+
+def _join_junit(ev: TestsEvidence, config: Any, root: Path) -> None:
+    patterns = _as_list(_cfg(config, "junit", ["reports/junit.xml"]))
+    files: list[Path] = []
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+        files.extend(sorted(Path(p) for p in glob.glob(full, recursive=True)))
+    cases: list[tuple[str, TestCaseResult]] = []
+    errors = []
+    for path in dict.fromkeys(files):
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            rel = str(path)
+        try:
+            cases.extend((rel, c) for c in read_junit(path))
+        except JUnitError as exc:
+            errors.append(str(exc).replace(str(path), rel))
+            continue
+        ev.junit_files += (rel,)
+    ev.junit_errors = tuple(errors)
+    by_test: dict[str, list[TestCaseResult]] = {}
+    unmatched = []
+    for rel, case in cases:
+        match = _match(ev.tests, case)
+        if match is None:
+            unmatched.append(case.id)
+        else:
+            by_test.setdefault(match.id, []).append(case)
+    ev.unmatched_results = tuple(unmatched)
+    joined = []
+    for t in ev.tests:
+        results = by_test.get(t.id)
+        if not results:
+            joined.append(t)
+            continue
+        worst = max(results, key=lambda c: _OUTCOME_RANK.get(c.outcome, 0))
+        if all(c.outcome == "skipped" for c in results):
+            worst = results[0]
+        elif worst.outcome == "skipped":
+            worst = next(c for c in results if c.outcome != "skipped")
+        joined.append(_replace(t, outcome=worst.outcome, duration_s=round(sum(c.duration_s for c in results), 3),
+                               message=worst.message[:500], results=tuple(c.id for c in results)))
+    ev.tests = tuple(joined)
+
+
+def _replace(t: TestFunction, **changes: Any) -> TestFunction:
+    from dataclasses import replace
+
+    return replace(t, **changes)
+
+
+def _match(tests: tuple[TestFunction, ...], case: TestCaseResult) -> TestFunction | None:
+    base = case.name.split("[", 1)[0]
+    named = [t for t in tests if t.name == base]
+    if not named:
+        return None
+    cls = case.classname
+    for t in named:
+        module = t.file[:-3].replace("/", ".")
+        expected = f"{module}.{t.class_name}" if t.class_name else module
+        if cls == expected or expected.endswith("." + cls) or cls.endswith("." + expected):
+            return t
+    for t in named:  # classname relative to a different rootdir: match on the tail
+        tail = Path(t.file).stem + (f".{t.class_name}" if t.class_name else "")
+        if cls == tail or cls.endswith("." + tail):
+            return t
+    return named[0] if len(named) == 1 and not cls else None

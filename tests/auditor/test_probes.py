@@ -1,0 +1,190 @@
+"""Probes over real Evidence objects: the seed fixture's matrix and small compliant trees."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import auditor.probes  # noqa: F401  (registers the probes)
+from auditor.config import ProjectConfig, load_config
+from auditor.evidence import Evidence
+from auditor.model import PROBES, Verdict
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SEED = FIXTURES / "seed_project"
+
+
+def _run(ev, name, **params):
+    result = PROBES[name](ev, **params)
+    assert result.summary
+    if result.verdict in (Verdict.YES, Verdict.PARTIAL, Verdict.NO) and name.split(".")[0] in ("code", "tests"):
+        assert result.citations, f"{name} gave {result.verdict} without citations"
+    return result
+
+
+@pytest.fixture(scope="module")
+def seed_ev():
+    return Evidence(load_config(SEED))
+
+
+# the seed document's matrix, columns code and tested
+SEED_CODE = {
+    "code.checkpoint_saved_in_loop": Verdict.YES,
+    "code.progress_written_in_loop": Verdict.YES,
+    "code.batch_logging": Verdict.YES,
+    "code.heartbeat_thread": Verdict.YES,
+    "code.resume_wired": Verdict.PARTIAL,
+    "code.auto_resume": Verdict.NO,
+    "code.checkpoint_interval": Verdict.PARTIAL,
+}
+
+
+@pytest.mark.parametrize("name,expected", sorted(SEED_CODE.items()))
+def test_seed_code_column(seed_ev, name, expected):
+    assert _run(seed_ev, name).verdict == expected
+
+
+def test_seed_resume_partial_cites_the_unpassed_main_call(seed_ev):
+    r = _run(seed_ev, "code.resume_wired")
+    assert {c.location() for c in r.citations} >= {"train_magvit.py:75", "train_magvit.py:130"}
+
+
+def test_seed_interval_is_epoch_based(seed_ev):
+    r = _run(seed_ev, "code.checkpoint_interval", min_s=60, max_s=300)
+    assert r.measured["unit"] == "epochs" and r.measured["interval"] == 10
+
+
+@pytest.mark.parametrize("name,params", [
+    ("tests.required_tests_passed", {"tests": ["test_checkpoints_created_at_intervals"]}),
+    ("tests.required_tests_passed", {"tests": ["test_can_resume_from_last_checkpoint"]}),
+    ("tests.required_tests_passed", {"tests": ["test_checkpoints_created_at_intervals",
+                                               "test_medium_scale_training_with_checkpoints"]}),
+    ("tests.behaviour_tested", {"keywords": ["PROGRESS.txt", "progress.json"]}),
+    ("tests.behaviour_tested", {"keywords": ["train.log", "batch"]}),
+    ("tests.behaviour_tested", {"keywords": ["heartbeat"]}),
+    ("tests.behaviour_tested", {"keywords": ["auto_resume", "auto-resume", "resumed_from"]}),
+])
+def test_seed_tested_column_is_no(seed_ev, name, params):
+    assert _run(seed_ev, name, **params).verdict == Verdict.NO
+
+
+def test_seed_helper_tests_named_directly_are_no_because_they_test_helpers(seed_ev):
+    r = _run(seed_ev, "tests.required_tests_passed", tests=["test_checkpoint_saves"])
+    assert r.verdict == Verdict.NO and "helper" in r.summary
+
+
+COMPLIANT_SRC = """
+    import threading
+    from dataclasses import dataclass
+    from pathlib import Path
+
+    import torch
+
+    @dataclass
+    class Config:
+        checkpoint_every_s: float = 120.0
+
+    class Progress:
+        def __init__(self, run_dir):
+            self.path = Path(run_dir) / "progress.json"
+
+        def write(self, step):
+            self.path.write_text(str(step))
+
+        def beat(self, stop):
+            while not stop.wait(15):
+                self.write(-1)
+
+        def start(self, stop):
+            threading.Thread(target=self.beat, args=(stop,), daemon=True).start()
+
+    def latest_valid(run_dir):
+        found = sorted(Path(run_dir).glob("*.pt"))
+        return found[-1] if found else None
+
+    def restore(path):
+        return torch.load(path, weights_only=True)
+
+    def train(run_dir, loader, epochs=2, resume="auto"):
+        path = latest_valid(run_dir) if resume == "auto" else resume
+        state = restore(path) if path else None
+        progress = Progress(run_dir)
+        progress.start(threading.Event())
+        for epoch in range(epochs):
+            for i, batch in enumerate(loader):
+                print(f"epoch {epoch} batch {i}")
+                progress.write(i)
+                torch.save({"epoch": epoch}, Path(run_dir) / "c.pt")
+"""
+
+CLI_SRC = """
+    import click
+    from pkg.train import train
+
+    @click.command()
+    @click.option("--resume", default="auto")
+    def main(resume):
+        train(".", [], resume=resume)
+"""
+
+TEST_SRC = """
+    from pkg.train import train
+
+    def test_checkpoints_created_at_intervals(tmp_path):
+        train(tmp_path, [1, 2])
+        assert list(tmp_path.glob("*.pt"))
+
+    def test_progress(tmp_path):
+        train(tmp_path, [1])
+        assert (tmp_path / "progress.json").exists()
+"""
+
+JUNIT = """<testsuite><testcase classname="tests.test_train" name="test_checkpoints_created_at_intervals" time="1"/>
+<testcase classname="tests.test_train" name="test_progress" time="1"/></testsuite>"""
+
+
+@pytest.fixture()
+def compliant_ev(tmp_path):
+    files = {"pkg/__init__.py": "", "pkg/train.py": COMPLIANT_SRC, "pkg/cli.py": CLI_SRC,
+             "tests/test_train.py": TEST_SRC, "reports/junit.xml": JUNIT}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text))
+    cfg = ProjectConfig(root=tmp_path, source=("pkg",), entry_point="pkg/train.py:train", main_module="pkg/cli.py")
+    return Evidence(cfg)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_CODE))
+def test_compliant_code_column_is_yes(compliant_ev, name):
+    params = {"min_s": 60, "max_s": 300} if name == "code.checkpoint_interval" else {}
+    r = _run(compliant_ev, name, **params)
+    assert r.verdict == Verdict.YES, r.summary
+
+
+def test_compliant_tests_pass(compliant_ev):
+    assert _run(compliant_ev, "tests.required_tests_passed",
+                tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.YES
+    assert _run(compliant_ev, "tests.behaviour_tested", keywords=["progress.json"]).verdict == Verdict.YES
+
+
+def test_missing_sources_and_tests_are_no_evidence(tmp_path):
+    ev = Evidence(ProjectConfig(root=tmp_path))
+    for name in SEED_CODE:
+        assert _run(ev, name).verdict == Verdict.NO_EVIDENCE
+    assert _run(ev, "tests.required_tests_passed", tests=["x"]).verdict == Verdict.NO_EVIDENCE
+    assert _run(ev, "tests.behaviour_tested", keywords=["x"]).verdict == Verdict.NO_EVIDENCE
+
+
+def test_required_test_without_junit_result_is_no_evidence(compliant_ev):
+    (compliant_ev.config.root / "reports" / "junit.xml").unlink()
+    r = _run(compliant_ev, "tests.required_tests_passed", tests=["test_checkpoints_created_at_intervals"])
+    assert r.verdict == Verdict.NO_EVIDENCE
+
+
+def test_interval_out_of_bounds_is_no(tmp_path):
+    (tmp_path / "t.py").write_text("def train(checkpoint_every_s=900):\n    for i in range(2):\n        pass\n")
+    ev = Evidence(ProjectConfig(root=tmp_path, source=("t.py",), entry_point="t.py:train"))
+    r = _run(ev, "code.checkpoint_interval", min_s=60, max_s=300)
+    assert r.verdict == Verdict.NO and r.measured["interval_s"] == 900
