@@ -1,14 +1,180 @@
-"""The `audit` command line: thin commands over the library."""
+"""The `audit` command line: thin commands over the library.
 
+Exit codes: 0 compliant (or nothing wrong), 1 non-compliant, 2 usage or bad input (config,
+rules, missing paths), 3 internal error.
+"""
+
+import functools
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import click
+
+EXIT_USAGE, EXIT_INTERNAL = 2, 3
+
+
+class InputProblem(click.ClickException):
+    """Bad input (configuration, rules, paths): exit 2 with a readable sentence."""
+
+    exit_code = EXIT_USAGE
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into exit 2 and anything unexpected into exit 3 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from auditor.config import ConfigError
+        from auditor.engine import AuditInputError
+        from auditor.rules import RulesError
+
+        try:
+            return fn(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except RulesError as exc:
+            n = len(exc.errors)
+            raise InputProblem(f"{n} error{'s' if n != 1 else ''} in the rule files:\n{exc}") from None
+        except (ConfigError, AuditInputError) as exc:
+            raise InputProblem(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001  (exit 3 is the contract for bugs)
+            click.echo(f"audit: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+                     help="Root of the project to audit."),
+        click.option("--run", "run_dir", default=None, type=click.Path(),
+                     help="Run directory to examine [default: the config's run_dir if it exists, else none]."),
+        click.option("--junit", multiple=True, type=click.Path(),
+                     help="JUnit XML results (repeatable; replaces the config's junit)."),
+        click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False),
+                     help="Rules folder [default: the project's, else the built-in rules]."),
+        click.option("--gate", default="prelaunch", show_default=True, help="Gate whose rules decide the exit code."),
+        click.option("--date", default=None, help="Report date YYYY-MM-DD [default: SOURCE_DATE_EPOCH, else today UTC]."),
+        click.option("--ascii", "ascii_", is_flag=True, help="Replace emoji with [YES]/[PART]/[NO]/[N/A]/[??]."),
+    ]
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+def _audit(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
+           date: str | None) -> Any:
+    from auditor import engine
+
+    return engine.audit_project(project, run=run_dir, junit=junit, rules=rules_dir, gate=gate, date=date)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    import os
+    import tempfile
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"wrote {output}", err=True)
 
 
 @click.group()
 @click.version_option(package_name="magvit-audit")
 def main() -> None:
     """Audit a training project against its process rules."""
+
+
+@main.command()
+@_audit_options
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]), default="terminal",
+              show_default=True)
+@_guarded
+def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
+          date: str | None, ascii_: bool, fmt: str) -> None:
+    """Print the compliance matrix; exit 0 when every rule of the gate passes, 1 when not."""
+    from auditor.render import render
+
+    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    click.echo(render(result, fmt, ascii=ascii_), nl=False)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@_audit_options
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file (atomically) instead of stdout.")
+@_guarded
+def report(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
+           date: str | None, ascii_: bool, fmt: str, output: Path | None) -> None:
+    """Write the compliance report (Markdown): questions, matrix, gaps, checklist, assessment.
+
+    Exits 0 once the report is written, whatever it says; use `audit check` to gate.
+    """
+    from auditor.render import render
+
+    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    _emit(render(result, fmt, ascii=ascii_), output)
+
+
+@main.command()
+@click.argument("rule_id")
+@_audit_options
+@_guarded
+def explain(rule_id: str, project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None,
+            gate: str, date: str | None, ascii_: bool) -> None:
+    """Print one rule's evidence in full: every cell, every citation, the measured figures."""
+    from auditor.render import render_explain
+
+    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    for rr in result.rules:
+        if rr.rule.id == rule_id:
+            click.echo(render_explain(rr, ascii=ascii_), nl=False)
+            return
+    known = ", ".join(rr.rule.id for rr in result.rules)
+    raise InputProblem(f"no rule {rule_id!r} (known: {known})")
+
+
+@main.group()
+def rules() -> None:
+    """Work with rule files."""
+
+
+@rules.command("lint")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False),
+              help="Rules folder [default: the project's, else the built-in rules].")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project whose documents the citations must be found in.")
+@_guarded
+def rules_lint(rules_dir: str | None, project: str) -> None:
+    """Report every problem in the rule files with file and line; exit 2 if any, 0 when clean."""
+    from auditor.config import load_config
+    from auditor.engine import resolve_rules_dir
+    from auditor.rules import lint_rules
+
+    config = load_config(project)
+    folder = resolve_rules_dir(config, rules_dir)
+    errors = lint_rules(folder, config.root)
+    for err in errors:
+        click.echo(str(err))
+    if errors:
+        click.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {folder}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{folder}: rules are clean")
 
 
 @main.group()

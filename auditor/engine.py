@@ -9,6 +9,7 @@ audit goes on.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable
 
 import auditor.probes  # noqa: F401  (fills the probe registry)
@@ -81,3 +82,98 @@ def evaluate(
         run_dir=run_dir,
         rules_dir=rules_dir,
     )
+
+
+def resolve_date(date: str | None, environ: dict[str, str] | None = None) -> str:
+    """The report date: `date` (YYYY-MM-DD) if given, else SOURCE_DATE_EPOCH, else today (UTC).
+
+    Raises AuditInputError naming the source of a malformed value.
+    """
+    import datetime as dt
+    import os
+
+    env = os.environ if environ is None else environ
+    if date is not None:
+        try:
+            return dt.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise AuditInputError(f"--date {date!r} is not a date in the form YYYY-MM-DD") from None
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise AuditInputError(f"SOURCE_DATE_EPOCH {epoch!r} is not a Unix time in seconds") from None
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+class AuditInputError(Exception):
+    """The audit cannot start: a missing run directory, rules folder or similar (exit 2)."""
+
+
+def resolve_rules_dir(config: Any, rules: str | Path | None) -> Path:
+    """--rules, else the project's rules folder, else the rules that ship with the auditor."""
+    from auditor.rules import BUILTIN_RULES
+
+    if rules is not None:
+        return Path(rules)
+    own = config.path(config.rules)
+    if own.is_dir():
+        return own
+    if config.rules != "rules":  # configured explicitly, so its absence is an error
+        raise AuditInputError(f"rules folder {own} (key 'rules' in {config.source_file}) does not exist")
+    return BUILTIN_RULES
+
+
+def audit_project(
+    project: str | Path = ".",
+    *,
+    run: str | Path | None = None,
+    junit: tuple[str, ...] | list[str] = (),
+    rules: str | Path | None = None,
+    gate: str = "prelaunch",
+    date: str | None = None,
+) -> AuditResult:
+    """Load the project's configuration and rules and evaluate them (what `audit check` does).
+
+    Raises ConfigError, RulesError or AuditInputError for bad input.
+    """
+    import os
+
+    from auditor.config import load_config, with_junit
+    from auditor.rules import load_rules
+
+    config = load_config(project)
+    if junit:
+        config = with_junit(config, [os.path.abspath(j) for j in junit])
+    if run is not None:
+        run_path: Path | None = Path(run)
+        if not run_path.is_dir():
+            raise AuditInputError(f"run directory {run} does not exist")
+        shown_run: str | None = str(run)
+    else:
+        run_path = config.default_run_dir()
+        shown_run = config.run_dir if run_path is not None else None
+    rules_dir = resolve_rules_dir(config, rules)
+    loaded = load_rules(rules_dir)
+    shown_rules = _shown(rules_dir, config.root)
+    return evaluate(
+        loaded,
+        Evidence(config, run_path),
+        gate=gate,
+        date=resolve_date(date),
+        project=str(project),
+        run_dir=shown_run,
+        rules_dir=shown_rules,
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path for reports: relative to the project when inside it, so output is machine-independent."""
+    from auditor.rules import BUILTIN_RULES
+
+    p = path.resolve()
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return "(built-in rules)" if p == BUILTIN_RULES else str(path)
