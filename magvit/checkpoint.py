@@ -25,6 +25,9 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
         ``step`` crossed a multiple of the interval since the last save. Epochs:
         ``epoch_end`` is true and ``epoch + 1`` (epochs completed) is a multiple.
 
+    ``mark_resumed(step)``: after resuming from a checkpoint at ``step``, count it as the
+        last save so a step interval continues from there (and no save fires at once).
+
     ``save(state, *, kind, step, epoch, batch_in_epoch, epochs, losses, train_elapsed_s,
     stage) -> Manifest``
         ``kind`` is ``periodic`` / ``preempt`` (file ``step-%08d.pt``), ``best``
@@ -56,8 +59,8 @@ as a warning.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import errno
+import hashlib
 import json
 import logging
 import math
@@ -70,6 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json
+from magvit.progress import iso_utc
 
 if TYPE_CHECKING:
     from magvit.progress import EventLog
@@ -219,12 +223,6 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
 MANIFEST_FIELDS = tuple(_FIELD_CHECKS)
 
 
-def iso_utc(ts: float) -> str:
-    """ISO 8601 UTC with a ``Z`` suffix, e.g. ``2026-11-28T21:30:00.123Z``."""
-    moment = _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _tensor_bytes(obj: Any) -> int:
     """Bytes of tensor storage reachable through dicts, lists and tuples."""
     import torch
@@ -239,8 +237,6 @@ def _tensor_bytes(obj: Any) -> int:
 
 
 def _file_sha256(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -308,6 +304,10 @@ class CheckpointManager:
                 return True
             raise ValueError(f"should_save needs epoch= with a {self.interval} interval")
         return (epoch + 1) % self.interval.value == 0
+
+    def mark_resumed(self, step: int) -> None:
+        """Count the checkpoint a run resumed from as the last save, so step intervals continue from it."""
+        self._last_saved_step = int(step)
 
     # --- save ----------------------------------------------------------------------------
 

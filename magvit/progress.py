@@ -41,6 +41,7 @@ log_every=10, events=None, stream=None, clock=time.time)``
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import logging
 import math
@@ -113,10 +114,9 @@ class EventLog:
 
 
 def iso_utc(ts: float) -> str:
-    """ISO 8601 UTC with a ``Z`` suffix, millisecond precision."""
-    from magvit.checkpoint import iso_utc as _iso
-
-    return _iso(ts)
+    """ISO 8601 UTC with a ``Z`` suffix, e.g. ``2026-11-28T21:30:00.123Z``."""
+    moment = _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def format_duration(seconds: float | None) -> str:

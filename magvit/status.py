@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from magvit.progress import EVENTS_FILE, PROGRESS_JSON, format_duration, iso_utc, read_events
+from magvit.progress import EVENTS_FILE, FINAL_STATES, PROGRESS_JSON, format_duration, iso_utc, read_events
 
 EXIT_CODES = {"finished": 0, "running": 10, "stalled": 11, "preempted": 12, "failed": 13}
 NOT_A_RUN_DIR = 2
 STALE_FACTOR = 3.0
 DEFAULT_HEARTBEAT_S = 15.0
-FINAL_STATES = ("finished", "preempted", "failed")
 
 
 class NotARunDirError(Exception):

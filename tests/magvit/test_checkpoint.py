@@ -134,6 +134,14 @@ def test_should_save_step_interval(tmp_path):
     assert [s for s in range(5, 16) if manager.should_save(step=s)] == [10, 11, 12, 13, 14, 15]
 
 
+def test_should_save_step_interval_continues_from_the_resumed_step(tmp_path):
+    manager = make_manager(tmp_path, interval="500steps")
+    manager.mark_resumed(507)
+    assert not manager.should_save(step=508)
+    assert not manager.should_save(step=999)
+    assert manager.should_save(step=1000)
+
+
 def test_should_save_epoch_interval(tmp_path):
     manager = make_manager(tmp_path, interval="2epochs")
     assert not manager.should_save(step=10, epoch=0)
