@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from auditor.model import COLUMN_TITLES, COLUMNS, Verdict
+from auditor.model import COLUMN_TITLES, COLUMNS
 from auditor.render import symbols
 from auditor.render.terminal import counts_line
 from auditor.results import AuditResult, ColumnCounts
@@ -143,6 +143,5 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
         checklist=checklist,
         assessment=_assessment(result),
         evidence=evidence,
-        na=Verdict.NOT_APPLICABLE,
     )
     return text.rstrip("\n") + "\n"
