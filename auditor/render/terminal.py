@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 
 from auditor.model import COLUMN_TITLES, COLUMNS
@@ -67,7 +68,7 @@ def render_rule(rr: RuleResult, *, ascii: bool = False) -> str:
         f"  result: {'pass' if rr.passed else 'fail'}",
         "",
         "Rationale:",
-        *("  " + line for line in rule.rationale.splitlines()),
+        *textwrap.wrap(rule.rationale, width=92, initial_indent="  ", subsequent_indent="  "),
         "",
         "Cited in:",
     ]
