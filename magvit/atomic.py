@@ -41,6 +41,23 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def _mode_for(final: Path) -> int:
+    """The replaced file's mode, or what ``open(path, "w")`` would create under the umask."""
+    try:
+        return final.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """Yield a temp file next to ``path``; on a clean exit it replaces ``path`` durably."""
@@ -50,6 +67,8 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
     fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{final.name}.", dir=final.parent)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes 0600 files; give the result the mode a plain open() would
+        os.fchmod(fd, _mode_for(final))
         encoding = "utf-8" if mode == "w" else None
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle

@@ -48,8 +48,9 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
     ``verify(path) -> Manifest``: the manifest of ``path`` when it matches, else
     ``CheckpointError`` saying why.
 
-    ``clean_orphans() -> list[Path]``: removes ``.tmp-*`` files and ``.pt`` files that
-    have no manifest (saves that never finished); call it once at start-up.
+    ``clean_orphans() -> list[Path]``: removes ``.tmp-*`` files and this manager's
+    ``.pt`` files (``step-*``, ``best``, ``final``) that have no manifest (saves that never
+    finished); call it once at start-up. Other files are the user's and stay.
 
 Retention keeps the ``keep_last`` newest ``periodic`` checkpoints; best, final and preempt
 ones are never purged. It runs only after a successful save and a failed delete is logged
@@ -85,6 +86,8 @@ KINDS = ("periodic", "best", "final", "preempt")
 # kinds that hold the newest training state and so can be resumed from
 RESUMABLE_KINDS = ("periodic", "preempt", "final")
 
+# the only .pt names this manager writes; anything else in the directory is the user's
+_OWN_PT_RE = re.compile(r"step-\d{8}\.pt|best\.pt|final\.pt")
 _INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
 _INTERVAL_FORMS = "a time ('90s', '2m', '1h'), a step count ('500steps') or epochs ('1epoch', '3epochs')"
 _TIME_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -459,7 +462,7 @@ class CheckpointManager:
         """The newest verified resumable checkpoint, passing over invalid ones with a warning."""
         candidates = []
         for pt in self.directory.glob("*.pt"):
-            if pt.name.startswith(TMP_PREFIX) or pt.name == "best.pt":
+            if not _OWN_PT_RE.fullmatch(pt.name) or pt.name == "best.pt":
                 continue
             candidates.append(pt)
         ranked = []
@@ -500,7 +503,7 @@ class CheckpointManager:
         removed = []
         for path in sorted(self.directory.iterdir()):
             orphan = path.name.startswith(TMP_PREFIX) or (
-                path.suffix == ".pt" and not path.with_suffix(".json").exists()
+                _OWN_PT_RE.fullmatch(path.name) is not None and not path.with_suffix(".json").exists()
             )
             if not orphan or not path.is_file():
                 continue

@@ -32,6 +32,9 @@ log_every=10, events=None, stream=None, clock=time.time)``
     ``close(state="finished")``: stops and joins the heartbeat, writes the final state
         (``finished``, ``preempted`` or ``failed``), closes ``train.log``. Idempotent.
         It does not append ``run_end``: the training loop records that event.
+    ``write() -> dict``: rewrites both files now and raises on failure; every other
+        method turns a failed write (a full disk) into a logged warning, so progress
+        reporting never stops training.
     Used as a context manager it starts on enter and closes on exit (``failed`` when an
     exception escapes, unless ``close`` was called already).
 
@@ -195,7 +198,7 @@ class ProgressReporter:
             if self._thread is not None or self._closed:
                 return self
             self._heartbeat_time = self._clock()
-            self.write()
+            self._write_quietly()
             self._thread = threading.Thread(target=self._heartbeat, name="magvit-heartbeat", daemon=True)
             self._thread.start()
         return self
@@ -213,7 +216,7 @@ class ProgressReporter:
             self._thread.join(timeout=max(5.0, 2 * self.heartbeat_interval_s))
         with self._lock:
             self._state = state
-            self.write()
+            self._write_quietly()
             if self._log_handle is not None:
                 self._log_handle.close()
                 self._log_handle = None
@@ -240,7 +243,7 @@ class ProgressReporter:
                     step = self._step
                 if self.events is not None:
                     self.events.emit("heartbeat", step=step, heartbeat_interval_s=self.heartbeat_interval_s)
-            except OSError as exc:  # a full disk must not kill the heartbeat for good
+            except Exception as exc:  # noqa: BLE001 - the heartbeat must outlive one bad tick
                 log.warning("heartbeat could not write progress: %s", exc)
 
     # --- per batch -----------------------------------------------------------------------
@@ -273,7 +276,7 @@ class ProgressReporter:
                 self._rate_origin = (now, self._step)
             self._last_update_time = now
             if write or now - self._last_write >= self._write_every_s:
-                self.write()
+                self._write_quietly()
 
     def log_batch(
         self,
@@ -301,10 +304,13 @@ class ProgressReporter:
             parts.append(f"clips_per_s={throughput_clips_per_s:.3g}")
         line = " ".join(parts)
         with self._lock:
-            if self._log_handle is None:
-                self._log_handle = open(self.run_dir / TRAIN_LOG, "a", encoding="utf-8")
-            self._log_handle.write(line + "\n")
-            self._log_handle.flush()
+            try:
+                if self._log_handle is None:
+                    self._log_handle = open(self.run_dir / TRAIN_LOG, "a", encoding="utf-8")
+                self._log_handle.write(line + "\n")
+                self._log_handle.flush()
+            except OSError as exc:
+                log.warning("could not write %s: %s", TRAIN_LOG, exc)
         shown = line
         if _is_tty(self._stream):
             shown = f"{_bar(self._percent(step))} {line}"
@@ -322,7 +328,7 @@ class ProgressReporter:
                 "step": data["step"],
                 "kind": data.get("kind"),
             }
-            self.write()
+            self._write_quietly()
 
     # --- files ---------------------------------------------------------------------------
 
@@ -378,6 +384,14 @@ class ProgressReporter:
             atomic_write_text(self.run_dir / PROGRESS_TXT, render_progress_text(data, now=data["updated_time"]))
             self._last_write = data["updated_time"]
         return data
+
+
+    def _write_quietly(self) -> None:
+        """``write()``, but a failure (a full disk) is a warning: training must not stop for it."""
+        try:
+            self.write()
+        except OSError as exc:
+            log.warning("could not write progress files in %s: %s", self.run_dir, exc)
 
 
 def render_progress_text(data: Mapping[str, Any], *, now: float) -> str:

@@ -456,6 +456,37 @@ def test_clean_orphans_removes_temp_files_and_unfinished_saves_only(tmp_path):
     ]  # fmt: skip
 
 
+def test_foreign_pt_files_are_neither_removed_nor_considered(tmp_path, caplog):
+    manager = make_manager(tmp_path)
+    save_steps(manager, [1])
+    foreign = tmp_path / "checkpoints" / "my_pretrained.pt"
+    foreign.write_bytes(b"a user's own weights")
+    with caplog.at_level(logging.WARNING, logger="magvit.checkpoint"):
+        assert manager.latest_valid()[1].step == 1
+        assert manager.clean_orphans() == []
+    assert foreign.exists()
+    assert "my_pretrained" not in caplog.text
+
+
+def test_atomic_writes_give_new_files_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_json(tmp_path / "new.json", {})
+        atomic_torch_save({"w": torch.ones(1)}, tmp_path / "new.pt")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "new.pt").stat().st_mode & 0o777 == 0o644
+
+
+def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    target = tmp_path / "private.json"
+    atomic_write_json(target, {"v": 1})
+    os.chmod(target, 0o600)
+    atomic_write_json(target, {"v": 2})
+    assert target.stat().st_mode & 0o777 == 0o600 and json.loads(target.read_text()) == {"v": 2}
+
+
 def test_clean_orphans_keeps_a_pt_whose_manifest_exists_even_if_it_does_not_verify(tmp_path):
     manager = make_manager(tmp_path)
     save_steps(manager, [1])

@@ -182,6 +182,27 @@ def test_heartbeat_interval_must_be_positive_and_at_most_30s(tmp_path, interval)
         make_reporter(tmp_path, heartbeat_interval_s=interval)
 
 
+def test_a_failing_disk_does_not_stop_training_through_update(tmp_path, monkeypatch, caplog):
+    import errno
+    import logging
+
+    import magvit.progress as progress_module
+
+    reporter = make_reporter(tmp_path)
+    reporter.start()
+
+    def full_disk(path, obj):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(progress_module, "atomic_write_json", full_disk)
+    with caplog.at_level(logging.WARNING, logger="magvit.progress"):
+        reporter.update(step=3, epoch=0, batch=3, losses={"train": 1.0}, write=True)
+        reporter.checkpoint_saved({"file": "step-00000003.pt", "saved_at": "x", "wall_time": 1.0, "step": 3})
+        reporter.close("finished")
+    assert "No space left" in caplog.text
+    assert read_progress(tmp_path)["step"] == 0  # the last good file is still there, whole
+
+
 # --- batch log --------------------------------------------------------------------------
 
 
