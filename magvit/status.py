@@ -9,6 +9,9 @@ tensor and never writes. The verdict:
   is at most 3 heartbeat intervals old;
 - ``stalled``: the heartbeat is older than that, or the pid is gone without a ``run_end``.
 
+A progress.json written before the last ``run_start`` belongs to an earlier session; then
+the pid comes from ``run_start`` and the heartbeat clock starts at that event.
+
 Public API: ``read_status(run_dir, *, now=None) -> RunStatus`` (raises
 ``NotARunDirError``), ``render_text(status) -> str``, ``RunStatus.to_dict()``,
 ``EXIT_CODES`` (state -> exit code) and ``NOT_A_RUN_DIR`` (2).
@@ -146,24 +149,30 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     progress = progress or {}
 
     starts = [i for i, e in enumerate(events) if e.get("event") == "run_start"]
+    last_start = events[starts[-1]] if starts else None
     session = events[starts[-1]:] if starts else events
     run_end = next((e for e in reversed(session) if e.get("event") == "run_end"), None)
-    beats = [float(e["ts"]) for e in session if e.get("event") == "heartbeat" and "ts" in e]
+    beats = [float(e["ts"]) for e in session if e.get("event") in ("heartbeat", "run_start") and "ts" in e]
+    # progress.json older than the last run_start belongs to an earlier session: the new
+    # one has not written it yet, so its pid, heartbeat and state say nothing about now
+    current = bool(progress) and (
+        last_start is None or float(progress.get("updated_time") or 0) >= float(last_start.get("ts") or 0)
+    )
 
-    pid = progress.get("pid")
-    if pid is None and starts:
-        pid = events[starts[-1]].get("pid")
-    host = progress.get("host")
+    pid = progress.get("pid") if current else None
+    if pid is None and last_start is not None:
+        pid = last_start.get("pid")
+    host = progress.get("host") if current else None
     local = host is None or host == socket.gethostname()
     alive = pid_alive(int(pid)) if (pid is not None and local) else None
     interval = float(progress.get("heartbeat_interval_s") or DEFAULT_HEARTBEAT_S)
-    heartbeat_candidates = [t for t in (progress.get("heartbeat_time"), *beats[-1:]) if t is not None]
+    heartbeat_candidates = [t for t in (progress.get("heartbeat_time") if current else None, *beats[-1:]) if t is not None]
     heartbeat = max(heartbeat_candidates) if heartbeat_candidates else None
     heartbeat_age = None if heartbeat is None else max(0.0, now - float(heartbeat))
 
     if run_end is not None and run_end.get("status") in FINAL_STATES:
         state, reason = run_end["status"], f"run_end event: {run_end['status']} at step {run_end.get('step')}"
-    elif progress.get("state") in FINAL_STATES:
+    elif current and progress.get("state") in FINAL_STATES:
         state, reason = progress["state"], f"progress.json state: {progress['state']}"
     elif alive is False:
         state, reason = "stalled", f"pid {pid} is not running and no run_end was recorded"

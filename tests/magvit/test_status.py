@@ -139,6 +139,16 @@ def test_run_end_event_wins_over_a_stale_progress_state(tmp_path):
     assert read_status(tmp_path).state == "failed"
 
 
+def test_a_new_session_starting_after_a_preempted_one_is_running(tmp_path):
+    finished_run(tmp_path, state="preempted")
+    # the next session has recorded run_start but not yet rewritten progress.json
+    EventLog(tmp_path).emit("run_start", pid=os.getpid(), resume="auto")
+    status = read_status(tmp_path)
+    assert status.state == "running", status.reason
+    assert status.pid == os.getpid() and status.pid_alive is True
+    assert status.step == 40  # the facts shown are the last ones written
+
+
 @pytest.mark.parametrize("setup", ["empty", "missing", "file"])
 def test_not_a_run_directory_exits_2(tmp_path, setup):
     target = tmp_path / "run"
