@@ -1,0 +1,238 @@
+"""TDD evidence: red / green / refactor artifacts, in time order.
+
+Two formats are read: the JSON records `audit tdd record` writes (`*-<phase>.json`,
+format audit-tdd/1, next to their JUnit XML), and plain pytest text output saved by hand
+(`*red*.txt`, `*green*.txt`, `*refactor*.txt`). An artifact's time comes from its record
+(`finished_at`), else from a timestamp in its file name, else from the file's mtime (flagged:
+a checkout or a copy resets it).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.evidence.code import _as_list, _cfg, project_root
+
+MAX_ARTIFACT_BYTES = 5_000_000
+PHASES = ("red", "green", "refactor")
+_PHASE_RE = re.compile(r"(?:^|[-_.])(red|green|refactor)(?:[-_.]|$)", re.I)
+_STAMP_RES = (
+    (re.compile(r"(\d{8})T(\d{6})Z"), "%Y%m%d%H%M%S"),
+    (re.compile(r"(\d{8})[_-](\d{6})(?!\d)"), "%Y%m%d%H%M%S"),
+    (re.compile(r"(\d{8})[_-](\d{4})(?!\d)"), "%Y%m%d%H%M"),
+)
+_SUMMARY_COUNT = re.compile(r"(\d+) (failed|passed|errors?|skipped|xfailed|xpassed|deselected)")
+_SUMMARY_LINE = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*?)?\s*=*$")
+_FAILED = re.compile(r"^(FAILED|ERROR) (\S+::\S+|\S+\.py)(?: - (.*))?$")
+_VERBOSE = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+# pytest-timeout's banner and failure text, subprocess/asyncio time-outs; not the plugin list
+_TIMEOUT = re.compile(r"\+ Timeout \+|Failed: Timeout|Timeout >|TimeoutExpired|TimeoutError|timed out", re.I)
+
+
+@dataclass(frozen=True)
+class TddArtifact:
+    path: str  # relative to the project root
+    kind: str  # "record" or "text"
+    phase: str  # red | green | refactor
+    feature: str
+    time: float | None  # Unix seconds
+    time_source: str  # "record", "filename" or "mtime"
+    counts: dict[str, int]  # passed, failed, errors, skipped, timed_out
+    failed: tuple[str, ...] = ()  # failing or erroring test ids
+    passed: tuple[str, ...] = ()
+    timed_out: tuple[str, ...] = ()
+    exit_code: int | None = None
+    summary: str = ""  # the summary line or the record's counts, as read
+
+    @property
+    def ok(self) -> bool:
+        """Everything ran and passed: no failures, errors or time-outs, and something passed."""
+        c = self.counts
+        return c.get("passed", 0) > 0 and not (c.get("failed", 0) or c.get("errors", 0) or c.get("timed_out", 0))
+
+    def names(self, ids: tuple[str, ...]) -> set[str]:
+        """Bare test names (no path, class or parameters) of the given ids."""
+        return {i.split("::")[-1].split("[")[0] for i in ids}
+
+
+@dataclass
+class TddEvidence:
+    root: Path
+    locations: tuple[str, ...] = ()
+    artifacts: tuple[TddArtifact, ...] = ()
+    errors: tuple[str, ...] = ()
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.artifacts)
+
+    def features(self) -> dict[str, list[TddArtifact]]:
+        out: dict[str, list[TddArtifact]] = {}
+        for a in self.artifacts:
+            out.setdefault(a.feature, []).append(a)
+        return out
+
+
+def collect(config: Any) -> TddEvidence:
+    root = project_root(config)
+    locations = _as_list(_cfg(config, "tdd_artifacts", ["artifacts/tdd"]))
+    ev = TddEvidence(root=root, locations=tuple(locations))
+    candidates: list[Path] = []
+    for loc in locations:
+        base = root / loc
+        if base.is_file():
+            candidates.append(base)
+        elif base.is_dir():
+            candidates += sorted(p for p in base.rglob("*") if p.is_file() and p.suffix in (".json", ".txt", ".log"))
+    artifacts, errors = [], []
+    for path in dict.fromkeys(candidates):
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        phase = _phase(path.name)
+        if phase is None:
+            continue
+        try:
+            if path.stat().st_size > MAX_ARTIFACT_BYTES:
+                errors.append(f"{rel}: larger than {MAX_ARTIFACT_BYTES} bytes, not read")
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            errors.append(f"{rel}: unreadable: {exc.strerror}")
+            continue
+        try:
+            if path.suffix == ".json":
+                artifacts.append(_from_record(rel, path, text))
+            else:
+                artifacts.append(_from_text(rel, path, text, phase))
+        except ValueError as exc:
+            errors.append(f"{rel}: {exc}")
+    artifacts.sort(key=lambda a: (a.time is None, a.time or 0, PHASES.index(a.phase), a.path))
+    ev.artifacts = tuple(artifacts)
+    ev.errors = tuple(errors)
+    return ev
+
+
+def _phase(name: str) -> str | None:
+    m = _PHASE_RE.search(Path(name).stem)
+    return m.group(1).lower() if m else None
+
+
+def _name_time(name: str) -> float | None:
+    for rx, fmt in _STAMP_RES:
+        m = rx.search(name)
+        if m:
+            try:
+                return float(calendar.timegm(datetime.strptime(m.group(1) + m.group(2), fmt).timetuple()))
+            except ValueError:
+                continue
+    return None
+
+
+def _iso_time(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _feature(stem: str) -> str:
+    text = _PHASE_RE.sub("_", stem)
+    for rx, _ in _STAMP_RES:
+        text = rx.sub("", text)
+    text = re.sub(r"^(tdd|test)_", "", text.strip("-_."), flags=re.I)
+    return text.strip("-_.") or "(unnamed)"
+
+
+def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("format") != "audit-tdd/1":
+        raise ValueError("not an audit-tdd/1 record (field 'format')")
+    phase = data.get("phase")
+    if phase not in PHASES:
+        raise ValueError(f"field 'phase' is {phase!r}, expected red, green or refactor")
+    counts_in = data.get("counts") or {}
+    if not isinstance(counts_in, dict):
+        raise ValueError("field 'counts' must be an object")
+    counts = {k: int(counts_in.get(k, 0) or 0) for k in ("passed", "failed", "errors", "skipped", "timed_out")}
+    tests = data.get("tests") or []
+    if not isinstance(tests, list):
+        raise ValueError("field 'tests' must be a list")
+    by_outcome: dict[str, list[str]] = {}
+    for t in tests:
+        if isinstance(t, dict) and isinstance(t.get("id"), str):
+            by_outcome.setdefault(str(t.get("outcome")), []).append(t["id"])
+    time = _iso_time(data.get("finished_at")) or _iso_time(data.get("started_at"))
+    source = "record"
+    if time is None:
+        time, source = _fallback_time(path)
+    return TddArtifact(
+        path=rel, kind="record", phase=phase, feature=str(data.get("feature") or _feature(path.stem)), time=time,
+        time_source=source, counts=counts,
+        failed=tuple(by_outcome.get("failed", []) + by_outcome.get("error", [])),
+        passed=tuple(by_outcome.get("passed", [])), timed_out=tuple(by_outcome.get("timed_out", [])),
+        exit_code=data.get("exit_code") if isinstance(data.get("exit_code"), int) else None,
+        summary=", ".join(f"{v} {k}" for k, v in counts.items() if v))
+
+
+def _fallback_time(path: Path) -> tuple[float | None, str]:
+    t = _name_time(path.name)
+    if t is not None:
+        return t, "filename"
+    try:
+        return path.stat().st_mtime, "mtime"
+    except OSError:
+        return None, "none"
+
+
+def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
+    lines = text.splitlines()
+    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "timed_out": 0}
+    summary = ""
+    for line in reversed(lines):
+        stripped = line.strip()
+        if _SUMMARY_LINE.match(stripped) and _SUMMARY_COUNT.search(stripped):
+            summary = stripped.strip("= ")
+            for n, word in _SUMMARY_COUNT.findall(stripped):
+                key = {"error": "errors", "xfailed": "skipped", "xpassed": "passed"}.get(word, word)
+                if key in counts:
+                    counts[key] += int(n)
+            break
+    failed: list[str] = []
+    timed: list[str] = []
+    passed: list[str] = []
+    for line in lines:
+        m = _FAILED.match(line.strip())
+        if m:
+            if m.group(2) not in failed:
+                failed.append(m.group(2))
+            if m.group(3) and _TIMEOUT.search(m.group(3)) and m.group(2) not in timed:
+                timed.append(m.group(2))
+            continue
+        v = _VERBOSE.match(line.strip())
+        if v and v.group(2) == "PASSED" and v.group(1) not in passed:
+            passed.append(v.group(1))
+        elif v and v.group(2) in ("FAILED", "ERROR") and v.group(1) not in failed:
+            failed.append(v.group(1))
+    if not timed and any(_TIMEOUT.search(line) for line in lines):
+        timed = [f for f in failed] or ["(unnamed test)"]
+    if timed:
+        counts["timed_out"] = len(timed)
+        counts["failed"] = max(0, counts["failed"] - sum(1 for t in timed if t in failed))
+    if not summary and (failed or passed):
+        counts["failed"] = max(counts["failed"], len(failed) - len(timed))
+        counts["passed"] = max(counts["passed"], len(passed))
+    time, source = _fallback_time(path)
+    return TddArtifact(path=rel, kind="text", phase=phase, feature=_feature(path.stem), time=time,
+                       time_source=source, counts=counts, failed=tuple(failed), passed=tuple(passed),
+                       timed_out=tuple(timed), summary=summary)

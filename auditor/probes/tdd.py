@@ -1,0 +1,124 @@
+"""TDD probe: did the required tests go through red, green and refactor, in that order?"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from auditor.evidence.tdd import TddArtifact, TddEvidence
+from auditor.model import Citation, ProbeResult, Verdict, probe
+
+
+def _when(a: TddArtifact) -> str:
+    if a.time is None:
+        return "time unknown"
+    import time as _time
+
+    stamp = _time.strftime("%Y-%m-%d %H:%M:%SZ", _time.gmtime(a.time))
+    return stamp if a.time_source == "record" else f"{stamp} (from {a.time_source})"
+
+
+def _cite(a: TddArtifact, note: str) -> Citation:
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in a.counts.items() if v) or "no counts"
+    return Citation(a.path, detail=f"{a.phase} {_when(a)}: {counts}; {note}")
+
+
+def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], list[Citation], set[str]]:
+    """Judge one feature's artifacts; returns (complete, problems, citations, names covered by red)."""
+    problems: list[str] = []
+    cites: list[Citation] = []
+    reds = [a for a in arts if a.phase == "red" and (a.counts.get("failed", 0) + a.counts.get("errors", 0)
+                                                     + a.counts.get("timed_out", 0) > 0 or a.failed)]
+    covered: set[str] = set()
+    red = None
+    later_passed: set[str] = set()
+    for a in arts:
+        if a.phase in ("green", "refactor") and a.ok:
+            later_passed |= a.names(a.passed)
+    for a in reds:
+        failing = a.names(a.failed + a.timed_out)
+        # a collection error (an import of code not written yet) fails every test of its module
+        collection_error = any("::" not in i or i.endswith(".py") for i in a.failed)
+        if not names or failing & names or (collection_error and later_passed & names):
+            red = a
+            covered = (failing | (later_passed if collection_error else set())) & names if names else failing
+            break
+    if red is None:
+        any_red = next((a for a in arts if a.phase == "red"), None)
+        if any_red is None:
+            problems.append("no red record")
+        else:
+            wanted = ", ".join(sorted(names))
+            failing = sorted(any_red.names(any_red.failed))[:4]
+            problems.append(f"red failed {', '.join(failing) or 'nothing'}" + (f", not {wanted}" if names else ""))
+            cites.append(_cite(any_red, "does not fail the required tests" if names else "shows no failure"))
+        return False, problems, cites, covered
+    cites.append(_cite(red, "fails as it should: " + ", ".join(sorted(red.names(red.failed + red.timed_out)))[:200]))
+    greens = [a for a in arts if a.phase == "green" and a.time is not None and red.time is not None and a.time > red.time]
+    good_green = next((a for a in greens if a.ok and (not names or not a.passed or covered <= a.names(a.passed))),
+                      None)
+    if good_green is None:
+        bad = greens[-1] if greens else next((a for a in arts if a.phase == "green"), None)
+        if bad is None:
+            problems.append("no green record after red")
+        else:
+            why = "timed out" if bad.counts.get("timed_out") else (
+                "tests failed" if bad.counts.get("failed") or bad.counts.get("errors") else "nothing passed")
+            if bad.time is not None and red.time is not None and bad.time <= red.time:
+                why = "recorded before red"
+            problems.append(f"green {why}")
+            cites.append(_cite(bad, f"green not reached: {why}"))
+        return False, problems, cites, covered
+    cites.append(_cite(good_green, "all pass, no time-outs"))
+    refactor = next((a for a in arts if a.phase == "refactor" and a.ok and a.time is not None
+                     and a.time >= good_green.time), None)
+    if refactor is None:
+        late = next((a for a in arts if a.phase == "refactor"), None)
+        problems.append("refactor never completed" if late is None else "refactor did not pass after green")
+        if late is not None:
+            cites.append(_cite(late, "refactor not passing after green"))
+        return False, problems, cites, covered
+    cites.append(_cite(refactor, "still passes after clean-up"))
+    return True, problems, cites, covered
+
+
+@probe("tdd.cycle_complete")
+def cycle_complete(ev: Any, tests: Iterable[str] | None = None) -> ProbeResult:
+    """yes: red shows failures (of the named tests when given), green passes them with no time-outs,
+    refactor passes, and red < green <= refactor in time."""
+    tdd: TddEvidence = ev.tdd
+    if tdd is None or not tdd.found:
+        where = ", ".join(getattr(tdd, "locations", ()) or ("artifacts/tdd",))
+        errors = "; ".join(getattr(tdd, "errors", ())[:2])
+        return ProbeResult(Verdict.NO_EVIDENCE, f"no TDD artifacts in {where}" + (f" ({errors})" if errors else ""))
+    names = set(tests or ())
+    complete: list[str] = []
+    covered: set[str] = set()
+    problems: dict[str, list[str]] = {}
+    cites: list[Citation] = []
+    for feature, arts in tdd.features().items():
+        ok, why, fcites, fcovered = _cycle(arts, names)
+        if ok:
+            complete.append(feature)
+            covered |= fcovered
+            cites += fcites
+        else:
+            problems[feature] = why
+            if not names or fcovered or any("red failed" not in w for w in why):
+                cites += fcites
+    flagged = sorted({a.path for a in tdd.artifacts if a.time_source == "mtime"})
+    measured = {"features": len(tdd.features()), "complete": len(complete), "artifacts": len(tdd.artifacts),
+                "times_from_mtime": len(flagged)}
+    note = f" (times of {len(flagged)} artifacts from file mtimes only)" if flagged else ""
+    if names:
+        missing = sorted(names - covered)
+        if not missing:
+            return ProbeResult(Verdict.YES, f"red, green and refactor recorded for {', '.join(sorted(names))}" + note,
+                               tuple(cites[:9]), measured)
+        details = "; ".join(f"{f}: {', '.join(w)}" for f, w in problems.items())
+        return ProbeResult(Verdict.NO, f"no complete red-green-refactor cycle for {', '.join(missing)}"
+                           + (f" ({details})" if details else "") + note, tuple(cites[:9]), measured)
+    if problems:
+        details = "; ".join(f"{f}: {', '.join(w)}" for f, w in problems.items())
+        return ProbeResult(Verdict.NO, f"incomplete TDD cycles: {details}" + note, tuple(cites[:9]), measured)
+    return ProbeResult(Verdict.YES, f"{len(complete)} features went through red, green and refactor" + note,
+                       tuple(cites[:9]), measured)
