@@ -53,7 +53,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -134,8 +134,8 @@ def format_duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
-def _format_losses(losses: Mapping[str, float], sep: str = ", ") -> str:
-    return sep.join(f"{name} {value:.6g}" for name, value in losses.items()) or "none yet"
+def _format_losses(losses: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {value:.6g}" for name, value in losses.items()) or "none yet"
 
 
 class ProgressReporter:
@@ -152,7 +152,7 @@ class ProgressReporter:
         log_every: int = 10,
         events: EventLog | None = None,
         stream: IO[str] | None = None,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(heartbeat_interval_s, bool) or not isinstance(heartbeat_interval_s, (int, float)) or not (
             0 < heartbeat_interval_s <= MAX_HEARTBEAT_S
