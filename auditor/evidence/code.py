@@ -94,6 +94,7 @@ class LoopCall:
     depth: int  # loop depth including loops around the calls that lead here
     batch_loop: bool
     effects: tuple[Effect, ...]
+    in_thread: bool = False  # the loop is in a thread's target (a heartbeat), not the training loop
 
     def effect(self, tag: str) -> Effect | None:
         return next((e for e in self.effects if e.tag == tag), None)
@@ -285,6 +286,27 @@ def _names_in(node: ast.AST | None) -> set[str]:
     return out
 
 
+def source_segment(lines: list[str], node: ast.AST | None, limit: int = 40) -> str:
+    """The source of `node` from pre-split lines (ast.get_source_segment re-splits the file per call).
+
+    Column offsets are UTF-8 byte offsets; at most `limit` lines are returned.
+    """
+    if node is None or getattr(node, "end_lineno", None) is None:
+        return ""
+    first, last = node.lineno - 1, min(node.end_lineno - 1, node.lineno - 1 + limit)
+    if first >= len(lines):
+        return ""
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
+    parts = [lines[first].encode()[node.col_offset:].decode(errors="replace")]
+    parts += lines[first + 1:last]
+    if last < len(lines):
+        end = lines[last].encode()[:node.end_col_offset].decode(errors="replace") if last == node.end_lineno - 1 \
+            else lines[last]
+        parts.append(end)
+    return "\n".join(parts)
+
+
 def _short_text(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -321,6 +343,7 @@ class _FileScan(ast.NodeVisitor):
 
     def __init__(self, rel: str, text: str, cfg: dict[str, Any]):
         self.rel, self.text, self.cfg = rel, text, cfg
+        self.lines = text.splitlines()
         self.aliases: dict[str, str] = {}
         self.functions: list[_FunctionScan] = []
         self.module = _FunctionScan("<module>", "<module>", None, None)
@@ -337,7 +360,7 @@ class _FileScan(ast.NodeVisitor):
         self._guards: list[list[str]] = [[]]
 
     def seg(self, node: ast.AST) -> str:
-        return _short_text(ast.get_source_segment(self.text, node))
+        return _short_text(source_segment(self.lines, node))
 
     # imports --------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
@@ -564,6 +587,8 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
             class_name=fs.class_name, params=tuple(params),
             calls=tuple(c for c, _ in fs.calls), loops=tuple(fs.loops))
 
+    scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans}
+
     def resolve(call: Call, scan: _FileScan, fs: _FunctionScan) -> list[str]:
         """Functions defined in the scanned files that a call may reach (by name)."""
         if call.short in fs.nested:
@@ -580,6 +605,8 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
             target = scan.aliases.get(call.short, call.name)
             tail = target.split(".")[-1]
             return by_name.get(tail, candidates)
+        if _external_receiver(call.name.split(".")[0], scan, fs, scanned_tops):
+            return []
         if call.name.split(".")[0] in scan.aliases and not call.name.startswith("self."):
             # a call into an imported module: only functions from a scanned module of that name
             module = scan.aliases[call.name.split(".")[0]].split(".")[-1]
@@ -601,6 +628,8 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
         if is_log:
             tags.add(LOG)
         is_write = _is_write(call, scan)
+        if is_write and re.search(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_", low) and "progress" not in low:
+            tags.add(LOG)
         if is_write and _mentions_progress(call, scan, fs):
             tags.add(PROGRESS)
         if is_write and ("progress" in fs.name.lower() or (fs.class_name or "").lower().find("progress") >= 0):
@@ -690,25 +719,32 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
                 _has_discovery_call(a, scan, fs, qual) for a in list(node.args) + [k.value for k in node.keywords])
             loads.setdefault(qual, []).append((call, from_resume, from_disc))
 
-    # transitive effects per function
+    # transitive effects per function, keeping the most telling witness of each
     effects: dict[str, dict[str, Effect]] = {q: {} for q in fscans}
+
+    def offer(store: dict[str, Effect], eff: Effect) -> bool:
+        old = store.get(eff.tag)
+        if old is None or effect_rank(eff) < effect_rank(old):
+            store[eff.tag] = eff
+            return True
+        return False
+
     for qual, entries in sites.items():
         for call, _, tags in entries:
             for tag in tags:
-                effects[qual].setdefault(tag, Effect(tag, call))
+                offer(effects[qual], Effect(tag, call))
         for call, from_resume, from_disc in loads.get(qual, []):
             if from_disc:
-                effects[qual].setdefault(AUTORESUME, Effect(AUTORESUME, call))
+                offer(effects[qual], Effect(AUTORESUME, call))
     for _ in range(8):
         changed = False
         for qual, entries in sites.items():
             for call, targets, _ in entries:
                 for t in targets:
-                    for tag, eff in effects.get(t, {}).items():
-                        if tag not in effects[qual]:
-                            short_t = t.split("::")[-1]
-                            effects[qual][tag] = Effect(tag, eff.site, (short_t,) + eff.via)
-                            changed = True
+                    for tag, eff in list(effects.get(t, {}).items()):
+                        short_t = t.split("::")[-1]
+                        if short_t not in eff.via:
+                            changed |= offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via))
         if not changed:
             break
     ev.effects = {q: tuple(sorted(e.values(), key=lambda x: x.tag)) for q, e in effects.items() if e}
@@ -717,7 +753,7 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
         out: dict[str, Effect] = {t: Effect(t, call) for t in tags}
         for t in targets:
             for tag, eff in effects.get(t, {}).items():
-                out.setdefault(tag, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via))
+                offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via))
         return tuple(sorted(out.values(), key=lambda e: e.tag))
 
     # entry point and reachability, with the loop depth each function is called at
@@ -739,30 +775,31 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
         for call, node in fs.calls:
             if call.short in _THREAD_CLASSES:
                 thread_targets.setdefault(qual, []).extend(_thread_target_quals(node, scan, fs, by_name))
-    for _ in range(10):
-        changed = False
-        for qual in list(ctx):
-            for call, targets, _ in sites.get(qual, []):
-                for t in targets:
-                    d = min(ctx[qual] + call.loop_depth, 6)
-                    if ctx.get(t, -1) < d:
-                        ctx[t] = d
-                        changed = True
-            for t in thread_targets.get(qual, []):
+    # breadth first: a function's context depth is that of its shortest call chain from the
+    # entry point (the main path), so call cycles cannot inflate it
+    queue = list(ctx)
+    while queue:
+        qual = queue.pop(0)
+        for call, targets, _ in sites.get(qual, []):
+            for t in targets:
                 if t not in ctx:
-                    ctx[t] = 0
-                    changed = True
-        if not changed:
-            break
+                    ctx[t] = ctx[qual] + call.loop_depth
+                    queue.append(t)
+        for t in thread_targets.get(qual, []):
+            if t not in ctx:
+                ctx[t] = 0
+                queue.append(t)
     ev.reachable = frozenset(ctx)
 
+    thread_target_set = {t for ts in thread_targets.values() for t in ts}
     loop_calls: list[LoopCall] = []
     for qual in sorted(ctx):
         for call, targets, tags in sites.get(qual, []):
             if call.loop_depth == 0:
                 continue
             depth = call.loop_depth + ctx[qual]
-            loop_calls.append(LoopCall(call, depth, call.batch_loop or depth >= 2, call_effects(call, targets, tags)))
+            loop_calls.append(LoopCall(call, depth, call.batch_loop or depth >= 2, call_effects(call, targets, tags),
+                                       qual in thread_target_set))
     ev.loop_calls = tuple(loop_calls)
 
     # threads
@@ -865,6 +902,45 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
                 if entry_loads_resume:
                     auto.append(Effect(AUTORESUME, mc.call))
     ev.auto_resume = tuple(dict.fromkeys(auto))
+
+
+_BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
+                   "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
+
+
+def _external_receiver(root: str, scan: _FileScan, fs: _FunctionScan, scanned_tops: set[str]) -> bool:
+    """True when `root` is a local bound only to objects from outside the scanned code
+    (`h = hashlib.sha256()`, `f = open(...)`, literals), whose methods cannot be ours."""
+    if root in ("self", "cls"):
+        return False
+    values = [v for names, v in fs.assigns if root in names]
+    if not values:
+        return False
+    for value in values:
+        if isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple, ast.JoinedStr,
+                              ast.ListComp, ast.DictComp, ast.SetComp)):
+            continue
+        if not isinstance(value, ast.Call):
+            return False
+        name = _dotted(value.func, scan.aliases)
+        top = name.split(".")[0]
+        if top in _BUILTIN_MAKERS and "." not in name:
+            continue
+        original = value.func
+        while isinstance(original, ast.Attribute):
+            original = original.value
+        if isinstance(original, ast.Name) and original.id in scan.aliases and top not in scanned_tops:
+            continue
+        return False
+    return True
+
+
+_QUIET_LOG = {"warning", "warn", "error", "exception", "critical"}
+
+
+def effect_rank(eff: Effect) -> tuple[int, int]:
+    """Lower is more telling: a direct print/info beats a warning reached through three helpers."""
+    return (int(eff.tag == LOG and eff.site.short in _QUIET_LOG), len(eff.via))
 
 
 _EMPTY_FN = Function("", "", "", 0, 0, None, (), (), ())

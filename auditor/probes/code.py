@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.evidence.code import (AUTORESUME, HEARTBEAT, LOG, PROGRESS, SAVE, Call, CodeEvidence, Effect,
-                                   LoopCall)
+from auditor.evidence.code import (HEARTBEAT, LOG, PROGRESS, SAVE, Call, CodeEvidence, Effect, LoopCall,
+                                   effect_rank)
 from auditor.model import Citation, ProbeResult, Verdict, probe
 
 
@@ -55,6 +55,7 @@ def _loop_effect(code: CodeEvidence, tag: str, batch_only: bool = False) -> list
         eff = lc.effect(tag)
         if eff is not None:
             found.append((lc, eff))
+    found.sort(key=lambda item: (item[0].in_thread, effect_rank(item[1]), item[0].depth))
     return found
 
 
