@@ -77,3 +77,46 @@ def status_command(run_dir: Path, as_json: bool) -> None:
         raise SystemExit(NOT_A_RUN_DIR) from exc
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
     raise SystemExit(result.exit_code)
+
+
+@main.command("train")
+@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Dataset file made by `magvit data make`.")
+@click.option("--run-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory: checkpoints, progress files, events, logs.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Epochs (overrides the config).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML run config with `tokenizer:` and `train:` sections.")
+@click.option("--checkpoint-every", default=None,
+              help="Checkpoint interval: 90s, 2m, 500steps or 1epoch (overrides the config; default 2m).")
+@click.option("--resume", default="auto", show_default=True,
+              help="auto: continue from the newest valid checkpoint in --run-dir; never: start fresh "
+                   "(refused when checkpoints exist); or the path of a checkpoint to continue from.")
+@click.option("--time-limit", default=None,
+              help="Stop after this long (90s, 30m, 2h) with a checkpoint, exit 0; the same command continues.")
+def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_file: Path | None,
+                  checkpoint_every: str | None, resume: str, time_limit: str | None) -> None:
+    """Train the video tokenizer, checkpointing and resuming automatically.
+
+    Config precedence: defaults < --config < command-line options. Exit codes: 0 finished
+    or stopped by --time-limit, 2 bad input or a run directory that contradicts the request,
+    3 internal error, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint.
+    """
+    import traceback
+
+    from magvit.config import ConfigError, RunConfig, load_run_config
+    from magvit.train import TrainError, parse_duration, train
+
+    try:
+        config = load_run_config(config_file) if config_file else RunConfig()
+        config = config.override(epochs=epochs, checkpoint_every=checkpoint_every)
+        limit = parse_duration(time_limit, "--time-limit") if time_limit else None
+        result = train(data_path, run_dir, config, resume=resume, time_limit_s=limit, echo=click.echo)
+    except (ConfigError, TrainError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(getattr(exc, "exit_code", 2)) from exc
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure is an internal error, exit 3
+        traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        raise SystemExit(3) from exc
+    raise SystemExit(result.exit_code)

@@ -1,0 +1,567 @@
+"""The tokenizer training loop: build, resume, run epochs, validate, save.
+
+`train()` is the entry point (`magvit train` calls it). Everything needed to continue a run
+exactly goes into each checkpoint, and a restarted run continues from the newest valid
+checkpoint in its run directory without being told (auto-resume). Saving is decided by the
+CheckpointManager, reporting by the ProgressReporter; this module only drives them.
+
+Exit codes carried by TrainResult / TrainError:
+  0    finished, or stopped by --time-limit (run the same command again to continue)
+  2    bad input, or the run directory contradicts the request (nothing is overwritten)
+  130  stopped by SIGINT after saving a `preempt` checkpoint
+  143  stopped by SIGTERM after saving a `preempt` checkpoint
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from magvit.checkpoint import CheckpointError, CheckpointManager, Interval
+from magvit.config import RunConfig, dump_run_config
+from magvit.data import DataFileError, fingerprint, load_clips, split_indices
+from magvit.metrics import psnr
+from magvit.models import VQTokenizer
+from magvit.progress import EventLog, ProgressReporter
+from magvit.signals import PreemptionHandler
+
+STAGE = "tokenizer"
+CHECKPOINT_FORMAT = "magvit-checkpoint/1"
+RESUME_MODES = ("auto", "never")
+
+
+class TrainError(Exception):
+    """Training cannot start or go on; the message says why and what to do."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """How a training session ended."""
+
+    status: str
+    """`finished` or `preempted` (a signal or the time limit stopped it)."""
+    exit_code: int
+    """Process exit code for this outcome (see the module docstring)."""
+    step: int
+    """Optimizer steps completed over all sessions."""
+    epoch: int
+    """Epochs completed."""
+    best_val_loss: float | None
+    """Best validation reconstruction loss (MSE) so far."""
+
+
+@dataclass
+class RunState:
+    """The position of a run and what it has learned about itself; goes into every checkpoint."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    samples_seen: int = 0
+    best_val_loss: float | None = None
+    train_elapsed_s: float = 0.0
+    step_losses: list[float] = field(default_factory=list)
+    epoch_metrics: list[dict[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    """The clips of one run, split once with split_indices."""
+
+    path: Path
+    fingerprint: str
+    train_x: torch.Tensor
+    val_x: torch.Tensor
+
+
+@dataclass
+class Trainer:
+    """The objects one session trains with."""
+
+    config: RunConfig
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    augment_rng: torch.Generator
+    batches_per_epoch: int
+
+    @property
+    def total_steps(self) -> int:
+        return self.batches_per_epoch * self.config.train.epochs
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def train(
+    data: str | Path,
+    run_dir: str | Path,
+    config: RunConfig | None = None,
+    resume: str = "auto",
+    time_limit_s: float | None = None,
+    echo: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train the tokenizer on the dataset file `data`, writing the run directory `run_dir`.
+
+    `resume` is `auto` (continue from the newest valid checkpoint in the run directory, the
+    default), `never` (start fresh; refuse when the run directory holds checkpoints) or the
+    path of a checkpoint to continue from. `time_limit_s` stops the session like a
+    preemption once that many seconds have passed, so that a scheduler's wall-clock limit
+    is honoured and the same command continues the run.
+    """
+    started = time.monotonic()
+    config = config or RunConfig()
+    run_dir = Path(run_dir)
+    tc = config.train
+    _set_determinism(tc.num_threads)
+
+    dataset = load_dataset(Path(data), tc.val_fraction, tc.seed)
+    code_version = _code_version()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    events = EventLog(run_dir)
+    checkpoints = CheckpointManager(
+        run_dir / "checkpoints", interval=Interval.parse(tc.checkpoint_every), keep_last=tc.keep_last,
+        events=events, code_version=code_version, data_fingerprint=dataset.fingerprint,
+    )  # fmt: skip
+    checkpoints.clean_orphans()
+    resume_from = find_resume_point(checkpoints, resume)
+    saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
+
+    trainer = build(config, len(dataset.train_x))
+    state = restore(trainer, saved) if saved else RunState()
+    if saved:
+        checkpoints.mark_resumed(state.step)
+    dump_run_config(config, run_dir / "config.yaml")
+    events.emit("run_start", pid=_pid(), resume=str(resume), config_hash=_config_hash(config),
+                  code_version=code_version, data_fingerprint=dataset.fingerprint)
+    if saved:
+        _announce_resume(resume_from, saved, state, events, echo)
+    else:
+        echo(f"Starting a new run in {run_dir} ({trainer.total_steps} steps, {tc.epochs} epochs)")
+
+    deadline = started + time_limit_s if time_limit_s else None
+    progress = ProgressReporter(run_dir, stage=STAGE, epochs=tc.epochs, total_steps=trainer.total_steps,
+                                heartbeat_interval_s=tc.heartbeat_interval_s, log_every=tc.log_every, events=events)
+    with progress, PreemptionHandler() as preempt:
+        session = Session(trainer, state, dataset, checkpoints, progress, events, preempt, deadline, echo)
+        try:
+            return session.run()
+        except BaseException as exc:
+            events.emit("run_end", status="failed", step=state.step, error=f"{type(exc).__name__}: {exc}")
+            raise
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def parse_duration(text: str, name: str = "duration") -> float:
+    """Seconds in a duration like `90s`, `30m`, `2h`; TrainError naming `name` otherwise."""
+    try:
+        interval = Interval.parse(text)
+    except ValueError as exc:
+        raise TrainError(f"{name} {text!r}: not a duration like 90s, 30m or 2h") from exc
+    if interval.kind != "time":
+        raise TrainError(f"{name} {text!r}: must be a time like 90s, 30m or 2h, not {interval.kind}")
+    return float(interval.value)
+
+
+def _set_determinism(num_threads: int) -> None:
+    torch.set_num_threads(num_threads)
+    torch.use_deterministic_algorithms(True)
+
+
+def load_dataset(path: Path, val_fraction: float, seed: int) -> Dataset:
+    """Load the clips and split them with split_indices (the same split evaluation uses)."""
+    try:
+        videos, _labels = load_clips(path)
+        digest = fingerprint(path)
+    except DataFileError as exc:
+        raise TrainError(f"data: {exc}") from exc
+    n = len(videos)
+    if n < 2:
+        raise TrainError(f"data: {path} holds {n} clip(s); training needs at least 2 (one held out)")
+    train_idx, val_idx = split_indices(n, val_fraction, seed)
+    return Dataset(path, digest, videos[torch.from_numpy(train_idx)].contiguous(),
+                   videos[torch.from_numpy(val_idx)].contiguous())
+
+
+def build(config: RunConfig, n_train: int) -> Trainer:
+    """Model, optimizer and schedule, initialised from the seed."""
+    tc = config.train
+    torch.manual_seed(tc.seed)
+    model = VQTokenizer(config.tokenizer)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    batches = math.ceil(n_train / tc.batch_size)
+    total = batches * tc.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(tc.schedule, tc.warmup_steps, total))
+    augment_rng = torch.Generator().manual_seed(tc.seed + 1)
+    return Trainer(config, model, optimizer, scheduler, augment_rng, batches)
+
+
+def _schedule(kind: str, warmup: int, total: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        if kind == "constant":
+            return 1.0
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
+    """The data order of one epoch: a pure function of (seed, epoch)."""
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=generator)
+
+
+# ----------------------------------------------------------------------------- resume
+
+
+def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | None:
+    """The checkpoint to continue from, per the resume mode, or None to start fresh."""
+    if resume == "never":
+        existing = checkpoints.existing_files() if hasattr(checkpoints, "existing_files") else _existing(checkpoints)
+        if existing:
+            raise TrainError(
+                f"--resume never: {checkpoints.directory} already holds checkpoints "
+                f"({', '.join(p.name for p in existing[:3])}{', ...' if len(existing) > 3 else ''}); "
+                "they are never overwritten. Pick a new --run-dir to start over, "
+                "or drop --resume never to continue this run."
+            )
+        return None
+    if resume == "auto":
+        found = checkpoints.latest_valid()
+        return found[0] if found else None
+    path = Path(resume)
+    if not path.is_file():
+        raise TrainError(f"--resume {resume}: no such checkpoint file")
+    return path
+
+
+def _existing(checkpoints: CheckpointManager) -> list[Path]:
+    directory = Path(checkpoints.directory)
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in (".pt", ".json"))
+
+
+def load_checkpoint(checkpoints: CheckpointManager, path: Path, config: RunConfig, dataset: Dataset) -> dict:
+    """Load a checkpoint and check that it belongs to this run's config and dataset."""
+    try:
+        saved = checkpoints.load(path)
+    except CheckpointError as exc:
+        raise TrainError(f"cannot resume from {path}: {exc}") from exc
+    if saved.get("format") != CHECKPOINT_FORMAT or saved.get("stage") != STAGE:
+        raise TrainError(f"cannot resume from {path}: not a {STAGE} checkpoint of format {CHECKPOINT_FORMAT}")
+    problems = []
+    differing = config.trajectory_differences(saved.get("config") or {})
+    if differing:
+        old, new = saved.get("config") or {}, config.to_dict()
+        details = ", ".join(f"{key} (checkpoint {_lookup(old, key)!r}, now {_lookup(new, key)!r})" for key in differing)
+        problems.append(f"the configuration differs: {details}")
+    if saved.get("data_fingerprint") != dataset.fingerprint:
+        problems.append(f"the dataset differs: {dataset.path} has sha256 {dataset.fingerprint[:12]}..., "
+                        f"the checkpoint was trained on {str(saved.get('data_fingerprint'))[:12]}...")
+    if problems:
+        raise TrainError(
+            f"cannot resume from {path}: " + "; ".join(problems)
+            + ". Run with the original config and data to continue, or pick a new --run-dir to start over."
+        )
+    return saved
+
+
+def _lookup(config: dict, dotted: str) -> Any:
+    section, key = dotted.split(".", 1)
+    return (config.get(section) or {}).get(key)
+
+
+def restore(trainer: Trainer, saved: dict) -> RunState:
+    """Put the model, optimizer, schedule and RNGs back where the checkpoint left them."""
+    trainer.model.load_state_dict(saved["model"])
+    trainer.optimizer.load_state_dict(saved["optimizer"])
+    trainer.scheduler.load_state_dict(saved["scheduler"])
+    rng = saved["rng"]
+    torch.set_rng_state(rng["torch_global"])
+    trainer.augment_rng.set_state(rng["augment"])
+    history = saved["history"]
+    return RunState(
+        step=int(saved["step"]), epoch=int(saved["epoch"]), batch_in_epoch=int(saved["batch_in_epoch"]),
+        samples_seen=int(saved["samples_seen"]), best_val_loss=saved["best_val_loss"],
+        train_elapsed_s=float(saved["train_elapsed_s"]),
+        step_losses=[float(x) for x in history["step_loss"]],
+        epoch_metrics=[dict(m) for m in history["epochs"]],
+    )  # fmt: skip
+
+
+def _announce_resume(path: Path, saved: dict, state: RunState, events: EventLog, echo: Callable[[str], None]) -> None:
+    saved_at = datetime.fromtimestamp(float(saved.get("wall_time", time.time())), tz=timezone.utc)
+    echo(f"Found checkpoint at epoch {state.epoch} (step {state.step}, saved {saved_at:%H:%M:%S}), resuming"
+         f" from {path}")
+    events.emit("resumed_from", file=path.name, step=state.step, epoch=state.epoch,
+                  batch_in_epoch=state.batch_in_epoch)
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+class Session:
+    """One process's share of a run: epochs from the resume point until done or stopped."""
+
+    def __init__(self, trainer: Trainer, state: RunState, dataset: Dataset, checkpoints: CheckpointManager,
+                 progress: ProgressReporter, events: EventLog, preempt: PreemptionHandler,
+                 deadline: float | None, echo: Callable[[str], None]) -> None:
+        self.trainer, self.state, self.dataset = trainer, state, dataset
+        self.checkpoints, self.progress, self.events = checkpoints, progress, events
+        self.preempt, self.deadline, self.echo = preempt, deadline, echo
+        self.tc = trainer.config.train
+        self._clock_mark = time.monotonic()
+        self._batch_mark = self._clock_mark
+        self._throughput: float | None = None
+
+    def run(self) -> TrainResult:
+        """Train until the configured epochs are done or a stop is requested."""
+        state, tc = self.state, self.tc
+        if state.epoch >= tc.epochs:
+            self.echo(f"Run already finished ({state.epoch} epochs, step {state.step}); nothing to do")
+            return self._finish(save_final=not self._has_final())
+        while state.epoch < tc.epochs:
+            if self.run_epoch():
+                return self._stop()
+            self.validate()
+            state.epoch += 1
+            state.batch_in_epoch = 0
+            if self.checkpoints.should_save(step=state.step, epoch=state.epoch - 1, epoch_end=True):
+                self.save("periodic")
+            if self._stop_requested():
+                return self._stop()
+        return self._finish(save_final=True)
+
+    # --- one epoch --------------------------------------------------------------------
+
+    def run_epoch(self) -> bool:
+        """Train the rest of the current epoch; True when a stop was requested at a batch boundary."""
+        state, tc, trainer = self.state, self.tc, self.trainer
+        order = epoch_order(tc.seed, state.epoch, len(self.dataset.train_x))
+        self._batch_mark = time.monotonic()  # validation time is not training throughput
+        batches = trainer.batches_per_epoch
+        while state.batch_in_epoch < batches:
+            start = state.batch_in_epoch * tc.batch_size
+            x = self.augment(self.dataset.train_x[order[start:start + tc.batch_size]])
+            lr = trainer.optimizer.param_groups[0]["lr"]
+            losses = self.train_step(x)
+            state.batch_in_epoch += 1
+            state.samples_seen += len(x)
+            self.report_batch(losses, len(x), lr)
+            if state.batch_in_epoch == batches:
+                break  # the epoch-end boundary comes after validation
+            if self.checkpoints.should_save(step=state.step, epoch=state.epoch):
+                self.save("periodic")
+            if self._stop_requested():
+                return True
+        return False
+
+    def report_batch(self, losses: dict[str, float], clips: int, lr: float) -> None:
+        """Progress files after every batch (the reporter throttles writes), a log line every log_every."""
+        state = self.state
+        now = time.monotonic()
+        rate = clips / max(now - self._batch_mark, 1e-9)
+        self._batch_mark = now
+        self._throughput = rate if self._throughput is None else 0.9 * self._throughput + 0.1 * rate
+        self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, losses=losses,
+                             throughput_clips_per_s=self._throughput)
+        if self.progress.should_log(state.step):
+            self.progress.log_batch(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, losses=losses,
+                                    batches_per_epoch=self.trainer.batches_per_epoch,
+                                    throughput_clips_per_s=self._throughput, lr=lr)
+
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """Random horizontal flips drawn from the run's own augmentation generator."""
+        p = self.tc.flip_prob
+        if p <= 0:
+            return x
+        flip = torch.rand(len(x), generator=self.trainer.augment_rng) < p
+        return torch.where(flip[:, None, None, None, None], x.flip(-1), x)
+
+    def train_step(self, x: torch.Tensor) -> dict[str, float]:
+        """One optimizer step; returns the batch's losses as floats."""
+        trainer, state = self.trainer, self.state
+        trainer.model.train()
+        out = trainer.model(x)
+        trainer.optimizer.zero_grad(set_to_none=True)
+        out.loss.backward()
+        if self.tc.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), self.tc.grad_clip)
+        trainer.optimizer.step()
+        trainer.scheduler.step()
+        state.step += 1
+        loss = float(out.loss.detach())
+        state.step_losses.append(loss)
+        losses = {"train": loss}
+        losses.update({name: float(v.detach()) for name, v in out.losses.items()})
+        return losses
+
+    # --- validation -------------------------------------------------------------------
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Validation losses, PSNR and codebook usage on the held-out split; saves `best` on improvement.
+
+        The best model is chosen by the reconstruction loss (MSE): the total loss carries the
+        entropy regulariser, which says little about how good the reconstructions are.
+        """
+        state, model = self.state, self.trainer.model
+        model.eval()
+        sums = {"val_loss": 0.0, "val_recon": 0.0, "val_psnr": 0.0, "codebook_usage": 0.0}
+        val_x = self.dataset.val_x
+        for start in range(0, len(val_x), self.tc.batch_size):
+            x = val_x[start:start + self.tc.batch_size]
+            out = model(x)
+            n = len(x)
+            sums["val_loss"] += float(out.loss) * n
+            sums["val_recon"] += float(out.losses["recon"]) * n
+            sums["val_psnr"] += float(psnr(out.recon.clamp(0, 1), x)) * n
+            sums["codebook_usage"] += float(out.metrics["codebook_usage"]) * n
+        model.train()
+        epoch_losses = state.step_losses[state.step - state.batch_in_epoch:]
+        metrics = {"epoch": state.epoch + 1, "step": state.step,
+                   "train_loss": sum(epoch_losses) / max(1, len(epoch_losses))}
+        metrics.update({name: total / len(val_x) for name, total in sums.items()})
+        state.epoch_metrics.append(metrics)
+        self.echo(f"epoch {state.epoch + 1}/{self.tc.epochs} train loss {metrics['train_loss']:.4f} "
+                  f"val loss {metrics['val_loss']:.4f} val recon {metrics['val_recon']:.5f} "
+                  f"val PSNR {metrics['val_psnr']:.2f} dB codebook usage {metrics['codebook_usage']:.1%}")
+        self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, write=True,
+                             losses={"train": metrics["train_loss"], "val": metrics["val_loss"],
+                                     "val_recon": metrics["val_recon"]})
+        if state.best_val_loss is None or metrics["val_recon"] < state.best_val_loss:
+            state.best_val_loss = metrics["val_recon"]
+            # best.pt is a model to use, not a resume point: it holds the end-of-epoch position
+            self.save("best", epoch=state.epoch + 1, batch_in_epoch=0)
+            self.events.emit("best_updated", step=state.step, metric="val_recon", value=metrics["val_recon"])
+        return metrics
+
+    # --- saving and stopping ------------------------------------------------------------
+
+    def save(self, kind: str, epoch: int | None = None, batch_in_epoch: int | None = None) -> None:
+        """Save everything needed to continue exactly; the manager writes file and manifest."""
+        state = self.state
+        self._account_time()
+        epoch = state.epoch if epoch is None else epoch
+        batch_in_epoch = state.batch_in_epoch if batch_in_epoch is None else batch_in_epoch
+        losses = self._latest_losses()
+        payload = self.checkpoint_state(epoch, batch_in_epoch)
+        try:
+            manifest = self.checkpoints.save(
+                payload, kind=kind, step=state.step, epoch=epoch, batch_in_epoch=batch_in_epoch,
+                epochs=self.tc.epochs, losses=losses, train_elapsed_s=state.train_elapsed_s, stage=STAGE,
+            )  # fmt: skip
+        except CheckpointError as exc:
+            # the manager has recorded checkpoint_failed; the previous checkpoints still stand
+            self.echo(f"warning: checkpoint save failed, training goes on: {exc}")
+            return
+        self.progress.checkpoint_saved(manifest)
+
+    def checkpoint_state(self, epoch: int, batch_in_epoch: int) -> dict[str, Any]:
+        """The checkpoint payload: plain tensors, numbers, strings, lists and dicts only."""
+        trainer, state = self.trainer, self.state
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "stage": STAGE,
+            "model": trainer.model.state_dict(),
+            "optimizer": trainer.optimizer.state_dict(),
+            "scheduler": trainer.scheduler.state_dict(),
+            "step": state.step,
+            "epoch": epoch,
+            "batch_in_epoch": batch_in_epoch,
+            "samples_seen": state.samples_seen,
+            "epochs": self.tc.epochs,
+            "rng": {"torch_global": torch.get_rng_state(), "augment": trainer.augment_rng.get_state()},
+            "best_val_loss": state.best_val_loss,
+            "history": {"step_loss": list(state.step_losses), "epochs": [dict(m) for m in state.epoch_metrics]},
+            "train_elapsed_s": state.train_elapsed_s,
+            "wall_time": time.time(),
+            "config": trainer.config.to_dict(),
+            "data_fingerprint": self.dataset.fingerprint,
+            "code_version": self.checkpoints.code_version,
+        }
+
+    def _latest_losses(self) -> dict[str, float]:
+        losses = {}
+        if self.state.step_losses:
+            losses["train"] = self.state.step_losses[-1]
+        if self.state.epoch_metrics:
+            losses["val"] = self.state.epoch_metrics[-1]["val_loss"]
+            losses["val_recon"] = self.state.epoch_metrics[-1]["val_recon"]
+        return losses
+
+    def _account_time(self) -> None:
+        now = time.monotonic()
+        self.state.train_elapsed_s += now - self._clock_mark
+        self._clock_mark = now
+
+    def _stop_requested(self) -> bool:
+        return self.preempt.requested() or (self.deadline is not None and time.monotonic() >= self.deadline)
+
+    def _stop(self) -> TrainResult:
+        """Save a `preempt` checkpoint and end the session so that the same command continues."""
+        state = self.state
+        reason = self.preempt.signal_name or "time-limit"
+        self.save("preempt")
+        self.events.emit("preempted", signal=reason, step=state.step)
+        self.events.emit("run_end", status="preempted", step=state.step)
+        self.progress.close("preempted")
+        self.echo(f"Stopped by {reason} at epoch {state.epoch + 1}, step {state.step}; "
+                  "run the same command again to continue.")
+        return TrainResult("preempted", self.preempt.exit_code, state.step, state.epoch, state.best_val_loss)
+
+    def _finish(self, save_final: bool) -> TrainResult:
+        state = self.state
+        if save_final:
+            self.save("final")
+        self.events.emit("run_end", status="finished", step=state.step)
+        self.progress.close("finished")
+        self.echo(f"Finished: {state.epoch} epochs, {state.step} steps, best val recon loss "
+                  f"{state.best_val_loss if state.best_val_loss is None else round(state.best_val_loss, 5)}")
+        return TrainResult("finished", 0, state.step, state.epoch, state.best_val_loss)
+
+    def _has_final(self) -> bool:
+        return (Path(self.checkpoints.directory) / "final.json").is_file()
+
+
+# ----------------------------------------------------------------------------- small facts
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _config_hash(config: RunConfig) -> str:
+    return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _code_version() -> str | None:
+    """The git commit of the trainer's source tree, or None outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and commit else None
