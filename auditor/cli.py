@@ -203,3 +203,45 @@ def tdd_record(phase: str, feature: str, out_dir: Path | None, command: tuple[st
     click.echo(f"recorded {rec.path} ({rec.reason})")
     if not rec.meets_phase:
         raise SystemExit(1)
+
+
+@main.command("drill")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project root: commands run here; defaults come from its [tool.audit.drill] / audit.yaml drill:.")
+@click.option("--command", "command", default=None,
+              help="Training command with {python} {run_dir} {scratch} {data} placeholders [default: ours, tiny].")
+@click.option("--prepare", default=None, help="Command run once before the drill (e.g. make a tiny data set).")
+@click.option("--run-dir", default=None, type=click.Path(file_okay=False),
+              help="Fresh run directory for the drilled run [default: a temporary one].")
+@click.option("--checkpoint-pattern", "checkpoint_patterns", multiple=True,
+              help="Glob for checkpoint files relative to the run directory (repeatable).")
+@click.option("--kills", type=click.IntRange(min=1), default=None, help="SIGKILLs to land [default: 3].")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of the kill plan [default: 0].")
+@click.option("--interval-s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="The trainer's checkpoint interval in seconds, when its manifests do not say.")
+@click.option("--compare-final/--no-compare-final", default=None,
+              help="Run once more without kills and compare the final tensors [default: compare].")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Time limit for the whole drill in seconds [default: 600].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Result JSON [default: RUN_DIR/drill.json with --run-dir, else artifacts/drill/latest.json].")
+@_guarded
+def drill(project: str, out: Path | None, **options: Any) -> None:
+    """Kill a training command with SIGKILL at random moments, restart it, and check that it resumed.
+
+    Exit 0 when every check passes, 1 when one fails, 2 for a bad command, option or config.
+    """
+    from auditor.drill import (DrillUsageError, check_out_path, default_out, render_text, resolve_settings,
+                               run_drill, to_json, write_result)  # fmt: skip
+
+    try:
+        settings = resolve_settings(Path(project), **options)
+        out = out or default_out(settings)
+        check_out_path(out)
+        result = run_drill(settings, echo=click.echo)
+    except DrillUsageError as exc:
+        raise InputProblem(str(exc)) from None
+    write_result(out, to_json(result))
+    click.echo(render_text(result))
+    click.echo(f"wrote {out}")
+    sys.exit(result.exit_code)
