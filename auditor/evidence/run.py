@@ -1,0 +1,738 @@
+"""Run evidence: what a run directory shows about checkpoints, progress, heartbeat and resumes.
+
+Our runs (docs/run-directory.md) are read through their JSON manifests and events.jsonl.
+Foreign runs are read by name pattern; their checkpoint metadata (epoch, timestamp) is taken
+from the torch zip's `data.pkl` by walking pickle opcodes with `pickletools.genops`: nothing
+is imported and no object is built, so a malicious pickle cannot run. Only when that fails
+is `torch.load(weights_only=True)` tried (its restricted unpickler refuses code), with every
+error caught. Cost grows with the number of files, not their size: a checkpoint's bytes
+are read only to verify a sha256 (`verify=True`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import json
+import pickletools
+import re
+import statistics
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from auditor.evidence.code import _as_list, _cfg, project_root
+
+MAX_PICKLE_BYTES = 16 * 1024 * 1024
+MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line up to this
+MAX_TORCH_FALLBACK_BYTES = 64 * 1024 * 1024
+IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
+CHECKPOINT_FORMAT = "magvit-checkpoint/1"
+_TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
+_EPOCH_KEYS = ("epoch", "epochs_completed", "current_epoch")
+_STEP_KEYS = ("step", "global_step", "iteration")
+_TS_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?")
+_BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
+_RESUME_LOG_RE = re.compile(r"\bresum(?:ed|ing)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    file: str  # relative to the run directory
+    kind: str  # periodic | best | final | preempt | other
+    status: str  # valid | corrupt | incomplete | in_progress | readable | unreadable
+    epoch: int | None
+    step: int | None
+    time: float | None
+    time_source: str  # manifest | pickle | torch | mtime
+    size_bytes: int
+    manifest: str | None = None  # relative path of its manifest (ours)
+    note: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("valid", "readable")
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Measured intervals between periodic saves, within each session of the run."""
+
+    count: int = 0  # saves measured
+    gaps_s: tuple[float, ...] = ()
+    largest_s: float | None = None
+    median_s: float | None = None
+    smallest_s: float | None = None
+    first_delay_s: float | None = None  # from the start of a session to its first save (largest over sessions)
+    source: str = ""
+    largest_between: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """A line of events.jsonl or a log, as evidence."""
+
+    file: str
+    line: int
+    ts: float | None
+    detail: str = ""
+    mode: str = ""  # resume mode of the run_start before a resumed_from
+
+
+@dataclass(frozen=True)
+class Progress:
+    exists: bool = False
+    file: str = ""  # the progress file judged (progress.json preferred)
+    files: tuple[str, ...] = ()
+    state: str | None = None
+    updated_time: float | None = None
+    heartbeat_time: float | None = None
+    cadence_s: float | None = None  # largest interval between refreshes, within sessions
+    median_s: float | None = None
+    cadence_source: str = ""
+    samples: int = 0
+
+
+@dataclass(frozen=True)
+class BatchLog:
+    file: str = ""
+    lines: int = 0
+    first_line: int | None = None
+    example: str = ""
+    logs_read: tuple[str, ...] = ()
+
+
+@dataclass
+class RunEvidence:
+    run_dir: Path | None
+    found: bool = False
+    layout: str = "none"  # ours | foreign | none
+    checkpoints: tuple[Checkpoint, ...] = ()
+    sessions: tuple[EventRef, ...] = ()  # run_start events (ours) or the first log time (foreign)
+    start_time: float | None = None
+    end_time: float | None = None
+    gaps: Gaps = field(default_factory=Gaps)
+    saves_recorded: int = 0  # periodic saves known (events, or files)
+    epoch_seconds: float | None = None
+    resumes: tuple[EventRef, ...] = ()
+    restarts_from_scratch: tuple[EventRef, ...] = ()
+    heartbeats: tuple[EventRef, ...] = ()
+    heartbeat_gaps: Gaps = field(default_factory=Gaps)
+    progress: Progress = field(default_factory=Progress)
+    batch_log: BatchLog = field(default_factory=BatchLog)
+    events_file: str | None = None
+    errors: tuple[str, ...] = ()
+    verified: bool = False
+
+    def periodic(self) -> list[Checkpoint]:
+        return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]
+
+
+# --------------------------------------------------------------------------- static pickle reading
+
+
+class _Opaque:
+    """Something the pickle would build by calling code: never built, only named."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<{self.what}>"
+
+
+_MARK = object()
+
+
+def _pop_mark(stack: list) -> list:
+    items = []
+    while stack:
+        item = stack.pop()
+        if item is _MARK:
+            break
+        items.append(item)
+    items.reverse()
+    return items
+
+
+def static_pickle_scalars(data: bytes) -> dict[str, Any] | None:
+    """Top-level scalar entries of a pickled dict, read by walking opcodes; None if not a dict.
+
+    Globals, reductions and persistent ids (tensors) become opaque placeholders: nothing is
+    imported or called.
+    """
+    stack: list[Any] = []
+    memo: dict[Any, Any] = {}
+    try:
+        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            n = op.name
+            if n in ("PROTO", "FRAME"):
+                continue
+            if n == "STOP":
+                break
+            if n == "EMPTY_DICT":
+                stack.append({})
+            elif n == "EMPTY_LIST":
+                stack.append([])
+            elif n == "EMPTY_TUPLE":
+                stack.append(())
+            elif n == "EMPTY_SET":
+                stack.append(_Opaque("set"))
+            elif n == "MARK":
+                stack.append(_MARK)
+            elif n in ("BINUNICODE", "SHORT_BINUNICODE", "UNICODE", "BINUNICODE8", "STRING", "BINSTRING",
+                       "SHORT_BINSTRING", "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4",
+                       "BINFLOAT", "FLOAT"):
+                stack.append(arg)
+            elif n == "NONE":
+                stack.append(None)
+            elif n in ("NEWTRUE", "NEWFALSE"):
+                stack.append(n == "NEWTRUE")
+            elif n in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"):
+                stack.append(_Opaque("bytes"))
+            elif n in ("BINPUT", "LONG_BINPUT", "PUT"):
+                memo[arg] = stack[-1]
+            elif n == "MEMOIZE":
+                memo[len(memo)] = stack[-1]
+            elif n in ("BINGET", "LONG_BINGET", "GET"):
+                stack.append(memo.get(arg, _Opaque("memo")))
+            elif n in ("GLOBAL", "INST"):
+                if n == "INST":
+                    _pop_mark(stack)
+                stack.append(_Opaque(f"global {arg}"))
+            elif n == "STACK_GLOBAL":
+                name, module = stack.pop(), stack.pop()
+                stack.append(_Opaque(f"global {module} {name}"))
+            elif n == "REDUCE":
+                stack.pop()
+                fn = stack.pop()
+                stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
+            elif n == "NEWOBJ":
+                stack.pop()
+                cls = stack.pop()
+                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
+            elif n == "NEWOBJ_EX":
+                stack.pop()
+                stack.pop()
+                cls = stack.pop()
+                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
+            elif n == "OBJ":
+                _pop_mark(stack)
+                stack.append(_Opaque("object"))
+            elif n == "BUILD":
+                stack.pop()
+            elif n == "BINPERSID":
+                stack.pop()
+                stack.append(_Opaque("persistent"))
+            elif n == "PERSID":
+                stack.append(_Opaque("persistent"))
+            elif n == "SETITEM":
+                value, key = stack.pop(), stack.pop()
+                target = stack[-1]
+                if isinstance(target, dict) and _hashable(key):
+                    target[key] = value
+            elif n == "SETITEMS":
+                items = _pop_mark(stack)
+                target = stack[-1]
+                if isinstance(target, dict):
+                    for key, value in zip(items[::2], items[1::2]):
+                        if _hashable(key):
+                            target[key] = value
+            elif n == "APPEND":
+                value = stack.pop()
+                if isinstance(stack[-1], list):
+                    stack[-1].append(value)
+            elif n in ("APPENDS", "ADDITEMS"):
+                items = _pop_mark(stack)
+                if isinstance(stack[-1], list):
+                    stack[-1].extend(items)
+            elif n == "LIST":
+                stack.append(_pop_mark(stack))
+            elif n == "TUPLE":
+                stack.append(tuple(_pop_mark(stack)))
+            elif n in ("TUPLE1", "TUPLE2", "TUPLE3"):
+                k = int(n[-1])
+                items = stack[-k:]
+                del stack[-k:]
+                stack.append(tuple(items))
+            elif n == "DICT":
+                items = _pop_mark(stack)
+                stack.append({k: v for k, v in zip(items[::2], items[1::2]) if _hashable(k)})
+            elif n == "FROZENSET":
+                _pop_mark(stack)
+                stack.append(_Opaque("frozenset"))
+            elif n == "POP":
+                stack.pop()
+            elif n == "POP_MARK":
+                _pop_mark(stack)
+            elif n == "DUP":
+                stack.append(stack[-1])
+            elif n in ("EXT1", "EXT2", "EXT4", "NEXT_BUFFER"):
+                stack.append(_Opaque(n.lower()))
+            elif n == "READONLY_BUFFER":
+                continue
+            else:
+                return None
+    except Exception:  # a malformed or unusual pickle: report as unreadable statically
+        return None
+    top = stack[-1] if stack else None
+    if not isinstance(top, dict):
+        return None
+    return {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
+
+
+def _hashable(key: Any) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+def read_checkpoint_metadata(path: Path) -> tuple[dict[str, Any] | None, str, str]:
+    """(scalars, how, note): metadata of a foreign checkpoint, without executing its pickle."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
+                if names:
+                    info = zf.getinfo(names[0])
+                    if info.file_size <= MAX_PICKLE_BYTES:
+                        scalars = static_pickle_scalars(zf.read(info))
+                        if scalars is not None:
+                            return scalars, "pickle", ""
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return None, "", f"not a readable torch zip ({exc})"
+    return _torch_fallback(path)
+
+
+def _torch_fallback(path: Path) -> tuple[dict[str, Any] | None, str, str]:
+    """torch.load with weights_only=True (a restricted unpickler that refuses code); errors are reported."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, "", f"unreadable ({exc.strerror})"
+    if size > MAX_TORCH_FALLBACK_BYTES:
+        return None, "", "not a torch zip and too large to load safely"
+    try:
+        import warnings
+
+        import torch
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes about foreign pickle protocols
+            obj = torch.load(path, weights_only=True, map_location="cpu", mmap=zipfile.is_zipfile(path))
+    except Exception as exc:  # any failure of a foreign file is a finding, not a crash
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        return None, "", f"unloadable with weights_only=True: {first}"
+    if not isinstance(obj, dict):
+        return {}, "torch", "not a dict"
+    return ({k: v for k, v in obj.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))},
+            "torch", "")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read_json(path: Path) -> Any:
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise ValueError(f"larger than {MAX_JSON_BYTES} bytes")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Lines of a text file, streamed, up to MAX_TEXT_BYTES."""
+    read = 0
+    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            read += len(line)
+            if read > MAX_TEXT_BYTES:
+                return
+            yield number, line.rstrip("\n")
+
+
+def parse_time(text: str) -> float | None:
+    """Unix time of the first ISO-like timestamp in `text` (no zone: UTC)."""
+    m = _TS_RE.search(text)
+    if not m:
+        return None
+    date, clock, zone = m.groups()
+    try:
+        if zone and zone != "Z":
+            return datetime.fromisoformat(f"{date}T{clock}{zone}").timestamp()
+        whole, _, frac = clock.partition(".")
+        base = calendar.timegm(time.strptime(f"{date}T{whole}", "%Y-%m-%dT%H:%M:%S"))
+        return base + (float("0." + frac) if frac else 0.0)
+    except ValueError:
+        return None
+
+
+def _gaps(times_by_session: list[tuple[float | None, list[tuple[float, str]]]], source: str) -> Gaps:
+    gaps: list[float] = []
+    firsts: list[float] = []
+    largest_between = ("", "")
+    largest = None
+    count = 0
+    for start, saves in times_by_session:
+        saves = sorted(saves)
+        count += len(saves)
+        if start is not None and saves:
+            firsts.append(saves[0][0] - start)
+        for (t0, f0), (t1, f1) in zip(saves, saves[1:]):
+            gap = t1 - t0
+            gaps.append(gap)
+            if largest is None or gap > largest:
+                largest, largest_between = gap, (f0, f1)
+    if not gaps and not firsts:
+        return Gaps(count=count, source=source)
+    return Gaps(count=count, gaps_s=tuple(round(g, 3) for g in gaps),
+                largest_s=round(max(gaps), 3) if gaps else None,
+                median_s=round(statistics.median(gaps), 3) if gaps else None,
+                smallest_s=round(min(gaps), 3) if gaps else None,
+                first_delay_s=round(max(firsts), 3) if firsts else None, source=source,
+                largest_between=largest_between)
+
+
+def _split_sessions(times: Iterable[tuple[float, str]], starts: list[float]) -> list[tuple[float | None, list]]:
+    """Group (time, label) pairs by the session (list of start times) they fall in."""
+    starts = sorted(starts)
+    if not starts:
+        return [(None, list(times))]
+    groups: list[tuple[float | None, list]] = [(s, []) for s in starts]
+    for t, label in times:
+        index = 0
+        for i, s in enumerate(starts):
+            if t >= s:
+                index = i
+        groups[index][1].append((t, label))
+    return groups
+
+
+# --------------------------------------------------------------------------- collection
+
+
+def collect(config: Any, run_dir: Path | str | None, verify: bool = False) -> RunEvidence:
+    """Read a run directory; `run_dir` None or missing gives `found=False` (no evidence)."""
+    if run_dir is None:
+        return RunEvidence(run_dir=None)
+    run = Path(run_dir)
+    if not run.is_absolute():
+        run = project_root(config) / run
+    if not run.is_dir():
+        return RunEvidence(run_dir=run, errors=(f"{run}: run directory does not exist",))
+    ev = RunEvidence(run_dir=run, verified=verify)
+    errors: list[str] = []
+    events = _read_events(run, ev, errors)
+    ours = _our_checkpoints(run, verify, errors)
+    patterns = _as_list(_cfg(config, "checkpoint_patterns", ["checkpoints/*.pt", "*.pt"]))
+    epoch_re = re.compile(str(_cfg(config, "epoch_pattern", r"epoch[_-]?(\d+)")))
+    taken = {c.file for c in ours}
+    foreign = _foreign_checkpoints(run, patterns, epoch_re, taken, errors)
+    ev.checkpoints = tuple(ours + foreign)
+    ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if foreign else "none")
+    logs = _read_logs(run, ev, errors)
+    _sessions_and_resumes(ev, events, logs)
+    _checkpoint_gaps(ev, events)
+    _heartbeats(ev, events, logs)
+    _progress(run, ev, events, logs, errors)
+    ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
+    ev.errors = tuple(errors)
+    return ev
+
+
+def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:
+    path = run / "events.jsonl"
+    if not path.is_file():
+        return []
+    ev.events_file = "events.jsonl"
+    out = []
+    bad = 0
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            bad += 1  # a torn last line after a crash is expected; count the rest
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("event"), str):
+            ts = obj.get("ts")
+            obj["ts"] = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else None
+            out.append((number, obj))
+    if bad > 1:
+        errors.append(f"events.jsonl: {bad} lines are not JSON")
+    return out
+
+
+def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoint]:
+    folder = run / "checkpoints"
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    out: list[Checkpoint] = []
+    described: set[str] = set()
+    for mpath in sorted(folder.glob("*.json")):
+        mrel = _rel(mpath, run)
+        try:
+            m = _read_json(mpath)
+        except (OSError, ValueError) as exc:
+            errors.append(f"{mrel}: unreadable manifest ({exc})")
+            continue
+        if not isinstance(m, dict) or m.get("format") != CHECKPOINT_FORMAT:
+            continue
+        name = m.get("file") if isinstance(m.get("file"), str) else mpath.with_suffix(".pt").name
+        pt = mpath.parent / name
+        described.add(pt.name)
+        rel = _rel(pt, run)
+        kind = m.get("kind") if m.get("kind") in ("periodic", "best", "final", "preempt") else "other"
+        wall = m.get("wall_time") if isinstance(m.get("wall_time"), (int, float)) else None
+        status, note, size = "valid", "", 0
+        try:
+            size = pt.stat().st_size
+        except OSError:
+            status, note = "corrupt", "manifest without its .pt file"
+        if status == "valid" and isinstance(m.get("size_bytes"), int) and m["size_bytes"] != size:
+            status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
+        if status == "valid" and verify:
+            digest = _sha256(pt)
+            if digest != m.get("sha256"):
+                status, note = "corrupt", "sha256 does not match the manifest"
+        out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
+                              mrel, note))
+    for pt in sorted(folder.iterdir()):
+        if pt.name in described or pt.suffix == ".json" or not pt.is_file():
+            continue
+        if not (pt.suffix == ".pt" or pt.name.startswith(".tmp-")):
+            continue
+        st = pt.stat()
+        young = now - st.st_mtime < IN_PROGRESS_S
+        status = "in_progress" if young else "incomplete"
+        note = "being written now" if young else ("an orphaned temporary file" if pt.name.startswith(".tmp-")
+                                                  else "no manifest: the save did not finish")
+        step = _int(m.group(1)) if (m := re.search(r"(\d+)", pt.stem)) and not pt.name.startswith(".tmp-") else None
+        out.append(Checkpoint(_rel(pt, run), "other", status, None, step, st.st_mtime, "mtime", st.st_size, None, note))
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, taken: set[str],
+                         errors: list[str]) -> list[Checkpoint]:
+    paths: list[Path] = []
+    for pattern in patterns:
+        paths += sorted(run.glob(pattern))
+    out = []
+    now = time.time()
+    for pt in dict.fromkeys(paths):
+        rel = _rel(pt, run)
+        if rel in taken or not pt.is_file():
+            continue
+        if pt.parent.name == "checkpoints" and pt.with_suffix(".json").exists():
+            continue
+        low = pt.name.lower()
+        m = epoch_re.search(pt.name)
+        epoch = int(m.group(1)) if m and m.groups() else None
+        kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
+                else "preempt" if "preempt" in low else "periodic" if m else "other")
+        st = pt.stat()
+        if st.st_size == 0:
+            status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
+            out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
+            continue
+        scalars, how, note = read_checkpoint_metadata(pt)
+        t, source = None, "mtime"
+        step = None
+        if scalars:
+            for key in _TIME_KEYS:
+                value = scalars.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                    t, source = float(value), how
+                    break
+                if isinstance(value, str) and parse_time(value) is not None:
+                    t, source = parse_time(value), how
+                    break
+            if epoch is None:
+                epoch = next((scalars[k] for k in _EPOCH_KEYS if _int(scalars.get(k)) is not None), None)
+            step = next((scalars[k] for k in _STEP_KEYS if _int(scalars.get(k)) is not None), None)
+        if t is None:
+            t = st.st_mtime
+        if scalars is None:
+            young = now - st.st_mtime < IN_PROGRESS_S
+            status = "in_progress" if young else "unreadable"
+        else:
+            status = "readable"
+        out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
+    return out
+
+
+def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str, int, float | None, str]]:
+    """(file, line, time, text) of every line of train.log and *.log files in the run directory."""
+    logs = sorted({*run.glob("*.log"), *run.glob("logs/*.log")}, key=lambda p: (p.name != "train.log", p.name))
+    out = []
+    best: BatchLog | None = None
+    for path in logs:
+        rel = _rel(path, run)
+        count, first, example = 0, None, ""
+        try:
+            for number, line in _lines(path):
+                t = parse_time(line)
+                out.append((rel, number, t, line))
+                if _BATCH_RE.search(line) and "heartbeat" not in line.lower():
+                    count += 1
+                    if first is None:
+                        first, example = number, line.strip()[:200]
+        except OSError as exc:
+            errors.append(f"{rel}: unreadable ({exc.strerror})")
+            continue
+        if count and (best is None or count > best.lines):
+            best = BatchLog(rel, count, first, example)
+    names = tuple(_rel(p, run) for p in logs)
+    ev.batch_log = BatchLog(best.file, best.lines, best.first_line, best.example, names) if best else BatchLog(
+        logs_read=names)
+    return out
+
+
+def _sessions_and_resumes(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> None:
+    starts: list[EventRef] = []
+    resumes: list[EventRef] = []
+    scratch: list[EventRef] = []
+    saved_before = False
+    pending: EventRef | None = None  # a run_start after saves, waiting for its resumed_from
+    mode = ""
+    for number, e in events:
+        name = e["event"]
+        if name == "run_start":
+            if pending is not None:
+                scratch.append(pending)
+            mode = str(e.get("resume", ""))
+            ref = EventRef("events.jsonl", number, e["ts"], f"run_start (resume={mode})", mode)
+            starts.append(ref)
+            pending = ref if saved_before else None
+        elif name == "resumed_from":
+            resumes.append(EventRef("events.jsonl", number, e["ts"],
+                                    f"resumed from {e.get('file')} at step {e.get('step')}", mode))
+            pending = None
+        elif name == "checkpoint_saved":
+            if pending is not None:
+                scratch.append(pending)
+                pending = None
+            saved_before = True
+    if pending is not None:
+        scratch.append(pending)
+    if not events:  # foreign: the first timestamped log line starts the run; resumes from log lines
+        timed = [(t, f, n) for f, n, t, _ in logs if t is not None]
+        if timed:
+            t, f, n = min(timed)
+            starts.append(EventRef(f, n, t, "first log line"))
+        for f, n, t, text in logs:
+            if _RESUME_LOG_RE.search(text):
+                resumes.append(EventRef(f, n, t, text.strip()[:160]))
+        periodic = sorted((c for c in ev.checkpoints if c.kind == "periodic" and c.epoch is not None
+                           and c.time is not None), key=lambda c: c.time)
+        highest = None
+        for c in periodic:
+            if highest is not None and c.epoch < highest.epoch and c.epoch == 0:
+                scratch.append(EventRef(c.file, 0, c.time, f"epoch 0 saved again after epoch {highest.epoch}"))
+            if highest is None or c.epoch > highest.epoch:
+                highest = c
+    ev.sessions = tuple(starts)
+    ev.resumes = tuple(resumes)
+    ev.restarts_from_scratch = tuple(scratch)
+    times = [r.ts for r in starts if r.ts is not None]
+    ev.start_time = min(times) if times else None
+    ends = [e["ts"] for _, e in events if e["ts"] is not None] + [f for _, _, f, _ in logs if f is not None]
+    ev.end_time = max(ends) if ends else None
+
+
+def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
+    starts = [s.ts for s in ev.sessions if s.ts is not None]
+    saves = [(e["ts"], str(e.get("file"))) for _, e in events
+             if e["event"] == "checkpoint_saved" and e.get("kind") == "periodic" and e["ts"] is not None]
+    source = "checkpoint_saved events"
+    if not saves:
+        saves = [(c.time, c.file) for c in ev.periodic() if c.time is not None]
+        sources = {c.time_source for c in ev.periodic()}
+        source = "checkpoint times from " + "/".join(sorted(sources)) if sources else ""
+        if not events and any(c.time_source == "mtime" for c in ev.periodic()):
+            source += " (file times: a copy or checkout resets them)"
+    ev.saves_recorded = len(saves)
+    if events and starts:
+        ev.gaps = _gaps(_split_sessions(saves, starts), source)
+    else:
+        ev.gaps = _gaps([(ev.start_time, saves)], source)
+    with_epochs = sorted((c.time, c.epoch) for c in ev.periodic() if c.time is not None and c.epoch is not None)
+    rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(with_epochs, with_epochs[1:]) if e1 > e0 and t1 > t0]
+    ev.epoch_seconds = round(statistics.median(rates), 3) if rates else None
+
+
+def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> None:
+    beats = [EventRef("events.jsonl", n, e["ts"], "heartbeat") for n, e in events
+             if e["event"] == "heartbeat" and e["ts"] is not None]
+    source = "heartbeat events"
+    if not beats:
+        beats = [EventRef(f, n, t, text.strip()[:120]) for f, n, t, text in logs
+                 if t is not None and "heartbeat" in text.lower()]
+        source = "heartbeat log lines"
+    ev.heartbeats = tuple(beats)
+    starts = [s.ts for s in ev.sessions if s.ts is not None] if events else []
+    ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts), source)
+
+
+def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
+    files = [p for p in ("progress.json", "PROGRESS.txt") if (run / p).is_file()]
+    files += [p.name for p in sorted(run.glob("*PROGRESS*")) if p.is_file() and p.name not in files]
+    if not files:
+        ev.progress = Progress(exists=False)
+        return
+    state = updated = beat = None
+    if "progress.json" in files:
+        try:
+            data = _read_json(run / "progress.json")
+            if isinstance(data, dict):
+                state = data.get("state") if isinstance(data.get("state"), str) else None
+                updated = data.get("updated_time") if isinstance(data.get("updated_time"), (int, float)) else None
+                beat = data.get("heartbeat_time") if isinstance(data.get("heartbeat_time"), (int, float)) else None
+        except (OSError, ValueError) as exc:
+            errors.append(f"progress.json: unreadable ({exc})")
+    else:
+        try:
+            for _, line in _lines(run / files[0]):
+                if re.match(r"\s*(updated|last update)", line, re.I):
+                    updated = parse_time(line)
+        except OSError:
+            pass
+    # refresh times: our heartbeat rewrites progress.json; a foreign run's log may say when it wrote its file
+    times = [(e["ts"], "heartbeat") for _, e in events if e["event"] == "heartbeat" and e["ts"] is not None]
+    source = "heartbeat events (the heartbeat rewrites progress.json)"
+    if not times:
+        times = [(t, f"{f}:{n}") for f, n, t, text in logs if t is not None and "progress" in text.lower()]
+        source = "log lines that report a progress-file update"
+    starts = [s.ts for s in ev.sessions if s.ts is not None] if events else []
+    gaps = _gaps(_split_sessions(times, starts), source) if times else Gaps()
+    ev.progress = Progress(exists=True, file=files[0], files=tuple(files), state=state, updated_time=updated,
+                           heartbeat_time=beat, cadence_s=gaps.largest_s, median_s=gaps.median_s,
+                           cadence_source=source if times else "", samples=len(times))
