@@ -182,6 +182,8 @@ def load_config(project_root: str | Path) -> ProjectConfig:
         where = f"{source} [tool.audit]"
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key == "drill":
+            continue  # the `audit drill` settings, read and checked by auditor.drill.load_drill_table
         if key not in _KINDS:
             known = ", ".join(CONFIG_KEYS)
             raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")

@@ -244,3 +244,16 @@ def test_drill_on_our_trainer_passes_with_equal_final_weights(tmp_path):
         if k["newest_valid"] is not None:
             assert restart["resumed_from"]["file"] == Path(k["newest_valid"]["file"]).name
             assert restart["resumed_from"]["evidence"] == "events.jsonl"
+
+
+def test_a_drill_table_does_not_break_the_project_config(tmp_path):
+    from auditor.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.audit]\nrun_dir = \"runs/x\"\n\n[tool.audit.drill]\ncommand = \"{python} t.py --run-dir {run_dir}\"\n"
+        "kills = 2\n"
+    )
+    assert load_config(tmp_path).run_dir == "runs/x"
+    from auditor.drill import load_drill_table
+
+    assert load_drill_table(tmp_path) == {"command": "{python} t.py --run-dir {run_dir}", "kills": 2}
