@@ -188,3 +188,98 @@ def test_interval_out_of_bounds_is_no(tmp_path):
     ev = Evidence(ProjectConfig(root=tmp_path, source=("t.py",), entry_point="t.py:train"))
     r = _run(ev, "code.checkpoint_interval", min_s=60, max_s=300)
     assert r.verdict == Verdict.NO and r.measured["interval_s"] == 900
+
+
+# --------------------------------------------------------------------------- run and tdd probes
+
+RUN_PARAMS = {
+    "run.periodic_checkpoints": {"min_count": 2},
+    "run.checkpoint_gaps": {"min_s": 60, "max_s": 300},
+    "run.progress_fresh": {"max_s": 60},
+    "run.batch_logging": {},
+    "run.heartbeat": {"max_s": 60},
+    "run.resumed": {},
+    "run.auto_resumed": {},
+}
+SEED_WORKING = {
+    "run.periodic_checkpoints": Verdict.YES,
+    "run.checkpoint_gaps": Verdict.PARTIAL,
+    "run.progress_fresh": Verdict.YES,
+    "run.batch_logging": Verdict.YES,
+    "run.heartbeat": Verdict.YES,
+    "run.resumed": Verdict.NO,
+    "run.auto_resumed": Verdict.NO,
+}
+
+
+@pytest.fixture(scope="module")
+def seed_run_ev():
+    return Evidence(load_config(SEED), SEED / "results" / "magvit_training")
+
+
+@pytest.mark.parametrize("name,expected", sorted(SEED_WORKING.items()))
+def test_seed_working_column(seed_run_ev, name, expected):
+    r = _run(seed_run_ev, name, **RUN_PARAMS[name])
+    assert r.verdict == expected, r.summary
+    assert r.citations
+
+
+def test_seed_gaps_partial_says_below_lower_bound(seed_run_ev):
+    r = _run(seed_run_ev, "run.checkpoint_gaps", min_s=60, max_s=300)
+    assert r.summary.startswith("OK: gaps below the 1 min lower bound")
+    assert r.measured["largest_gap_s"] == pytest.approx(50, abs=0.5)
+
+
+def test_seed_code_interval_estimates_seconds_from_the_run(seed_run_ev):
+    r = _run(seed_run_ev, "code.checkpoint_interval", min_s=60, max_s=300)
+    assert r.verdict == Verdict.PARTIAL and r.measured["estimated_s"] == pytest.approx(50, abs=1)
+    assert "50s" in r.summary
+
+
+@pytest.mark.parametrize("name", sorted(RUN_PARAMS))
+def test_compliant_run_is_yes(name):
+    ev = Evidence(ProjectConfig(root=FIXTURES), FIXTURES / "compliant_run")
+    r = _run(ev, name, **RUN_PARAMS[name])
+    assert r.verdict == Verdict.YES, r.summary
+    assert r.citations
+
+
+@pytest.mark.parametrize("name", sorted(RUN_PARAMS))
+def test_no_run_is_no_evidence(tmp_path, name):
+    assert _run(Evidence(ProjectConfig(root=tmp_path)), name, **RUN_PARAMS[name]).verdict == Verdict.NO_EVIDENCE
+    assert _run(Evidence(ProjectConfig(root=tmp_path), tmp_path), name,
+                **RUN_PARAMS[name]).verdict == Verdict.NO_EVIDENCE
+
+
+def test_gap_above_bound_is_no(tmp_path):
+    import json
+
+    events = [{"ts": 0, "event": "run_start", "resume": "auto"}] + [
+        {"ts": t, "event": "checkpoint_saved", "kind": "periodic", "file": f"step-{t:08d}.pt"} for t in (100, 500)]
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    r = _run(Evidence(ProjectConfig(root=tmp_path), tmp_path), "run.checkpoint_gaps", min_s=60, max_s=300)
+    assert r.verdict == Verdict.NO and r.measured["largest_gap_s"] == 400
+
+
+def test_seed_tdd_cycle_is_no(seed_ev):
+    r = _run(seed_ev, "tdd.cycle_complete",
+             tests=["test_checkpoints_created_at_intervals", "test_can_resume_from_last_checkpoint"])
+    assert r.verdict == Verdict.NO and r.citations
+    r = _run(seed_ev, "tdd.cycle_complete")
+    assert r.verdict == Verdict.NO and "green timed out" in r.summary
+
+
+def test_tdd_complete_cycle_is_yes_and_order_matters(tmp_path):
+    folder = tmp_path / "artifacts" / "tdd"
+    folder.mkdir(parents=True)
+    for stamp, phase in (("20260101T100000Z", "red"), ("20260101T100500Z", "green"), ("20260101T101000Z", "refactor")):
+        outcome = "failed" if phase == "red" else "passed"
+        (folder / f"{stamp}-ckpt-{phase}.txt").write_text(
+            f"tests/t.py::test_checkpoints_created_at_intervals {outcome.upper()}\n"
+            f"============ 1 {outcome} in 0.1s ============\n")
+    ev = Evidence(ProjectConfig(root=tmp_path))
+    assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.YES
+    (folder / "20260101T100000Z-ckpt-red.txt").rename(folder / "20260101T110000Z-ckpt-red.txt")
+    ev = Evidence(ProjectConfig(root=tmp_path))
+    assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.NO
+    assert _run(Evidence(ProjectConfig(root=tmp_path / "none")), "tdd.cycle_complete").verdict == Verdict.NO_EVIDENCE
