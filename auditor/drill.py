@@ -1155,6 +1155,7 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
         ref_argv = render_command(settings.command, drill.values(reference_dir)) if reference_dir else None
         started = time.time()
         drill.prepare()
+        run_dir.mkdir(parents=True, exist_ok=True)  # a wrapper may cd into it before the trainer makes it
         echo(f"drill: {settings.kills} kills (seed {settings.seed}) of: {shlex.join(argv)}")
         drill.run(argv)
         drill.manifests_used = _manifests_used(drill.kills, run_dir, settings.checkpoint_patterns)

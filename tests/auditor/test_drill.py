@@ -257,3 +257,23 @@ def test_a_drill_table_does_not_break_the_project_config(tmp_path):
     from auditor.drill import load_drill_table
 
     assert load_drill_table(tmp_path) == {"command": "{python} t.py --run-dir {run_dir}", "kills": 2}
+
+
+def test_a_non_empty_run_dir_is_refused_and_left_alone(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "keep.txt").write_text("mine")
+    args = ["drill", "--project", str(REPO), "--command", fixture_command("good_trainer.py"),
+            "--checkpoint-pattern", PATTERN, "--run-dir", str(run_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "not empty" in result.output
+    assert sorted(p.name for p in run_dir.iterdir()) == ["keep.txt"]
+
+
+def test_a_failing_prepare_command_is_a_usage_error(tmp_path):
+    result, report = drill(tmp_path, fixture_command("good_trainer.py"), "--prepare",
+                           "{python} -c \"raise SystemExit('no data for you')\"")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "prepare command failed" in result.output and "no data for you" in result.output
+    assert report is None
