@@ -82,9 +82,7 @@ def collect(config: Any) -> TestsEvidence:
     base = root / test_dir
     paths = []
     if base.is_dir():
-        paths = sorted(p for p in base.rglob("*.py") if (p.name.startswith("test_") or p.name.endswith("_test.py")
-                                                          or p.name == "conftest.py")
-                       and ".venv" not in p.parts and "__pycache__" not in p.parts)
+        paths = sorted(p for p in base.rglob("*.py") if ".venv" not in p.parts and "__pycache__" not in p.parts)
     elif base.is_file():
         paths = [base]
     paths = [p for p in paths if not _ignored(p, base)]
@@ -105,29 +103,34 @@ def collect(config: Any) -> TestsEvidence:
     ev.files = tuple(trees)
     ev.errors = tuple(errors)
 
-    # helpers: module-level functions of conftest files (shared) and of each test file (own)
-    shared: dict[str, tuple[ast.AST, str, dict[str, str]]] = {}
+    # helpers: module-level functions and classes of every file under the test folder (helper
+    # modules, conftest fixtures), by name; a test file's own definitions win over others
+    shared: dict[str, _Helper] = {}
     for rel, (tree, text) in trees.items():
-        if Path(rel).name == "conftest.py":
-            aliases = _aliases(tree)
-            for node in tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    shared[node.name] = (node, text, aliases)
+        aliases = _aliases(tree)
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not (
+                    node.name.startswith("test") or node.name.startswith("Test")):
+                shared.setdefault(node.name, _Helper(node, text, aliases, rel))
 
     judge = _Judge(entry_name, Path(entry_file).name, package)
     tests: list[TestFunction] = []
     for rel, (tree, text) in trees.items():
-        if Path(rel).name == "conftest.py":
+        name = Path(rel).name
+        if not (name.startswith("test_") or name.endswith("_test.py")):
             continue
         aliases = _aliases(tree)
         helpers = dict(shared)
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("test"):
-                helpers[node.name] = (node, text, aliases)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not (
+                    node.name.startswith("test") or node.name.startswith("Test")):
+                helpers[node.name] = _Helper(node, text, aliases, rel)
         module_marks = _module_marks(tree, aliases)
         for cls, node in _test_nodes(tree):
             tests.append(judge.test(rel, text, aliases, cls, node, helpers, module_marks))
     ev.tests = tuple(tests)
+    ev.files = tuple(r for r in ev.files if Path(r).name.startswith("test_") or Path(r).name.endswith("_test.py")
+                     or Path(r).name == "conftest.py")
     _join_junit(ev, config, root)
     return ev
 
@@ -205,6 +208,17 @@ def _short(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@dataclass(frozen=True)
+class _Helper:
+    node: ast.AST
+    text: str
+    aliases: dict[str, str]
+    file: str
+
+
+HELPER_DEPTH = 3  # test -> helper -> helper -> helper
+
+
 class _Judge:
     """Decides, for one test function, whether it drives the entry point and asserts."""
 
@@ -221,8 +235,9 @@ class _Judge:
         words = set(re.findall(r"[A-Za-z0-9_.\-]+", joined))
         return self.package in words and "train" in words
 
-    def _drive(self, node: ast.AST, text: str, aliases: dict[str, str]) -> tuple[str, int | None]:
-        strings = self._strings(node)
+    def _drive(self, node: ast.AST, text: str, aliases: dict[str, str],
+               strings: list[str] | None = None) -> tuple[str, int | None]:
+        strings = self._strings(node) if strings is None else strings
         for sub in ast.walk(node):
             if not isinstance(sub, ast.Call):
                 continue
@@ -232,7 +247,7 @@ class _Judge:
                 return f"calls {_short(ast.get_source_segment(text, sub))}", sub.lineno
             if (name in _SUBPROCESS or name.startswith("subprocess.")) and self._runs_command(strings):
                 return f"runs the training command: {_short(ast.get_source_segment(text, sub))}", sub.lineno
-            if short == "invoke" and "train" in strings:
+            if short == "invoke" and "train" in self._strings(sub):  # CliRunner().invoke(main, ["train", ...])
                 return f"invokes the CLI train command: {_short(ast.get_source_segment(text, sub))}", sub.lineno
         return "", None
 
@@ -256,19 +271,42 @@ class _Judge:
             if name == "timeout" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
                 if isinstance(d.args[0].value, (int, float)):
                     timeout = float(d.args[0].value)
-        bodies = [(node, text, aliases)]
         called = {_dotted(c.func, aliases).split(".")[-1] for c in ast.walk(node) if isinstance(c, ast.Call)}
-        for name in sorted(called):
-            if name in helpers and helpers[name][0] is not node:
-                bodies.append(helpers[name])
+        fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
+        # the closure: the test, the helpers and fixtures it uses, and theirs, a few levels down
+        own = _Helper(node, text, aliases, rel)
+        closure: list[tuple[_Helper, str]] = [(own, "")]
+        seen = {id(node)}
+        frontier = [(own, "", called | fixtures)]
+        for _ in range(HELPER_DEPTH):
+            nxt = []
+            for _h, path, names in frontier:
+                for name in sorted(names):
+                    h = helpers.get(name)
+                    if h is None or id(h.node) in seen:
+                        continue
+                    seen.add(id(h.node))
+                    via = f"{path} -> {name}" if path else name
+                    closure.append((h, via))
+                    sub_called = {_dotted(c.func, h.aliases).split(".")[-1] for c in ast.walk(h.node)
+                                  if isinstance(c, ast.Call)}
+                    if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        sub_called |= {a.arg for a in h.node.args.args}
+                    nxt.append((h, via, sub_called))
+            frontier = nxt
+        strings = [x for h, _ in closure for x in self._strings(h.node)]
         drive, drive_line, asserts = "", None, 0
-        for body, btext, baliases in bodies:
+        for h, via in closure:
             if not drive:
-                drive, drive_line = self._drive(body, btext, baliases)
-                if drive and body is not node:
-                    drive = f"via {body.name}(): {drive}"
-            asserts += self._asserts(body, baliases)
-        source = "\n".join(ast.get_source_segment(t, b) or "" for b, t, _ in bodies)
+                drive, drive_line = self._drive(h.node, h.text, h.aliases, strings)
+                if drive and via:
+                    drive = f"via {via}: {drive}"
+                    drive_line = drive_line if h.file == rel else node.lineno
+            asserts += self._asserts(h.node, h.aliases)
+        # keyword search: the test and the helpers of its own file that it calls directly
+        mention = [own] + [h for h, via in closure if via and " -> " not in via and h.file == rel
+                           and via in called]
+        source = "\n".join(ast.get_source_segment(h.text, h.node) or "" for h in mention)
         test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
         return TestFunction(
             id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,

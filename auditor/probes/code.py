@@ -246,7 +246,7 @@ def checkpoint_interval(ev: Any, min_s: float = 60, max_s: float = 300) -> Probe
         per_epoch = _run_epoch_seconds(ev)
         if per_epoch:
             measured["estimated_s"] = round(per_epoch * i.value, 1)
-            estimate = f" (\u2248{_fmt_s(per_epoch * i.value)} in the run)"
+            estimate = f" (~{_fmt_s(per_epoch * i.value)} in the run)"
     unit = {"epochs": "epochs", "steps": "steps"}.get(i.unit, "units of unknown kind")
     return ProbeResult(
         Verdict.PARTIAL,
