@@ -48,8 +48,9 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
             problems.append("no red record")
         else:
             wanted = ", ".join(sorted(names))
-            failing = sorted(any_red.names(any_red.failed))[:4]
-            problems.append(f"red failed {', '.join(failing) or 'nothing'}" + (f", not {wanted}" if names else ""))
+            failing = sorted(any_red.names(any_red.failed))
+            shown = ", ".join(failing[:3]) + (f" and {len(failing) - 3} more" if len(failing) > 3 else "")
+            problems.append(f"red failed {shown or 'nothing'}" + (" but none of the required tests" if names else ""))
             cites.append(_cite(any_red, "does not fail the required tests" if names else "shows no failure"))
         return False, problems, cites, covered
     cites.append(_cite(red, "fails as it should: " + ", ".join(sorted(red.names(red.failed + red.timed_out)))[:200]))
@@ -108,16 +109,21 @@ def cycle_complete(ev: Any, tests: Iterable[str] | None = None) -> ProbeResult:
     measured = {"features": len(tdd.features()), "complete": len(complete), "artifacts": len(tdd.artifacts),
                 "times_from_mtime": len(flagged)}
     note = f" (times of {len(flagged)} artifacts from file mtimes only)" if flagged else ""
+    def details() -> str:
+        relevant = [(f, w) for f, w in problems.items() if not names or not all(x.startswith("red failed") for x in w)]
+        relevant = relevant or list(problems.items())
+        text = "; ".join(f"{f}: {', '.join(w)}" for f, w in relevant[:3])
+        return text + (f"; and {len(relevant) - 3} more" if len(relevant) > 3 else "")
+
     if names:
         missing = sorted(names - covered)
         if not missing:
             return ProbeResult(Verdict.YES, f"red, green and refactor recorded for {', '.join(sorted(names))}" + note,
                                tuple(cites[:9]), measured)
-        details = "; ".join(f"{f}: {', '.join(w)}" for f, w in problems.items())
+        found = details()
         return ProbeResult(Verdict.NO, f"no complete red-green-refactor cycle for {', '.join(missing)}"
-                           + (f" ({details})" if details else "") + note, tuple(cites[:9]), measured)
+                           + (f" ({found})" if found else "") + note, tuple(cites[:9]), measured)
     if problems:
-        details = "; ".join(f"{f}: {', '.join(w)}" for f, w in problems.items())
-        return ProbeResult(Verdict.NO, f"incomplete TDD cycles: {details}" + note, tuple(cites[:9]), measured)
+        return ProbeResult(Verdict.NO, f"incomplete TDD cycles: {details()}" + note, tuple(cites[:9]), measured)
     return ProbeResult(Verdict.YES, f"{len(complete)} features went through red, green and refactor" + note,
                        tuple(cites[:9]), measured)
