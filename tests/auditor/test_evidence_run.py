@@ -143,3 +143,37 @@ def test_sha_verify_reads_only_when_asked(tmp_path):
     (ck / "step-00000001.pt").write_bytes(b"y" * 1000)
     assert run_ev.collect(ProjectConfig(root=tmp_path), tmp_path).checkpoints[0].status == "valid"
     assert run_ev.collect(ProjectConfig(root=tmp_path), tmp_path, verify=True).checkpoints[0].status == "corrupt"
+
+
+def test_big_checkpoints_are_only_stat_ed_unless_verifying(tmp_path, monkeypatch):
+    """A 3 GB (sparse) checkpoint costs a stat: its bytes are hashed only with verify=True."""
+    ck = tmp_path / "checkpoints"
+    ck.mkdir()
+    size = 3 * 1024**3
+    with open(ck / "step-00000001.pt", "wb") as fh:
+        fh.truncate(size)
+    manifest = {"format": "magvit-checkpoint/1", "file": "step-00000001.pt", "kind": "periodic", "step": 1,
+                "epoch": 0, "wall_time": 1.0, "size_bytes": size, "sha256": "0" * 64}
+    (ck / "step-00000001.json").write_text(json.dumps(manifest))
+
+    def refuse(path):
+        raise AssertionError(f"{path} was read without verify")
+
+    monkeypatch.setattr(run_ev, "_sha256", refuse)
+    [c] = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path).checkpoints
+    assert c.status == "valid" and c.size_bytes == size
+
+
+def test_many_checkpoints(tmp_path):
+    ck = tmp_path / "checkpoints"
+    ck.mkdir()
+    events = [{"ts": 0.0, "event": "run_start", "resume": "auto"}]
+    for i in range(1, 1001):
+        (ck / f"step-{i:08d}.pt").write_bytes(b"x")
+        (ck / f"step-{i:08d}.json").write_text(json.dumps({
+            "format": "magvit-checkpoint/1", "file": f"step-{i:08d}.pt", "kind": "periodic", "step": i,
+            "epoch": 0, "wall_time": 100.0 * i, "size_bytes": 1, "sha256": "0" * 64}))
+        events.append({"ts": 100.0 * i, "event": "checkpoint_saved", "kind": "periodic", "file": f"step-{i:08d}.pt"})
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    ev = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path)
+    assert len(ev.periodic()) == 1000 and ev.gaps.largest_s == 100.0 and ev.gaps.first_delay_s == 100.0
