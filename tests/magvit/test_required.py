@@ -126,8 +126,9 @@ def test_can_resume_from_last_checkpoint(tmp_path, data, reference):
 @pytest.mark.slow
 def test_medium_scale_training_with_checkpoints(tmp_path):
     """A longer run: time-based saves, progress files seen changing while it runs, kill, resume."""
-    data = make_data(tmp_path / "medium.npz", n=64, frames=8, size=16)
-    common = ("--epochs", "12", "--checkpoint-every", "2s")
+    # about 1000 steps: 20-60 s a session on a shared 2-core machine
+    data = make_data(tmp_path / "medium.npz", n=256, frames=8, size=16)
+    common = ("--epochs", "20", "--checkpoint-every", "2s")
 
     reference_dir = tmp_path / "reference"
     result = run_train(data, reference_dir, *common, timeout=600)
