@@ -180,9 +180,9 @@ def resolve_settings(project: Path, **options: Any) -> DrillSettings:
     table = load_drill_table(project)
     try:
         config = load_config(project)
-        patterns, epoch_pattern = config.checkpoint_patterns, config.epoch_pattern
-    except ConfigError:
-        patterns, epoch_pattern = DrillSettings.checkpoint_patterns, DrillSettings.epoch_pattern
+    except ConfigError as exc:
+        raise DrillUsageError(str(exc)) from exc
+    patterns, epoch_pattern = config.checkpoint_patterns, config.epoch_pattern
     given = {k: v for k, v in options.items() if v is not None and v != ()}
     command = given.get("command") or table.get("command")
     prepare = given.get("prepare") or table.get("prepare")
@@ -203,8 +203,11 @@ def resolve_settings(project: Path, **options: Any) -> DrillSettings:
     )
 
 
-def render_command(template: str, values: Mapping[str, str], what: str = "--command") -> list[str]:
-    """The argv of `template` with its placeholders filled; DrillUsageError naming what is wrong."""
+def render_command(template: str, values: Mapping[str, str], what: str = "--command", cwd: Path | None = None) -> list[str]:
+    """The argv of `template` with its placeholders filled; DrillUsageError naming what is wrong.
+
+    The program must exist: on PATH, or as a file relative to `cwd` (where it will run).
+    """
     try:
         tokens = shlex.split(template)
     except ValueError as exc:
@@ -219,7 +222,7 @@ def render_command(template: str, values: Mapping[str, str], what: str = "--comm
                 raise DrillUsageError(f"{what}: unknown placeholder {{{name}}} (known: {known})")
         argv.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], token))
     program = argv[0]
-    if shutil.which(program) is None and not Path(program).is_file():
+    if shutil.which(program) is None and not (Path(cwd or ".") / program).is_file():
         raise DrillUsageError(f"{what}: program {tokens[0]!r} not found")
     return argv
 
@@ -841,6 +844,7 @@ class _Drill:
         self.kills: list[_RawKill] = []
         self.epoch_re = re.compile(settings.epoch_pattern)
         self.manifests_used = False
+        self.reference: _TrainerProcess | None = None
 
     def values(self, run_dir: Path) -> dict[str, str]:
         return {"python": sys.executable, "run_dir": str(run_dir), "scratch": str(self.scratch),
@@ -849,7 +853,7 @@ class _Drill:
     def prepare(self) -> None:
         if not self.s.prepare:
             return
-        argv = render_command(self.s.prepare, self.values(self.run_dir), "prepare command")
+        argv = render_command(self.s.prepare, self.values(self.run_dir), "prepare command", self.s.project)
         self.echo(f"prepare: {shlex.join(argv)}")
         try:
             done = subprocess.run(argv, cwd=self.s.project, env=self.env, capture_output=True, text=True,
@@ -888,6 +892,7 @@ class _Drill:
                 return False
             if self._out_of_time():
                 p.kill()
+                session.killed = True
                 return False
             new, writing = w.poll()
             commits += new
@@ -958,7 +963,7 @@ class _Drill:
 
     def run_reference(self, argv: list[str]) -> int | None:
         """The same command, uninterrupted, in its own run directory; its exit code (None: timed out)."""
-        p = _TrainerProcess(argv, self.s.project, self.env)
+        p = self.reference = _TrainerProcess(argv, self.s.project, self.env)
         if not p.wait(self.deadline - time.monotonic()):
             p.kill()
             self.timed_out = True
@@ -1147,12 +1152,14 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
     except re.error as exc:
         raise DrillUsageError(f"epoch pattern {settings.epoch_pattern!r}: {exc}") from None
     scratch = Path(tempfile.mkdtemp(prefix="audit-drill-"))
+    drill: _Drill | None = None
     try:
         run_dir = settings.run_dir or scratch / "run"
         drill = _Drill(settings, scratch, run_dir, echo)
-        argv = render_command(settings.command, drill.values(run_dir))
+        argv = render_command(settings.command, drill.values(run_dir), cwd=settings.project)
         reference_dir = scratch / "reference" / "run" if settings.compare_final else None
-        ref_argv = render_command(settings.command, drill.values(reference_dir)) if reference_dir else None
+        ref_argv = render_command(settings.command, drill.values(reference_dir), cwd=settings.project) \
+            if reference_dir else None  # fmt: skip
         started = time.time()
         drill.prepare()
         run_dir.mkdir(parents=True, exist_ok=True)  # a wrapper may cd into it before the trainer makes it
@@ -1175,9 +1182,11 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
         return DrillResult(settings, tuple(argv), run_dir, reference_dir, _iso(started), _iso(time.time()), obs,
                            judge(obs))  # fmt: skip
     finally:
-        for s in getattr(locals().get("drill"), "sessions", []):
-            if s.process.alive():
-                s.process.kill()
+        if drill is not None:  # an interrupted drill leaves no trainer running
+            processes = [s.process for s in drill.sessions] + ([drill.reference] if drill.reference else [])
+            for process in processes:
+                if process.alive():
+                    process.kill()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
