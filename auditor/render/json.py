@@ -16,7 +16,7 @@ FORMAT = "audit-result/1"
 def _plain(value: Any) -> Any:
     """A JSON-safe copy of a measured value (tuples to lists, paths to strings, NaN to null)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, float):

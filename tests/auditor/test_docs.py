@@ -69,3 +69,33 @@ def test_missing_document_is_reported_not_raised(tmp_path: Path) -> None:
     # a document not in the configured list is read on demand
     (tmp_path / "extra.md").write_text("hello world\n", encoding="utf-8")
     assert find_passage(facts.document("extra.md"), "HELLO world").line == 1
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+# hyphens only inside words: a line starting with "- " is a list item, whose marker is not text
+WORDS = st.lists(st.from_regex(r"[a-j0-9]{1,5}(-[a-j0-9]{1,3})?", fullmatch=True), min_size=3, max_size=40)
+DECOR = st.sampled_from(["", "- ", "1. ", "## ", "> ", "- [ ] "])
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=WORDS, data=st.data())
+def test_any_window_of_words_is_found_on_its_lines(words: list[str], data: st.DataObject) -> None:
+    # lay the words out over lines with random widths, block markers and emphasis
+    lines, line_of_word, current = [], [], []
+    for i, w in enumerate(words):
+        emph = data.draw(st.sampled_from(["", "**", "`"]))
+        current.append(f"{emph}{w}{emph}")
+        line_of_word.append(len(lines) + 1)
+        if data.draw(st.booleans()) or i == len(words) - 1:
+            lines.append(data.draw(DECOR) + " ".join(current))
+            current = []
+    doc = parse_document("d.md", "\n".join(lines) + "\n")
+    start = data.draw(st.integers(0, len(words) - 1))
+    end = data.draw(st.integers(start, len(words) - 1))
+    passage = " ".join(words[start : end + 1]).upper()
+    m = find_passage(doc, passage)
+    assert m is not None
+    # the first occurrence may be earlier than the window drawn, never later
+    assert m.line <= line_of_word[start]
+    assert m.end_line >= m.line

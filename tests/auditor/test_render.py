@@ -113,3 +113,20 @@ def test_explain_prints_every_citation() -> None:
 def test_unknown_format_is_rejected() -> None:
     with pytest.raises(ValueError, match="sarif"):
         render(make_result(), "sarif")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from auditor.render.markdown import md_escape  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_md_escape_leaves_no_table_breaking_or_html_characters(text: str) -> None:
+    out = md_escape(text)
+    assert "\n" not in out and "<" not in out and ">" not in out
+    # every pipe and backtick is preceded by an odd run of backslashes (escaped)
+    for i, ch in enumerate(out):
+        if ch in "|`":
+            run = len(out[:i]) - len(out[:i].rstrip("\\"))
+            assert run % 2 == 1, (text, out)
