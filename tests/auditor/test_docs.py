@@ -78,7 +78,7 @@ WORDS = st.lists(st.from_regex(r"[a-j0-9]{1,5}(-[a-j0-9]{1,3})?", fullmatch=True
 DECOR = st.sampled_from(["", "- ", "1. ", "## ", "> ", "- [ ] "])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(words=WORDS, data=st.data())
 def test_any_window_of_words_is_found_on_its_lines(words: list[str], data: st.DataObject) -> None:
     # lay the words out over lines with random widths, block markers and emphasis
