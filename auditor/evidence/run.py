@@ -21,7 +21,7 @@ import statistics
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -107,6 +107,21 @@ class BatchLog:
     logs_read: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Drill:
+    """An `audit drill` result (audit-drill/1, docs/drill.md): kills, restarts, what resumed."""
+
+    file: str  # where it was read (relative to the project, or to the run directory)
+    verdict: str  # pass | fail
+    checks: dict[str, str]  # check id -> pass | fail | skip
+    kills: int
+    started_at: str
+    evidence: tuple[str, ...] = ()  # the resumed_from_newest check's lines
+
+    def check(self, name: str) -> str | None:
+        return self.checks.get(name)
+
+
 @dataclass
 class RunEvidence:
     run_dir: Path | None
@@ -128,6 +143,7 @@ class RunEvidence:
     events_file: str | None = None
     errors: tuple[str, ...] = ()
     verified: bool = False
+    drill: Drill | None = None
 
     def periodic(self) -> list[Checkpoint]:
         return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]
@@ -449,9 +465,35 @@ def collect(config: Any, run_dir: Path | str | None, verify: bool = False) -> Ru
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, logs)
     _progress(run, ev, events, logs, errors)
+    ev.drill = _read_drill(project_root(config), run, errors)
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
     ev.errors = tuple(errors)
     return ev
+
+
+def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
+    """The drill result next to the run (`drill.json`), else the project's artifacts/drill/latest.json."""
+    for path, base in ((run / "drill.json", run), (project / "artifacts" / "drill" / "latest.json", project)):
+        if not path.is_file():
+            continue
+        rel = _rel(path, base)
+        try:
+            data = _read_json(path)
+        except (OSError, ValueError) as exc:
+            errors.append(f"{rel}: unreadable drill result ({exc})")
+            continue
+        if not isinstance(data, dict) or data.get("format") != "audit-drill/1":
+            errors.append(f"{rel}: not an audit-drill/1 result (field 'format')")
+            continue
+        checks, evidence = {}, ()
+        for c in data.get("checks") or []:
+            if isinstance(c, dict) and isinstance(c.get("id"), str):
+                checks[c["id"]] = str(c.get("verdict"))
+                if c["id"] == "resumed_from_newest" and isinstance(c.get("evidence"), list):
+                    evidence = tuple(str(x) for x in c["evidence"][:5])
+        return Drill(rel, str(data.get("verdict")), checks, len(data.get("kills") or []),
+                     str(data.get("started_at", "")), evidence)
+    return None
 
 
 def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:

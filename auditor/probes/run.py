@@ -195,6 +195,22 @@ def heartbeat(ev: Any, max_s: float = 60) -> ProbeResult:
     return ProbeResult(Verdict.NO, f"{figures}: above {max_s:g}s", cites, measured)
 
 
+def _drill(run: RunEvidence) -> ProbeResult | None:
+    """The drill's answer: every restart of the unchanged command resumed from the newest
+    valid checkpoint (by construction, auto-resume), or not."""
+    d = run.drill
+    if d is None or d.check("resumed_from_newest") not in ("pass", "fail"):
+        return None
+    cites = (Citation(d.file, detail=f"audit drill {d.started_at}: {d.kills} kills, verdict {d.verdict}; "
+                                     + "; ".join(d.evidence[:3])),)
+    measured = {"drill_kills": d.kills, "drill_verdict": d.verdict}
+    if d.check("resumed_from_newest") == "pass":
+        return ProbeResult(Verdict.YES, f"audit drill: after each of {d.kills} SIGKILLs the unchanged command "
+                                        "resumed from the newest valid checkpoint", cites, measured)
+    return ProbeResult(Verdict.NO, "audit drill: a restart did not resume from the newest valid checkpoint",
+                       cites, measured)
+
+
 @probe("run.resumed")
 def resumed(ev: Any) -> ProbeResult:
     """yes: the run resumed from a checkpoint and never restarted from scratch after saving."""
@@ -211,6 +227,8 @@ def resumed(ev: Any) -> ProbeResult:
     if run.resumes:
         r = run.resumes[0]
         return ProbeResult(Verdict.YES, f"{r.detail}", tuple(_ref_cite(x) for x in run.resumes[:3]), measured)
+    if (drilled := _drill(run)) is not None:
+        return drilled
     cites = tuple(_ref_cite(s) for s in run.sessions[:2]) or (Citation(str(run.run_dir), detail="searched"),)
     return ProbeResult(Verdict.NO, f"the run never resumed from a checkpoint ({len(run.sessions)} session(s), "
                                    "no resume recorded)", cites, measured)
@@ -233,6 +251,8 @@ def auto_resumed(ev: Any) -> ProbeResult:
     if run.resumes and not run.events_file:
         return ProbeResult(Verdict.PARTIAL, "the log shows a resume, but not whether a path was given",
                            tuple(_ref_cite(r) for r in run.resumes[:3]), measured)
+    if not run.resumes and (drilled := _drill(run)) is not None:
+        return drilled
     if run.resumes:
         return ProbeResult(Verdict.NO, "resumed only when given a path (resume="
                            + ", ".join(sorted({r.mode for r in run.resumes})) + ")",

@@ -283,3 +283,21 @@ def test_tdd_complete_cycle_is_yes_and_order_matters(tmp_path):
     ev = Evidence(ProjectConfig(root=tmp_path))
     assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.NO
     assert _run(Evidence(ProjectConfig(root=tmp_path / "none")), "tdd.cycle_complete").verdict == Verdict.NO_EVIDENCE
+
+
+@pytest.mark.parametrize("verdict,expected", [("pass", Verdict.YES), ("fail", Verdict.NO)])
+def test_drill_result_decides_resume_when_the_run_shows_none(tmp_path, verdict, expected):
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train.log").write_text("2026-01-01 00:00:00 epoch 1 batch 1/4\n")
+    (tmp_path / "artifacts" / "drill").mkdir(parents=True)
+    (tmp_path / "artifacts" / "drill" / "latest.json").write_text(json.dumps({
+        "format": "audit-drill/1", "verdict": verdict, "started_at": "2026-11-28T21:40:00.000Z",
+        "kills": [{"index": 1}, {"index": 2}],
+        "checks": [{"id": "resumed_from_newest", "verdict": verdict, "evidence": ["kill 1: resumed from x"]}]}))
+    ev = Evidence(ProjectConfig(root=tmp_path), run)
+    for name in ("run.resumed", "run.auto_resumed"):
+        r = _run(ev, name)
+        assert r.verdict == expected and r.citations[0].source == "artifacts/drill/latest.json"
