@@ -579,7 +579,13 @@ def _integrity(path: Path) -> tuple[str | None, bool]:
         return None, True
     if suffix in _ZIP_SUFFIXES:
         if not zipfile.is_zipfile(path):
-            return (None, False) if path.stat().st_size > 0 else ("empty file", True)
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+            if not head:
+                return "empty file", True
+            if head == b"PK\x03\x04":  # a zip that never got its central directory: cut off mid-write
+                return "truncated zip archive (no central directory)", True
+            return None, False  # e.g. torch's legacy pickle format: not checkable without unpickling
         try:
             with zipfile.ZipFile(path) as archive:
                 bad = archive.testzip()

@@ -277,3 +277,28 @@ def test_a_failing_prepare_command_is_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "prepare command failed" in result.output and "no data for you" in result.output
     assert report is None
+
+
+def test_foreign_checkpoints_are_judged_by_format(tmp_path):
+    import re
+    import zipfile
+
+    from auditor.drill import judge_file, scan
+
+    ckpts = tmp_path / "ckpt"
+    ckpts.mkdir()
+    with zipfile.ZipFile(ckpts / "epoch_1.pt", "w") as archive:
+        archive.writestr("archive/data.pkl", b"x" * 5000)
+    whole = (ckpts / "epoch_1.pt").read_bytes()
+    (ckpts / "epoch_2.pt").write_bytes(whole[: len(whole) // 2])  # killed mid-write
+    (ckpts / "epoch_3.json").write_text('{"epoch": 3, "weights": [1, 2')
+    (ckpts / "epoch_4.pt").write_bytes(b"\x80\x02legacy pickle")
+    (ckpts / ".tmp-epoch_5.pt").write_bytes(b"PK")
+    facts = scan(tmp_path, ["ckpt/*.pt", "ckpt/*.json"])
+    judged = {Path(f.rel).name: judge_file(f, manifests_used=False, epoch_re=re.compile(r"epoch[_-]?(\d+)"))
+              for f in facts}  # fmt: skip
+    assert {name: c.status for name, c in judged.items()} == {
+        "epoch_1.pt": "unverified", "epoch_2.pt": "corrupt", "epoch_3.json": "corrupt", "epoch_4.pt": "unverified",
+    }  # fmt: skip
+    assert [judged[f"epoch_{i}.pt"].position for i in (1, 2, 4)] == [1, 2, 4]
+    assert "format not checkable" in judged["epoch_4.pt"].reason
