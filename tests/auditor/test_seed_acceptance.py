@@ -103,3 +103,15 @@ def test_repository_rules_lint_clean_against_both_projects() -> None:
     assert lint_rules(REPO / "rules", REPO) == []
     # on the fixture, only the optional explicit heartbeat wording may be absent
     assert lint_rules(REPO / "rules", SEED) == []
+
+
+def test_junit_option_replaces_config_and_run_defaults_to_config(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_text('<?xml version="1.0"?><testsuites><testsuite name="x" tests="0"/></testsuites>', encoding="utf-8")
+    default = CliRunner().invoke(main, ["explain", "periodic-checkpoints", "--project", str(SEED)])
+    override = CliRunner().invoke(main, ["explain", "periodic-checkpoints", "--project", str(SEED), "--junit", str(empty)])
+    assert default.exit_code == 0 and override.exit_code == 0
+    assert "test_checkpoint_saves: exists but tests a helper only; passed" in default.output
+    assert "test_checkpoint_saves: exists but tests a helper only; no JUnit result" in override.output
+    # no --run: the config's run_dir (results/magvit_training) exists and is examined
+    assert "Working? \u2705 YES [run.periodic_checkpoints]" in default.output
