@@ -8,6 +8,7 @@ duplicate id); `lint_rules` also checks that probes exist and cited passages are
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -248,8 +249,17 @@ def lint_rules(rules_dir: str | Path, project_root: str | Path | None = None) ->
     for rule in rules:
         for name in COLUMNS:
             col = rule.columns[name]
-            if col.probe is not None and col.probe not in PROBES:
+            if col.probe is None:
+                continue
+            if col.probe not in PROBES:
                 errors.append(LintError(rule.path, col.line, f"columns.{name}: unknown probe {col.probe!r}"))
+                continue
+            try:
+                inspect.signature(PROBES[col.probe]).bind(None, **col.params)
+            except TypeError as exc:
+                errors.append(
+                    LintError(rule.path, col.line, f"columns.{name}: params do not fit probe {col.probe}: {exc}")
+                )
         if project_root is None:
             continue
         for cit in rule.citations:

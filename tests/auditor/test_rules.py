@@ -127,3 +127,12 @@ def test_missing_or_empty_rules_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(RulesError, match="no rule files"):
         load_rules(tmp_path / "empty")
+
+
+def test_params_that_do_not_fit_the_probe_are_reported(tmp_path: Path) -> None:
+    text = GOOD.replace("  working:\n    na: \"no run\"", "  working:\n    probe: docs.cited\n    params: {min_count: 2}")
+    rules_dir = project(tmp_path, **{"p.yaml": text})
+    errors = lint_rules(rules_dir, tmp_path)
+    assert len(errors) == 1, errors
+    assert errors[0].line == 14 and "params do not fit probe docs.cited" in errors[0].message
+    assert "min_count" in errors[0].message
