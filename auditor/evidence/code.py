@@ -967,9 +967,9 @@ def _thread_target_quals(node: ast.Call, scan: _FileScan, fs: _FunctionScan, by_
 
 
 def _is_write(call: Call, scan: _FileScan) -> bool:
-    if call.name in ("open", "io.open", "builtins.open") or call.short == "open" and call.name.endswith("Path.open"):
+    if call.short == "open":  # open(path, "w") and path.open("w")
         mode = dict(call.kwargs).get("mode", "")
-        m = re.match(r"open\((?:[^,]+),\s*(['\"])([a-z+]+)\1", call.text)
+        m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
         mode = mode or (m.group(2) if m else "")
         return any(ch in mode for ch in "wax")
     if call.short in _WRITE_SHORT or call.name in ("json.dump", "os.replace", "os.rename", "shutil.move"):
