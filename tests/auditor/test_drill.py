@@ -302,3 +302,17 @@ def test_foreign_checkpoints_are_judged_by_format(tmp_path):
     }  # fmt: skip
     assert [judged[f"epoch_{i}.pt"].position for i in (1, 2, 4)] == [1, 2, 4]
     assert "format not checkable" in judged["epoch_4.pt"].reason
+
+
+def test_final_tensors_are_compared_with_torch_equal_ignoring_times(tmp_path):
+    torch = pytest.importorskip("torch")
+    from auditor.drill import compare_final
+
+    state = {"model": {"w": torch.arange(6.0).reshape(2, 3)}, "rng": torch.tensor([1, 2], dtype=torch.uint8)}
+    torch.save({**state, "wall_time": 1.0}, tmp_path / "a.pt")
+    torch.save({**state, "wall_time": 2.0}, tmp_path / "b.pt")
+    torch.save({**state, "model": {"w": torch.arange(6.0).reshape(2, 3) + 1e-6}}, tmp_path / "c.pt")
+    same = compare_final(tmp_path / "a.pt", tmp_path / "b.pt")
+    assert same.equal and "all 2 tensors equal" in same.detail
+    differ = compare_final(tmp_path / "a.pt", tmp_path / "c.pt")
+    assert not differ.equal and "model.w" in differ.detail
