@@ -14,11 +14,14 @@ Exit codes carried by TrainResult / TrainError:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -124,18 +127,25 @@ def train(
     """
     started = time.monotonic()
     config = config or RunConfig()
-    run_dir = Path(run_dir)
-    tc = config.train
-    _set_determinism(tc.num_threads)
+    deadline = started + time_limit_s if time_limit_s else None
+    with deterministic(config.train.num_threads):
+        return _train(Path(data), Path(run_dir), config, str(resume), deadline, echo)
 
-    dataset = load_dataset(Path(data), tc.val_fraction, tc.seed)
+
+def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: float | None,
+           echo: Callable[[str], None]) -> TrainResult:
+    tc = config.train
+    dataset = load_dataset(data, tc.val_fraction, tc.seed)
     code_version = _code_version()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    events = EventLog(run_dir)
-    checkpoints = CheckpointManager(
-        run_dir / "checkpoints", interval=Interval.parse(tc.checkpoint_every), keep_last=tc.keep_last,
-        events=events, code_version=code_version, data_fingerprint=dataset.fingerprint,
-    )  # fmt: skip
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        events = EventLog(run_dir)
+        checkpoints = CheckpointManager(
+            run_dir / "checkpoints", interval=Interval.parse(tc.checkpoint_every), keep_last=tc.keep_last,
+            events=events, code_version=code_version, data_fingerprint=dataset.fingerprint,
+        )  # fmt: skip
+    except (OSError, CheckpointError) as exc:
+        raise TrainError(f"run directory {run_dir}: {exc}") from exc
     checkpoints.clean_orphans()
     resume_from = find_resume_point(checkpoints, resume)
     saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
@@ -145,14 +155,13 @@ def train(
     if saved:
         checkpoints.mark_resumed(state.step)
     dump_run_config(config, run_dir / "config.yaml")
-    events.emit("run_start", pid=_pid(), resume=str(resume), config_hash=_config_hash(config),
-                  code_version=code_version, data_fingerprint=dataset.fingerprint)
+    events.emit("run_start", pid=os.getpid(), resume=resume, config_hash=_config_hash(config),
+                code_version=code_version, data_fingerprint=dataset.fingerprint)
     if saved:
         _announce_resume(resume_from, saved, state, events, echo)
     else:
         echo(f"Starting a new run in {run_dir} ({trainer.total_steps} steps, {tc.epochs} epochs)")
 
-    deadline = started + time_limit_s if time_limit_s else None
     progress = ProgressReporter(run_dir, stage=STAGE, epochs=tc.epochs, total_steps=trainer.total_steps,
                                 heartbeat_interval_s=tc.heartbeat_interval_s, log_every=tc.log_every, events=events)
     with progress, PreemptionHandler() as preempt:
@@ -178,9 +187,17 @@ def parse_duration(text: str, name: str = "duration") -> float:
     return float(interval.value)
 
 
-def _set_determinism(num_threads: int) -> None:
+@contextlib.contextmanager
+def deterministic(num_threads: int) -> Iterator[None]:
+    """Deterministic kernels and a fixed CPU thread count while training; the caller's settings after."""
+    previous = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
     torch.set_num_threads(num_threads)
     torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous[0])
+        torch.set_num_threads(previous[1])
 
 
 def load_dataset(path: Path, val_fraction: float, seed: int) -> Dataset:
@@ -544,12 +561,6 @@ class Session:
 
 
 # ----------------------------------------------------------------------------- small facts
-
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()
 
 
 def _config_hash(config: RunConfig) -> str:
