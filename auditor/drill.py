@@ -819,6 +819,8 @@ class DrillResult:
     finished_at: str
     observations: Observations
     checks: tuple[Check, ...]
+    code_version: str | None = None
+    """git commit of the project when the drill ran (None outside git)"""
 
     @property
     def passed(self) -> bool:
@@ -1186,7 +1188,7 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
         obs = Observations(kills=kills, sessions=sessions, kills_requested=settings.kills, interval_units=units,
                            interval_label=label, unit=unit, final=final, timed_out=drill.timed_out)  # fmt: skip
         return DrillResult(settings, tuple(argv), run_dir, reference_dir, _iso(started), _iso(time.time()), obs,
-                           judge(obs))  # fmt: skip
+                           judge(obs), _git_commit(settings.project))  # fmt: skip
     finally:
         if drill is not None:  # an interrupted drill leaves no trainer running
             processes = [s.process for s in drill.sessions] + ([drill.reference] if drill.reference else [])
@@ -1194,6 +1196,14 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
                 if process.alive():
                     process.kill()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _git_commit(project: Path) -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def _compare_runs(drill: _Drill, run_dir: Path, reference_dir: Path, code: int | None) -> FinalComparison:
@@ -1251,6 +1261,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "started_at": result.started_at,
         "finished_at": result.finished_at,
         "project": str(result.settings.project),
+        "code_version": result.code_version,
         "command": result.settings.command,
         "argv": list(result.argv),
         "prepare": result.settings.prepare,

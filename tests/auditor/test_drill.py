@@ -139,6 +139,7 @@ def test_good_trainer_passes_every_check(tmp_path):
     result, report = drill(tmp_path, fixture_command("good_trainer.py"), "--kills", "3", "--seed", "1")
     assert result.exit_code == 0, result.output
     assert report["format"] == "audit-drill/1"
+    assert len(report["code_version"]) == 40  # the repository's commit
     assert report["verdict"] == "pass"
     assert set(verdicts(report).values()) == {"pass"}, verdicts(report)
     assert len(report["kills"]) == 3
@@ -316,3 +317,23 @@ def test_final_tensors_are_compared_with_torch_equal_ignoring_times(tmp_path):
     assert same.equal and "all 2 tensors equal" in same.detail
     differ = compare_final(tmp_path / "a.pt", tmp_path / "c.pt")
     assert not differ.equal and "model.w" in differ.detail
+
+
+def test_the_auditor_cites_a_drill_written_next_to_the_run(tmp_path):
+    """The drill result is evidence for run.resumed / run.auto_resumed (auditor.evidence.run reads it)."""
+    import auditor.probes  # noqa: F401  (registers the probes)
+    from auditor.config import ProjectConfig
+    from auditor.evidence import Evidence
+    from auditor.model import PROBES, Verdict
+
+    run_dir = tmp_path / "run"
+    args = ["drill", "--project", str(REPO), "--command", fixture_command("no_resume_trainer.py", "--epochs", "12"),
+            "--checkpoint-pattern", PATTERN, "--kills", "1", "--seed", "5", "--run-dir", str(run_dir),
+            "--no-compare-final"]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 1
+    (run_dir / "train.log").write_text("2026-01-01 00:00:00 epoch 1 batch 1/4\n")  # the run shows no resume itself
+    ev = Evidence(ProjectConfig(root=tmp_path), run_dir)
+    for name in ("run.resumed", "run.auto_resumed"):
+        result = PROBES[name](ev)
+        assert result.verdict == Verdict.NO, (name, result)
+        assert result.citations[0].source == "drill.json"
