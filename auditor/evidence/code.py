@@ -142,6 +142,7 @@ class ResumeLoad:
     from_resume: bool  # the argument (or a guarding `if`) carries a resume parameter
     from_discovery: bool  # the argument comes from a call that looks for checkpoints
     reachable: bool
+    direct: bool = True  # a configured load function itself, not a helper that passes its argument on
 
 
 @dataclass
@@ -846,6 +847,7 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
 
     # __main__ / CLI
     entry_names = {entry_func.split(".")[-1]}
+    resume_takers = {f.name for f in ev.functions.values() if any(p.name in resume_names for p in f.params)}
     main_calls: list[MainCall] = []
     passed: list[Call] = []
     options: list[Call] = []
@@ -869,13 +871,18 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
                 if not passes and is_entry and ev.entry is not None:
                     positional = [p.name for p in ev.entry.params]
                     passes = any(p in resume_names for p in positional[: call.n_args])
-                if passes and (is_entry or fs.qualname != "<main>"):
+                # counts only when it reaches training: the entry point, or one of our functions
+                # that takes a resume parameter (not, say, an event record naming the mode)
+                takes_resume = call.short in resume_takers
+                if passes and (is_entry or takes_resume):
                     passed.append(call)
     ev.main_calls = tuple(main_calls)
     ev.resume_passed = tuple(passed)
     ev.resume_options = tuple(options)
 
-    ev.resume_loads = tuple(ResumeLoad(c, r, d, q in ctx) for q, items in loads.items() for c, r, d in items)
+    ev.resume_loads = tuple(sorted(
+        (ResumeLoad(c, r, d, q in ctx, LOAD in direct(c, *fscans[q])) for q, items in loads.items() for c, r, d in items),
+        key=lambda x: not x.direct))
 
     # auto-resume: a reachable call, outside any loop, that reaches a discovery->restore,
     # or a __main__ that passes a discovered checkpoint as the resume argument
