@@ -28,6 +28,8 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         from auditor.config import ConfigError
         from auditor.engine import AuditInputError
         from auditor.rules import RulesError
+        from auditor.compare import CompareInputError
+        from auditor.waivers import WaiverError
 
         try:
             return fn(*args, **kwargs)
@@ -36,7 +38,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RulesError as exc:
             n = len(exc.errors)
             raise InputProblem(f"{n} error{'s' if n != 1 else ''} in the rule files:\n{exc}") from None
-        except (ConfigError, AuditInputError) as exc:
+        except (ConfigError, AuditInputError, WaiverError, CompareInputError) as exc:
             raise InputProblem(str(exc)) from None
         except Exception as exc:  # noqa: BLE001  (exit 3 is the contract for bugs)
             click.echo(f"audit: internal error: {type(exc).__name__}: {exc}", err=True)
@@ -58,6 +60,8 @@ def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--gate", default="prelaunch", show_default=True, help="Gate whose rules decide the exit code."),
         click.option("--date", default=None, help="Report date YYYY-MM-DD [default: SOURCE_DATE_EPOCH, else today UTC]."),
         click.option("--ascii", "ascii_", is_flag=True, help="Replace emoji with [YES]/[PART]/[NO]/[N/A]/[??]."),
+        click.option("--waivers", default=None, type=click.Path(dir_okay=False),
+                     help="Waivers file [default: the project's audit-waivers.yaml if it exists]."),
     ]
     for opt in reversed(options):
         fn = opt(fn)
@@ -65,10 +69,24 @@ def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _audit(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
-           date: str | None) -> Any:
+           date: str | None, waivers: str | None = None) -> Any:
     from auditor import engine
 
-    return engine.audit_project(project, run=run_dir, junit=junit, rules=rules_dir, gate=gate, date=date)
+    return engine.audit_project(project, run=run_dir, junit=junit, rules=rules_dir, gate=gate, date=date,
+                                waivers=waivers)
+
+
+def _output_specs(specs: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """`--output FORMAT=PATH` values, checked before the audit runs (bad ones are exit 2)."""
+    from auditor.render import FORMATS
+
+    out = []
+    for spec in specs:
+        fmt, sep, path = spec.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            raise click.UsageError(f"--output {spec!r}: expected FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+        out.append((fmt, Path(path)))
+    return out
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -100,34 +118,55 @@ def main() -> None:
 
 @main.command()
 @_audit_options
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]), default="terminal",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown", "md", "sarif", "junit"]),
+              default="terminal", show_default=True)
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write FORMAT (json, markdown/md, sarif, junit, terminal) to PATH, atomically; repeatable.")
+@click.option("--expect", type=click.Path(dir_okay=False), default=None,
+              help="A committed result JSON: exit 1 when any verdict or the gate differs from it, else 0.")
 @_guarded
 def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
-          date: str | None, ascii_: bool, fmt: str) -> None:
+          date: str | None, ascii_: bool, waivers: str | None, fmt: str, outputs: tuple[str, ...],
+          expect: str | None) -> None:
     """Print the compliance matrix; exit 0 when every rule of the gate passes, 1 when not."""
     from auditor.render import render
 
-    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    targets = _output_specs(outputs)
+    expected = None
+    if expect is not None:
+        from auditor.compare import load_result
+
+        expected = load_result(expect)
+    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
+    for out_fmt, path in targets:
+        _emit(render(result, out_fmt, ascii=ascii_), path)
     click.echo(render(result, fmt, ascii=ascii_), nl=False)
+    if expected is not None:
+        from auditor.compare import compare, render_differences
+        from auditor.render.json import to_dict
+
+        diffs = compare(expected, to_dict(result))
+        click.echo(render_differences(diffs, expect, "this audit"), nl=False, err=True)
+        sys.exit(1 if diffs else 0)
     sys.exit(result.exit_code)
 
 
 @main.command()
 @_audit_options
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "md", "json", "sarif", "junit"]), default="markdown",
+              show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file (atomically) instead of stdout.")
 @_guarded
 def report(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
-           date: str | None, ascii_: bool, fmt: str, output: Path | None) -> None:
+           date: str | None, ascii_: bool, waivers: str | None, fmt: str, output: Path | None) -> None:
     """Write the compliance report (Markdown): questions, matrix, gaps, checklist, assessment.
 
     Exits 0 once the report is written, whatever it says; use `audit check` to gate.
     """
     from auditor.render import render
 
-    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
     _emit(render(result, fmt, ascii=ascii_), output)
 
 
@@ -136,17 +175,35 @@ def report(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir:
 @_audit_options
 @_guarded
 def explain(rule_id: str, project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None,
-            gate: str, date: str | None, ascii_: bool) -> None:
+            gate: str, date: str | None, ascii_: bool, waivers: str | None) -> None:
     """Print one rule's evidence in full: every cell, every citation, the measured figures."""
     from auditor.render import render_explain
 
-    result = _audit(project, run_dir, junit, rules_dir, gate, date)
+    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
     for rr in result.rules:
         if rr.rule.id == rule_id:
             click.echo(render_explain(rr, ascii=ascii_), nl=False)
             return
     known = ", ".join(rr.rule.id for rr in result.rules)
     raise InputProblem(f"no rule {rule_id!r} (known: {known})")
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@_guarded
+def compare(old: str, new: str) -> None:
+    """Compare the verdicts of two `audit check --format json` results; exit 1 when any differs.
+
+    Rule x column verdicts, waived states and the gate's pass/fail are compared; measured
+    values, summaries, citations and dates are not.
+    """
+    from auditor.compare import compare as compare_results
+    from auditor.compare import load_result, render_differences
+
+    diffs = compare_results(load_result(old), load_result(new))
+    click.echo(render_differences(diffs, old, new), nl=False)
+    sys.exit(1 if diffs else 0)
 
 
 @main.group()

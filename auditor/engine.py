@@ -133,10 +133,12 @@ def audit_project(
     rules: str | Path | None = None,
     gate: str = "prelaunch",
     date: str | None = None,
+    waivers: str | Path | None = None,
 ) -> AuditResult:
     """Load the project's configuration and rules and evaluate them (what `audit check` does).
 
-    Raises ConfigError, RulesError or AuditInputError for bad input.
+    `waivers`: a waivers file [default: the project's audit-waivers.yaml when it exists].
+    Raises ConfigError, RulesError, WaiverError or AuditInputError for bad input.
     """
     import os
 
@@ -157,7 +159,11 @@ def audit_project(
     rules_dir = resolve_rules_dir(config, rules)
     loaded = load_rules(rules_dir)
     shown_rules = _shown(rules_dir, config.root)
-    return evaluate(
+    from auditor.waivers import apply_waivers, default_waivers_file, load_waivers
+
+    waivers_file = Path(waivers) if waivers is not None else default_waivers_file(config.root)
+    accepted = load_waivers(waivers_file, [r.id for r in loaded]) if waivers_file is not None else {}
+    result = evaluate(
         loaded,
         Evidence(config, run_path),
         gate=gate,
@@ -166,6 +172,7 @@ def audit_project(
         run_dir=shown_run,
         rules_dir=shown_rules,
     )
+    return apply_waivers(result, accepted)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -6,7 +6,9 @@ ERROR all fail the rule; a partial is reported as such but is not a pass (an int
 
 Exit code of `audit check`: 0 when every rule of the selected gate with severity `error`
 passes, 1 when one does not. Rules of severity `warning` or `info` in the gate are
-reported (summary.warnings) but do not change the exit code. Usage and configuration
+reported (summary.warnings) but do not change the exit code. A failing rule under an active
+waiver (auditor/waivers.py) is reported as waived and does not fail the gate; an expired
+waiver of a gated rule fails it. Usage and configuration
 errors are 2 and internal errors 3; those are raised before a result exists.
 """
 
@@ -47,10 +49,18 @@ class RuleResult:
     rule: Rule
     cells: Mapping[str, Cell]
     gaps: tuple[Gap, ...]
+    waiver: Any = None  # an auditor.waivers.Waiver for this rule, if the waivers file has one
+    waiver_expired: bool = False  # the waiver's date is before the audit date
 
     @property
     def passed(self) -> bool:
         return not self.gaps
+
+    @property
+    def waived(self) -> bool:
+        """Failing, but under an unexpired waiver that covers every gap: does not fail the gate."""
+        return (not self.passed and self.waiver is not None and not self.waiver_expired
+                and all(self.waiver.covers(g.column) for g in self.gaps))
 
 
 @dataclass(frozen=True)
@@ -89,10 +99,12 @@ class Summary:
     gated_failed: tuple[str, ...]  # ids of failing gated rules of severity error
     warnings: tuple[str, ...]  # ids of failing gated rules of severity warning/info
     errors: int  # cells whose probe failed
+    waived: tuple[str, ...] = ()  # ids of failing gated rules under an active waiver (not in gated_failed)
+    expired_waivers: tuple[tuple[str, str], ...] = ()  # (rule id, expiry date) of gated rules: fail the gate
 
     @property
     def gate_passed(self) -> bool:
-        return not self.gated_failed
+        return not self.gated_failed and not self.expired_waivers
 
 
 @dataclass(frozen=True)
@@ -114,10 +126,14 @@ class AuditResult:
         head = f"gate {s.gate}: {s.gated_passed}/{s.gated_total} rules pass"
         if s.gated_total == 0:
             return f"gate {s.gate}: no rules in this gate; nothing to fail"
+        if s.waived:
+            head += f", {len(s.waived)} waived ({', '.join(s.waived)})"
         if s.gate_passed:
             extra = f" (warnings: {', '.join(s.warnings)})" if s.warnings else ""
             return f"{head}{extra}"
-        return f"{head}; failing: {', '.join(s.gated_failed)}"
+        problems = [f"failing: {', '.join(s.gated_failed)}"] if s.gated_failed else []
+        problems += [f"waiver for {rid} expired on {date}" for rid, date in s.expired_waivers]
+        return f"{head}; {'; '.join(problems)}"
 
 
 def summarise(results: tuple[RuleResult, ...], gate: str) -> Summary:
@@ -129,8 +145,8 @@ def summarise(results: tuple[RuleResult, ...], gate: str) -> Summary:
             counts[col][key] = counts[col].get(key, 0) + 1
             errors += rr.cells[col].verdict is Verdict.ERROR
     gated = [rr for rr in results if gate in rr.rule.gates]
-    failed = tuple(rr.rule.id for rr in gated if not rr.passed and rr.rule.severity == "error")
-    warnings = tuple(rr.rule.id for rr in gated if not rr.passed and rr.rule.severity != "error")
+    failed = tuple(rr.rule.id for rr in gated if not rr.passed and not rr.waived and rr.rule.severity == "error")
+    warnings = tuple(rr.rule.id for rr in gated if not rr.passed and not rr.waived and rr.rule.severity != "error")
     return Summary(
         rules=len(results),
         columns={c: ColumnCounts(**counts[c]) for c in COLUMNS},
@@ -140,4 +156,6 @@ def summarise(results: tuple[RuleResult, ...], gate: str) -> Summary:
         gated_failed=failed,
         warnings=warnings,
         errors=errors,
+        waived=tuple(rr.rule.id for rr in gated if rr.waived),
+        expired_waivers=tuple((rr.rule.id, rr.waiver.expires) for rr in gated if rr.waiver is not None and rr.waiver_expired),
     )

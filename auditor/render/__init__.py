@@ -7,7 +7,7 @@ import unicodedata
 from auditor.model import Verdict
 from auditor.results import AuditResult, RuleResult
 
-FORMATS = ("terminal", "json", "markdown")
+FORMATS = ("terminal", "json", "markdown", "md", "sarif", "junit")
 
 SYMBOLS = {
     Verdict.YES: "\u2705 YES",
@@ -38,7 +38,7 @@ def to_ascii(text: str) -> str:
 
 
 def render(result: AuditResult, fmt: str, *, ascii: bool = False) -> str:
-    """The result in format `fmt` (terminal, json, markdown); `ascii` drops emoji."""
+    """The result in format `fmt` (terminal, json, markdown or md, sarif, junit); `ascii` drops emoji."""
     if fmt == "terminal":
         from auditor.render.terminal import render_terminal
 
@@ -47,12 +47,20 @@ def render(result: AuditResult, fmt: str, *, ascii: bool = False) -> str:
         from auditor.render.json import render_json
 
         return render_json(result)  # JSON keeps the file text exactly; it escapes nothing away
-    elif fmt == "markdown":
+    elif fmt == "sarif":
+        from auditor.render.sarif import render_sarif
+
+        return render_sarif(result)
+    elif fmt == "junit":
+        from auditor.render.junit import render_junit
+
+        return render_junit(result)
+    elif fmt in ("markdown", "md"):
         from auditor.render.markdown import render_markdown
 
         out = render_markdown(result, ascii=ascii)
     else:
-        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)}; sarif is not implemented)")
+        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     return to_ascii(out) if ascii else out
 
 

@@ -54,6 +54,14 @@ def _counts(c: ColumnCounts) -> dict[str, int]:
     }
 
 
+def _waiver(rr: Any) -> dict[str, Any] | None:
+    w = rr.waiver
+    if w is None:
+        return None
+    return {"justification": w.justification, "expires": w.expires, "approved_by": w.approved_by,
+            "columns": list(w.columns), "expired": rr.waiver_expired}
+
+
 def to_dict(result: AuditResult) -> dict[str, Any]:
     s = result.summary
     return {
@@ -73,6 +81,8 @@ def to_dict(result: AuditResult) -> dict[str, Any]:
                 "passed": s.gated_passed,
                 "failed": list(s.gated_failed),
                 "warnings": list(s.warnings),
+                "waived": list(s.waived),
+                "expired_waivers": [{"rule": rid, "expires": date} for rid, date in s.expired_waivers],
                 "pass": s.gate_passed,
             },
             "errors": s.errors,
@@ -85,6 +95,8 @@ def to_dict(result: AuditResult) -> dict[str, Any]:
                 "gates": list(rr.rule.gates),
                 "file": rr.rule.path.name,
                 "passed": rr.passed,
+                "waived": rr.waived,
+                "waiver": _waiver(rr),
                 "cells": {c: _cell(rr.cells[c]) for c in COLUMNS},
                 "gaps": [
                     {"column": g.column, "verdict": g.verdict.value, "summary": g.summary}

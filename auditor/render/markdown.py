@@ -16,7 +16,7 @@ import jinja2
 
 from auditor.model import COLUMN_TITLES, COLUMNS
 from auditor.render import symbols
-from auditor.render.terminal import counts_line
+from auditor.render.terminal import counts_line, waiver_text
 from auditor.results import AuditResult, ColumnCounts
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -115,9 +115,11 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
     ]
     checklist = [
         {
-            "done": rr.passed,
+            "done": rr.passed or rr.waived,
             "title": rr.rule.title,
-            "why": "; ".join(f"{COLUMN_TITLES[g.column]} {g.verdict.value}" for g in rr.gaps),
+            "why": ("waived until " + rr.waiver.expires) if rr.waived else
+                   "; ".join(f"{COLUMN_TITLES[g.column]} {g.verdict.value}" for g in rr.gaps),
+            "waived": rr.waived,
         }
         for rr in result.rules
         if s.gate in rr.rule.gates
@@ -136,12 +138,14 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
         result=result,
         summary=s,
         columns=[COLUMN_TITLES[c] for c in COLUMNS],
-        matrix=[(rr.rule.title, [sym[rr.cells[c].verdict] for c in COLUMNS]) for rr in result.rules],
+        matrix=[(rr.rule.title + (" (waived)" if rr.waived else ""), [sym[rr.cells[c].verdict] for c in COLUMNS])
+                for rr in result.rules],
         questions=questions,
         counts=counts_line(result),
         gaps=gaps,
         checklist=checklist,
         assessment=_assessment(result),
+        waivers=[(rr.rule, waiver_text(rr)) for rr in result.rules if rr.waiver is not None],
         evidence=evidence,
     )
     return text.rstrip("\n") + "\n"

@@ -37,7 +37,8 @@ def counts_line(result: AuditResult) -> str:
 def render_terminal(result: AuditResult, *, ascii: bool = False) -> str:
     sym = symbols(ascii)
     header = ["Requirement"] + [COLUMN_TITLES[c] for c in COLUMNS]
-    rows = [[rr.rule.title] + [sym[rr.cells[c].verdict] for c in COLUMNS] for rr in result.rules]
+    rows = [[rr.rule.title + (" (waived)" if rr.waived else "")] + [sym[rr.cells[c].verdict] for c in COLUMNS]
+            for rr in result.rules]
     widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = [
         f"Audit of {result.project} (run: {result.run_dir or 'none'}, rules: {result.rules_dir}, {result.date})",
@@ -55,8 +56,24 @@ def render_terminal(result: AuditResult, *, ascii: bool = False) -> str:
         for rr in failing:
             for gap in rr.gaps:
                 lines.append(f"  {rr.rule.id} / {COLUMN_TITLES[gap.column]} {sym[gap.verdict]}: {gap.summary}")
+    waivers = [rr for rr in result.rules if rr.waiver is not None]
+    if waivers:
+        lines += ["", "Waivers:"]
+        lines += [f"  {rr.rule.id}: {waiver_text(rr)}" for rr in waivers]
     lines += ["", f"{result.exit_reason} -> exit {result.exit_code}"]
     return "\n".join(lines) + "\n"
+
+
+def waiver_text(rr: RuleResult) -> str:
+    """One line about a rule's waiver: its state, expiry, approver, columns and justification."""
+    w = rr.waiver
+    state = (f"EXPIRED on {w.expires}" if rr.waiver_expired else
+             f"waived until {w.expires}" if rr.waived else
+             f"not needed (the rule passes), until {w.expires}" if rr.passed else
+             f"does not cover every gap, until {w.expires}")
+    extra = "".join((f", approved by {w.approved_by}" if w.approved_by else "",
+                     f", columns {', '.join(w.columns)}" if w.columns else ""))
+    return f"{state}{extra}: {w.justification}"
 
 
 def render_rule(rr: RuleResult, *, ascii: bool = False) -> str:

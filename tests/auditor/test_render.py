@@ -81,7 +81,8 @@ def test_json_is_stable_and_documented_shape() -> None:
     assert data["summary"]["columns"]["tested"] == {
         "yes": 0, "partial": 0, "no": 1, "n/a": 0, "no evidence": 0, "error": 1, "applicable": 2}
     assert data["summary"]["gate"] == {"name": "prelaunch", "rules": 2, "passed": 0,
-                                      "failed": ["periodic-checkpoints", "tdd-process"], "warnings": [], "pass": False}
+                                      "failed": ["periodic-checkpoints", "tdd-process"], "warnings": [],
+                                      "waived": [], "expired_waivers": [], "pass": False}
     doc = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text(encoding="utf-8")
     for key in ("audit-result/1", "exit_reason", "measured", "no evidence", "applicable"):
         assert key in doc
@@ -111,8 +112,8 @@ def test_explain_prints_every_citation() -> None:
 
 
 def test_unknown_format_is_rejected() -> None:
-    with pytest.raises(ValueError, match="sarif"):
-        render(make_result(), "sarif")
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        render(make_result(), "pdf")
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

@@ -1,0 +1,99 @@
+"""Verdict comparison of two audit results (`audit compare OLD.json NEW.json`, `audit check --expect`).
+
+Compared: the set of rules, each rule x column verdict, each rule's waived state, and the
+gate's pass/fail. Ignored: summaries, measured values, citations, dates, paths: what changes
+from one run to the next without changing a verdict. Used in CI so that a committed
+reports/status.json (and the STATUS.md made with it) cannot silently go stale.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from auditor.model import COLUMNS
+
+FORMAT = "audit-result/1"
+
+
+class CompareInputError(Exception):
+    """A file that is not an audit-result/1 JSON (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    where: str  # "gate prelaunch", "rule resume", "resume / code"
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.old} -> {self.new}"
+
+
+def load_result(path: str | Path) -> dict[str, Any]:
+    """An audit-result/1 JSON object from `path`; CompareInputError names the file and the problem."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CompareInputError(f"{p}: file does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CompareInputError(f"{p}: cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CompareInputError(f"{p}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CompareInputError(f"{p}: not an {FORMAT} result (field 'format'; make it with `audit check --format json`)")
+    try:
+        for rule in data["rules"]:
+            for col in COLUMNS:
+                rule["cells"][col]["verdict"]
+            rule["id"]
+        data["summary"]["gate"]["pass"]
+    except (KeyError, TypeError) as exc:
+        raise CompareInputError(f"{p}: missing field {exc} of an {FORMAT} result") from None
+    return data
+
+
+def _verdicts(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    return {r["id"]: {c: r["cells"][c]["verdict"] for c in COLUMNS} for r in data["rules"]}
+
+
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
+    """Every verdict that differs between two audit-result/1 objects, in a stable order."""
+    diffs: list[Difference] = []
+    og, ng = old["summary"]["gate"], new["summary"]["gate"]
+    word = {True: "pass", False: "fail"}
+    if og.get("name") != ng.get("name"):
+        diffs.append(Difference("gate name", str(og.get("name")), str(ng.get("name"))))
+    if og["pass"] != ng["pass"]:
+        diffs.append(Difference(f"gate {ng.get('name')}", word[bool(og['pass'])], word[bool(ng['pass'])]))
+    ov, nv = _verdicts(old), _verdicts(new)
+    for rid in ov.keys() - nv.keys():
+        diffs.append(Difference(f"rule {rid}", "present", "absent"))
+    for rid in nv.keys() - ov.keys():
+        diffs.append(Difference(f"rule {rid}", "absent", "present"))
+    owaived = {r["id"]: bool(r.get("waived", False)) for r in old["rules"]}
+    for r in new["rules"]:
+        rid = r["id"]
+        if rid not in ov:
+            continue
+        for col in COLUMNS:
+            if ov[rid][col] != nv[rid][col]:
+                diffs.append(Difference(f"{rid} / {col}", ov[rid][col], nv[rid][col]))
+        if owaived[rid] != bool(r.get("waived", False)):
+            diffs.append(Difference(f"rule {rid}", "waived" if owaived[rid] else "not waived",
+                                    "waived" if r.get("waived") else "not waived"))
+    order = {rid: i for i, rid in enumerate(list(nv) + [k for k in ov if k not in nv])}
+    diffs.sort(key=lambda d: (d.where.startswith("rule ") or "/" in d.where,
+                              order.get(d.where.split(" / ")[0].removeprefix("rule "), -1)))
+    return diffs
+
+
+def render_differences(diffs: list[Difference], old_name: str, new_name: str) -> str:
+    if not diffs:
+        return f"verdicts match: {old_name} and {new_name}\n"
+    lines = [f"{len(diffs)} verdict difference{'s' if len(diffs) != 1 else ''} ({old_name} -> {new_name}):"]
+    lines += [f"  {d}" for d in diffs]
+    return "\n".join(lines) + "\n"
