@@ -146,8 +146,8 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         )  # fmt: skip
     except (OSError, CheckpointError) as exc:
         raise TrainError(f"run directory {run_dir}: {exc}") from exc
-    checkpoints.clean_orphans()
     resume_from = find_resume_point(checkpoints, resume)
+    checkpoints.clean_orphans()  # after the --resume never check, which counts unfinished saves too
     saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
 
     trainer = build(config, len(dataset.train_x))
@@ -252,7 +252,7 @@ def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
 def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | None:
     """The checkpoint to continue from, per the resume mode, or None to start fresh."""
     if resume == "never":
-        existing = checkpoints.existing_files() if hasattr(checkpoints, "existing_files") else _existing(checkpoints)
+        existing = _checkpoint_files(checkpoints.directory)
         if existing:
             raise TrainError(
                 f"--resume never: {checkpoints.directory} already holds checkpoints "
@@ -262,19 +262,44 @@ def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | Non
             )
         return None
     if resume == "auto":
-        found = checkpoints.latest_valid()
-        return found[0] if found else None
+        return _newest_resume_point(checkpoints)
     path = Path(resume)
     if not path.is_file():
         raise TrainError(f"--resume {resume}: no such checkpoint file")
     return path
 
 
-def _existing(checkpoints: CheckpointManager) -> list[Path]:
-    directory = Path(checkpoints.directory)
+def _newest_resume_point(checkpoints: CheckpointManager) -> Path | None:
+    """The newest valid checkpoint; best.pt counts when it is newer than every resumable one.
+
+    best.pt holds the complete state at the end of its epoch, so a run killed after its
+    first best save but before its first periodic save still continues from there.
+    """
+    found = checkpoints.latest_valid()
+    best = checkpoints.directory / "best.pt"
+    if best.exists():
+        try:
+            best_manifest = checkpoints.verify(best)
+        except CheckpointError:
+            best_manifest = None
+        if best_manifest is not None and (found is None or best_manifest.step > found[1].step):
+            return best
+    if found is not None:
+        return found[0]
+    committed = [p for p in _checkpoint_files(checkpoints.directory) if p.suffix == ".json"]
+    if committed:
+        raise TrainError(
+            f"{checkpoints.directory} holds checkpoints ({', '.join(p.stem for p in committed[:3])}) but none is "
+            "valid (see the checkpoint_skipped events); training does not start over on top of them. "
+            "Move them away, resume from a file with --resume PATH, or pick a new --run-dir."
+        )
+    return None
+
+
+def _checkpoint_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.suffix in (".pt", ".json"))
+    return sorted(p for p in directory.iterdir() if p.suffix in (".pt", ".json") and not p.name.startswith("."))
 
 
 def load_checkpoint(checkpoints: CheckpointManager, path: Path, config: RunConfig, dataset: Dataset) -> dict:

@@ -211,3 +211,31 @@ def test_dataset_mismatch_is_refused(finished_run, tmp_path):
     assert result.returncode == 2
     assert "dataset differs" in result.stderr
     assert fingerprint_tree(finished_run / "checkpoints") == before
+
+
+def test_killed_after_the_first_best_save_resumes_from_best(tmp_path, data, reference):
+    """No periodic checkpoint yet (1 h interval), but best.pt holds the end of epoch 1."""
+    run_dir = tmp_path / "run"
+    trainer = Trainer(data, run_dir, *LONG, "--checkpoint-every", "1h")
+    trainer.wait_for((run_dir / "checkpoints" / "best.json").exists, "best.json")
+    assert trainer.kill() == -signal.SIGKILL
+    assert not manifests(run_dir, "periodic")
+    best = json.loads((run_dir / "checkpoints" / "best.json").read_text())
+    result = run_train(data, run_dir, *LONG, "--checkpoint-every", "1h")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (resumed,) = of_kind(events(run_dir), "resumed_from")
+    assert (resumed["file"], resumed["step"]) == ("best.pt", best["step"])
+    assert_same_training(final_checkpoint(run_dir), reference)
+
+
+def test_only_invalid_checkpoints_refuse_to_start_over(tmp_path, data):
+    run_dir = tmp_path / "run"
+    result = run_train(data, run_dir, "--epochs", "1", "--checkpoint-every", "2steps")
+    assert result.returncode == 0, result.stderr
+    for pt in (run_dir / "checkpoints").glob("*.pt"):
+        pt.write_bytes(b"corrupt")
+    before = fingerprint_tree(run_dir / "checkpoints")
+    result = run_train(data, run_dir, "--epochs", "1", "--checkpoint-every", "2steps")
+    assert result.returncode == 2
+    assert "none is valid" in result.stderr
+    assert fingerprint_tree(run_dir / "checkpoints") == before
