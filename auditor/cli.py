@@ -29,6 +29,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         from auditor.engine import AuditInputError
         from auditor.rules import RulesError
         from auditor.compare import CompareInputError
+        from auditor.gate import GateError
         from auditor.waivers import WaiverError
 
         try:
@@ -38,7 +39,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RulesError as exc:
             n = len(exc.errors)
             raise InputProblem(f"{n} error{'s' if n != 1 else ''} in the rule files:\n{exc}") from None
-        except (ConfigError, AuditInputError, WaiverError, CompareInputError) as exc:
+        except (ConfigError, AuditInputError, WaiverError, CompareInputError, GateError) as exc:
             raise InputProblem(str(exc)) from None
         except Exception as exc:  # noqa: BLE001  (exit 3 is the contract for bugs)
             click.echo(f"audit: internal error: {type(exc).__name__}: {exc}", err=True)
@@ -186,6 +187,84 @@ def explain(rule_id: str, project: str, run_dir: str | None, junit: tuple[str, .
             return
     known = ", ".join(rr.rule.id for rr in result.rules)
     raise InputProblem(f"no rule {rule_id!r} (known: {known})")
+
+
+def _gate_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+                     help="Root of the project to gate."),
+        click.option("--run", "run_dir", default=None, type=click.Path(),
+                     help="Run directory to examine [default: the config's run_dir if it exists, else none]."),
+        click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False),
+                     help="Rules folder (its gates/NAME.yaml is the checklist) [default: the project's, else built-in]."),
+        click.option("--junit", multiple=True, type=click.Path(),
+                     help="With --skip-tests: JUnit XML results to judge by (repeatable) [default: the config's]."),
+        click.option("--skip-tests", is_flag=True, help="Do not run pytest; judge by existing JUnit results."),
+        click.option("--drill/--no-drill", "drill", default=True, show_default=True,
+                     help="Run `audit drill` now, or use the newest drill result made at the current commit."),
+        click.option("--waivers", default=None, type=click.Path(dir_okay=False),
+                     help="Waivers file [default: the project's audit-waivers.yaml if it exists]."),
+        click.option("--date", default=None, help="Audit date YYYY-MM-DD [default: SOURCE_DATE_EPOCH, else today UTC]."),
+        click.option("--ascii", "ascii_", is_flag=True, help="Replace emoji with [PASS]/[FAIL]/[??]."),
+    ]
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+def _run_gate(gate: str, project: str, run_dir: str | None, rules_dir: str | None, junit: tuple[str, ...],
+              skip_tests: bool, drill: bool, waivers: str | None, date: str | None) -> Any:
+    from auditor.gate import run_gate
+
+    return run_gate(project, gate=gate, run=run_dir, rules=rules_dir, junit=junit, waivers=waivers, date=date,
+                    tests=not skip_tests, drill=drill, echo=lambda line: click.echo(line, err=True))
+
+
+@main.command("gate")
+@click.argument("name")
+@_gate_options
+@_guarded
+def gate_cmd(name: str, project: str, run_dir: str | None, rules_dir: str | None, junit: tuple[str, ...],
+             skip_tests: bool, drill: bool, waivers: str | None, date: str | None, ascii_: bool) -> None:
+    """Run the required tests and the drill, audit, and print gate NAME's checklist (e.g. prelaunch).
+
+    Exit 0 only when every item passes; 1 when one does not; 2 for bad input.
+    Use it in front of a launch: `audit gate prelaunch && magvit train ...`.
+    """
+    from auditor.gate import render_gate
+
+    result = _run_gate(name, project, run_dir, rules_dir, junit, skip_tests, drill, waivers, date)
+    click.echo(render_gate(result, ascii=ascii_), nl=False)
+    sys.exit(result.exit_code)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--gate", "gate_name", default="prelaunch", show_default=True, help="The gate to pass first.")
+@_gate_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@_guarded
+def launch(gate_name: str, project: str, run_dir: str | None, rules_dir: str | None, junit: tuple[str, ...],
+           skip_tests: bool, drill: bool, waivers: str | None, date: str | None, ascii_: bool,
+           command: tuple[str, ...]) -> None:
+    """Run COMMAND (after --) only when the gate passes; exit with COMMAND's exit code.
+
+    When the gate fails, print its checklist and exit 1 without running COMMAND.
+    """
+    import subprocess
+
+    from auditor.gate import render_gate
+
+    result = _run_gate(gate_name, project, run_dir, rules_dir, junit, skip_tests, drill, waivers, date)
+    click.echo(render_gate(result, ascii=ascii_), nl=False)
+    if not result.passed:
+        click.echo(f"not launching: gate {gate_name} failed ({', '.join(result.failing)})", err=True)
+        sys.exit(1)
+    click.echo(f"gate {gate_name} passed; launching: {' '.join(command)}", err=True)
+    try:
+        proc = subprocess.run(list(command))
+    except OSError as exc:
+        raise InputProblem(f"cannot run {command[0]!r}: {exc}") from None
+    sys.exit(proc.returncode if proc.returncode >= 0 else 128 - proc.returncode)
 
 
 @main.command()
