@@ -300,11 +300,12 @@ def rules_lint(rules_dir: str | None, project: str) -> None:
     """Report every problem in the rule files with file and line; exit 2 if any, 0 when clean."""
     from auditor.config import load_config
     from auditor.engine import resolve_rules_dir
+    from auditor.gate import lint_checklists
     from auditor.rules import lint_rules
 
     config = load_config(project)
     folder = resolve_rules_dir(config, rules_dir)
-    errors = lint_rules(folder, config.root)
+    errors = lint_rules(folder, config.root) + lint_checklists(folder)
     for err in errors:
         click.echo(str(err))
     if errors:

@@ -179,6 +179,26 @@ def load_checklist(rules_dir: str | Path, gate: str, rules: Sequence[Rule]) -> C
     return Checklist(gate=gate, title=data["title"], items=tuple(items), path=path)
 
 
+def lint_checklists(rules_dir: str | Path) -> list[LintError]:
+    """Every problem in <rules_dir>/gates/*.yaml (for `audit rules lint`); none when the rules do not load."""
+    from auditor.rules import RulesError, load_rules
+
+    folder = Path(rules_dir) / "gates"
+    if not folder.is_dir():
+        return []
+    try:
+        rules = load_rules(rules_dir)
+    except RulesError:
+        return []  # lint_rules reports those
+    errors: list[LintError] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            load_checklist(rules_dir, path.stem, rules)
+        except GateError as exc:
+            errors += exc.errors
+    return errors
+
+
 # ----------------------------------------------------------------------------- tests
 
 

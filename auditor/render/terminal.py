@@ -82,7 +82,8 @@ def render_rule(rr: RuleResult, *, ascii: bool = False) -> str:
     lines = [
         f"{rule.id}: {rule.title}",
         f"  severity: {rule.severity}; gates: {', '.join(rule.gates) or 'none'}; file: {rule.path}:{rule.line}",
-        f"  result: {'pass' if rr.passed else 'fail'}",
+        f"  result: {'pass' if rr.passed else 'waived' if rr.waived else 'fail'}",
+        *([f"  waiver: {waiver_text(rr)}"] if rr.waiver is not None else []),
         "",
         "Rationale:",
         *textwrap.wrap(rule.rationale, width=92, initial_indent="  ", subsequent_indent="  "),

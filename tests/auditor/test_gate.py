@@ -154,3 +154,15 @@ def test_existing_drill_result_counts_with_no_drill(tmp_path: Path) -> None:
 def test_unknown_gate_is_a_usage_error() -> None:
     res = CliRunner().invoke(main, ["gate", "nightly", "--project", str(SEED), "--skip-tests", "--no-drill"])
     assert res.exit_code == 2 and "nightly" in res.output
+
+
+def test_rules_lint_checks_the_checklists(tmp_path: Path) -> None:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(BUILTIN_RULES, rules)
+    bad = rules / "gates" / "prelaunch.yaml"
+    bad.write_text(bad.read_text().replace("rules: [tdd-process]", "rules: [tdd-proces]"))
+    res = CliRunner().invoke(main, ["rules", "lint", "--rules", str(rules), "--project", str(SEED.parents[2])])
+    assert res.exit_code == 2, res.output
+    assert f"{bad}:" in res.output and "unknown rule id 'tdd-proces'" in res.output

@@ -128,3 +128,10 @@ def test_project_default_waivers_file_is_read(tmp_path: Path) -> None:
     all_waived(proj)
     res = CliRunner().invoke(main, ["check", "--project", str(proj), "--date", "2026-01-25"])
     assert res.exit_code == 0, res.output
+
+
+def test_explain_shows_the_waiver(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["explain", "heartbeat", "--project", str(SEED), "--date", "2026-01-25",
+                                    "--waivers", str(all_waived(tmp_path))])
+    assert res.exit_code == 0, res.output
+    assert "result: waived" in res.output and "waiver: waived until 2099-12-31" in res.output
