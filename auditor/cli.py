@@ -139,8 +139,19 @@ def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: 
 
         expected = load_result(expect)
     result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
-    for out_fmt, path in targets:
-        _emit(render(result, out_fmt, ascii=ascii_), path)
+    texts = [(render(result, out_fmt, ascii=ascii_), path) for out_fmt, path in targets]
+    for _text, path in texts:  # every target checked before any is written
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputProblem(f"--output {path}: cannot write there: {exc}") from None
+        if path.is_dir():
+            raise InputProblem(f"--output {path}: cannot write there: it is a directory")
+    for text, path in texts:
+        try:
+            _emit(text, path)
+        except OSError as exc:
+            raise InputProblem(f"--output {path}: cannot write there: {exc}") from None
     click.echo(render(result, fmt, ascii=ascii_), nl=False)
     if expected is not None:
         from auditor.compare import compare, render_differences

@@ -66,3 +66,15 @@ def test_bad_output_spec_is_a_usage_error(tmp_path: Path) -> None:
         res = CliRunner().invoke(main, ["check", "--project", str(SEED), "--output", spec])
         assert res.exit_code == 2, (spec, res.output)
         assert "--output" in res.output
+
+
+def test_unwritable_output_is_exit_2_and_keeps_existing_files(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    keep = tmp_path / "status.json"
+    keep.write_text("old contents")
+    res = CliRunner().invoke(main, ["check", "--project", str(SEED), "--date", "2026-01-25",
+                                    "--output", f"sarif={blocker}/a.sarif", "--output", f"json={keep}"])
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and "a.sarif" in res.output
+    assert keep.read_text() == "old contents"  # nothing written when a target is bad
