@@ -56,38 +56,32 @@ def load_result(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _verdicts(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    return {r["id"]: {c: r["cells"][c]["verdict"] for c in COLUMNS} for r in data["rules"]}
-
-
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
-    """Every verdict that differs between two audit-result/1 objects, in a stable order."""
+    """Every verdict that differs between two audit-result/1 objects: the gate first, then
+    rules in the new result's order, then rules that are gone."""
     diffs: list[Difference] = []
     og, ng = old["summary"]["gate"], new["summary"]["gate"]
     word = {True: "pass", False: "fail"}
     if og.get("name") != ng.get("name"):
         diffs.append(Difference("gate name", str(og.get("name")), str(ng.get("name"))))
     if og["pass"] != ng["pass"]:
-        diffs.append(Difference(f"gate {ng.get('name')}", word[bool(og['pass'])], word[bool(ng['pass'])]))
-    ov, nv = _verdicts(old), _verdicts(new)
-    for rid in ov.keys() - nv.keys():
-        diffs.append(Difference(f"rule {rid}", "present", "absent"))
-    for rid in nv.keys() - ov.keys():
-        diffs.append(Difference(f"rule {rid}", "absent", "present"))
-    owaived = {r["id"]: bool(r.get("waived", False)) for r in old["rules"]}
+        diffs.append(Difference(f"gate {ng.get('name')}", word[bool(og["pass"])], word[bool(ng["pass"])]))
+    old_rules = {r["id"]: r for r in old["rules"]}
+    new_ids = {r["id"] for r in new["rules"]}
     for r in new["rules"]:
-        rid = r["id"]
-        if rid not in ov:
+        rid, before = r["id"], old_rules.get(r["id"])
+        if before is None:
+            diffs.append(Difference(f"rule {rid}", "absent", "present"))
             continue
         for col in COLUMNS:
-            if ov[rid][col] != nv[rid][col]:
-                diffs.append(Difference(f"{rid} / {col}", ov[rid][col], nv[rid][col]))
-        if owaived[rid] != bool(r.get("waived", False)):
-            diffs.append(Difference(f"rule {rid}", "waived" if owaived[rid] else "not waived",
-                                    "waived" if r.get("waived") else "not waived"))
-    order = {rid: i for i, rid in enumerate(list(nv) + [k for k in ov if k not in nv])}
-    diffs.sort(key=lambda d: (d.where.startswith("rule ") or "/" in d.where,
-                              order.get(d.where.split(" / ")[0].removeprefix("rule "), -1)))
+            was, now = before["cells"][col]["verdict"], r["cells"][col]["verdict"]
+            if was != now:
+                diffs.append(Difference(f"{rid} / {col}", was, now))
+        was_waived, now_waived = bool(before.get("waived", False)), bool(r.get("waived", False))
+        if was_waived != now_waived:
+            diffs.append(Difference(f"rule {rid}", "waived" if was_waived else "not waived",
+                                    "waived" if now_waived else "not waived"))
+    diffs += [Difference(f"rule {rid}", "present", "absent") for rid in old_rules if rid not in new_ids]
     return diffs
 
 

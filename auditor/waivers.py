@@ -115,9 +115,10 @@ def _entry(path: Path, rule_id: str, key_node: yaml.Node, node: yaml.Node, error
     columns = data.get("columns", [])
     if isinstance(columns, str):
         columns = [columns]
-    if not isinstance(columns, list) or not columns and "columns" in data or any(c not in COLUMNS for c in columns):
-        errors.append(LintError(path, lines.get("columns"),
-                                f"{where}.columns: must be a non-empty list of {', '.join(COLUMNS)}; got {data.get('columns')!r}"))
+    columns_ok = isinstance(columns, list) and all(c in COLUMNS for c in columns)
+    if not columns_ok or ("columns" in data and not columns):
+        errors.append(LintError(path, lines.get("columns"), f"{where}.columns: must be a non-empty list of "
+                                f"{', '.join(COLUMNS)}; got {data.get('columns')!r}"))
     if len(errors) > before:
         return None
     return Waiver(rule_id=rule_id, justification=" ".join(justification.split()), expires=str(expires),
