@@ -66,7 +66,11 @@ def _anchor(rr: RuleResult, gap: Gap) -> list[Citation]:
             return found[:1]
     docs = [c for c in rr.cells["docs"].citations if _is_file(c)]
     docs.sort(key=lambda c: c.source != "requirements.md")
-    return docs[:1]
+    if docs:
+        return docs[:1]
+    # no line found (drifted or no docs probe): the top of the document the rule cites
+    cited = sorted((c.document for c in rr.rule.citations), key=lambda d: d != "requirements.md")
+    return [Citation(cited[0], 1)] if cited else []
 
 
 def _location(result: AuditResult, c: Citation) -> dict[str, Any]:

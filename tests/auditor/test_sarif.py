@@ -99,3 +99,15 @@ def test_output_is_byte_stable() -> None:
     first = seed_sarif()
     seed_sarif.cache_clear()
     assert first == seed_sarif()
+
+
+def test_every_result_has_a_location_even_without_docs_evidence() -> None:
+    # GitHub code scanning drops results without a location; fall back to the cited document
+    from tests.auditor.test_render import make_result
+
+    log = json.loads(render(make_result(), "sarif"))
+    for res in log["runs"][0]["results"]:
+        assert res["locations"], res["ruleId"]
+    tdd = [r for r in log["runs"][0]["results"] if r["ruleId"] == "tdd-process"]
+    assert tdd[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "proj/requirements.md"
+    assert tdd[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
