@@ -21,14 +21,20 @@ Prints a markdown table:
   plus the one batch in flight);
 - whether the final weights equal the uninterrupted run's (torch.equal on every tensor).
 
+The trainer code (magvit/) is copied to a scratch project first, so edits to the working
+tree while the campaign runs cannot mix two versions of the trainer in one campaign.
+
 Exit code 0 when every row holds, 1 when one does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,6 +60,14 @@ def summarise(result: DrillResult) -> dict[str, object]:
     owed = [(k, s) for k, s in restarts if k.newest_valid() is not None]
     resumed = [(k, s) for k, s in restarts if s.resumed_file]
     newest = [(k, s) for k, s in owed if s.resumed_file and k.newest_valid().name == Path(s.resumed_file).name]
+    # the trainer also resumes from best.pt when it is valid and newer than every periodic
+    # checkpoint (it holds the complete end-of-epoch state); docs/run-directory.md says "never best"
+    from_best = []
+    for kill, session in owed:
+        found = kill.find(session.resumed_file) if session.resumed_file else None
+        if (found is not None and found.kind == "best" and found.status == VALID and found.position is not None
+                and found.position > (kill.newest_valid().position or -1)):
+            from_best.append((kill, session))
     corrupt_loaded = []
     for kill, session in resumed:
         found = kill.find(session.resumed_file)
@@ -74,6 +88,7 @@ def summarise(result: DrillResult) -> dict[str, object]:
         "owed": len(owed),
         "resumed": len(resumed),
         "resumed_newest": len(newest),
+        "resumed_newer_best": len(from_best),
         "fresh_starts_after_save": sum(1 for _, s in owed if s.started_fresh),
         "unobserved": sum(1 for _, s in restarts if s.started_fresh is None),
         "corrupt_loaded": corrupt_loaded,
@@ -85,6 +100,9 @@ def summarise(result: DrillResult) -> dict[str, object]:
         "final_equal": None if final is None else final.equal,
         "final_detail": "" if final is None else final.detail,
         "failed_checks": [c.id for c in result.checks if c.verdict == "fail"],
+        # evidence lines of failed checks that report a problem (not the lines that say "ok")
+        "problems": [line for c in result.checks if c.verdict == "fail" for line in c.evidence
+                     if not line.endswith("the newest valid at the kill") and "resumed from best.pt" not in line],
     }
 
 
@@ -97,11 +115,13 @@ def render(summary: dict[str, object], seed: int, seconds: float, command: str) 
         ("kills (SIGKILL)", f"{summary['kills']} of {summary['kills_requested']} "
                             f"({summary['during_write']} during a checkpoint write)",
          summary["kills"] == summary["kills_requested"]),
-        ("restarts that resumed", f"{summary['resumed']} of {summary['restarts']} restarts; "
-                                  f"{summary['resumed_newest']} of the {summary['owed']} that had a valid "
-                                  f"checkpoint resumed from the newest one, {summary['fresh_starts_after_save']} "
+        ("restarts that resumed", f"{summary['resumed']} of {summary['restarts']} restarts; of the "
+                                  f"{summary['owed']} that had a valid checkpoint, {summary['resumed_newest']} "
+                                  f"resumed from the newest periodic/final one and {summary['resumed_newer_best']} "
+                                  f"from a valid best.pt newer than it; {summary['fresh_starts_after_save']} "
                                   f"started from scratch, {summary['unobserved']} not observed",
-         summary["resumed_newest"] == summary["owed"] and summary["unobserved"] == 0),
+         summary["resumed_newest"] + summary["resumed_newer_best"] == summary["owed"]
+         and summary["unobserved"] == 0),
         ("corrupt checkpoints loaded", str(len(summary["corrupt_loaded"])), not summary["corrupt_loaded"]),
         ("largest work lost", f"{lost} steps (kill {summary['largest_lost_kill']}); "
                               f"{summary['interval_label']}, bound {allowed:g} steps = interval + 1 batch"
@@ -116,6 +136,7 @@ def render(summary: dict[str, object], seed: int, seconds: float, command: str) 
         out.append(f"\n- kill {index}: the restart loaded {file}, {status} at the kill")
     if summary["failed_checks"]:
         out.append(f"\nfailed drill checks: {', '.join(summary['failed_checks'])}")
+    out += [f"- {line}" for line in summary["problems"][:20]]
     return "\n".join(out) + "\n"
 
 
@@ -126,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", default="2steps", help="checkpoint interval in steps, e.g. 2steps (default)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of the run [default: enough for --kills]")
     parser.add_argument("--timeout", type=float, default=1800.0, help="time limit in seconds (default 1800)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the drill's audit-drill/1 result here")
     args = parser.parse_args(argv)
     if args.kills < 1:
         parser.error("--kills must be at least 1")
@@ -138,11 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     settings = DrillSettings(project=ROOT, command=command, prepare=PREPARE, kills=args.kills, seed=args.seed,
                              checkpoint_patterns=("checkpoints/*.pt",), compare_final=True, timeout_s=args.timeout)
     started = time.monotonic()
-    result = run_drill(settings, echo=lambda line: print(line, file=sys.stderr, flush=True))
+    with tempfile.TemporaryDirectory(prefix="crash-campaign-") as tmp:
+        # a frozen copy of the trainer: the drilled run, its restarts and the reference run all
+        # execute the same code even if the working tree is edited while the campaign runs
+        project = Path(tmp) / "project"
+        shutil.copytree(ROOT / "magvit", project / "magvit", ignore=shutil.ignore_patterns("__pycache__"))
+        settings = dataclasses.replace(settings, project=project)
+        result = run_drill(settings, echo=lambda line: print(line, file=sys.stderr, flush=True))
     summary = summarise(result)
+    if args.json:
+        from auditor.drill import to_json, write_result
+
+        write_result(args.json, to_json(result))
     print(render(summary, args.seed, time.monotonic() - started, command), end="")
     ok = (summary["kills"] == args.kills and not summary["corrupt_loaded"] and summary["final_equal"] is True
-          and summary["resumed_newest"] == summary["owed"] and summary["unobserved"] == 0)
+          and summary["resumed_newest"] + summary["resumed_newer_best"] == summary["owed"]
+          and summary["unobserved"] == 0)
     return 0 if ok else 1
 
 
