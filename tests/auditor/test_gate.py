@@ -166,3 +166,25 @@ def test_rules_lint_checks_the_checklists(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["rules", "lint", "--rules", str(rules), "--project", str(SEED.parents[2])])
     assert res.exit_code == 2, res.output
     assert f"{bad}:" in res.output and "unknown rule id 'tdd-proces'" in res.output
+
+
+DRILL_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "drill"
+
+
+@pytest.mark.parametrize("trainer, status", [("good_trainer.py", "pass"), ("no_resume_trainer.py", "fail")])
+def test_gate_really_runs_the_drill(tmp_path: Path, trainer: str, status: str) -> None:
+    proj = passing_project(tmp_path)
+    (proj / "rules" / "gates" / "prelaunch.yaml").write_text(
+        "gate: prelaunch\ntitle: Tiny\nitems:\n  - title: X holds\n    rules: [x]\n  - title: Drill\n    check: drill\n")
+    (proj / "audit.yaml").write_text(
+        "drill:\n"
+        f"  command: \"{sys.executable} {DRILL_FIXTURES / trainer} --run-dir {{run_dir}} --epochs 12\"\n"
+        "  checkpoint_pattern: checkpoints/epoch_*.json\n"
+        "  kills: 2\n  seed: 5\n  compare_final: false\n")
+    res = run_gate(proj, date="2026-01-25", tests=False)
+    item = res.items[-1]
+    assert item.status == status, item.evidence
+    latest = proj / "artifacts" / "drill" / "latest.json"
+    assert json.loads(latest.read_text())["verdict"] == status  # written where --no-drill finds it
+    assert any("resumed_from_newest" in e or "newest" in e.lower() for e in item.evidence), item.evidence
+    assert res.exit_code == (0 if status == "pass" else 1)
