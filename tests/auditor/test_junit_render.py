@@ -30,10 +30,8 @@ def test_one_testcase_per_rule_with_failures_and_evidence() -> None:
 
 
 def test_passing_rule_has_no_failure() -> None:
-    from tests.auditor.test_render import make_result  # noqa: F401  (a rule set with one N/A-only pass is made below)
-    from auditor.results import AuditResult, RuleResult, summarise
     from auditor.model import Verdict
-    from auditor.results import Cell
+    from auditor.results import AuditResult, Cell, RuleResult, summarise
     from tests.auditor.test_render import make_rule
 
     rule = make_rule("ok-rule", "OK Rule")
