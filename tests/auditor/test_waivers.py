@@ -4,6 +4,7 @@ fails it; a bad file is reported with file and line (exit 2)."""
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from defusedxml import ElementTree
@@ -88,6 +89,8 @@ def test_waived_rules_show_in_every_format_and_pass_the_gate(tmp_path: Path) -> 
     hb = next(r for r in data["rules"] if r["id"] == "heartbeat")
     assert hb["waived"] is True and hb["waiver"]["justification"] == "accepted for the heartbeat pilot"
     sarif = json.loads(render(res, "sarif"))
+    schema = json.loads((SEED.parent / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)  # suppressions are valid SARIF too
     results = sarif["runs"][0]["results"]
     assert results and all(r["suppressions"] == [{"kind": "external", "status": "accepted",
                                                   "justification": f"accepted for the {r['ruleId']} pilot"}]
