@@ -8,6 +8,7 @@ ConfigError naming the file and the key.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,10 @@ def _convert(where: str, key: str, value: Any) -> Any:
                 re.compile(value)
             except re.error as exc:
                 raise ConfigError(f"{where}: key {key!r} is not a valid regular expression: {exc}") from None
+            risk = _backtracking_risk(value)
+            if risk:
+                raise ConfigError(f"{where}: key {key!r} is refused: {risk}, which can make matching take "
+                                  "exponential time; write it without nested repeats or alternation inside a repeat")
         return value
     if kind == "strs":
         if isinstance(value, str):
@@ -150,7 +155,9 @@ def _read_table(project_root: Path) -> tuple[Path | None, dict[str, Any]]:
         try:
             data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{yaml_path}: not valid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            where = f"{yaml_path}:{mark.line + 1}" if mark is not None else str(yaml_path)
+            raise ConfigError(f"{where}: not valid YAML: {exc}") from None
         if data is None:
             return yaml_path, {}
         if not isinstance(data, dict):
@@ -171,6 +178,89 @@ def _read_table(project_root: Path) -> tuple[Path | None, dict[str, Any]]:
     return None, {}
 
 
+def _key_lines(source: Path | None) -> dict[str, int]:
+    """Line of each top-level key of an audit.yaml (for messages); empty for TOML."""
+    if source is None or source.suffix not in (".yaml", ".yml"):
+        return {}
+    try:
+        root = yaml.compose(source.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in root.value}
+
+
+# keys naming paths inside the project (globs included); entry_point's file part is checked too
+_PROJECT_PATH_KEYS = ("requirements", "rules", "source", "main_module", "tests", "junit", "tdd_artifacts", "run_dir")
+MAX_PATTERN_CHARS = 200
+
+
+def _outside(root: Path, value: str) -> bool:
+    """Whether `value` (relative to `root`, `..` resolved lexically) points outside the project."""
+    if Path(value).is_absolute():
+        return True
+    normal = os.path.normpath(os.path.join(root, value))
+    return normal != str(root) and not normal.startswith(str(root).rstrip(os.sep) + os.sep)
+
+
+def _check_inside(where: str, key: str, value: Any, root: Path) -> None:
+    if key == "entry_point":
+        value = value.partition(":")[0]
+    elif key == "checkpoint_patterns":  # relative to the run directory, which must not be left either
+        for v in value:
+            if Path(v).is_absolute() or ".." in Path(v).parts:
+                raise ConfigError(f"{where}: key {key!r} value {v!r} points outside the run directory")
+        return
+    elif key not in _PROJECT_PATH_KEYS:
+        return
+    for v in (value,) if isinstance(value, str) else value:
+        if _outside(root, v):
+            hint = " (for a run kept elsewhere, pass --run DIR)" if key == "run_dir" else ""
+            raise ConfigError(f"{where}: key {key!r} value {v!r} points outside the project {root}; "
+                              f"configured paths must stay inside it{hint}")
+
+
+def _backtracking_risk(pattern: str) -> str | None:
+    """Why `pattern` could backtrack catastrophically, or None.
+
+    Python's re has no time limit, so patterns from configuration files are refused when
+    an unbounded repeat contains another unbounded repeat or an alternation (the shapes of
+    `(a+)+`, `(a|a)*`), or when they are longer than MAX_PATTERN_CHARS.
+    """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"longer than {MAX_PATTERN_CHARS} characters"
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    repeats = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None))
+
+    def risky(items: Any, in_repeat: bool) -> str | None:
+        for op, arg in items:
+            found = None
+            if op in repeats:
+                low, high, body = arg
+                if in_repeat and high != low:
+                    return "a repeated group contains another variable repeat (like (a+)+)"
+                unbounded = high == sre_parse.MAXREPEAT or high > 1000
+                found = risky(body, in_repeat or unbounded)
+            elif op == sre_parse.SUBPATTERN:
+                found = risky(arg[-1], in_repeat)
+            elif op == sre_parse.BRANCH:
+                if in_repeat:
+                    return "a repeated group contains an alternation (like (a|b)*)"
+                for branch in arg[1]:
+                    found = found or risky(branch, in_repeat)
+            elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+                found = risky(arg[1], in_repeat)
+            if found:
+                return found
+        return None
+
+    return risky(sre_parse.parse(pattern), False)
+
+
 def load_config(project_root: str | Path) -> ProjectConfig:
     """Read the configuration of the project at `project_root` (defaults where absent)."""
     root = Path(project_root).resolve()
@@ -181,13 +271,16 @@ def load_config(project_root: str | Path) -> ProjectConfig:
     if source is not None and source.name == "pyproject.toml":
         where = f"{source} [tool.audit]"
     values: dict[str, Any] = {}
+    lines = _key_lines(source)
     for key, value in table.items():
         if key == "drill":
             continue  # the `audit drill` settings, read and checked by auditor.drill.load_drill_table
+        at = f"{source}:{lines[key]}" if key in lines else where
         if key not in _KINDS:
             known = ", ".join(CONFIG_KEYS)
-            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
-        values[key] = _convert(where, key, value)
+            raise ConfigError(f"{at}: unknown key {key!r} (known keys: {known})")
+        values[key] = _convert(at, key, value)
+        _check_inside(at, key, values[key], root)
     return ProjectConfig(root=root, source_file=source, **values)
 
 
