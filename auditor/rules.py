@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -201,10 +202,22 @@ def _parse(path: Path) -> tuple[Rule | None, list[LintError]]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         return None, [LintError(path, line, f"invalid YAML: {problem}")]
-    errors = _schema_errors(path, data, root)
+    errors = _schema_errors(path, data, root) or _document_errors(path, data, root)
     if errors:
         return None, errors
     return _build(path, data, root), []
+
+
+def _document_errors(path: Path, data: Mapping[str, Any], root: yaml.Node | None) -> list[LintError]:
+    """Cited documents must lie inside the project: no absolute paths, no way out through `..`."""
+    out = []
+    for i, cit in enumerate(data.get("citations") or []):
+        doc = str(cit.get("document", ""))
+        if Path(doc).is_absolute() or os.path.normpath(doc).split(os.sep)[0] == "..":
+            line = _line(_node_at(root, ["citations", i, "document"]))
+            out.append(LintError(path, line, f"citations.{i}.document: {doc!r} is outside the project; "
+                                             "cite a document by its path inside the project"))
+    return out
 
 
 def _load(rules_dir: Path) -> tuple[list[Rule], list[LintError]]:
