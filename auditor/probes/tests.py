@@ -45,6 +45,11 @@ def _junit_note(ev: TestsEvidence) -> str:
     return ""
 
 
+def _rejected_junit(ev: TestsEvidence) -> str:
+    """JUnit files that were refused (unsafe, malformed, too large): said in every verdict, not only some."""
+    return _junit_note(ev) if ev.junit_errors else ""
+
+
 @probe("tests.required_tests_passed")
 def required_tests_passed(ev: Any, tests: Iterable[str] = ()) -> ProbeResult:
     """yes: every named test exists, drives the training entry point, asserts, and passed in JUnit."""
@@ -77,7 +82,7 @@ def required_tests_passed(ev: Any, tests: Iterable[str] = ()) -> ProbeResult:
     if failures:
         if not cites and helpers:
             cites += [_cite(t, f"exists but tests a helper only; {_outcome(t)}") for t in helpers]
-        return ProbeResult(Verdict.NO, "; ".join(failures), tuple(cites), measured)
+        return ProbeResult(Verdict.NO, "; ".join(failures) + _rejected_junit(te), tuple(cites), measured)
     if unknown:
         return ProbeResult(Verdict.NO_EVIDENCE, f"required tests exist but have no JUnit result: {', '.join(unknown)}"
                            + _junit_note(te), tuple(cites), measured)
@@ -105,9 +110,9 @@ def behaviour_tested(ev: Any, keywords: Iterable[str] = ()) -> ProbeResult:
                            + _junit_note(te), tuple(_cite(t, t.drive) for t in good[:3]), measured)
     if mentioning:
         cites = tuple(_cite(t, "; ".join(_problems(t))) for t in mentioning[:3])
-        return ProbeResult(Verdict.NO, f"tests mention {said} but none drives training, asserts and passes", cites,
-                           measured)
+        return ProbeResult(Verdict.NO, f"tests mention {said} but none drives training, asserts and passes"
+                           + _rejected_junit(te), cites, measured)
     cites = tuple(_cite(t, f"{'drives training' if t.drives_entry else 'tests a helper'}; {_outcome(t)}")
                   for t in te.tests[:3])
     return ProbeResult(Verdict.NO, f"no test checks {said} through the training entry point "
-                                   f"({len(te.tests)} tests read)", cites, measured)
+                                   f"({len(te.tests)} tests read)" + _rejected_junit(te), cites, measured)
