@@ -104,9 +104,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ckpt-bench-"))
     data = make_dataset(work / "data.npz", n=args.clips)
     run_dir = args.keep or work / "run"
-    command = ["train", "--data", str(data), "--run-dir", str(run_dir)]
-    if args.config:
-        command += ["--config", str(args.config)]
+    # a batch line every step (an execution key: the trajectory is unchanged) times the first resumed step
+    config = yaml.safe_load(args.config.read_text()) if args.config else {}
+    config.setdefault("train", {})["log_every"] = 1
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    command = ["train", "--data", str(data), "--run-dir", str(run_dir), "--config", str(work / "config.yaml")]
     if args.epochs:
         command += ["--epochs", str(args.epochs)]
     if args.checkpoint_every:

@@ -62,7 +62,7 @@ class TrainResult:
     """Optimizer steps completed over all sessions."""
     epoch: int
     """Epochs completed."""
-    best_val_loss: float | None
+    best_val_recon: float | None
     """Best validation reconstruction loss (MSE) so far."""
 
 
@@ -74,7 +74,7 @@ class RunState:
     epoch: int = 0
     batch_in_epoch: int = 0
     samples_seen: int = 0
-    best_val_loss: float | None = None
+    best_val_recon: float | None = None
     train_elapsed_s: float = 0.0
     step_losses: list[float] = field(default_factory=list)
     epoch_metrics: list[dict[str, float]] = field(default_factory=list)
@@ -151,7 +151,11 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
     saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
 
     trainer = build(config, len(dataset.train_x))
-    state = restore(trainer, saved) if saved else RunState()
+    try:
+        state = restore(trainer, saved) if saved else RunState()
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise TrainError(f"cannot resume from {resume_from}: the checkpoint lacks or mangles {exc} "
+                         "(written by another version of the trainer?)") from exc
     if saved:
         checkpoints.mark_resumed(state.step)
     dump_run_config(config, run_dir / "config.yaml")
@@ -343,7 +347,7 @@ def restore(trainer: Trainer, saved: dict) -> RunState:
     history = saved["history"]
     return RunState(
         step=int(saved["step"]), epoch=int(saved["epoch"]), batch_in_epoch=int(saved["batch_in_epoch"]),
-        samples_seen=int(saved["samples_seen"]), best_val_loss=saved["best_val_loss"],
+        samples_seen=int(saved["samples_seen"]), best_val_recon=saved["best_val_recon"],
         train_elapsed_s=float(saved["train_elapsed_s"]),
         step_losses=[float(x) for x in history["step_loss"]],
         epoch_metrics=[dict(m) for m in history["epochs"]],
@@ -355,7 +359,7 @@ def _announce_resume(path: Path, saved: dict, state: RunState, events: EventLog,
     echo(f"Found checkpoint at epoch {state.epoch} (step {state.step}, saved {saved_at:%H:%M:%S}), resuming"
          f" from {path}")
     events.emit("resumed_from", file=path.name, step=state.step, epoch=state.epoch,
-                  batch_in_epoch=state.batch_in_epoch)
+                batch_in_epoch=state.batch_in_epoch)
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -490,9 +494,9 @@ class Session:
         self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, write=True,
                              losses={"train": metrics["train_loss"], "val": metrics["val_loss"],
                                      "val_recon": metrics["val_recon"]})
-        if state.best_val_loss is None or metrics["val_recon"] < state.best_val_loss:
-            state.best_val_loss = metrics["val_recon"]
-            # best.pt is a model to use, not a resume point: it holds the end-of-epoch position
+        if state.best_val_recon is None or metrics["val_recon"] < state.best_val_recon:
+            state.best_val_recon = metrics["val_recon"]
+            # saved complete, at the end-of-epoch position: best.pt is also a resume point
             self.save("best", epoch=state.epoch + 1, batch_in_epoch=0)
             self.events.emit("best_updated", step=state.step, metric="val_recon", value=metrics["val_recon"])
         return metrics
@@ -533,7 +537,7 @@ class Session:
             "samples_seen": state.samples_seen,
             "epochs": self.tc.epochs,
             "rng": {"torch_global": torch.get_rng_state(), "augment": trainer.augment_rng.get_state()},
-            "best_val_loss": state.best_val_loss,
+            "best_val_recon": state.best_val_recon,
             "history": {"step_loss": list(state.step_losses), "epochs": [dict(m) for m in state.epoch_metrics]},
             "train_elapsed_s": state.train_elapsed_s,
             "wall_time": time.time(),
@@ -569,7 +573,7 @@ class Session:
         self.progress.close("preempted")
         self.echo(f"Stopped by {reason} at epoch {state.epoch + 1}, step {state.step}; "
                   "run the same command again to continue.")
-        return TrainResult("preempted", self.preempt.exit_code, state.step, state.epoch, state.best_val_loss)
+        return TrainResult("preempted", self.preempt.exit_code, state.step, state.epoch, state.best_val_recon)
 
     def _finish(self, save_final: bool) -> TrainResult:
         state = self.state
@@ -578,8 +582,8 @@ class Session:
         self.events.emit("run_end", status="finished", step=state.step)
         self.progress.close("finished")
         self.echo(f"Finished: {state.epoch} epochs, {state.step} steps, best val recon loss "
-                  f"{state.best_val_loss if state.best_val_loss is None else round(state.best_val_loss, 5)}")
-        return TrainResult("finished", 0, state.step, state.epoch, state.best_val_loss)
+                  f"{state.best_val_recon if state.best_val_recon is None else round(state.best_val_recon, 5)}")
+        return TrainResult("finished", 0, state.step, state.epoch, state.best_val_recon)
 
     def _has_final(self) -> bool:
         return (Path(self.checkpoints.directory) / "final.json").is_file()

@@ -174,7 +174,7 @@ def test_checkpoint_holds_everything_needed_to_continue(finished, data):
     state = torch.load(run_dir / "checkpoints" / "step-00000009.pt", map_location="cpu", weights_only=True)
     assert state["format"] == "magvit-checkpoint/1" and state["stage"] == "tokenizer"
     assert (state["step"], state["epoch"], state["batch_in_epoch"], state["samples_seen"]) == (9, 1, 4, 18 + 16)
-    assert set(state) >= {"model", "optimizer", "scheduler", "rng", "best_val_loss", "history", "config",
+    assert set(state) >= {"model", "optimizer", "scheduler", "rng", "best_val_recon", "history", "config",
                           "data_fingerprint", "code_version", "train_elapsed_s"}  # fmt: skip
     for rng in state["rng"].values():
         assert rng.dtype == torch.uint8

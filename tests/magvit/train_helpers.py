@@ -155,7 +155,7 @@ def assert_same_training(a: dict, b: dict) -> None:
             assert torch.equal(value, b["optimizer"]["state"][pid][key]), f"optimizer state {pid}.{key} differs"
     assert a["history"]["step_loss"] == b["history"]["step_loss"]
     assert a["history"]["epochs"] == b["history"]["epochs"]
-    assert a["best_val_loss"] == b["best_val_loss"]
+    assert a["best_val_recon"] == b["best_val_recon"]
 
 
 LOG_STEP = re.compile(r" batch=\d+/\d+ step=(\d+)/")
