@@ -53,7 +53,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -79,20 +79,37 @@ def read_events(path: str | Path) -> list[dict[str, Any]]:
     """Parse an events.jsonl file; a torn or malformed line (a crash mid-append) is skipped."""
     events = []
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        handle = open(path, encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and "event" in obj:
-            events.append(obj)
+    with handle:
+        for line in _bounded_lines(handle):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and "event" in obj:
+                events.append(obj)
     return events
+
+
+MAX_EVENT_LINE_CHARS = 64 * 1024
+
+
+def _bounded_lines(handle: Any) -> Iterator[str]:
+    """Lines of a text file, streamed; a line longer than MAX_EVENT_LINE_CHARS (never an event) is skipped."""
+    while True:
+        line = handle.readline(MAX_EVENT_LINE_CHARS)
+        if not line:
+            return
+        if len(line) == MAX_EVENT_LINE_CHARS and not line.endswith("\n"):
+            while len(line) == MAX_EVENT_LINE_CHARS and not line.endswith("\n"):
+                line = handle.readline(MAX_EVENT_LINE_CHARS)
+            continue
+        yield line
 
 
 class EventLog:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import socket
 import time
@@ -34,6 +35,7 @@ EXIT_CODES = {"finished": 0, "running": 10, "stalled": 11, "preempted": 12, "fai
 NOT_A_RUN_DIR = 2
 STALE_FACTOR = 3.0
 DEFAULT_HEARTBEAT_S = 15.0
+MAX_PROGRESS_BYTES = 4 * 1024 * 1024  # progress.json is a few hundred bytes; a huge one is not read
 
 
 class NotARunDirError(Exception):
@@ -94,6 +96,9 @@ def pid_alive(pid: int) -> bool:
 def _read_progress(run_dir: Path) -> dict[str, Any] | None:
     path = run_dir / PROGRESS_JSON
     try:
+        if path.stat().st_size > MAX_PROGRESS_BYTES:
+            raise NotARunDirError(f"{path}: {path.stat().st_size} bytes, over the {MAX_PROGRESS_BYTES}-byte bound "
+                                  "for a progress file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
@@ -105,7 +110,29 @@ def _read_progress(run_dir: Path) -> dict[str, Any] | None:
         raise NotARunDirError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise NotARunDirError(f"{path}: not a JSON object")
+    for name, kinds in _PROGRESS_TYPES.items():
+        value = data.get(name)
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool)
+                                  or (isinstance(value, float) and not math.isfinite(value))):
+            raise NotARunDirError(f"{path}: field {name!r} has an invalid value {value!r}")
     return data
+
+
+# progress.json fields the verdict computes with, and the types they must have when present
+_PROGRESS_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("updated_time", "heartbeat_time", "heartbeat_interval_s", "started_time", "percent", "eta_s",
+                     "throughput_clips_per_s"), (int, float)),
+    **dict.fromkeys(("pid", "epoch", "epochs", "step", "total_steps", "batch"), (int,)),
+    **dict.fromkeys(("losses", "last_checkpoint"), (dict,)),
+    **dict.fromkeys(("state", "host", "stage", "updated_at"), (str,)),
+}
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from an event field, else None (a hand-edited or foreign line)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
@@ -152,16 +179,16 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     last_start = events[starts[-1]] if starts else None
     session = events[starts[-1]:] if starts else events
     run_end = next((e for e in reversed(session) if e.get("event") == "run_end"), None)
-    beats = [float(e["ts"]) for e in session if e.get("event") in ("heartbeat", "run_start") and "ts" in e]
+    beats = [t for e in session if e.get("event") in ("heartbeat", "run_start") and (t := _number(e.get("ts"))) is not None]
     # progress.json older than the last run_start belongs to an earlier session: the new
     # one has not written it yet, so its pid, heartbeat and state say nothing about now
     current = bool(progress) and (
-        last_start is None or float(progress.get("updated_time") or 0) >= float(last_start.get("ts") or 0)
+        last_start is None or float(progress.get("updated_time") or 0) >= (_number(last_start.get("ts")) or 0)
     )
 
     pid = progress.get("pid") if current else None
     if pid is None and last_start is not None:
-        pid = last_start.get("pid")
+        pid = last_start.get("pid") if type(last_start.get("pid")) is int else None
     host = progress.get("host") if current else None
     local = host is None or host == socket.gethostname()
     alive = pid_alive(int(pid)) if (pid is not None and local) else None
@@ -190,7 +217,8 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     last = max(resumable, key=lambda m: (m["step"], m["wall_time"]), default=None)
     if last is None and progress.get("last_checkpoint"):
         last = dict(progress["last_checkpoint"])
-    checkpoint_age = None if last is None or last.get("wall_time") is None else max(0.0, now - float(last["wall_time"]))
+    wall = None if last is None else _number(last.get("wall_time"))
+    checkpoint_age = None if wall is None else max(0.0, now - wall)
 
     return RunStatus(
         run_dir=str(run_dir),

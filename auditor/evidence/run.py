@@ -30,6 +30,7 @@ from auditor.evidence.code import _as_list, _cfg, project_root
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line up to this
+MAX_LINE_CHARS = 64 * 1024  # a longer line (a corrupt or hostile file) is cut to this
 MAX_TORCH_FALLBACK_BYTES = 64 * 1024 * 1024
 IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
@@ -371,13 +372,20 @@ def _read_json(path: Path) -> Any:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Lines of a text file, streamed, up to MAX_TEXT_BYTES."""
+    """Lines of a text file, streamed, up to MAX_TEXT_BYTES; an overlong line keeps only its head."""
     read = 0
+    number = 0
     with open(path, "r", encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
+        while True:
+            line = fh.readline(MAX_LINE_CHARS)
             read += len(line)
-            if read > MAX_TEXT_BYTES:
+            if not line or read > MAX_TEXT_BYTES:
                 return
+            rest = line
+            while len(rest) == MAX_LINE_CHARS and not rest.endswith("\n") and read <= MAX_TEXT_BYTES:
+                rest = fh.readline(MAX_LINE_CHARS)  # skip the rest of an overlong line, chunk by chunk
+                read += len(rest)
+            number += 1
             yield number, line.rstrip("\n")
 
 
