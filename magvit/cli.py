@@ -120,3 +120,28 @@ def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_fil
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         raise SystemExit(3) from exc
     raise SystemExit(result.exit_code)
+
+
+@main.command("eval")
+@click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A tokenizer checkpoint (.pt) written by `magvit train`.")
+@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The data set the run trained on; its held-out clips are evaluated.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for recon_grid.png and eval.json [default: RUN_DIR/eval].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")
+def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool) -> None:
+    """Held-out PSNR, SSIM and codebook usage of CHECKPOINT against the mean-frame baseline.
+
+    Exit 0 when evaluated, 2 when the checkpoint or data cannot be used.
+    """
+    import json
+
+    from magvit.evaluate import EvalError, default_out_dir, evaluate, format_table
+
+    try:
+        result = evaluate(checkpoint, data_path, out_dir=out_dir or default_out_dir(checkpoint))
+    except EvalError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(json.dumps(result.to_dict(), sort_keys=True) if as_json else format_table(result))

@@ -7,15 +7,15 @@ four trajectory kinds. The file format is described in docs/data.md.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from magvit.atomic import atomic_writer
 
 GENERATOR_VERSION = "1"
 FORMAT = "magvit-trajectories/1"
@@ -167,21 +167,12 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write an uncompressed npz whose bytes depend only on the arrays (fixed member dates), atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
-                for name, arr in arrays.items():
-                    info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
-                    info.external_attr = 0o644 << 16
-                    with zf.open(info, "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.asarray(arr), allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, arr in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(arr), allow_pickle=False)
 
 
 def save(clips: Clips, path: str | os.PathLike) -> Path:

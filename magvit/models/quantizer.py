@@ -86,20 +86,22 @@ class VectorQuantizer(nn.Module):
         self.register_buffer("usage", torch.zeros(codebook_size))
 
     def codebook(self) -> torch.Tensor:
-        return self.embedding.detach() if self.update == "ema" else self.embedding
+        """The codes (K, D), as a copy: the in-place updates after the forward pass must not
+        change tensors that backward still needs (gradients flow into it in `loss` mode)."""
+        return self.embedding.clone() if self.update == "loss" else self.embedding.detach().clone()
 
-    def distances(self, flat: torch.Tensor) -> torch.Tensor:
-        """Squared L2 distance of each row of `flat` (N, D) to each code (N, K)."""
-        e = self.codebook()
+    @staticmethod
+    def distances(flat: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        """Squared L2 distance of each row of `flat` (N, D) to each code of `e` (K, D): (N, K)."""
         return flat.pow(2).sum(1, keepdim=True) - 2 * flat @ e.t() + e.pow(2).sum(1)[None, :]
 
     def forward(self, z: torch.Tensor, update: bool | None = None) -> Quantized:
         """Quantize `z` (B, D, ...); `update` (default: self.training) enables EMA updates and restarts."""
         update = self.training if update is None else update
         flat = z.movedim(1, -1).reshape(-1, self.dim)
-        dist = self.distances(flat)
-        idx = dist.argmin(1)
         e = self.codebook()
+        dist = self.distances(flat, e)
+        idx = dist.argmin(1)
         q = e[idx]
         commit = F.mse_loss(flat, q.detach())
         codebook_loss = F.mse_loss(q, flat.detach()) if self.update == "loss" else flat.new_zeros(())
@@ -139,8 +141,9 @@ class VectorQuantizer(nn.Module):
             return 0
         pick = torch.randint(0, flat.shape[0], (dead.numel(),), device=flat.device)
         fresh = flat[pick]
-        grace = float(flat.shape[0]) / self.codebook_size  # the average usage, so a restarted code gets time
-        self.embedding.data[dead] = fresh
+        # twice the threshold: an unused restarted code is restarted again after ln(2) / (1 - decay) steps
+        grace = 2.0 * self.dead_code_threshold
+        self.embedding[dead] = fresh
         self.usage[dead] = grace
         if self.update == "ema":
             self.ema_cluster_size[dead] = grace

@@ -1,0 +1,212 @@
+"""Evaluate a tokenizer checkpoint on the held-out clips of its run.
+
+Reconstruction PSNR and SSIM, codebook usage and perplexity over the whole held-out set, the
+PSNR and SSIM of the trivial baseline (each clip's mean frame repeated), and a PNG grid of
+originals against reconstructions. The held-out clips are the ones the trainer validated on:
+`split_indices(n, train.val_fraction, train.seed)` with the run's own settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from magvit.atomic import atomic_write_text
+from magvit.data import DataFileError, load_clips, split_indices
+from magvit.metrics import codebook_usage, perplexity, psnr, ssim
+from magvit.models import TokenizerConfig, VQTokenizer
+
+GRID_NAME = "recon_grid.png"
+RESULT_NAME = "eval.json"
+
+
+class EvalError(Exception):
+    """The checkpoint or data set cannot be evaluated; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Held-out figures of one checkpoint."""
+
+    checkpoint: str
+    data: str
+    step: int | None
+    clips: int
+    """Held-out clips evaluated."""
+    psnr: float
+    """Mean per-clip PSNR (dB) of the clamped reconstructions."""
+    ssim: float
+    """Mean per-clip SSIM (per-frame gaussian SSIM averaged over frames and channels)."""
+    baseline_psnr: float
+    """Mean per-clip PSNR of the mean-frame baseline."""
+    baseline_ssim: float
+    codebook_usage: float
+    """Fraction of the codebook used over all held-out tokens."""
+    perplexity: float
+    codebook_size: int
+    grid: str | None
+    """Path of the PNG grid, when written."""
+
+    @property
+    def psnr_gain(self) -> float:
+        """dB above the mean-frame baseline."""
+        return self.psnr - self.baseline_psnr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "psnr_gain": self.psnr_gain}
+
+
+def load_model(checkpoint: str | os.PathLike) -> tuple[VQTokenizer, dict[str, Any]]:
+    """The tokenizer of a checkpoint (in eval mode) and the checkpoint dict."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise EvalError(f"{path}: no such checkpoint file")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated files, foreign pickles: all unusable
+        raise EvalError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+    if not isinstance(saved, dict) or "model" not in saved or not isinstance(saved.get("config"), dict):
+        raise EvalError(f"{path}: not a tokenizer checkpoint (needs 'model' and 'config' entries)")
+    config = saved["config"]
+    try:
+        model = VQTokenizer(TokenizerConfig.from_dict(config.get("tokenizer") or {}))
+        model.load_state_dict(saved["model"])
+    except (ValueError, RuntimeError, TypeError) as exc:
+        raise EvalError(f"{path}: the model does not match its config ({exc})") from exc
+    return model.eval(), saved
+
+
+def held_out(config: dict[str, Any], n: int) -> np.ndarray:
+    """Indices of the held-out clips for the run's train.seed and train.val_fraction."""
+    train = config.get("train") or {}
+    if "seed" not in train or "val_fraction" not in train:
+        raise EvalError("the checkpoint's config has no train.seed / train.val_fraction to rebuild the split")
+    _, val_idx = split_indices(n, float(train["val_fraction"]), int(train["seed"]))
+    if len(val_idx) == 0:
+        raise EvalError("the run holds out no clips (train.val_fraction is 0)")
+    return val_idx
+
+
+def mean_frame_baseline(x: torch.Tensor) -> torch.Tensor:
+    """Each clip's mean frame repeated over time: the trivial reconstruction to beat."""
+    return x.mean(dim=2, keepdim=True).expand_as(x)
+
+
+def evaluate(
+    checkpoint: str | os.PathLike,
+    data: str | os.PathLike,
+    out_dir: str | os.PathLike | None = None,
+    batch_size: int = 16,
+    grid_clips: int = 4,
+    grid_frames: int = 8,
+) -> EvalResult:
+    """Evaluate `checkpoint` on the held-out clips of `data`; write the grid and eval.json to `out_dir`."""
+    model, saved = load_model(checkpoint)
+    try:
+        videos, _labels = load_clips(data)
+    except DataFileError as exc:
+        raise EvalError(str(exc)) from exc
+    x = videos[torch.from_numpy(held_out(saved["config"], len(videos)))]
+    try:
+        model.config.token_shape(*x.shape[2:])
+    except ValueError as exc:
+        raise EvalError(f"{data}: clips do not fit the model: {exc}") from exc
+    if x.shape[1] != model.config.in_channels:
+        raise EvalError(f"{data}: clips have {x.shape[1]} channels, the model expects {model.config.in_channels}")
+
+    recon_psnr, recon_ssim, base_psnr, base_ssim, indices, shown = [], [], [], [], [], []
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            clip = x[start : start + batch_size]
+            out = model(clip)
+            recon = out.recon.clamp(0, 1)
+            base = mean_frame_baseline(clip)
+            recon_psnr.append(psnr(recon, clip, reduction="none"))
+            recon_ssim.append(ssim(recon, clip, reduction="none"))
+            base_psnr.append(psnr(base, clip, reduction="none"))
+            base_ssim.append(ssim(base, clip, reduction="none"))
+            indices.append(out.indices)
+            if sum(len(s) for s in shown) < grid_clips:
+                shown.append(recon)
+    all_idx = torch.cat(indices)
+    k = model.config.codebook_size
+
+    grid_path = None
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        grid_path = out_dir / GRID_NAME
+        n_grid = min(grid_clips, len(x))
+        save_grid(x[:n_grid], torch.cat(shown)[:n_grid], grid_path, frames=grid_frames)
+
+    result = EvalResult(
+        checkpoint=str(checkpoint),
+        data=str(data),
+        step=saved.get("step"),
+        clips=len(x),
+        psnr=float(torch.cat(recon_psnr).mean()),
+        ssim=float(torch.cat(recon_ssim).mean()),
+        baseline_psnr=float(torch.cat(base_psnr).mean()),
+        baseline_ssim=float(torch.cat(base_ssim).mean()),
+        codebook_usage=codebook_usage(all_idx, k),
+        perplexity=perplexity(all_idx, k),
+        codebook_size=k,
+        grid=str(grid_path) if grid_path else None,
+    )
+    if out_dir is not None:
+        atomic_write_text(Path(out_dir) / RESULT_NAME, json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
+
+
+def default_out_dir(checkpoint: str | os.PathLike) -> Path:
+    """RUN_DIR/eval for RUN_DIR/checkpoints/x.pt, else an `eval` folder beside the checkpoint."""
+    parent = Path(checkpoint).resolve().parent
+    return (parent.parent if parent.name == "checkpoints" else parent) / "eval"
+
+
+def save_grid(original: torch.Tensor, recon: torch.Tensor, path: Path, frames: int = 8, scale: int = 2) -> Path:
+    """PNG of `frames` evenly spaced frames: per clip one row of originals, then one of reconstructions."""
+    from PIL import Image
+
+    _, c, t, h, w = original.shape
+    cols = np.unique(np.linspace(0, t - 1, min(frames, t)).round().astype(int))
+    gap = 2
+    rows = []
+    for clip_o, clip_r in zip(original, recon):
+        for clip in (clip_o, clip_r):
+            tiles = [clip[:, f].permute(1, 2, 0).numpy() for f in cols]  # (H, W, C)
+            row = np.ones((h, len(cols) * (w + gap) - gap, c), dtype=np.float32)
+            for j, tile in enumerate(tiles):
+                row[:, j * (w + gap) : j * (w + gap) + w] = tile
+            rows.append(row)
+        rows.append(np.ones((gap, rows[-1].shape[1], c), dtype=np.float32))
+    grid = np.concatenate(rows[:-1], axis=0)
+    img = np.rint(np.clip(grid, 0, 1) * 255).astype(np.uint8)
+    if c == 1:
+        img = img[..., 0]
+    image = Image.fromarray(img)
+    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+def format_table(result: EvalResult) -> str:
+    """The small table `magvit eval` prints."""
+    lines = [
+        f"held-out clips: {result.clips}   checkpoint step: {result.step}",
+        f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>8}",
+        f"{'reconstruction':<22}{result.psnr:>10.2f}{result.ssim:>8.3f}",
+        f"{'mean-frame baseline':<22}{result.baseline_psnr:>10.2f}{result.baseline_ssim:>8.3f}",
+        f"{'gain over baseline':<22}{result.psnr_gain:>10.2f}",
+        f"codebook usage: {result.codebook_usage:.1%} of {result.codebook_size} codes   perplexity: {result.perplexity:.1f}",
+    ]
+    if result.grid:
+        lines.append(f"grid: {result.grid}")
+    return "\n".join(lines)
