@@ -105,12 +105,18 @@ class _HashingWriter:
         self._handle = handle
         self.sha256 = hashlib.sha256()
         self.size = 0
+        self.error: OSError | None = None
+        """the first write error (a full disk): torch's zip writer hides it behind a RuntimeError"""
 
     def write(self, data: bytes) -> int:
         view = memoryview(data)
         self.sha256.update(view)
         self.size += view.nbytes
-        self._handle.write(view)
+        try:
+            self._handle.write(view)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
         return view.nbytes
 
     def flush(self) -> None:
@@ -123,7 +129,15 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> tuple[int, str]
 
     with atomic_writer(path, "wb") as handle:
         writer = _HashingWriter(handle)
-        torch.save(obj, writer)
+        try:
+            torch.save(obj, writer)
+        except Exception as exc:
+            # a failed write surfaces from torch.save as "RuntimeError: [enforce fail at
+            # inline_container.cc] unexpected pos"; report the disk error that caused it
+            err = writer.error
+            if err is not None and exc is not err:
+                raise OSError(err.errno, err.strerror, str(path)) from exc
+            raise
     return writer.size, writer.sha256.hexdigest()
 
 
