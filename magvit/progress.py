@@ -201,6 +201,8 @@ class ProgressReporter:
         self._losses: dict[str, float] = {}
         self._throughput: float | None = None
         self._last_checkpoint: dict[str, Any] | None = None
+        self._checkpoint_failures = 0
+        self._last_checkpoint_error: dict[str, Any] | None = None
         self._started_time = now
         self._heartbeat_time = now
         self._last_write = -math.inf
@@ -347,6 +349,14 @@ class ProgressReporter:
             }
             self._write_quietly()
 
+    def checkpoint_failed(self, *, step: int, error: str) -> None:
+        """Record a failed save (training goes on) and rewrite the files, so readers see it."""
+        with self._lock:
+            now = self._clock()
+            self._checkpoint_failures += 1
+            self._last_checkpoint_error = {"step": int(step), "error": str(error), "time": now, "at": iso_utc(now)}
+            self._write_quietly()
+
     # --- files ---------------------------------------------------------------------------
 
     def _percent(self, step: int) -> float:
@@ -386,6 +396,8 @@ class ProgressReporter:
                 "throughput_clips_per_s": self._throughput,
                 "eta_s": self._eta(),
                 "last_checkpoint": dict(self._last_checkpoint) if self._last_checkpoint else None,
+                "checkpoint_failures": self._checkpoint_failures,
+                "last_checkpoint_error": dict(self._last_checkpoint_error) if self._last_checkpoint_error else None,
                 "updated_at": iso_utc(now),
                 "updated_time": now,
                 "heartbeat_time": self._heartbeat_time,
@@ -429,6 +441,10 @@ def render_progress_text(data: Mapping[str, Any], *, now: float) -> str:
         lines.append(f"Last checkpoint: {ckpt['file']} (step {ckpt['step']}, saved {ckpt['saved_at']}, {age} ago)")
     else:
         lines.append("Last checkpoint: none yet")
+    failure = data.get("last_checkpoint_error")
+    if isinstance(failure, Mapping):
+        lines.append(f"WARNING: checkpoint save FAILED at step {failure.get('step')} ({failure.get('at')}): "
+                     f"{failure.get('error')} [{data.get('checkpoint_failures')} failure(s) this session]")
     lines.append(
         f"Heartbeat: {iso_utc(float(data['heartbeat_time']))} (every {float(data['heartbeat_interval_s']):g}s)"
     )

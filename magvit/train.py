@@ -519,6 +519,7 @@ class Session:
         except CheckpointError as exc:
             # the manager has recorded checkpoint_failed; the previous checkpoints still stand
             self.echo(f"warning: checkpoint save failed, training goes on: {exc}")
+            self.progress.checkpoint_failed(step=state.step, error=str(exc))
             return
         self.progress.checkpoint_saved(manifest)
 
