@@ -22,6 +22,10 @@ except ImportError:  # tests/magvit became a package
     )  # fmt: skip
 
 
+# best.pt holds a complete state too: the trainer resumes from it when it is the newest
+RESUMABLE = ("periodic", "preempt", "best")
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
@@ -107,7 +111,7 @@ def test_can_resume_from_last_checkpoint(tmp_path, data, reference):
     assert trainer.kill() == -signal.SIGKILL
     killed_output = trainer.output()
 
-    saved = max(m["step"] for m in manifests(run_dir) if m["kind"] in ("periodic", "preempt"))
+    saved = max(m["step"] for m in manifests(run_dir) if m["kind"] in RESUMABLE)
     reached = max(logged_steps(killed_output))
     assert reached - saved <= 2, "more than one interval of work lost"
     assert not of_kind(events(run_dir), "run_end")
@@ -158,7 +162,7 @@ def test_medium_scale_training_with_checkpoints(tmp_path):
     saves = [e for e in of_kind(events(run_dir), "checkpoint_saved") if e["kind"] == "periodic"]
     gaps = [b["ts"] - a["ts"] for a, b in zip(saves, saves[1:])]
     assert gaps and all(1.9 <= gap <= 5.0 for gap in gaps), gaps
-    saved = max(m["step"] for m in manifests(run_dir) if m["kind"] in ("periodic", "preempt"))
+    saved = max(m["step"] for m in manifests(run_dir) if m["kind"] in RESUMABLE)
 
     result = run_train(data, run_dir, *common, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
