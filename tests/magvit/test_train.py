@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 import torch
@@ -183,3 +184,43 @@ def test_checkpoint_holds_everything_needed_to_continue(finished, data):
     assert state["code_version"] is None or len(state["code_version"]) == 40
     assert len(state["history"]["step_loss"]) == 9 and len(state["history"]["epochs"]) == 1
     assert state["scheduler"]["last_epoch"] == 9
+
+
+# --- heartbeat during a real run ---------------------------------------------------------------
+
+
+def test_heartbeat_ticks_while_one_long_batch_runs(tmp_path):
+    """One batch of 120 clips takes seconds; the heartbeat (every 1 s) keeps progress.json fresh meanwhile."""
+    try:
+        from train_helpers import Trainer, events, of_kind
+    except ImportError:
+        from .train_helpers import Trainer, events, of_kind  # type: ignore[no-redef]
+
+    data = make_data(tmp_path / "big.npz", n=160, frames=16, size=32)
+    config = yaml.safe_load(TINY.read_text())
+    config["train"].update(batch_size=128, epochs=1, heartbeat_interval_s=1.0)
+    config_path = write_yaml(tmp_path / "big.yaml", config)
+    run_dir = tmp_path / "run"
+    trainer = Trainer(data, run_dir, config=config_path)
+    progress = run_dir / "progress.json"
+    seen = set()
+    while trainer.proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            snapshot = json.loads(progress.read_text())
+        except (OSError, ValueError):
+            continue
+        if snapshot["step"] == 0:
+            seen.add(snapshot["heartbeat_time"])
+    assert trainer.wait() == 0, trainer.output()
+    # progress.json was rewritten by the heartbeat at least twice before the first step ended
+    assert len(seen) >= 3, seen
+
+    evs = events(run_dir)
+    start = of_kind(evs, "run_start")[0]["ts"]
+    first_step_done = min(e["ts"] for e in of_kind(evs, "checkpoint_saved"))
+    beats = [e["ts"] for e in of_kind(evs, "heartbeat") if start <= e["ts"] <= first_step_done]
+    assert len(beats) >= 2, "no heartbeat event while the batch ran"
+    gaps = [b - a for a, b in zip(beats, beats[1:])]
+    assert all(gap <= 2.0 for gap in gaps), gaps
+    assert all(e["heartbeat_interval_s"] == 1.0 for e in of_kind(evs, "heartbeat"))
