@@ -75,9 +75,11 @@ def test_checkpoints_created_at_intervals(tmp_path, data):
     assert saves[0]["ts"] - start <= 2.5
 
     n_train, bpe = batches_per_epoch()
-    kept = manifests(run_dir, "periodic")
-    assert len(kept) == 3  # keep_last of the tiny config; older ones were purged after newer saves
-    assert [m["step"] for m in kept] == [e["step"] for e in saves[-3:]]
+    # keep_last 3 of the tiny config: older periodic ones were purged after newer saves; the
+    # time limit added a preempt checkpoint (which replaces a periodic one saved at the same step)
+    assert len(manifests(run_dir, "periodic")) <= 3
+    kept = [m for m in manifests(run_dir) if m["kind"] in ("periodic", "preempt")]
+    assert {e["step"] for e in saves[-3:]} <= {m["step"] for m in kept}
     for manifest in kept:
         assert manifest["interval"] == {"kind": "time", "value": 1.0}
         assert manifest["stage"] == "tokenizer"

@@ -41,6 +41,12 @@ def test_tiny_config_loads_both_sections():
     assert RunConfig.from_dict(config.to_dict()) == config
 
 
+@pytest.mark.parametrize("path", sorted(TINY.parent.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    config = load_run_config(path)
+    assert RunConfig.from_dict(config.to_dict(), source=str(path)) == config
+
+
 def test_defaults_checkpoint_every_two_minutes_wall_clock():
     assert TrainConfig().checkpoint_every == "2m"
     assert TrainConfig().keep_last == 3
@@ -119,6 +125,12 @@ def test_cli_bad_options_exit_2_naming_the_option(tmp_path, data, args, message)
     result = invoke("--data", data, "--run-dir", tmp_path / "run", "--config", TINY, *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_cli_resume_from_a_missing_file_exits_2(tmp_path, data):
+    result = invoke("--data", data, "--run-dir", tmp_path / "run", "--config", TINY, "--resume", tmp_path / "x.pt")
+    assert result.exit_code == 2
+    assert "x.pt" in result.output and "no such checkpoint" in result.output
 
 
 def test_cli_missing_data_file_exits_2(tmp_path):
