@@ -539,6 +539,8 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
         mrel = _rel(mpath, run)
         try:
             m = _read_json(mpath)
+        except FileNotFoundError:
+            continue  # purged by retention (or decommitted by a save) since the listing
         except (OSError, ValueError) as exc:
             errors.append(f"{mrel}: unreadable manifest ({exc})")
             continue
@@ -558,9 +560,19 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
         if status == "valid" and isinstance(m.get("size_bytes"), int) and m["size_bytes"] != size:
             status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
         if status == "valid" and verify:
-            digest = _sha256(pt)
-            if digest != m.get("sha256"):
-                status, note = "corrupt", "sha256 does not match the manifest"
+            try:
+                digest = _sha256(pt)
+            except FileNotFoundError:
+                status, note = "corrupt", "manifest without its .pt file"
+            else:
+                if digest != m.get("sha256"):
+                    status, note = "corrupt", "sha256 does not match the manifest"
+        if status == "corrupt" and _manifest_changed(mpath, m):
+            # a live trainer purged or replaced this checkpoint while it was being read: the
+            # manifest goes first in both, so a manifest that is gone or new means work in progress
+            if not pt.exists():
+                continue
+            status, note = "in_progress", "changed while being read (a save or purge in progress)"
         out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
                               mrel, note))
     for pt in sorted(folder.iterdir()):
@@ -568,7 +580,10 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
             continue
         if not (pt.suffix == ".pt" or pt.name.startswith(".tmp-")):
             continue
-        st = pt.stat()
+        try:
+            st = pt.stat()
+        except FileNotFoundError:
+            continue  # a temp file renamed into place, or a purged file, since the listing
         young = now - st.st_mtime < IN_PROGRESS_S
         status = "in_progress" if young else "incomplete"
         note = "being written now" if young else ("an orphaned temporary file" if pt.name.startswith(".tmp-")
@@ -576,6 +591,14 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
         step = _int(m.group(1)) if (m := re.search(r"(\d+)", pt.stem)) and not pt.name.startswith(".tmp-") else None
         out.append(Checkpoint(_rel(pt, run), "other", status, None, step, st.st_mtime, "mtime", st.st_size, None, note))
     return out
+
+
+def _manifest_changed(mpath: Path, seen: dict) -> bool:
+    """Whether the manifest at `mpath` is gone or no longer what was read."""
+    try:
+        return _read_json(mpath) != seen
+    except (OSError, ValueError):
+        return True
 
 
 def _sha256(path: Path) -> str:
@@ -608,7 +631,10 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
         epoch = int(m.group(1)) if m and m.groups() else None
         kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
                 else "preempt" if "preempt" in low else "periodic" if m else "other")
-        st = pt.stat()
+        try:
+            st = pt.stat()
+        except FileNotFoundError:
+            continue  # removed since the listing (a live run purging old checkpoints)
         if st.st_size == 0:
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
