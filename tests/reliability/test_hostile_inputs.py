@@ -379,3 +379,18 @@ def test_magvit_status_rejects_mistyped_progress_fields(tmp_path: Path) -> None:
     result = CliRunner().invoke(magvit_main, ["status", str(run)])
     assert result.exit_code == 2
     assert "heartbeat_time" in result.output
+
+
+@pytest.mark.parametrize("where", ["progress", "events"])
+def test_magvit_status_survives_an_impossible_pid(tmp_path: Path, where: str) -> None:
+    """A pid beyond any C long (hand-edited or foreign file) is simply not a running process."""
+    run = tmp_path / "run"
+    run.mkdir()
+    huge = 2**70
+    if where == "progress":
+        (run / "progress.json").write_text(json.dumps({"state": "running", "pid": huge, "heartbeat_time": time.time()}))
+    else:
+        (run / "events.jsonl").write_text(json.dumps({"ts": time.time(), "event": "run_start", "pid": huge}) + "\n")
+    result = CliRunner().invoke(magvit_main, ["status", str(run)])
+    assert result.exit_code == 11, result.output  # stalled: that pid is not running
+    assert "not running" in result.output
