@@ -56,7 +56,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     """Share of clips held out for validation (at least one clip on each side)."""
     checkpoint_every: str = "2m"
-    """Checkpoint interval: a time (`90s`, `2m`, `1h`), a step count (`500steps`) or epochs (`1epoch`)."""
+    """Checkpoint interval: a time (`90s`, `2m`, `1h`, or a number of seconds), `500steps` or `1epoch`."""
     keep_last: int = 3
     """Periodic checkpoints kept on disk (best, final and preempt are kept apart)."""
     log_every: int = 10
@@ -83,6 +83,10 @@ class TrainConfig:
         _check_number(self, "val_fraction", positive=True)
         if not self.val_fraction < 1:
             _fail("val_fraction", self.val_fraction, "must be between 0 and 1 (exclusive)")
+        every = self.checkpoint_every
+        if isinstance(every, (int, float)) and not isinstance(every, bool) and math.isfinite(every) and every > 0:
+            # a plain number is seconds, as requirements.md states the interval
+            object.__setattr__(self, "checkpoint_every", f"{every:g}s")
         if not isinstance(self.checkpoint_every, str) or not _INTERVAL_RE.match(self.checkpoint_every):
             _fail("checkpoint_every", self.checkpoint_every,
                   "must look like 90s, 2m, 1h, 500steps or 1epoch")

@@ -53,6 +53,14 @@ def test_defaults_checkpoint_every_two_minutes_wall_clock():
     assert TrainConfig().heartbeat_interval_s <= 30
 
 
+def test_checkpoint_every_as_a_number_means_seconds(tmp_path):
+    config = load_run_config(write_yaml(tmp_path / "c.yaml", {"train": {"checkpoint_every": 120}}))
+    assert config.train.checkpoint_every == "120s"
+    assert TrainConfig(checkpoint_every=90.5).checkpoint_every == "90.5s"
+    with pytest.raises(ConfigError, match="train.checkpoint_every"):
+        TrainConfig(checkpoint_every=0)
+
+
 def test_unknown_key_is_rejected_naming_file_and_key(tmp_path):
     path = write_yaml(tmp_path / "c.yaml", {"train": {"learning_rate": 0.1}})
     with pytest.raises(ConfigError) as info:
