@@ -8,6 +8,7 @@ evidence collectors, `magvit status`), with real files.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import pickle
 import re
@@ -94,8 +95,6 @@ def test_trainer_refuses_a_malicious_checkpoint_with_a_matching_manifest(tmp_pat
                             losses={}, train_elapsed_s=0.0, stage="tokenizer")
     evil = tmp_path / "checkpoints" / manifest.file
     torch.save({"w": torch.zeros(2), "evil": Marker(marker)}, evil)
-    import hashlib
-
     data = json.loads(evil.with_suffix(".json").read_text())
     data.update(size_bytes=evil.stat().st_size, sha256=hashlib.sha256(evil.read_bytes()).hexdigest())
     evil.with_suffix(".json").write_text(json.dumps(data))
