@@ -471,7 +471,7 @@ class CheckpointManager:
                 data = json.loads(pt.with_suffix(".json").read_text(encoding="utf-8"))
                 step, wall = int(data["step"]), float(data["wall_time"])
                 kind = data.get("kind")
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, OverflowError):  # OverflowError: int(Infinity)
                 step, wall, kind = _step_from_name(pt.name), 0.0, None
             if kind is not None and kind not in RESUMABLE_KINDS:
                 continue

@@ -148,7 +148,7 @@ def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
             data = json.loads(path.read_text(encoding="utf-8"))
             pt = directory / str(data["file"])
             step, wall = int(data["step"]), float(data["wall_time"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, OverflowError):  # OverflowError: int(Infinity)
             continue
         try:
             size_ok = pt.stat().st_size == data.get("size_bytes")
