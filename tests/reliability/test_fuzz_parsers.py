@@ -43,6 +43,7 @@ from .conftest import ROOT, fuzz_pair
 # ----------------------------------------------------------------------------- strategies
 
 scalars = st.one_of(
+    st.sampled_from([float("inf"), float("-inf"), float("nan"), 2**64, 2**70, -1, 0, "", "0"]),  # edge values, often
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
 )

@@ -393,3 +393,18 @@ def test_magvit_status_survives_an_impossible_pid(tmp_path: Path, where: str) ->
     result = CliRunner().invoke(magvit_main, ["status", str(run)])
     assert result.exit_code == 11, result.output  # stalled: that pid is not running
     assert "not running" in result.output
+
+
+def test_a_manifest_with_an_infinite_step_is_passed_over(tmp_path: Path) -> None:
+    """JSON allows `Infinity`; int() of it raises OverflowError, which no reader may let escape."""
+    run = tmp_path / "run"
+    folder = run / "checkpoints"
+    folder.mkdir(parents=True)
+    (folder / "step-00000001.pt").write_bytes(b"x")
+    (folder / "step-00000001.json").write_text('{"format": "magvit-checkpoint/1", "file": "step-00000001.pt", '
+                                               '"kind": "periodic", "step": Infinity, "wall_time": 1}')
+    result = CliRunner().invoke(magvit_main, ["status", str(run)])
+    assert result.exit_code == 2 and "not a run directory" in result.output, result.output
+    assert CheckpointManager(folder).latest_valid() is None
+    ev = run_evidence.collect(ProjectConfig(root=tmp_path), run)
+    assert [c.step for c in ev.checkpoints] == [None]
