@@ -164,7 +164,14 @@ def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
     counts_in = data.get("counts") or {}
     if not isinstance(counts_in, dict):
         raise ValueError("field 'counts' must be an object")
-    counts = {k: int(counts_in.get(k, 0) or 0) for k in ("passed", "failed", "errors", "skipped", "timed_out")}
+    counts = {}
+    for k in ("passed", "failed", "errors", "skipped", "timed_out"):
+        value = counts_in.get(k, 0)
+        if value is None:
+            value = 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"field 'counts.{k}' must be a whole number >= 0, got {value!r}")
+        counts[k] = value
     tests = data.get("tests") or []
     if not isinstance(tests, list):
         raise ValueError("field 'tests' must be a list")
