@@ -192,8 +192,12 @@ def _tdd_parser(record: dict, text: str, name: str) -> None:
 
 
 tdd_names = st.text(alphabet="abcxyz-_.0123456789", min_size=1, max_size=12)
-test_tdd_parser, test_tdd_parser_slow = fuzz_pair(_tdd_parser, _mutated(TDD_RECORD, list(TDD_RECORD)), tdd_texts,
-                                                  tdd_names)
+tdd_records = st.one_of(
+    _mutated(TDD_RECORD, list(TDD_RECORD)),
+    _mutated(TDD_RECORD["counts"], list(TDD_RECORD["counts"])).map(lambda c: {**TDD_RECORD, "counts": c}),
+    _mutated(TDD_RECORD["tests"][0], ["id", "outcome", "duration_s"]).map(lambda t: {**TDD_RECORD, "tests": [t]}),
+)
+test_tdd_parser, test_tdd_parser_slow = fuzz_pair(_tdd_parser, tdd_records, tdd_texts, tdd_names)
 
 
 def _run_dir(tmp: Path, progress: str, events: str, manifest: str, pt: bytes) -> Path:

@@ -408,3 +408,17 @@ def test_a_manifest_with_an_infinite_step_is_passed_over(tmp_path: Path) -> None
     assert CheckpointManager(folder).latest_valid() is None
     ev = run_evidence.collect(ProjectConfig(root=tmp_path), run)
     assert [c.step for c in ev.checkpoints] == [None]
+
+
+@pytest.mark.parametrize("counts", ['{"passed": [1]}', '{"failed": Infinity}', '{"passed": "many"}'])
+def test_a_tdd_record_with_mistyped_counts_is_reported_not_fatal(tmp_path: Path, counts: str) -> None:
+    folder = tmp_path / "artifacts" / "tdd"
+    folder.mkdir(parents=True)
+    (folder / "20260101T000000Z-f-red.json").write_text(
+        '{"format": "audit-tdd/1", "phase": "red", "counts": ' + counts + "}", encoding="utf-8")
+    from auditor.evidence import tdd as tdd_evidence
+
+    ev = tdd_evidence.collect(ProjectConfig(root=tmp_path))
+    assert not ev.artifacts
+    (error,) = ev.errors
+    assert "20260101T000000Z-f-red.json" in error and "counts" in error
