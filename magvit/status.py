@@ -257,7 +257,8 @@ def render_text(status: RunStatus) -> str:
         lines.append(f"Epoch {status.epoch}/{status.epochs}")
         lines.append(f"Step {status.step}/{status.total_steps} ({float(status.percent or 0):.1f}%)")
     if status.losses:
-        lines.append("Losses: " + ", ".join(f"{k} {v:.6g}" for k, v in status.losses.items()))
+        lines.append("Losses: " + ", ".join(f"{k} {v:.6g}" if _number(v) is not None else f"{k} {v!r}"
+                                            for k, v in status.losses.items()))
     if status.throughput_clips_per_s is not None:
         lines.append(f"Throughput: {status.throughput_clips_per_s:.1f} clips/s")
     if status.state == "running":
@@ -266,7 +267,7 @@ def render_text(status: RunStatus) -> str:
     if ckpt:
         flag = "" if ckpt.get("size_ok", True) else " [size does not match its manifest]"
         lines.append(
-            f"Last checkpoint: {ckpt['file']} ({ckpt.get('kind') or 'checkpoint'}, step {ckpt.get('step')}), "
+            f"Last checkpoint: {ckpt.get('file')} ({ckpt.get('kind') or 'checkpoint'}, step {ckpt.get('step')}), "
             f"saved {ckpt.get('saved_at')}, {format_duration(status.checkpoint_age_s)} ago{flag}"
         )
     else:
