@@ -35,7 +35,7 @@ from auditor.evidence.code import parse_interval
 from auditor.junit import JUnitError, count_outcomes, read_junit
 from auditor.rules import RulesError, load_rules
 from magvit.checkpoint import CheckpointError, CheckpointManager, Interval, Manifest
-from magvit.status import NotARunDirError, read_status
+from magvit.status import NotARunDirError, read_status, render_text
 from magvit.train import TrainError, parse_duration
 
 from .conftest import ROOT, fuzz_pair
@@ -216,15 +216,22 @@ def _progress_readers(progress: dict, events: str, manifest: dict, pt: bytes) ->
         try:
             status = read_status(run, now=1.7e9 + 5)
             assert status.exit_code in (0, 10, 11, 12, 13)
+            assert render_text(status)  # what `magvit status` prints
+            json.dumps(status.to_dict())  # what `magvit status --json` prints
         except NotARunDirError as exc:
             assert str(run) in str(exc)
         ev = run_evidence.collect(ProjectConfig(root=Path(tmp)), run, verify=True)
         assert all(isinstance(e, str) for e in ev.errors)
 
 
+progress_docs = st.one_of(
+    _mutated(PROGRESS, list(PROGRESS)),
+    _mutated(PROGRESS["last_checkpoint"], list(PROGRESS["last_checkpoint"])).map(
+        lambda c: {**PROGRESS, "last_checkpoint": c}),
+    st.dictionaries(st.text(max_size=8), json_values, max_size=4).map(lambda d: {**PROGRESS, "losses": d}),
+)
 test_progress_readers, test_progress_readers_slow = fuzz_pair(
-    _progress_readers, _mutated(PROGRESS, list(PROGRESS)), events_lines, _mutated(MANIFEST, list(MANIFEST)),
-    st.binary(max_size=40))
+    _progress_readers, progress_docs, events_lines, _mutated(MANIFEST, list(MANIFEST)), st.binary(max_size=40))
 
 
 def _manifest_readers(manifest: dict, text_or_none: str | None) -> None:
