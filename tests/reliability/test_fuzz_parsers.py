@@ -280,3 +280,21 @@ def _interval_parsers(text: str) -> None:
 
 
 test_interval_parsers, test_interval_parsers_slow = fuzz_pair(_interval_parsers, interval_texts)
+
+
+def _audit_of_a_fuzzed_run(progress: dict, events: str, manifest: dict) -> None:
+    """The whole audit (every probe, every renderer) over a run directory of fuzzed files."""
+    from auditor.engine import audit_project
+    from auditor.render import render
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run = _run_dir(Path(tmp), _json(progress), events, _json(manifest), b"PK\x03\x04")
+        project = Path(tmp) / "project"
+        project.mkdir()
+        result = audit_project(project, run=run, date="2026-01-01")
+        for fmt in ("json", "markdown", "terminal", "sarif", "junit"):
+            assert render(result, fmt)
+
+
+test_audit_of_a_fuzzed_run, test_audit_of_a_fuzzed_run_slow = fuzz_pair(
+    _audit_of_a_fuzzed_run, progress_docs, events_lines, _mutated(MANIFEST, list(MANIFEST)))
