@@ -29,9 +29,11 @@ from typing import Any, Callable
 
 import torch
 
+from magvit import distributed
 from magvit.checkpoint import CheckpointError, CheckpointManager, Interval
 from magvit.config import RunConfig, dump_run_config
 from magvit.data import DataFileError, fingerprint, load_clips, split_indices
+from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
 from magvit.metrics import psnr
 from magvit.models import VQTokenizer
 from magvit.progress import EventLog, ProgressReporter
@@ -73,6 +75,9 @@ class RunState:
     step: int = 0
     epoch: int = 0
     batch_in_epoch: int = 0
+    """Optimizer steps taken in the current epoch."""
+    samples_in_epoch: int = 0
+    """Clips of the epoch's global order consumed (the position, whatever the world size)."""
     samples_seen: int = 0
     best_val_recon: float | None = None
     train_elapsed_s: float = 0.0
@@ -100,6 +105,7 @@ class Trainer:
     scheduler: torch.optim.lr_scheduler.LambdaLR
     augment_rng: torch.Generator
     batches_per_epoch: int
+    dist: Dist = field(default_factory=Dist)
 
     @property
     def total_steps(self) -> int:
@@ -128,29 +134,34 @@ def train(
     started = time.monotonic()
     config = config or RunConfig()
     deadline = started + time_limit_s if time_limit_s else None
-    with deterministic(config.train.num_threads):
-        return _train(Path(data), Path(run_dir), config, str(resume), deadline, echo)
+    try:
+        group = distributed.process_group()
+    except distributed.DistributedError as exc:
+        raise TrainError(f"torchrun environment: {exc}") from exc
+    with deterministic(config.train.num_threads), group as dist:
+        return _train(Path(data), Path(run_dir), config, str(resume), deadline, echo, dist)
 
 
 def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: float | None,
-           echo: Callable[[str], None]) -> TrainResult:
+           echo: Callable[[str], None], dist: Dist) -> TrainResult:
     tc = config.train
+    if not dist.is_main:
+        echo = _silent  # rank 0 speaks for the group
     dataset = load_dataset(data, tc.val_fraction, tc.seed)
     code_version = _code_version()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        events = EventLog(run_dir)
+        events = EventLog(run_dir) if dist.is_main else QuietEventLog()
         checkpoints = CheckpointManager(
             run_dir / "checkpoints", interval=Interval.parse(tc.checkpoint_every), keep_last=tc.keep_last,
             events=events, code_version=code_version, data_fingerprint=dataset.fingerprint,
         )  # fmt: skip
     except (OSError, CheckpointError) as exc:
         raise TrainError(f"run directory {run_dir}: {exc}") from exc
-    resume_from = find_resume_point(checkpoints, resume)
-    checkpoints.clean_orphans()  # after the --resume never check, which counts unfinished saves too
+    resume_from = _on_main(dist, lambda: _resume_point_and_clean(checkpoints, resume))
     saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
 
-    trainer = build(config, len(dataset.train_x))
+    trainer = build(config, len(dataset.train_x), dist)
     try:
         state = restore(trainer, saved) if saved else RunState()
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -158,23 +169,59 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
                          "(written by another version of the trainer?)") from exc
     if saved:
         checkpoints.mark_resumed(state.step)
-    dump_run_config(config, run_dir / "config.yaml")
+    if dist.is_main:
+        dump_run_config(config, run_dir / "config.yaml")
     events.emit("run_start", pid=os.getpid(), resume=resume, config_hash=_config_hash(config),
-                code_version=code_version, data_fingerprint=dataset.fingerprint)
+                code_version=code_version, data_fingerprint=dataset.fingerprint, world_size=dist.world_size)
     if saved:
-        _announce_resume(resume_from, saved, state, events, echo)
+        _announce_resume(resume_from, saved, state, events, echo, dist.world_size)
     else:
         echo(f"Starting a new run in {run_dir} ({trainer.total_steps} steps, {tc.epochs} epochs)")
 
-    progress = ProgressReporter(run_dir, stage=STAGE, epochs=tc.epochs, total_steps=trainer.total_steps,
-                                heartbeat_interval_s=tc.heartbeat_interval_s, log_every=tc.log_every, events=events)
-    with progress, PreemptionHandler() as preempt:
+    progress = _progress(run_dir, trainer, events, dist)
+    beats = RankHeartbeat(run_dir, dist, tc.heartbeat_interval_s) if dist.enabled else contextlib.nullcontext()
+    with progress, beats, PreemptionHandler() as preempt:
         session = Session(trainer, state, dataset, checkpoints, progress, events, preempt, deadline, echo)
+        session.heartbeat = beats if dist.enabled else None
         try:
             return session.run()
         except BaseException as exc:
             events.emit("run_end", status="failed", step=state.step, error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def _silent(_message: str) -> None:
+    return None
+
+
+def _progress(run_dir: Path, trainer: Trainer, events: EventLog, dist: Dist) -> ProgressReporter | QuietProgress:
+    tc = trainer.config.train
+    if not dist.is_main:
+        return QuietProgress(tc.log_every)
+    return ProgressReporter(run_dir, stage=STAGE, epochs=tc.epochs, total_steps=trainer.total_steps,
+                            heartbeat_interval_s=tc.heartbeat_interval_s, log_every=tc.log_every, events=events)
+
+
+def _on_main(dist: Dist, decide: Callable[[], Any]) -> Any:
+    """Rank 0's `decide()` on every rank; a TrainError on rank 0 is raised on every rank."""
+    outcome: tuple[str, Any, int] = ("ok", None, 0)
+    if dist.is_main:
+        try:
+            outcome = ("ok", decide(), 0)
+        except TrainError as exc:
+            if not dist.enabled:
+                raise
+            outcome = ("error", str(exc), exc.exit_code)
+    kind, value, code = distributed.broadcast_object(outcome, dist)
+    if kind == "error":
+        raise TrainError(value if dist.is_main else f"rank 0 refused to start: {value}", code)
+    return value
+
+
+def _resume_point_and_clean(checkpoints: CheckpointManager, resume: str) -> Path | None:
+    found = find_resume_point(checkpoints, resume)
+    checkpoints.clean_orphans()  # after the --resume never check, which counts unfinished saves too
+    return found
 
 
 # ----------------------------------------------------------------------------- build
@@ -219,17 +266,18 @@ def load_dataset(path: Path, val_fraction: float, seed: int) -> Dataset:
                    videos[torch.from_numpy(val_idx)].contiguous())
 
 
-def build(config: RunConfig, n_train: int) -> Trainer:
-    """Model, optimizer and schedule, initialised from the seed."""
+def build(config: RunConfig, n_train: int, dist: Dist | None = None) -> Trainer:
+    """Model, optimizer and schedule, initialised from the seed (the same on every rank)."""
     tc = config.train
+    dist = dist or Dist()
     torch.manual_seed(tc.seed)
     model = VQTokenizer(config.tokenizer)
     optimizer = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    batches = math.ceil(n_train / tc.batch_size)
+    batches = math.ceil(n_train / distributed.global_batch_size(tc.batch_size, dist))
     total = batches * tc.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(tc.schedule, tc.warmup_steps, total))
     augment_rng = torch.Generator().manual_seed(tc.seed + 1)
-    return Trainer(config, model, optimizer, scheduler, augment_rng, batches)
+    return Trainer(config, model, optimizer, scheduler, augment_rng, batches, dist)
 
 
 def _schedule(kind: str, warmup: int, total: int) -> Callable[[int], float]:
@@ -341,25 +389,37 @@ def restore(trainer: Trainer, saved: dict) -> RunState:
     trainer.model.load_state_dict(saved["model"])
     trainer.optimizer.load_state_dict(saved["optimizer"])
     trainer.scheduler.load_state_dict(saved["scheduler"])
-    rng = saved["rng"]
-    torch.set_rng_state(rng["torch_global"])
+    rng, dist = saved["rng"], trainer.dist
+    per_rank = saved.get("rng_per_rank")
+    same_group = int(saved.get("world_size", 1)) == dist.world_size and per_rank is not None
+    torch.set_rng_state(per_rank[dist.rank] if same_group else rng["torch_global"])
     trainer.augment_rng.set_state(rng["augment"])
     history = saved["history"]
+    batch_in_epoch = int(saved["batch_in_epoch"])
+    # checkpoints from before distributed training count the position in batches of one process
+    samples_in_epoch = int(saved.get("samples_in_epoch", batch_in_epoch * trainer.config.train.batch_size))
     return RunState(
-        step=int(saved["step"]), epoch=int(saved["epoch"]), batch_in_epoch=int(saved["batch_in_epoch"]),
-        samples_seen=int(saved["samples_seen"]), best_val_recon=saved["best_val_recon"],
+        step=int(saved["step"]), epoch=int(saved["epoch"]), batch_in_epoch=batch_in_epoch,
+        samples_in_epoch=samples_in_epoch, samples_seen=int(saved["samples_seen"]),
+        best_val_recon=saved["best_val_recon"],
         train_elapsed_s=float(saved["train_elapsed_s"]),
         step_losses=[float(x) for x in history["step_loss"]],
         epoch_metrics=[dict(m) for m in history["epochs"]],
     )  # fmt: skip
 
 
-def _announce_resume(path: Path, saved: dict, state: RunState, events: EventLog, echo: Callable[[str], None]) -> None:
+def _announce_resume(path: Path, saved: dict, state: RunState, events: EventLog, echo: Callable[[str], None],
+                     world_size: int = 1) -> None:
     saved_at = datetime.fromtimestamp(float(saved.get("wall_time", time.time())), tz=timezone.utc)
     echo(f"Found checkpoint at epoch {state.epoch} (step {state.step}, saved {saved_at:%H:%M:%S}), resuming"
          f" from {path}")
+    saved_world = int(saved.get("world_size", 1))
+    if saved_world != world_size:
+        echo(f"The checkpoint was written by {saved_world} process(es), this run has {world_size}: the global order "
+             "and position carry over, the global batch size changes (see docs/distributed.md)")
     events.emit("resumed_from", file=path.name, step=state.step, epoch=state.epoch,
-                batch_in_epoch=state.batch_in_epoch)
+                batch_in_epoch=state.batch_in_epoch, samples_in_epoch=state.samples_in_epoch,
+                world_size=world_size, saved_world_size=saved_world)
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -378,6 +438,8 @@ class Session:
         self._clock_mark = time.monotonic()
         self._batch_mark = self._clock_mark
         self._throughput: float | None = None
+        self.dist = trainer.dist
+        self.heartbeat: RankHeartbeat | None = None
 
     def run(self) -> TrainResult:
         """Train until the configured epochs are done or a stop is requested."""
@@ -390,10 +452,12 @@ class Session:
                 return self._stop()
             self.validate()
             state.epoch += 1
-            state.batch_in_epoch = 0
-            if self.checkpoints.should_save(step=state.step, epoch=state.epoch - 1, epoch_end=True):
+            state.batch_in_epoch = state.samples_in_epoch = 0
+            save, stop = self._agreed(self.checkpoints.should_save(step=state.step, epoch=state.epoch - 1,
+                                                                   epoch_end=True))
+            if save:
                 self.save("periodic")
-            if self._stop_requested():
+            if stop:
                 return self._stop()
         return self._finish(save_final=True)
 
@@ -402,24 +466,32 @@ class Session:
     def run_epoch(self) -> bool:
         """Train the rest of the current epoch; True when a stop was requested at a batch boundary."""
         state, tc, trainer = self.state, self.tc, self.trainer
-        order = epoch_order(tc.seed, state.epoch, len(self.dataset.train_x))
+        n = len(self.dataset.train_x)
+        order = epoch_order(tc.seed, state.epoch, n)
         self._batch_mark = time.monotonic()  # validation time is not training throughput
-        batches = trainer.batches_per_epoch
-        while state.batch_in_epoch < batches:
-            start = state.batch_in_epoch * tc.batch_size
-            x = self.augment(self.dataset.train_x[order[start:start + tc.batch_size]])
+        step_clips = distributed.global_batch_size(tc.batch_size, self.dist)
+        while state.samples_in_epoch < n:
+            start = state.samples_in_epoch
+            # flips are drawn for the whole global batch on every rank, then each rank takes its chunk
+            x = self.augment(self.dataset.train_x[order[start:start + step_clips]])
             lr = trainer.optimizer.param_groups[0]["lr"]
-            losses = self.train_step(x)
+            losses = self.train_step(distributed.shard(x, self.dist), len(x))
             state.batch_in_epoch += 1
+            state.samples_in_epoch += len(x)
             state.samples_seen += len(x)
             self.report_batch(losses, len(x), lr)
-            if state.batch_in_epoch == batches:
+            if state.samples_in_epoch >= n:
                 break  # the epoch-end boundary comes after validation
-            if self.checkpoints.should_save(step=state.step, epoch=state.epoch):
+            save, stop = self._agreed(self.checkpoints.should_save(step=state.step, epoch=state.epoch))
+            if save:
                 self.save("periodic")
-            if self._stop_requested():
+            if stop:
                 return True
         return False
+
+    def _agreed(self, save_due: bool) -> tuple[bool, bool]:
+        """(save now, stop now) as every rank will act on it: rank 0's clock decides saves, any rank's signal stops."""
+        return distributed.agree(main_says=save_due, any_says=self._stop_requested(), dist=self.dist)
 
     def report_batch(self, losses: dict[str, float], clips: int, lr: float) -> None:
         """Progress files after every batch (the reporter throttles writes), a log line every log_every."""
@@ -428,6 +500,8 @@ class Session:
         rate = clips / max(now - self._batch_mark, 1e-9)
         self._batch_mark = now
         self._throughput = rate if self._throughput is None else 0.9 * self._throughput + 0.1 * rate
+        if self.heartbeat is not None:
+            self.heartbeat.step = state.step
         self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, losses=losses,
                              throughput_clips_per_s=self._throughput)
         if self.progress.should_log(state.step):
@@ -443,22 +517,30 @@ class Session:
         flip = torch.rand(len(x), generator=self.trainer.augment_rng) < p
         return torch.where(flip[:, None, None, None, None], x.flip(-1), x)
 
-    def train_step(self, x: torch.Tensor) -> dict[str, float]:
-        """One optimizer step; returns the batch's losses as floats."""
-        trainer, state = self.trainer, self.state
+    def train_step(self, x: torch.Tensor, n_global: int | None = None) -> dict[str, float]:
+        """One optimizer step on this rank's clips `x` of a global batch of `n_global`; returns its losses.
+
+        The losses returned (and kept in the history) are the clip-weighted means over all ranks.
+        """
+        trainer, state, dist = self.trainer, self.state, self.dist
+        n_global = len(x) if n_global is None else n_global
         trainer.model.train()
-        out = trainer.model(x)
         trainer.optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
+        losses: dict[str, float] = {}
+        if len(x):  # a rank can get no clips when the last global batch is smaller than the group
+            out = trainer.model(x)
+            out.loss.backward()
+            losses = {"train": float(out.loss.detach())}
+            losses.update({name: float(v.detach()) for name, v in out.losses.items()})
+        distributed.average_gradients(trainer.model, len(x), n_global, dist)
         if self.tc.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), self.tc.grad_clip)
         trainer.optimizer.step()
         trainer.scheduler.step()
+        distributed.broadcast_buffers(trainer.model, dist)
         state.step += 1
-        loss = float(out.loss.detach())
-        state.step_losses.append(loss)
-        losses = {"train": loss}
-        losses.update({name: float(v.detach()) for name, v in out.losses.items()})
+        losses = distributed.weighted_mean(losses, len(x), n_global, dist)
+        state.step_losses.append(losses["train"])
         return losses
 
     # --- validation -------------------------------------------------------------------
@@ -487,6 +569,7 @@ class Session:
         metrics = {"epoch": state.epoch + 1, "step": state.step,
                    "train_loss": sum(epoch_losses) / max(1, len(epoch_losses))}
         metrics.update({name: total / len(val_x) for name, total in sums.items()})
+        metrics = distributed.broadcast_object(metrics, self.dist)  # every rank takes rank 0's best decision
         state.epoch_metrics.append(metrics)
         self.echo(f"epoch {state.epoch + 1}/{self.tc.epochs} train loss {metrics['train_loss']:.4f} "
                   f"val loss {metrics['val_loss']:.4f} val recon {metrics['val_recon']:.5f} "
@@ -497,20 +580,29 @@ class Session:
         if state.best_val_recon is None or metrics["val_recon"] < state.best_val_recon:
             state.best_val_recon = metrics["val_recon"]
             # saved complete, at the end-of-epoch position: best.pt is also a resume point
-            self.save("best", epoch=state.epoch + 1, batch_in_epoch=0)
+            self.save("best", epoch=state.epoch + 1, batch_in_epoch=0, samples_in_epoch=0)
             self.events.emit("best_updated", step=state.step, metric="val_recon", value=metrics["val_recon"])
         return metrics
 
     # --- saving and stopping ------------------------------------------------------------
 
-    def save(self, kind: str, epoch: int | None = None, batch_in_epoch: int | None = None) -> None:
-        """Save everything needed to continue exactly; the manager writes file and manifest."""
+    def save(self, kind: str, epoch: int | None = None, batch_in_epoch: int | None = None,
+             samples_in_epoch: int | None = None) -> None:
+        """Save everything needed to continue exactly; every rank calls it, rank 0 alone writes."""
         state = self.state
         self._account_time()
         epoch = state.epoch if epoch is None else epoch
         batch_in_epoch = state.batch_in_epoch if batch_in_epoch is None else batch_in_epoch
+        samples_in_epoch = state.samples_in_epoch if samples_in_epoch is None else samples_in_epoch
+        payload = self.checkpoint_state(epoch, batch_in_epoch, samples_in_epoch)  # a collective: every rank gives its RNG state
+        self.dist.barrier()
+        if self.dist.is_main:
+            self._write_checkpoint(kind, payload, epoch, batch_in_epoch)
+        self.dist.barrier()  # no rank runs ahead of a save in progress
+
+    def _write_checkpoint(self, kind: str, payload: dict[str, Any], epoch: int, batch_in_epoch: int) -> None:
+        state = self.state
         losses = self._latest_losses()
-        payload = self.checkpoint_state(epoch, batch_in_epoch)
         try:
             manifest = self.checkpoints.save(
                 payload, kind=kind, step=state.step, epoch=epoch, batch_in_epoch=batch_in_epoch,
@@ -523,9 +615,12 @@ class Session:
             return
         self.progress.checkpoint_saved(manifest)
 
-    def checkpoint_state(self, epoch: int, batch_in_epoch: int) -> dict[str, Any]:
+    def checkpoint_state(self, epoch: int, batch_in_epoch: int, samples_in_epoch: int | None = None) -> dict[str, Any]:
         """The checkpoint payload: plain tensors, numbers, strings, lists and dicts only."""
         trainer, state = self.trainer, self.state
+        torch_global = torch.get_rng_state()
+        per_rank = distributed.gather_objects(torch_global, self.dist)
+        samples_in_epoch = state.samples_in_epoch if samples_in_epoch is None else samples_in_epoch
         return {
             "format": CHECKPOINT_FORMAT,
             "stage": STAGE,
@@ -535,9 +630,14 @@ class Session:
             "step": state.step,
             "epoch": epoch,
             "batch_in_epoch": batch_in_epoch,
+            "samples_in_epoch": samples_in_epoch,
             "samples_seen": state.samples_seen,
             "epochs": self.tc.epochs,
-            "rng": {"torch_global": torch.get_rng_state(), "augment": trainer.augment_rng.get_state()},
+            "world_size": self.dist.world_size,
+            "global_batch_size": distributed.global_batch_size(self.tc.batch_size, self.dist),
+            "rng": {"torch_global": torch_global, "augment": trainer.augment_rng.get_state()},
+            # each rank's own global RNG (dead-code restarts draw from it), for an exact restart of the group
+            "rng_per_rank": per_rank,
             "best_val_recon": state.best_val_recon,
             "history": {"step_loss": list(state.step_losses), "epochs": [dict(m) for m in state.epoch_metrics]},
             "train_elapsed_s": state.train_elapsed_s,
