@@ -16,8 +16,10 @@ are agreed with one all-reduce so that every rank takes the same branch.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -94,12 +96,63 @@ def process_group(device: torch.device | None = None, env: Mapping[str, str] = o
     if not info.enabled:
         yield info
         return
+    die_with_parent()
     backend = backend_for(device or torch.device("cpu"))
-    torch_dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
+    torch_dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size,
+                                  store=_attempt_store(info, env))
     try:
         yield Dist(info.rank, info.world_size, info.local_rank, backend)
     finally:
         torch_dist.destroy_process_group()
+
+
+def _attempt_store(info: Dist, env: Mapping[str, str]) -> torch_dist.Store:
+    """The rendezvous store, with keys private to this restart attempt.
+
+    Under torchrun the agent's store outlives a restart; without a per-attempt prefix the
+    restarted workers read the addresses the killed ones published and fail to connect
+    ("Gloo connectFullMesh failed ... Connection refused").
+    """
+    try:
+        host, port = env["MASTER_ADDR"], int(env["MASTER_PORT"])
+    except (KeyError, ValueError):
+        raise DistributedError("MASTER_ADDR and MASTER_PORT must name the rendezvous host and port "
+                               "(torchrun sets them)") from None
+    agent_hosts_it = env.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+    store = torch_dist.TCPStore(host, port, info.world_size, is_master=not agent_hosts_it and info.rank == 0,
+                                timeout=_STORE_TIMEOUT)
+    return torch_dist.PrefixStore(f"magvit/attempt-{env.get('TORCHELASTIC_RESTART_COUNT', '0')}", store)
+
+
+_STORE_TIMEOUT = datetime.timedelta(minutes=10)
+
+
+def die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this worker when its parent (the torchrun agent) dies; True when set.
+
+    torchrun starts each worker in a session of its own, so killing torchrun's process group
+    (what `audit drill` and a scheduler do) would leave the workers training on as orphans,
+    writing into the run directory beside the next attempt. A worker whose parent is
+    already gone when this runs kills itself at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+    return True
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 # ----------------------------------------------------------------------------- data

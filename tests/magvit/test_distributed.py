@@ -1,0 +1,244 @@
+"""Distributed training under torchrun (gloo, two CPU processes): real torchrun subprocesses and real SIGKILLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from magvit import distributed
+from magvit.distributed import Dist, DistributedError
+
+try:
+    from train_helpers import (
+        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, make_data, manifests,
+        of_kind, run_train,
+    )  # fmt: skip
+except ImportError:  # tests/magvit became a package
+    from .train_helpers import (  # type: ignore[no-redef]
+        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, make_data, manifests,
+        of_kind, run_train,
+    )  # fmt: skip
+
+# the tiny config on 2 processes: 18 training clips, a global batch of 2 x 4 = 8, so 3 steps an epoch
+STEPS_PER_EPOCH_2 = 3
+STEPS_PER_EPOCH_1 = 5
+
+
+def torchrun_cmd(data: Path, run_dir: Path, *extra: str, nproc: int = 2, max_restarts: int = 0) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            f"--max-restarts={max_restarts}", "--monitor-interval=0.1", "-m", "magvit", "train",
+            "--data", str(data), "--run-dir", str(run_dir), "--config", str(TINY), *extra]  # fmt: skip
+
+
+def run_torchrun(data: Path, run_dir: Path, *extra: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run(torchrun_cmd(data, run_dir, *extra), capture_output=True, text=True, cwd=REPO,
+                          env=_env(), timeout=timeout, start_new_session=True)  # fmt: skip
+
+
+class TorchRun:
+    """torchrun in the background, in its own process group, output to a file."""
+
+    def __init__(self, argv: list[str], out: Path) -> None:
+        self.out_path = out
+        self._out = open(out, "w")
+        self.proc = subprocess.Popen(argv, stdout=self._out, stderr=subprocess.STDOUT, cwd=REPO, env=_env(),
+                                     start_new_session=True)  # fmt: skip
+
+    def wait_for(self, predicate, what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"torchrun ended ({self.proc.returncode}) or timed out before {what}:\n"
+                                     f"{self.output()}")
+            time.sleep(0.01)
+
+    def wait(self, timeout: float = 240) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._out.close()
+
+    def stop(self) -> None:
+        """SIGKILL torchrun's process group; its workers die with it (PR_SET_PDEATHSIG)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.wait()
+
+    def output(self) -> str:
+        if not self._out.closed:
+            self._out.flush()
+        return self.out_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
+
+
+@pytest.fixture(scope="module")
+def two_proc_run(tmp_path_factory, data):
+    """The tiny config on 2 processes, uninterrupted, saving every 4 steps."""
+    run_dir = tmp_path_factory.mktemp("ddp") / "run"
+    result = run_torchrun(data, run_dir, "--checkpoint-every", "4steps")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return run_dir, result
+
+
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory, data):
+    """An uninterrupted 2-process run of the long tiny config (the elastic test's reference)."""
+    run_dir = tmp_path_factory.mktemp("ddp-long") / "run"
+    result = run_torchrun(data, run_dir, *LONG, "--checkpoint-every", "10steps")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return final_checkpoint(run_dir)
+
+
+# --- pure pieces -------------------------------------------------------------------------------
+
+
+def test_single_process_without_torchrun_environment():
+    assert distributed.from_env({}) == Dist(0, 1, 0)
+    assert not Dist().enabled and Dist().is_main
+    assert distributed.from_env({"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1"}) == Dist(1, 2, 1)
+
+
+@pytest.mark.parametrize("env, named", [({"RANK": "x"}, "RANK"), ({"WORLD_SIZE": "two"}, "WORLD_SIZE"),
+                                        ({"RANK": "2", "WORLD_SIZE": "2"}, "RANK=2")])  # fmt: skip
+def test_inconsistent_torchrun_environment_is_named(env, named):
+    with pytest.raises(DistributedError, match=named):
+        distributed.from_env(env)
+
+
+def test_ranks_take_disjoint_chunks_of_one_global_batch_in_order():
+    batch = torch.arange(7)
+    chunks = [distributed.shard(batch, Dist(r, 3)) for r in range(3)]
+    assert torch.equal(torch.cat(chunks), batch) and [len(c) for c in chunks] == [3, 2, 2]
+    assert distributed.shard(torch.arange(1), Dist(1, 2)).numel() == 0  # smaller than the group: rank 1 idles
+    assert torch.equal(distributed.shard(batch, Dist()), batch)
+
+
+def test_collectives_are_identities_in_a_single_process():
+    assert distributed.agree(main_says=True, any_says=False, dist=Dist()) == (True, False)
+    assert distributed.weighted_mean({"train": 0.5}, 4, 4, Dist()) == {"train": 0.5}
+    assert distributed.broadcast_object("x", Dist()) == "x" and distributed.gather_objects(1, Dist()) == [1]
+
+
+# --- a 2-process run ---------------------------------------------------------------------------
+
+
+def test_two_processes_train_one_run_rank0_writes(two_proc_run):
+    run_dir, result = two_proc_run
+    evs = events(run_dir)
+    (start,) = of_kind(evs, "run_start")
+    assert start["world_size"] == 2
+    assert of_kind(evs, "run_end")[-1]["status"] == "finished"
+    total = 3 * STEPS_PER_EPOCH_2
+    assert logged_steps((run_dir / "train.log").read_text()) == list(range(1, total + 1))  # once, not per rank
+    saved = [(e["file"], e["step"]) for e in of_kind(evs, "checkpoint_saved")]
+    assert len(saved) == len(set(saved))
+    final = final_checkpoint(run_dir)
+    assert (final["step"], final["world_size"], final["global_batch_size"]) == (total, 2, 8)
+    assert len(final["rng_per_rank"]) == 2
+    assert json.loads((run_dir / "progress.json").read_text())["state"] == "finished"
+
+
+def test_each_rank_writes_its_heartbeat_file(two_proc_run):
+    run_dir, _ = two_proc_run
+    beats = [json.loads((run_dir / "heartbeats" / f"rank-{r}.json").read_text()) for r in range(2)]
+    assert [b["rank"] for b in beats] == [0, 1] and {b["world_size"] for b in beats} == {2}
+    assert beats[0]["pid"] != beats[1]["pid"]
+    assert {b["state"] for b in beats} == {"stopped"} and {b["step"] for b in beats} == {3 * STEPS_PER_EPOCH_2}
+    assert json.loads((run_dir / "progress.json").read_text())["pid"] == beats[0]["pid"]
+
+
+def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, data, two_proc_run):
+    from auditor.cli import main as audit
+
+    single = tmp_path / "single"
+    result = run_train(data, single, "--checkpoint-every", "4steps")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def verdicts(run_dir: Path) -> dict:
+        args = ["check", "--project", str(REPO / "tests" / "fixtures" / "seed_project"), "--run", str(run_dir),
+                "--format", "json", "--date", "2026-01-25"]  # fmt: skip
+        out = CliRunner().invoke(audit, args)
+        assert out.exit_code in (0, 1), out.output
+        return {rule["id"]: {col: cell["verdict"] for col, cell in rule["cells"].items()}
+                for rule in json.loads(out.output)["rules"]}
+
+    assert verdicts(two_proc_run[0]) == verdicts(single)
+
+
+# --- resume across world sizes -----------------------------------------------------------------
+
+
+def rewind(run_dir: Path, copy: Path, step: int) -> Path:
+    """A copy of `run_dir` as it was when the checkpoint at `step` was the newest (later manifests dropped)."""
+    shutil.copytree(run_dir, copy)
+    for manifest in manifests(copy):
+        if manifest["step"] > step or manifest["kind"] == "best":
+            (copy / "checkpoints" / manifest["file"]).with_suffix(".json").unlink()
+    return copy
+
+
+@pytest.mark.slow
+def test_two_process_checkpoint_resumes_on_one(tmp_path, data, two_proc_run):
+    # step 4 is mid-epoch 2 with 8 of its 18 clips consumed; one process takes 4 a step from there
+    run_dir = rewind(two_proc_run[0], tmp_path / "run", 4)
+    result = run_train(data, run_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (resumed,) = of_kind(events(run_dir), "resumed_from")
+    assert (resumed["step"], resumed["epoch"], resumed["samples_in_epoch"]) == (4, 1, 8)
+    assert (resumed["saved_world_size"], resumed["world_size"]) == (2, 1)
+    assert "written by 2 process(es), this run has 1" in result.stdout
+    assert logged_steps(result.stdout)[0] == 5
+    assert final_checkpoint(run_dir)["step"] == 4 + 3 + STEPS_PER_EPOCH_1  # ceil(10 / 4) then a full epoch
+
+
+@pytest.mark.slow
+def test_one_process_checkpoint_resumes_on_two(tmp_path, data):
+    single = tmp_path / "single"
+    assert run_train(data, single, "--checkpoint-every", "7steps").returncode == 0
+    # step 7 is mid-epoch 2 with 8 clips consumed; two processes take 8 a step from there
+    run_dir = rewind(single, tmp_path / "run", 7)
+    result = run_torchrun(data, run_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (resumed,) = of_kind(events(run_dir), "resumed_from")
+    assert (resumed["step"], resumed["epoch"], resumed["samples_in_epoch"]) == (7, 1, 8)
+    assert (resumed["saved_world_size"], resumed["world_size"]) == (1, 2)
+    assert logged_steps((run_dir / "train.log").read_text()).count(8) == 2  # the first session's and this one's
+    assert final_checkpoint(run_dir)["step"] == 7 + 2 + STEPS_PER_EPOCH_2  # ceil(10 / 8) then a full epoch
+
+
+# --- elastic restart ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sigkilled_worker_restarts_the_group_which_resumes_bit_exact(tmp_path, data, long_reference):
+    run_dir = tmp_path / "run"
+    argv = torchrun_cmd(data, run_dir, *LONG, "--checkpoint-every", "1steps", max_restarts=3)
+    run = TorchRun(argv, tmp_path / "torchrun.out")
+    try:
+        run.wait_for((run_dir / "checkpoints" / "step-00000003.json").exists, "the step-3 checkpoint")
+        victim = json.loads((run_dir / "heartbeats" / "rank-1.json").read_text())["pid"]
+        os.kill(victim, signal.SIGKILL)
+        assert run.wait() == 0, run.output()
+    finally:
+        run.stop()
+    evs = events(run_dir)
+    starts, (resumed,) = of_kind(evs, "run_start"), of_kind(evs, "resumed_from")
+    assert len(starts) == 2 and {s["world_size"] for s in starts} == {2}
+    assert resumed["step"] >= 3 and resumed["world_size"] == resumed["saved_world_size"] == 2
+    assert of_kind(evs, "run_end")[-1]["status"] == "finished"
+    assert json.loads((run_dir / "heartbeats" / "rank-1.json").read_text())["pid"] != victim
+    assert_same_training(final_checkpoint(run_dir), long_reference)
