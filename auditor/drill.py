@@ -733,12 +733,23 @@ class _TrainerProcess:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the whole process group and wait for it to be gone."""
+        """SIGKILL the whole process group, and descendants that left it, and wait for them to be gone.
+
+        Launchers such as torchrun start each worker in a session of its own: killing the
+        group alone would leave the workers writing checkpoints after the kill is recorded.
+        """
+        strays = _descendants(self.proc.pid)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.proc.wait()
+        _wait_gone(strays, timeout=5.0)
         self._reader.join(timeout=5)
 
     def wait(self, timeout: float) -> bool:
@@ -749,6 +760,43 @@ class _TrainerProcess:
             return False
         self._reader.join(timeout=5)
         return True
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, state letter)} from /proc; empty where there is no /proc."""
+    table = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+        if len(fields) >= 2:
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def _descendants(root: int) -> list[int]:
+    """Every live descendant of `root`, whatever its process group or session."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _state) in _process_table().items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _wait_gone(pids: Sequence[int], timeout: float) -> None:
+    """Wait until none of `pids` runs any more (a zombie counts as gone)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        table = _process_table()
+        if all(table.get(pid, (0, "Z"))[1] in ("Z", "X") for pid in pids):
+            return
+        time.sleep(_POLL_S)
 
 
 def _child_env() -> dict[str, str]:

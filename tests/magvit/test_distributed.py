@@ -242,3 +242,34 @@ def test_sigkilled_worker_restarts_the_group_which_resumes_bit_exact(tmp_path, d
     assert of_kind(evs, "run_end")[-1]["status"] == "finished"
     assert json.loads((run_dir / "heartbeats" / "rank-1.json").read_text())["pid"] != victim
     assert_same_training(final_checkpoint(run_dir), long_reference)
+
+
+# --- the drill drives torchrun -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_drill_kills_torchrun_and_its_workers_and_sees_them_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    command = ("{python} -m torch.distributed.run --standalone --nproc-per-node=2 --monitor-interval=0.1 -m magvit "
+               "train --data {data} --run-dir {run_dir} --config magvit/configs/tiny.yaml --checkpoint-every 2steps "
+               "--epochs 12")  # fmt: skip
+    prepare = "{python} -m magvit data make --out {data} --n 24 --frames 4 --size 16"
+    result = subprocess.run([sys.executable, "-m", "auditor", "drill", "--kills", "2", "--no-compare-final",
+                             "--run-dir", str(run_dir), "--prepare", prepare, "--command", command],
+                            capture_output=True, text=True, cwd=REPO, env=_env(), timeout=300)  # fmt: skip
+    drill = json.loads((run_dir / "drill.json").read_text())
+    verdicts = {c["id"]: c["verdict"] for c in drill["checks"]}
+    assert {k: v for k, v in verdicts.items() if k != "resumed_from_newest"} == {
+        "lost_work_within_interval": "pass", "no_corrupt_checkpoint_loaded": "pass", "final_weights_equal": "skip",
+        "run_finished": "pass"}, result.stdout + result.stderr  # fmt: skip
+    # the drill never counts best.pt as a resume point, the trainer does when it is the newest (a kill
+    # between the best save and the epoch-end save): what matters is that no restart went backwards
+    for kill, session in zip(drill["kills"], drill["sessions"][1:]):
+        valid = {c["file"].split("/")[-1]: c["position"] for c in kill["on_disk"] if c["status"] == "valid"}
+        newest = max(pos for name, pos in valid.items() if not name.startswith("best"))
+        assert session["resumed_from"]["file"] in valid and session["resumed_from"]["position"] >= newest
+    starts = of_kind(events(run_dir), "run_start")
+    assert len(starts) == 3 and len(of_kind(events(run_dir), "resumed_from")) == 2
+    # every worker of a killed session died with it: none of their pids runs any more
+    for pid in {s["pid"] for s in starts[:2]}:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
