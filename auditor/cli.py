@@ -70,11 +70,11 @@ def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _audit(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
-           date: str | None, waivers: str | None = None) -> Any:
+           date: str | None, waivers: str | None = None, verify_checksums: bool = False) -> Any:
     from auditor import engine
 
     return engine.audit_project(project, run=run_dir, junit=junit, rules=rules_dir, gate=gate, date=date,
-                                waivers=waivers)
+                                waivers=waivers, verify_checksums=verify_checksums)
 
 
 def _output_specs(specs: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -125,10 +125,13 @@ def main() -> None:
               help="Also write FORMAT (json, markdown/md, sarif, junit, terminal) to PATH, atomically; repeatable.")
 @click.option("--expect", type=click.Path(dir_okay=False), default=None,
               help="A committed result JSON: exit 1 when any verdict or the gate differs from it, else 0.")
+@click.option("--verify-checksums", is_flag=True,
+              help="Re-hash every checkpoint against its manifest's sha256 (reads all checkpoint bytes; "
+                   "without it, sizes are checked and no checkpoint is read).")
 @_guarded
 def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
           date: str | None, ascii_: bool, waivers: str | None, fmt: str, outputs: tuple[str, ...],
-          expect: str | None) -> None:
+          expect: str | None, verify_checksums: bool) -> None:
     """Print the compliance matrix; exit 0 when every rule of the gate passes, 1 when not."""
     from auditor.render import render
 
@@ -138,7 +141,7 @@ def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: 
         from auditor.compare import load_result
 
         expected = load_result(expect)
-    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
+    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers, verify_checksums)
     texts = [(render(result, out_fmt, ascii=ascii_), path) for out_fmt, path in targets]
     for _text, path in texts:  # every target checked before any is written
         try:

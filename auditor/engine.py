@@ -134,10 +134,12 @@ def audit_project(
     gate: str = "prelaunch",
     date: str | None = None,
     waivers: str | Path | None = None,
+    verify_checksums: bool = False,
 ) -> AuditResult:
     """Load the project's configuration and rules and evaluate them (what `audit check` does).
 
     `waivers`: a waivers file [default: the project's audit-waivers.yaml when it exists].
+    `verify_checksums`: re-hash each manifest checkpoint against its sha256 (reads every byte).
     Raises ConfigError, RulesError, WaiverError or AuditInputError for bad input.
     """
     import os
@@ -165,7 +167,7 @@ def audit_project(
     accepted = load_waivers(waivers_file, [r.id for r in loaded]) if waivers_file is not None else {}
     result = evaluate(
         loaded,
-        Evidence(config, run_path),
+        Evidence(config, run_path, verify_checksums),
         gate=gate,
         date=resolve_date(date),
         project=str(project),

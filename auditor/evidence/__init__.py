@@ -19,9 +19,10 @@ from auditor.config import ProjectConfig
 class Evidence:
     """Lazily collected facts about one project (and optionally one run directory)."""
 
-    def __init__(self, config: ProjectConfig, run_dir: Path | None = None) -> None:
+    def __init__(self, config: ProjectConfig, run_dir: Path | None = None, verify_checksums: bool = False) -> None:
         self.config = config
         self.run_dir = Path(run_dir).resolve() if run_dir is not None else None
+        self.verify_checksums = verify_checksums  # re-hash every manifest checkpoint (reads all their bytes)
 
     @staticmethod
     def _collector(kind: str) -> Any:
@@ -45,4 +46,4 @@ class Evidence:
 
     @cached_property
     def run(self) -> Any:
-        return self._collector("run")(self.config, self.run_dir)
+        return self._collector("run")(self.config, self.run_dir, verify=self.verify_checksums)

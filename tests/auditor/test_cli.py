@@ -126,3 +126,28 @@ def test_internal_error_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(auditor.engine, "evaluate", boom)
     res = invoke("check", "--project", str(make_project(tmp_path)))
     assert res.exit_code == 3 and "internal error" in res.output and "ZeroDivisionError" in res.output
+
+
+def test_verify_checksums_finds_a_flipped_byte_only_when_asked(tmp_path: Path) -> None:
+    """A same-size corruption passes the size check; --verify-checksums re-hashes and reports it."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "compliant_run", run)
+    pt = run / "checkpoints" / "step-00000396.pt"
+    data = bytearray(pt.read_bytes())
+    data[-10] ^= 0xFF
+    pt.write_bytes(bytes(data))
+    proj = tmp_path / "proj"
+    proj.mkdir()
+
+    def measured(*extra: str) -> dict:
+        res = invoke("check", "--project", str(proj), "--run", str(run), "--format", "json", *extra)
+        assert res.exit_code in (0, 1), res.output
+        rule = next(r for r in json.loads(res.output)["rules"] if r["id"] == "periodic-checkpoints")
+        return rule["cells"]["working"]
+
+    assert measured()["measured"]["invalid"] == 0
+    cell = measured("--verify-checksums")
+    assert cell["measured"]["invalid"] == 1
+    assert "step-00000396.pt" in json.dumps(cell["citations"])
