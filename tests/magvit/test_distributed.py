@@ -179,6 +179,16 @@ def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, da
     assert verdicts(two_proc_run[0]) == verdicts(single)
 
 
+def test_a_refusal_on_rank_0_stops_every_rank_without_writing(tmp_path, data, two_proc_run):
+    run_dir = tmp_path / "run"
+    shutil.copytree(two_proc_run[0], run_dir)
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+    result = run_torchrun(data, run_dir, "--resume", "never")
+    assert result.returncode != 0
+    assert "rank 0 refused to start: --resume never" in result.stderr  # rank 1 heard it, instead of hanging
+    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
+
+
 # --- resume across world sizes -----------------------------------------------------------------
 
 
