@@ -359,6 +359,13 @@ def _pos(unit: str, value: int | None) -> str:
     return f"{unit} {value}" if value is not None else f"{unit} ?"
 
 
+def _at_least_as_new(used: DiskCheckpoint | None, newest: DiskCheckpoint | None) -> bool:
+    """An intact checkpoint whose position is no earlier than the newest resumable one's."""
+    if used is None or newest is None or used.status not in (VALID, UNVERIFIED):
+        return False
+    return used.position is not None and newest.position is not None and used.position >= newest.position
+
+
 def check_resumed_from_newest(obs: Observations) -> Check:
     """(a) Every restart resumed from the newest valid checkpoint on disk at its kill."""
     title = "Every restart resumed from the newest valid checkpoint"
@@ -370,6 +377,12 @@ def check_resumed_from_newest(obs: Observations) -> Check:
             said = f"{session.resumed_file} ({session.resume_evidence})"
             if newest is not None and Path(session.resumed_file).name == newest.name:
                 lines.append(f"{tag}: resumed from {said}, the newest valid at the kill")
+                continue
+            used = kill.find(session.resumed_file)
+            if _at_least_as_new(used, newest):
+                # e.g. a best-model file that holds the full state and is further than any
+                # periodic one: resuming from it loses less, never more
+                lines.append(f"{tag}: resumed from {said}, intact and at least as far as any other at the kill")
                 continue
             failed = True
             if newest is None:

@@ -39,8 +39,8 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
         interval; a best save does not.
 
     ``latest_valid() -> (path, Manifest) | None``
-        The newest verified checkpoint (highest step, then wall_time) among periodic,
-        preempt and final ones; an invalid candidate is passed over with a warning and a
+        The newest verified checkpoint (highest step, then wall_time) of any kind, best
+        included (each holds the complete state at its step); an invalid candidate is passed over with a warning and a
         ``checkpoint_skipped`` event. Never deletes anything.
 
     ``load(path) -> dict``: ``torch.load(path, weights_only=True)`` on CPU.
@@ -83,8 +83,12 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 KINDS = ("periodic", "best", "final", "preempt")
-# kinds that hold the newest training state and so can be resumed from
-RESUMABLE_KINDS = ("periodic", "preempt", "final")
+# every kind holds the complete training state at its step, so each can be resumed from
+# (best.pt included: a run killed after its first best save but before its first periodic
+# save continues from there)
+RESUMABLE_KINDS = ("periodic", "best", "preempt", "final")
+# kinds whose save restarts the interval clock; a best save happens on validation, not on time
+CLOCK_KINDS = ("periodic", "preempt", "final")
 
 # the only .pt names this manager writes; anything else in the directory is the user's
 _OWN_PT_RE = re.compile(r"step-\d{8}\.pt|best\.pt|final\.pt")
@@ -374,7 +378,7 @@ class CheckpointManager:
             self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
             raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
         self._last_size = size
-        if kind in RESUMABLE_KINDS:
+        if kind in CLOCK_KINDS:
             self._last_save_clock = started_clock
             self._last_saved_step = int(step)
         self._emit(
@@ -462,7 +466,7 @@ class CheckpointManager:
         """The newest verified resumable checkpoint, passing over invalid ones with a warning."""
         candidates = []
         for pt in self.directory.glob("*.pt"):
-            if not _OWN_PT_RE.fullmatch(pt.name) or pt.name == "best.pt":
+            if not _OWN_PT_RE.fullmatch(pt.name):
                 continue
             candidates.append(pt)
         ranked = []

@@ -322,20 +322,8 @@ def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | Non
 
 
 def _newest_resume_point(checkpoints: CheckpointManager) -> Path | None:
-    """The newest valid checkpoint; best.pt counts when it is newer than every resumable one.
-
-    best.pt holds the complete state at the end of its epoch, so a run killed after its
-    first best save but before its first periodic save still continues from there.
-    """
+    """The newest valid checkpoint (best.pt included); refuse a run whose checkpoints are all invalid."""
     found = checkpoints.latest_valid()
-    best = checkpoints.directory / "best.pt"
-    if best.exists():
-        try:
-            best_manifest = checkpoints.verify(best)
-        except CheckpointError:
-            best_manifest = None
-        if best_manifest is not None and (found is None or best_manifest.step > found[1].step):
-            return best
     if found is not None:
         return found[0]
     committed = [p for p in _checkpoint_files(checkpoints.directory) if p.suffix == ".json"]

@@ -78,6 +78,26 @@ def test_resume_from_an_older_checkpoint_fails_naming_both_files():
     assert any("step-00000002.pt" in line and "step-00000004.pt" in line for line in check.evidence)
 
 
+def test_resume_from_a_newer_intact_best_checkpoint_passes():
+    # a trainer whose best.pt holds the full state may resume from it when it is the furthest
+    best = DiskCheckpoint(file="checkpoints/best.pt", position=5, status="valid", reason="valid", kind="best")
+    k = kill([ckpt(2), ckpt(4), best], position=6)
+    s = session(1, resumed="best.pt", resumed_position=5, first_position=6)
+    check = check_resumed_from_newest(observations([k], [first_session(), s]))
+    assert check.verdict == "pass", check
+
+
+def test_resume_from_an_older_or_corrupt_best_checkpoint_fails():
+    best = DiskCheckpoint(file="checkpoints/best.pt", position=3, status="valid", reason="valid", kind="best")
+    k = kill([ckpt(2), ckpt(4), best], position=5)
+    s = session(1, resumed="best.pt", resumed_position=3, first_position=4)
+    assert check_resumed_from_newest(observations([k], [first_session(), s])).verdict == "fail"
+    broken = DiskCheckpoint(file="checkpoints/best.pt", position=5, status="corrupt", reason="sha256", kind="best")
+    k = kill([ckpt(2), ckpt(4), broken], position=6)
+    s = session(1, resumed="best.pt", resumed_position=5, first_position=6)
+    assert check_resumed_from_newest(observations([k], [first_session(), s])).verdict == "fail"
+
+
 def test_a_restart_that_starts_over_fails_resume_and_lost_work():
     k = kill([ckpt(2), ckpt(4), ckpt(6)], position=7)
     s = session(1, fresh=True, first_position=1)

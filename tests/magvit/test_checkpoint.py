@@ -376,14 +376,17 @@ def test_latest_valid_is_none_without_checkpoints(tmp_path):
     assert make_manager(tmp_path).latest_valid() is None
 
 
-def test_latest_valid_picks_highest_step_including_preempt_and_final_but_not_best(tmp_path):
+def test_latest_valid_picks_highest_step_of_any_kind_best_included(tmp_path):
+    # best.pt holds the complete training state at its step, so it is a resume point too
     manager = make_manager(tmp_path, keep_last=5)
     save_steps(manager, [1, 2])
     manager.save(tiny_state(3), kind="preempt", **save_kwargs(3))
-    manager.save(tiny_state(9), kind="best", **save_kwargs(9))
     path, manifest = manager.latest_valid()
     assert (path.name, manifest.kind, manifest.step) == ("step-00000003.pt", "preempt", 3)
-    manager.save(tiny_state(4), kind="final", **save_kwargs(4))
+    manager.save(tiny_state(9), kind="best", **save_kwargs(9))
+    path, manifest = manager.latest_valid()
+    assert (path.name, manifest.kind, manifest.step) == ("best.pt", "best", 9)
+    manager.save(tiny_state(10), kind="final", **save_kwargs(10))
     assert manager.latest_valid()[0].name == "final.pt"
 
 
