@@ -70,6 +70,8 @@ class RunStatus:
     checkpoint_age_s: float | None
     checkpoints: int
     now: float
+    ranks: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """Distributed runs: each rank's heartbeat file of this session (heartbeats/rank-<r>.json), by rank."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -161,6 +163,39 @@ def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
     return found
 
 
+def _rank_heartbeats(run_dir: Path, since: float, now: float) -> list[dict[str, Any]]:
+    """The per-rank heartbeat files written since `since` (older ones belong to an earlier session)."""
+    ranks = []
+    for path in sorted((run_dir / "heartbeats").glob("rank-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rank, pid, beat = int(data["rank"]), int(data["pid"]), float(data["heartbeat_time"])
+            interval = float(data.get("heartbeat_interval_s") or DEFAULT_HEARTBEAT_S)
+        except (OSError, ValueError, KeyError, TypeError, OverflowError):
+            continue
+        if not (math.isfinite(beat) and math.isfinite(interval)) or beat < since:
+            continue
+        local = data.get("host") in (None, socket.gethostname())
+        age = max(0.0, now - beat)
+        ranks.append({"rank": rank, "pid": pid, "host": data.get("host"), "state": data.get("state"),
+                      "step": data.get("step"), "heartbeat_age_s": age,
+                      "fresh": age <= STALE_FACTOR * interval, "pid_alive": pid_alive(pid) if local else None})
+    return sorted(ranks, key=lambda r: r["rank"])
+
+
+def _lagging_rank(ranks: list[dict[str, Any]]) -> str | None:
+    """Why a rank that should be running is not (a stale heartbeat or a dead pid), or None."""
+    for r in ranks:
+        if r["state"] != "running":
+            continue
+        if r["pid_alive"] is False:
+            return f"rank {r['rank']} (pid {r['pid']}) is not running"
+        if not r["fresh"]:
+            return (f"rank {r['rank']} (pid {r['pid']}): last heartbeat {format_duration(r['heartbeat_age_s'])} "
+                    f"ago, more than {STALE_FACTOR:g} intervals; the other ranks wait for it")
+    return None
+
+
 def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     """Read a run directory and decide whether it runs, stalled or ended."""
     run_dir = Path(run_dir)
@@ -196,6 +231,8 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     heartbeat_candidates = [t for t in (progress.get("heartbeat_time") if current else None, *beats[-1:]) if t is not None]
     heartbeat = max(heartbeat_candidates) if heartbeat_candidates else None
     heartbeat_age = None if heartbeat is None else max(0.0, now - float(heartbeat))
+    ranks = _rank_heartbeats(run_dir, (_number(last_start.get("ts")) or 0.0) if last_start else 0.0, now)
+    lagging = _lagging_rank(ranks)
 
     if run_end is not None and run_end.get("status") in FINAL_STATES:
         state, reason = run_end["status"], f"run_end event: {run_end['status']} at step {run_end.get('step')}"
@@ -208,6 +245,8 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     elif heartbeat_age > STALE_FACTOR * interval:
         state = "stalled"
         reason = f"last heartbeat {format_duration(heartbeat_age)} ago, more than {STALE_FACTOR:g} x {interval:g}s"
+    elif lagging is not None:
+        state, reason = "stalled", lagging
     else:
         state = "running"
         where = f"pid {pid} alive" if alive else f"pid {pid} on {host} (not checked here)"
@@ -245,6 +284,7 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
         checkpoint_age_s=checkpoint_age,
         checkpoints=len(manifests),
         now=now,
+        ranks=ranks,
     )
 
 
@@ -280,6 +320,10 @@ def render_text(status: RunStatus) -> str:
     if status.pid is not None:
         alive = {True: "alive", False: "not running", None: "not checked (another host)"}[status.pid_alive]
         lines.append(f"Process: pid {status.pid}" + (f" on {status.host}" if status.host else "") + f", {alive}")
+    if status.ranks:
+        lines.append("Ranks: " + "; ".join(
+            f"{r['rank']} pid {r['pid']} step {r['step']} heartbeat {format_duration(r['heartbeat_age_s'])} ago"
+            + ("" if r["fresh"] or r["state"] != "running" else " (STALE)") for r in status.ranks))
     if status.updated_at:
         lines.append(f"Updated: {status.updated_at}")
     return "\n".join(lines)

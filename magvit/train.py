@@ -179,6 +179,7 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         echo(f"Starting a new run in {run_dir} ({trainer.total_steps} steps, {tc.epochs} epochs)")
 
     progress = _progress(run_dir, trainer, events, dist)
+    dist.barrier()  # every rank's heartbeat file then postdates run_start, which is how status tells sessions apart
     beats = RankHeartbeat(run_dir, dist, tc.heartbeat_interval_s) if dist.enabled else contextlib.nullcontext()
     with progress, beats, PreemptionHandler() as preempt:
         session = Session(trainer, state, dataset, checkpoints, progress, events, preempt, deadline, echo)

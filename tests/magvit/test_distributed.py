@@ -189,6 +189,27 @@ def test_a_refusal_on_rank_0_stops_every_rank_without_writing(tmp_path, data, tw
     assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
 
 
+def test_status_names_a_frozen_rank_while_rank_0_keeps_beating(tmp_path, data):
+    """Rank 1 stopped with SIGSTOP: rank 0 waits in the all-reduce, its heartbeat thread keeps progress.json fresh."""
+    from magvit.status import read_status
+
+    run_dir = tmp_path / "run"
+    run = TorchRun(torchrun_cmd(data, run_dir, *LONG, "--checkpoint-every", "1steps"), tmp_path / "torchrun.out")
+    try:
+        run.wait_for((run_dir / "checkpoints" / "step-00000002.json").exists, "the step-2 checkpoint")
+        assert read_status(run_dir).state == "running"
+        frozen = json.loads((run_dir / "heartbeats" / "rank-1.json").read_text())["pid"]
+        os.kill(frozen, signal.SIGSTOP)
+        run.wait_for(lambda: read_status(run_dir).state == "stalled", "a stalled verdict", timeout=30)
+        status = read_status(run_dir)
+        assert "rank 1" in status.reason and status.exit_code == 11
+        assert [r["rank"] for r in status.ranks] == [0, 1] and not status.ranks[1]["fresh"]
+        progress = json.loads((run_dir / "progress.json").read_text())
+        assert time.time() - progress["heartbeat_time"] < 3 * progress["heartbeat_interval_s"]  # rank 0 beats on
+    finally:
+        run.stop()
+
+
 # --- resume across world sizes -----------------------------------------------------------------
 
 
