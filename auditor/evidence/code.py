@@ -272,11 +272,17 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str:
     return "<expr>"
 
 
-def _names_in(node: ast.AST | None) -> set[str]:
-    """Identifiers and attribute names mentioned in an expression."""
-    out: set[str] = set()
+def _names_in(node: ast.AST | None) -> frozenset[str]:
+    """Identifiers and attribute names mentioned in an expression.
+
+    Kept on the node: the taint analysis asks for the same expressions a dozen times each.
+    """
     if node is None:
-        return out
+        return frozenset()
+    cached = getattr(node, "_audit_names", None)
+    if cached is not None:
+        return cached
+    out: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             out.add(sub.id)
@@ -284,7 +290,8 @@ def _names_in(node: ast.AST | None) -> set[str]:
             out.add(sub.attr)
         elif isinstance(sub, ast.arg):
             out.add(sub.arg)
-    return out
+    node._audit_names = frozenset(out)  # type: ignore[attr-defined]
+    return node._audit_names  # type: ignore[attr-defined]
 
 
 def source_segment(lines: list[str], node: ast.AST | None, limit: int = 40) -> str:
