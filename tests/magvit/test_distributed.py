@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from click.testing import CliRunner
 
 from magvit import distributed
@@ -34,15 +35,17 @@ STEPS_PER_EPOCH_2 = 3
 STEPS_PER_EPOCH_1 = 5
 
 
-def torchrun_cmd(data: Path, run_dir: Path, *extra: str, nproc: int = 2, max_restarts: int = 0) -> list[str]:
+def torchrun_cmd(data: Path, run_dir: Path, *extra: str, nproc: int = 2, max_restarts: int = 0,
+                 config: Path = TINY) -> list[str]:
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
             f"--max-restarts={max_restarts}", "--monitor-interval=0.1", "-m", "magvit", "train",
-            "--data", str(data), "--run-dir", str(run_dir), "--config", str(TINY), *extra]  # fmt: skip
+            "--data", str(data), "--run-dir", str(run_dir), "--config", str(config), *extra]  # fmt: skip
 
 
-def run_torchrun(data: Path, run_dir: Path, *extra: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(torchrun_cmd(data, run_dir, *extra), capture_output=True, text=True, cwd=REPO,
-                          env=_env(), timeout=timeout, start_new_session=True)  # fmt: skip
+def run_torchrun(data: Path, run_dir: Path, *extra: str, config: Path = TINY,
+                 timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run(torchrun_cmd(data, run_dir, *extra, config=config), capture_output=True, text=True,
+                          cwd=REPO, env=_env(), timeout=timeout, start_new_session=True)  # fmt: skip
 
 
 class TorchRun:
@@ -86,10 +89,20 @@ def data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def two_proc_run(tmp_path_factory, data):
+def fast_beat(tmp_path_factory):
+    """The tiny config with a heartbeat every 0.2 s, so that even a run of a second records several."""
+    config = yaml.safe_load(TINY.read_text())
+    config["train"]["heartbeat_interval_s"] = 0.2  # an execution key: resuming with TINY is allowed
+    path = tmp_path_factory.mktemp("config") / "tiny-fast-beat.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_proc_run(tmp_path_factory, data, fast_beat):
     """The tiny config on 2 processes, uninterrupted, saving every 4 steps."""
     run_dir = tmp_path_factory.mktemp("ddp") / "run"
-    result = run_torchrun(data, run_dir, "--checkpoint-every", "4steps")
+    result = run_torchrun(data, run_dir, "--checkpoint-every", "4steps", config=fast_beat)
     assert result.returncode == 0, result.stdout + result.stderr
     return run_dir, result
 
@@ -161,11 +174,11 @@ def test_each_rank_writes_its_heartbeat_file(two_proc_run):
     assert json.loads((run_dir / "progress.json").read_text())["pid"] == beats[0]["pid"]
 
 
-def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, data, two_proc_run):
+def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, data, two_proc_run, fast_beat):
     from auditor.cli import main as audit
 
     single = tmp_path / "single"
-    result = run_train(data, single, "--checkpoint-every", "4steps")
+    result = run_train(data, single, "--checkpoint-every", "4steps", config=fast_beat)
     assert result.returncode == 0, result.stdout + result.stderr
 
     def verdicts(run_dir: Path) -> dict:
@@ -176,7 +189,9 @@ def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, da
         return {rule["id"]: {col: cell["verdict"] for col, cell in rule["cells"].items()}
                 for rule in json.loads(out.output)["rules"]}
 
-    assert verdicts(two_proc_run[0]) == verdicts(single)
+    ddp = verdicts(two_proc_run[0])
+    assert ddp == verdicts(single)
+    assert ddp["heartbeat"]["working"] == ddp["periodic-checkpoints"]["working"] == "yes"
 
 
 def test_a_refusal_on_rank_0_stops_every_rank_without_writing(tmp_path, data, two_proc_run):
