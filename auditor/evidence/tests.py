@@ -249,8 +249,13 @@ class _Judge:
     def __init__(self, entry_name: str, entry_file: str, package: str):
         self.entry_name, self.entry_file, self.package = entry_name, entry_file, package
 
-    def _strings(self, node: ast.AST) -> list[str]:
-        return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    def _strings(self, node: ast.AST) -> tuple[str, ...]:
+        # kept on the node: a helper shared by many tests is otherwise walked once per test
+        cached = getattr(node, "_audit_strings", None)
+        if cached is None:
+            cached = tuple(n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+            node._audit_strings = cached  # type: ignore[attr-defined]
+        return cached
 
     def _runs_command(self, strings: list[str]) -> bool:
         joined = " ".join(strings)
@@ -277,6 +282,9 @@ class _Judge:
 
     @staticmethod
     def _asserts(node: ast.AST, aliases: dict[str, str]) -> int:
+        cached = getattr(node, "_audit_asserts", None)  # `aliases` are always those of the node's own file
+        if cached is not None:
+            return cached
         n = 0
         for sub in ast.walk(node):
             if isinstance(sub, ast.Assert):
@@ -286,6 +294,7 @@ class _Judge:
                 short = name.split(".")[-1]
                 if name in ("pytest.raises", "pytest.warns", "pytest.fail") or short.startswith("assert"):
                     n += 1
+        node._audit_asserts = n  # type: ignore[attr-defined]
         return n
 
     def test(self, rel, text, aliases, cls, node, helpers, module_marks) -> TestFunction:
