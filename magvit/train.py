@@ -180,10 +180,10 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
 
     progress = _progress(run_dir, trainer, events, dist)
     dist.barrier()  # every rank's heartbeat file then postdates run_start, which is how status tells sessions apart
-    beats = RankHeartbeat(run_dir, dist, tc.heartbeat_interval_s) if dist.enabled else contextlib.nullcontext()
-    with progress, beats, PreemptionHandler() as preempt:
-        session = Session(trainer, state, dataset, checkpoints, progress, events, preempt, deadline, echo)
-        session.heartbeat = beats if dist.enabled else None
+    beat = RankHeartbeat(run_dir, dist, tc.heartbeat_interval_s) if dist.enabled else None
+    with progress, beat or contextlib.nullcontext(), PreemptionHandler() as preempt:
+        session = Session(trainer, state, dataset, checkpoints, progress, events, preempt, deadline, echo,
+                          rank_heartbeat=beat)
         try:
             return session.run()
         except BaseException as exc:
@@ -419,7 +419,8 @@ class Session:
 
     def __init__(self, trainer: Trainer, state: RunState, dataset: Dataset, checkpoints: CheckpointManager,
                  progress: ProgressReporter, events: EventLog, preempt: PreemptionHandler,
-                 deadline: float | None, echo: Callable[[str], None]) -> None:
+                 deadline: float | None, echo: Callable[[str], None],
+                 rank_heartbeat: RankHeartbeat | None = None) -> None:
         self.trainer, self.state, self.dataset = trainer, state, dataset
         self.checkpoints, self.progress, self.events = checkpoints, progress, events
         self.preempt, self.deadline, self.echo = preempt, deadline, echo
@@ -428,7 +429,7 @@ class Session:
         self._batch_mark = self._clock_mark
         self._throughput: float | None = None
         self.dist = trainer.dist
-        self.heartbeat: RankHeartbeat | None = None
+        self.rank_heartbeat = rank_heartbeat
 
     def run(self) -> TrainResult:
         """Train until the configured epochs are done or a stop is requested."""
@@ -489,8 +490,8 @@ class Session:
         rate = clips / max(now - self._batch_mark, 1e-9)
         self._batch_mark = now
         self._throughput = rate if self._throughput is None else 0.9 * self._throughput + 0.1 * rate
-        if self.heartbeat is not None:
-            self.heartbeat.step = state.step
+        if self.rank_heartbeat is not None:
+            self.rank_heartbeat.step = state.step
         self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, losses=losses,
                              throughput_clips_per_s=self._throughput)
         if self.progress.should_log(state.step):
