@@ -254,8 +254,14 @@ class DiskCheckpoint:
 
     @property
     def resumable(self) -> bool:
-        """Could a correct trainer resume from it: intact and not a best-model copy."""
-        return self.status in (VALID, UNVERIFIED) and self.kind != "best" and not self.name.startswith("best")
+        """Could a correct trainer resume from it: intact, and not a foreign best-model copy.
+
+        A checkpoint with a manifest (our format) holds the complete training state whatever
+        its kind, best included; a foreign best-model file may hold weights only.
+        """
+        if self.status not in (VALID, UNVERIFIED):
+            return False
+        return self.kind is not None or not self.name.startswith("best")
 
 
 @dataclass(frozen=True)
