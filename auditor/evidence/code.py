@@ -681,11 +681,16 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
         return False
 
     taints: dict[str, tuple[set[str], set[str]]] = {}
-    for _ in range(3):
+    # to a fixed point: a discovery result may pass through any number of helpers that
+    # return it (each pass moves it at least one call level up, or nothing changes)
+    for _ in range(len(fscans) + 1):
+        before = len(returns_discovery)
         for qual, (scan, fs) in fscans.items():
             taints[qual] = taint(qual)
             if any(_names_in(r) & taints[qual][1] or _has_discovery_call(r, scan, fs, qual) for r in fs.returns):
                 returns_discovery.add(qual)
+        if len(returns_discovery) == before:
+            break
 
     # restorers: functions that pass one of their parameters into a checkpoint load
     restorers: set[str] = set()

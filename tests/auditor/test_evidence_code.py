@@ -129,6 +129,47 @@ def test_auto_resume_when_discovery_flows_into_restore(tmp_path):
     assert load.from_resume and load.from_discovery
 
 
+def test_auto_resume_found_through_a_long_chain_of_returning_helpers(tmp_path):
+    # the discovered path is returned up through five helpers (defined innermost last, so
+    # one pass over the functions cannot carry it up) and through a lambda before the restore
+    src = """
+        from pathlib import Path
+
+        def train(run_dir, resume="auto"):
+            path = on_main(lambda: level4(run_dir, resume))
+            if path is not None:
+                state = load(path)
+            for step in range(10):
+                pass
+
+        def on_main(decide):
+            return decide()
+
+        def level4(run_dir, resume):
+            return level3(run_dir, resume)
+
+        def level3(run_dir, resume):
+            return level2(run_dir, resume)
+
+        def level2(run_dir, resume):
+            found = level1(run_dir)
+            return found
+
+        def level1(run_dir):
+            return newest(run_dir)
+
+        def newest(run_dir):
+            found = sorted(Path(run_dir).glob("*.pt"))
+            return found[-1] if found else None
+
+        def load(path):
+            return path
+    """
+    ev = code_ev.collect(_project(tmp_path, {"t.py": src}, source=("t.py",), entry_point="t.py:train",
+                                  main_module="t.py"))
+    assert ev.auto_resume and ev.auto_resume[0].site.short == "load"
+
+
 def test_main_block_that_discovers_and_passes_resume_counts_as_auto_resume(tmp_path):
     src = """
         from pathlib import Path
