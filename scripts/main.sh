@@ -17,8 +17,8 @@ RUN=${RUN:-results/magvit_training}
 
 # The run is cut by a wall-clock limit, as a batch scheduler would cut it, and the same
 # command without the limit continues it: every main job exercises auto-resume for real.
-$MAGVIT train --data "$VALIDATED" --run-dir "$RUN" --checkpoint-every 1m --time-limit 80s
-$MAGVIT train --data "$VALIDATED" --run-dir "$RUN" --checkpoint-every 1m
+$MAGVIT train --data "$VALIDATED" --run-dir "$RUN" --config magvit/configs/default.yaml --checkpoint-every 1m --time-limit 80s
+$MAGVIT train --data "$VALIDATED" --run-dir "$RUN" --config magvit/configs/default.yaml --checkpoint-every 1m
 $MAGVIT status "$RUN"
 $MAGVIT eval --checkpoint "$RUN/checkpoints/final.pt" --data "$VALIDATED"
 
