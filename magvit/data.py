@@ -17,10 +17,24 @@ import numpy as np
 
 from magvit.atomic import atomic_writer
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 FORMAT = "magvit-trajectories/1"
 TRAJECTORY_KINDS: tuple[str, ...] = ("linear", "ballistic", "circular", "sinusoidal")
 ARRAY_KEYS: tuple[str, ...] = ("videos", "labels", "label_names", "positions", "meta")
+
+# Object colours (RGB in [0, 1]): bright and far apart, like CLEVR's palette; a discrete
+# palette keeps colour a few bits of information per clip that a small codebook can carry.
+PALETTE: tuple[tuple[float, float, float], ...] = (
+    (0.95, 0.25, 0.20),  # red
+    (0.30, 0.90, 0.30),  # green
+    (0.30, 0.45, 1.00),  # blue
+    (0.95, 0.90, 0.25),  # yellow
+    (0.25, 0.90, 0.95),  # cyan
+    (0.95, 0.35, 0.90),  # magenta
+    (1.00, 0.60, 0.20),  # orange
+    (0.95, 0.95, 0.95),  # white
+)
+BACKGROUND = 0.06  # dark grey, the same in every clip
 
 # Every zip member gets this timestamp so that equal arguments give equal bytes.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -63,7 +77,7 @@ def _trajectories(rng: np.random.Generator, n: int, frames: int, size: int) -> t
 
     # linear: a segment of length L at angle theta, placed so both ends stay inside
     theta = rng.uniform(0, 2 * np.pi, n)
-    length = rng.uniform(0.35, 0.6, n) * s
+    length = rng.uniform(0.25, 0.45, n) * s
     dx, dy = 0.5 * length * np.cos(theta), 0.5 * length * np.sin(theta)
     mx = rng.uniform(radius + np.abs(dx), s - radius - np.abs(dx))
     my = rng.uniform(radius + np.abs(dy), s - radius - np.abs(dy))
@@ -73,9 +87,9 @@ def _trajectories(rng: np.random.Generator, n: int, frames: int, size: int) -> t
     # ballistic: gravity pulls down (+y), elastic-ish bounces on the floor, walls and ceiling
     x = rng.uniform(radius, s - radius)
     y = rng.uniform(radius, 0.5 * s)
-    vx = rng.uniform(0.025, 0.06, n) * s * rng.choice([-1.0, 1.0], n)
+    vx = rng.uniform(0.015, 0.035, n) * s * rng.choice([-1.0, 1.0], n)
     vy = rng.uniform(-0.03, 0.03, n) * s
-    gravity = rng.uniform(0.008, 0.016, n) * s
+    gravity = rng.uniform(0.004, 0.008, n) * s
     restitution = rng.uniform(0.75, 0.95, n)
     ballistic = np.empty((n, frames, 2))
     for k in range(frames):
@@ -96,16 +110,16 @@ def _trajectories(rng: np.random.Generator, n: int, frames: int, size: int) -> t
     cx = rng.uniform(radius + orbit, s - radius - orbit)
     cy = rng.uniform(radius + orbit, s - radius - orbit)
     phase = rng.uniform(0, 2 * np.pi, n)
-    turns = rng.uniform(0.5, 1.0, n) * rng.choice([-1.0, 1.0], n)
+    turns = rng.uniform(0.25, 0.5, n) * rng.choice([-1.0, 1.0], n)
     angle = phase[:, None] + 2 * np.pi * turns[:, None] * t / frames
     circular = np.stack([cx[:, None] + orbit[:, None] * np.cos(angle), cy[:, None] + orbit[:, None] * np.sin(angle)], -1)
 
     # sinusoidal: steady travel along one axis, a sine wave across it; half the clips travel vertically
-    amp = rng.uniform(0.1, 0.2, n) * s
-    travel = rng.uniform(0.4, 0.65, n) * s * rng.choice([-1.0, 1.0], n)
+    amp = rng.uniform(0.08, 0.15, n) * s
+    travel = rng.uniform(0.25, 0.45, n) * s * rng.choice([-1.0, 1.0], n)
     start = rng.uniform(radius + np.maximum(0, -travel), s - radius - np.maximum(0, travel))
     mid = rng.uniform(radius + amp, s - radius - amp)
-    cycles = rng.uniform(1.0, 2.0, n)
+    cycles = rng.uniform(0.6, 1.0, n)
     wphase = rng.uniform(0, 2 * np.pi, n)
     along = start[:, None] + travel[:, None] * u
     across = mid[:, None] + amp[:, None] * np.sin(2 * np.pi * cycles[:, None] * u + wphase[:, None])
@@ -144,9 +158,8 @@ def generate(n: int = 200, frames: int = 16, size: int = 32, seed: int = 0) -> C
     labels = rng.permutation(np.arange(n) % k).astype(np.int64)
     kinds, radius = _trajectories(rng, n, frames, size)
     positions = kinds[labels, np.arange(n)].astype(np.float32)
-    colour = rng.uniform(0.35, 1.0, (n, 3))
-    colour[np.arange(n), rng.integers(0, 3, n)] = 1.0  # one saturated channel keeps every object bright
-    background = np.repeat(rng.uniform(0.02, 0.12, (n, 1)), 3, axis=1)
+    colour = np.asarray(PALETTE)[rng.integers(0, len(PALETTE), n)]
+    background = np.full((n, 3), BACKGROUND)
     videos = _render(positions, radius, colour, background, size)
     meta = {
         "format": FORMAT,
@@ -155,6 +168,8 @@ def generate(n: int = 200, frames: int = 16, size: int = 32, seed: int = 0) -> C
         "seed": int(seed),
         "args": {"n": int(n), "frames": int(frames), "size": int(size), "seed": int(seed)},
         "kinds": list(TRAJECTORY_KINDS),
+        "palette": [list(c) for c in PALETTE],
+        "background": BACKGROUND,
         "layout": {"videos": "N,T,H,W,C uint8", "positions": "N,T,(x,y) pixels"},
     }
     return Clips(videos, labels, np.array(TRAJECTORY_KINDS), positions, meta)

@@ -171,21 +171,23 @@ def default_out_dir(checkpoint: str | os.PathLike) -> Path:
 
 
 def save_grid(original: torch.Tensor, recon: torch.Tensor, path: Path, frames: int = 8, scale: int = 2) -> Path:
-    """PNG of `frames` evenly spaced frames: per clip one row of originals, then one of reconstructions."""
+    """PNG of `frames` evenly spaced frames: per clip a row of originals over a row of reconstructions."""
     from PIL import Image
 
     _, c, t, h, w = original.shape
     cols = np.unique(np.linspace(0, t - 1, min(frames, t)).round().astype(int))
     gap = 2
+    width = len(cols) * (w + gap) - gap
     rows = []
     for clip_o, clip_r in zip(original, recon):
-        for clip in (clip_o, clip_r):
-            tiles = [clip[:, f].permute(1, 2, 0).numpy() for f in cols]  # (H, W, C)
-            row = np.ones((h, len(cols) * (w + gap) - gap, c), dtype=np.float32)
-            for j, tile in enumerate(tiles):
-                row[:, j * (w + gap) : j * (w + gap) + w] = tile
+        for k, clip in enumerate((clip_o, clip_r)):
+            row = np.ones((h, width, c), dtype=np.float32)
+            for j, f in enumerate(cols):
+                row[:, j * (w + gap) : j * (w + gap) + w] = clip[:, f].permute(1, 2, 0).numpy()
             rows.append(row)
-        rows.append(np.ones((gap, rows[-1].shape[1], c), dtype=np.float32))
+            if k == 0:  # a thin grey line between a clip's originals and its reconstructions
+                rows.append(np.full((1, width, c), 0.5, dtype=np.float32))
+        rows.append(np.ones((gap, width, c), dtype=np.float32))
     grid = np.concatenate(rows[:-1], axis=0)
     img = np.rint(np.clip(grid, 0, 1) * 255).astype(np.uint8)
     if c == 1:

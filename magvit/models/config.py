@@ -26,27 +26,28 @@ def _is_number(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class TokenizerConfig:
-    """Architecture and quantizer settings; defaults map 16x32x32 RGB clips to a 4x8x8 token grid."""
+    """Architecture and quantizer settings; the defaults are magvit/configs/default.yaml's and map
+    16x32x32 RGB clips to a 4x8x8 token grid (patch 2x2x2, then one 2x2x2 downsampling)."""
 
     in_channels: int = 3
     """Colour channels of the clips."""
     base_channels: int = 32
-    """Channels of the full-resolution level; level i has base_channels * channel_multipliers[i]."""
-    channel_multipliers: tuple[int, ...] = (1, 2, 4)
+    """Channels of the first level; level i has base_channels * channel_multipliers[i]."""
+    channel_multipliers: tuple[int, ...] = (1, 2)
     """Channel multiplier per resolution level; there is one downsampling step between consecutive levels."""
     num_res_blocks: int = 1
     """Residual blocks (GroupNorm, swish, 3x3x3 conv, twice) per level and in the middle, in encoder and decoder."""
-    full_res_blocks: bool = False
-    """Whether the full-resolution level has residual blocks too; False downsamples right after the input conv (much cheaper on CPU)."""
-    temporal_downsample: tuple[bool, ...] = (True, True)
+    patch_size: tuple[int, int] = (2, 2)
+    """(temporal, spatial) space-to-depth folding of the clip before the first conv, undone by depth-to-space after the last; (2, 2) keeps every conv off the full-resolution grid."""
+    temporal_downsample: tuple[bool, ...] = (True,)
     """Per downsampling step: halve the frame count (len = len(channel_multipliers) - 1)."""
-    spatial_downsample: tuple[bool, ...] = (True, True)
+    spatial_downsample: tuple[bool, ...] = (True,)
     """Per downsampling step: halve height and width (len = len(channel_multipliers) - 1)."""
-    num_groups: int = 8
-    """GroupNorm groups; must divide every level's channel count."""
+    num_groups: int = 32
+    """GroupNorm groups; must divide every level's channel count (one channel per group learned fastest here)."""
     embedding_dim: int = 64
     """Dimension of the latent vectors and codebook entries."""
-    codebook_size: int = 128
+    codebook_size: int = 256
     """Number of codebook entries (the token vocabulary)."""
     commitment_weight: float = 0.25
     """Weight of the commitment loss ||z - sg(e)||^2."""
@@ -54,7 +55,7 @@ class TokenizerConfig:
     """How codes learn: `ema` (exponential moving averages of assigned latents) or `loss` (the codebook loss ||sg(z) - e||^2)."""
     ema_decay: float = 0.99
     """Decay of the EMA codebook statistics and of the per-code usage counts."""
-    entropy_weight: float = 0.1
+    entropy_weight: float = 0.001
     """Weight of the entropy regulariser (mean per-sample entropy minus codebook-average entropy); 0 disables it."""
     entropy_temperature: float = 0.01
     """Temperature of the softmax over negative distances used by the entropy regulariser."""
@@ -69,8 +70,9 @@ class TokenizerConfig:
                 _fail(name, value, "must be an integer")
             if value < least:
                 _fail(name, value, f"must be at least {least}")
-        if not isinstance(self.full_res_blocks, bool):
-            _fail("full_res_blocks", self.full_res_blocks, "must be true or false")
+        patch = self.patch_size
+        if not isinstance(patch, tuple) or len(patch) != 2 or not all(_is_int(p) and p >= 1 for p in patch):
+            _fail("patch_size", patch, "must be a list of two integers >= 1: [temporal, spatial]")
         mults = self.channel_multipliers
         if not isinstance(mults, tuple) or not mults or not all(_is_int(m) and m >= 1 for m in mults):
             _fail("channel_multipliers", mults, "must be a non-empty list of integers >= 1")
@@ -97,7 +99,8 @@ class TokenizerConfig:
     @property
     def downsample_factors(self) -> tuple[int, int]:
         """(temporal, spatial) factor from clip to token grid."""
-        return 2 ** sum(self.temporal_downsample), 2 ** sum(self.spatial_downsample)
+        pt, ps = self.patch_size
+        return pt * 2 ** sum(self.temporal_downsample), ps * 2 ** sum(self.spatial_downsample)
 
     def token_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int]:
         """The (t, h, w) token grid of a clip; ValueError when a size is not divisible by its factor."""

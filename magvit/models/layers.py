@@ -52,3 +52,22 @@ class Upsample3D(nn.Module):
         if self.factor != (1, 1, 1):
             x = F.interpolate(x, scale_factor=self.factor, mode="nearest")
         return self.conv(x)
+
+
+def space_to_depth(x: torch.Tensor, pt: int, ps: int) -> torch.Tensor:
+    """(B, C, T, H, W) -> (B, C * pt * ps * ps, T / pt, H / ps, W / ps): each pt x ps x ps patch becomes channels."""
+    if pt == ps == 1:
+        return x
+    b, c, t, h, w = x.shape
+    x = x.reshape(b, c, t // pt, pt, h // ps, ps, w // ps, ps)
+    return x.permute(0, 1, 3, 5, 7, 2, 4, 6).reshape(b, c * pt * ps * ps, t // pt, h // ps, w // ps)
+
+
+def depth_to_space(x: torch.Tensor, pt: int, ps: int) -> torch.Tensor:
+    """The inverse of space_to_depth."""
+    if pt == ps == 1:
+        return x
+    b, cf, t, h, w = x.shape
+    c = cf // (pt * ps * ps)
+    x = x.reshape(b, c, pt, ps, ps, t, h, w)
+    return x.permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(b, c, t * pt, h * ps, w * ps)

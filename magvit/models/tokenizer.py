@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from magvit.models.config import TokenizerConfig
-from magvit.models.layers import Downsample3D, ResBlock3D, Upsample3D, conv3d
+from magvit.models.layers import Downsample3D, ResBlock3D, Upsample3D, conv3d, depth_to_space, space_to_depth
 from magvit.models.quantizer import VectorQuantizer
 
 
@@ -33,20 +33,18 @@ def _levels(cfg: TokenizerConfig) -> list[int]:
     return [cfg.base_channels * m for m in cfg.channel_multipliers]
 
 
-def _blocks_at(cfg: TokenizerConfig, level: int) -> int:
-    return cfg.num_res_blocks if level > 0 or cfg.full_res_blocks or len(cfg.channel_multipliers) == 1 else 0
-
-
 class Encoder3D(nn.Module):
-    """Input conv, then per level: residual blocks and a strided downsampling conv; then a 1x1x1 projection."""
+    """Space-to-depth patching, input conv, then per level: residual blocks and a strided
+    downsampling conv; then GroupNorm, swish and a 1x1x1 projection to the latent dim."""
 
     def __init__(self, cfg: TokenizerConfig) -> None:
         super().__init__()
         ch = _levels(cfg)
-        self.conv_in = conv3d(cfg.in_channels, ch[0])
+        self.patch = cfg.patch_size
+        self.conv_in = conv3d(cfg.in_channels * self.patch[0] * self.patch[1] ** 2, ch[0])
         layers: list[nn.Module] = []
         for i, c in enumerate(ch):
-            layers += [ResBlock3D(c, c, cfg.num_groups) for _ in range(_blocks_at(cfg, i))]
+            layers += [ResBlock3D(c, c, cfg.num_groups) for _ in range(cfg.num_res_blocks)]
             if i < len(ch) - 1:
                 layers.append(Downsample3D(c, ch[i + 1], cfg.temporal_downsample[i], cfg.spatial_downsample[i]))
         self.blocks = nn.Sequential(*layers)
@@ -54,11 +52,13 @@ class Encoder3D(nn.Module):
         self.conv_out = conv3d(ch[-1], cfg.embedding_dim, kernel=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv_out(F.silu(self.norm_out(self.blocks(self.conv_in(x)))))
+        h = self.blocks(self.conv_in(space_to_depth(x, *self.patch)))
+        return self.conv_out(F.silu(self.norm_out(h)))
 
 
 class Decoder3D(nn.Module):
-    """The encoder mirrored: input conv, per level residual blocks and a repeat-then-conv upsampling; output conv."""
+    """The encoder mirrored: input conv, per level residual blocks and a repeat-then-conv
+    upsampling; GroupNorm, swish, output conv and depth-to-space unpatching."""
 
     def __init__(self, cfg: TokenizerConfig) -> None:
         super().__init__()
@@ -66,15 +66,17 @@ class Decoder3D(nn.Module):
         self.conv_in = conv3d(cfg.embedding_dim, ch[-1])
         layers: list[nn.Module] = []
         for i in reversed(range(len(ch))):
-            layers += [ResBlock3D(ch[i], ch[i], cfg.num_groups) for _ in range(_blocks_at(cfg, i))]
+            layers += [ResBlock3D(ch[i], ch[i], cfg.num_groups) for _ in range(cfg.num_res_blocks)]
             if i > 0:
                 layers.append(Upsample3D(ch[i], ch[i - 1], cfg.temporal_downsample[i - 1], cfg.spatial_downsample[i - 1]))
         self.blocks = nn.Sequential(*layers)
         self.norm_out = nn.GroupNorm(cfg.num_groups, ch[0])
-        self.conv_out = conv3d(ch[0], cfg.in_channels)
+        self.patch = cfg.patch_size
+        self.conv_out = conv3d(ch[0], cfg.in_channels * self.patch[0] * self.patch[1] ** 2)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.conv_out(F.silu(self.norm_out(self.blocks(self.conv_in(z)))))
+        h = self.conv_out(F.silu(self.norm_out(self.blocks(self.conv_in(z)))))
+        return depth_to_space(h, *self.patch)
 
 
 class VQTokenizer(nn.Module):

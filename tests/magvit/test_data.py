@@ -68,6 +68,17 @@ def test_rendering_is_anti_aliased_and_follows_the_positions():
         assert abs(xs.mean() + 0.5 - cx) < 0.75 and abs(ys.mean() + 0.5 - cy) < 0.75
 
 
+def test_colours_come_from_the_palette_on_a_shared_background():
+    clips = data.generate(n=40, frames=2, size=32, seed=1)
+    palette = np.rint(np.asarray(data.PALETTE) * 255)
+    for video in clips.videos:
+        frame = video[0].reshape(-1, 3).astype(float)
+        centre = frame[np.abs(frame - data.BACKGROUND * 255).max(1).argmax()]  # a fully covered pixel
+        assert np.abs(palette - centre).max(1).min() <= 1
+        assert np.median(frame, axis=0).tolist() == [round(data.BACKGROUND * 255)] * 3
+    assert json.loads(json.dumps(clips.meta))["palette"] == [list(c) for c in data.PALETTE]
+
+
 def test_objects_move_and_stay_inside_the_frame():
     clips = data.generate(n=40, frames=16, size=32, seed=0)
     travel = np.abs(np.diff(clips.positions, axis=1)).sum(axis=(1, 2))

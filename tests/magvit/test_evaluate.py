@@ -102,8 +102,8 @@ def test_evaluate_writes_grid_and_json(checkpoint, small_dataset, tmp_path):
     out = tmp_path / "eval"
     result = ev.evaluate(checkpoint, small_dataset, out_dir=out, grid_clips=3, grid_frames=4)
     image = Image.open(out / ev.GRID_NAME)
-    # 3 clips x (original + reconstruction) rows of 16 px with 2 px gaps between clips, 4 frames, scale 2
-    assert image.size == ((4 * 16 + 3 * 2) * 2, (6 * 16 + 2 * 2) * 2)
+    # 3 clips x (original + 1 px line + reconstruction) with 2 px gaps between clips, 4 frames, scale 2
+    assert image.size == ((4 * 16 + 3 * 2) * 2, (3 * (2 * 16 + 1) + 2 * 2) * 2)
     saved = json.loads((out / ev.RESULT_NAME).read_text())
     assert saved["psnr"] == pytest.approx(result.psnr) and saved["clips"] == 6
 
@@ -113,8 +113,8 @@ def test_grid_rows_are_originals_then_reconstructions(tmp_path):
     recon = torch.ones(1, 3, 2, 4, 4)
     path = ev.save_grid(original, recon, tmp_path / "g.png", frames=2, scale=1)
     img = np.asarray(Image.open(path))
-    assert img.shape == (8, 10, 3)
-    assert (img[:4, :4] == 0).all() and (img[4:, :4] == 255).all()
+    assert img.shape == (9, 10, 3)
+    assert (img[:4, :4] == 0).all() and (img[5:, :4] == 255).all()
 
 
 def test_default_out_dir_is_the_runs_eval_folder(tmp_path):
@@ -161,3 +161,37 @@ def test_cli_eval_json(checkpoint, small_dataset, tmp_path):
 def test_cli_eval_missing_checkpoint_exit_2(small_dataset, tmp_path):
     result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "gone.pt"), "--data", str(small_dataset)])
     assert result.exit_code == 2 and "gone.pt" in result.output
+
+
+# ----------------------------------------------------------------------------- the quality target
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_default_config_meets_the_quality_target(tmp_path):
+    """The README's main job: default data, the default config, then eval on the held-out clips.
+
+    Held-out PSNR >= 25 dB and >= 6 dB above the mean-frame baseline, with at least half
+    of the codebook in use.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    data_file, run = tmp_path / "dataset.npz", tmp_path / "run"
+
+    def magvit(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "magvit", *args], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    magvit("data", "make", "--out", str(data_file))
+    magvit("train", "--data", str(data_file), "--run-dir", str(run), "--config", str(root / "magvit/configs/default.yaml"))
+    result = json.loads(magvit("eval", "--checkpoint", str(run / "checkpoints" / "final.pt"), "--data", str(data_file), "--json"))
+    manifest = json.loads((run / "checkpoints" / "final.json").read_text())
+    print(f"held-out PSNR {result['psnr']:.2f} dB, baseline {result['baseline_psnr']:.2f} dB, "
+          f"usage {result['codebook_usage']:.2f}, training {manifest['train_elapsed_s']:.0f} s")
+    assert result["psnr"] >= 25.0
+    assert result["psnr_gain"] >= 6.0
+    assert result["codebook_usage"] >= 0.5
