@@ -167,7 +167,7 @@ def test_cli_eval_missing_checkpoint_exit_2(small_dataset, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1200)
+@pytest.mark.timeout(1800)
 def test_default_config_meets_the_quality_target(tmp_path):
     """The README's main job: default data, the default config, then eval on the held-out clips.
 
