@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from magvit.atomic import file_sha256
 
 RESULT_FORMAT = "audit-drill/1"
 MANIFEST_FORMAT_PREFIX = "magvit-checkpoint/"
@@ -566,13 +567,6 @@ class _FileFacts:
     verifiable: bool
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _manifest_of(path: Path) -> dict | None:
     sibling = path.with_suffix(".json")
@@ -630,7 +624,7 @@ def scan(run_dir: Path, patterns: Sequence[str]) -> tuple[_FileFacts, ...]:
         try:
             manifest = _manifest_of(path)
             integrity, verifiable = _integrity(path) if manifest is None else (None, True)
-            facts.append(_FileFacts(str(path.relative_to(run_dir)), path.stat().st_size, _sha256(path), manifest,
+            facts.append(_FileFacts(str(path.relative_to(run_dir)), path.stat().st_size, file_sha256(path), manifest,
                                     integrity, verifiable))  # fmt: skip
         except FileNotFoundError:
             continue

@@ -148,3 +148,12 @@ def append_jsonl(path: str | os.PathLike[str], obj: Any) -> None:
         handle.write(line)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks (one hasher for trainer, drill and auditor)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -73,8 +73,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json
+from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json, file_sha256
 from magvit.progress import iso_utc
+
 
 if TYPE_CHECKING:
     from magvit.progress import EventLog
@@ -242,13 +243,6 @@ def _tensor_bytes(obj: Any) -> int:
         return sum(_tensor_bytes(v) for v in obj)
     return 0
 
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _describe_oserror(exc: OSError) -> str:
@@ -458,7 +452,7 @@ class CheckpointManager:
             raise CheckpointError(f"{pt.name}: file is missing") from None
         if size != manifest.size_bytes:
             raise CheckpointError(f"{pt.name}: size {size} bytes, manifest says {manifest.size_bytes} (truncated?)")
-        if _file_sha256(pt) != manifest.sha256:
+        if file_sha256(pt) != manifest.sha256:
             raise CheckpointError(f"{pt.name}: sha256 does not match the manifest (corrupt)")
         return manifest
 

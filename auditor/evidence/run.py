@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.evidence.code import _as_list, _cfg, project_root
+from magvit.atomic import file_sha256
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024
@@ -561,7 +562,7 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
             status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
         if status == "valid" and verify:
             try:
-                digest = _sha256(pt)
+                digest = file_sha256(pt)
             except FileNotFoundError:
                 status, note = "corrupt", "manifest without its .pt file"
             else:
@@ -600,13 +601,6 @@ def _manifest_changed(mpath: Path, seen: dict) -> bool:
     except (OSError, ValueError):
         return True
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _int(value: Any) -> int | None:

@@ -159,7 +159,7 @@ def test_big_checkpoints_are_only_stat_ed_unless_verifying(tmp_path, monkeypatch
     def refuse(path):
         raise AssertionError(f"{path} was read without verify")
 
-    monkeypatch.setattr(run_ev, "_sha256", refuse)
+    monkeypatch.setattr(run_ev, "file_sha256", refuse)
     [c] = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path).checkpoints
     assert c.status == "valid" and c.size_bytes == size
 
