@@ -18,7 +18,6 @@ its name.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
