@@ -22,6 +22,14 @@ def _cite(a: TddArtifact, note: str) -> Citation:
     return Citation(a.path, detail=f"{a.phase} {_when(a)}: {counts}; {note}")
 
 
+def _provably_before(a: TddArtifact, b: TddArtifact) -> bool:
+    """a was recorded no later than b, by times that say so: a checkout or copy resets file mtimes,
+    so an order that rests on an mtime is unknown, not evidence either way."""
+    if a.time is None or b.time is None or "mtime" in (a.time_source, b.time_source):
+        return False
+    return a.time <= b.time
+
+
 def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], list[Citation], set[str]]:
     """Judge one feature's artifacts; returns (complete, problems, citations, names covered by red)."""
     problems: list[str] = []
@@ -54,7 +62,7 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
             cites.append(_cite(any_red, "does not fail the required tests" if names else "shows no failure"))
         return False, problems, cites, covered
     cites.append(_cite(red, "fails as it should: " + ", ".join(sorted(red.names(red.failed + red.timed_out)))[:200]))
-    greens = [a for a in arts if a.phase == "green" and a.time is not None and red.time is not None and a.time > red.time]
+    greens = [a for a in arts if a.phase == "green" and not _provably_before(a, red)]
     good_green = next((a for a in greens if a.ok and (not names or not a.passed or covered <= a.names(a.passed))),
                       None)
     if good_green is None:
@@ -64,14 +72,14 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
         else:
             why = "timed out" if bad.counts.get("timed_out") else (
                 "tests failed" if bad.counts.get("failed") or bad.counts.get("errors") else "nothing passed")
-            if bad.time is not None and red.time is not None and bad.time <= red.time:
+            if _provably_before(bad, red):
                 why = "recorded before red"
             problems.append(f"green {why}")
             cites.append(_cite(bad, f"green not reached: {why}"))
         return False, problems, cites, covered
     cites.append(_cite(good_green, "all pass, no time-outs"))
-    refactor = next((a for a in arts if a.phase == "refactor" and a.ok and a.time is not None
-                     and a.time >= good_green.time), None)
+    refactor = next((a for a in arts if a.phase == "refactor" and a.ok
+                     and not (_provably_before(a, good_green) and a.time != good_green.time)), None)
     if refactor is None:
         late = next((a for a in arts if a.phase == "refactor"), None)
         problems.append("refactor never completed" if late is None else "refactor did not pass after green")

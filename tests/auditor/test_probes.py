@@ -269,6 +269,23 @@ def test_seed_tdd_cycle_is_no(seed_ev):
     assert r.verdict == Verdict.NO and "green timed out" in r.summary
 
 
+@pytest.mark.parametrize("green_first", [True, False])
+def test_seed_tdd_verdict_does_not_depend_on_checkout_mtimes(tmp_path, green_first):
+    """A clone writes files in any order: an order read from mtimes alone is no evidence of anything."""
+    import os
+    import shutil
+
+    project = tmp_path / "seed"
+    shutil.copytree(SEED, project)
+    red, green = (project / "artifacts" / f"tdd_magvit_training_{p}.txt" for p in ("red", "green"))
+    first, second = (green, red) if green_first else (red, green)
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(second, (1_700_000_600, 1_700_000_600))
+    r = _run(Evidence(load_config(project)), "tdd.cycle_complete")
+    assert r.verdict == Verdict.NO and "green timed out" in r.summary, r.summary
+    assert "recorded before red" not in r.summary
+
+
 def test_tdd_complete_cycle_is_yes_and_order_matters(tmp_path):
     folder = tmp_path / "artifacts" / "tdd"
     folder.mkdir(parents=True)
