@@ -8,6 +8,7 @@ Markdown, rendered as written.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,22 @@ def md_escape(text: Any) -> str:
     return " ".join(text.split())
 
 
+def md_code(text: Any) -> str:
+    """`text` as one inline code span that reads back exactly (on one line).
+
+    Inside a code span backslash escapes and entities are literal, so md_escape would show
+    its backslashes; instead the fence is one backtick longer than the longest run of
+    backticks in the text, padded with a space when the text starts or ends with one.
+    """
+    text = " ".join(str(text).split())
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -40,6 +57,7 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = md_escape
+    env.filters["code"] = md_code
     return env
 
 

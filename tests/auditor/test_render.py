@@ -116,7 +116,7 @@ def test_unknown_format_is_rejected() -> None:
         render(make_result(), "pdf")
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import assume, given, settings, strategies as st  # noqa: E402
 
 from auditor.render.markdown import md_escape  # noqa: E402
 
@@ -131,3 +131,23 @@ def test_md_escape_leaves_no_table_breaking_or_html_characters(text: str) -> Non
         if ch in "|`":
             run = len(out[:i]) - len(out[:i].rstrip("\\"))
             assert run % 2 == 1, (text, out)
+
+
+from auditor.render.markdown import md_code  # noqa: E402
+
+_printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_printable)
+def test_md_code_renders_exactly_the_text_in_one_code_span(text: str) -> None:
+    """A path or location in a code span reads back as written: backticks, `&`, `<` and
+    backslashes included (escapes and entities mean nothing inside a code span)."""
+    from markdown_it import MarkdownIt
+
+    expected = " ".join(text.split())  # one line: runs of whitespace read as one space
+    assume(expected)
+    tokens = MarkdownIt("commonmark").parseInline(f"see {md_code(text)} here")[0].children
+    spans = [t for t in tokens if t.type == "code_inline"]
+    assert len(spans) == 1, (text, md_code(text), tokens)
+    assert spans[0].content == expected
