@@ -18,6 +18,7 @@ its name.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import random
@@ -666,6 +667,23 @@ def judge_file(facts: _FileFacts, *, manifests_used: bool, epoch_re: re.Pattern[
     return DiskCheckpoint(position=position, status=UNVERIFIED, reason=reason, **common)
 
 
+def _stem(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def _writes_checkpoint(temp_name: str, name_globs: Sequence[str], checkpoint_stems: set[str]) -> bool:
+    """Whether a temp file is part of a checkpoint write: the name it will be renamed to
+    (`.tmp-<name>.<random>`, `<name>.tmp`, ...) matches a checkpoint pattern, or it is the
+    sidecar (a manifest) of a checkpoint in the same folder. Rewrites of progress.json or
+    config.yaml beside the checkpoints are not."""
+    core = re.sub(r"\.(tmp|part|partial)$", "", re.sub(r"^\.tmp[-_.]?", "", temp_name))
+    parts = core.split(".")
+    targets = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    if any(fnmatch.fnmatch(t, g) for t in targets for g in name_globs):
+        return True
+    return _stem(core) in checkpoint_stems
+
+
 class _Watcher:
     """Polls the checkpoint folders: files committed under final names, and writes in progress."""
 
@@ -673,6 +691,10 @@ class _Watcher:
         self.run_dir = run_dir
         self.patterns = tuple(patterns)
         self.folders = sorted({(run_dir / p).parent for p in patterns})
+        self._name_globs: dict[Path, tuple[str, ...]] = {}
+        for p in patterns:
+            folder = (run_dir / p).parent
+            self._name_globs[folder] = self._name_globs.get(folder, ()) + (Path(p).name,)
         self.seen: dict[str, tuple[int, int]] = self._stat_all()
         self.commits: list[tuple[float, str]] = []
         # temp files a killed session left behind are not a write in progress
@@ -695,8 +717,10 @@ class _Watcher:
                 entries = list(os.scandir(folder))
             except (FileNotFoundError, NotADirectoryError):
                 continue
+            names = self._name_globs.get(folder, ())
+            stems = {_stem(e.name) for e in entries if any(fnmatch.fnmatch(e.name, g) for g in names)}
             for entry in entries:
-                if _TMP_NAME_RE.search(entry.name):
+                if _TMP_NAME_RE.search(entry.name) and _writes_checkpoint(entry.name, names, stems):
                     try:
                         found.append((str(Path(entry.path).relative_to(self.run_dir)), entry.inode()))
                     except OSError:

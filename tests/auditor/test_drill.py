@@ -358,3 +358,20 @@ def test_the_auditor_cites_a_drill_written_next_to_the_run(tmp_path):
         result = PROBES[name](ev)
         assert result.verdict == Verdict.NO, (name, result)
         assert result.citations[0].source == "drill.json"
+
+
+def test_only_checkpoint_writes_count_as_a_write_in_progress(tmp_path):
+    """Checkpoints beside progress.json and config.yaml (pattern `*.pt` in the run directory):
+    an atomic rewrite of the progress file is not a checkpoint write to aim a kill at."""
+    from auditor.drill import _Watcher
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "ckpt_2.pt").write_bytes(b"x")
+    watcher = _Watcher(run, ["*.pt"])
+    for name in (".tmp-progress.json.k2j3h4", "config.yaml.tmp", ".tmp-PROGRESS.txt.a1"):
+        (run / name).write_text("{}")
+    assert watcher.poll() == (0, [])
+    (run / ".tmp-ckpt_3.pt.x9y8z7").write_bytes(b"partial")
+    (run / ".tmp-ckpt_2.json.q1").write_text("{}")  # the manifest of a checkpoint is part of its write
+    assert sorted(watcher.poll()[1]) == [".tmp-ckpt_2.json.q1", ".tmp-ckpt_3.pt.x9y8z7"]
