@@ -20,8 +20,9 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
 
     ``should_save(*, step, epoch=None, epoch_end=False) -> bool``
         Asked at every batch boundary (after optimizer step ``step``). Time interval: the
-        manager's clock has run ``interval`` seconds since the last save started (or since
-        the manager was made), so lost work is at most the interval plus one batch. Steps:
+        manager's clock has run ``interval`` seconds since the last save was committed (its
+        ``checkpoint_saved`` event written; or since the manager was made), so lost work is
+        at most the interval plus one batch and one save. Steps:
         ``step`` crossed a multiple of the interval since the last save. Epochs:
         ``epoch_end`` is true and ``epoch + 1`` (epochs completed) is a multiple.
 
@@ -334,7 +335,6 @@ class CheckpointManager:
         """Save ``state`` atomically with its manifest; see the module docstring."""
         if kind not in KINDS:
             raise ValueError(f"checkpoint kind {kind!r} must be one of {KINDS}")
-        started_clock = self._clock()
         started = time.perf_counter()
         pt = self.directory / self.file_name(kind, step)
         manifest_path = pt.with_suffix(".json")
@@ -371,9 +371,6 @@ class CheckpointManager:
             self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
             raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
         self._last_size = size
-        if kind in CLOCK_KINDS:
-            self._last_save_clock = started_clock
-            self._last_saved_step = int(step)
         self._emit(
             "checkpoint_saved",
             file=pt.name,
@@ -384,6 +381,11 @@ class CheckpointManager:
             save_duration_s=manifest.save_duration_s,
             size_bytes=size,
         )
+        if kind in CLOCK_KINDS:
+            # the interval runs from the commit (the event the auditor measures gaps by), not from
+            # the save's start: a slow save followed by a quick one would otherwise land early
+            self._last_save_clock = self._clock()
+            self._last_saved_step = int(step)
         self._apply_retention()
         return manifest
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,22 @@ def test_best_save_does_not_reset_the_periodic_clock(tmp_path):
     manager.save(tiny_state(), kind="best", **save_kwargs(3))
     clock.now = 60.0
     assert manager.should_save(step=4)
+
+
+def test_time_interval_runs_from_the_committed_save_as_the_audit_measures_it(tmp_path):
+    """The auditor measures gaps between `checkpoint_saved` events, written when a save is committed.
+    A slow save followed by a quick one must still be a full interval apart by that measure: the
+    interval runs from the end of the last save, not from its start."""
+    events = EventLog(tmp_path)
+    manager = make_manager(tmp_path, interval="0.3s", events=events, clock=time.monotonic)
+    slow = {"model": {"w": torch.randn(12_000_000)}}  # ~48 MB: a save of a noticeable fraction of a second
+    manager.save(slow, kind="periodic", **save_kwargs(1))
+    while not manager.should_save(step=2):
+        time.sleep(0.001)
+    manager.save(tiny_state(2), kind="periodic", **save_kwargs(2))
+    first, second = [e for e in events.read() if e["event"] == "checkpoint_saved"]
+    assert first["save_duration_s"] > 0.05  # the premise: the first save took measurable time
+    assert second["ts"] - first["ts"] >= 0.3
 
 
 # --- save and manifest ------------------------------------------------------------------
