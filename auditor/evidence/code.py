@@ -294,6 +294,24 @@ def _names_in(node: ast.AST | None) -> frozenset[str]:
     return node._audit_names  # type: ignore[attr-defined]
 
 
+
+def _calls_in(node: ast.AST, aliases: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(dotted name, short name) of every call in an expression, in ast.walk order.
+
+    Kept on the node (its file's aliases are always the ones given): the taint analysis asks
+    about the same assignments on every pass of its fixed point.
+    """
+    cached = getattr(node, "_audit_calls", None)
+    if cached is not None:
+        return cached
+    out = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = _dotted(sub.func, aliases)
+            out.append((name, name.split(".")[-1]))
+    node._audit_calls = tuple(out)  # type: ignore[attr-defined]
+    return node._audit_calls  # type: ignore[attr-defined]
+
 def source_segment(lines: list[str], node: ast.AST | None, limit: int = 40) -> str:
     """The source of `node` from pre-split lines (ast.get_source_segment re-splits the file per call).
 
@@ -670,14 +688,11 @@ def _analyse(ev: CodeEvidence, scans: list[_FileScan], cfg: dict[str, Any], entr
         return res, disc
 
     def _has_discovery_call(value: ast.AST, scan: _FileScan, fs: _FunctionScan, qual: str) -> bool:
-        for sub in ast.walk(value):
-            if isinstance(sub, ast.Call):
-                name = _dotted(sub.func, scan.aliases)
-                short = name.split(".")[-1]
-                if short in cfg["discovery"] or name in cfg["discovery"]:
-                    return True
-                if any(t in returns_discovery for t in by_name.get(short, [])):
-                    return True
+        for name, short in _calls_in(value, scan.aliases):
+            if short in cfg["discovery"] or name in cfg["discovery"]:
+                return True
+            if any(t in returns_discovery for t in by_name.get(short, [])):
+                return True
         return False
 
     taints: dict[str, tuple[set[str], set[str]]] = {}

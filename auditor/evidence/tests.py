@@ -188,6 +188,10 @@ def _ignored(path: Path, base: Path) -> bool:
 
 
 def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Imported names of a file -> what they stand for (kept on the tree: asked twice per file)."""
+    cached = getattr(tree, "_audit_aliases", None)
+    if cached is not None:
+        return cached
     out: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -196,6 +200,7 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
         elif isinstance(node, ast.ImportFrom):
             for a in node.names:
                 out[a.asname or a.name] = f"{node.module}.{a.name}" if node.module else a.name
+    tree._audit_aliases = out  # type: ignore[attr-defined]
     return out
 
 
@@ -240,6 +245,44 @@ class _Helper:
     file: str
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the judge asks of a test or helper node, from one walk of it."""
+
+    calls: tuple[tuple[str, str, ast.Call], ...]  # (dotted name, short name, node), in ast.walk order
+    strings: tuple[str, ...]  # string constants
+    asserts: int  # assert statements, pytest.raises / warns / fail, *assert* calls
+
+
+_ASSERT_CALLS = ("pytest.raises", "pytest.warns", "pytest.fail")
+
+
+def _facts(node: ast.AST, aliases: dict[str, str]) -> _Facts:
+    """The node's calls, strings and assert count, kept on the node: a helper shared by many
+    tests, and each test's closure, would otherwise be walked once per question per test.
+    `aliases` are always those of the node's own file, so the node alone is the key."""
+    cached = getattr(node, "_audit_facts", None)
+    if cached is not None:
+        return cached
+    calls: list[tuple[str, str, ast.Call]] = []
+    strings: list[str] = []
+    asserts = 0
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = _dotted(sub.func, aliases)
+            short = name.split(".")[-1]
+            calls.append((name, short, sub))
+            if name in _ASSERT_CALLS or short.startswith("assert"):
+                asserts += 1
+        elif isinstance(sub, ast.Assert):
+            asserts += 1
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            strings.append(sub.value)
+    facts = _Facts(tuple(calls), tuple(strings), asserts)
+    node._audit_facts = facts  # type: ignore[attr-defined]
+    return facts
+
+
 HELPER_DEPTH = 3  # test -> helper -> helper -> helper
 
 
@@ -249,13 +292,9 @@ class _Judge:
     def __init__(self, entry_name: str, entry_file: str, package: str):
         self.entry_name, self.entry_file, self.package = entry_name, entry_file, package
 
-    def _strings(self, node: ast.AST) -> tuple[str, ...]:
-        # kept on the node: a helper shared by many tests is otherwise walked once per test
-        cached = getattr(node, "_audit_strings", None)
-        if cached is None:
-            cached = tuple(n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
-            node._audit_strings = cached  # type: ignore[attr-defined]
-        return cached
+    @staticmethod
+    def _strings(node: ast.AST, aliases: dict[str, str]) -> tuple[str, ...]:
+        return _facts(node, aliases).strings
 
     def _runs_command(self, strings: list[str]) -> bool:
         joined = " ".join(strings)
@@ -266,36 +305,23 @@ class _Judge:
 
     def _drive(self, node: ast.AST, text: str, aliases: dict[str, str],
                strings: list[str] | None = None) -> tuple[str, int | None]:
-        strings = self._strings(node) if strings is None else strings
-        for sub in ast.walk(node):
-            if not isinstance(sub, ast.Call):
-                continue
-            name = _dotted(sub.func, aliases)
-            short = name.split(".")[-1]
-            if short == self.entry_name or name.split(".")[-1] == self.entry_name:
+        strings = list(self._strings(node, aliases)) if strings is None else strings
+        runs_command: bool | None = None  # the same for every call of this node: decided once, when asked
+        for name, short, sub in _facts(node, aliases).calls:
+            if short == self.entry_name:
                 return f"calls {_short(_segment(text, sub))}", sub.lineno
-            if (name in _SUBPROCESS or name.startswith("subprocess.")) and self._runs_command(strings):
-                return f"runs the training command: {_short(_segment(text, sub))}", sub.lineno
-            if short == "invoke" and "train" in self._strings(sub):  # CliRunner().invoke(main, ["train", ...])
+            if name in _SUBPROCESS or name.startswith("subprocess."):
+                if runs_command is None:
+                    runs_command = self._runs_command(strings)
+                if runs_command:
+                    return f"runs the training command: {_short(_segment(text, sub))}", sub.lineno
+            if short == "invoke" and "train" in self._strings(sub, aliases):  # CliRunner().invoke(main, ["train", ...])
                 return f"invokes the CLI train command: {_short(_segment(text, sub))}", sub.lineno
         return "", None
 
     @staticmethod
     def _asserts(node: ast.AST, aliases: dict[str, str]) -> int:
-        cached = getattr(node, "_audit_asserts", None)  # `aliases` are always those of the node's own file
-        if cached is not None:
-            return cached
-        n = 0
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Assert):
-                n += 1
-            elif isinstance(sub, ast.Call):
-                name = _dotted(sub.func, aliases)
-                short = name.split(".")[-1]
-                if name in ("pytest.raises", "pytest.warns", "pytest.fail") or short.startswith("assert"):
-                    n += 1
-        node._audit_asserts = n  # type: ignore[attr-defined]
-        return n
+        return _facts(node, aliases).asserts
 
     def test(self, rel, text, aliases, cls, node, helpers, module_marks) -> TestFunction:
         marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
@@ -304,7 +330,7 @@ class _Judge:
             if name == "timeout" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
                 if isinstance(d.args[0].value, (int, float)):
                     timeout = float(d.args[0].value)
-        called = {_dotted(c.func, aliases).split(".")[-1] for c in ast.walk(node) if isinstance(c, ast.Call)}
+        called = {short for _, short, _ in _facts(node, aliases).calls}
         fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
         # the closure: the test, the helpers and fixtures it uses, and theirs, a few levels down
         own = _Helper(node, text, aliases, rel)
@@ -321,13 +347,12 @@ class _Judge:
                     seen.add(id(h.node))
                     via = f"{path} -> {name}" if path else name
                     closure.append((h, via))
-                    sub_called = {_dotted(c.func, h.aliases).split(".")[-1] for c in ast.walk(h.node)
-                                  if isinstance(c, ast.Call)}
+                    sub_called = {short for _, short, _ in _facts(h.node, h.aliases).calls}
                     if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         sub_called |= {a.arg for a in h.node.args.args}
                     nxt.append((h, via, sub_called))
             frontier = nxt
-        strings = [x for h, _ in closure for x in self._strings(h.node)]
+        strings = [x for h, _ in closure for x in self._strings(h.node, h.aliases)]
         drive, drive_line, asserts = "", None, 0
         for h, via in closure:
             if not drive:
