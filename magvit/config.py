@@ -1,9 +1,11 @@
 """Typed run configuration: the `train:` section here, the `tokenizer:` section in magvit.models.
 
-A run config file is YAML with two sections, both optional:
+A run config file is YAML with these entries, all optional:
 
+    stage: tokenizer   the stage to train (magvit.stages.STAGES): tokenizer or transformer
     tokenizer: {...}   fields of magvit.models.TokenizerConfig
     train: {...}       fields of TrainConfig
+    transformer: {...} fields of magvit.models.transformer.TransformerConfig (the transformer stage)
 
 Unknown sections or keys are rejected with the file and key named.
 """
@@ -23,6 +25,9 @@ _INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
 
 # Keys whose value may differ between sessions of one run without changing its trajectory.
 EXECUTION_KEYS = frozenset({"checkpoint_every", "keep_last", "log_every", "heartbeat_interval_s", "num_threads"})
+# Transformer keys that do not change its training: the tokenizer is identified by the sha256
+# its checkpoints record (a moved file is the same tokenizer), decoding happens after training.
+TRANSFORMER_EXECUTION_KEYS = frozenset({"tokenizer_checkpoint", "decode_steps", "temperature"})
 
 
 class ConfigError(ValueError):
@@ -120,19 +125,32 @@ def _check_number(cfg: Any, name: str, positive: bool) -> None:
         _fail(name, value, "must not be negative")
 
 
+STAGE_NAMES = ("tokenizer", "transformer")
+"""Values of `stage:` (the registry in magvit.stages maps each to its implementation)."""
+SECTIONS = ("tokenizer", "train", "transformer")
+"""The mapping sections of a run config, in to_dict() order."""
+
+
 @dataclass(frozen=True)
 class RunConfig:
-    """The resolved configuration of a run: tokenizer architecture and training settings."""
+    """The resolved configuration of a run: the stage, tokenizer architecture and training settings."""
 
+    stage: str = "tokenizer"
+    """What this run trains: `tokenizer` (reconstruction) or `transformer` (masked tokens over a frozen tokenizer)."""
     tokenizer: Any = field(default_factory=lambda: _tokenizer_config_class()())
     """A magvit.models.TokenizerConfig."""
     train: TrainConfig = field(default_factory=TrainConfig)
     """How the tokenizer is trained."""
+    transformer: Any = field(default_factory=lambda: _transformer_config_class()())
+    """A magvit.models.transformer.TransformerConfig (used by the transformer stage)."""
 
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        """Plain `{"tokenizer": {...}, "train": {...}}`, as stored in checkpoints and config.yaml."""
-        return {"tokenizer": _plain(dataclasses.asdict(self.tokenizer)),
-                "train": _plain(dataclasses.asdict(self.train))}
+    def __post_init__(self) -> None:
+        if self.stage not in STAGE_NAMES:
+            raise ConfigError(f"stage = {self.stage!r}: must be one of {', '.join(STAGE_NAMES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain `{"stage": ..., "tokenizer": {...}, "train": {...}}`, as stored in checkpoints and config.yaml."""
+        return {"stage": self.stage, **{name: _plain(dataclasses.asdict(getattr(self, name))) for name in SECTIONS}}
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<config>") -> "RunConfig":
@@ -141,12 +159,17 @@ class RunConfig:
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a mapping with sections 'tokenizer' and 'train'")
-        unknown = sorted(set(data) - {"tokenizer", "train"})
+        unknown = sorted(set(data) - {"stage", *SECTIONS})
         if unknown:
-            raise ConfigError(f"{source}: unknown section {unknown[0]!r} (expected 'tokenizer' and 'train')")
+            raise ConfigError(f"{source}: unknown section {unknown[0]!r} (expected 'stage', "
+                              + ", ".join(f"'{name}'" for name in SECTIONS) + ")")
+        stage = data.get("stage", "tokenizer")
+        if not isinstance(stage, str) or stage not in STAGE_NAMES:
+            raise ConfigError(f"{source}: stage = {stage!r}: must be one of {', '.join(STAGE_NAMES)}")
         tok_cls = _tokenizer_config_class()
-        return cls(tokenizer=_build(tok_cls, data.get("tokenizer"), source, "tokenizer"),
-                   train=_build(TrainConfig, data.get("train"), source, "train"))
+        return cls(stage=stage, tokenizer=_build(tok_cls, data.get("tokenizer"), source, "tokenizer"),
+                   train=_build(TrainConfig, data.get("train"), source, "train"),
+                   transformer=_build(_transformer_config_class(), data.get("transformer"), source, "transformer"))
 
     def override(self, **train_values: Any) -> "RunConfig":
         """A copy with the given train fields replaced (None values are ignored)."""
@@ -159,15 +182,20 @@ class RunConfig:
             raise ConfigError(f"command line: {exc}") from exc
 
     def trajectory_differences(self, other: dict[str, Any]) -> list[str]:
-        """Dotted keys whose values differ from `other` (a to_dict() mapping) and change the trajectory."""
-        mine = self.to_dict()
+        """Dotted keys whose values differ from `other` (a to_dict() mapping) and change the trajectory.
+
+        A key missing from `other` counts as its default: a checkpoint written before the key
+        existed trained with the behaviour the default keeps.
+        """
+        mine, defaults = self.to_dict(), RunConfig().to_dict()
         diffs = []
-        for section in ("tokenizer", "train"):
+        for section in SECTIONS:
             a, b = mine.get(section, {}), (other or {}).get(section, {}) or {}
             for key in sorted(set(a) | set(b)):
-                if section == "train" and key in EXECUTION_KEYS:
+                if (section == "train" and key in EXECUTION_KEYS) or (
+                        section == "transformer" and key in TRANSFORMER_EXECUTION_KEYS):
                     continue
-                if a.get(key, _MISSING) != b.get(key, _MISSING):
+                if a.get(key, _MISSING) != b.get(key, defaults.get(section, {}).get(key, _MISSING)):
                     diffs.append(f"{section}.{key}")
         return diffs
 
@@ -183,6 +211,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _transformer_config_class() -> type:
+    from magvit.models.transformer import TransformerConfig
+
+    return TransformerConfig
 
 
 def _tokenizer_config_class() -> type:

@@ -1,9 +1,13 @@
-"""The tokenizer training loop: build, resume, run epochs, validate, save.
+"""The training session: build, resume, run epochs, validate, save, whatever the stage.
 
-`train()` is the entry point (`magvit train` calls it). Everything needed to continue a run
-exactly goes into each checkpoint, and a restarted run continues from the newest valid
-checkpoint in its run directory without being told (auto-resume). Saving is decided by the
-CheckpointManager, reporting by the ProgressReporter; this module only drives them.
+`train()` is the entry point (`magvit train` calls it). The session owns the process (data
+order and position, augmentation, clock, checkpoints, progress, events, preemption, resume);
+the stage named by `config.stage` (magvit.stages: `tokenizer`, `transformer`) owns the model,
+its optimizers and one training step. Everything needed to continue a run exactly goes into
+each checkpoint: the session's fields plus the stage's `state_dict()`, merged into one dict.
+A restarted run continues from the newest valid checkpoint in its run directory without
+being told (auto-resume). Saving is decided by the CheckpointManager, reporting by the
+ProgressReporter; this module only drives them.
 
 Exit codes carried by TrainResult / TrainError:
   0    finished, or stopped by --time-limit (run the same command again to continue)
@@ -17,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import subprocess
 import time
@@ -34,12 +37,11 @@ from magvit.checkpoint import CheckpointError, CheckpointManager, Interval
 from magvit.config import RunConfig, dump_run_config
 from magvit.data import DataFileError, fingerprint, load_clips, split_indices
 from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
-from magvit.metrics import psnr
-from magvit.models import VQTokenizer
 from magvit.progress import EventLog, ProgressReporter
 from magvit.signals import PreemptionHandler
+from magvit.stages import UnknownStageError, build_stage, lr_factor, steps_per_epoch
+from magvit.stages.base import Stage
 
-STAGE = "tokenizer"
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 RESUME_MODES = ("auto", "never")
 
@@ -64,8 +66,10 @@ class TrainResult:
     """Optimizer steps completed over all sessions."""
     epoch: int
     """Epochs completed."""
-    best_val_recon: float | None
-    """Best validation reconstruction loss (MSE) so far."""
+    best_metric: str
+    """The stage's validation metric that picks best.pt (`val_recon` for the tokenizer)."""
+    best_value: float | None
+    """Its best (lowest) value so far."""
 
 
 @dataclass
@@ -79,7 +83,8 @@ class RunState:
     samples_in_epoch: int = 0
     """Clips of the epoch's global order consumed (the position, whatever the world size)."""
     samples_seen: int = 0
-    best_val_recon: float | None = None
+    best_value: float | None = None
+    """Lowest value of the stage's best_metric so far."""
     train_elapsed_s: float = 0.0
     step_losses: list[float] = field(default_factory=list)
     epoch_metrics: list[dict[str, float]] = field(default_factory=list)
@@ -100,9 +105,7 @@ class Trainer:
     """The objects one session trains with."""
 
     config: RunConfig
-    model: torch.nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR
+    stage: Stage
     augment_rng: torch.Generator
     batches_per_epoch: int
     dist: Dist = field(default_factory=Dist)
@@ -123,7 +126,7 @@ def train(
     time_limit_s: float | None = None,
     echo: Callable[[str], None] = print,
 ) -> TrainResult:
-    """Train the tokenizer on the dataset file `data`, writing the run directory `run_dir`.
+    """Train the stage `config.stage` on the dataset file `data`, writing the run directory `run_dir`.
 
     `resume` is `auto` (continue from the newest valid checkpoint in the run directory, the
     default), `never` (start fresh; refuse when the run directory holds checkpoints) or the
@@ -199,7 +202,7 @@ def _progress(run_dir: Path, trainer: Trainer, events: EventLog, dist: Dist) -> 
     tc = trainer.config.train
     if not dist.is_main:
         return QuietProgress(tc.log_every)
-    return ProgressReporter(run_dir, stage=STAGE, epochs=tc.epochs, total_steps=trainer.total_steps,
+    return ProgressReporter(run_dir, stage=trainer.stage.name, epochs=tc.epochs, total_steps=trainer.total_steps,
                             heartbeat_interval_s=tc.heartbeat_interval_s, log_every=tc.log_every, events=events)
 
 
@@ -268,29 +271,19 @@ def load_dataset(path: Path, val_fraction: float, seed: int) -> Dataset:
 
 
 def build(config: RunConfig, n_train: int, dist: Dist | None = None) -> Trainer:
-    """Model, optimizer and schedule, initialised from the seed (the same on every rank)."""
+    """The stage (models, optimizers, schedules), initialised from the seed (the same on every rank)."""
     tc = config.train
     dist = dist or Dist()
     torch.manual_seed(tc.seed)
-    model = VQTokenizer(config.tokenizer)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    batches = math.ceil(n_train / distributed.global_batch_size(tc.batch_size, dist))
-    total = batches * tc.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(tc.schedule, tc.warmup_steps, total))
+    try:
+        stage = build_stage(config, n_train, dist)
+    except UnknownStageError as exc:
+        raise TrainError(f"config: {exc}") from exc
     augment_rng = torch.Generator().manual_seed(tc.seed + 1)
-    return Trainer(config, model, optimizer, scheduler, augment_rng, batches, dist)
+    return Trainer(config, stage, augment_rng, steps_per_epoch(tc, n_train, dist), dist)
 
 
-def _schedule(kind: str, warmup: int, total: int) -> Callable[[int], float]:
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        if kind == "constant":
-            return 1.0
-        progress = (step - warmup) / max(1, total - warmup)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-    return factor
+_schedule = lr_factor  # the name this module had for it before the stages
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
@@ -349,8 +342,11 @@ def load_checkpoint(checkpoints: CheckpointManager, path: Path, config: RunConfi
         saved = checkpoints.load(path)
     except CheckpointError as exc:
         raise TrainError(f"cannot resume from {path}: {exc}") from exc
-    if saved.get("format") != CHECKPOINT_FORMAT or saved.get("stage") != STAGE:
-        raise TrainError(f"cannot resume from {path}: not a {STAGE} checkpoint of format {CHECKPOINT_FORMAT}")
+    if saved.get("format") != CHECKPOINT_FORMAT:
+        raise TrainError(f"cannot resume from {path}: not a checkpoint of format {CHECKPOINT_FORMAT}")
+    if saved.get("stage") != config.stage:
+        raise TrainError(f"cannot resume from {path}: it is a checkpoint of the {saved.get('stage')!r} stage and this "
+                         f"run trains the {config.stage!r} stage. Pick a new --run-dir for another stage.")
     problems = []
     differing = config.trajectory_differences(saved.get("config") or {})
     if differing:
@@ -374,10 +370,8 @@ def _lookup(config: dict, dotted: str) -> Any:
 
 
 def restore(trainer: Trainer, saved: dict) -> RunState:
-    """Put the model, optimizer, schedule and RNGs back where the checkpoint left them."""
-    trainer.model.load_state_dict(saved["model"])
-    trainer.optimizer.load_state_dict(saved["optimizer"])
-    trainer.scheduler.load_state_dict(saved["scheduler"])
+    """Put the stage (models, optimizers, schedules, its extra state) and the RNGs back where the checkpoint left them."""
+    trainer.stage.load_state_dict(saved)
     rng, dist = saved["rng"], trainer.dist
     per_rank = saved.get("rng_per_rank")
     same_group = int(saved.get("world_size", 1)) == dist.world_size and per_rank is not None
@@ -390,7 +384,7 @@ def restore(trainer: Trainer, saved: dict) -> RunState:
     return RunState(
         step=int(saved["step"]), epoch=int(saved["epoch"]), batch_in_epoch=batch_in_epoch,
         samples_in_epoch=samples_in_epoch, samples_seen=int(saved["samples_seen"]),
-        best_val_recon=saved["best_val_recon"],
+        best_value=saved[_best_key(trainer.stage)],
         train_elapsed_s=float(saved["train_elapsed_s"]),
         step_losses=[float(x) for x in history["step_loss"]],
         epoch_metrics=[dict(m) for m in history["epochs"]],
@@ -464,7 +458,7 @@ class Session:
             start = state.samples_in_epoch
             # flips are drawn for the whole global batch on every rank, then each rank takes its chunk
             x = self.augment(self.dataset.train_x[order[start:start + step_clips]])
-            lr = trainer.optimizer.param_groups[0]["lr"]
+            lr = trainer.stage.learning_rate()
             losses = self.train_step(distributed.shard(x, self.dist), len(x))
             state.batch_in_epoch += 1
             state.samples_in_epoch += len(x)
@@ -483,7 +477,7 @@ class Session:
         """(save now, stop now) as every rank will act on it: rank 0's clock decides saves, any rank's signal stops."""
         return distributed.agree(main_says=save_due, any_says=self._stop_requested(), dist=self.dist)
 
-    def report_batch(self, losses: dict[str, float], clips: int, lr: float) -> None:
+    def report_batch(self, losses: dict[str, float], clips: int, lr: float | None) -> None:
         """Progress files after every batch (the reporter throttles writes), a log line every log_every."""
         state = self.state
         now = time.monotonic()
@@ -508,26 +502,13 @@ class Session:
         return torch.where(flip[:, None, None, None, None], x.flip(-1), x)
 
     def train_step(self, x: torch.Tensor, n_global: int | None = None) -> dict[str, float]:
-        """One optimizer step on this rank's clips `x` of a global batch of `n_global`; returns its losses.
+        """One step of the stage on this rank's clips `x` of a global batch of `n_global`; returns its losses.
 
         The losses returned (and kept in the history) are the clip-weighted means over all ranks.
         """
-        trainer, state, dist = self.trainer, self.state, self.dist
+        state, dist = self.state, self.dist
         n_global = len(x) if n_global is None else n_global
-        trainer.model.train()
-        trainer.optimizer.zero_grad(set_to_none=True)
-        losses: dict[str, float] = {}
-        if len(x):  # a rank can get no clips when the last global batch is smaller than the group
-            out = trainer.model(x)
-            out.loss.backward()
-            losses = {"train": float(out.loss.detach())}
-            losses.update({name: float(v.detach()) for name, v in out.losses.items()})
-        distributed.average_gradients(trainer.model, len(x), n_global, dist)
-        if self.tc.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), self.tc.grad_clip)
-        trainer.optimizer.step()
-        trainer.scheduler.step()
-        distributed.broadcast_buffers(trainer.model, dist)
+        losses = self.trainer.stage.train_step(x, n_global, dist)
         state.step += 1
         losses = distributed.weighted_mean(losses, len(x), n_global, dist)
         state.step_losses.append(losses["train"])
@@ -535,43 +516,27 @@ class Session:
 
     # --- validation -------------------------------------------------------------------
 
-    @torch.no_grad()
     def validate(self) -> dict[str, float]:
-        """Validation losses, PSNR and codebook usage on the held-out split; saves `best` on improvement.
-
-        The best model is chosen by the reconstruction loss (MSE): the total loss carries the
-        entropy regulariser, which says little about how good the reconstructions are.
-        """
-        state, model = self.state, self.trainer.model
-        model.eval()
-        sums = {"val_loss": 0.0, "val_recon": 0.0, "val_psnr": 0.0, "codebook_usage": 0.0}
-        val_x = self.dataset.val_x
-        for start in range(0, len(val_x), self.tc.batch_size):
-            x = val_x[start:start + self.tc.batch_size]
-            out = model(x)
-            n = len(x)
-            sums["val_loss"] += float(out.loss) * n
-            sums["val_recon"] += float(out.losses["recon"]) * n
-            sums["val_psnr"] += float(psnr(out.recon.clamp(0, 1), x)) * n
-            sums["codebook_usage"] += float(out.metrics["codebook_usage"]) * n
-        model.train()
+        """The stage's metrics on the held-out split; saves `best` when its best_metric improves."""
+        state, stage = self.state, self.trainer.stage
+        stage_metrics = stage.validate(self.dataset.val_x, self.tc.batch_size)
         epoch_losses = state.step_losses[state.step - state.batch_in_epoch:]
         metrics = {"epoch": state.epoch + 1, "step": state.step,
                    "train_loss": sum(epoch_losses) / max(1, len(epoch_losses))}
-        metrics.update({name: total / len(val_x) for name, total in sums.items()})
+        metrics.update(stage_metrics)
         metrics = distributed.broadcast_object(metrics, self.dist)  # every rank takes rank 0's best decision
         state.epoch_metrics.append(metrics)
         self.echo(f"epoch {state.epoch + 1}/{self.tc.epochs} train loss {metrics['train_loss']:.4f} "
-                  f"val loss {metrics['val_loss']:.4f} val recon {metrics['val_recon']:.5f} "
-                  f"val PSNR {metrics['val_psnr']:.2f} dB codebook usage {metrics['codebook_usage']:.1%}")
+                  + stage.describe(stage_metrics))
+        value = metrics[stage.best_metric]
         self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, write=True,
                              losses={"train": metrics["train_loss"], "val": metrics["val_loss"],
-                                     "val_recon": metrics["val_recon"]})
-        if state.best_val_recon is None or metrics["val_recon"] < state.best_val_recon:
-            state.best_val_recon = metrics["val_recon"]
+                                     stage.best_metric: value})
+        if state.best_value is None or value < state.best_value:
+            state.best_value = value
             # saved complete, at the end-of-epoch position: best.pt is also a resume point
             self.save("best", epoch=state.epoch + 1, batch_in_epoch=0, samples_in_epoch=0)
-            self.events.emit("best_updated", step=state.step, metric="val_recon", value=metrics["val_recon"])
+            self.events.emit("best_updated", step=state.step, metric=stage.best_metric, value=value)
         return metrics
 
     # --- saving and stopping ------------------------------------------------------------
@@ -596,7 +561,7 @@ class Session:
         try:
             manifest = self.checkpoints.save(
                 payload, kind=kind, step=state.step, epoch=epoch, batch_in_epoch=batch_in_epoch,
-                epochs=self.tc.epochs, losses=losses, train_elapsed_s=state.train_elapsed_s, stage=STAGE,
+                epochs=self.tc.epochs, losses=losses, train_elapsed_s=state.train_elapsed_s, stage=self.trainer.stage.name,
             )  # fmt: skip
         except CheckpointError as exc:
             # the manager has recorded checkpoint_failed; the previous checkpoints still stand
@@ -606,17 +571,15 @@ class Session:
         self.progress.checkpoint_saved(manifest)
 
     def checkpoint_state(self, epoch: int, batch_in_epoch: int, samples_in_epoch: int | None = None) -> dict[str, Any]:
-        """The checkpoint payload: plain tensors, numbers, strings, lists and dicts only."""
-        trainer, state = self.trainer, self.state
+        """The checkpoint payload: the session's fields and the stage's state_dict in one dict of plain
+        tensors, numbers, strings, lists and dicts."""
+        trainer, state, stage = self.trainer, self.state, self.trainer.stage
         torch_global = torch.get_rng_state()
         per_rank = distributed.gather_objects(torch_global, self.dist)
         samples_in_epoch = state.samples_in_epoch if samples_in_epoch is None else samples_in_epoch
-        return {
+        session = {
             "format": CHECKPOINT_FORMAT,
-            "stage": STAGE,
-            "model": trainer.model.state_dict(),
-            "optimizer": trainer.optimizer.state_dict(),
-            "scheduler": trainer.scheduler.state_dict(),
+            "stage": stage.name,
             "step": state.step,
             "epoch": epoch,
             "batch_in_epoch": batch_in_epoch,
@@ -628,7 +591,8 @@ class Session:
             "rng": {"torch_global": torch_global, "augment": trainer.augment_rng.get_state()},
             # each rank's own global RNG (dead-code restarts draw from it), for an exact restart of the group
             "rng_per_rank": per_rank,
-            "best_val_recon": state.best_val_recon,
+            "best_metric": stage.best_metric,
+            _best_key(stage): state.best_value,
             "history": {"step_loss": list(state.step_losses), "epochs": [dict(m) for m in state.epoch_metrics]},
             "train_elapsed_s": state.train_elapsed_s,
             "wall_time": time.time(),
@@ -636,6 +600,11 @@ class Session:
             "data_fingerprint": self.dataset.fingerprint,
             "code_version": self.checkpoints.code_version,
         }
+        stage_state = stage.state_dict()
+        clash = sorted(set(session) & set(stage_state))
+        if clash:
+            raise RuntimeError(f"the {stage.name} stage's state uses the session's checkpoint keys {clash}")
+        return {**session, **stage_state}
 
     def _latest_losses(self) -> dict[str, float]:
         losses = {}
@@ -643,7 +612,8 @@ class Session:
             losses["train"] = self.state.step_losses[-1]
         if self.state.epoch_metrics:
             losses["val"] = self.state.epoch_metrics[-1]["val_loss"]
-            losses["val_recon"] = self.state.epoch_metrics[-1]["val_recon"]
+            metric = self.trainer.stage.best_metric
+            losses[metric] = self.state.epoch_metrics[-1][metric]
         return losses
 
     def _account_time(self) -> None:
@@ -664,7 +634,8 @@ class Session:
         self.progress.close("preempted")
         self.echo(f"Stopped by {reason} at epoch {state.epoch + 1}, step {state.step}; "
                   "run the same command again to continue.")
-        return TrainResult("preempted", self.preempt.exit_code, state.step, state.epoch, state.best_val_recon)
+        return TrainResult("preempted", self.preempt.exit_code, state.step, state.epoch,
+                           self.trainer.stage.best_metric, state.best_value)
 
     def _finish(self, save_final: bool) -> TrainResult:
         state = self.state
@@ -672,15 +643,21 @@ class Session:
             self.save("final")
         self.events.emit("run_end", status="finished", step=state.step)
         self.progress.close("finished")
-        self.echo(f"Finished: {state.epoch} epochs, {state.step} steps, best val recon loss "
-                  f"{state.best_val_recon if state.best_val_recon is None else round(state.best_val_recon, 5)}")
-        return TrainResult("finished", 0, state.step, state.epoch, state.best_val_recon)
+        best = self.trainer.stage.best_metric
+        self.echo(f"Finished: {state.epoch} epochs, {state.step} steps, best {best} "
+                  f"{state.best_value if state.best_value is None else round(state.best_value, 5)}")
+        return TrainResult("finished", 0, state.step, state.epoch, best, state.best_value)
 
     def _has_final(self) -> bool:
         return (Path(self.checkpoints.directory) / "final.json").is_file()
 
 
 # ----------------------------------------------------------------------------- small facts
+
+
+def _best_key(stage: Stage) -> str:
+    """The checkpoint key of the best value so far: `best_val_recon` for the tokenizer."""
+    return f"best_{stage.best_metric}"
 
 
 def _config_hash(config: RunConfig) -> str:

@@ -52,6 +52,10 @@ class Stage(abc.ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Put back what `state_dict` returned."""
 
+    def learning_rate(self) -> float | None:
+        """The main optimizer's current learning rate, for the batch log line (None: not shown)."""
+        return None
+
     def describe(self, metrics: dict[str, float]) -> str:
         """The metrics part of the end-of-epoch line (train.log and stdout)."""
         return " ".join(f"{k} {v:.5g}" for k, v in metrics.items() if k not in ("epoch", "step"))
