@@ -94,9 +94,15 @@ def status_command(run_dir: Path, as_json: bool) -> None:
                    "(refused when checkpoints exist); or the path of a checkpoint to continue from.")
 @click.option("--time-limit", default=None,
               help="Stop after this long (90s, 30m, 2h) with a checkpoint, exit 0; the same command continues.")
+@click.option("--stage", type=click.Choice(["tokenizer", "transformer"]), default=None,
+              help="What to train (overrides the config's `stage:`; default tokenizer).")
+@click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The frozen tokenizer checkpoint the transformer stage trains over (sets transformer.tokenizer_checkpoint).")
 def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_file: Path | None,
-                  checkpoint_every: str | None, resume: str, time_limit: str | None) -> None:
-    """Train the video tokenizer, checkpointing and resuming automatically.
+                  checkpoint_every: str | None, resume: str, time_limit: str | None, stage: str | None,
+                  tokenizer_checkpoint: Path | None) -> None:
+    """Train the video tokenizer, or the transformer over a trained tokenizer (--stage transformer
+    --tokenizer CKPT), checkpointing and resuming automatically.
 
     Config precedence: defaults < --config < command-line options. Exit codes: 0 finished
     or stopped by --time-limit, 2 bad input or a run directory that contradicts the request,
@@ -110,6 +116,7 @@ def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_fil
     try:
         config = load_run_config(config_file) if config_file else RunConfig()
         config = config.override(epochs=epochs, checkpoint_every=checkpoint_every)
+        config = _with_stage(config, stage, tokenizer_checkpoint)
         limit = parse_duration(time_limit, "--time-limit") if time_limit else None
         result = train(data_path, run_dir, config, resume=resume, time_limit_s=limit, echo=click.echo)
     except (ConfigError, TrainError) as exc:
@@ -122,26 +129,86 @@ def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_fil
     raise SystemExit(result.exit_code)
 
 
+def _with_stage(config, stage: str | None, tokenizer_checkpoint: Path | None):
+    """The config with --stage and --tokenizer applied (the tokenizer path made absolute: the run may resume elsewhere)."""
+    import dataclasses
+
+    from magvit.config import ConfigError
+
+    if stage is not None:
+        config = dataclasses.replace(config, stage=stage)
+    if tokenizer_checkpoint is not None:
+        if config.stage != "transformer":
+            raise ConfigError("--tokenizer: only the transformer stage trains over a tokenizer (add --stage transformer)")
+        path = str(tokenizer_checkpoint.resolve())
+        config = dataclasses.replace(config, transformer=dataclasses.replace(config.transformer, tokenizer_checkpoint=path))
+    return config
+
+
 @main.command("eval")
 @click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="A tokenizer checkpoint (.pt) written by `magvit train`.")
+              help="A tokenizer or transformer checkpoint (.pt) written by `magvit train`.")
 @click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The data set the run trained on; its held-out clips are evaluated.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for recon_grid.png and eval.json [default: RUN_DIR/eval].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")
 def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool) -> None:
-    """Held-out PSNR, SSIM and codebook usage of CHECKPOINT against the mean-frame baseline.
+    """Held-out figures of CHECKPOINT. A tokenizer: PSNR, SSIM and codebook usage against the
+    mean-frame baseline. A transformer: masked-token top-1 accuracy and the PSNR of predicted
+    frames against the copy-last-frame baseline.
 
     Exit 0 when evaluated, 2 when the checkpoint or data cannot be used.
     """
     import json
 
-    from magvit.evaluate import EvalError, default_out_dir, evaluate, format_table
+    from magvit import evaluate as ev
 
     try:
-        result = evaluate(checkpoint, data_path, out_dir=out_dir or default_out_dir(checkpoint))
-    except EvalError as exc:
+        out = out_dir or ev.default_out_dir(checkpoint)
+        if ev.checkpoint_stage(checkpoint) == "transformer":
+            result = ev.evaluate_transformer(checkpoint, data_path, out_dir=out)
+            table = ev.format_transformer_table
+        else:
+            result = ev.evaluate(checkpoint, data_path, out_dir=out)
+            table = ev.format_table
+    except ev.EvalError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc
-    click.echo(json.dumps(result.to_dict(), sort_keys=True) if as_json else format_table(result))
+    click.echo(json.dumps(result.to_dict(), sort_keys=True) if as_json else table(result))
+
+
+@main.command("generate")
+@click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A transformer checkpoint (.pt) written by `magvit train --stage transformer`.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the GIFs, PNG strips and generate.json.")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("results/dataset.npz"), show_default=True,
+              help="The data set the run trained on; clips are taken from its held-out split.")
+@click.option("--n", "n", type=click.IntRange(min=1), default=8, show_default=True, help="Held-out clips to predict.")
+@click.option("--condition-frames", type=click.IntRange(min=1), default=None,
+              help="Latent (token) frames given, each the tokenizer's temporal factor of video frames "
+                   "[default: the number the transformer was trained with].")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="MaskGIT decoding steps [default: the config's].")
+@click.option("--temperature", type=click.FloatRange(min=0), default=None,
+              help="Sampling temperature of the first step, annealed to 0; 0 is greedy [default: the config's].")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the sampling.")
+@click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The tokenizer checkpoint, if it moved (its sha256 must match the recorded one).")
+def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, condition_frames: int | None,
+                     steps: int | None, temperature: float | None, seed: int, tokenizer_checkpoint: Path | None) -> None:
+    """Predict the rest of held-out clips from their first frames; write GIFs and PNG strips
+    (ground truth, prediction, copy-last-frame baseline; predicted frames marked red) and generate.json.
+
+    Exit 0 when written, 2 when the checkpoint, its tokenizer or the data cannot be used.
+    """
+    from magvit.generate import GenerateError, format_summary, generate
+
+    try:
+        summary = generate(checkpoint, data_path, out_dir, n=n, condition_frames=condition_frames, steps=steps,
+                           temperature=temperature, seed=seed, tokenizer=tokenizer_checkpoint)
+    except GenerateError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(format_summary(summary))

@@ -1,9 +1,12 @@
-"""Evaluate a tokenizer checkpoint on the held-out clips of its run.
+"""Evaluate a checkpoint on the held-out clips of its run.
 
-Reconstruction PSNR and SSIM, codebook usage and perplexity over the whole held-out set, the
-PSNR and SSIM of the trivial baseline (each clip's mean frame repeated), and a PNG grid of
-originals against reconstructions. The held-out clips are the ones the trainer validated on:
-`split_indices(n, train.val_fraction, train.seed)` with the run's own settings.
+A tokenizer checkpoint: reconstruction PSNR and SSIM, codebook usage and perplexity over the
+whole held-out set, the PSNR and SSIM of the trivial baseline (each clip's mean frame
+repeated), and a PNG grid of originals against reconstructions. A transformer checkpoint
+(`evaluate_transformer`): masked-token top-1 accuracy, and the PSNR of frames predicted from
+the given latent frames against the copy-last-frame baseline and the tokenizer's ceiling.
+The held-out clips are the ones the trainer validated on: `split_indices(n,
+train.val_fraction, train.seed)` with the run's own settings.
 """
 
 from __future__ import annotations
@@ -73,10 +76,13 @@ def load_model(checkpoint: str | os.PathLike) -> tuple[VQTokenizer, dict[str, An
         raise EvalError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
     if not isinstance(saved, dict) or "model" not in saved or not isinstance(saved.get("config"), dict):
         raise EvalError(f"{path}: not a tokenizer checkpoint (needs 'model' and 'config' entries)")
+    if saved.get("stage", "tokenizer") != "tokenizer":
+        raise EvalError(f"{path}: a {saved['stage']!r} checkpoint, not a tokenizer's")
     config = saved["config"]
     try:
         model = VQTokenizer(TokenizerConfig.from_dict(config.get("tokenizer") or {}))
-        model.load_state_dict(saved["model"])
+        # an adversarial run validates with its generator EMA, so evaluation uses it too
+        model.load_state_dict(saved.get("generator_ema", saved["model"]))
     except (ValueError, RuntimeError, TypeError) as exc:
         raise EvalError(f"{path}: the model does not match its config ({exc})") from exc
     return model.eval(), saved
@@ -212,3 +218,112 @@ def format_table(result: EvalResult) -> str:
     if result.grid:
         lines.append(f"grid: {result.grid}")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- transformer
+
+
+def checkpoint_stage(checkpoint: str | os.PathLike) -> str:
+    """The stage a checkpoint was written by (`tokenizer` for files older than the stages)."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise EvalError(f"{path}: no such checkpoint file")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated files, foreign pickles: all unusable
+        raise EvalError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+    return str(saved.get("stage", "tokenizer")) if isinstance(saved, dict) else "unknown"
+
+
+@dataclass(frozen=True)
+class TransformerEvalResult:
+    """Held-out figures of one transformer checkpoint."""
+
+    checkpoint: str
+    data: str
+    step: int | None
+    clips: int
+    """Held-out clips evaluated."""
+    task: str
+    condition_frames: int
+    """Latent frames given."""
+    predicted_video_frames: int
+    """Video frames per clip that were predicted (the PSNR figures are over these only)."""
+    decode_steps: int
+    temperature: float
+    masked_token_accuracy: float
+    """Top-1 accuracy on held-out tokens masked by the cosine schedule (fixed seed, as in validation)."""
+    masked_token_loss: float
+    prediction_token_accuracy: float
+    """Share of the MaskGIT-decoded tokens equal to the true clip's tokens."""
+    psnr: float
+    """Mean per-clip PSNR (dB) of the predicted frames."""
+    baseline_psnr: float
+    """The same for the copy-last-frame baseline (the last given frame repeated)."""
+    reconstruction_psnr: float
+    """The same for the tokenizer's reconstruction of the true clip: the ceiling of perfect token prediction."""
+
+    @property
+    def psnr_gain(self) -> float:
+        """dB above the copy-last-frame baseline."""
+        return self.psnr - self.baseline_psnr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "stage": "transformer", "psnr_gain": self.psnr_gain}
+
+
+def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
+                         out_dir: str | os.PathLike | None = None, batch_size: int = 16,
+                         seed: int = 0) -> TransformerEvalResult:
+    """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json to `out_dir`."""
+    from magvit.generate import GenerateError, held_out_clips, load_predictor, predict
+    from magvit.stages.transformer import TokenCache, masked_token_metrics
+
+    try:
+        predictor = load_predictor(checkpoint)
+        x = held_out_clips(predictor, data)
+        cfg = predictor.config
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            given = predictor.given()
+            tokens_of = TokenCache(predictor.tokenizer, given)
+            loss, accuracy = masked_token_metrics(predictor.model, tokens_of, given, x, batch_size)
+            parts = [predict(predictor, x[start:start + batch_size], generator=generator)
+                     for start in range(0, len(x), batch_size)]
+    except GenerateError as exc:
+        raise EvalError(str(exc)) from exc
+    n_pred = [len(p.truth) for p in parts]
+
+    def mean_psnr(video_of) -> float:
+        return float(torch.cat([p.psnr_of_predicted_frames(video_of(p)) for p in parts]).mean())
+
+    result = TransformerEvalResult(
+        checkpoint=str(checkpoint), data=str(data), step=predictor.step, clips=len(x), task=cfg.task,
+        condition_frames=cfg.condition_frames, predicted_video_frames=int(parts[0].predicted_frames.sum()),
+        decode_steps=cfg.decode_steps, temperature=cfg.temperature,
+        masked_token_accuracy=accuracy, masked_token_loss=loss,
+        prediction_token_accuracy=sum(p.token_accuracy * n for p, n in zip(parts, n_pred)) / sum(n_pred),
+        psnr=mean_psnr(lambda p: p.predicted), baseline_psnr=mean_psnr(lambda p: p.baseline),
+        reconstruction_psnr=mean_psnr(lambda p: p.reconstruction),
+    )  # fmt: skip
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / RESULT_NAME, json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
+
+
+def format_transformer_table(result: TransformerEvalResult) -> str:
+    """The table `magvit eval` prints for a transformer checkpoint."""
+    return "\n".join([
+        f"held-out clips: {result.clips}   checkpoint step: {result.step}   task: {result.task}, "
+        f"{result.condition_frames} latent frame(s) given, {result.predicted_video_frames} video frames predicted",
+        f"masked-token top-1 accuracy: {result.masked_token_accuracy:.1%}   (cross-entropy {result.masked_token_loss:.3f})",
+        f"MaskGIT decoding ({result.decode_steps} steps, temperature {result.temperature:g}): "
+        f"{result.prediction_token_accuracy:.1%} of predicted tokens exact",
+        f"{'predicted frames':<28}{'PSNR (dB)':>10}",
+        f"{'frame prediction':<28}{result.psnr:>10.2f}",
+        f"{'copy-last-frame baseline':<28}{result.baseline_psnr:>10.2f}",
+        f"{'gain over baseline':<28}{result.psnr_gain:>10.2f}",
+        f"{'tokenizer ceiling':<28}{result.reconstruction_psnr:>10.2f}",
+    ])  # fmt: skip

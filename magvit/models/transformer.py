@@ -59,6 +59,8 @@ class TransformerConfig:
     """Sampling temperature of the first decoding step, annealed linearly towards 0; 0 decodes greedily."""
     tokenizer_checkpoint: str | None = None
     """The frozen tokenizer's checkpoint (.pt); its sha256 is recorded in every transformer checkpoint."""
+    clip_shape: tuple[int, int, int] = (16, 32, 32)
+    """(frames, height, width) of the clips; with the tokenizer's factors it fixes the token grid and the position embeddings."""
 
     def __post_init__(self) -> None:
         for name, least in (("dim", 1), ("depth", 1), ("heads", 1), ("condition_frames", 1), ("decode_steps", 1)):
@@ -79,11 +81,15 @@ class TransformerConfig:
             _fail("temperature", self.temperature, "must be a finite number >= 0")
         if self.task not in TASKS:
             _fail("task", self.task, f"must be one of {', '.join(TASKS)}")
+        shape = self.clip_shape
+        if not isinstance(shape, tuple) or len(shape) != 3 or not all(_is_int(v) and v >= 1 for v in shape):
+            _fail("clip_shape", shape, "must be a list of three integers >= 1: [frames, height, width]")
         if self.tokenizer_checkpoint is not None and not isinstance(self.tokenizer_checkpoint, str):
             _fail("tokenizer_checkpoint", self.tokenizer_checkpoint, "must be a path (a string)")
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain values (lists for tuples), as stored in checkpoints and YAML."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TransformerConfig":
@@ -94,7 +100,7 @@ class TransformerConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"transformer: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        return cls(**values)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 class Block(nn.Module):
