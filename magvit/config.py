@@ -6,6 +6,7 @@ A run config file is YAML with these entries, all optional:
     tokenizer: {...}   fields of magvit.models.TokenizerConfig
     train: {...}       fields of TrainConfig
     transformer: {...} fields of magvit.models.transformer.TransformerConfig (the transformer stage)
+    gan: {...}         fields of magvit.models.gan.GanConfig (adversarial tokenizer training, off by default)
 
 Unknown sections or keys are rejected with the file and key named.
 """
@@ -127,7 +128,7 @@ def _check_number(cfg: Any, name: str, positive: bool) -> None:
 
 STAGE_NAMES = ("tokenizer", "transformer")
 """Values of `stage:` (the registry in magvit.stages maps each to its implementation)."""
-SECTIONS = ("tokenizer", "train", "transformer")
+SECTIONS = ("tokenizer", "train", "transformer", "gan")
 """The mapping sections of a run config, in to_dict() order."""
 
 
@@ -143,6 +144,8 @@ class RunConfig:
     """How the tokenizer is trained."""
     transformer: Any = field(default_factory=lambda: _transformer_config_class()())
     """A magvit.models.transformer.TransformerConfig (used by the transformer stage)."""
+    gan: Any = field(default_factory=lambda: _gan_config_class()())
+    """A magvit.models.gan.GanConfig (adversarial training of the tokenizer stage)."""
 
     def __post_init__(self) -> None:
         if self.stage not in STAGE_NAMES:
@@ -169,7 +172,8 @@ class RunConfig:
         tok_cls = _tokenizer_config_class()
         return cls(stage=stage, tokenizer=_build(tok_cls, data.get("tokenizer"), source, "tokenizer"),
                    train=_build(TrainConfig, data.get("train"), source, "train"),
-                   transformer=_build(_transformer_config_class(), data.get("transformer"), source, "transformer"))
+                   transformer=_build(_transformer_config_class(), data.get("transformer"), source, "transformer"),
+                   gan=_build(_gan_config_class(), data.get("gan"), source, "gan"))
 
     def override(self, **train_values: Any) -> "RunConfig":
         """A copy with the given train fields replaced (None values are ignored)."""
@@ -217,6 +221,12 @@ def _transformer_config_class() -> type:
     from magvit.models.transformer import TransformerConfig
 
     return TransformerConfig
+
+
+def _gan_config_class() -> type:
+    from magvit.models.gan import GanConfig
+
+    return GanConfig
 
 
 def _tokenizer_config_class() -> type:

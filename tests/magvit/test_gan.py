@@ -1,0 +1,172 @@
+"""Adversarial tokenizer training: discriminator, GAN losses, LeCam, generator EMA, exact resume."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import torch
+import yaml
+
+from magvit.config import ConfigError, RunConfig, load_run_config
+from magvit.distributed import Dist
+from magvit.models.discriminator import Discriminator3D
+from magvit.models.gan import GanConfig, LeCam, r1_penalty
+from magvit.stages import build_stage
+
+try:
+    from train_helpers import TINY, Trainer, events, final_checkpoint, make_data, manifests, of_kind, run_train
+except ImportError:  # pragma: no cover - package-style import
+    from .train_helpers import (  # type: ignore[no-redef]
+        TINY, Trainer, events, final_checkpoint, make_data, manifests, of_kind, run_train,
+    )
+
+GAN = {"enabled": True, "start_step": 3, "disc_base_channels": 4, "disc_channel_multipliers": [1, 2],
+       "generator_ema_decay": 0.9}
+
+
+def gan_config(**over) -> RunConfig:
+    data = yaml.safe_load(TINY.read_text())
+    data["gan"] = {**GAN, **over}
+    return RunConfig.from_dict(data)
+
+
+def clips(n=4, seed=0):
+    return torch.rand(n, 3, 4, 16, 16, generator=torch.Generator().manual_seed(seed))
+
+
+def test_discriminator_scores_each_clip_with_one_logit():
+    torch.manual_seed(0)
+    disc = Discriminator3D(GanConfig(enabled=True, disc_base_channels=4, disc_channel_multipliers=(1, 2, 4)), 3)
+    x = clips(3)
+    logits = disc(x * 2 - 1)
+    assert logits.shape == (3,)
+    assert len(set(logits.tolist())) == 3
+    assert disc(torch.rand(2, 3, 16, 32, 32) * 2 - 1).shape == (2,)  # the default clip size too
+
+
+def test_r1_penalty_is_the_squared_gradient_norm_on_real_clips():
+    x = clips(2).requires_grad_(True)
+    logits = (x * 3).flatten(1).sum(1)  # gradient 3 everywhere: squared norm 9 * numel per clip
+    assert float(r1_penalty(logits, x)) == pytest.approx(9 * x[0].numel())
+
+
+def test_lecam_pulls_real_logits_towards_the_fake_ema_and_tracks_both_means():
+    lecam = LeCam(decay=0.5)
+    lecam.update(real_mean=2.0, fake_mean=-2.0)
+    assert (float(lecam.real_ema), float(lecam.fake_ema)) == (1.0, -1.0)
+    # real logits above the fake EMA and fake logits below the real EMA are penalised
+    assert float(lecam.penalty(torch.tensor([0.0]), torch.tensor([0.0]))) == pytest.approx(1.0 + 1.0)
+    assert float(lecam.penalty(torch.tensor([-1.0]), torch.tensor([1.0]))) == 0.0
+    restored = LeCam(decay=0.5)
+    restored.load_state_dict(lecam.state_dict())
+    assert (float(restored.real_ema), float(restored.fake_ema)) == (1.0, -1.0)
+
+
+def test_gan_section_is_off_by_default_and_checked():
+    assert RunConfig().gan.enabled is False
+    with pytest.raises(ConfigError, match="gan.generator_weight"):
+        RunConfig.from_dict({"gan": {"generator_weight": -1}})
+    with pytest.raises(ConfigError, match="unknown key gan.wrong"):
+        RunConfig.from_dict({"gan": {"wrong": 1}})
+
+
+def test_gan_yaml_config_loads():
+    from magvit.models.gan import GanConfig as _  # noqa: F401
+
+    config = load_run_config(TINY.parent / "gan.yaml")
+    assert config.gan.enabled and config.gan.adam_betas == (0.0, 0.99)
+
+
+def test_discriminator_trains_only_after_the_start_delay_and_the_generator_ema_follows():
+    torch.manual_seed(0)
+    stage = build_stage(gan_config(), n_train=8, dist=Dist())
+    assert stage.optimizer.param_groups[0]["betas"] == (0.0, 0.99)
+    assert stage.disc_optimizer.param_groups[0]["betas"] == (0.0, 0.99)
+    before = [p.detach().clone() for p in stage.discriminator.parameters()]
+    losses = [stage.train_step(clips(seed=i), 4, Dist()) for i in range(3)]
+    unchanged = all(torch.equal(a, b) for a, b in zip(before, stage.discriminator.parameters()))
+    assert unchanged, "the discriminator trained before start_step"
+    assert all(step["g_adv"] == 0.0 for step in losses)
+    after = stage.train_step(clips(seed=9), 4, Dist())
+    assert not all(torch.equal(a, b) for a, b in zip(before, stage.discriminator.parameters()))
+    assert after["d_loss"] > 0 and after["g_adv"] > 0 and after["r1"] >= 0
+    assert float(stage.lecam.real_ema) != 0.0
+    model, ema = dict(stage.model.named_parameters()), dict(stage.generator_ema.named_parameters())
+    assert any(not torch.equal(model[k], ema[k]) for k in model)
+    state = stage.state_dict()
+    assert {"discriminator", "disc_optimizer", "disc_scheduler", "generator_ema", "lecam"} <= set(state)
+
+
+def test_validation_uses_the_generator_ema():
+    torch.manual_seed(0)
+    stage = build_stage(gan_config(start_step=0), n_train=8, dist=Dist())
+    for i in range(2):
+        stage.train_step(clips(seed=i), 4, Dist())
+    val = clips(4, seed=5)
+    metrics = stage.validate(val, 4)
+    with torch.no_grad():
+        stage.generator_ema.eval()
+        expected = float(stage.generator_ema(val).losses["recon"])
+        stage.model.eval()
+        raw = float(stage.model(val).losses["recon"])
+    assert metrics["val_recon"] == pytest.approx(expected, rel=1e-6)
+    assert metrics["val_recon"] != pytest.approx(raw, rel=1e-6)
+
+
+# ----------------------------------------------------------------------------- a killed GAN run resumes exactly
+
+EPOCHS = ("--epochs", "4")  # 5 batches an epoch: 20 steps
+
+
+@pytest.fixture(scope="module")
+def gan_setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gan")
+    data = make_data(root / "tiny.npz")
+    config = root / "gan_tiny.yaml"
+    config.write_text(yaml.safe_dump({**yaml.safe_load(TINY.read_text()), "gan": GAN}))
+    reference = root / "reference"
+    result = run_train(data, reference, *EPOCHS, "--checkpoint-every", "1epoch", config=config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return data, config, final_checkpoint(reference)
+
+
+@pytest.mark.slow
+def test_sigkilled_gan_run_resumes_bit_exactly(tmp_path, gan_setup):
+    data, config, reference = gan_setup
+    run_dir, step = tmp_path / "run", 7  # mid-epoch 2, four steps after the discriminator started
+    trainer = Trainer(data, run_dir, *EPOCHS, "--checkpoint-every", "1steps", config=config)
+    trainer.wait_for_manifest(step)
+    assert trainer.kill() == -signal.SIGKILL
+    for manifest in manifests(run_dir):
+        if manifest["step"] > step:
+            (run_dir / "checkpoints" / manifest["file"]).with_suffix(".json").unlink()
+    result = run_train(data, run_dir, *EPOCHS, "--checkpoint-every", "10steps", config=config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (resumed,) = of_kind(events(run_dir), "resumed_from")
+    assert resumed["step"] == step
+    resumed_final = final_checkpoint(run_dir)
+    assert_same_gan_training(resumed_final, reference)
+
+
+def assert_same_tensors(a, b, what):
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), f"{what} differs"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), f"{what}: keys differ"
+        for key in a:
+            assert_same_tensors(a[key], b[key], f"{what}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), f"{what}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_tensors(x, y, f"{what}[{i}]")
+    else:
+        assert a == b, f"{what}: {a!r} != {b!r}"
+
+
+def assert_same_gan_training(a, b):
+    assert a["step"] == b["step"] == 20
+    for key in ("model", "optimizer", "scheduler", "discriminator", "disc_optimizer", "disc_scheduler",
+                "generator_ema", "lecam", "history", "best_val_recon"):
+        assert_same_tensors(a[key], b[key], key)
+    assert float(a["lecam"]["real_ema"]) != 0.0  # the LeCam state was really in play
