@@ -53,6 +53,8 @@ class GanConfig:
     """Adam betas of both optimizers while the GAN is on (MAGVIT's beta1 = 0, beta2 = 0.99)."""
     r1_weight: float = 10.0
     """Weight of the R1 penalty: the squared gradient norm of the discriminator on real clips."""
+    r1_every: int = 1
+    """Lazy R1 (StyleGAN2): the penalty every this many discriminator steps, weighted by it (its double backward is costly)."""
     lecam_weight: float = 0.001
     """Weight of the LeCam regulariser on the discriminator's logits; 0 disables it."""
     lecam_decay: float = 0.999
@@ -60,7 +62,7 @@ class GanConfig:
     generator_ema: bool = True
     """Keep an exponential moving average of the tokenizer's weights; validation and eval use it."""
     generator_ema_decay: float = 0.999
-    """Decay of the generator EMA."""
+    """Decay of the generator EMA, reached after a warmup: at step n the decay is min(this, (1 + n) / (10 + n))."""
 
     def __post_init__(self) -> None:
         for name in ("enabled", "minibatch_stddev", "generator_ema"):
@@ -69,6 +71,8 @@ class GanConfig:
         for name in ("generator_weight", "r1_weight", "lecam_weight"):
             if not _is_number(getattr(self, name)) or getattr(self, name) < 0:
                 _fail(name, getattr(self, name), "must be a finite number >= 0")
+        if not _is_int(self.r1_every) or self.r1_every < 1:
+            _fail("r1_every", self.r1_every, "must be an integer >= 1")
         if not _is_int(self.start_step) or self.start_step < 0:
             _fail("start_step", self.start_step, "must be an integer >= 0")
         if not _is_int(self.disc_base_channels) or self.disc_base_channels < 1:
@@ -132,7 +136,11 @@ class LeCam:
 
 
 class GeneratorEMA:
-    """An exponential moving average of a model's parameters; buffers are copied as they are."""
+    """An exponential moving average of a model's parameters; buffers are copied as they are.
+
+    The decay warms up as TensorFlow's ExponentialMovingAverage with num_updates does, so that a
+    short run's average is not dominated by the initial weights.
+    """
 
     def __init__(self, model: nn.Module, decay: float) -> None:
         self.decay = decay
@@ -140,9 +148,14 @@ class GeneratorEMA:
         self.model.requires_grad_(False)
         self.model.eval()
 
+    def decay_at(self, step: int) -> float:
+        """The decay used after optimizer step `step` (0-based)."""
+        return min(self.decay, (1 + step) / (10 + step))
+
     @torch.no_grad()
-    def update(self, model: nn.Module) -> None:
+    def update(self, model: nn.Module, step: int) -> None:
+        decay = self.decay_at(step)
         for ema, live in zip(self.model.parameters(), model.parameters()):
-            ema.mul_(self.decay).add_(live.detach(), alpha=1 - self.decay)
+            ema.mul_(decay).add_(live.detach(), alpha=1 - decay)
         for ema, live in zip(self.model.buffers(), model.buffers()):
             ema.copy_(live)

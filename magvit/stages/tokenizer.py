@@ -100,7 +100,7 @@ class TokenizerStage(Stage):
         self.scheduler.step()
         distributed.broadcast_buffers(model, dist)
         if self._ema is not None:
-            self._ema.update(model)
+            self._ema.update(model, step=self.steps_done - 1)
         if self.discriminator is not None:
             losses.update(self._discriminator_step(x, recon, n_global, dist, adversarial))
         return losses
@@ -117,9 +117,11 @@ class TokenizerStage(Stage):
             real_logits = disc(real)
             fake_logits = disc(recon * 2 - 1)
             adv = discriminator_loss(real_logits, fake_logits)
-            r1 = r1_penalty(real_logits, real) if gan.r1_weight > 0 else real_logits.new_zeros(())
+            disc_steps = self.disc_scheduler.last_epoch - gan.start_step  # adversarial steps before this one
+            lazy_r1 = gan.r1_weight > 0 and disc_steps % gan.r1_every == 0
+            r1 = r1_penalty(real_logits, real) if lazy_r1 else real_logits.new_zeros(())
             lecam = self.lecam.penalty(real_logits, fake_logits)
-            loss = adv + gan.r1_weight * r1 + gan.lecam_weight * lecam
+            loss = adv + gan.r1_weight * gan.r1_every * r1 + gan.lecam_weight * lecam
             loss.backward()
             means = {"real": float(real_logits.detach().mean()), "fake": float(fake_logits.detach().mean())}
             losses.update(d_loss=float(loss.detach()), d_real=means["real"], d_fake=means["fake"],

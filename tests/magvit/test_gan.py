@@ -63,6 +63,14 @@ def test_lecam_pulls_real_logits_towards_the_fake_ema_and_tracks_both_means():
     assert (float(restored.real_ema), float(restored.fake_ema)) == (1.0, -1.0)
 
 
+def test_generator_ema_decay_warms_up_to_the_configured_value():
+    from magvit.models.gan import GeneratorEMA
+
+    ema = GeneratorEMA(torch.nn.Linear(2, 2), decay=0.999)
+    assert ema.decay_at(0) == pytest.approx(0.1) and ema.decay_at(90) == pytest.approx(0.91)
+    assert ema.decay_at(100_000) == 0.999
+
+
 def test_gan_section_is_off_by_default_and_checked():
     assert RunConfig().gan.enabled is False
     with pytest.raises(ConfigError, match="gan.generator_weight"):
@@ -96,6 +104,13 @@ def test_discriminator_trains_only_after_the_start_delay_and_the_generator_ema_f
     assert any(not torch.equal(model[k], ema[k]) for k in model)
     state = stage.state_dict()
     assert {"discriminator", "disc_optimizer", "disc_scheduler", "generator_ema", "lecam"} <= set(state)
+
+
+def test_lazy_r1_is_computed_every_r1_every_discriminator_steps():
+    torch.manual_seed(0)
+    stage = build_stage(gan_config(start_step=1, r1_every=2), n_train=8, dist=Dist())
+    r1 = [stage.train_step(clips(seed=i), 4, Dist())["r1"] for i in range(5)]
+    assert r1[0] == 0.0 and r1[1] > 0 and r1[2] == 0.0 and r1[3] > 0 and r1[4] == 0.0
 
 
 def test_validation_uses_the_generator_ema():
