@@ -10,6 +10,8 @@ from typing import Any
 from magvit.config import ConfigError
 
 CODEBOOK_UPDATES = ("ema", "loss")
+QUANTIZERS = ("vq", "lfq")
+LFQ_MAX_BITS = 12  # magvit.models.lfq.MAX_BITS (not imported: the config must not need torch modules)
 
 
 def _fail(name: str, value: Any, reason: str) -> None:
@@ -61,6 +63,10 @@ class TokenizerConfig:
     """Temperature of the softmax over negative distances used by the entropy regulariser."""
     dead_code_threshold: float = 1.0
     """A code whose EMA count of assignments per batch falls below this is restarted from a random encoder output; 0 disables restarts."""
+    quantizer: str = "vq"
+    """`vq` (nearest codebook entry) or `lfq` (MAGVIT-v2 lookup-free: the sign of each latent channel; needs codebook_size = 2 ** embedding_dim)."""
+    causal: bool = False
+    """Causal 3D convolutions and per-frame GroupNorm: no latent frame depends on later video frames."""
 
     def __post_init__(self) -> None:
         for name in ("in_channels", "base_channels", "num_res_blocks", "num_groups", "embedding_dim", "codebook_size"):
@@ -91,6 +97,16 @@ class TokenizerConfig:
                 _fail(name, value, "must be a finite number >= 0")
         if not _is_number(self.entropy_temperature) or self.entropy_temperature <= 0:
             _fail("entropy_temperature", self.entropy_temperature, "must be a finite number > 0")
+        if self.quantizer not in QUANTIZERS:
+            _fail("quantizer", self.quantizer, f"must be one of {', '.join(QUANTIZERS)}")
+        if self.quantizer == "lfq":
+            if self.embedding_dim > LFQ_MAX_BITS:
+                _fail("embedding_dim", self.embedding_dim, f"lfq quantizes each channel to a bit: at most {LFQ_MAX_BITS}")
+            if self.codebook_size != 2 ** self.embedding_dim:
+                _fail("codebook_size", self.codebook_size,
+                      f"lfq has 2 ** embedding_dim = {2 ** self.embedding_dim} codes; set codebook_size to that")
+        if not isinstance(self.causal, bool):
+            _fail("causal", self.causal, "must be true or false")
         if self.codebook_update not in CODEBOOK_UPDATES:
             _fail("codebook_update", self.codebook_update, f"must be one of {', '.join(CODEBOOK_UPDATES)}")
         if not _is_number(self.ema_decay) or not 0 < self.ema_decay < 1:

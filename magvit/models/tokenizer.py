@@ -8,8 +8,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from magvit.models.causal import make_causal
 from magvit.models.config import TokenizerConfig
 from magvit.models.layers import Downsample3D, ResBlock3D, Upsample3D, conv3d, depth_to_space, space_to_depth
+from magvit.models.lfq import LookupFreeQuantizer
 from magvit.models.quantizer import VectorQuantizer
 
 
@@ -86,7 +88,7 @@ class VQTokenizer(nn.Module):
         super().__init__()
         self.config = cfg
         self.encoder = Encoder3D(cfg)
-        self.quantizer = VectorQuantizer(
+        self.quantizer = LookupFreeQuantizer(cfg.embedding_dim, cfg.entropy_temperature) if cfg.quantizer == "lfq" else VectorQuantizer(
             cfg.codebook_size,
             cfg.embedding_dim,
             update=cfg.codebook_update,
@@ -95,6 +97,8 @@ class VQTokenizer(nn.Module):
             entropy_temperature=cfg.entropy_temperature,
         )
         self.decoder = Decoder3D(cfg)
+        if cfg.causal:
+            make_causal(self)
 
     def _check(self, x: torch.Tensor) -> None:
         if x.ndim != 5 or x.shape[1] != self.config.in_channels:
