@@ -162,16 +162,26 @@ def collect(config: Any) -> TestsEvidence:
 def _collect_ignore(conftest: Path) -> list[str]:
     """`collect_ignore` / `collect_ignore_glob` literals of a conftest.py, as pytest would honour them."""
     try:
-        tree = ast.parse(conftest.read_text(encoding="utf-8", errors="replace"))
-    except (SyntaxError, OSError):
+        st = conftest.stat()
+    except OSError:
         return []
+    return list(_collect_ignore_of(str(conftest), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _collect_ignore_of(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    # asked once for every test file below the conftest: parsed once per version of the file
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, OSError):
+        return ()
     out = []
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("collect_ignore",
                                                 "collect_ignore_glob") for t in node.targets):
             if isinstance(node.value, (ast.List, ast.Tuple)):
                 out += [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-    return out
+    return tuple(out)
 
 
 def _ignored(path: Path, base: Path) -> bool:
