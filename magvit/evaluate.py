@@ -262,6 +262,10 @@ class TransformerEvalResult:
     """The same for the copy-last-frame baseline (the last given frame repeated)."""
     reconstruction_psnr: float
     """The same for the tokenizer's reconstruction of the true clip: the ceiling of perfect token prediction."""
+    frame_psnr: list[float]
+    """Mean PSNR of each predicted frame in time order (the first is the one after the last given frame)."""
+    frame_baseline_psnr: list[float]
+    """The same for the copy-last-frame baseline: how fast copying falls behind."""
 
     @property
     def psnr_gain(self) -> float:
@@ -297,6 +301,10 @@ def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
     def mean_psnr(video_of) -> float:
         return float(torch.cat([p.psnr_of_predicted_frames(video_of(p)) for p in parts]).mean())
 
+    def by_frame(video_of) -> list[float]:
+        per_clip = torch.cat([p.psnr_by_frame(video_of(p)) for p in parts])
+        return [round(float(v), 3) for v in per_clip.mean(0)]
+
     result = TransformerEvalResult(
         checkpoint=str(checkpoint), data=str(data), step=predictor.step, clips=len(x), task=cfg.task,
         condition_frames=cfg.condition_frames, predicted_video_frames=int(parts[0].predicted_frames.sum()),
@@ -305,6 +313,7 @@ def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
         prediction_token_accuracy=sum(p.token_accuracy * n for p, n in zip(parts, n_pred)) / sum(n_pred),
         psnr=mean_psnr(lambda p: p.predicted), baseline_psnr=mean_psnr(lambda p: p.baseline),
         reconstruction_psnr=mean_psnr(lambda p: p.reconstruction),
+        frame_psnr=by_frame(lambda p: p.predicted), frame_baseline_psnr=by_frame(lambda p: p.baseline),
     )  # fmt: skip
     if out_dir is not None:
         out = Path(out_dir)
@@ -326,4 +335,8 @@ def format_transformer_table(result: TransformerEvalResult) -> str:
         f"{'copy-last-frame baseline':<28}{result.baseline_psnr:>10.2f}",
         f"{'gain over baseline':<28}{result.psnr_gain:>10.2f}",
         f"{'tokenizer ceiling':<28}{result.reconstruction_psnr:>10.2f}",
+        "PSNR (dB) by frame after the given ones:",
+        f"{'  frame':<28}" + "".join(f"{k:>6}" for k in range(1, len(result.frame_psnr) + 1)),
+        f"{'  prediction':<28}" + "".join(f"{v:>6.1f}" for v in result.frame_psnr),
+        f"{'  copy-last-frame':<28}" + "".join(f"{v:>6.1f}" for v in result.frame_baseline_psnr),
     ])  # fmt: skip

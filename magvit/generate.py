@@ -76,6 +76,11 @@ class Prediction:
         frames = self.predicted_frames
         return psnr(video[:, :, frames], self.truth[:, :, frames], reduction="none")
 
+    def psnr_by_frame(self, video: torch.Tensor) -> torch.Tensor:
+        """(clips, predicted frames): PSNR (dB) of each predicted frame of `video` against the truth."""
+        frames = torch.nonzero(self.predicted_frames)[:, 0].tolist()
+        return torch.stack([psnr(video[:, :, f], self.truth[:, :, f], reduction="none") for f in frames], dim=1)
+
 
 def load_predictor(checkpoint: str | os.PathLike, tokenizer: str | os.PathLike | None = None) -> FramePredictor:
     """The transformer of a transformer checkpoint and its tokenizer (`tokenizer` overrides the recorded path)."""
@@ -119,7 +124,8 @@ def predict(predictor: FramePredictor, x: torch.Tensor, condition_frames: int | 
     baseline = condition_clip(x, given_frames, tokenizer.temporal_factor)
     truth_tokens = tokenizer.encode(x)
     decoded = decode(predictor.model, tokenizer.encode(baseline), given, predictor.model.mask_id,
-                     steps=steps or cfg.decode_steps, temperature=cfg.temperature if temperature is None else temperature,
+                     steps=steps or cfg.decode_steps,
+                     temperature=cfg.temperature if temperature is None else temperature,
                      generator=generator)
     unknown = ~given.expand_as(truth_tokens)
     return Prediction(

@@ -103,6 +103,10 @@ def task_tokens(tokenizer: FrozenTokenizer, x: torch.Tensor, given: torch.Tensor
     return targets, torch.where(given, conditioned, targets)
 
 
+TokensOf = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+"""Clips -> (targets, inputs before masking), as `task_tokens` gives them."""
+
+
 class TokenCache:
     """`task_tokens` of clips, remembered by the clips' bytes: the frozen tokenizer runs once per
     clip (and flip) instead of every epoch. Each clip is encoded alone, so its tokens never
@@ -122,9 +126,8 @@ class TokenCache:
 
 
 @torch.no_grad()
-def masked_token_metrics(model: MaskedTokenTransformer, tokens_of: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
-                         given: torch.Tensor, x: torch.Tensor, batch_size: int,
-                         seed: int = VALIDATION_MASK_SEED) -> tuple[float, float]:
+def masked_token_metrics(model: MaskedTokenTransformer, tokens_of: TokensOf, given: torch.Tensor, x: torch.Tensor,
+                         batch_size: int, seed: int = VALIDATION_MASK_SEED) -> tuple[float, float]:
     """(cross-entropy, top-1 accuracy) over masked tokens of clips `x` (`tokens_of` gives their
     targets and inputs, see `task_tokens`), masks drawn by the cosine schedule from a generator
     seeded with `seed`; leaves the model in eval mode."""

@@ -150,10 +150,14 @@ def test_eval_of_a_transformer_checkpoint_reports_accuracy_and_prediction_psnr(t
     assert figures["clips"] == 6  # val_fraction 0.25 of 24
     assert 0 <= figures["masked_token_accuracy"] <= 1
     assert figures["psnr_gain"] == pytest.approx(figures["psnr"] - figures["baseline_psnr"])
+    # PSNR by how far ahead the frame is: one value per predicted video frame, for both
+    assert len(figures["frame_psnr"]) == len(figures["frame_baseline_psnr"]) == figures["predicted_video_frames"]
+    assert all(0 < v < 100 for v in figures["frame_psnr"] + figures["frame_baseline_psnr"])
     assert json.loads((tmp_path / "eval.json").read_text())["psnr"] == figures["psnr"]
     table = CliRunner().invoke(main, ["eval", "--checkpoint", str(transformer), "--data", str(data),
                                       "--out", str(tmp_path)])  # fmt: skip
     assert "copy-last-frame baseline" in table.output and "masked-token top-1 accuracy" in table.output
+    assert "by frame" in table.output
 
 
 def test_generate_refuses_a_tokenizer_checkpoint(tmp_path, tokenizer, data):

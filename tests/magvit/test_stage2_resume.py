@@ -11,8 +11,12 @@ import pytest
 import torch
 
 try:
-    from stage2_helpers import TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer, transformer_args
-    from train_helpers import Trainer, assert_same_training, batches_per_epoch, events, final_checkpoint, manifests, of_kind, run_train
+    from stage2_helpers import (
+        TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer, transformer_args,
+    )  # fmt: skip
+    from train_helpers import (
+        Trainer, assert_same_training, batches_per_epoch, events, final_checkpoint, manifests, of_kind, run_train,
+    )  # fmt: skip
 except ImportError:  # tests/magvit became a package
     from .stage2_helpers import (  # type: ignore[no-redef]
         TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer, transformer_args,
