@@ -39,14 +39,15 @@ for p in paths:
 print(len(paths))
 """
 
+# every open of a .pt file is written to stderr at once, so that those of a forked child of the
+# audit (Evidence.prefetch) are counted too; the last line is the summary
 TRACED = """
 import json, os, sys
-opened = []
 def hook(event, args):
     if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.fsdecode(args[0])
         if path.endswith(".pt"):
-            opened.append(path)
+            os.write(2, ("pt-open " + path + "\\n").encode())
 sys.addaudithook(hook)
 from auditor.cli import main
 try:
@@ -54,8 +55,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 sys.stdout.flush()
-print(json.dumps({"pt_opened": len(opened), "torch_imported": "torch" in sys.modules, "exit": code}),
-      file=sys.stderr)
+print(json.dumps({"torch_imported": "torch" in sys.modules, "exit": code}), file=sys.stderr)
 """
 
 
@@ -111,9 +111,15 @@ def audit_cmd(project: Path, run: Path) -> list[str]:
             "--date", "2026-01-01"]
 
 
+def traced_result(stderr: str) -> dict:
+    """The TRACED child's summary, with the number of .pt files opened by it or its children."""
+    lines = stderr.strip().splitlines()
+    return {**json.loads(lines[-1]), "pt_opened": sum(line.startswith("pt-open ") for line in lines)}
+
+
 def traced(project: Path, run: Path) -> dict:
     r = run_child([PYTHON, "-c", TRACED, *audit_cmd(project, run)[1:]])
-    return json.loads(r.stderr.strip().splitlines()[-1])
+    return traced_result(r.stderr)
 
 
 def naive(run: Path, repeats: int) -> float:

@@ -15,7 +15,8 @@ into /tmp and put first on PYTHONPATH. The variants run interleaved (one child o
 round), so that the machine's load affects them alike; the ratio to the working tree is the
 figure that holds under load.
 
-Then one child of the working tree's auditor times its own stages in-process, in CPU
+Then one child of the working tree's auditor times its own stages in-process, one after
+the other (without the prefetching child that `audit check` uses for the tests evidence), in CPU
 seconds (time.process_time: less moved by the load than wall time; the later rounds are the
 median of --repeats - 1): interpreter start-up (`python -c pass`), imports, configuration and rules,
 each evidence collector, the evaluation of the probes and the JSON rendering. And one child
@@ -38,7 +39,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from auditor_scaling import TRACED, build_ours  # noqa: E402
+from auditor_scaling import TRACED, build_ours, traced_result  # noqa: E402
 from common import PYTHON, ROOT, machine_line, run_child, table  # noqa: E402
 
 AUDIT = "import sys; from auditor.cli import main; main(sys.argv[1:])"
@@ -152,9 +153,8 @@ def main() -> None:
         print(f"\n### where the time goes (working tree, one child; later rounds: median of {args.repeats - 1})\n")
         print(table(["stage", "first round CPU s", "later rounds CPU s"], rows))
 
-        trace = json.loads(run_child([PYTHON, "-c", TRACED, "check", "--project", str(ROOT), "--run", str(run),
-                                      "--format", "json"], env={"PYTHONPATH": str(ROOT)}, cwd=tmp)
-                           .stderr.strip().splitlines()[-1])
+        trace = traced_result(run_child([PYTHON, "-c", TRACED, "check", "--project", str(ROOT), "--run", str(run),
+                                         "--format", "json"], env={"PYTHONPATH": str(ROOT)}, cwd=tmp).stderr)
         print(f"\n.pt files opened: {trace['pt_opened']}; torch imported: {trace['torch_imported']}")
         print(f"\n<!-- {machine_line()} -->")
     finally:
