@@ -55,6 +55,8 @@ class EvalResult:
     codebook_size: int
     grid: str | None
     """Path of the PNG grid, when written."""
+    weights: str = "model"
+    """Which weights were evaluated: `model`, or `generator_ema` for an adversarial run (the ones it validated)."""
 
     @property
     def psnr_gain(self) -> float:
@@ -164,6 +166,7 @@ def evaluate(
         perplexity=perplexity(all_idx, k),
         codebook_size=k,
         grid=str(grid_path) if grid_path else None,
+        weights="generator_ema" if "generator_ema" in saved else "model",
     )
     if out_dir is not None:
         atomic_write_text(Path(out_dir) / RESULT_NAME, json.dumps(result.to_dict(), indent=2) + "\n")
@@ -208,7 +211,7 @@ def save_grid(original: torch.Tensor, recon: torch.Tensor, path: Path, frames: i
 def format_table(result: EvalResult) -> str:
     """The small table `magvit eval` prints."""
     lines = [
-        f"held-out clips: {result.clips}   checkpoint step: {result.step}",
+        f"held-out clips: {result.clips}   checkpoint step: {result.step}   weights: {result.weights}",
         f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>8}",
         f"{'reconstruction':<22}{result.psnr:>10.2f}{result.ssim:>8.3f}",
         f"{'mean-frame baseline':<22}{result.baseline_psnr:>10.2f}{result.baseline_ssim:>8.3f}",

@@ -143,12 +143,12 @@ def gan_setup(tmp_path_factory):
     reference = root / "reference"
     result = run_train(data, reference, *EPOCHS, "--checkpoint-every", "1epoch", config=config)
     assert result.returncode == 0, result.stdout + result.stderr
-    return data, config, final_checkpoint(reference)
+    return data, config, final_checkpoint(reference), reference
 
 
 @pytest.mark.slow
 def test_sigkilled_gan_run_resumes_bit_exactly(tmp_path, gan_setup):
-    data, config, reference = gan_setup
+    data, config, reference, _ = gan_setup
     run_dir, step = tmp_path / "run", 7  # mid-epoch 2, four steps after the discriminator started
     trainer = Trainer(data, run_dir, *EPOCHS, "--checkpoint-every", "1steps", config=config)
     trainer.wait_for_manifest(step)
@@ -162,6 +162,24 @@ def test_sigkilled_gan_run_resumes_bit_exactly(tmp_path, gan_setup):
     assert resumed["step"] == step
     resumed_final = final_checkpoint(run_dir)
     assert_same_gan_training(resumed_final, reference)
+
+
+def test_eval_loads_the_generator_ema_of_a_gan_checkpoint(gan_setup):
+    from magvit.evaluate import load_model
+
+    _, _, saved, run_dir = gan_setup
+    model, _ = load_model(run_dir / "checkpoints" / "final.pt")
+    loaded = model.state_dict()
+    assert all(torch.equal(loaded[k], saved["generator_ema"][k]) for k in loaded)
+    assert any(not torch.equal(loaded[k], saved["model"][k]) for k in loaded)
+
+
+def test_eval_reports_which_weights_it_evaluated(gan_setup):
+    from magvit.evaluate import evaluate, format_table
+
+    data, _, _, run_dir = gan_setup
+    result = evaluate(run_dir / "checkpoints" / "final.pt", data, out_dir=None)
+    assert result.weights == "generator_ema" and "weights: generator_ema" in format_table(result)
 
 
 def assert_same_tensors(a, b, what):
