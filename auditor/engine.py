@@ -165,11 +165,9 @@ def audit_project(
 
     waivers_file = Path(waivers) if waivers is not None else default_waivers_file(config.root)
     accepted = load_waivers(waivers_file, [r.id for r in loaded]) if waivers_file is not None else {}
-    evidence = Evidence(config, run_path, verify_checksums)
-    evidence.prefetch(["tests"])  # collected by a second process while this one collects the rest
     result = evaluate(
         loaded,
-        evidence,
+        Evidence(config, run_path, verify_checksums),
         gate=gate,
         date=resolve_date(date),
         project=str(project),
