@@ -39,8 +39,8 @@ for p in paths:
 print(len(paths))
 """
 
-# every open of a .pt file is written to stderr at once, so that those of a forked child of the
-# audit (Evidence.prefetch) are counted too; the last line is the summary
+# every open of a .pt file is written to stderr at once, so that those of any forked child of
+# the audit are counted too; the last line is the summary
 TRACED = """
 import json, os, sys
 def hook(event, args):

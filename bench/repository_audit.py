@@ -15,8 +15,7 @@ into /tmp and put first on PYTHONPATH. The variants run interleaved (one child o
 round), so that the machine's load affects them alike; the ratio to the working tree is the
 figure that holds under load.
 
-Then one child of the working tree's auditor times its own stages in-process, one after
-the other (without the prefetching child that `audit check` uses for the tests evidence), in CPU
+Then one child of the working tree's auditor times its own stages in-process, in CPU
 seconds (time.process_time: less moved by the load than wall time; the later rounds are the
 median of --repeats - 1): interpreter start-up (`python -c pass`), imports, configuration and rules,
 each evidence collector, the evaluation of the probes and the JSON rendering. And one child
