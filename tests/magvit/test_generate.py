@@ -52,7 +52,7 @@ def transformer(tmp_path_factory, data, tokenizer):
     return run_dir / "checkpoints" / "final.pt"
 
 
-def tiny_stage(tokenizer):
+def tiny_stage(tokenizer, **transformer_fields):
     import dataclasses
 
     from magvit.config import load_run_config
@@ -61,7 +61,7 @@ def tiny_stage(tokenizer):
 
     config = load_run_config(TRANSFORMER_TINY)
     config = dataclasses.replace(config, transformer=dataclasses.replace(
-        config.transformer, tokenizer_checkpoint=str(tokenizer)))
+        config.transformer, tokenizer_checkpoint=str(tokenizer), **transformer_fields))
     torch.manual_seed(0)
     return TransformerStage(config, n_train=8, dist=Dist())
 
@@ -86,6 +86,27 @@ def test_stage_trains_the_transformer_and_leaves_the_tokenizer_frozen(tokenizer,
     again = stage.validate(x, 4), stage.validate(x, 4)
     assert again[0] == again[1] and torch.equal(rng, stage.mask_rng.get_state())
     assert set(first) == {"val_loss", "val_masked_acc"}
+
+
+def test_interpolation_gives_both_ends_and_predicts_the_middle(tokenizer, small_dataset):
+    """The tiny tokenizer (convolutional) on 8-frame clips: 4 latent frames, the first and last given."""
+    from magvit.data import load_clips
+    from magvit.generate import FramePredictor, predict
+
+    stage = tiny_stage(tokenizer, task="interpolate", clip_shape=(8, 16, 16))
+    x = load_clips(small_dataset)[0][:4]
+    assert stage.given[:, 0, 0].tolist() == [True, False, False, True]
+    for _ in range(3):
+        losses = stage.train_step(x, len(x), stage.dist)
+    assert losses["train"] > 0
+    predictor = FramePredictor(model=stage.model.eval(), tokenizer=stage.tokenizer, config=stage.cfg,
+                               run_config={}, checkpoint="in memory", step=None)
+    result = predict(predictor, x, generator=torch.Generator().manual_seed(0))
+    # latent frames of 2 video frames: 0-1 and 6-7 given, 2-5 predicted
+    assert result.predicted_frames.tolist() == [False, False, True, True, True, True, False, False]
+    assert torch.equal(result.baseline[:, :, 2:4], x[:, :, 1:2].expand(-1, -1, 2, -1, -1))
+    assert torch.equal(result.baseline[:, :, 4:6], x[:, :, 6:7].expand(-1, -1, 2, -1, -1))
+    assert result.predicted.shape == x.shape and result.psnr_by_frame(result.predicted).shape == (4, 4)
 
 
 def test_state_dict_round_trip_continues_identically(tokenizer, data):
