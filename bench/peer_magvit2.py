@@ -23,14 +23,16 @@ Every measurement is a child process: one per model per round, the models altern
 each round so that the machine's load falls on all of them alike; each child builds its model,
 takes one untimed warm-up step, then times --steps steps. The table gives the median over
 all timed steps of all rounds and the ratio to the peer. Children run with --threads torch
-threads and OMP_WAIT_POLICY=PASSIVE (see docs/benchmarks.md: with the default spinning
-wait, two threads on a loaded 2-core machine run several times slower than one).
+threads and OMP_WAIT_POLICY=PASSIVE unless --omp-wait-policy says otherwise (see
+docs/benchmarks.md: with the default spinning wait, two threads on a loaded 2-core machine
+run several times slower).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per child (after one warm-up step)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--omp-wait-policy", default="PASSIVE",
+                        help="OMP_WAIT_POLICY of every child; '' leaves libgomp's default (spinning)")
     parser.add_argument("--child", choices=["peer", "ours", "ours-wide"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -134,7 +138,11 @@ def main() -> None:
     if not peer_python.exists():
         raise SystemExit(f"--peer-python {peer_python} does not exist: make the peer's environment first "
                          "(see this script's docstring)")
-    env = {"OMP_WAIT_POLICY": "PASSIVE", "PYTHONWARNINGS": "ignore"}
+    env = {"PYTHONWARNINGS": "ignore"}
+    if args.omp_wait_policy:
+        env["OMP_WAIT_POLICY"] = args.omp_wait_policy
+    else:
+        os.environ.pop("OMP_WAIT_POLICY", None)
     models = {
         "magvit2-pytorch VideoTokenizer (peer)": [str(peer_python), __file__, "--child", "peer"],
         "ours, matched width (72 channels)": [PYTHON, __file__, "--child", "ours-wide"],
@@ -157,8 +165,9 @@ def main() -> None:
         frames = ds[0]["frames"]
         rows.append([name, ds[0]["torch"], f"{ds[0]['params'] / 1e6:.2f} M", f"{frames}x32x32", step,
                      BATCH / step, BATCH * frames / step, f"{peer_step / step:.1f}x"])
-    print(f"### train step at batch {BATCH}, {args.threads} threads: median of {args.rounds} rounds x "
-          f"{args.steps} steps, models alternating\n")
+    policy = args.omp_wait_policy or "default (spinning)"
+    print(f"### train step at batch {BATCH}, {args.threads} threads, OMP_WAIT_POLICY {policy}: median of "
+          f"{args.rounds} rounds x {args.steps} steps, models alternating\n")
     print(table(["model", "torch", "parameters", "clip", "s / step", "clips/s", "frames/s", "clips/s vs peer"],
                 rows))
     print(f"\n<!-- {machine_line()} -->")
