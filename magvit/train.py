@@ -39,7 +39,7 @@ from magvit.data import DataFileError, fingerprint, load_clips, split_indices
 from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
 from magvit.progress import EventLog, ProgressReporter
 from magvit.signals import PreemptionHandler
-from magvit.stages import UnknownStageError, build_stage, lr_factor, steps_per_epoch
+from magvit.stages import UnknownStageError, build_stage, steps_per_epoch
 from magvit.stages.base import Stage
 
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
@@ -281,9 +281,6 @@ def build(config: RunConfig, n_train: int, dist: Dist | None = None) -> Trainer:
         raise TrainError(f"config: {exc}") from exc
     augment_rng = torch.Generator().manual_seed(tc.seed + 1)
     return Trainer(config, stage, augment_rng, steps_per_epoch(tc, n_train, dist), dist)
-
-
-_schedule = lr_factor  # the name this module had for it before the stages
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
