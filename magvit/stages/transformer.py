@@ -184,8 +184,9 @@ class TransformerStage(Stage):
         model = self.model
         model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        # every rank draws the masks of the whole global batch, so the generators stay in step
-        masks = draw_mask(n_global, self.given, self.mask_rng)[:len(x)]
+        # every rank draws the masks of the whole global batch (the generators stay in step) and
+        # takes its own clips' share: the masks a clip gets do not depend on the world size
+        masks = distributed.shard(draw_mask(n_global, self.given, self.mask_rng), dist)
         losses: dict[str, float] = {}
         if len(x):  # a rank can get no clips when the last global batch is smaller than the group
             self.check_clips(x)
