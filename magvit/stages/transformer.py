@@ -180,13 +180,19 @@ class TransformerStage(Stage):
             raise TrainError(f"clips are {tuple(x.shape[2:])} (frames, height, width) but transformer.clip_shape is "
                              f"{list(self.cfg.clip_shape)}: set it to the data's clip shape")
 
+    def training_masks(self, n_global: int, dist: Dist) -> torch.Tensor:
+        """This rank's masks for a global batch of `n_global` clips.
+
+        Every rank draws the masks of the whole global batch (the generators stay in step) and
+        takes its own clips' share: the mask a clip gets does not depend on the world size.
+        """
+        return distributed.shard(draw_mask(n_global, self.given, self.mask_rng), dist)
+
     def train_step(self, x: torch.Tensor, n_global: int, dist: Dist) -> dict[str, float]:
         model = self.model
         model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        # every rank draws the masks of the whole global batch (the generators stay in step) and
-        # takes its own clips' share: the masks a clip gets do not depend on the world size
-        masks = distributed.shard(draw_mask(n_global, self.given, self.mask_rng), dist)
+        masks = self.training_masks(n_global, dist)
         losses: dict[str, float] = {}
         if len(x):  # a rank can get no clips when the last global batch is smaller than the group
             self.check_clips(x)

@@ -109,6 +109,17 @@ def test_interpolation_gives_both_ends_and_predicts_the_middle(tokenizer, small_
     assert result.predicted.shape == x.shape and result.psnr_by_frame(result.predicted).shape == (4, 4)
 
 
+def test_each_rank_masks_its_own_share_of_the_global_batch(tokenizer):
+    """Two ranks' masks, side by side, are the one-process masks of the same global batch."""
+    from magvit.distributed import Dist
+
+    single = tiny_stage(tokenizer).training_masks(8, Dist())
+    ranks = [tiny_stage(tokenizer) for _ in range(2)]
+    shares = [stage.training_masks(8, Dist(rank=r, world_size=2)) for r, stage in enumerate(ranks)]
+    assert torch.equal(torch.cat(shares), single)
+    assert torch.equal(ranks[0].mask_rng.get_state(), ranks[1].mask_rng.get_state())
+
+
 def test_state_dict_round_trip_continues_identically(tokenizer, data):
     from magvit.data import load_clips
 
