@@ -26,7 +26,7 @@ from magvit.atomic import file_sha256
 from magvit.config import RunConfig
 from magvit.distributed import Dist
 from magvit.maskgit import apply_mask, draw_mask, given_positions, masked_accuracy, masked_loss
-from magvit.models.transformer import MaskedTokenTransformer, TransformerConfig
+from magvit.models.transformer import MaskedTokenTransformer
 from magvit.stages import lr_scheduler, steps_per_epoch
 from magvit.stages.base import Stage
 from magvit.train import TrainError
