@@ -100,7 +100,10 @@ def load_predictor(checkpoint: str | os.PathLike, tokenizer: str | os.PathLike |
     try:
         run_config = RunConfig.from_dict(saved["config"], source=f"{path} (its config)")
         cfg = run_config.transformer
-        frozen = load_frozen_tokenizer(tokenizer or saved["tokenizer_checkpoint"], saved["tokenizer_sha256"])
+        try:
+            frozen = load_frozen_tokenizer(tokenizer or saved["tokenizer_checkpoint"], saved["tokenizer_sha256"])
+        except TrainError as exc:
+            raise GenerateError(f"{path}: {exc} (a tokenizer that moved: pass --tokenizer PATH)") from exc
         grid = frozen.grid(*cfg.clip_shape)
         model = MaskedTokenTransformer(cfg, frozen.vocab_size, grid)
         model.load_state_dict(saved["model"])

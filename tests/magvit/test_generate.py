@@ -205,3 +205,12 @@ def test_generate_refuses_more_condition_frames_than_the_grid_allows(tmp_path, t
                                        "--out", str(tmp_path / "gen"), "--condition-frames", "2"])  # fmt: skip
     assert result.exit_code == 2
     assert "latent frames" in result.output
+
+
+@pytest.mark.slow
+def test_a_missing_tokenizer_names_the_way_to_point_at_it(tmp_path, transformer, data):
+    result = CliRunner().invoke(main, ["generate", "--checkpoint", str(transformer), "--data", str(data),
+                                       "--out", str(tmp_path / "gen"), "--tokenizer", str(tmp_path / "moved.pt")])
+    assert result.exit_code == 2
+    assert "moved.pt" in result.output and "no such checkpoint file" in result.output
+    assert "--tokenizer" in result.output
