@@ -153,7 +153,10 @@ def _with_stage(config, stage: str | None, tokenizer_checkpoint: Path | None):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for recon_grid.png and eval.json [default: RUN_DIR/eval].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")
-def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool) -> None:
+@click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A transformer checkpoint's tokenizer, if it moved (its sha256 must match the recorded one).")
+def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool,
+                 tokenizer_checkpoint: Path | None) -> None:
     """Held-out figures of CHECKPOINT. A tokenizer: PSNR, SSIM and codebook usage against the
     mean-frame baseline. A transformer: masked-token top-1 accuracy and the PSNR of predicted
     frames against the copy-last-frame baseline.
@@ -167,7 +170,7 @@ def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_jso
     try:
         out = out_dir or ev.default_out_dir(checkpoint)
         if ev.checkpoint_stage(checkpoint) == "transformer":
-            result = ev.evaluate_transformer(checkpoint, data_path, out_dir=out)
+            result = ev.evaluate_transformer(checkpoint, data_path, out_dir=out, tokenizer=tokenizer_checkpoint)
             table = ev.format_transformer_table
         else:
             result = ev.evaluate(checkpoint, data_path, out_dir=out)

@@ -281,13 +281,14 @@ class TransformerEvalResult:
 
 def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
                          out_dir: str | os.PathLike | None = None, batch_size: int = 16,
-                         seed: int = 0) -> TransformerEvalResult:
-    """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json to `out_dir`."""
+                         seed: int = 0, tokenizer: str | os.PathLike | None = None) -> TransformerEvalResult:
+    """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json to `out_dir`.
+    `tokenizer` overrides the tokenizer path the checkpoint records (its sha256 must match)."""
     from magvit.generate import GenerateError, held_out_clips, load_predictor, predict
     from magvit.stages.transformer import TokenCache, masked_token_metrics
 
     try:
-        predictor = load_predictor(checkpoint)
+        predictor = load_predictor(checkpoint, tokenizer)
         x = held_out_clips(predictor, data)
         cfg = predictor.config
         generator = torch.Generator().manual_seed(seed)

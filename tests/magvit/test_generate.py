@@ -214,3 +214,13 @@ def test_a_missing_tokenizer_names_the_way_to_point_at_it(tmp_path, transformer,
     assert result.exit_code == 2
     assert "moved.pt" in result.output and "no such checkpoint file" in result.output
     assert "--tokenizer" in result.output
+
+
+@pytest.mark.slow
+def test_eval_takes_a_moved_tokenizer(tmp_path, transformer, tokenizer, data):
+    moved = tmp_path / "moved.pt"
+    moved.write_bytes(tokenizer.read_bytes())
+    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(transformer), "--data", str(data),
+                                       "--out", str(tmp_path / "eval"), "--tokenizer", str(moved), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["stage"] == "transformer"
