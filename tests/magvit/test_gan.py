@@ -45,6 +45,16 @@ def test_discriminator_scores_each_clip_with_one_logit():
     assert disc(torch.rand(2, 3, 16, 32, 32) * 2 - 1).shape == (2,)  # the default clip size too
 
 
+def test_minibatch_stddev_makes_a_clip_s_logit_depend_on_its_group():
+    torch.manual_seed(0)
+    disc = Discriminator3D(GanConfig(enabled=True, disc_base_channels=4, disc_channel_multipliers=(1, 2),
+                                     minibatch_stddev=True), 3)
+    x = clips(4)
+    other = torch.cat([x[:1], clips(3, seed=7)])
+    with torch.no_grad():
+        assert not torch.equal(disc(x * 2 - 1)[0], disc(other * 2 - 1)[0])  # same clip, other companions
+
+
 def test_r1_penalty_is_the_squared_gradient_norm_on_real_clips():
     x = clips(2).requires_grad_(True)
     logits = (x * 3).flatten(1).sum(1)  # gradient 3 everywhere: squared norm 9 * numel per clip
