@@ -38,7 +38,9 @@ class GanConfig:
     enabled: bool = False
     """Train a 3D discriminator against the tokenizer's reconstructions."""
     generator_weight: float = 0.1
-    """Weight of the non-saturating generator loss in the tokenizer's loss."""
+    """Weight of the non-saturating generator loss in the tokenizer's loss (with adaptive_weight: a factor on the adaptive weight)."""
+    adaptive_weight: bool = False
+    """VQGAN's adaptive weight: scale the generator loss by ||grad recon|| / (||grad GAN|| + 1e-4) at the decoder's last layer."""
     start_step: int = 0
     """Optimizer steps of pure reconstruction training before the discriminator and the adversarial loss start."""
     disc_base_channels: int = 16
@@ -65,7 +67,7 @@ class GanConfig:
     """Decay of the generator EMA, reached after a warmup: at step n the decay is min(this, (1 + n) / (10 + n))."""
 
     def __post_init__(self) -> None:
-        for name in ("enabled", "minibatch_stddev", "generator_ema"):
+        for name in ("enabled", "adaptive_weight", "minibatch_stddev", "generator_ema"):
             if not isinstance(getattr(self, name), bool):
                 _fail(name, getattr(self, name), "must be true or false")
         for name in ("generator_weight", "r1_weight", "lecam_weight"):
@@ -101,6 +103,27 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """Non-saturating generator loss: softplus(-D(fake))."""
     return F.softplus(-fake_logits).mean()
+
+
+ADAPTIVE_WEIGHT_EPS = 1e-4
+"""Added to the GAN gradient's norm, as in VQGAN (taming-transformers): no division by zero."""
+ADAPTIVE_WEIGHT_MAX = 1e4
+"""Upper clamp of the ratio, as in VQGAN: a vanishing GAN gradient must not blow the weight up."""
+
+
+def adaptive_generator_weight(recon_loss: torch.Tensor, gan_loss: torch.Tensor, last_layer: torch.Tensor,
+                              base_weight: float) -> torch.Tensor:
+    """VQGAN's adaptive weight of the generator loss, detached.
+
+    base_weight * clamp(||d recon / d last_layer|| / (||d gan / d last_layer|| + 1e-4), 0, 1e4):
+    the adversarial gradient at the decoder's output layer is scaled to the size of the
+    reconstruction gradient there, whatever the two losses' scales are (ours is an MSE of ~0.01,
+    which a fixed weight of 0.1 swamps). Both graphs are kept for the caller's backward.
+    """
+    (recon_grad,) = torch.autograd.grad(recon_loss, last_layer, retain_graph=True)
+    (gan_grad,) = torch.autograd.grad(gan_loss, last_layer, retain_graph=True)
+    ratio = recon_grad.norm() / (gan_grad.norm() + ADAPTIVE_WEIGHT_EPS)
+    return (ratio.clamp(0.0, ADAPTIVE_WEIGHT_MAX) * base_weight).detach()
 
 
 def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:

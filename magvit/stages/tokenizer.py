@@ -19,7 +19,9 @@ from magvit.distributed import Dist
 from magvit.metrics import psnr
 from magvit.models import VQTokenizer
 from magvit.models.discriminator import Discriminator3D
-from magvit.models.gan import GeneratorEMA, LeCam, discriminator_loss, generator_loss, r1_penalty
+from magvit.models.gan import (
+    GeneratorEMA, LeCam, adaptive_generator_weight, discriminator_loss, generator_loss, r1_penalty,
+)
 from magvit.stages import lr_scheduler, steps_per_epoch
 from magvit.stages.base import Stage
 
@@ -83,13 +85,14 @@ class TokenizerStage(Stage):
             loss = out.loss
             losses.update({name: float(v.detach()) for name, v in out.losses.items()})
             if self.discriminator is not None:
-                losses["g_adv"] = 0.0
+                losses["g_adv"] = losses["g_weight"] = 0.0
             if adversarial:
                 self.discriminator.requires_grad_(False)  # the generator step leaves D's gradients alone
                 g_adv = generator_loss(self.discriminator(out.recon * 2 - 1))
                 self.discriminator.requires_grad_(True)
-                loss = loss + self.gan.generator_weight * g_adv
-                losses["g_adv"] = float(g_adv.detach())
+                weight = self._generator_weight(out.losses["recon"], g_adv)
+                loss = loss + weight * g_adv
+                losses["g_adv"], losses["g_weight"] = float(g_adv.detach()), float(weight)
             losses["train"] = float(loss.detach())
             loss.backward()
             recon = out.recon.detach()
@@ -104,6 +107,16 @@ class TokenizerStage(Stage):
         if self.discriminator is not None:
             losses.update(self._discriminator_step(x, recon, n_global, dist, adversarial))
         return losses
+
+    def _generator_weight(self, recon_loss: torch.Tensor, g_adv: torch.Tensor) -> torch.Tensor | float:
+        """gan.generator_weight, or with gan.adaptive_weight VQGAN's gradient-norm ratio times it.
+
+        The ratio is this rank's own (as in VQGAN); the gradients it weights are averaged over ranks after.
+        """
+        if not self.gan.adaptive_weight:
+            return self.gan.generator_weight
+        last_layer = self.model.decoder.conv_out.weight
+        return adaptive_generator_weight(recon_loss, g_adv, last_layer, self.gan.generator_weight)
 
     def _discriminator_step(self, x: torch.Tensor, recon: torch.Tensor | None, n_global: int, dist: Dist,
                             adversarial: bool) -> dict[str, float]:

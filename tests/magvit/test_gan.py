@@ -149,7 +149,8 @@ def gan_setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("gan")
     data = make_data(root / "tiny.npz")
     config = root / "gan_tiny.yaml"
-    config.write_text(yaml.safe_dump({**yaml.safe_load(TINY.read_text()), "gan": GAN}))
+    # with the adaptive generator weight on: its extra gradients must not disturb an exact resume
+    config.write_text(yaml.safe_dump({**yaml.safe_load(TINY.read_text()), "gan": {**GAN, "adaptive_weight": True}}))
     reference = root / "reference"
     result = run_train(data, reference, *EPOCHS, "--checkpoint-every", "1epoch", config=config)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -257,3 +258,39 @@ def test_two_ranks_average_the_gradients_of_both_networks(tmp_path):
                             env=_env(), timeout=240)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(out.read_text()) == {"generator": True, "discriminator": True}
+
+
+# ----------------------------------------------------------------------------- adaptive generator weight (VQGAN)
+
+
+def test_adaptive_generator_weight_is_the_ratio_of_gradient_norms_at_the_decoder_s_last_layer():
+    import copy
+
+    from torch.nn import functional as F
+
+    torch.manual_seed(0)
+    stage = build_stage(gan_config(start_step=0, adaptive_weight=True, generator_weight=0.1), n_train=8, dist=Dist())
+    model, disc = copy.deepcopy(stage.model), copy.deepcopy(stage.discriminator)
+    x, rng = clips(seed=3), torch.get_rng_state()
+    # independently: two separate backward passes, the gradients read from .grad
+    last = model.decoder.conv_out.weight
+    out = model(x)
+    out.losses["recon"].backward(retain_graph=True)
+    recon_norm = last.grad.norm()
+    model.zero_grad()
+    F.softplus(-disc(out.recon * 2 - 1)).mean().backward()
+    gan_norm = last.grad.norm()
+    expected = 0.1 * float((recon_norm / (gan_norm + 1e-4)).clamp(0, 1e4))
+    torch.set_rng_state(rng)
+    losses = stage.train_step(x, 4, Dist())
+    assert losses["g_weight"] == pytest.approx(expected, rel=1e-5)
+    assert losses["g_weight"] != pytest.approx(0.1, rel=1e-3)  # it really adapts
+
+
+def test_without_adaptive_weight_the_generator_weight_is_the_configured_one():
+    torch.manual_seed(0)
+    stage = build_stage(gan_config(start_step=1), n_train=8, dist=Dist())
+    weights = [stage.train_step(clips(seed=i), 4, Dist())["g_weight"] for i in range(2)]
+    assert weights == [0.0, pytest.approx(GanConfig().generator_weight)]
+    with pytest.raises(ConfigError, match="gan.adaptive_weight"):
+        RunConfig.from_dict({"gan": {"adaptive_weight": 1}})
