@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -249,34 +248,16 @@ def deterministic(num_threads: int) -> Iterator[None]:
     fill = torch.utils.deterministic
     previous = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads(), fill.fill_uninitialized_memory
     torch.set_num_threads(num_threads)
-    _set_deterministic_algorithms(True)
+    torch.use_deterministic_algorithms(True)
     # deterministic mode also fills every new tensor with NaN, a debugging aid that cost 8 % of
     # a step; no result depends on it (every tensor is written before it is read)
     fill.fill_uninitialized_memory = False
     try:
         yield
     finally:
-        _set_deterministic_algorithms(previous[0])
+        torch.use_deterministic_algorithms(previous[0])
         torch.set_num_threads(previous[1])
         fill.fill_uninitialized_memory = previous[2]
-
-
-def _set_deterministic_algorithms(mode: bool) -> None:
-    """`torch.use_deterministic_algorithms(mode)` without importing torch's compiler.
-
-    The public call also sets `torch._inductor.config.deterministic`, and importing that
-    module loads inductor and dynamo: about 3 s of every trainer start on this machine
-    (docs/benchmarks.md section 5) for a flag only `torch.compile` reads. The trainer does
-    not compile, so the flag is set only where a process has loaded inductor already.
-    """
-    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
-    if setter is None:  # another torch: take the public, slower way
-        torch.use_deterministic_algorithms(mode)
-        return
-    setter(mode, warn_only=False)
-    inductor_config = sys.modules.get("torch._inductor.config")
-    if inductor_config is not None:
-        inductor_config.deterministic = mode
 
 
 def load_dataset(path: Path, val_fraction: float, seed: int) -> Dataset:
