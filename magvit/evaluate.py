@@ -67,15 +67,21 @@ class EvalResult:
         return {**asdict(self), "psnr_gain": self.psnr_gain}
 
 
+def read_checkpoint(checkpoint: str | os.PathLike, error: type[Exception] = EvalError) -> Any:
+    """A checkpoint file's contents (tensors on the CPU, `weights_only=True`), or `error` naming the file."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise error(f"{path}: no such checkpoint file")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated files, foreign pickles: all unusable
+        raise error(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+
+
 def load_model(checkpoint: str | os.PathLike) -> tuple[VQTokenizer, dict[str, Any]]:
     """The tokenizer of a checkpoint (in eval mode) and the checkpoint dict."""
     path = Path(checkpoint)
-    if not path.is_file():
-        raise EvalError(f"{path}: no such checkpoint file")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated files, foreign pickles: all unusable
-        raise EvalError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+    saved = read_checkpoint(path)
     if not isinstance(saved, dict) or "model" not in saved or not isinstance(saved.get("config"), dict):
         raise EvalError(f"{path}: not a tokenizer checkpoint (needs 'model' and 'config' entries)")
     if saved.get("stage", "tokenizer") != "tokenizer":
@@ -228,13 +234,7 @@ def format_table(result: EvalResult) -> str:
 
 def checkpoint_stage(checkpoint: str | os.PathLike) -> str:
     """The stage a checkpoint was written by (`tokenizer` for files older than the stages)."""
-    path = Path(checkpoint)
-    if not path.is_file():
-        raise EvalError(f"{path}: no such checkpoint file")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated files, foreign pickles: all unusable
-        raise EvalError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+    saved = read_checkpoint(checkpoint)
     return str(saved.get("stage", "tokenizer")) if isinstance(saved, dict) else "unknown"
 
 

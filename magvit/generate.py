@@ -86,13 +86,10 @@ def load_predictor(checkpoint: str | os.PathLike, tokenizer: str | os.PathLike |
     """The transformer of a transformer checkpoint and its tokenizer (`tokenizer` overrides the recorded path)."""
     from magvit.train import TrainError
 
+    from magvit.evaluate import read_checkpoint
+
     path = Path(checkpoint)
-    if not path.is_file():
-        raise GenerateError(f"{path}: no such checkpoint file")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated files, foreign pickles: all unusable
-        raise GenerateError(f"{path}: cannot be loaded as a checkpoint ({exc})") from exc
+    saved = read_checkpoint(path, GenerateError)
     if not isinstance(saved, dict) or saved.get("stage") != "transformer":
         stage = saved.get("stage") if isinstance(saved, dict) else None
         raise GenerateError(f"{path}: not a transformer checkpoint (stage {stage!r}); "
