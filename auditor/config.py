@@ -284,9 +284,19 @@ def load_config(project_root: str | Path) -> ProjectConfig:
     return ProjectConfig(root=root, source_file=source, **values)
 
 
+def project_name(root: Path) -> str:
+    """The project's name for reports: `[project].name` of its pyproject.toml, else its folder's name."""
+    toml_path = root / "pyproject.toml"
+    try:
+        name = tomllib.loads(toml_path.read_text(encoding="utf-8")).get("project", {}).get("name")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        name = None  # a broken pyproject.toml is reported where it matters ([tool.audit]), not here
+    return name if isinstance(name, str) and name.strip() else root.resolve().name
+
+
 def with_junit(config: ProjectConfig, junit: tuple[str, ...] | list[str]) -> ProjectConfig:
     """The same configuration with the JUnit globs replaced (the CLI's --junit)."""
     return dataclasses.replace(config, junit=tuple(junit))
 
 
-__all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "load_config", "with_junit"]
+__all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "load_config", "project_name", "with_junit"]

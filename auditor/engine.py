@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import auditor.probes  # noqa: F401  (fills the probe registry)
+from auditor.config import project_name
 from auditor.evidence import Evidence
 from auditor.model import COLUMNS, PROBES, ProbeResult, Verdict
 from auditor.results import AuditResult, Cell, Gap, RuleResult, summarise
@@ -69,6 +70,7 @@ def evaluate(
     project: str | None = None,
     run_dir: str | None = None,
     rules_dir: str = "",
+    name: str | None = None,
 ) -> AuditResult:
     """Evaluate every rule against the evidence; never raises for a failing probe."""
     results = tuple(evaluate_rule(rule, evidence) for rule in rules)
@@ -81,6 +83,7 @@ def evaluate(
         project=project if project is not None else str(evidence.config.root),
         run_dir=run_dir,
         rules_dir=rules_dir,
+        name=name if name is not None else project_name(evidence.config.root),
     )
 
 

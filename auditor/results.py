@@ -115,6 +115,7 @@ class AuditResult:
     project: str  # as given on the command line
     run_dir: str | None
     rules_dir: str
+    name: str = ""  # the project's name (pyproject.toml's [project].name, else its folder's)
 
     @property
     def exit_code(self) -> int:

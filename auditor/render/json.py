@@ -68,6 +68,7 @@ def to_dict(result: AuditResult) -> dict[str, Any]:
         "format": FORMAT,
         "date": result.date,
         "project": result.project,
+        "name": result.name,
         "run_dir": result.run_dir,
         "rules_dir": result.rules_dir,
         "exit_code": result.exit_code,

@@ -151,3 +151,17 @@ def test_verify_checksums_finds_a_flipped_byte_only_when_asked(tmp_path: Path) -
     cell = measured("--verify-checksums")
     assert cell["measured"]["invalid"] == 1
     assert "step-00000396.pt" in json.dumps(cell["citations"])
+
+
+def test_report_is_titled_with_the_projects_name(tmp_path: Path) -> None:
+    """`audit report` run from the checkout (project `.`) names the project, not `.`: the
+    distribution name from pyproject.toml, else the folder's name."""
+    proj = make_project(tmp_path)
+    res = invoke("report", "--project", str(proj), "--date", "2026-01-25")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == "# Compliance status: proj"
+    (proj / "pyproject.toml").write_text('[project]\nname = "acme-trainer"\nversion = "1"\n', encoding="utf-8")
+    res = invoke("check", "--project", str(proj), "--format", "json", "--date", "2026-01-25")
+    assert json.loads(res.output)["name"] == "acme-trainer"
+    res = invoke("report", "--project", str(proj), "--date", "2026-01-25")
+    assert res.output.splitlines()[0] == "# Compliance status: acme-trainer"
