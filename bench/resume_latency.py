@@ -15,7 +15,8 @@ end of each phase by wrapping the trainer's own functions (timing only; they run
     restore        -> their state and the RNGs put back
     first step     -> the first resumed training step done
 
-and the table gives the median of each over the repeats, in seconds since the process started.
+and the table gives the median over the repeats of each phase's wall and CPU seconds (CPU: all
+threads of the process; on a loaded machine it says more than the wall time).
 
     python bench/resume_latency.py --compare fefc940 --repeats 5    # the default config, about 3 minutes
 """
@@ -44,7 +45,7 @@ STARTED = float(sys.argv.pop(1))
 import contextlib, torch, magvit.train as T
 from magvit.cli import main
 def stamp(name):
-    print(f"PHASE {name} {time.time() - STARTED:.4f}", flush=True)
+    print(f"PHASE {name} {time.time() - STARTED:.4f} {time.process_time():.4f}", flush=True)
 stamp("imports")
 def after(fn, name):
     def wrapped(*a, **k):
@@ -76,8 +77,9 @@ main()
 """
 
 
-def resume_once(source: Path, command: list[str], run_dir: Path, template: Path) -> dict[str, float]:
-    """Resume a fresh copy of `template` with the trainer in `source`; the phase stamps."""
+def resume_once(source: Path, command: list[str], run_dir: Path, template: Path) -> dict[str, tuple[float, float]]:
+    """Resume a fresh copy of `template` with the trainer in `source`; per phase, when it ended:
+    (wall seconds since the process started, CPU seconds of the process by then)."""
     shutil.rmtree(run_dir, ignore_errors=True)
     shutil.copytree(template, run_dir)
     env = {"PYTHONPATH": str(source), "PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
@@ -89,8 +91,8 @@ def resume_once(source: Path, command: list[str], run_dir: Path, template: Path)
     stamps = {}
     for line in result.stdout.splitlines():
         if line.startswith("PHASE "):
-            name, seconds = line[len("PHASE "):].rsplit(" ", 1)
-            stamps.setdefault(name, float(seconds))
+            name, wall, cpu = line[len("PHASE "):].rsplit(" ", 2)
+            stamps.setdefault(name, (float(wall), float(cpu)))
     if "resuming from" not in result.stdout:
         raise SystemExit(f"{source}: the session did not resume:\n{result.stdout[-2000:]}")
     return stamps
@@ -128,24 +130,23 @@ def main() -> int:
         print(f"run directory with {len(checkpoints)} checkpoints ({', '.join(checkpoints)}), up to {size_mb:.1f} MB",
               flush=True)
 
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in sources}
+        runs: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name in sources}
         for i in range(args.repeats):
             for name, source in sources.items():
                 runs[name].append(resume_once(source, command, work / "run", template))
-                print(f"  {name} #{i + 1}: first step at {runs[name][-1].get('first step', float('nan')):.2f} s",
+                print(f"  {name} #{i + 1}: first step at {runs[name][-1]['first step'][0]:.2f} s",
                       flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    def median(name: str, phase: str) -> float:
-        return statistics.median(r[phase] for r in runs[name])
+    def phase_took(name: str, i: int, which: int) -> float:
+        """Median over the repeats of the time phase i took (wall: which=0, CPU: which=1)."""
+        return statistics.median(r[PHASES[i]][which] - (r[PHASES[i - 1]][which] if i else 0.0) for r in runs[name])
 
-    headers = ["phase ends (s since start)"] + [f"{n}: at" for n in runs] + [f"{n}: phase" for n in runs]
-    rows = []
-    for i, phase in enumerate(PHASES):
-        at = [median(n, phase) for n in runs]
-        took = [median(n, phase) - (median(n, PHASES[i - 1]) if i else 0.0) for n in runs]
-        rows.append([phase] + at + took)
+    headers = ["phase"] + [f"{n}: {kind} (s)" for n in runs for kind in ("wall", "CPU")]
+    rows = [[phase] + [phase_took(n, i, w) for n in runs for w in (0, 1)] for i, phase in enumerate(PHASES)]
+    rows.append(["start -> first step"] + [statistics.median(r["first step"][w] for r in runs[n])
+                                           for n in runs for w in (0, 1)])
     print()
     print(machine_line())
     print(f"median of {args.repeats} resumes each, config {args.config.name}")
