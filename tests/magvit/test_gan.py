@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import signal
 
 import pytest
 import torch
 import yaml
+from torch.nn import functional as F
 
 from magvit.config import ConfigError, RunConfig, load_run_config
 from magvit.distributed import Dist
@@ -94,6 +96,7 @@ def test_gan_yaml_config_loads():
 
     config = load_run_config(TINY.parent / "gan.yaml")
     assert config.gan.enabled and config.gan.adam_betas == (0.0, 0.99)
+    assert config.gan.adaptive_weight and config.gan.generator_weight == 0.1
 
 
 def test_discriminator_trains_only_after_the_start_delay_and_the_generator_ema_follows():
@@ -264,10 +267,6 @@ def test_two_ranks_average_the_gradients_of_both_networks(tmp_path):
 
 
 def test_adaptive_generator_weight_is_the_ratio_of_gradient_norms_at_the_decoder_s_last_layer():
-    import copy
-
-    from torch.nn import functional as F
-
     torch.manual_seed(0)
     stage = build_stage(gan_config(start_step=0, adaptive_weight=True, generator_weight=0.1), n_train=8, dist=Dist())
     model, disc = copy.deepcopy(stage.model), copy.deepcopy(stage.discriminator)
