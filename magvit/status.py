@@ -150,6 +150,7 @@ def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
             data = json.loads(path.read_text(encoding="utf-8"))
             pt = directory / str(data["file"])
             step, wall = int(data["step"]), float(data["wall_time"])
+            saved_at = data.get("saved_at") or iso_utc(wall)  # ValueError for a time no calendar holds
         except (OSError, ValueError, KeyError, TypeError, OverflowError):  # OverflowError: int(Infinity)
             continue
         try:
@@ -158,7 +159,7 @@ def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
             size_ok = False
         found.append({
             "file": pt.name, "kind": data.get("kind"), "step": step, "wall_time": wall,
-            "saved_at": data.get("saved_at") or iso_utc(wall), "size_ok": size_ok,
+            "saved_at": saved_at, "size_ok": size_ok,
         })  # fmt: skip
     return found
 

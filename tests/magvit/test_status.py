@@ -175,3 +175,17 @@ def test_exit_codes_are_documented_in_the_help():
     assert result.exit_code == 0
     for state, code in EXIT_CODES.items():
         assert f"{code} {state}" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("wall_time", [1.065649557018674e16, float("nan")])
+def test_a_manifest_with_an_impossible_wall_time_is_skipped_not_a_crash(tmp_path, wall_time):
+    """A manifest whose wall time no calendar holds (found by the parser fuzzing) is unusable,
+    like any other damaged manifest: `magvit status` reports the rest of the run."""
+    finished_run(tmp_path)
+    manifest = tmp_path / "checkpoints" / "final.json"
+    data = json.loads(manifest.read_text())
+    data.update(wall_time=wall_time, saved_at={})
+    manifest.write_text(json.dumps(data))
+    result = invoke(str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "finished" in result.output and "step-00000020.pt" in result.output

@@ -1,0 +1,16 @@
+"""Hypothesis settings for the whole suite.
+
+`HYPOTHESIS_PROFILE=ci` (set by .ci/run) draws the same examples on every run, so that a red
+CI is reproducible from its log and cannot come and go between two runs of one commit; without
+it, every local run explores new examples (which is how the fuzzing finds new bugs).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
