@@ -557,7 +557,12 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
             size = pt.stat().st_size
         except OSError:
             status, note = "corrupt", "manifest without its .pt file"
-        if status == "valid" and isinstance(m.get("size_bytes"), int) and m["size_bytes"] != size:
+        lacking = [k for k, ok in (("size_bytes", _is_int(m.get("size_bytes"))),
+                                   ("sha256", _is_sha256(m.get("sha256")))) if not ok]
+        if status == "valid" and lacking:
+            # our trainer always writes both: without them nothing can tell an intact file
+            status, note = "corrupt", f"manifest has no valid {' or '.join(lacking)} to verify the file against"
+        if status == "valid" and m["size_bytes"] != size:
             status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
         if status == "valid" and verify:
             try:
@@ -591,6 +596,14 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
         step = _int(m.group(1)) if (m := re.search(r"(\d+)", pt.stem)) and not pt.name.startswith(".tmp-") else None
         out.append(Checkpoint(_rel(pt, run), "other", status, None, step, st.st_mtime, "mtime", st.st_size, None, note))
     return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_sha256(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
 
 
 def _manifest_changed(mpath: Path, seen: dict) -> bool:

@@ -177,3 +177,21 @@ def test_many_checkpoints(tmp_path):
     (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     ev = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path)
     assert len(ev.periodic()) == 1000 and ev.gaps.largest_s == 100.0 and ev.gaps.first_delay_s == 100.0
+
+
+@pytest.mark.parametrize("missing", ["size_bytes", "sha256"])
+def test_manifest_without_its_integrity_fields_is_not_valid(tmp_path, missing):
+    """A hand-made manifest that names no size or digest gives nothing to verify the file
+    against: it is no evidence of an intact checkpoint, with or without --verify."""
+    ck = tmp_path / "checkpoints"
+    ck.mkdir()
+    torch.save({"step": 4}, ck / "step-00000004.pt")
+    data = (ck / "step-00000004.pt").read_bytes()
+    manifest = {"format": "magvit-checkpoint/1", "file": "step-00000004.pt", "kind": "periodic", "step": 4,
+                "epoch": 0, "wall_time": 1000.0, "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest()}
+    del manifest[missing]
+    (ck / "step-00000004.json").write_text(json.dumps(manifest))
+    for verify in (False, True):
+        [ckpt] = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path, verify=verify).checkpoints
+        assert ckpt.status == "corrupt" and missing in ckpt.note, (verify, ckpt)
