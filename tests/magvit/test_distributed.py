@@ -21,12 +21,12 @@ from magvit.distributed import Dist, DistributedError
 
 try:
     from train_helpers import (
-        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, make_data, manifests,
+        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, manifests,
         of_kind, run_train,
     )  # fmt: skip
 except ImportError:  # tests/magvit became a package
     from .train_helpers import (  # type: ignore[no-redef]
-        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, make_data, manifests,
+        LONG, REPO, TINY, _env, assert_same_training, events, final_checkpoint, logged_steps, manifests,
         of_kind, run_train,
     )  # fmt: skip
 
@@ -81,11 +81,6 @@ class TorchRun:
         if not self._out.closed:
             self._out.flush()
         return self.out_path.read_text(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from magvit.cli import main
 from magvit.stages.transformer import condition_clip, condition_sources
 
 try:
-    from stage2_helpers import TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer
+    from stage2_helpers import TRANSFORMER_TINY, train_tiny_transformer
 except ImportError:  # tests/magvit became a package
     from .stage2_helpers import (  # type: ignore[no-redef]
-        TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer,
+        TRANSFORMER_TINY, train_tiny_transformer,
     )  # fmt: skip
 
 
@@ -32,16 +32,6 @@ def test_condition_clip_repeats_the_last_given_frame_for_prediction():
 def test_condition_clip_for_interpolation_takes_the_nearest_given_frame():
     given = torch.tensor([True, False, False, True])
     assert condition_sources(given, 2).tolist() == [0, 1, 1, 1, 6, 6, 6, 7]
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory, data):
-    return train_tiny_tokenizer(data, tmp_path_factory.mktemp("tokenizer") / "run")
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,6 @@ RESUMABLE = ("periodic", "preempt", "best")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
-
-
-@pytest.fixture(scope="module")
 def reference(tmp_path_factory, data):
     """An uninterrupted run of the tiny config (long enough to interrupt), saving once an epoch."""
     run_dir = tmp_path_factory.mktemp("reference") / "run"

@@ -12,14 +12,14 @@ import torch
 
 try:
     from stage2_helpers import (
-        TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer, transformer_args,
+        TRANSFORMER_TINY, train_tiny_transformer, transformer_args,
     )  # fmt: skip
     from train_helpers import (
         Trainer, assert_same_training, batches_per_epoch, events, final_checkpoint, manifests, of_kind, run_train,
     )  # fmt: skip
 except ImportError:  # tests/magvit became a package
     from .stage2_helpers import (  # type: ignore[no-redef]
-        TRANSFORMER_TINY, make_data, train_tiny_tokenizer, train_tiny_transformer, transformer_args,
+        TRANSFORMER_TINY, train_tiny_transformer, transformer_args,
     )  # fmt: skip
     from .train_helpers import (  # type: ignore[no-redef]
         Trainer, assert_same_training, batches_per_epoch, events, final_checkpoint, manifests, of_kind, run_train,
@@ -28,16 +28,6 @@ except ImportError:  # tests/magvit became a package
 pytestmark = pytest.mark.slow  # every test here trains in subprocesses (20-40 s each on 2 busy cores)
 
 LONG = ("--epochs", "12")  # long enough (a few seconds) for the kill to land mid-run
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory, data):
-    return train_tiny_tokenizer(data, tmp_path_factory.mktemp("tokenizer") / "run")
 
 
 @pytest.fixture(scope="module")

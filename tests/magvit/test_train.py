@@ -21,11 +21,6 @@ except ImportError:  # tests/magvit became a package
     from .train_helpers import TINY, make_data  # type: ignore[no-redef]
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_data(tmp_path_factory.mktemp("data") / "tiny.npz")
-
-
 def write_yaml(path, obj):
     path.write_text(yaml.safe_dump(obj))
     return path
