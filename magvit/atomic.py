@@ -8,12 +8,15 @@ midway leaves only a ``.tmp-*`` file behind (see ``CheckpointManager.clean_orpha
 Public API (stable):
 
 - ``TMP_PREFIX``: the temp-file name prefix, ``".tmp-"``.
-- ``atomic_writer(path, mode="wb")``: context manager yielding the temp file object;
-  commits on a clean exit, removes the temp file on an exception.
+- ``atomic_writer(path, mode="wb", before_replace=None)``: context manager yielding the
+  temp file object; commits on a clean exit, removes the temp file on an exception.
+  ``before_replace()`` runs once the temp file is complete and fsynced, just before the
+  rename (e.g. to decommit what describes the old file: a write that fails never gets there).
 - ``atomic_write_bytes(path, data)``, ``atomic_write_text(path, text)``,
   ``atomic_write_json(path, obj)``.
-- ``atomic_torch_save(obj, path) -> (size_bytes, sha256_hex)``: ``torch.save`` streamed
-  into the temp file, hashing the bytes as they are written (one pass, no re-read).
+- ``atomic_torch_save(obj, path, before_replace=None) -> (size_bytes, sha256_hex)``:
+  ``torch.save`` streamed into the temp file, hashing the bytes as they are written (one
+  pass, no re-read).
 - ``append_jsonl(path, obj)``: append one JSON object as one line, flushed and fsynced.
 - ``fsync_dir(directory)``.
 """
@@ -25,7 +28,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,7 +62,8 @@ def _mode_for(final: Path) -> int:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_writer(path: str | os.PathLike[str], mode: str = "wb",
+                  before_replace: Callable[[], None] | None = None) -> Iterator[IO[Any]]:
     """Yield a temp file next to ``path``; on a clean exit it replaces ``path`` durably."""
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_writer mode must be 'wb' or 'w', not {mode!r}")
@@ -74,6 +78,8 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -123,11 +129,12 @@ class _HashingWriter:
         self._handle.flush()
 
 
-def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> tuple[int, str]:
+def atomic_torch_save(obj: Any, path: str | os.PathLike[str],
+                      before_replace: Callable[[], None] | None = None) -> tuple[int, str]:
     """``torch.save(obj)`` to ``path`` atomically; return ``(size_bytes, sha256_hex)``."""
     import torch
 
-    with atomic_writer(path, "wb") as handle:
+    with atomic_writer(path, "wb", before_replace) as handle:
         writer = _HashingWriter(handle)
         try:
             torch.save(obj, writer)

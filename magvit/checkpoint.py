@@ -339,12 +339,19 @@ class CheckpointManager:
         pt = self.directory / self.file_name(kind, step)
         manifest_path = pt.with_suffix(".json")
         self._check_free_space(state, pt)
+        decommitted = False
+
+        def decommit() -> None:
+            nonlocal decommitted
+            manifest_path.unlink(missing_ok=True)
+            decommitted = True
+
         try:
-            # an overwritten name (best.pt, or a second save at one step) is decommitted first:
-            # a crash in between leaves a .pt without manifest, never a manifest that lies
-            if manifest_path.exists():
-                manifest_path.unlink()
-            size, sha256 = atomic_torch_save(dict(state), pt)
+            # an overwritten name (best.pt, or a second save at one step) is decommitted only once
+            # the new file is complete, just before it takes the name: a failed write (full disk)
+            # leaves the old checkpoint committed, a crash in between leaves a .pt without
+            # manifest, never a manifest that lies
+            size, sha256 = atomic_torch_save(dict(state), pt, before_replace=decommit)
             wall_time = time.time()
             manifest = Manifest(
                 format=CHECKPOINT_FORMAT,
@@ -368,6 +375,8 @@ class CheckpointManager:
             )
             atomic_write_json(manifest_path, manifest.to_dict())
         except OSError as exc:
+            if decommitted:  # whatever carries the name now has no manifest
+                self._discard_uncommitted(pt)
             self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
             raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
         self._last_size = size
@@ -388,6 +397,16 @@ class CheckpointManager:
             self._last_saved_step = int(step)
         self._apply_retention()
         return manifest
+
+    @staticmethod
+    def _discard_uncommitted(pt: Path) -> None:
+        """Remove a .pt whose manifest could not be written: no final name without its commit
+        marker, and its space back on a full disk (clean_orphans removes it at the next start
+        when this fails too)."""
+        try:
+            pt.unlink()
+        except OSError as exc:
+            log.warning("could not remove uncommitted checkpoint %s: %s", pt, exc)
 
     def _check_free_space(self, state: Mapping[str, Any], pt: Path) -> None:
         expected = max(self._last_size or 0, _tensor_bytes(state) + _SIZE_SLACK)

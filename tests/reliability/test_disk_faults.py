@@ -1,18 +1,40 @@
-"""Disk faults at the checkpoint write of a real training run.
+"""Disk faults at the checkpoint write of a real training run, with the kernel's own errors.
 
-Root ignores file permissions and a tmpfs needs a mount, so the write failure is injected
-with a real resource limit: the trainer runs in a subprocess that, once its first
-checkpoint is committed, lowers RLIMIT_FSIZE below a checkpoint's size (SIGXFSZ ignored, so
-writes past the limit fail with EFBIG, as a full disk fails them with ENOSPC), and raises
-it again after two failed saves. Small files (events, progress, logs, manifests) still fit.
-The free-space check before a save (ENOSPC foreseen) is exercised through the manager's
-free-space hook on a real save.
+One trainer script (FAULT_TRAINER) runs tiny.yaml in a subprocess with a fault injected at
+its checkpoint saves; an injector thread waits for the first committed checkpoint, breaks
+the checkpoint folder, and repairs it once the failures it wants are in the events log:
+
+- EFBIG: RLIMIT_FSIZE lowered below a checkpoint's size (SIGXFSZ ignored, so the write
+  fails with "File too large"); small files (events, progress, manifests) still fit.
+- ENOSPC: a real full file system. The script runs in its own mount namespace
+  (``unshare -rm``, else ``unshare -m``) and mounts a 16 MiB tmpfs on RUN/checkpoints, which
+  a filler file then fills: (1) before a save, so the free-space check refuses it (foreseen);
+  (2) as the trainer opens the temp file of a best.pt save, i.e. after the check passed, so
+  the write runs out of space mid-file; (3) as it opens a manifest's temp file, so the .pt
+  is written and the commit marker is not. The moment of (2) and (3) is taken from the
+  interpreter's audit hook ("open" events) -- a disk filled by someone else in between,
+  made deterministic. The mount is private to the namespace, so the script copies the
+  folder to RUN/checkpoints.after before it exits.
+- EACCES: RUN/checkpoints made read-only (0o555) so the temp file cannot be created. Root
+  ignores permission bits, so as root the trainer runs without CAP_DAC_OVERRIDE,
+  CAP_DAC_READ_SEARCH and CAP_FOWNER (dropped from its capability bounding set before exec):
+  still uid 0, owner of its files, but bound by their mode bits. (Running it as 'nobody'
+  is not possible where the interpreter lives under a 0700 /root.)
+
+At every event the trainer itself writes, the audit hook also checks the invariant that
+the checkpoint folder holds no temp file and no checkpoint without its manifest; a
+violation is written to RUN/violations.txt. The free-space check is also exercised
+through the manager's free-space hook on a single save.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -24,74 +46,258 @@ from magvit.progress import EventLog
 
 from .conftest import PYTHON, ROOT, child_env
 
-LIMITED_TRAINER = textwrap.dedent("""
-    import json, resource, signal, sys, threading, time
+FAULT_TRAINER = textwrap.dedent(r'''
+    """usage: python fault_trainer.py RUN_DIR DATA FAULT   (FAULT: efbig, enospc or eacces)"""
+    import json, os, re, resource, shutil, signal, subprocess, sys, threading, time
     from pathlib import Path
 
-    run_dir, data, limit = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    run_dir, data, fault = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    checkpoints = run_dir / "checkpoints"
+    events_path = str(run_dir / "events.jsonl")
+    filler = checkpoints / "filler.bin"  # a name the checkpoint manager never touches
+    OWN_PT = re.compile(r"step-\d{8}\.pt|best\.pt|final\.pt")
+
+
+    def say(text):
+        print(f"injector: {text}", flush=True)
+
 
     def failures():
+        """The checkpoint_failed events so far."""
         try:
             lines = (run_dir / "events.jsonl").read_text().splitlines()
         except OSError:
-            return 0
-        return sum('"checkpoint_failed"' in line for line in lines)
+            return []
+        return [json.loads(line) for line in lines if '"checkpoint_failed"' in line]
 
-    def inject():
-        while not list((run_dir / "checkpoints").glob("step-*.json")):
+
+    def wait_until(predicate):
+        while not predicate():
             time.sleep(0.002)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-        while failures() < 2:
-            time.sleep(0.002)
+
+
+    def first_commit():
+        wait_until(lambda: any(checkpoints.glob("step-*.json")))
+
+
+    # --- EFBIG ----------------------------------------------------------------------------
+    if fault == "efbig":
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+
+
+    def file_too_large():
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        first_commit()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
+        say("RLIMIT_FSIZE lowered to 64 KiB")
+        wait_until(lambda: len(failures()) >= 2)
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        say("RLIMIT_FSIZE restored")
 
-    threading.Thread(target=inject, daemon=True).start()
+
+    # --- EACCES ---------------------------------------------------------------------------
+    def permission_denied():
+        first_commit()
+        checkpoints.chmod(0o555)
+        say("checkpoints/ made read-only (0o555)")
+        wait_until(lambda: len(failures()) >= 2)
+        checkpoints.chmod(0o755)
+        say("checkpoints/ writable again (0o755)")
+
+
+    # --- ENOSPC ---------------------------------------------------------------------------
+    armed = {"pattern": None, "leave": 0}
+
+
+    def fill(leave):
+        """Grow the filler until `leave` bytes of the file system are free, or it is full."""
+        st = os.statvfs(checkpoints)
+        todo = st.f_bavail * st.f_frsize - leave
+        with open(filler, "ab", buffering=0) as handle:
+            try:
+                while todo > 0:
+                    todo -= handle.write(bytes(min(todo, 1 << 16)))
+            except OSError:
+                pass  # full
+        st = os.statvfs(checkpoints)
+        return st.f_bavail * st.f_frsize
+
+
+    def fill_when_opened(pattern, leave):
+        """Fill the disk when the trainer next opens a file whose name matches `pattern`."""
+        armed["leave"] = leave
+        armed["pattern"] = re.compile(pattern)
+
+
+    def disk_full():
+        first_commit()
+        say(f"disk filled before a save: {fill(64 << 10)} bytes free")
+        wait_until(lambda: any("bytes free" in e["error"] for e in failures()))
+        filler.unlink()
+        say("filler removed: the free-space check refused a save")
+        wait_until(lambda: (checkpoints / "best.json").exists())
+        count = len(failures())
+        fill_when_opened(r"\.tmp-best\.pt\.", 16 << 10)
+        wait_until(lambda: len(failures()) > count)
+        count = len(failures())
+        fill_when_opened(r"\.tmp-step-\d{8}\.json\.", 0)
+        filler.unlink()
+        say("filler removed: a best.pt write ran out of space")
+        wait_until(lambda: len(failures()) > count)
+        filler.unlink()
+        say("filler removed: a manifest write ran out of space")
+
+
+    def on_open(event, args):
+        """Audit hook: fill the disk at the armed open; check the folder at the trainer's events."""
+        if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+            return
+        path = os.fsdecode(args[0])
+        pattern = armed["pattern"]
+        if pattern is not None and pattern.match(os.path.basename(path)):
+            armed["pattern"] = None
+            say(f"disk filled as the trainer opened {os.path.basename(path)}: {fill(armed['leave'])} bytes free")
+        elif path == events_path and threading.current_thread() is threading.main_thread():
+            # the trainer is between saves here: nothing half-written may be in the folder
+            names = set(os.listdir(checkpoints))
+            bad = sorted(n for n in names if n.startswith(".tmp-") or
+                         (OWN_PT.fullmatch(n) and n[:-3] + ".json" not in names))
+            if bad:
+                with open(run_dir / "violations.txt", "a") as out:
+                    out.write(f"{bad}\n")
+
+
+    if fault == "enospc":
+        checkpoints.mkdir(parents=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(checkpoints)], check=True)
+    sys.addaudithook(on_open)
+    injector = {"efbig": file_too_large, "eacces": permission_denied, "enospc": disk_full}[fault]
+    threading.Thread(target=injector, daemon=True).start()
     from magvit.cli import main
-    main(["train", "--data", data, "--run-dir", str(run_dir), "--config", "magvit/configs/tiny.yaml",
-          "--checkpoint-every", "2steps", "--epochs", "4"])
-""")
+    try:
+        main(["train", "--data", data, "--run-dir", str(run_dir), "--config", "magvit/configs/tiny.yaml",
+              "--checkpoint-every", "2steps", "--epochs", "4"])
+    finally:
+        if fault == "enospc":  # the tmpfs vanishes with this mount namespace
+            shutil.copytree(checkpoints, run_dir / "checkpoints.after", symlinks=True)
+''')
+
+TRAIN_TIMEOUT_S = 300
 
 
 def _events(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines() if line.strip()]
 
 
-def test_checkpoint_write_failure_warns_and_retries_at_the_next_interval(tmp_path: Path, tiny_data: Path) -> None:
-    run = tmp_path / "run"
-    script = tmp_path / "limited_trainer.py"
-    script.write_text(LIMITED_TRAINER, encoding="utf-8")
-    done = subprocess.run([PYTHON, str(script), str(run), str(tiny_data), str(64 * 1024)], cwd=ROOT,
-                          env=child_env(), capture_output=True, text=True, timeout=300)
+def _train_with_fault(scratch: Path, data: Path, fault: str, prefix: tuple[str, ...] = (),
+                      **popen: object) -> tuple[Path, str]:
+    """Run FAULT_TRAINER in scratch/run; return the run directory and the trainer's output."""
+    script = scratch / "fault_trainer.py"
+    script.write_text(FAULT_TRAINER, encoding="utf-8")
+    run = scratch / "run"
+    done = subprocess.run([*prefix, PYTHON, str(script), str(run), str(data), fault], cwd=ROOT,
+                          capture_output=True, text=True, timeout=TRAIN_TIMEOUT_S, **popen)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
+    return run, output
 
+
+def _assert_failed_loudly_then_recovered(run: Path, checkpoints: Path, output: str, error: str,
+                                         min_failures: int) -> list[dict]:
+    """The shared verdict: warned, recorded, retried and succeeded; nothing half-written anywhere."""
     # loud: the trainer said so on its output ...
-    assert "warning: checkpoint save failed" in output and "File too large" in output
+    assert "warning: checkpoint save failed" in output and error in output, output
     # ... the events log records each failure, then saves succeed again at the next intervals
     events = _events(run)
     names = [e["event"] for e in events]
-    failed = [i for i, n in enumerate(names) if n == "checkpoint_failed"]
-    assert len(failed) >= 2, names
-    assert "File too large" in events[failed[0]]["error"]
-    assert any(n == "checkpoint_saved" for n in names[failed[-1]:]), "no save succeeded after the failures"
+    failed = [e for e in events if e["event"] == "checkpoint_failed"]
+    assert len(failed) >= min_failures, names
+    assert any(error in e["error"] for e in failed), failed
+    last_failure = max(i for i, n in enumerate(names) if n == "checkpoint_failed")
+    assert "checkpoint_saved" in names[last_failure:], "no save succeeded after the failures"
     assert names[-1] == "run_end" and events[-1]["status"] == "finished"
-    # ... and the progress file says a save failed (and that a later one succeeded)
+    # ... and the progress files say a save failed (and that a later one succeeded)
     progress = json.loads((run / "progress.json").read_text())
-    assert progress["checkpoint_failures"] >= 2
-    assert progress["last_checkpoint_error"]["step"] < progress["last_checkpoint"]["step"]
-    assert "checkpoint save FAILED" in (run / "PROGRESS.txt").read_text()
+    assert progress["checkpoint_failures"] >= min_failures
+    assert progress["last_checkpoint_error"]["step"] <= progress["last_checkpoint"]["step"]
+    assert "WARNING: checkpoint save FAILED" in (run / "PROGRESS.txt").read_text()
 
-    # nothing half-written under a final name, no temp files left, every committed checkpoint intact
-    manager = CheckpointManager(run / "checkpoints")
-    files = sorted(p.name for p in (run / "checkpoints").iterdir())
+    # at every event the trainer wrote, nothing half-written was in the folder (the script's audit hook)
+    assert not (run / "violations.txt").exists(), (run / "violations.txt").read_text()
+    # and at the end: no temp files, every .pt committed and intact, no failed save under a final name
+    files = sorted(p.name for p in checkpoints.iterdir())
     assert not [f for f in files if f.startswith(".tmp-")], files
-    for pt in (run / "checkpoints").glob("*.pt"):
+    manager = CheckpointManager(checkpoints)
+    for pt in checkpoints.glob("*.pt"):
         assert pt.with_suffix(".json").exists(), f"{pt.name} carries a final name without a manifest"
         manager.verify(pt)
-    failed_steps = {e.get("step") for e in events if e["event"] == "checkpoint_failed"}
-    assert not {f"step-{s:08d}.pt" for s in failed_steps if isinstance(s, int)} & set(files)
+    saved = {e["file"] for e in events if e["event"] == "checkpoint_saved"}
+    failed_files = {e["error"].split(":")[0] for e in failed}
+    assert not (failed_files - saved) & set(files), (failed_files, files)
+    return failed
+
+
+def test_file_too_large_at_the_checkpoint_write_warns_and_retries(tmp_path: Path, tiny_data: Path) -> None:
+    run, output = _train_with_fault(tmp_path, tiny_data, "efbig", env=child_env())
+    assert "injector: RLIMIT_FSIZE restored" in output, output
+    _assert_failed_loudly_then_recovered(run, run / "checkpoints", output, "File too large", min_failures=2)
+
+
+@pytest.fixture(scope="session")
+def mount_namespace(tmp_path_factory) -> tuple[str, ...]:
+    """The command prefix that runs a process in its own mount namespace where it may mount a tmpfs."""
+    target = tmp_path_factory.mktemp("mount-probe")
+    reasons = []
+    for prefix in (("unshare", "-rm"), ("unshare", "-m")):
+        try:
+            probe = subprocess.run([*prefix, "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1"', "sh", str(target)],
+                                   capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            reasons.append(f"{' '.join(prefix)}: {exc}")
+            continue
+        if probe.returncode == 0:
+            return prefix
+        reasons.append(f"{' '.join(prefix)}: {probe.stderr.strip() or probe.returncode}")
+    pytest.skip("no mount namespace with a tmpfs here (needs user namespaces or CAP_SYS_ADMIN): " + "; ".join(reasons))
+
+
+def test_a_real_full_disk_at_the_checkpoint_write_warns_and_retries(tmp_path: Path, tiny_data: Path,
+                                                                    mount_namespace: tuple[str, ...]) -> None:
+    run, output = _train_with_fault(tmp_path, tiny_data, "enospc", prefix=mount_namespace, env=child_env())
+    assert "injector: filler removed: a manifest write ran out of space" in output, output
+    failed = _assert_failed_loudly_then_recovered(run, run / "checkpoints.after", output, "No space left on device",
+                                                  min_failures=3)
+    errors = [e["error"] for e in failed]
+    # foreseen by the free-space check, before anything was written ...
+    assert any("bytes free" in e for e in errors), errors
+    # ... and raised by the kernel: in the middle of a best.pt (a best.pt was committed before) ...
+    assert any(e.startswith("best.pt:") and "No space left on device" in e for e in errors), errors
+    # ... and at a periodic save's manifest, after its .pt was written
+    assert "as the trainer opened .tmp-step-" in output and ".json." in output, output
+    assert any(e.startswith("step-") and "No space left on device" in e for e in errors), errors
+
+
+def _obey_permission_bits() -> None:
+    """preexec_fn: drop the capabilities by which root ignores file modes (bounding set, before exec)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop = 24
+    for capability in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def test_permission_denied_at_the_checkpoint_write_warns_and_retries(tmp_path: Path, tiny_data: Path) -> None:
+    popen: dict[str, object] = {"env": child_env()}
+    if os.geteuid() == 0:
+        popen["preexec_fn"] = _obey_permission_bits
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+        probe = subprocess.run(["sh", "-c", 'touch "$1/x"', "sh", str(locked)], capture_output=True, **popen)
+        if probe.returncode == 0:
+            pytest.skip("root here cannot be made to obey file permission bits (no CAP_SETPCAP to drop capabilities)")
+    run, output = _train_with_fault(tmp_path, tiny_data, "eacces", **popen)
+    assert "injector: checkpoints/ writable again" in output, output
+    _assert_failed_loudly_then_recovered(run, run / "checkpoints", output, "Permission denied", min_failures=2)
 
 
 def test_a_full_disk_foreseen_by_the_free_space_check_leaves_earlier_checkpoints(tmp_path: Path) -> None:
