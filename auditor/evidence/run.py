@@ -14,7 +14,6 @@ from __future__ import annotations
 import calendar
 import io
 import json
-import pickletools
 import re
 import statistics
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.evidence.code import _as_list, _cfg, project_root
+from auditor.evidence.pickles import StaticPickle, code_calls, read_pickle, refused_globals
 from magvit.atomic import file_sha256
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
@@ -150,171 +150,19 @@ class RunEvidence:
         return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]
 
 
-# --------------------------------------------------------------------------- static pickle reading
+@dataclass(frozen=True)
+class ForeignMetadata:
+    scalars: dict[str, Any] | None
+    """Top-level scalars of the checkpoint's dict; None when it could not be read."""
+    how: str
+    """`pickle` (read statically), `torch` (torch.load(weights_only=True)) or empty."""
+    note: str
+    runs_code: bool = False
+    """Loading it would call a function acting outside the data (see auditor.evidence.pickles)."""
 
 
-class _Opaque:
-    """Something the pickle would build by calling code: never built, only named."""
-
-    __slots__ = ("what",)
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __repr__(self) -> str:
-        return f"<{self.what}>"
-
-
-_MARK = object()
-
-
-def _pop_mark(stack: list) -> list:
-    items = []
-    while stack:
-        item = stack.pop()
-        if item is _MARK:
-            break
-        items.append(item)
-    items.reverse()
-    return items
-
-
-def static_pickle_scalars(data: bytes) -> dict[str, Any] | None:
-    """Top-level scalar entries of a pickled dict, read by walking opcodes; None if not a dict.
-
-    Globals, reductions and persistent ids (tensors) become opaque placeholders: nothing is
-    imported or called.
-    """
-    stack: list[Any] = []
-    memo: dict[Any, Any] = {}
-    try:
-        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
-            n = op.name
-            if n in ("PROTO", "FRAME"):
-                continue
-            if n == "STOP":
-                break
-            if n == "EMPTY_DICT":
-                stack.append({})
-            elif n == "EMPTY_LIST":
-                stack.append([])
-            elif n == "EMPTY_TUPLE":
-                stack.append(())
-            elif n == "EMPTY_SET":
-                stack.append(_Opaque("set"))
-            elif n == "MARK":
-                stack.append(_MARK)
-            elif n in ("BINUNICODE", "SHORT_BINUNICODE", "UNICODE", "BINUNICODE8", "STRING", "BINSTRING",
-                       "SHORT_BINSTRING", "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4",
-                       "BINFLOAT", "FLOAT"):
-                stack.append(arg)
-            elif n == "NONE":
-                stack.append(None)
-            elif n in ("NEWTRUE", "NEWFALSE"):
-                stack.append(n == "NEWTRUE")
-            elif n in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"):
-                stack.append(_Opaque("bytes"))
-            elif n in ("BINPUT", "LONG_BINPUT", "PUT"):
-                memo[arg] = stack[-1]
-            elif n == "MEMOIZE":
-                memo[len(memo)] = stack[-1]
-            elif n in ("BINGET", "LONG_BINGET", "GET"):
-                stack.append(memo.get(arg, _Opaque("memo")))
-            elif n in ("GLOBAL", "INST"):
-                if n == "INST":
-                    _pop_mark(stack)
-                stack.append(_Opaque(f"global {arg}"))
-            elif n == "STACK_GLOBAL":
-                name, module = stack.pop(), stack.pop()
-                stack.append(_Opaque(f"global {module} {name}"))
-            elif n == "REDUCE":
-                stack.pop()
-                fn = stack.pop()
-                stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
-            elif n == "NEWOBJ":
-                stack.pop()
-                cls = stack.pop()
-                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
-            elif n == "NEWOBJ_EX":
-                stack.pop()
-                stack.pop()
-                cls = stack.pop()
-                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
-            elif n == "OBJ":
-                _pop_mark(stack)
-                stack.append(_Opaque("object"))
-            elif n == "BUILD":
-                stack.pop()
-            elif n == "BINPERSID":
-                stack.pop()
-                stack.append(_Opaque("persistent"))
-            elif n == "PERSID":
-                stack.append(_Opaque("persistent"))
-            elif n == "SETITEM":
-                value, key = stack.pop(), stack.pop()
-                target = stack[-1]
-                if isinstance(target, dict) and _hashable(key):
-                    target[key] = value
-            elif n == "SETITEMS":
-                items = _pop_mark(stack)
-                target = stack[-1]
-                if isinstance(target, dict):
-                    for key, value in zip(items[::2], items[1::2]):
-                        if _hashable(key):
-                            target[key] = value
-            elif n == "APPEND":
-                value = stack.pop()
-                if isinstance(stack[-1], list):
-                    stack[-1].append(value)
-            elif n in ("APPENDS", "ADDITEMS"):
-                items = _pop_mark(stack)
-                if isinstance(stack[-1], list):
-                    stack[-1].extend(items)
-            elif n == "LIST":
-                stack.append(_pop_mark(stack))
-            elif n == "TUPLE":
-                stack.append(tuple(_pop_mark(stack)))
-            elif n in ("TUPLE1", "TUPLE2", "TUPLE3"):
-                k = int(n[-1])
-                items = stack[-k:]
-                del stack[-k:]
-                stack.append(tuple(items))
-            elif n == "DICT":
-                items = _pop_mark(stack)
-                stack.append({k: v for k, v in zip(items[::2], items[1::2]) if _hashable(k)})
-            elif n == "FROZENSET":
-                _pop_mark(stack)
-                stack.append(_Opaque("frozenset"))
-            elif n == "POP":
-                stack.pop()
-            elif n == "POP_MARK":
-                _pop_mark(stack)
-            elif n == "DUP":
-                stack.append(stack[-1])
-            elif n in ("EXT1", "EXT2", "EXT4", "NEXT_BUFFER"):
-                stack.append(_Opaque(n.lower()))
-            elif n == "READONLY_BUFFER":
-                continue
-            else:
-                return None
-    except Exception:  # a malformed or unusual pickle: report as unreadable statically
-        return None
-    top = stack[-1] if stack else None
-    if not isinstance(top, dict):
-        return None
-    return {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
-
-
-def _hashable(key: Any) -> bool:
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
-
-
-def read_checkpoint_metadata(path: Path) -> tuple[dict[str, Any] | None, str, str]:
-    """(scalars, how, note): metadata of a foreign checkpoint, without executing its pickle."""
+def read_checkpoint_metadata(path: Path) -> ForeignMetadata:
+    """Metadata of a foreign checkpoint, without executing its pickle."""
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
@@ -322,22 +170,37 @@ def read_checkpoint_metadata(path: Path) -> tuple[dict[str, Any] | None, str, st
                 if names:
                     info = zf.getinfo(names[0])
                     if info.file_size <= MAX_PICKLE_BYTES:
-                        scalars = static_pickle_scalars(zf.read(info))
-                        if scalars is not None:
-                            return scalars, "pickle", ""
+                        read = read_pickle(zf.read(info))
+                        if read is not None and read.scalars is not None:
+                            return _judged(read)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        return None, "", f"not a readable torch zip ({exc})"
+        return ForeignMetadata(None, "", f"not a readable torch zip ({exc})")
     return _torch_fallback(path)
 
 
-def _torch_fallback(path: Path) -> tuple[dict[str, Any] | None, str, str]:
+def _judged(read: StaticPickle) -> ForeignMetadata:
+    calls = code_calls(read)
+    if calls:
+        return ForeignMetadata(read.scalars, "pickle", f"unloadable: its pickle would call {_listed(calls)} when "
+                               "loaded (never loaded here; weights_only=True refuses it)", runs_code=True)
+    refused = refused_globals(read.globals)
+    note = f"weights_only=True would refuse {_listed(refused)}" if refused else ""
+    return ForeignMetadata(read.scalars, "pickle", note)
+
+
+def _listed(names: tuple[str, ...], most: int = 4) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _torch_fallback(path: Path) -> ForeignMetadata:
     """torch.load with weights_only=True (a restricted unpickler that refuses code); errors are reported."""
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return None, "", f"unreadable ({exc.strerror})"
+        return ForeignMetadata(None, "", f"unreadable ({exc.strerror})")
     if size > MAX_TORCH_FALLBACK_BYTES:
-        return None, "", "not a torch zip and too large to load safely"
+        return ForeignMetadata(None, "", "not a torch zip and too large to load safely")
     try:
         import warnings
 
@@ -348,11 +211,11 @@ def _torch_fallback(path: Path) -> tuple[dict[str, Any] | None, str, str]:
             obj = torch.load(path, weights_only=True, map_location="cpu", mmap=zipfile.is_zipfile(path))
     except Exception as exc:  # any failure of a foreign file is a finding, not a crash
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        return None, "", f"unloadable with weights_only=True: {first}"
+        return ForeignMetadata(None, "", f"unloadable with weights_only=True: {first}")
     if not isinstance(obj, dict):
-        return {}, "torch", "not a dict"
-    return ({k: v for k, v in obj.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))},
-            "torch", "")
+        return ForeignMetadata({}, "torch", "not a dict")
+    return ForeignMetadata({k: v for k, v in obj.items() if isinstance(k, str)
+                            and isinstance(v, (int, float, str, bool))}, "torch", "")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -645,7 +508,8 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
             continue
-        scalars, how, note = read_checkpoint_metadata(pt)
+        meta = read_checkpoint_metadata(pt)
+        scalars, how, note = meta.scalars, meta.how, meta.note
         t, source = None, "mtime"
         step = None
         if scalars:
@@ -666,7 +530,7 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
             young = now - st.st_mtime < IN_PROGRESS_S
             status = "in_progress" if young else "unreadable"
         else:
-            status = "readable"
+            status = "unreadable" if meta.runs_code else "readable"
         out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
     return out
 

@@ -80,11 +80,36 @@ def test_foreign_checkpoint_pickle_is_never_executed(tmp_path: Path, container: 
     assert not marker.exists(), "the auditor executed the checkpoint's pickle"
     assert result.exit_code in (0, 1), result.output
     (found,) = [c for c in ev.checkpoints if c.file == ckpt.name]
-    if container == "torch_zip":  # read statically: scalars come out, the object is never built
-        assert (found.status, found.time_source, found.epoch, found.time) == ("readable", "pickle", 3, 1.7e9)
+    if container == "torch_zip":  # read statically: the call is seen, never made, and named
+        assert found.status == "unreadable" and not found.usable
+        assert "unloadable" in found.note and "io.open" in found.note, found.note
+        assert (found.time_source, found.epoch, found.time) == ("pickle", 3, 1.7e9)  # still read, as a clue
     else:  # not a zip: weights_only=True refuses the global, reported as unloadable
         assert found.status in ("unreadable", "in_progress")
         assert "weights_only" in found.note or found.status == "in_progress"
+
+
+def test_foreign_checkpoint_with_plain_classes_stays_readable_and_says_weights_only_would_refuse(
+        tmp_path: Path) -> None:
+    """Other people's checkpoints often pickle an argparse.Namespace or numpy RNG state:
+    loading them needs weights_only=False, which the report says, but building such objects
+    runs no code of the file's choosing, so the checkpoint still counts."""
+    import argparse
+
+    import numpy as np
+
+    ckpt = tmp_path / "model_epoch_4.pt"
+    torch.save({"epoch": 4, "timestamp": 1.7e9, "args": argparse.Namespace(lr=0.1), "np_rng": np.zeros(2),
+                "weights": torch.zeros(2)}, ckpt)
+    plain = tmp_path / "model_epoch_5.pt"
+    torch.save({"epoch": 5, "timestamp": 1.8e9, "weights": torch.zeros(2)}, plain)
+    ev = run_evidence.collect(ProjectConfig(root=tmp_path, checkpoint_patterns=("*.pt",)), tmp_path)
+    by_file = {c.file: c for c in ev.checkpoints}
+    found = by_file[ckpt.name]
+    assert found.status == "readable" and found.epoch == 4
+    assert "weights_only=True would refuse" in found.note and "argparse.Namespace" in found.note, found.note
+    assert "numpy._core.multiarray._reconstruct" in found.note and "torch." not in found.note, found.note
+    assert by_file[plain.name].status == "readable" and by_file[plain.name].note == ""
 
 
 def test_trainer_refuses_a_malicious_checkpoint_with_a_matching_manifest(tmp_path: Path) -> None:

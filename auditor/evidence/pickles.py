@@ -1,0 +1,277 @@
+"""Static reading of pickles: what a checkpoint's pickle holds and which globals it names,
+found by walking its opcodes with `pickletools.genops`. Nothing is imported or called.
+
+`refused_globals` and `code_calls` judge the globals a pickle names without loading it:
+which ones `torch.load(weights_only=True)` refuses (a mirror of torch's allowlist, checked
+against torch's own in the tests), and which of those are functions whose call reaches
+outside the data (files, processes, imports, evaluation): a pickle naming one would run it
+when loaded with `weights_only=False`.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import io
+import pickletools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StaticPickle:
+    scalars: dict[str, Any] | None
+    """Top-level int/float/str/bool entries when the pickle is a dict, else None."""
+    globals: tuple[str, ...]
+    """Every global the pickle names (`module.qualname`), in first-use order."""
+    calls: tuple[str, ...]
+    """The globals it calls when loaded (REDUCE, INST, OBJ): functions, or classes built by their constructor."""
+
+
+# torch.load(weights_only=True)'s default allowlist (torch 2.4-2.13), as patterns
+_WEIGHTS_ONLY = re.compile(r"""^(?:
+      torch\._utils\._rebuild_\w+
+    | torch\.(?:cuda\.|sparse\.|cuda\.sparse\.)?\w*(?:Storage|Tensor)
+    | torch\.storage\.\w*Storage
+    | torch\.(?:Size|device|_tensor\._rebuild_from_type_v2|nn\.parameter\.Parameter|serialization\._get_layout)
+    | torch\.(?:u?int\d+|float\w*|bfloat16|complex\d+|bool|bits\w+|q?u?int\d+(?:x\d+)?|per_\w+)
+    | _codecs\.encode | builtins\.(?:bytearray|complex|set) | collections\.(?:Counter|OrderedDict)
+)$""", re.VERBOSE)
+
+# modules whose callables act outside the data: files, processes, the interpreter, the network
+_ACTING_MODULES = frozenset({
+    "os", "posix", "nt", "posixpath", "ntpath", "subprocess", "_posixsubprocess", "sys", "io", "_io", "shutil",
+    "socket", "importlib", "runpy", "pty", "pickle", "_pickle", "marshal", "ctypes", "code", "codeop",
+    "webbrowser", "multiprocessing", "types", "signal", "tempfile", "urllib", "http", "ftplib", "smtplib",
+    "requests", "glob", "tarfile", "zipfile", "operator", "functools", "copyreg", "inspect", "pdb",
+    "bdb", "timeit", "platform", "threading", "_thread", "asyncio", "builtins",
+})
+# libraries whose classes are data but some of whose functions act (torch.load, numpy.load)
+_DATA_LIBRARIES = frozenset({"torch", "numpy"})
+# plain data constructors in the modules above: calling them runs nothing of the file's choosing
+_PLAIN = frozenset({
+    "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.bytes", "builtins.complex",
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.int", "builtins.float", "builtins.str",
+    "builtins.bool", "builtins.slice", "builtins.range", "builtins.object",
+    "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct", "numpy.dtype", "numpy.ndarray",
+    "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+    "numpy.random._pickle.__randomstate_ctor", "numpy.random._pickle.__bit_generator_ctor",
+    "numpy.random._pickle.__generator_ctor",
+})
+
+
+def refused_globals(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The globals torch.load(weights_only=True) would refuse."""
+    return tuple(n for n in names if not _WEIGHTS_ONLY.match(n))
+
+
+def code_calls(read: StaticPickle) -> tuple[str, ...]:
+    """The calls the pickle would make when loaded that act outside the data: io.open,
+    os.system, builtins.eval, torch.load, a class's method (`pathlib.Path.unlink`), ...
+    Constructing the project's own classes, argparse.Namespace or numpy arrays is not one."""
+    out = []
+    for name in refused_globals(read.calls):
+        if name in _PLAIN:
+            continue
+        parts = name.split(".")
+        method = any(a[:1].isupper() and b[:1].islower() for a, b in zip(parts, parts[1:]))
+        if parts[0] in _DATA_LIBRARIES:
+            acting = method or not parts[-1][:1].isupper()  # a function, not a class
+        else:
+            acting = parts[0] in _ACTING_MODULES or method
+        if acting:
+            out.append(name)
+    return tuple(out)
+
+
+class _Opaque:
+    """Something the pickle would build by calling code: never built, only named."""
+
+    __slots__ = ("what", "name")
+
+    def __init__(self, what: str, name: str | None = None):
+        self.what = what
+        self.name = name  # `module.qualname` of a global
+
+    def __repr__(self) -> str:
+        return f"<{self.what}>"
+
+
+_MARK = object()
+
+
+def _pop_mark(stack: list) -> list:
+    items = []
+    while stack:
+        item = stack.pop()
+        if item is _MARK:
+            break
+        items.append(item)
+    items.reverse()
+    return items
+
+
+def read_pickle(data: bytes) -> StaticPickle | None:
+    """What a pickle holds, read by walking its opcodes; None when it cannot be walked.
+
+    Globals, reductions and persistent ids (tensors) become opaque placeholders: nothing is
+    imported or called.
+    """
+    stack: list[Any] = []
+    named: list[str] = []
+    called: list[str] = []
+    protocol = 0
+
+    def call(fn: Any) -> None:
+        if isinstance(fn, _Opaque) and fn.name is not None:
+            called.append(fn.name)
+
+    memo: dict[Any, Any] = {}
+    try:
+        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            n = op.name
+            if n == "PROTO":
+                protocol = arg
+                continue
+            if n == "FRAME":
+                continue
+            if n == "STOP":
+                break
+            if n == "EMPTY_DICT":
+                stack.append({})
+            elif n == "EMPTY_LIST":
+                stack.append([])
+            elif n == "EMPTY_TUPLE":
+                stack.append(())
+            elif n == "EMPTY_SET":
+                stack.append(_Opaque("set"))
+            elif n == "MARK":
+                stack.append(_MARK)
+            elif n in ("BINUNICODE", "SHORT_BINUNICODE", "UNICODE", "BINUNICODE8", "STRING", "BINSTRING",
+                       "SHORT_BINSTRING", "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4",
+                       "BINFLOAT", "FLOAT"):
+                stack.append(arg)
+            elif n == "NONE":
+                stack.append(None)
+            elif n in ("NEWTRUE", "NEWFALSE"):
+                stack.append(n == "NEWTRUE")
+            elif n in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"):
+                stack.append(_Opaque("bytes"))
+            elif n in ("BINPUT", "LONG_BINPUT", "PUT"):
+                memo[arg] = stack[-1]
+            elif n == "MEMOIZE":
+                memo[len(memo)] = stack[-1]
+            elif n in ("BINGET", "LONG_BINGET", "GET"):
+                stack.append(memo.get(arg, _Opaque("memo")))
+            elif n in ("GLOBAL", "INST"):
+                dotted = _loaded_name(*str(arg).split(" ", 1), protocol)
+                named.append(dotted)
+                found = _Opaque(f"global {arg}", dotted)
+                if n == "INST":  # names a class and calls it with the items since the mark
+                    _pop_mark(stack)
+                    call(found)
+                stack.append(found)
+            elif n == "STACK_GLOBAL":
+                name, module = stack.pop(), stack.pop()
+                dotted = _loaded_name(str(module), str(name), protocol)
+                named.append(dotted)
+                stack.append(_Opaque(f"global {module} {name}", dotted))
+            elif n == "REDUCE":
+                stack.pop()
+                fn = stack.pop()
+                call(fn)
+                stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
+            elif n == "NEWOBJ":
+                stack.pop()
+                cls = stack.pop()
+                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
+            elif n == "NEWOBJ_EX":
+                stack.pop()
+                stack.pop()
+                cls = stack.pop()
+                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
+            elif n == "OBJ":
+                items = _pop_mark(stack)
+                if items:
+                    call(items[0])
+                stack.append(_Opaque("object"))
+            elif n == "BUILD":
+                stack.pop()
+            elif n == "BINPERSID":
+                stack.pop()
+                stack.append(_Opaque("persistent"))
+            elif n == "PERSID":
+                stack.append(_Opaque("persistent"))
+            elif n == "SETITEM":
+                value, key = stack.pop(), stack.pop()
+                target = stack[-1]
+                if isinstance(target, dict) and _hashable(key):
+                    target[key] = value
+            elif n == "SETITEMS":
+                items = _pop_mark(stack)
+                target = stack[-1]
+                if isinstance(target, dict):
+                    for key, value in zip(items[::2], items[1::2]):
+                        if _hashable(key):
+                            target[key] = value
+            elif n == "APPEND":
+                value = stack.pop()
+                if isinstance(stack[-1], list):
+                    stack[-1].append(value)
+            elif n in ("APPENDS", "ADDITEMS"):
+                items = _pop_mark(stack)
+                if isinstance(stack[-1], list):
+                    stack[-1].extend(items)
+            elif n == "LIST":
+                stack.append(_pop_mark(stack))
+            elif n == "TUPLE":
+                stack.append(tuple(_pop_mark(stack)))
+            elif n in ("TUPLE1", "TUPLE2", "TUPLE3"):
+                k = int(n[-1])
+                items = stack[-k:]
+                del stack[-k:]
+                stack.append(tuple(items))
+            elif n == "DICT":
+                items = _pop_mark(stack)
+                stack.append({k: v for k, v in zip(items[::2], items[1::2]) if _hashable(k)})
+            elif n == "FROZENSET":
+                _pop_mark(stack)
+                stack.append(_Opaque("frozenset"))
+            elif n == "POP":
+                stack.pop()
+            elif n == "POP_MARK":
+                _pop_mark(stack)
+            elif n == "DUP":
+                stack.append(stack[-1])
+            elif n in ("EXT1", "EXT2", "EXT4", "NEXT_BUFFER"):
+                stack.append(_Opaque(n.lower()))
+            elif n == "READONLY_BUFFER":
+                continue
+            else:
+                return None
+    except Exception:  # a malformed or unusual pickle: report as unreadable statically
+        return None
+    top = stack[-1] if stack else None
+    scalars = None
+    if isinstance(top, dict):
+        scalars = {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
+    return StaticPickle(scalars, tuple(dict.fromkeys(named)), tuple(dict.fromkeys(called)))
+
+
+def _loaded_name(module: str, name: str, protocol: int) -> str:
+    """`module.name` as the unpickler finds it: protocols 0-2 name Python 2 modules
+    (`__builtin__.eval`), which it maps to Python 3's (`builtins.eval`)."""
+    if protocol < 3:
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+    return f"{module}.{name}"
+
+
+def _hashable(key: Any) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
