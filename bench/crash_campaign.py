@@ -52,6 +52,17 @@ def default_epochs(kills: int, every_steps: int) -> int:
     return max(12, math.ceil(kills * 2 * every_steps / BATCHES_PER_EPOCH) + 6)
 
 
+def _same_position(kill, resumed_file: str) -> bool:
+    """Resumed from the newest valid checkpoint at the kill, or from another intact one at its
+    position (at an epoch end best.pt and step-N.pt hold the same state; either is right)."""
+    newest = kill.newest_valid()
+    if newest.name == Path(resumed_file).name:
+        return True
+    found = kill.find(resumed_file)
+    return (found is not None and found.status == VALID and found.position is not None
+            and found.position == newest.position)
+
+
 def summarise(result: DrillResult) -> dict[str, object]:
     """The campaign's figures, computed from the drill's observations."""
     obs = result.observations
@@ -59,7 +70,7 @@ def summarise(result: DrillResult) -> dict[str, object]:
     # a restart is owed a resume when the kill left a valid resumable checkpoint behind
     owed = [(k, s) for k, s in restarts if k.newest_valid() is not None]
     resumed = [(k, s) for k, s in restarts if s.resumed_file]
-    newest = [(k, s) for k, s in owed if s.resumed_file and k.newest_valid().name == Path(s.resumed_file).name]
+    newest = [(k, s) for k, s in owed if s.resumed_file and _same_position(k, s.resumed_file)]
     # the trainer also resumes from best.pt when it is valid and newer than every periodic
     # checkpoint (it holds the complete end-of-epoch state); docs/run-directory.md says "never best"
     from_best = []
@@ -117,7 +128,8 @@ def render(summary: dict[str, object], seed: int, seconds: float, command: str) 
          summary["kills"] == summary["kills_requested"]),
         ("restarts that resumed", f"{summary['resumed']} of {summary['restarts']} restarts; of the "
                                   f"{summary['owed']} that had a valid checkpoint, {summary['resumed_newest']} "
-                                  f"resumed from the newest periodic/final one and {summary['resumed_newer_best']} "
+                                  f"resumed from the newest valid one (or an intact one at its position) and "
+                                  f"{summary['resumed_newer_best']} "
                                   f"from a valid best.pt newer than it; {summary['fresh_starts_after_save']} "
                                   f"started from scratch, {summary['unobserved']} not observed",
          summary["resumed_newest"] + summary["resumed_newer_best"] == summary["owed"]
