@@ -21,9 +21,10 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
     ``should_save(*, step, epoch=None, epoch_end=False) -> bool``
         Asked at every batch boundary (after optimizer step ``step``). Time interval: the
         manager's clock has run ``interval`` seconds since the last save was committed (its
-        ``checkpoint_saved`` event written; or since the manager was made), so lost work is
-        at most the interval plus one batch and one save. Steps:
-        ``step`` crossed a multiple of the interval since the last save. Epochs:
+        ``checkpoint_saved`` event written) or failed (or since the manager was made), so lost
+        work is at most the interval plus one batch and one save, and a failed save is
+        retried at the next interval, not at every batch. Steps:
+        ``step`` crossed a multiple of the interval since the last save (committed or failed). Epochs:
         ``epoch_end`` is true and ``epoch + 1`` (epochs completed) is a multiple.
 
     ``mark_resumed(step)``: after resuming from a checkpoint at ``step``, count it as the
@@ -37,7 +38,7 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
         ``checkpoint_saved`` event, then applies retention. Raises ``CheckpointError``
         when the save fails; earlier checkpoints are untouched and nothing half-written
         carries a final name. Saves of kind periodic, preempt and final restart the
-        interval; a best save does not.
+        interval, failed ones too; a best save does not.
 
     ``latest_valid() -> (path, Manifest) | None``
         The newest verified checkpoint (highest step, then wall_time) of any kind, best
@@ -338,7 +339,11 @@ class CheckpointManager:
         started = time.perf_counter()
         pt = self.directory / self.file_name(kind, step)
         manifest_path = pt.with_suffix(".json")
-        self._check_free_space(state, pt)
+        try:
+            self._check_free_space(state, pt)
+        except CheckpointError:
+            self._restart_interval(kind, step)
+            raise
         decommitted = False
 
         def decommit() -> None:
@@ -373,10 +378,14 @@ class CheckpointManager:
                 code_version=self.code_version,
                 data_fingerprint=self.data_fingerprint,
             )
-            atomic_write_json(manifest_path, manifest.to_dict())
+            try:
+                atomic_write_json(manifest_path, manifest.to_dict())
+            except OSError as exc:  # a failed flush names no file: say it was the manifest
+                raise OSError(exc.errno, exc.strerror, str(manifest_path)) from exc
         except OSError as exc:
             if decommitted:  # whatever carries the name now has no manifest
                 self._discard_uncommitted(pt)
+            self._restart_interval(kind, step)
             self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
             raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
         self._last_size = size
@@ -390,13 +399,18 @@ class CheckpointManager:
             save_duration_s=manifest.save_duration_s,
             size_bytes=size,
         )
-        if kind in CLOCK_KINDS:
-            # the interval runs from the commit (the event the auditor measures gaps by), not from
-            # the save's start: a slow save followed by a quick one would otherwise land early
-            self._last_save_clock = self._clock()
-            self._last_saved_step = int(step)
+        # the interval runs from the commit (the event the auditor measures gaps by), not from
+        # the save's start: a slow save followed by a quick one would otherwise land early
+        self._restart_interval(kind, step)
         self._apply_retention()
         return manifest
+
+    def _restart_interval(self, kind: str, step: int) -> None:
+        """Count this save, committed or failed, as the interval's: a failed save is retried at
+        the next interval, not at every batch (a disk that stays full would cost a write per batch)."""
+        if kind in CLOCK_KINDS:
+            self._last_save_clock = self._clock()
+            self._last_saved_step = int(step)
 
     @staticmethod
     def _discard_uncommitted(pt: Path) -> None:

@@ -189,6 +189,17 @@ def _events(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines() if line.strip()]
 
 
+def _periodic_attempts(events: list[dict]) -> list[int]:
+    """The steps of the periodic saves tried, committed or failed, in order."""
+    steps = []
+    for event in events:
+        if event["event"] == "checkpoint_saved" and event["kind"] == "periodic":
+            steps.append(event["step"])
+        elif event["event"] == "checkpoint_failed" and event["error"].startswith("step-"):
+            steps.append(int(event["error"][len("step-"):][:8]))
+    return steps
+
+
 def _train_with_fault(scratch: Path, data: Path, fault: str, prefix: tuple[str, ...] = (),
                       **popen: object) -> tuple[Path, str]:
     """Run FAULT_TRAINER in scratch/run; return the run directory and the trainer's output."""
@@ -214,6 +225,9 @@ def _assert_failed_loudly_then_recovered(run: Path, checkpoints: Path, output: s
     assert len(failed) >= min_failures, names
     assert any(error in e["error"] for e in failed), failed
     last_failure = max(i for i, n in enumerate(names) if n == "checkpoint_failed")
+    # a failed periodic save is retried at the next interval (2 steps), not at every batch
+    periodic = _periodic_attempts(events)
+    assert all(later - earlier >= 2 for earlier, later in zip(periodic, periodic[1:])), periodic
     assert "checkpoint_saved" in names[last_failure:], "no save succeeded after the failures"
     assert names[-1] == "run_end" and events[-1]["status"] == "finished"
     # ... and the progress files say a save failed (and that a later one succeeded)
@@ -237,7 +251,7 @@ def _assert_failed_loudly_then_recovered(run: Path, checkpoints: Path, output: s
     return failed
 
 
-def test_file_too_large_at_the_checkpoint_write_warns_and_retries(tmp_path: Path, tiny_data: Path) -> None:
+def test_checkpoint_write_failure_warns_and_retries_at_the_next_interval(tmp_path: Path, tiny_data: Path) -> None:
     run, output = _train_with_fault(tmp_path, tiny_data, "efbig", env=child_env())
     assert "injector: RLIMIT_FSIZE restored" in output, output
     _assert_failed_loudly_then_recovered(run, run / "checkpoints", output, "File too large", min_failures=2)
@@ -274,7 +288,7 @@ def test_a_real_full_disk_at_the_checkpoint_write_warns_and_retries(tmp_path: Pa
     assert any(e.startswith("best.pt:") and "No space left on device" in e for e in errors), errors
     # ... and at a periodic save's manifest, after its .pt was written
     assert "as the trainer opened .tmp-step-" in output and ".json." in output, output
-    assert any(e.startswith("step-") and "No space left on device" in e for e in errors), errors
+    assert any(e.startswith("step-") and "No space left on device" in e and ".json" in e for e in errors), errors
 
 
 def _obey_permission_bits() -> None:
