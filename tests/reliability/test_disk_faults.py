@@ -32,9 +32,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import textwrap
 from pathlib import Path
 
