@@ -125,6 +125,19 @@ class TokenCache:
         return (torch.stack([self._grids[k][0] for k in keys]), torch.stack([self._grids[k][1] for k in keys]))
 
 
+def token_mean_weight(masked_here: int, masked_in_global_batch: int, clips_here: int, n_global: int) -> float:
+    """The factor that makes a rank's mean over its own masked tokens count as its share of the
+    global batch's token mean.
+
+    Clips hold different numbers of masked tokens, so the clip-weighted mean over ranks of each
+    rank's token mean (how the session averages gradients and losses: weight clips_here / n_global)
+    is not the token mean of the global batch that one process would take. Every rank knows the
+    whole global batch's masks, so the correction needs no communication; in one process it is 1.0
+    exactly (the single-process loss is unchanged to the bit).
+    """
+    return (masked_here / masked_in_global_batch) * (n_global / clips_here) if clips_here else 0.0
+
+
 @torch.no_grad()
 def masked_token_metrics(model: MaskedTokenTransformer, tokens_of: TokensOf, given: torch.Tensor, x: torch.Tensor,
                          batch_size: int, seed: int = VALIDATION_MASK_SEED) -> tuple[float, float]:
@@ -188,20 +201,26 @@ class TransformerStage(Stage):
         """
         return distributed.shard(draw_mask(n_global, self.given, self.mask_rng), dist)
 
+    def _masks_and_weight(self, n_global: int, dist: Dist) -> tuple[torch.Tensor, float]:
+        """(this rank's masks, `token_mean_weight` of its share) for a global batch of `n_global` clips."""
+        every = draw_mask(n_global, self.given, self.mask_rng)
+        masks = distributed.shard(every, dist)
+        return masks, token_mean_weight(int(masks.sum()), int(every.sum()), len(masks), n_global)
+
     def train_step(self, x: torch.Tensor, n_global: int, dist: Dist) -> dict[str, float]:
         model = self.model
         model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        masks = self.training_masks(n_global, dist)
+        masks, weight = self._masks_and_weight(n_global, dist)
         losses: dict[str, float] = {}
         if len(x):  # a rank can get no clips when the last global batch is smaller than the group
             self.check_clips(x)
             targets, inputs = self.tokens_of(x)
             logits = model(apply_mask(inputs, masks, model.mask_id))
-            loss = masked_loss(logits, targets, masks, self.cfg.label_smoothing)
+            loss = masked_loss(logits, targets, masks, self.cfg.label_smoothing) * weight
             loss.backward()
             losses = {"train": float(loss.detach()),
-                      "masked_acc": float(masked_accuracy(logits.detach(), targets, masks))}
+                      "masked_acc": float(masked_accuracy(logits.detach(), targets, masks)) * weight}
         distributed.average_gradients(model, len(x), n_global, dist)
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip)
