@@ -12,6 +12,8 @@ ProgressReporter; this module only drives them.
 Exit codes carried by TrainResult / TrainError:
   0    finished, or stopped by --time-limit (run the same command again to continue)
   2    bad input, or the run directory contradicts the request (nothing is overwritten)
+  4    the final checkpoint could not be saved (a full disk, no permission): the run is not
+       finished; once the disk is fixed the same command resumes from the newest checkpoint
   130  stopped by SIGINT after saving a `preempt` checkpoint
   143  stopped by SIGTERM after saving a `preempt` checkpoint
 """
@@ -44,6 +46,7 @@ from magvit.stages.base import Stage
 
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 RESUME_MODES = ("auto", "never")
+EXIT_FINAL_NOT_SAVED = 4  # see the module docstring
 
 
 class TrainError(Exception):
@@ -59,7 +62,7 @@ class TrainResult:
     """How a training session ended."""
 
     status: str
-    """`finished` or `preempted` (a signal or the time limit stopped it)."""
+    """`finished`, `preempted` (a signal or the time limit stopped it) or `failed` (the final save)."""
     exit_code: int
     """Process exit code for this outcome (see the module docstring)."""
     step: int
@@ -544,8 +547,9 @@ class Session:
     # --- saving and stopping ------------------------------------------------------------
 
     def save(self, kind: str, epoch: int | None = None, batch_in_epoch: int | None = None,
-             samples_in_epoch: int | None = None) -> None:
-        """Save everything needed to continue exactly; every rank calls it, rank 0 alone writes."""
+             samples_in_epoch: int | None = None) -> str | None:
+        """Save everything needed to continue exactly; every rank calls it, rank 0 alone writes.
+        Returns None when the checkpoint was committed, else the error (on every rank)."""
         state = self.state
         self._account_time()
         epoch = state.epoch if epoch is None else epoch
@@ -553,11 +557,11 @@ class Session:
         samples_in_epoch = state.samples_in_epoch if samples_in_epoch is None else samples_in_epoch
         payload = self.checkpoint_state(epoch, batch_in_epoch, samples_in_epoch)  # a collective: every rank gives its RNG state
         self.dist.barrier()
-        if self.dist.is_main:
-            self._write_checkpoint(kind, payload, epoch, batch_in_epoch)
-        self.dist.barrier()  # no rank runs ahead of a save in progress
+        error = self._write_checkpoint(kind, payload, epoch, batch_in_epoch) if self.dist.is_main else None
+        # every rank learns the outcome, and no rank runs ahead of a save in progress
+        return distributed.broadcast_object(error, self.dist)
 
-    def _write_checkpoint(self, kind: str, payload: dict[str, Any], epoch: int, batch_in_epoch: int) -> None:
+    def _write_checkpoint(self, kind: str, payload: dict[str, Any], epoch: int, batch_in_epoch: int) -> str | None:
         state = self.state
         losses = self._latest_losses()
         try:
@@ -567,10 +571,12 @@ class Session:
             )  # fmt: skip
         except CheckpointError as exc:
             # the manager has recorded checkpoint_failed; the previous checkpoints still stand
-            self.echo(f"warning: checkpoint save failed, training goes on: {exc}")
+            going_on = "training goes on" if kind in ("periodic", "best") else "retrying is left to the next session"
+            self.echo(f"warning: checkpoint save failed, {going_on}: {exc}")
             self.progress.checkpoint_failed(step=state.step, error=str(exc))
-            return
+            return str(exc)
         self.progress.checkpoint_saved(manifest)
+        return None
 
     def checkpoint_state(self, epoch: int, batch_in_epoch: int, samples_in_epoch: int | None = None) -> dict[str, Any]:
         """The checkpoint payload: the session's fields and the stage's state_dict in one dict of plain
@@ -641,14 +647,25 @@ class Session:
 
     def _finish(self, save_final: bool) -> TrainResult:
         state = self.state
-        if save_final:
-            self.save("final")
+        error = self.save("final") if save_final else None
+        if error is not None:
+            return self._final_save_failed(error)
         self.events.emit("run_end", status="finished", step=state.step)
         self.progress.close("finished")
         best = self.trainer.stage.best_metric
         self.echo(f"Finished: {state.epoch} epochs, {state.step} steps, best {best} "
                   f"{state.best_value if state.best_value is None else round(state.best_value, 5)}")
         return TrainResult("finished", 0, state.step, state.epoch, best, state.best_value)
+
+    def _final_save_failed(self, error: str) -> TrainResult:
+        """No interval follows the final save: end as failed (exit 4), never as finished."""
+        state = self.state
+        self.events.emit("run_end", status="failed", step=state.step, error=f"final checkpoint not saved: {error}")
+        self.progress.close("failed")
+        self.echo(f"error: the final checkpoint could not be saved: {error}. The run is not finished; once "
+                  "the disk is fixed, run the same command again: it resumes from the newest checkpoint.")
+        return TrainResult("failed", EXIT_FINAL_NOT_SAVED, state.step, state.epoch, self.trainer.stage.best_metric,
+                           state.best_value)
 
     def _has_final(self) -> bool:
         return (Path(self.checkpoints.directory) / "final.json").is_file()

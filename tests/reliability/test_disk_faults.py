@@ -45,7 +45,7 @@ from magvit.progress import EventLog
 from .conftest import PYTHON, ROOT, child_env
 
 FAULT_TRAINER = textwrap.dedent(r'''
-    """usage: python fault_trainer.py RUN_DIR DATA FAULT   (FAULT: efbig, enospc or eacces)"""
+    """usage: python fault_trainer.py RUN_DIR DATA FAULT   (FAULT: efbig, efbig-final, enospc or eacces)"""
     import json, os, re, resource, shutil, signal, subprocess, sys, threading, time
     from pathlib import Path
 
@@ -79,7 +79,7 @@ FAULT_TRAINER = textwrap.dedent(r'''
 
 
     # --- EFBIG ----------------------------------------------------------------------------
-    if fault == "efbig":
+    if fault.startswith("efbig"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
 
 
@@ -93,6 +93,13 @@ FAULT_TRAINER = textwrap.dedent(r'''
         say("RLIMIT_FSIZE restored")
 
 
+    def final_too_large():
+        """EFBIG at the final save only: every earlier save commits."""
+        armed["action"] = lambda _name: (resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY)),
+                                   say("RLIMIT_FSIZE lowered to 64 KiB at the final save"))
+        armed["pattern"] = re.compile(r"\.tmp-final\.pt\.")
+
+
     # --- EACCES ---------------------------------------------------------------------------
     def permission_denied():
         first_commit()
@@ -104,7 +111,7 @@ FAULT_TRAINER = textwrap.dedent(r'''
 
 
     # --- ENOSPC ---------------------------------------------------------------------------
-    armed = {"pattern": None, "leave": 0}
+    armed = {"pattern": None, "action": None}
 
 
     def fill(leave):
@@ -123,7 +130,7 @@ FAULT_TRAINER = textwrap.dedent(r'''
 
     def fill_when_opened(pattern, leave):
         """Fill the disk when the trainer next opens a file whose name matches `pattern`."""
-        armed["leave"] = leave
+        armed["action"] = lambda name: say(f"disk filled as the trainer opened {name}: {fill(leave)} bytes free")
         armed["pattern"] = re.compile(pattern)
 
 
@@ -154,7 +161,7 @@ FAULT_TRAINER = textwrap.dedent(r'''
         pattern = armed["pattern"]
         if pattern is not None and pattern.match(os.path.basename(path)):
             armed["pattern"] = None
-            say(f"disk filled as the trainer opened {os.path.basename(path)}: {fill(armed['leave'])} bytes free")
+            armed["action"](os.path.basename(path))
         elif path == events_path and threading.current_thread() is threading.main_thread():
             # the trainer is between saves here: nothing half-written may be in the folder
             names = set(os.listdir(checkpoints))
@@ -169,7 +176,8 @@ FAULT_TRAINER = textwrap.dedent(r'''
         checkpoints.mkdir(parents=True)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(checkpoints)], check=True)
     sys.addaudithook(on_open)
-    injector = {"efbig": file_too_large, "eacces": permission_denied, "enospc": disk_full}[fault]
+    injector = {"efbig": file_too_large, "efbig-final": final_too_large, "eacces": permission_denied,
+                "enospc": disk_full}[fault]
     threading.Thread(target=injector, daemon=True).start()
     from magvit.cli import main
     try:
@@ -198,7 +206,7 @@ def _periodic_attempts(events: list[dict]) -> list[int]:
     return steps
 
 
-def _train_with_fault(scratch: Path, data: Path, fault: str, prefix: tuple[str, ...] = (),
+def _train_with_fault(scratch: Path, data: Path, fault: str, prefix: tuple[str, ...] = (), expect_exit: int = 0,
                       **popen: object) -> tuple[Path, str]:
     """Run FAULT_TRAINER in scratch/run; return the run directory and the trainer's output."""
     script = scratch / "fault_trainer.py"
@@ -207,7 +215,7 @@ def _train_with_fault(scratch: Path, data: Path, fault: str, prefix: tuple[str, 
     done = subprocess.run([*prefix, PYTHON, str(script), str(run), str(data), fault], cwd=ROOT,
                           capture_output=True, text=True, timeout=TRAIN_TIMEOUT_S, **popen)
     output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    assert done.returncode == expect_exit, output
     return run, output
 
 
@@ -253,6 +261,31 @@ def test_checkpoint_write_failure_warns_and_retries_at_the_next_interval(tmp_pat
     run, output = _train_with_fault(tmp_path, tiny_data, "efbig", env=child_env())
     assert "injector: RLIMIT_FSIZE restored" in output, output
     _assert_failed_loudly_then_recovered(run, run / "checkpoints", output, "File too large", min_failures=2)
+
+
+def test_a_failed_final_save_stops_with_a_clear_error_and_the_same_command_finishes(tmp_path: Path,
+                                                                                 tiny_data: Path) -> None:
+    """There is no next interval after the final save: the run must not call itself finished."""
+    run, output = _train_with_fault(tmp_path, tiny_data, "efbig-final", expect_exit=4, env=child_env())
+    assert "injector: RLIMIT_FSIZE lowered to 64 KiB at the final save" in output, output
+    assert "error: the final checkpoint could not be saved" in output and "File too large" in output, output
+    assert "Finished" not in output, output
+    events = _events(run)
+    assert events[-1]["event"] == "run_end" and events[-1]["status"] == "failed", events[-1]
+    assert "final.pt" in events[-1]["error"] and "File too large" in events[-1]["error"], events[-1]
+    assert json.loads((run / "progress.json").read_text())["state"] == "failed"
+    assert not (run / "checkpoints" / "final.pt").exists() and not (run / "checkpoints" / "final.json").exists()
+    status = subprocess.run([PYTHON, "-m", "magvit", "status", str(run)], cwd=ROOT, capture_output=True, text=True,
+                            env=child_env(), timeout=60)
+    assert status.returncode == 13, status.stdout + status.stderr  # failed
+
+    # with the disk healthy again, the same command resumes from the newest checkpoint and finishes
+    again = subprocess.run([PYTHON, "-m", "magvit", "train", "--data", str(tiny_data), "--run-dir", str(run),
+                            "--config", "magvit/configs/tiny.yaml", "--checkpoint-every", "2steps", "--epochs", "4"],
+                           cwd=ROOT, capture_output=True, text=True, env=child_env(), timeout=TRAIN_TIMEOUT_S)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "resuming" in again.stdout and "Finished" in again.stdout, again.stdout
+    assert CheckpointManager(run / "checkpoints").verify(run / "checkpoints" / "final.pt").kind == "final"
 
 
 @pytest.fixture(scope="session")
