@@ -199,10 +199,10 @@ class TransformerStage(Stage):
         Every rank draws the masks of the whole global batch (the generators stay in step) and
         takes its own clips' share: the mask a clip gets does not depend on the world size.
         """
-        return distributed.shard(draw_mask(n_global, self.given, self.mask_rng), dist)
+        return self._masks_and_weight(n_global, dist)[0]
 
     def _masks_and_weight(self, n_global: int, dist: Dist) -> tuple[torch.Tensor, float]:
-        """(this rank's masks, `token_mean_weight` of its share) for a global batch of `n_global` clips."""
+        """(`training_masks`, the `token_mean_weight` of this rank's share) from one draw."""
         every = draw_mask(n_global, self.given, self.mask_rng)
         masks = distributed.shard(every, dist)
         return masks, token_mean_weight(int(masks.sum()), int(every.sum()), len(masks), n_global)

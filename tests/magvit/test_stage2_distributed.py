@@ -69,6 +69,30 @@ with distributed.process_group() as dist:
 '''
 
 
+def test_ranks_weighted_token_means_add_up_to_the_token_mean_of_the_global_batch():
+    from magvit import distributed
+    from magvit.distributed import Dist
+    from magvit.maskgit import draw_mask, masked_loss
+    from magvit.stages.transformer import token_mean_weight
+
+    gen = torch.Generator().manual_seed(0)
+    given = torch.zeros(2, 4, 4, dtype=torch.bool)
+    given[0] = True
+    n = 5  # ranks of 3 and 2 clips, each clip with its own number of masked tokens
+    masks = draw_mask(n, given, gen)
+    logits, targets = torch.randn(n, 2, 4, 4, 7, generator=gen), torch.randint(0, 7, (n, 2, 4, 4), generator=gen)
+    one_process = float(masked_loss(logits, targets, masks))
+    shares = [[distributed.shard(t, Dist(r, 2)) for t in (logits, targets, masks)] for r in range(2)]
+    token_means = [float(masked_loss(*share)) for share in shares]
+    weights = [token_mean_weight(int(share[2].sum()), int(masks.sum()), len(share[2]), n) for share in shares]
+    # the session averages a value over ranks weighted by clips, as it averages gradients
+    clip_weighted = [len(share[2]) / n for share in shares]
+    assert sum(c * w * m for c, w, m in zip(clip_weighted, weights, token_means)) == pytest.approx(one_process)
+    assert sum(c * m for c, m in zip(clip_weighted, token_means)) != pytest.approx(one_process)  # unweighted: not
+    assert token_mean_weight(37, 37, 5, 5) == 1.0  # one process: the loss is unchanged
+    assert token_mean_weight(0, 9, 0, 1) == 0.0  # a rank without clips contributes nothing
+
+
 def torchrun(*argv: str, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
                            "--monitor-interval=0.1", *argv], capture_output=True, text=True, cwd=REPO, env=_env(),
