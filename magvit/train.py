@@ -433,6 +433,8 @@ class Session:
     def run(self) -> TrainResult:
         """Train until the configured epochs are done or a stop is requested."""
         state, tc = self.state, self.tc
+        # where the run stands from the start: a resumed session shows its checkpoint's position
+        self.progress.update(step=state.step, epoch=state.epoch, batch=state.batch_in_epoch, write=True)
         if state.epoch >= tc.epochs:
             self.echo(f"Run already finished ({state.epoch} epochs, step {state.step}); nothing to do")
             return self._finish(save_final=not self._has_final())

@@ -184,6 +184,10 @@ def test_rerunning_a_finished_run_does_nothing(finished_run, data):
     assert "already finished" in result.stdout
     assert not logged_steps(result.stdout)
     assert fingerprint_tree(finished_run / "checkpoints") == before
+    # the progress file shows where the run stands, not a session that never moved
+    final = json.loads((finished_run / "checkpoints" / "final.json").read_text())
+    progress = json.loads((finished_run / "progress.json").read_text())
+    assert (progress["state"], progress["step"], progress["percent"]) == ("finished", final["step"], 100.0), progress
 
 
 def test_config_mismatch_is_refused_naming_the_keys(finished_run, data, tmp_path):
