@@ -257,6 +257,10 @@ def collect(config: Any) -> CodeEvidence:
     ev.files = tuple(s.rel for s in parsed)
     ev.errors = tuple(errors)
     _analyse(ev, parsed, cfg, entry_file, entry_func)
+    # imported here: frameworks builds on this module's types (a top-level import would be circular)
+    from auditor.evidence.frameworks import add_framework_evidence
+
+    add_framework_evidence(ev, parsed)
     return ev
 
 

@@ -40,6 +40,14 @@ _STEP_KEYS = ("step", "global_step", "iteration")
 _TS_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?")
 _BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
 _RESUME_LOG_RE = re.compile(r"\bresum(?:ed|ing)\b", re.I)
+# PyTorch Lightning's ModelCheckpoint files (`epoch=3-step=400.ckpt`, `last.ckpt`), searched
+# besides the configured patterns: no layout of ours has a .ckpt, so they cannot be mistaken
+LIGHTNING_PATTERNS = ("*.ckpt", "checkpoints/*.ckpt", "lightning_logs/version_*/checkpoints/*.ckpt")
+_LIGHTNING_EPOCH_RE = re.compile(r"epoch=(\d+)")
+_NAME_STEP_RE = re.compile(r"step[_=-]?(\d+)")
+# Hugging Face Trainer: one folder per checkpoint, its trainer_state.json written among the last files
+_HF_CHECKPOINT_RE = re.compile(r"checkpoint-(\d+)")
+HF_STATE_FILE = "trainer_state.json"
 
 
 @dataclass(frozen=True)
@@ -328,10 +336,14 @@ def collect(config: Any, run_dir: Path | str | None, verify: bool = False) -> Ru
     patterns = _as_list(_cfg(config, "checkpoint_patterns", ["checkpoints/*.pt", "*.pt"]))
     epoch_re = re.compile(str(_cfg(config, "epoch_pattern", r"epoch[_-]?(\d+)")))
     taken = {c.file for c in ours}
-    foreign = _foreign_checkpoints(run, patterns, epoch_re, taken, errors)
+    foreign = _foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
+    hf, hf_log = _hf_checkpoints(run, errors)
+    foreign += hf
     ev.checkpoints = tuple(ours + foreign)
     ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if foreign else "none")
     logs = _read_logs(run, ev, errors)
+    if hf_log.lines and not ev.batch_log.lines:
+        ev.batch_log = BatchLog(hf_log.file, hf_log.lines, None, hf_log.example, ev.batch_log.logs_read)
     _sessions_and_resumes(ev, events, logs)
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, logs)
@@ -496,7 +508,7 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
         if pt.parent.name == "checkpoints" and pt.with_suffix(".json").exists():
             continue
         low = pt.name.lower()
-        m = epoch_re.search(pt.name)
+        m = epoch_re.search(pt.name) or _LIGHTNING_EPOCH_RE.search(pt.name)
         epoch = int(m.group(1)) if m and m.groups() else None
         kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
                 else "preempt" if "preempt" in low else "periodic" if m else "other")
@@ -524,6 +536,8 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
             if epoch is None:
                 epoch = next((scalars[k] for k in _EPOCH_KEYS if _int(scalars.get(k)) is not None), None)
             step = next((scalars[k] for k in _STEP_KEYS if _int(scalars.get(k)) is not None), None)
+        if step is None and (named := _NAME_STEP_RE.search(pt.name)):
+            step = int(named.group(1))
         if t is None:
             t = st.st_mtime
         if scalars is None:
@@ -533,6 +547,54 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, t
             status = "unreadable" if meta.runs_code else "readable"
         out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
     return out
+
+
+def _hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], BatchLog]:
+    """`checkpoint-N/` folders of a Hugging Face Trainer, and the newest one's log_history as batch logs.
+
+    Only trainer_state.json is read (as JSON, size-bounded); the weights and optimizer files
+    are only stat'ed. A folder's time is the newest mtime inside it (the save ends there).
+    """
+    out: list[Checkpoint] = []
+    newest_log, newest_step = BatchLog(), -1
+    now = time.time()
+    for folder in sorted(run.glob("checkpoint-*")):
+        named = _HF_CHECKPOINT_RE.fullmatch(folder.name)
+        if not named or not folder.is_dir():
+            continue
+        try:
+            stats = [p.stat() for p in folder.rglob("*") if p.is_file()]
+        except FileNotFoundError:
+            continue  # purged by save_total_limit since the listing
+        rel = _rel(folder, run)
+        t = max((st.st_mtime for st in stats), default=None)
+        size = sum(st.st_size for st in stats)
+        step, epoch, status, note = int(named.group(1)), None, "readable", ""
+        state_path = folder / HF_STATE_FILE
+        try:
+            state = _read_json(state_path)
+        except FileNotFoundError:
+            young = t is not None and now - t < IN_PROGRESS_S
+            status = "in_progress" if young else "incomplete"
+            note = f"no {HF_STATE_FILE}: the save did not finish"
+            state = None
+        except (OSError, ValueError) as exc:
+            errors.append(f"{rel}/{HF_STATE_FILE}: unreadable ({exc})")
+            status, note, state = "unreadable", f"{HF_STATE_FILE} unreadable", None
+        if isinstance(state, dict):
+            step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
+            raw_epoch = state.get("epoch")
+            if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
+                epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
+            history = state.get("log_history")
+            batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
+                if isinstance(history, list) else []
+            if batches and step > newest_step:
+                newest_step = step
+                newest_log = BatchLog(f"{rel}/{HF_STATE_FILE}", len(batches), None,
+                                      "log_history: " + json.dumps(batches[-1])[:180])
+        out.append(Checkpoint(rel, "periodic", status, epoch, step, t, "mtime", size, None, note))
+    return out, newest_log
 
 
 def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str, int, float | None, str]]:

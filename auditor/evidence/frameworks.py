@@ -1,0 +1,232 @@
+"""Checkpoint idioms of PyTorch Lightning and the Hugging Face `transformers.Trainer`, as code evidence.
+
+A team that trains with a framework states its checkpoint policy in framework calls, not in
+a loop of its own. This module reads those calls from the files `auditor.evidence.code`
+already parsed (never importing the framework or the project) and adds them to the same
+structures the plain-PyTorch analysis fills, so probes and reports need no special case:
+
+- `ModelCheckpoint(every_n_train_steps= | train_time_interval=timedelta(...) | every_n_epochs=)`
+  and `TrainingArguments(save_strategy=, save_steps=)` -> an `Interval`, cited at the keyword;
+- a `ModelCheckpoint` or saving `TrainingArguments` with the framework's training call
+  (`trainer.fit(...)`, `trainer.train(...)`) -> a `LoopCall` whose SAVE effect is the
+  configuration call, reached "via" the framework's own loop; `logging_steps=` -> a LOG effect;
+- `trainer.fit(..., ckpt_path=...)` and `trainer.train(resume_from_checkpoint=...)` -> a
+  `ResumeLoad` that is also the call passing the resume argument; `ckpt_path="last"` makes
+  Lightning look up the newest checkpoint itself, which is auto-resume.
+
+A call counts only when its name resolves (through the file's imports) to the framework's
+package: a `ModelCheckpoint` of one's own is not Lightning's.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from auditor.evidence.code import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Interval, LoopCall,
+                                   ResumeLoad, _names_in)
+
+LIGHTNING = ("lightning", "pytorch_lightning")
+TRANSFORMERS = ("transformers",)
+HF_DEFAULT_SAVE_STEPS = 500  # TrainingArguments' own default when save_strategy is "steps" or unset
+_TIMEDELTA_ARGS = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+_TIMEDELTA_SECONDS = {"days": 86400, "seconds": 1, "microseconds": 1e-6, "milliseconds": 1e-3, "minutes": 60,
+                      "hours": 3600, "weeks": 604800}
+
+
+@dataclass(frozen=True)
+class _Site:
+    """A call of the scanned code with its AST node and the file's scan."""
+
+    call: Call
+    node: ast.Call
+    scan: Any  # auditor.evidence.code._FileScan
+
+
+def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
+    """Append what Lightning / transformers calls say to `ev` (intervals, loop calls, resume)."""
+    sites = [s for scan in scans if _imports(scan, LIGHTNING + TRANSFORMERS) for s in _sites(scan)]
+    if not sites:
+        return
+    lightning = [s for s in sites if _package(s.call) in LIGHTNING]
+    hf = [s for s in sites if _package(s.call) in TRANSFORMERS]
+    model_checkpoints = [s for s in lightning if s.call.short == "ModelCheckpoint"]
+    arguments = [s for s in hf if s.call.short.endswith("TrainingArguments")]
+    fits = _training_calls(sites, LIGHTNING, "fit")
+    trains = _training_calls(sites, TRANSFORMERS, "train")
+
+    intervals = [i for s in model_checkpoints for i in _lightning_intervals(s)]
+    intervals += [i for s in arguments for i in _hf_intervals(s)]
+    ev.intervals = ev.intervals + tuple(intervals)
+
+    def reachable(call: Call) -> bool:
+        return call.function in ("<module>", "<main>") or f"{call.file}::{call.function}" in ev.reachable
+
+    loop_calls: list[LoopCall] = []
+    fit = next((c for c in fits if reachable(c.call)), None)
+    if fit is not None and model_checkpoints:
+        loop_calls.append(_framework_loop(fit.call, Effect(SAVE, model_checkpoints[0].call, ("Lightning Trainer",))))
+    train = next((c for c in trains if reachable(c.call)), None)
+    if train is not None:
+        saving = [s for s in arguments if _hf_intervals(s)]
+        if saving:
+            loop_calls.append(_framework_loop(train.call, Effect(SAVE, saving[0].call, ("transformers Trainer",))))
+        logging = [s for s in arguments if _logs_batches(s.node)]
+        if logging:
+            loop_calls.append(_framework_loop(train.call, Effect(LOG, logging[0].call, ("transformers Trainer",))))
+    ev.loop_calls = ev.loop_calls + tuple(loop_calls)
+
+    loads: list[ResumeLoad] = []
+    auto: list[Effect] = []
+    for site, keyword in [(s, "ckpt_path") for s in fits] + [(s, "resume_from_checkpoint") for s in trains]:
+        value = _keyword(site.node, keyword)
+        if value is None or (isinstance(value, ast.Constant) and value.value in (None, False)):
+            continue
+        # "last" (Lightning) and True (transformers) make the framework look for the newest checkpoint
+        discovers = isinstance(value, ast.Constant) and value.value in ("last", True)
+        load = ResumeLoad(site.call, from_resume=True, from_discovery=discovers, reachable=reachable(site.call))
+        loads.append(load)
+        # transformers raises when True finds no checkpoint (a first start); Lightning's "last" starts fresh
+        if discovers and load.reachable and keyword == "ckpt_path":
+            auto.append(Effect(AUTORESUME, site.call))
+    ev.resume_loads = ev.resume_loads + tuple(loads)
+    ev.resume_passed = ev.resume_passed + tuple(r.call for r in loads)
+    ev.auto_resume = ev.auto_resume + tuple(auto)
+
+
+# --------------------------------------------------------------------------- recognising calls
+
+
+def _imports(scan: Any, packages: tuple[str, ...]) -> bool:
+    return any(target.split(".")[0] in packages for target in scan.aliases.values())
+
+
+def _sites(scan: Any) -> Iterable[_Site]:
+    for fs in scan.functions + [scan.module, scan.main_block]:
+        for call, node in fs.calls:
+            yield _Site(call, node, scan)
+
+
+def _package(call: Call) -> str:
+    """The top-level package a call's resolved name starts with."""
+    return call.name.split(".")[0]
+
+
+def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) -> list[_Site]:
+    """`trainer.<method>(...)` where `trainer` was bound to the framework's Trainer (or `Trainer(...).<method>()`)."""
+    trainers: set[str] = set()
+    for s in sites:
+        if s.call.short.endswith("Trainer") and _package(s.call) in packages:
+            for fs in s.scan.functions + [s.scan.module, s.scan.main_block]:
+                for names, value in fs.assigns:
+                    if value is s.node:
+                        trainers |= names
+    out = []
+    for s in sites:
+        if s.call.short != method or not isinstance(s.node.func, ast.Attribute):
+            continue
+        receiver = s.node.func.value
+        if _names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and s.call.name.split(".")[0] in packages):
+            out.append(s)
+    return out
+
+
+def _keyword(node: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in node.keywords if k.arg == name), None)
+
+
+def _keyword_line(node: ast.Call, name: str) -> int:
+    return next((k.lineno for k in node.keywords if k.arg == name), node.lineno)
+
+
+def _number(node: ast.AST | None) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    return None
+
+
+def _framework_loop(call: Call, effect: Effect) -> LoopCall:
+    # the framework's own loop iterates batches and runs the callback / save check at every step
+    return LoopCall(call, depth=1, batch_loop=True, effects=(effect,))
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _interval(site: _Site, name: str, value: float | None, unit: str, reason: str) -> Interval:
+    node = _keyword(site.node, name)
+    text = site.scan.seg(node) if node is not None else ""
+    seconds = value if unit == "time" else None
+    if value is None and node is not None:
+        reason = f"default is an expression ({text})"
+    return Interval(name, text, value, unit, seconds, site.call.file, _keyword_line(site.node, name),
+                    site.call.short, reason)
+
+
+def _lightning_intervals(site: _Site) -> list[Interval]:
+    node = site.node
+    out = []
+    for name, unit in (("every_n_train_steps", "steps"), ("train_time_interval", "time"), ("every_n_epochs", "epochs")):
+        value_node = _keyword(node, name)
+        if value_node is None or (isinstance(value_node, ast.Constant) and value_node.value in (None, 0)):
+            continue
+        value = _timedelta_seconds(value_node) if unit == "time" else _number(value_node)
+        out.append(_interval(site, name, value, unit, f"Lightning ModelCheckpoint({name}=...)"))
+    if not out and not any(k.arg is None for k in node.keywords):
+        out.append(Interval("every_n_epochs", "", 1.0, "epochs", None, site.call.file, node.lineno, "ModelCheckpoint",
+                            "no trigger given: Lightning's ModelCheckpoint saves at every epoch end"))
+    return out
+
+
+def _timedelta_seconds(node: ast.AST) -> float | None:
+    """Seconds of `timedelta(minutes=2)` / `datetime.timedelta(0, 90)` with constant arguments."""
+    if not (isinstance(node, ast.Call) and _dotted_tail(node.func) == "timedelta"):
+        return None
+    total = 0.0
+    pairs = list(zip(_TIMEDELTA_ARGS, node.args)) + [(k.arg, k.value) for k in node.keywords]
+    for name, value in pairs:
+        number = _number(value)
+        if name not in _TIMEDELTA_SECONDS or number is None:
+            return None
+        total += number * _TIMEDELTA_SECONDS[name]
+    return total
+
+
+def _dotted_tail(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _strategy(node: ast.Call, name: str) -> str | None:
+    """`"steps"` or `IntervalStrategy.STEPS` -> "steps"; None when not given or not a literal."""
+    value = _keyword(node, name)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value.lower()
+    if isinstance(value, ast.Attribute):
+        return value.attr.lower()
+    return None
+
+
+def _hf_intervals(site: _Site) -> list[Interval]:
+    node = site.node
+    strategy = _strategy(node, "save_strategy")
+    if strategy == "epoch":
+        return [_interval(site, "save_strategy", 1.0, "epochs", "transformers TrainingArguments(save_strategy='epoch')")]
+    if strategy not in (None, "steps"):
+        return []  # "no", or "best" (saves when the metric improves): no period
+    steps = _keyword(node, "save_steps")
+    if steps is None:
+        if strategy is None and any(k.arg is None for k in node.keywords):
+            return []  # TrainingArguments(**config): the policy is in the data, not here
+        return [Interval("save_steps", str(HF_DEFAULT_SAVE_STEPS), float(HF_DEFAULT_SAVE_STEPS), "steps", None,
+                         site.call.file, _keyword_line(node, "save_strategy"), site.call.short,
+                         f"not given: transformers' default save_steps={HF_DEFAULT_SAVE_STEPS}")]
+    value = _number(steps)
+    if value is not None and value < 1:
+        return [_interval(site, "save_steps", value, "unknown", "a float below 1 is a fraction of the total steps")]
+    return [_interval(site, "save_steps", value, "steps", "transformers TrainingArguments(save_steps=...)")]
+
+
+def _logs_batches(node: ast.Call) -> bool:
+    steps = _number(_keyword(node, "logging_steps"))
+    return steps is not None and steps >= 1 and _strategy(node, "logging_strategy") in (None, "steps")
