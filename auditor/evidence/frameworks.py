@@ -65,8 +65,9 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
 
     loop_calls: list[LoopCall] = []
     fit = next((c for c in fits if reachable(c.call)), None)
-    if fit is not None and model_checkpoints:
-        loop_calls.append(_framework_loop(fit.call, Effect(SAVE, model_checkpoints[0].call, ("Lightning Trainer",))))
+    periodic = [s for s in model_checkpoints if _lightning_intervals(s)]
+    if fit is not None and periodic:
+        loop_calls.append(_framework_loop(fit.call, Effect(SAVE, periodic[0].call, ("Lightning Trainer",))))
     train = next((c for c in trains if reachable(c.call)), None)
     if train is not None:
         saving = [s for s in arguments if _hf_intervals(s)]
@@ -173,7 +174,8 @@ def _lightning_intervals(site: _Site) -> list[Interval]:
             continue
         value = _timedelta_seconds(value_node) if unit == "time" else _number(value_node)
         out.append(_interval(site, name, value, unit, f"Lightning ModelCheckpoint({name}=...)"))
-    if not out and not any(k.arg is None for k in node.keywords):
+    triggers = {"every_n_train_steps", "train_time_interval", "every_n_epochs"}
+    if not triggers & {k.arg for k in node.keywords} and not any(k.arg is None for k in node.keywords):
         out.append(Interval("every_n_epochs", "", 1.0, "epochs", None, site.call.file, node.lineno, "ModelCheckpoint",
                             "no trigger given: Lightning's ModelCheckpoint saves at every epoch end"))
     return out

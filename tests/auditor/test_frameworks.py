@@ -183,6 +183,7 @@ def test_no_checkpoint_callback_keeps_no_evidence(tmp_path):
             trainer = pl.Trainer(max_epochs=3)
             trainer.fit(model, ckpt_path=None)
             args = TrainingArguments("out", save_strategy="no")
+            off = pl.callbacks.ModelCheckpoint(every_n_epochs=0)  # 0 turns periodic saving off
         """))
     (tmp_path / "audit.yaml").write_text("source: [train.py]\nentry_point: train.py:main\nmain_module: train.py\n")
     ev = _code(tmp_path)
