@@ -144,6 +144,7 @@ class ResumeLoad:
     from_discovery: bool  # the argument comes from a call that looks for checkpoints
     reachable: bool
     direct: bool = True  # a configured load function itself, not a helper that passes its argument on
+    why_not_at_start: str = ""  # when it discovers a checkpoint but cannot be auto-resume: the reason
 
 
 @dataclass

@@ -86,7 +86,10 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
             continue
         # "last" (Lightning) and True (transformers) make the framework look for the newest checkpoint
         discovers = isinstance(value, ast.Constant) and value.value in ("last", True)
-        load = ResumeLoad(site.call, from_resume=True, from_discovery=discovers, reachable=reachable(site.call))
+        why = ("transformers' resume_from_checkpoint=True raises on a first start, when no checkpoint exists yet "
+               "(pass get_last_checkpoint(output_dir), which is None then)") if discovers and keyword != "ckpt_path" else ""
+        load = ResumeLoad(site.call, from_resume=True, from_discovery=discovers, reachable=reachable(site.call),
+                          why_not_at_start=why)
         loads.append(load)
         # transformers raises when True finds no checkpoint (a first start); Lightning's "last" starts fresh
         if discovers and load.reachable and keyword == "ckpt_path":

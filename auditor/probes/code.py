@@ -195,8 +195,8 @@ def auto_resume(ev: Any) -> ProbeResult:
     discovered = [r for r in code.resume_loads if r.from_discovery]
     if discovered:
         r = discovered[0]
-        return ProbeResult(Verdict.PARTIAL, "a discovered checkpoint is restored, but not at start-up of the entry point",
-                           (_cite(r.call),))
+        why = r.why_not_at_start or "not at start-up of the entry point"
+        return ProbeResult(Verdict.PARTIAL, f"a discovered checkpoint is restored, but {why}", (_cite(r.call),))
     cites = tuple(_cite(m.call, "entry call: " + m.call.text) for m in code.main_calls if m.target_is_entry)[:1]
     return ProbeResult(Verdict.NO, f"nothing looks for existing checkpoints before training starts ({_scope(code)})",
                        cites or _entry_cite(code))

@@ -263,3 +263,8 @@ def test_hf_end_to_end_rows_cite_the_framework_calls(tmp_path):
     assert resume["verdict"] == "yes" and resume["citations"][0]["line"] == _line(HF, "trainer.train(")
     assert cells["batch-monitoring"]["code"]["verdict"] == "yes"
     assert cells["batch-monitoring"]["working"]["verdict"] == "yes"
+    # resume_from_checkpoint=True finds the newest checkpoint but raises on a first start: partial, saying why
+    auto = cells["auto-resume"]["code"]
+    assert auto["verdict"] == "partial"
+    assert "first start" in auto["summary"] and "get_last_checkpoint" in auto["summary"], auto["summary"]
+    assert auto["citations"][0]["line"] == _line(HF, "trainer.train(")
