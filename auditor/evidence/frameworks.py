@@ -12,7 +12,9 @@ structures the plain-PyTorch analysis fills, so probes and reports need no speci
   configuration call, reached "via" the framework's own loop; `logging_steps=` -> a LOG effect;
 - `trainer.fit(..., ckpt_path=...)` and `trainer.train(resume_from_checkpoint=...)` -> a
   `ResumeLoad` that is also the call passing the resume argument; `ckpt_path="last"` makes
-  Lightning look up the newest checkpoint itself, which is auto-resume.
+  Lightning look up the newest checkpoint itself, and transformers' `get_last_checkpoint(dir)`
+  finds it (None on a first start): both are auto-resume. `resume_from_checkpoint=True` finds
+  it too but raises on a first start, so it is not.
 
 A call counts only when its name resolves (through the file's imports) to the framework's
 package: a `ModelCheckpoint` of one's own is not Lightning's.
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from auditor.evidence.code import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Interval, LoopCall,
-                                   ResumeLoad, _names_in)
+                                   ResumeLoad, _calls_in, _names_in)
 
 LIGHTNING = ("lightning", "pytorch_lightning")
 TRANSFORMERS = ("transformers",)
@@ -42,6 +44,7 @@ class _Site:
     call: Call
     node: ast.Call
     scan: Any  # auditor.evidence.code._FileScan
+    function: Any  # auditor.evidence.code._FunctionScan holding the call
 
 
 def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
@@ -85,14 +88,19 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
         if value is None or (isinstance(value, ast.Constant) and value.value in (None, False)):
             continue
         # "last" (Lightning) and True (transformers) make the framework look for the newest checkpoint
-        discovers = isinstance(value, ast.Constant) and value.value in ("last", True)
-        why = ("transformers' resume_from_checkpoint=True raises on a first start, when no checkpoint exists yet "
-               "(pass get_last_checkpoint(output_dir), which is None then)") if discovers and keyword != "ckpt_path" else ""
+        asks_framework = isinstance(value, ast.Constant) and value.value in ("last", True)
+        # transformers' get_last_checkpoint(dir): the newest checkpoint-N/, None on a first start
+        finds_itself = _from_get_last_checkpoint(value, site)
+        discovers = asks_framework or finds_itself
+        why = ""
+        if asks_framework and keyword == "resume_from_checkpoint":
+            why = ("transformers' resume_from_checkpoint=True raises on a first start, when no checkpoint exists yet "
+                   "(pass get_last_checkpoint(output_dir), which is None then)")
         load = ResumeLoad(site.call, from_resume=True, from_discovery=discovers, reachable=reachable(site.call),
                           why_not_at_start=why)
         loads.append(load)
-        # transformers raises when True finds no checkpoint (a first start); Lightning's "last" starts fresh
-        if discovers and load.reachable and keyword == "ckpt_path":
+        # Lightning's "last" and get_last_checkpoint start fresh when nothing is saved yet
+        if discovers and load.reachable and not why:
             auto.append(Effect(AUTORESUME, site.call))
     ev.resume_loads = ev.resume_loads + tuple(loads)
     ev.resume_passed = ev.resume_passed + tuple(r.call for r in loads)
@@ -109,7 +117,7 @@ def _imports(scan: Any, packages: tuple[str, ...]) -> bool:
 def _sites(scan: Any) -> Iterable[_Site]:
     for fs in scan.functions + [scan.module, scan.main_block]:
         for call, node in fs.calls:
-            yield _Site(call, node, scan)
+            yield _Site(call, node, scan, fs)
 
 
 def _package(call: Call) -> str:
@@ -134,6 +142,18 @@ def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) 
         if _names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and s.call.name.split(".")[0] in packages):
             out.append(s)
     return out
+
+
+def _from_get_last_checkpoint(value: ast.AST, site: _Site) -> bool:
+    """`get_last_checkpoint(...)` itself, or a name the same function bound to an expression calling it."""
+    def calls_it(expr: ast.AST) -> bool:
+        return any(short == "get_last_checkpoint" and name.split(".")[0] in TRANSFORMERS
+                   for name, short in _calls_in(expr, site.scan.aliases))
+
+    if calls_it(value):
+        return True
+    names = _names_in(value) if isinstance(value, ast.Name) else frozenset()
+    return any(bound & names and calls_it(expr) for bound, expr in site.function.assigns)
 
 
 def _keyword(node: ast.Call, name: str) -> ast.AST | None:

@@ -196,6 +196,33 @@ def test_no_checkpoint_callback_keeps_no_evidence(tmp_path):
     assert cells["periodic-checkpoints"]["code"]["verdict"] == "no"
 
 
+@pytest.mark.parametrize("resume", [
+    "resume_from_checkpoint=get_last_checkpoint(output_dir)",
+    "resume_from_checkpoint=last",
+])
+def test_hf_resume_from_get_last_checkpoint_is_auto_resume(tmp_path, resume):
+    """get_last_checkpoint returns None on a first start, so the same command starts fresh or resumes."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(f"""\
+        import os
+        from transformers import Trainer, TrainingArguments
+        from transformers.trainer_utils import get_last_checkpoint
+
+        def main(model, output_dir):
+            args = TrainingArguments(output_dir, save_strategy="steps", save_steps=200)
+            last = get_last_checkpoint(output_dir) if os.path.isdir(output_dir) else None
+            trainer = Trainer(model=model, args=args)
+            trainer.train({resume})
+        """))
+    (tmp_path / "audit.yaml").write_text("source: [train.py]\nentry_point: train.py:main\nmain_module: train.py\n")
+    ev = _code(tmp_path)
+    [load] = ev.resume_loads
+    assert load.from_discovery and load.call.line == 9
+    assert [e.site.line for e in ev.auto_resume] == [9]
+    res = CliRunner().invoke(main, ["check", "--project", str(tmp_path), "--format", "json"])
+    cells = {r["id"]: r["cells"] for r in json.loads(res.output)["rules"]}
+    assert cells["auto-resume"]["code"]["verdict"] == "yes", cells["auto-resume"]["code"]
+
+
 # --------------------------------------------------------------------------- run evidence
 
 
