@@ -141,16 +141,21 @@ FAULT_TRAINER = textwrap.dedent(r'''
         filler.unlink()
         say("filler removed: the free-space check refused a save")
         wait_until(lambda: (checkpoints / "best.json").exists())
-        count = len(failures())
         fill_when_opened(r"\.tmp-best\.pt\.", 16 << 10)
-        wait_until(lambda: len(failures()) > count)
-        count = len(failures())
+        # wait for the failure this fault causes, not any failure: the next periodic save may be
+        # refused by the free-space check first, while the disk is still full
+        wait_until(lambda: kernel_said_full(lambda error: error.startswith("best.pt:")))
         fill_when_opened(r"\.tmp-step-\d{8}\.json\.", 0)
         filler.unlink()
         say("filler removed: a best.pt write ran out of space")
-        wait_until(lambda: len(failures()) > count)
+        wait_until(lambda: kernel_said_full(lambda error: error.startswith("step-") and ".json" in error))
         filler.unlink()
         say("filler removed: a manifest write ran out of space")
+
+
+    def kernel_said_full(about):
+        """Whether a save failed with the kernel's ENOSPC, in an error `about` accepts."""
+        return any("No space left on device" in e["error"] and about(e["error"]) for e in failures())
 
 
     def on_open(event, args):
