@@ -102,6 +102,11 @@ def process_group(device: torch.device | None = None, env: Mapping[str, str] = o
                                   store=_attempt_store(info, env))
     try:
         yield Dist(info.rank, info.world_size, info.local_rank, backend)
+        # a clean end: no rank tears the group down while a peer still talks to it. Rarely
+        # (2 of 44 runs under load, 0 of 250 otherwise) rank 1 died of SIGABRT ("terminate called
+        # without an active exception") around the teardown; this is PyTorch's advice for a clean
+        # gloo shutdown, not a proven cure: the rate was too low to measure a difference.
+        torch_dist.barrier()
     finally:
         torch_dist.destroy_process_group()
 
