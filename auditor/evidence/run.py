@@ -12,7 +12,6 @@ are read only to verify a sha256 (`verify=True`).
 from __future__ import annotations
 
 import calendar
-import io
 import json
 import re
 import statistics

@@ -55,7 +55,6 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
         if any_red is None:
             problems.append("no red record")
         else:
-            wanted = ", ".join(sorted(names))
             failing = sorted(any_red.names(any_red.failed))
             shown = ", ".join(failing[:3]) + (f" and {len(failing) - 3} more" if len(failing) > 3 else "")
             problems.append(f"red failed {shown or 'nothing'}" + (" but none of the required tests" if names else ""))
