@@ -71,6 +71,10 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
     periodic = [s for s in model_checkpoints if _lightning_intervals(s)]
     if fit is not None and periodic:
         loop_calls.append(_framework_loop(fit.call, Effect(SAVE, periodic[0].call, ("Lightning Trainer",))))
+    step_logs = [s for s in sites if _logs_every_step(s)]
+    if fit is not None and step_logs:
+        loop_calls.append(_framework_loop(fit.call, Effect(LOG, step_logs[0].call,
+                                                           ("Lightning Trainer", step_logs[0].function.qualname))))
     train = next((c for c in trains if reachable(c.call)), None)
     if train is not None:
         saving = [s for s in arguments if _hf_intervals(s)]
@@ -250,6 +254,17 @@ def _hf_intervals(site: _Site) -> list[Interval]:
     if value is not None and value < 1:
         return [_interval(site, "save_steps", value, "unknown", "a float below 1 is a fraction of the total steps")]
     return [_interval(site, "save_steps", value, "steps", "transformers TrainingArguments(save_steps=...)")]
+
+
+def _logs_every_step(site: _Site) -> bool:
+    """`self.log(...)` / `self.log_dict(...)` in a LightningModule's `training_step`, where
+    Lightning logs at every step unless told `on_step=False`."""
+    func = site.node.func
+    if site.function.name != "training_step" or not isinstance(func, ast.Attribute) \
+            or func.attr not in ("log", "log_dict") or not (isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return False
+    on_step = _keyword(site.node, "on_step")
+    return not (isinstance(on_step, ast.Constant) and on_step.value is False)
 
 
 def _logs_batches(node: ast.Call) -> bool:

@@ -277,6 +277,36 @@ def test_lightning_end_to_end_rows_cite_the_framework_calls(tmp_path):
     assert cells["auto-resume"]["code"]["verdict"] == "yes"
     assert cells["periodic-checkpoints"]["code"]["verdict"] == "yes"
     assert cells["periodic-checkpoints"]["working"]["verdict"] == "yes"
+    # self.log in training_step logs at every step (Lightning's default there: on_step=True)
+    batch = cells["batch-monitoring"]["code"]
+    assert batch["verdict"] == "yes", batch
+    assert any(c["line"] == _line(LIGHTNING, 'self.log("loss"') for c in batch["citations"]), batch["citations"]
+
+
+@pytest.mark.parametrize("call, logs_steps", [
+    ('self.log("loss", loss)', True),
+    ('self.log_dict({"loss": loss}, prog_bar=True)', True),
+    ('self.log("loss", loss, on_step=False, on_epoch=True)', False),
+])
+def test_lightning_training_step_logging_is_batch_monitoring_unless_per_epoch(tmp_path, call, logs_steps):
+    (tmp_path / "train.py").write_text(textwrap.dedent(f"""\
+        import lightning.pytorch as pl
+
+        class Model(pl.LightningModule):
+            def training_step(self, batch, batch_idx):
+                loss = batch.sum()
+                {call}
+                return loss
+
+            def validation_step(self, batch, batch_idx):
+                self.log("val_loss", batch.sum())
+
+        def main(loader):
+            pl.Trainer(max_epochs=1).fit(Model(), loader)
+        """))
+    (tmp_path / "audit.yaml").write_text("source: [train.py]\nentry_point: train.py:main\nmain_module: train.py\n")
+    logs = [e for lc in _code(tmp_path).loop_calls for e in lc.effects if e.tag == code_ev.LOG]
+    assert [e.site.line for e in logs] == ([6] if logs_steps else []), logs
 
 
 def test_hf_end_to_end_rows_cite_the_framework_calls(tmp_path):
