@@ -59,16 +59,17 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
     fits = _training_calls(sites, LIGHTNING, "fit")
     trains = _training_calls(sites, TRANSFORMERS, "train")
 
-    intervals = [i for s in model_checkpoints for i in _lightning_intervals(s)]
-    intervals += [i for s in arguments for i in _hf_intervals(s)]
-    ev.intervals = ev.intervals + tuple(intervals)
+    # each configuration call's intervals, read once: a call with none saves on no period
+    lightning_every = [(s, _lightning_intervals(s)) for s in model_checkpoints]
+    hf_every = [(s, _hf_intervals(s)) for s in arguments]
+    ev.intervals = ev.intervals + tuple(i for _, found in lightning_every + hf_every for i in found)
 
     def reachable(call: Call) -> bool:
         return call.function in ("<module>", "<main>") or f"{call.file}::{call.function}" in ev.reachable
 
     loop_calls: list[LoopCall] = []
     fit = next((c for c in fits if reachable(c.call)), None)
-    periodic = [s for s in model_checkpoints if _lightning_intervals(s)]
+    periodic = [s for s, found in lightning_every if found]
     if fit is not None and periodic:
         loop_calls.append(_framework_loop(fit.call, Effect(SAVE, periodic[0].call, ("Lightning Trainer",))))
     step_logs = [s for s in sites if _logs_every_step(s)]
@@ -77,7 +78,7 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
                                                            ("Lightning Trainer", step_logs[0].function.qualname))))
     train = next((c for c in trains if reachable(c.call)), None)
     if train is not None:
-        saving = [s for s in arguments if _hf_intervals(s)]
+        saving = [s for s, found in hf_every if found]
         if saving:
             loop_calls.append(_framework_loop(train.call, Effect(SAVE, saving[0].call, ("transformers Trainer",))))
         logging = [s for s in arguments if _logs_batches(s.node)]
@@ -118,8 +119,13 @@ def _imports(scan: Any, packages: tuple[str, ...]) -> bool:
     return any(target.split(".")[0] in packages for target in scan.aliases.values())
 
 
+def _scopes(scan: Any) -> list[Any]:
+    """Every function scan of a file, its module level and `if __name__ == "__main__":` included."""
+    return scan.functions + [scan.module, scan.main_block]
+
+
 def _sites(scan: Any) -> Iterable[_Site]:
-    for fs in scan.functions + [scan.module, scan.main_block]:
+    for fs in _scopes(scan):
         for call, node in fs.calls:
             yield _Site(call, node, scan, fs)
 
@@ -134,7 +140,7 @@ def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) 
     trainers: set[str] = set()
     for s in sites:
         if s.call.short.endswith("Trainer") and _package(s.call) in packages:
-            for fs in s.scan.functions + [s.scan.module, s.scan.main_block]:
+            for fs in _scopes(s.scan):
                 for names, value in fs.assigns:
                     if value is s.node:
                         trainers |= names
@@ -143,7 +149,7 @@ def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) 
         if s.call.short != method or not isinstance(s.node.func, ast.Attribute):
             continue
         receiver = s.node.func.value
-        if _names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and s.call.name.split(".")[0] in packages):
+        if _names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and _package(s.call) in packages):
             out.append(s)
     return out
 
