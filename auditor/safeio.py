@@ -1,0 +1,529 @@
+"""The one door through which the auditor reads the project it audits (and `magvit status` its run).
+
+The audited project is hostile: a pull request from a stranger may hold symlinks out of the
+tree, FIFOs, device links, sparse 10 GB files, zip bombs, YAML alias bombs, JSON nested
+30,000 deep and patterns that backtrack forever. Every read goes through this module so
+that a hardening fix lands once:
+
+- **Confinement.** A path is resolved (realpath) and must lie inside its `Root` (the project,
+  or the run directory given on the command line); a path that leaves it is refused as
+  "links outside the project", its target never opened and never named.
+- **Regular files only**, checked with `os.stat` before opening and again with `fstat`
+  after a non-blocking open: FIFOs, sockets and devices are refused without blocking.
+- **A byte cap on every read**; text is streamed line by line with a line cap and a total cap.
+- **JSON and YAML** with nesting-depth limits, and YAML with a limit on the nodes its aliases
+  expand to (a recursive alias is refused); messages carry the file and line, never a value.
+- **Zip checkpoints**: the member count and central-directory size are checked before
+  `zipfile` reads them, and a member is read up to a cap on its *decompressed* bytes.
+- **Patterns from configuration** run on RE2 (`google-re2`), whose matching time is linear in
+  the input, so no pattern can backtrack.
+
+A refusal is a `ReadRefused` (a ValueError) whose message names the file as the caller shows
+it and says why; a missing file is the ordinary FileNotFoundError. `READ_ERRORS` is what a
+reader catches to turn one bad file into one error entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+
+# defaults, generous for honest files and small against a machine's memory
+TEXT_CAP = 8 * 1024 * 1024  # documents, sources, configuration
+JSON_CAP = 4 * 1024 * 1024
+YAML_CAP = 1024 * 1024
+LINE_CAP = 64 * 1024  # one line of a log or events file
+STREAM_CAP = 256 * 1024 * 1024  # all the lines of one log or events file
+JSON_DEPTH = 64
+YAML_DEPTH = 64
+YAML_NODES = 100_000  # nodes a YAML document may hold once its aliases are expanded
+ZIP_MEMBERS = 100_000
+ZIP_CENTRAL_DIR = 16 * 1024 * 1024
+PATTERN_CHARS = 1000
+_CHUNK = 1024 * 1024
+
+
+class ReadRefused(ValueError):
+    """A file the auditor will not read, or cannot parse within its limits; names it and says why."""
+
+    def __init__(self, shown: str, why: str, line: int | None = None) -> None:
+        self.shown, self.why, self.line = shown, why, line
+        where = f"{shown}:{line}" if line is not None else shown
+        super().__init__(f"{where}: {why}")
+
+
+# what a reader catches so that one bad file costs one entry, not a column
+READ_ERRORS: tuple[type[BaseException], ...] = (ReadRefused, OSError, UnicodeDecodeError, RecursionError,
+                                                MemoryError)
+
+
+def describe(exc: BaseException, shown: str) -> str:
+    """One line about why `shown` could not be read, naming it once and never its content."""
+    if isinstance(exc, ReadRefused):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return f"{shown}: nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return f"{shown}: too large to read in memory"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{shown}: not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})"
+    return f"{shown}: cannot be read ({type(exc).__name__})"
+
+
+@dataclass(frozen=True)
+class Root:
+    """A folder reads must stay inside: the project, or the run directory given on the command line."""
+
+    path: Path
+    name: str = "the project"
+
+    @property
+    def real(self) -> str:
+        return os.path.realpath(self.path)
+
+    def shown(self, path: str | os.PathLike[str]) -> str:
+        """`path` as reports show it: relative to the root when it lies under it (as written)."""
+        p = Path(path)
+        for base in (self.path, Path(self.real)):
+            try:
+                return p.relative_to(base).as_posix()
+            except ValueError:
+                continue
+        return p.as_posix()
+
+
+def project(path: str | os.PathLike[str]) -> Root:
+    return Root(Path(path), "the project")
+
+
+def run_directory(path: str | os.PathLike[str]) -> Root:
+    return Root(Path(path), "the run directory")
+
+
+def _shown(path: Path, within: Root | None, shown: str | None) -> str:
+    if shown is not None:
+        return shown
+    return within.shown(path) if within is not None else path.as_posix()
+
+
+def is_inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> str:
+    """The real path of `path`; ReadRefused when it resolves outside `within` (None: any place)."""
+    p = Path(path)
+    if within is not None and not p.is_absolute():
+        p = within.path / p
+    real = os.path.realpath(p)
+    if within is not None and not is_inside(real, within.real):
+        raise ReadRefused(_shown(p, within, shown), f"links outside {within.name}; not followed")
+    return real
+
+
+def check_dir(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> Path:
+    """`path` when it is a folder inside `within` (listing it shows nothing from outside)."""
+    real = resolve(path, within, shown)
+    if not os.path.isdir(real):
+        raise FileNotFoundError(2, "not a directory", str(path))
+    return Path(path)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def stat_file(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> os.stat_result:
+    """os.stat of a regular file inside `within`, without opening it.
+
+    FileNotFoundError when it is absent; ReadRefused when it links outside, is not a regular
+    file (FIFO, socket, device, directory) or cannot be stat'ed.
+    """
+    name = _shown(Path(path), within, shown)
+    real = resolve(path, within, shown)
+    try:
+        st = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(2, "no such file", name) from None
+    except OSError as exc:
+        raise ReadRefused(name, f"cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadRefused(name, f"{_kind(st.st_mode)}, not a regular file; not read")
+    return st
+
+
+class _Opened:
+    """A regular file opened without following a last symlink and without blocking on a FIFO."""
+
+    def __init__(self, path: str | os.PathLike[str], within: Root | None, shown: str | None) -> None:
+        self.name = _shown(Path(path), within, shown)
+        self.size = stat_file(path, within, shown).st_size
+        real = resolve(path, within, shown)
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(real, flags)
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(2, "no such file", self.name) from None
+        except OSError as exc:
+            raise ReadRefused(self.name, f"cannot be read ({exc.strerror})") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
+            os.close(fd)
+            raise ReadRefused(self.name, f"{_kind(st.st_mode)}, not a regular file; not read")
+        os.set_blocking(fd, True)
+        self.size = st.st_size
+        self.file = os.fdopen(fd, "rb")
+
+    def __enter__(self) -> "_Opened":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.file.close()
+
+
+def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, shown: str | None = None,
+               truncate: bool = False) -> bytes:
+    """The bytes of a regular file; over `cap` bytes it is refused (or cut, with `truncate`)."""
+    with _Opened(path, within, shown) as f:
+        if f.size > cap and not truncate:
+            raise ReadRefused(f.name, f"{f.size} bytes, over the {cap}-byte limit; not read")
+        data = f.file.read(cap + 1)  # the size may lie (a file still growing): read at most cap + 1
+    if len(data) > cap:
+        if not truncate:
+            raise ReadRefused(f.name, f"over the {cap}-byte limit; not read")
+        data = data[:cap]
+    return data
+
+
+def read_text(path: str | os.PathLike[str], *, within: Root | None, cap: int = TEXT_CAP, shown: str | None = None,
+              strict: bool = False) -> str:
+    """UTF-8 text of a file (a BOM dropped); undecodable bytes are replaced unless `strict`."""
+    data = read_bytes(path, within=within, cap=cap, shown=shown)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if strict:
+            raise ReadRefused(_shown(Path(path), within, shown), f"not UTF-8 text (byte {exc.start})") from None
+        text = data.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff")
+
+
+def lines(path: str | os.PathLike[str], *, within: Root | None, cap: int = STREAM_CAP, line_cap: int = LINE_CAP,
+          shown: str | None = None, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(number, text) of each line, streamed from byte `start`; a line over `line_cap` keeps its head.
+
+    Reading stops after `cap` bytes; bytes that are not UTF-8 are replaced.
+    """
+    with _Opened(path, within, shown) as f:
+        if start:
+            f.file.seek(start)
+        read, number = 0, 0
+        while read <= cap:
+            raw = f.file.readline(line_cap)
+            if not raw:
+                return
+            read += len(raw)
+            rest = raw
+            while len(rest) == line_cap and not rest.endswith(b"\n") and read <= cap:
+                rest = f.file.readline(line_cap)  # the rest of an overlong line, skipped chunk by chunk
+                read += len(rest)
+            number += 1
+            yield number, raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def tail_lines(path: str | os.PathLike[str], *, within: Root | None, cap: int = 8 * 1024 * 1024,
+               line_cap: int = LINE_CAP, shown: str | None = None) -> tuple[bool, list[str]]:
+    """The lines of the last `cap` bytes (the first, partial one dropped); (whether cut, lines)."""
+    size = stat_file(path, within, shown).st_size
+    start = max(0, size - cap)
+    out = [text for _, text in lines(path, within=within, cap=cap, line_cap=line_cap, shown=shown, start=start)]
+    if start and out:
+        out = out[1:]
+    return bool(start), out
+
+
+def sha256(path: str | os.PathLike[str], *, within: Root | None, cap: int, shown: str | None = None) -> str:
+    """Hex sha256 of a regular file of at most `cap` bytes, streamed."""
+    digest = hashlib.sha256()
+    with _Opened(path, within, shown) as f:
+        if f.size > cap:
+            raise ReadRefused(f.name, f"{f.size} bytes, over the {cap}-byte limit; not hashed")
+        read = 0
+        while chunk := f.file.read(_CHUNK):
+            read += len(chunk)
+            if read > cap:
+                raise ReadRefused(f.name, f"over the {cap}-byte limit; not hashed")
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _depth_of(value: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON, iteratively (a deep value must not recurse here either)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_json(text: str | bytes, *, shown: str, max_depth: int = JSON_DEPTH) -> Any:
+    """JSON text parsed, refused when nested deeper than `max_depth` (ReadRefused names the line)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ReadRefused(shown, f"JSON nested deeper than {max_depth} levels; not read") from None
+    except json.JSONDecodeError as exc:
+        raise ReadRefused(shown, f"not valid JSON ({exc.msg}, column {exc.colno})", exc.lineno) from None
+    except UnicodeDecodeError as exc:
+        raise ReadRefused(shown, f"not UTF-8 text (byte {exc.start})") from None
+    if _depth_of(value, max_depth) > max_depth:
+        raise ReadRefused(shown, f"JSON nested deeper than {max_depth} levels; not read")
+    return value
+
+
+def read_json(path: str | os.PathLike[str], *, within: Root | None, cap: int = JSON_CAP, shown: str | None = None,
+              max_depth: int = JSON_DEPTH) -> Any:
+    data = read_bytes(path, within=within, cap=cap, shown=shown)
+    return parse_json(data, shown=_shown(Path(path), within, shown), max_depth=max_depth)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader whose composer counts depth and the nodes aliases expand to, refusing past limits."""
+
+    def __init__(self, text: str, shown: str, max_depth: int, max_nodes: int) -> None:
+        super().__init__(text)
+        self._shown, self._max_depth, self._max_nodes = shown, max_depth, max_nodes
+        self._depth = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def _refuse(self, why: str) -> None:
+        mark = self.peek_event().start_mark if self.check_event() else None
+        raise ReadRefused(self._shown, why, mark.line + 1 if mark is not None else None)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor
+            target = self.anchors.get(anchor)
+            if target is not None and id(target) not in self._sizes:
+                self._refuse(f"YAML alias *{anchor} refers to a node that contains it; not read")
+            node = super().compose_node(parent, index)
+            self._expanded += self._sizes.get(id(node), 1)
+            if self._expanded > self._max_nodes:
+                self._refuse(f"YAML aliases expand to more than {self._max_nodes} nodes (an alias bomb?); not read")
+            return node
+        self._depth += 1
+        if self._depth > self._max_depth:
+            self._refuse(f"YAML nested deeper than {self._max_depth} levels; not read")
+        before = self._expanded
+        self._expanded += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        self._sizes[id(node)] = self._expanded - before
+        if self._expanded > self._max_nodes:
+            self._refuse(f"YAML aliases expand to more than {self._max_nodes} nodes (an alias bomb?); not read")
+        return node
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A YAML document within limits: its node tree (for line numbers) and its value."""
+
+    node: yaml.Node | None
+    data: Any
+
+
+def parse_yaml(text: str, *, shown: str, max_depth: int = YAML_DEPTH, max_nodes: int = YAML_NODES) -> YamlDocument:
+    """Compose and construct one YAML document under depth and alias-expansion limits.
+
+    Syntax errors stay `yaml.YAMLError` (with the parser's mark); the limits raise ReadRefused.
+    """
+    loader = _BoundedLoader(text, shown, max_depth, max_nodes)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ReadRefused(shown, f"YAML nested deeper than {max_depth} levels; not read") from None
+    finally:
+        loader.dispose()
+    return YamlDocument(node, data)
+
+
+def yaml_value(node: yaml.Node) -> Any:
+    """The value of one node of a document `parse_yaml` accepted (so within its limits)."""
+    return yaml.SafeLoader("").construct_document(node)
+
+
+def yaml_error_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+def read_yaml(path: str | os.PathLike[str], *, within: Root | None, cap: int = YAML_CAP, shown: str | None = None,
+              max_depth: int = YAML_DEPTH, max_nodes: int = YAML_NODES) -> YamlDocument:
+    """A YAML file read through the door and parsed under its limits (the trainer's configs too)."""
+    name = _shown(Path(path), within, shown)
+    text = read_text(path, within=within, cap=cap, shown=shown, strict=True)
+    return parse_yaml(text, shown=name, max_depth=max_depth, max_nodes=max_nodes)
+
+
+# --------------------------------------------------------------------------- zip checkpoints
+
+_EOCD = struct.Struct("<4s4H2LH")
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+
+
+def _central_directory(fh: io.BufferedReader, size: int) -> tuple[int, int] | None:
+    """(entries, central-directory bytes) from the end records, or None when there are none."""
+    tail_len = min(size, _EOCD.size + 65535)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        return None
+    _, _, _, _, entries, cd_size, _, _ = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
+        loc = at - _EOCD64_LOCATOR.size
+        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
+            _, _, offset, _ = _EOCD64_LOCATOR.unpack_from(tail, loc)
+            if offset + _EOCD64.size <= size:
+                fh.seek(offset)
+                rec = fh.read(_EOCD64.size)
+                if rec[:4] == b"PK\x06\x06" and len(rec) == _EOCD64.size:
+                    fields = _EOCD64.unpack(rec)
+                    entries, cd_size = fields[7], fields[8]
+    return entries, cd_size
+
+
+def zip_member(path: str | os.PathLike[str], choose: Callable[[list[str]], str | None], *, within: Root | None,
+               cap: int, shown: str | None = None, max_members: int = ZIP_MEMBERS,
+               max_central_dir: int = ZIP_CENTRAL_DIR) -> bytes | None:
+    """The decompressed bytes of the member `choose(names)` picks from a zip, or None when it picks none.
+
+    ReadRefused when the file is not a zip, has more than `max_members` members or a central
+    directory over `max_central_dir` bytes, or when the member inflates past `cap` bytes
+    (counted as it inflates: the sizes a zip declares are not trusted).
+    """
+    with _Opened(path, within, shown) as f:
+        found = _central_directory(f.file, f.size)
+        if found is None:
+            raise ReadRefused(f.name, "not a zip file")
+        entries, cd_size = found
+        if entries > max_members:
+            raise ReadRefused(f.name, f"a zip of {entries} members, over the {max_members}-member limit; not read")
+        if cd_size > max_central_dir:
+            raise ReadRefused(f.name, f"a zip directory of {cd_size} bytes, over the {max_central_dir}-byte "
+                                      "limit; not read")
+        f.file.seek(0)
+        try:
+            with zipfile.ZipFile(f.file) as zf:
+                infos = zf.infolist()
+                if len(infos) > max_members:
+                    raise ReadRefused(f.name, f"a zip of {len(infos)} members, over the {max_members}-member limit")
+                name = choose([i.filename for i in infos])
+                if name is None:
+                    return None
+                with zf.open(name) as member:
+                    data = member.read(cap + 1)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, KeyError) as exc:
+            raise ReadRefused(f.name, f"not a readable zip ({type(exc).__name__})") from None
+        except (ValueError, OSError, RuntimeError) as exc:
+            if isinstance(exc, ReadRefused):
+                raise
+            raise ReadRefused(f.name, f"not a readable zip ({type(exc).__name__})") from None
+    if len(data) > cap:
+        raise ReadRefused(f.name, f"zip member {name} inflates past the {cap}-byte limit; not read")
+    return data
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+def compile_pattern(pattern: str) -> Any:
+    """A pattern from configuration compiled by RE2, which matches in time linear in the input.
+
+    Python's `re` backtracks: `(?:a{1,1000}){1,1000}b` or `(a+)+$` take exponential time, and
+    a shape check cannot find every such pattern. RE2 has no backtracking at all; it refuses
+    what it cannot run in linear time (backreferences, lookaround) and bounds its memory.
+    ValueError says why a pattern is refused.
+    """
+    import re2
+
+    if len(pattern) > PATTERN_CHARS:
+        raise ValueError(f"longer than {PATTERN_CHARS} characters")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 8 * 1024 * 1024
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"not a pattern RE2 can match in linear time ({why})") from None
+
+
+# --------------------------------------------------------------------------- showing what was read
+
+_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+
+
+def visible(text: str, keep: str = "\n\t") -> str:
+    """Text from a hostile file made safe to show: control characters (C0 but `keep`, DEL, C1) and
+    bidirectional overrides become visible escapes (`\\x1b`, `\\u202e`), so no terminal escape
+    sequence or reordering reaches a reader; lone surrogates and non-characters become U+FFFD."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in keep:
+            out.append(ch)
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(f"\\x{code:02x}")
+        elif code in _BIDI:
+            out.append(f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def needs_visible(text: str, keep: str = "\n\t") -> bool:
+    """Whether `visible` would change `text` (a fast check for the common clean case)."""
+    return any((ord(c) < 0x20 and c not in keep) or 0x7F <= ord(c) <= 0x9F or ord(c) in _BIDI
+               or 0xD800 <= ord(c) <= 0xDFFF or ord(c) in (0xFFFE, 0xFFFF) for c in text)
+
+
+__all__ = [
+    "JSON_CAP", "JSON_DEPTH", "LINE_CAP", "READ_ERRORS", "STREAM_CAP", "TEXT_CAP", "YAML_CAP", "YAML_DEPTH",
+    "YAML_NODES", "ReadRefused", "Root", "YamlDocument", "check_dir", "compile_pattern", "describe", "is_inside",
+    "lines", "parse_json", "parse_yaml", "project", "read_bytes", "read_json", "read_text", "read_yaml", "resolve",
+    "run_directory", "sha256", "stat_file", "tail_lines", "visible", "yaml_error_line", "yaml_value", "zip_member",
+]
