@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from auditor.model import Verdict
+from auditor.render.escape import json_document, terminal_text
 from auditor.results import AuditResult, RuleResult
 
 FORMATS = ("terminal", "json", "markdown", "md", "sarif", "junit")
@@ -46,11 +47,11 @@ def render(result: AuditResult, fmt: str, *, ascii: bool = False) -> str:
     elif fmt == "json":
         from auditor.render.json import render_json
 
-        return render_json(result)  # JSON keeps the file text exactly; it escapes nothing away
+        return json_document(render_json(result))  # the file text kept exactly, control characters escaped
     elif fmt == "sarif":
         from auditor.render.sarif import render_sarif
 
-        return render_sarif(result)
+        return json_document(render_sarif(result))
     elif fmt == "junit":
         from auditor.render.junit import render_junit
 
@@ -61,6 +62,7 @@ def render(result: AuditResult, fmt: str, *, ascii: bool = False) -> str:
         out = render_markdown(result, ascii=ascii)
     else:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    out = terminal_text(out)  # no escape sequence from the project reaches a terminal or a Markdown viewer
     return to_ascii(out) if ascii else out
 
 
@@ -68,5 +70,5 @@ def render_explain(rule_result: RuleResult, *, ascii: bool = False) -> str:
     """One rule's evidence in full: every cell, every citation, the measured figures."""
     from auditor.render.terminal import render_rule
 
-    out = render_rule(rule_result, ascii=ascii)
+    out = terminal_text(render_rule(rule_result, ascii=ascii))
     return to_ascii(out) if ascii else out

@@ -4,7 +4,8 @@ A failing rule of the gate with severity `error` is a <failure> carrying its gap
 evidence and the remedy; a waived rule is <skipped> with the justification; a rule whose
 waiver expired fails with that reason. Failing rules outside the gate (or of severity
 warning/info) pass, with their gaps in <system-out>. No timestamps: the output is a pure,
-byte-stable function of the result.
+byte-stable function of the result. Control characters from the project become visible
+escapes (`\x07`), so the document stays well-formed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from auditor.model import COLUMN_TITLES
+from auditor.render.escape import xml_text
 from auditor.results import AuditResult, RuleResult
 
 
@@ -68,5 +70,9 @@ def render_junit(result: AuditResult) -> str:
     for el in (root, suite):
         for k, v in counts.items():
             el.set(k, str(v))
+    for el in root.iter():  # XML 1.0 cannot hold C0 control characters, not even as references
+        el.text = xml_text(el.text) if el.text else el.text
+        for key, value in el.attrib.items():
+            el.set(key, xml_text(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,14 +1,13 @@
 """The Markdown report (`audit report`), rendered from templates/report.md.j2.
 
-Text that comes from audited files (summaries, citation details) is escaped for Markdown:
-backslashes, backticks and pipes get a backslash, `& < >` become entities, line breaks
-become spaces. Rationale and remedy come from the rule files and are the rule author's
+Text that comes from audited files (summaries, citation details) is escaped for Markdown
+by auditor.render.escape: control characters become visible escapes, backslashes,
+backticks and pipes get a backslash, `& < >` become entities, line breaks become spaces. Rationale and remedy come from the rule files and are the rule author's
 Markdown, rendered as written.
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,33 +16,12 @@ import jinja2
 
 from auditor.model import COLUMN_TITLES, COLUMNS
 from auditor.render import symbols
+from auditor.render.escape import md_code, md_text
 from auditor.render.terminal import counts_line, waiver_text
 from auditor.results import AuditResult, ColumnCounts
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-
-def md_escape(text: Any) -> str:
-    text = str(text)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("`", "\\`"), ("|", "\\|")):
-        text = text.replace(a, b)
-    return " ".join(text.split())
-
-
-def md_code(text: Any) -> str:
-    """`text` as one inline code span that reads back exactly (on one line).
-
-    Inside a code span backslash escapes and entities are literal, so md_escape would show
-    its backslashes; instead the fence is one backtick longer than the longest run of
-    backticks in the text, padded with a space when the text starts or ends with one.
-    """
-    text = " ".join(str(text).split())
-    if not text:
-        return ""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text[0] == "`" or text[-1] == "`" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+md_escape = md_text  # the name callers import; the helpers live in auditor.render.escape
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +34,7 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["md"] = md_escape
+    env.filters["md"] = md_text
     env.filters["code"] = md_code
     return env
 
