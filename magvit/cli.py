@@ -158,8 +158,11 @@ def _with_stage(config, stage: str | None, tokenizer_checkpoint: Path | None):
 def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool,
                  tokenizer_checkpoint: Path | None) -> None:
     """Held-out figures of CHECKPOINT. A tokenizer: PSNR, SSIM and codebook usage against the
-    mean-frame baseline. A transformer: masked-token top-1 accuracy and the PSNR of predicted
-    frames against the copy-last-frame baseline.
+    mean-frame baseline, and the disk's centroid error, visibility and per-channel colour error
+    in the reconstructions. A transformer: masked-token top-1 accuracy, and the disk's centroid
+    error, visibility and colour error by horizon, PSNR and SSIM of the predicted frames against
+    copy-last-frame, constant-velocity extrapolation and the tokenizer's reconstruction, with a
+    PNG chart (horizons.png) beside eval.json.
 
     Exit 0 when evaluated, 2 when the checkpoint or data cannot be used.
     """
@@ -202,7 +205,8 @@ def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_jso
 def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, condition_frames: int | None,
                      steps: int | None, temperature: float | None, seed: int, tokenizer_checkpoint: Path | None) -> None:
     """Predict the rest of held-out clips from their first frames; write GIFs and PNG strips
-    (ground truth, prediction, copy-last-frame baseline; predicted frames marked red) and generate.json.
+    (ground truth, prediction, copy-last-frame baseline; predicted frames marked red), the
+    object-aware scores by horizon against the baselines (generate.json, horizons.png).
 
     Exit 0 when written, 2 when the checkpoint, its tokenizer or the data cannot be used.
     """

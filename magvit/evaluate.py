@@ -2,9 +2,12 @@
 
 A tokenizer checkpoint: reconstruction PSNR and SSIM, codebook usage and perplexity over the
 whole held-out set, the PSNR and SSIM of the trivial baseline (each clip's mean frame
-repeated), and a PNG grid of originals against reconstructions. A transformer checkpoint
-(`evaluate_transformer`): masked-token top-1 accuracy, and the PSNR of frames predicted from
-the given latent frames against the copy-last-frame baseline and the tokenizer's ceiling.
+repeated), the disk's centroid error, visibility and per-channel colour error in the
+reconstructions (`magvit.objects`), and a PNG grid of originals against reconstructions. A
+transformer checkpoint (`evaluate_transformer`): masked-token top-1 accuracy, and for the
+frames predicted from the given latent frames the disk's centroid error, visibility and colour
+error by horizon, PSNR and SSIM, against copy-last-frame, constant-velocity extrapolation and
+the tokenizer's reconstruction (the ceiling), with a PNG chart by horizon.
 The held-out clips are the ones the trainer validated on: `split_indices(n,
 train.val_fraction, train.seed)` with the run's own settings.
 """
@@ -20,13 +23,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from magvit import objects as object_metrics
 from magvit.atomic import atomic_write_text
-from magvit.data import DataFileError, load_clips, split_indices
+from magvit.data import DataFileError, load, load_clips, split_indices
 from magvit.metrics import codebook_usage, perplexity, psnr, ssim
 from magvit.models import TokenizerConfig, VQTokenizer
 
 GRID_NAME = "recon_grid.png"
 RESULT_NAME = "eval.json"
+CHART_NAME = "horizons.png"
 
 
 class EvalError(Exception):
@@ -57,6 +62,9 @@ class EvalResult:
     """Path of the PNG grid, when written."""
     weights: str = "model"
     """Which weights were evaluated: `model`, or `generator_ema` for an adversarial run (the ones it validated)."""
+    objects: object_metrics.ObjectReport | None = None
+    """The disk in the reconstructions, every frame: centroid error, visibility, per-channel colour error
+    (None when the data set stores no positions)."""
 
     @property
     def psnr_gain(self) -> float:
@@ -64,7 +72,9 @@ class EvalResult:
         return self.psnr - self.baseline_psnr
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "psnr_gain": self.psnr_gain}
+        values = {k: v for k, v in asdict(self).items() if k != "objects"}
+        return {**values, "psnr_gain": self.psnr_gain,
+                "objects": self.objects.to_dict() if self.objects is not None else None}
 
 
 def read_checkpoint(checkpoint: str | os.PathLike, error: type[Exception] = EvalError) -> Any:
@@ -107,6 +117,32 @@ def held_out(config: dict[str, Any], n: int) -> np.ndarray:
     return val_idx
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out clips of a data set, with what the object metrics need."""
+
+    x: torch.Tensor
+    """Clips (N, C, T, H, W) in [0, 1]."""
+    positions: torch.Tensor | None
+    """(N, T, 2): the disk's stored centre per frame; None when the data set has none."""
+    labels: torch.Tensor
+    label_names: list[str]
+
+
+def load_held_out(data: str | os.PathLike, config: dict[str, Any]) -> HeldOut:
+    """The held-out clips of `data` for a run's config (its train.seed and train.val_fraction)."""
+    try:
+        clips = load(data)
+        videos, labels = load_clips(data)
+    except DataFileError as exc:
+        raise EvalError(str(exc)) from exc
+    idx = held_out(config, len(videos))
+    positions = getattr(clips, "positions", None)
+    return HeldOut(x=videos[torch.from_numpy(idx)], labels=labels[torch.from_numpy(idx)],
+                   positions=None if positions is None else torch.from_numpy(positions[idx].astype("float32")),
+                   label_names=[str(name) for name in clips.label_names])
+
+
 def mean_frame_baseline(x: torch.Tensor) -> torch.Tensor:
     """Each clip's mean frame repeated over time: the trivial reconstruction to beat."""
     return x.mean(dim=2, keepdim=True).expand_as(x)
@@ -122,11 +158,8 @@ def evaluate(
 ) -> EvalResult:
     """Evaluate `checkpoint` on the held-out clips of `data`; write the grid and eval.json to `out_dir`."""
     model, saved = load_model(checkpoint)
-    try:
-        videos, _labels = load_clips(data)
-    except DataFileError as exc:
-        raise EvalError(str(exc)) from exc
-    x = videos[torch.from_numpy(held_out(saved["config"], len(videos)))]
+    clips = load_held_out(data, saved["config"])
+    x = clips.x
     try:
         model.config.token_shape(*x.shape[2:])
     except ValueError as exc:
@@ -134,7 +167,7 @@ def evaluate(
     if x.shape[1] != model.config.in_channels:
         raise EvalError(f"{data}: clips have {x.shape[1]} channels, the model expects {model.config.in_channels}")
 
-    recon_psnr, recon_ssim, base_psnr, base_ssim, indices, shown = [], [], [], [], [], []
+    recon_psnr, recon_ssim, base_psnr, base_ssim, indices, shown, recons = [], [], [], [], [], [], []
     with torch.no_grad():
         for start in range(0, len(x), batch_size):
             clip = x[start : start + batch_size]
@@ -146,6 +179,7 @@ def evaluate(
             base_psnr.append(psnr(base, clip, reduction="none"))
             base_ssim.append(ssim(base, clip, reduction="none"))
             indices.append(out.indices)
+            recons.append(recon)
             if sum(len(s) for s in shown) < grid_clips:
                 shown.append(recon)
     all_idx = torch.cat(indices)
@@ -173,6 +207,9 @@ def evaluate(
         codebook_size=k,
         grid=str(grid_path) if grid_path else None,
         weights="generator_ema" if "generator_ema" in saved else "model",
+        objects=None if clips.positions is None else object_metrics.score(
+            x, {"reconstruction": torch.cat(recons)}, clips.positions, torch.ones(x.shape[2], dtype=torch.bool),
+            clips.labels, clips.label_names),
     )
     if out_dir is not None:
         atomic_write_text(Path(out_dir) / RESULT_NAME, json.dumps(result.to_dict(), indent=2) + "\n")
@@ -224,6 +261,14 @@ def format_table(result: EvalResult) -> str:
         f"{'gain over baseline':<22}{result.psnr_gain:>10.2f}",
         f"codebook usage: {result.codebook_usage:.1%} of {result.codebook_size} codes   perplexity: {result.perplexity:.1f}",
     ]
+    if result.objects is not None:
+        recon = result.objects.references["reconstruction"]
+        lines += [
+            f"the disk in the reconstructions ({result.objects.horizons} frames a clip):",
+            f"  centroid error {recon.mean_centroid_error:.2f} px   visible in {recon.visible_share:.1%} of frames",
+            "  colour error (0-255) R G B: " + " ".join(f"{v:.1f}" for v in recon.colour_error)
+            + "   bias: " + " ".join(f"{v:+.1f}" for v in recon.colour_bias),
+        ]
     if result.grid:
         lines.append(f"grid: {result.grid}")
     return "\n".join(lines)
@@ -269,6 +314,11 @@ class TransformerEvalResult:
     """Mean PSNR of each predicted frame in time order (the first is the one after the last given frame)."""
     frame_baseline_psnr: list[float]
     """The same for the copy-last-frame baseline: how fast copying falls behind."""
+    objects: object_metrics.ObjectReport | None = None
+    """The disk in the predicted frames by horizon (centroid error, visibility, colour error, PSNR, SSIM) for
+    the prediction, copy-last-frame, constant velocity and the tokenizer's reconstruction (None without positions)."""
+    chart: str | None = None
+    """Path of the PNG chart of the object scores by horizon, when written."""
 
     @property
     def psnr_gain(self) -> float:
@@ -276,48 +326,58 @@ class TransformerEvalResult:
         return self.psnr - self.baseline_psnr
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "stage": "transformer", "psnr_gain": self.psnr_gain}
+        values = {k: v for k, v in asdict(self).items() if k != "objects"}
+        return {**values, "stage": "transformer", "psnr_gain": self.psnr_gain,
+                "objects": self.objects.to_dict() if self.objects is not None else None}
 
 
 def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
                          out_dir: str | os.PathLike | None = None, batch_size: int = 16,
                          seed: int = 0, tokenizer: str | os.PathLike | None = None) -> TransformerEvalResult:
-    """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json to `out_dir`.
-    `tokenizer` overrides the tokenizer path the checkpoint records (its sha256 must match)."""
-    from magvit.generate import GenerateError, held_out_clips, load_predictor, predict
+    """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json and the
+    horizon chart to `out_dir`. `tokenizer` overrides the tokenizer path the checkpoint records
+    (its sha256 must match)."""
+    from magvit.generate import GenerateError, concat_predictions, load_predictor, object_report, predict
     from magvit.stages.transformer import TokenCache, masked_token_metrics
 
     try:
         predictor = load_predictor(checkpoint, tokenizer)
-        x = held_out_clips(predictor, data)
+        clips = load_held_out(data, predictor.run_config)
+        x = clips.x
         cfg = predictor.config
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             given = predictor.given()
             tokens_of = TokenCache(predictor.tokenizer, given)
             loss, accuracy = masked_token_metrics(predictor.model, tokens_of, given, x, batch_size)
-            parts = [predict(predictor, x[start:start + batch_size], generator=generator)
-                     for start in range(0, len(x), batch_size)]
+            prediction = concat_predictions([predict(predictor, x[start:start + batch_size], generator=generator)
+                                             for start in range(0, len(x), batch_size)])
     except GenerateError as exc:
         raise EvalError(str(exc)) from exc
-    n_pred = [len(p.truth) for p in parts]
+    report = object_report(prediction, clips)
+    chart = None
+    if out_dir is not None and report is not None:
+        from magvit.charts import horizon_chart
 
-    def mean_psnr(video_of) -> float:
-        return float(torch.cat([p.psnr_of_predicted_frames(video_of(p)) for p in parts]).mean())
+        chart = str(horizon_chart(report, Path(out_dir) / CHART_NAME,
+                                  title=f"{report.clips} held-out clips, checkpoint step {predictor.step}"))
 
-    def by_frame(video_of) -> list[float]:
-        per_clip = torch.cat([p.psnr_by_frame(video_of(p)) for p in parts])
-        return [round(float(v), 3) for v in per_clip.mean(0)]
+    def by_frame(video: torch.Tensor) -> list[float]:
+        return [round(float(v), 3) for v in prediction.psnr_by_frame(video).mean(0)]
+
+    def mean_psnr(video: torch.Tensor) -> float:
+        return float(prediction.psnr_of_predicted_frames(video).mean())
 
     result = TransformerEvalResult(
         checkpoint=str(checkpoint), data=str(data), step=predictor.step, clips=len(x), task=cfg.task,
-        condition_frames=cfg.condition_frames, predicted_video_frames=int(parts[0].predicted_frames.sum()),
+        condition_frames=cfg.condition_frames, predicted_video_frames=int(prediction.predicted_frames.sum()),
         decode_steps=cfg.decode_steps, temperature=cfg.temperature,
         masked_token_accuracy=accuracy, masked_token_loss=loss,
-        prediction_token_accuracy=sum(p.token_accuracy * n for p, n in zip(parts, n_pred)) / sum(n_pred),
-        psnr=mean_psnr(lambda p: p.predicted), baseline_psnr=mean_psnr(lambda p: p.baseline),
-        reconstruction_psnr=mean_psnr(lambda p: p.reconstruction),
-        frame_psnr=by_frame(lambda p: p.predicted), frame_baseline_psnr=by_frame(lambda p: p.baseline),
+        prediction_token_accuracy=prediction.token_accuracy,
+        psnr=mean_psnr(prediction.predicted), baseline_psnr=mean_psnr(prediction.baseline),
+        reconstruction_psnr=mean_psnr(prediction.reconstruction),
+        frame_psnr=by_frame(prediction.predicted), frame_baseline_psnr=by_frame(prediction.baseline),
+        objects=report, chart=chart,
     )  # fmt: skip
     if out_dir is not None:
         out = Path(out_dir)
@@ -343,4 +403,6 @@ def format_transformer_table(result: TransformerEvalResult) -> str:
         f"{'  frame':<28}" + "".join(f"{k:>6}" for k in range(1, len(result.frame_psnr) + 1)),
         f"{'  prediction':<28}" + "".join(f"{v:>6.1f}" for v in result.frame_psnr),
         f"{'  copy-last-frame':<28}" + "".join(f"{v:>6.1f}" for v in result.frame_baseline_psnr),
+        *([object_metrics.format_report(result.objects)] if result.objects is not None else []),
+        *([f"chart: {result.chart}"] if result.chart else []),
     ])  # fmt: skip

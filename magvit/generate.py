@@ -3,9 +3,11 @@
 A transformer checkpoint names its tokenizer (`tokenizer_checkpoint`, with its sha256); both
 are read with weights_only=True. `predict` tokenizes the condition clip (the given frames,
 with the unknown ones replaced by the nearest given frame, as in training), decodes the
-unknown tokens MaskGIT-style and decodes the completed grid back to video. `generate`
-does that for held-out clips of a data set (the split `magvit eval` uses) and writes the
-pictures and a JSON summary.
+unknown tokens MaskGIT-style and decodes the completed grid back to video. `object_report`
+scores the prediction and its references (copy-last-frame, constant velocity, the tokenizer's
+reconstruction) on the disk (`magvit.objects`). `generate` does that for held-out clips of a
+data set (the split `magvit eval` uses) and writes the pictures, a chart by horizon and a JSON
+summary.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from magvit import objects as object_metrics
 from magvit.atomic import atomic_write_text
 from magvit.config import ConfigError, RunConfig
 from magvit.maskgit import decode, given_positions
@@ -27,6 +30,7 @@ from magvit.models.transformer import MaskedTokenTransformer, TransformerConfig
 from magvit.stages.transformer import FrozenTokenizer, condition_clip, load_frozen_tokenizer
 
 SUMMARY_NAME = "generate.json"
+CHART_NAME = "horizons.png"
 
 
 class GenerateError(Exception):
@@ -80,6 +84,35 @@ class Prediction:
         """(clips, predicted frames): PSNR (dB) of each predicted frame of `video` against the truth."""
         frames = torch.nonzero(self.predicted_frames)[:, 0].tolist()
         return torch.stack([psnr(video[:, :, f], self.truth[:, :, f], reduction="none") for f in frames], dim=1)
+
+
+def concat_predictions(parts: list[Prediction]) -> Prediction:
+    """One Prediction of the clips of `parts` (predicted in batches with the same settings)."""
+    clips = [len(p.truth) for p in parts]
+    return Prediction(
+        truth=torch.cat([p.truth for p in parts]), predicted=torch.cat([p.predicted for p in parts]),
+        baseline=torch.cat([p.baseline for p in parts]), reconstruction=torch.cat([p.reconstruction for p in parts]),
+        predicted_frames=parts[0].predicted_frames,
+        token_accuracy=sum(p.token_accuracy * n for p, n in zip(parts, clips)) / sum(clips),
+    )  # fmt: skip
+
+
+def object_report(prediction: Prediction, clips) -> object_metrics.ObjectReport | None:
+    """The disk in the predicted frames of the prediction, copy-last-frame, constant-velocity
+    extrapolation and the tokenizer's reconstruction; None when the data set stores no positions.
+    `clips` is the `magvit.evaluate.HeldOut` the prediction was made from (its first clips)."""
+    if clips.positions is None:
+        return None
+    n = len(prediction.truth)
+    positions, frames = clips.positions[:n], prediction.predicted_frames
+    try:
+        velocity = object_metrics.constant_velocity(prediction.truth, positions, frames)
+    except ValueError:  # fewer than two given frames before a predicted one: no velocity to extrapolate
+        velocity = None
+    videos = {"prediction": prediction.predicted, "copy_last_frame": prediction.baseline,
+              **({"constant_velocity": velocity} if velocity is not None else {}),
+              "reconstruction": prediction.reconstruction}
+    return object_metrics.score(prediction.truth, videos, positions, frames, clips.labels[:n], clips.label_names)
 
 
 def load_predictor(checkpoint: str | os.PathLike, tokenizer: str | os.PathLike | None = None) -> FramePredictor:
@@ -138,15 +171,14 @@ def predict(predictor: FramePredictor, x: torch.Tensor, condition_frames: int | 
     )
 
 
-def held_out_clips(predictor: FramePredictor, data: str | os.PathLike) -> torch.Tensor:
-    """The held-out clips of `data` for the run's seed and val_fraction (the ones `magvit eval` uses)."""
-    from magvit.data import DataFileError, load_clips
-    from magvit.evaluate import EvalError, held_out
+def held_out_clips(predictor: FramePredictor, data: str | os.PathLike):
+    """The held-out clips of `data` for the run's seed and val_fraction (the ones `magvit eval` uses),
+    as a `magvit.evaluate.HeldOut` (clips, positions, labels)."""
+    from magvit.evaluate import EvalError, load_held_out
 
     try:
-        videos, _labels = load_clips(data)
-        return videos[torch.from_numpy(held_out(predictor.run_config, len(videos)))]
-    except (DataFileError, EvalError) as exc:
+        return load_held_out(data, predictor.run_config)
+    except EvalError as exc:
         raise GenerateError(f"{data}: {exc}") from exc
 
 
@@ -171,9 +203,14 @@ class GenerateSummary:
     per_clip_psnr: list[float]
     per_clip_baseline_psnr: list[float]
     files: list[str]
+    objects: object_metrics.ObjectReport | None = None
+    """The disk in the predicted frames of these clips, against the references (None without positions)."""
+    chart: str | None = None
+    """The PNG chart of the object scores by horizon."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = {k: v for k, v in asdict(self).items() if k != "objects"}
+        return {**values, "objects": self.objects.to_dict() if self.objects is not None else None}
 
 
 def generate(checkpoint: str | os.PathLike, data: str | os.PathLike, out_dir: str | os.PathLike, n: int = 8,
@@ -181,7 +218,8 @@ def generate(checkpoint: str | os.PathLike, data: str | os.PathLike, out_dir: st
              seed: int = 0, tokenizer: str | os.PathLike | None = None) -> GenerateSummary:
     """Predict the rest of the first `n` held-out clips; write per clip a GIF and a PNG strip, and generate.json."""
     predictor = load_predictor(checkpoint, tokenizer)
-    x = held_out_clips(predictor, data)[:n]
+    held_out = held_out_clips(predictor, data)
+    x = held_out.x[:n]
     cfg = predictor.config
     condition_frames = condition_frames or cfg.condition_frames
     steps = steps or cfg.decode_steps
@@ -195,13 +233,20 @@ def generate(checkpoint: str | os.PathLike, data: str | os.PathLike, out_dir: st
         files.append(str(write_gif(clips, result.predicted_frames, out / f"clip-{i:03d}.gif")))
         files.append(str(write_strip(clips, result.predicted_frames, out / f"clip-{i:03d}.png")))
     pred, base = result.psnr_of_predicted_frames(result.predicted), result.psnr_of_predicted_frames(result.baseline)
+    report = object_report(result, held_out)
+    chart = None
+    if report is not None:
+        from magvit.charts import horizon_chart
+
+        chart = str(horizon_chart(report, out / CHART_NAME, title=f"{len(x)} held-out clips, {steps} decoding "
+                                  f"steps, temperature {float(temperature):g}"))
     summary = GenerateSummary(
         checkpoint=str(checkpoint), data=str(data), clips=len(x), condition_frames=condition_frames,
         predicted_video_frames=int(result.predicted_frames.sum()), steps=steps, temperature=float(temperature),
         psnr=float(pred.mean()), baseline_psnr=float(base.mean()),
         reconstruction_psnr=float(result.psnr_of_predicted_frames(result.reconstruction).mean()),
         per_clip_psnr=[round(float(v), 3) for v in pred], per_clip_baseline_psnr=[round(float(v), 3) for v in base],
-        files=files,
+        files=files, objects=report, chart=chart,
     )  # fmt: skip
     atomic_write_text(out / SUMMARY_NAME, json.dumps(summary.to_dict(), indent=2) + "\n")
     return summary
@@ -275,5 +320,6 @@ def format_summary(summary: GenerateSummary) -> str:
         f"{'prediction':<28}{summary.psnr:>10.2f}",
         f"{'copy-last-frame baseline':<28}{summary.baseline_psnr:>10.2f}",
         f"{'tokenizer reconstruction':<28}{summary.reconstruction_psnr:>10.2f}",
-        f"wrote {len(summary.files)} files and {SUMMARY_NAME}",
+        *([object_metrics.format_report(summary.objects)] if summary.objects is not None else []),
+        f"wrote {len(summary.files)} files, {SUMMARY_NAME}" + (f" and {CHART_NAME}" if summary.chart else ""),
     ])  # fmt: skip

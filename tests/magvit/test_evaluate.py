@@ -106,6 +106,11 @@ def test_evaluate_writes_grid_and_json(checkpoint, small_dataset, tmp_path):
     assert image.size == ((4 * 16 + 3 * 2) * 2, (3 * (2 * 16 + 1) + 2 * 2) * 2)
     saved = json.loads((out / ev.RESULT_NAME).read_text())
     assert saved["psnr"] == pytest.approx(result.psnr) and saved["clips"] == 6
+    # the disk in the reconstructions, every frame: where it is, whether it is there, its colour per channel
+    recon = saved["objects"]["references"]["reconstruction"]
+    assert saved["objects"]["horizons"] == 8 and len(recon["centroid_error"]) == 8
+    assert len(recon["colour_error"]) == len(recon["colour_bias"]) == 3
+    assert recon["mean_centroid_error"] == pytest.approx(result.objects.references["reconstruction"].mean_centroid_error)
 
 
 def test_grid_rows_are_originals_then_reconstructions(tmp_path):
@@ -156,6 +161,7 @@ def test_cli_eval_json(checkpoint, small_dataset, tmp_path):
     payload = json.loads(result.output)
     assert {"psnr", "ssim", "baseline_psnr", "psnr_gain", "codebook_usage", "perplexity", "clips"} <= set(payload)
     assert payload["grid"] == str(tmp_path / "e" / ev.GRID_NAME)
+    assert "colour_error" in payload["objects"]["references"]["reconstruction"]
 
 
 def test_cli_eval_missing_checkpoint_exit_2(small_dataset, tmp_path):

@@ -138,7 +138,7 @@ def test_generate_writes_gifs_strips_and_a_summary(tmp_path, transformer, data):
                                        "--out", str(out), "--n", "3"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "copy-last-frame baseline" in result.output
-    gifs, pngs = sorted(out.glob("*.gif")), sorted(out.glob("*.png"))
+    gifs, pngs = sorted(out.glob("clip-*.gif")), sorted(out.glob("clip-*.png"))
     assert len(gifs) == 3 and len(pngs) == 3
     with Image.open(gifs[0]) as gif:
         assert gif.n_frames == 4  # every video frame of the clip
@@ -151,6 +151,17 @@ def test_generate_writes_gifs_strips_and_a_summary(tmp_path, transformer, data):
     assert len(summary["per_clip_psnr"]) == 3
     for key in ("psnr", "baseline_psnr", "reconstruction_psnr"):
         assert 0 < summary[key] < 100
+    # the disk, by horizon, for the prediction and its three references; the chart beside them
+    references = summary["objects"]["references"]
+    assert set(references) == {"prediction", "copy_last_frame", "constant_velocity", "reconstruction"}
+    for scores in references.values():
+        assert len(scores["centroid_error"]) == len(scores["visible"]) == 2
+        assert len(scores["colour_error"]) == 3 and 0 <= scores["visible_share"] <= 1
+    assert references["copy_last_frame"]["visible_share"] == 1.0  # a copied disk is always there
+    assert summary["objects"]["clips"] == 3
+    with Image.open(out / "horizons.png") as chart:
+        assert chart.width > 600
+    assert "centroid error (px) by frame" in result.output
 
 
 @pytest.mark.slow
@@ -176,10 +187,18 @@ def test_eval_of_a_transformer_checkpoint_reports_accuracy_and_prediction_psnr(t
     assert len(figures["frame_psnr"]) == len(figures["frame_baseline_psnr"]) == figures["predicted_video_frames"]
     assert all(0 < v < 100 for v in figures["frame_psnr"] + figures["frame_baseline_psnr"])
     assert json.loads((tmp_path / "eval.json").read_text())["psnr"] == figures["psnr"]
+    objects = figures["objects"]
+    assert objects["clips"] == 6 and objects["horizons"] == figures["predicted_video_frames"]
+    prediction = objects["references"]["prediction"]
+    assert prediction["mean_psnr"] == pytest.approx(figures["psnr"], abs=0.5)  # per-frame mean vs per-clip mean
+    assert objects["references"]["reconstruction"]["mean_centroid_error"] >= 0
+    assert set(objects["by_kind"]) <= {"linear", "ballistic", "circular", "sinusoidal"}
+    assert (tmp_path / "horizons.png").stat().st_size > 1000 and figures["chart"].endswith("horizons.png")
     table = CliRunner().invoke(main, ["eval", "--checkpoint", str(transformer), "--data", str(data),
                                       "--out", str(tmp_path)])  # fmt: skip
     assert "copy-last-frame baseline" in table.output and "masked-token top-1 accuracy" in table.output
     assert "by frame" in table.output
+    assert "constant velocity" in table.output and "visible" in table.output
 
 
 def test_generate_refuses_a_tokenizer_checkpoint(tmp_path, tokenizer, data):
