@@ -38,7 +38,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from magvit.atomic import file_sha256
+
+from auditor.atomic import file_sha256, write_atomic
+from auditor.evidence.tensors import TensorReadError, largest_difference, read_torch_zip
 
 RESULT_FORMAT = "audit-drill/1"
 MANIFEST_FORMAT_PREFIX = "magvit-checkpoint/"
@@ -1170,21 +1172,6 @@ def _final_checkpoint(run_dir: Path, drill: _Drill) -> DiskCheckpoint | None:
                                      (run_dir / c.file).stat().st_mtime))  # fmt: skip
 
 
-def _tensors(obj: Any, prefix: str = "") -> dict[str, Any]:
-    import torch
-
-    if isinstance(obj, torch.Tensor):
-        return {prefix or "<root>": obj}
-    out: dict[str, Any] = {}
-    if isinstance(obj, Mapping):
-        for key, value in obj.items():
-            out.update(_tensors(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(obj, (list, tuple)):
-        for i, value in enumerate(obj):
-            out.update(_tensors(value, f"{prefix}[{i}]"))
-    return out
-
-
 _TIME_KEY_RE = re.compile(r"(^|_)(time|at|timestamp|elapsed_s|duration_s)$")
 
 
@@ -1196,8 +1183,43 @@ def _without_times(obj: Any) -> Any:
     return obj
 
 
+def _compare_tensors(drilled: Path, reference: Path) -> FinalComparison:
+    """Tensor by tensor: the same names, dtypes, shapes and strides, and the same element bytes."""
+    names = (drilled.name, reference.name)
+    try:
+        a, b = read_torch_zip(drilled), read_torch_zip(reference)
+    except TensorReadError as exc:
+        return FinalComparison(False, f"cannot compare the final tensors: {exc}", str(drilled), str(reference))
+    if a.tensors.keys() != b.tensors.keys():
+        only = sorted(a.tensors.keys() ^ b.tensors.keys())[:5]
+        return FinalComparison(False, f"{names[0]} and {names[1]} hold different tensors (e.g. {only})",
+                               str(drilled), str(reference))  # fmt: skip
+    differing: list[str] = []
+    diff = ""
+    try:
+        with zipfile.ZipFile(drilled) as za, zipfile.ZipFile(reference) as zb:
+            for key, ra in a.tensors.items():
+                rb = b.tensors[key]
+                if (ra.dtype, ra.shape, ra.stride) != (rb.dtype, rb.shape, rb.stride):
+                    differing.append(key)
+                    continue
+                ba, bb = a.element_bytes(za, ra), b.element_bytes(zb, rb)
+                if ba != bb:
+                    if not differing and ra.contiguous and (largest := largest_difference(ra, ba, bb)) is not None:
+                        diff = f", max |diff| {largest:.3g}"
+                    differing.append(key)
+    except (OSError, KeyError, zipfile.BadZipFile, TensorReadError) as exc:
+        return FinalComparison(False, f"cannot compare the final tensors: {exc}", str(drilled), str(reference))
+    if differing:
+        return FinalComparison(False, f"{len(differing)} of {len(a.tensors)} tensors differ (element bytes), first "
+                               f"{differing[0]}{diff}", str(drilled), str(reference))  # fmt: skip
+    return FinalComparison(True, f"{names[0]}: all {len(a.tensors)} tensors equal (element bytes) to the "
+                           f"uninterrupted run's {names[1]}", str(drilled), str(reference))  # fmt: skip
+
+
 def compare_final(drilled: Path, reference: Path) -> FinalComparison:
-    """Compare two final checkpoints: tensors with torch.equal, JSON without time fields, else bytes."""
+    """Compare two final checkpoints: tensors by their bytes (read statically), JSON without time fields,
+    anything else byte for byte."""
     names = (drilled.name, reference.name)
     if drilled.suffix.lower() == ".json":
         a, b = (_without_times(json.loads(p.read_text(encoding="utf-8"))) for p in (drilled, reference))
@@ -1205,26 +1227,7 @@ def compare_final(drilled: Path, reference: Path) -> FinalComparison:
         return FinalComparison(same, f"{names[0]} {'equals' if same else 'differs from'} the uninterrupted run's "
                                f"{names[1]} (JSON, time fields ignored)", *map(str, (drilled, reference)))
     if drilled.suffix.lower() in _ZIP_SUFFIXES and zipfile.is_zipfile(drilled):
-        try:
-            import torch
-        except ImportError:
-            return FinalComparison(False, "torch is not installed: cannot compare the final tensors")
-        a = _tensors(torch.load(drilled, map_location="cpu", weights_only=True))
-        b = _tensors(torch.load(reference, map_location="cpu", weights_only=True))
-        if a.keys() != b.keys():
-            only = sorted(a.keys() ^ b.keys())[:5]
-            return FinalComparison(False, f"{names[0]} and {names[1]} hold different tensors (e.g. {only})",
-                                   str(drilled), str(reference))  # fmt: skip
-        differing = [k for k in a if a[k].dtype != b[k].dtype or a[k].shape != b[k].shape or not torch.equal(a[k], b[k])]
-        if differing:
-            k = differing[0]
-            diff = ""
-            if a[k].shape == b[k].shape and a[k].is_floating_point():
-                diff = f", max |diff| {float((a[k].double() - b[k].double()).abs().max()):.3g}"
-            return FinalComparison(False, f"{len(differing)} of {len(a)} tensors differ (torch.equal), first "
-                                   f"{k}{diff}", str(drilled), str(reference))  # fmt: skip
-        return FinalComparison(True, f"{names[0]}: all {len(a)} tensors equal (torch.equal) to the uninterrupted "
-                               f"run's {names[1]}", str(drilled), str(reference))  # fmt: skip
+        return _compare_tensors(drilled, reference)
     same = drilled.read_bytes() == reference.read_bytes()
     return FinalComparison(same, f"{names[0]} is {'byte-identical to' if same else 'not byte-identical to'} the "
                            f"uninterrupted run's {names[1]}", str(drilled), str(reference))  # fmt: skip
@@ -1415,17 +1418,7 @@ def check_out_path(path: Path) -> None:
 
 def write_result(path: Path, document: Mapping[str, Any]) -> None:
     """Write the result atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 __all__ = [

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.atomic import write_atomic
 from auditor.junit import TestCaseResult, count_outcomes, read_junit
 
 PHASES = ("red", "green", "refactor")
@@ -86,7 +87,7 @@ def record_phase(phase: str, feature: str, command: list[str], *, cwd: Path,
         if not tmp_junit.exists():
             raise RecordError(f"the command wrote no JUnit XML (exit code {proc.returncode}); is it a pytest command?")
         cases: list[TestCaseResult] = read_junit(tmp_junit)
-        shutil.copyfile(tmp_junit, junit_path)
+        write_atomic(junit_path, tmp_junit.read_bytes())
     counts = count_outcomes(cases)
     meets, reason = _judge(phase, counts)
     record = {
@@ -102,5 +103,5 @@ def record_phase(phase: str, feature: str, command: list[str], *, cwd: Path,
         "counts": counts,
         "tests": [{"id": c.id, "outcome": c.outcome, "duration_s": round(c.duration_s, 3)} for c in cases],
     }
-    record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomic(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return PhaseRecord(record_path, record, meets, reason)

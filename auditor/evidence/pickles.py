@@ -275,3 +275,14 @@ def _hashable(key: Any) -> bool:
     return True
 
 
+
+
+def pickle_end(data: bytes) -> int | None:
+    """The offset just past the first pickle in `data` (its STOP opcode); None when it cannot be walked."""
+    try:
+        for op, _arg, pos in pickletools.genops(io.BytesIO(data)):
+            if op.name == "STOP":
+                return pos + 1
+    except Exception:  # a malformed pickle: no end to report
+        return None
+    return None

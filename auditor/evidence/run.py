@@ -2,11 +2,11 @@
 
 Our runs (docs/run-directory.md) are read through their JSON manifests and events.jsonl.
 Foreign runs are read by name pattern; their checkpoint metadata (epoch, timestamp) is taken
-from the torch zip's `data.pkl` by walking pickle opcodes with `pickletools.genops`: nothing
-is imported and no object is built, so a malicious pickle cannot run. Only when that fails
-is `torch.load(weights_only=True)` tried (its restricted unpickler refuses code), with every
-error caught. Cost grows with the number of files, not their size: a checkpoint's bytes
-are read only to verify a sha256 (`verify=True`).
+from the torch zip's `data.pkl` (or a plain pickle file, or torch's legacy non-zip format)
+by walking pickle opcodes with `pickletools.genops`: nothing is imported and no object is
+built, so a malicious pickle cannot run, and torch is never needed. Cost grows with the
+number of files, not their size: a checkpoint's bytes are read only to verify a sha256
+(`verify=True`).
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.evidence.code import _as_list, _cfg, project_root
-from auditor.evidence.pickles import StaticPickle, code_calls, read_pickle, refused_globals
-from magvit.atomic import file_sha256
+from auditor.atomic import file_sha256
+from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line up to this
 MAX_LINE_CHARS = 64 * 1024  # a longer line (a corrupt or hostile file) is cut to this
-MAX_TORCH_FALLBACK_BYTES = 64 * 1024 * 1024
 IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 _TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
@@ -57,7 +56,7 @@ class Checkpoint:
     epoch: int | None
     step: int | None
     time: float | None
-    time_source: str  # manifest | pickle | torch | mtime
+    time_source: str  # manifest | pickle | mtime
     size_bytes: int
     manifest: str | None = None  # relative path of its manifest (ours)
     note: str = ""
@@ -162,7 +161,7 @@ class ForeignMetadata:
     scalars: dict[str, Any] | None
     """Top-level scalars of the checkpoint's dict; None when it could not be read."""
     how: str
-    """`pickle` (read statically), `torch` (torch.load(weights_only=True)) or empty."""
+    """`pickle` (read statically) or empty."""
     note: str
     runs_code: bool = False
     """Loading it would call a function acting outside the data (see auditor.evidence.pickles)."""
@@ -174,15 +173,45 @@ def read_checkpoint_metadata(path: Path) -> ForeignMetadata:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 names = [n for n in zf.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
-                if names:
-                    info = zf.getinfo(names[0])
-                    if info.file_size <= MAX_PICKLE_BYTES:
-                        read = read_pickle(zf.read(info))
-                        if read is not None and read.scalars is not None:
-                            return _judged(read)
+                if not names:
+                    return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
+                info = zf.getinfo(names[0])
+                if info.file_size > MAX_PICKLE_BYTES:
+                    return ForeignMetadata(None, "", f"its data.pkl is larger than {MAX_PICKLE_BYTES} bytes, not read")
+                return _static(zf.read(info))
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_PICKLE_BYTES)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         return ForeignMetadata(None, "", f"not a readable torch zip ({exc})")
-    return _torch_fallback(path)
+    return _static(_legacy_torch_payload(head) or head)
+
+
+# torch.save(..., _use_new_zipfile_serialization=False): a pickled magic number, the protocol
+# version and a sys_info dict come before the pickle of the saved object
+_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+def _legacy_torch_payload(data: bytes) -> bytes | None:
+    """The saved object's pickle inside torch's legacy (non-zip) format, or None when not that format."""
+    end = pickle_end(data)
+    if end is None or end > 32:
+        return None
+    if data.find(_LEGACY_TORCH_MAGIC.to_bytes(10, "little"), 0, end) < 0:
+        return None
+    offset = end
+    for _ in range(2):  # the protocol version, then sys_info
+        step = pickle_end(data[offset:])
+        if step is None:
+            return None
+        offset += step
+    return data[offset:]
+
+
+def _static(data: bytes) -> ForeignMetadata:
+    read = read_pickle(data)
+    if read is None:
+        return ForeignMetadata(None, "", "not a pickle that can be read statically (nothing was loaded)")
+    return _judged(read)
 
 
 def _judged(read: StaticPickle) -> ForeignMetadata:
@@ -198,31 +227,6 @@ def _judged(read: StaticPickle) -> ForeignMetadata:
 def _listed(names: tuple[str, ...], most: int = 4) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
-def _torch_fallback(path: Path) -> ForeignMetadata:
-    """torch.load with weights_only=True (a restricted unpickler that refuses code); errors are reported."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return ForeignMetadata(None, "", f"unreadable ({exc.strerror})")
-    if size > MAX_TORCH_FALLBACK_BYTES:
-        return ForeignMetadata(None, "", "not a torch zip and too large to load safely")
-    try:
-        import warnings
-
-        import torch
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's notes about foreign pickle protocols
-            obj = torch.load(path, weights_only=True, map_location="cpu", mmap=zipfile.is_zipfile(path))
-    except Exception as exc:  # any failure of a foreign file is a finding, not a crash
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        return ForeignMetadata(None, "", f"unloadable with weights_only=True: {first}")
-    if not isinstance(obj, dict):
-        return ForeignMetadata({}, "torch", "not a dict")
-    return ForeignMetadata({k: v for k, v in obj.items() if isinstance(k, str)
-                            and isinstance(v, (int, float, str, bool))}, "torch", "")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -35,7 +35,7 @@ def _stamp(t: float | None) -> str:
 def _ckpt_cite(c: Checkpoint, extra: str = "") -> Citation:
     what = ", ".join(x for x in (f"epoch {c.epoch}" if c.epoch is not None else "",
                                  f"step {c.step}" if c.step is not None else "") if x)
-    when = _stamp(c.time) + ("" if c.time_source in ("manifest", "pickle", "torch") else f" ({c.time_source})")
+    when = _stamp(c.time) + ("" if c.time_source in ("manifest", "pickle") else f" ({c.time_source})")
     detail = f"{c.kind} checkpoint, {c.status}" + (f", {what}" if what else "") + f", saved {when}"
     if c.note:
         detail += f"; {c.note}"

@@ -196,3 +196,19 @@ def test_manifest_without_its_integrity_fields_is_not_valid(tmp_path, missing):
     for verify in (False, True):
         [ckpt] = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path, verify=verify).checkpoints
         assert ckpt.status == "corrupt" and missing in ckpt.note, (verify, ckpt)
+
+
+def test_legacy_and_plain_pickle_checkpoints_are_read_statically(tmp_path):
+    """Without torch in the auditor: torch's legacy non-zip format and a plain pickled dict still give
+    their epoch and time, read from the pickle's opcodes."""
+    torch.save({"epoch": 4, "timestamp": 1.7e9, "w": torch.zeros(2)}, tmp_path / "legacy_epoch_4.pt",
+               _use_new_zipfile_serialization=False)
+    (tmp_path / "plain_epoch_5.pt").write_bytes(pickle.dumps({"epoch": 5, "timestamp": 1.8e9}))
+    old = time.time() - 3600
+    for name in ("legacy_epoch_4.pt", "plain_epoch_5.pt"):
+        os.utime(tmp_path / name, (old, old))
+    ev = run_ev.collect(ProjectConfig(root=tmp_path, checkpoint_patterns=("*.pt",)), tmp_path)
+    by_file = {c.file: c for c in ev.checkpoints}
+    assert (by_file["legacy_epoch_4.pt"].status, by_file["legacy_epoch_4.pt"].time_source) == ("readable", "pickle")
+    assert (by_file["legacy_epoch_4.pt"].epoch, by_file["legacy_epoch_4.pt"].time) == (4, 1.7e9)
+    assert (by_file["plain_epoch_5.pt"].status, by_file["plain_epoch_5.pt"].epoch) == ("readable", 5)
