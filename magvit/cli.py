@@ -56,6 +56,38 @@ def data_validate(path: Path, force: bool) -> None:
     click.echo(f"{path}: all checks passed; wrote {result.written}")
 
 
+@data.command("import")
+@click.option("--from", "source_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of video files (mp4, webm, gif, ...) and image-sequence folders; sub-folders name labels.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The data set to write (.npz); its manifest goes beside it as NAME.manifest.json.")
+@click.option("--frames", type=click.IntRange(min=1), default=16, show_default=True, help="Frames per clip.")
+@click.option("--size", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Height and width: frames are centre-cropped to a square and resized.")
+@click.option("--stride", type=click.IntRange(min=1), default=None,
+              help="Frames between the starts of consecutive clips [default: --frames, no overlap].")
+@click.option("--frame-step", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Keep every N-th frame of a source (e.g. 2 halves a 30 fps video's rate).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output and manifest.")
+def data_import(source_dir: Path, out: Path, frames: int, size: int, stride: int | None, frame_step: int,
+                force: bool) -> None:
+    """Import a folder of videos into a data set the trainer reads, with a manifest tracing each
+    clip to its source file and frame range.
+
+    Undecodable, truncated or too-short sources are skipped and listed. Exit 0 when written,
+    2 when nothing could be imported, the folder is missing, or the output exists without --force.
+    """
+    from magvit.video_import import VideoImportError, format_result, import_videos
+
+    try:
+        result = import_videos(source_dir, out, frames=frames, size=size, stride=stride, frame_step=frame_step,
+                               force=force)
+    except VideoImportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(format_result(result))
+
+
 @main.command("status")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")

@@ -21,6 +21,8 @@ GENERATOR_VERSION = "2"
 FORMAT = "magvit-trajectories/1"
 TRAJECTORY_KINDS: tuple[str, ...] = ("linear", "ballistic", "circular", "sinusoidal")
 ARRAY_KEYS: tuple[str, ...] = ("videos", "labels", "label_names", "positions", "meta")
+REQUIRED_KEYS: tuple[str, ...] = ("videos", "labels", "label_names", "meta")
+"""What `load` needs; `positions` is optional (a data set imported from real videos has none)."""
 
 # Object colours (RGB in [0, 1]): bright and far apart, like CLEVR's palette; a discrete
 # palette keeps colour a few bits of information per clip that a small codebook can carry.
@@ -60,7 +62,7 @@ class Clips:
     videos: np.ndarray  # uint8 (N, T, H, W, 3)
     labels: np.ndarray  # int64 (N,)
     label_names: np.ndarray  # str (K,)
-    positions: np.ndarray  # float32 (N, T, 2): (x, y) disk centre in pixels, pixel (i, j) centred at (j + .5, i + .5)
+    positions: np.ndarray | None  # float32 (N, T, 2): (x, y) disk centre in pixels, pixel (i, j) centred at (j + .5, i + .5); None when not stored
     meta: dict
 
 
@@ -224,16 +226,16 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def load(path: str | os.PathLike) -> Clips:
-    """Read a dataset file written by `save`."""
+    """Read a dataset file written by `save` (or by `magvit data import`, which stores no positions)."""
     arrays = read_arrays(path)
-    missing = [k for k in ARRAY_KEYS if k not in arrays]
+    missing = [k for k in REQUIRED_KEYS if k not in arrays]
     if missing:
         raise DataFileError(f"{path}: missing arrays {', '.join(missing)}")
     try:
         meta = json.loads(str(arrays["meta"]))
     except json.JSONDecodeError as exc:
         raise DataFileError(f"{path}: meta is not JSON ({exc})") from exc
-    return Clips(arrays["videos"], arrays["labels"], arrays["label_names"], arrays["positions"], meta)
+    return Clips(arrays["videos"], arrays["labels"], arrays["label_names"], arrays.get("positions"), meta)
 
 
 def load_clips(path: str | os.PathLike, indices=None):
