@@ -1,0 +1,3 @@
+from trainerpkg.cli import main
+
+raise SystemExit(main())
