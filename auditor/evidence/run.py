@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from auditor.evidence.code import _as_list, _cfg, project_root
+from auditor.config import ProjectConfig
 from auditor.atomic import file_sha256
 from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
 
@@ -323,21 +323,21 @@ def _split_sessions(times: Iterable[tuple[float, str]], starts: list[float]) -> 
 # --------------------------------------------------------------------------- collection
 
 
-def collect(config: Any, run_dir: Path | str | None, verify: bool = False) -> RunEvidence:
+def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = False) -> RunEvidence:
     """Read a run directory; `run_dir` None or missing gives `found=False` (no evidence)."""
     if run_dir is None:
         return RunEvidence(run_dir=None)
     run = Path(run_dir)
     if not run.is_absolute():
-        run = project_root(config) / run
+        run = config.root / run
     if not run.is_dir():
         return RunEvidence(run_dir=run, errors=(f"{run}: run directory does not exist",))
     ev = RunEvidence(run_dir=run, verified=verify)
     errors: list[str] = []
     events = _read_events(run, ev, errors)
     ours = _our_checkpoints(run, verify, errors)
-    patterns = _as_list(_cfg(config, "checkpoint_patterns", ["checkpoints/*.pt", "*.pt"]))
-    epoch_re = re.compile(str(_cfg(config, "epoch_pattern", r"epoch[_-]?(\d+)")))
+    patterns = list(config.checkpoint_patterns)
+    epoch_re = re.compile(config.epoch_pattern)
     taken = {c.file for c in ours}
     foreign = _foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
     hf, hf_log = _hf_checkpoints(run, errors)
@@ -351,7 +351,7 @@ def collect(config: Any, run_dir: Path | str | None, verify: bool = False) -> Ru
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, logs)
     _progress(run, ev, events, logs, errors)
-    ev.drill = _read_drill(project_root(config), run, errors)
+    ev.drill = _read_drill(config.root, run, errors)
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
     ev.errors = tuple(errors)
     return ev

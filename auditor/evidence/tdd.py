@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.evidence.code import _as_list, _cfg, project_root
+from auditor.config import ProjectConfig
 
 MAX_ARTIFACT_BYTES = 5_000_000
 PHASES = ("red", "green", "refactor")
@@ -80,9 +80,9 @@ class TddEvidence:
         return out
 
 
-def collect(config: Any) -> TddEvidence:
-    root = project_root(config)
-    locations = _as_list(_cfg(config, "tdd_artifacts", ["artifacts/tdd"]))
+def collect(config: ProjectConfig) -> TddEvidence:
+    root = config.root
+    locations = config.tdd_artifacts
     ev = TddEvidence(root=root, locations=tuple(locations))
     candidates: list[Path] = []
     for loc in locations:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.evidence.code import MAX_SOURCE_BYTES, _as_list, _cfg, _dotted, project_root, walk
+from auditor.config import ProjectConfig
+from auditor.evidence.code.scan import MAX_SOURCE_BYTES
+from auditor.evidence.code.syntax import dotted, walk
 from auditor.junit import JUnitError, TestCaseResult, read_junit
 
 _SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
@@ -94,11 +96,11 @@ class TestsEvidence:
         return [t for t in self.tests if t.name == name]
 
 
-def collect(config: Any) -> TestsEvidence:
-    root = project_root(config)
-    test_dir = str(_cfg(config, "tests", "tests"))
-    entry_point = str(_cfg(config, "entry_point", "magvit/train.py:train"))
-    main_module = str(_cfg(config, "main_module", "magvit/cli.py"))
+def collect(config: ProjectConfig) -> TestsEvidence:
+    root = config.root
+    test_dir = config.tests
+    entry_point = config.entry_point
+    main_module = config.main_module
     entry_file, _, entry_func = entry_point.partition(":")
     entry_name = entry_func.split(".")[-1]
     package = Path(main_module).parts[0] if len(Path(main_module).parts) > 1 else Path(main_module).stem
@@ -247,7 +249,7 @@ def _marks(decorators: list[ast.AST], aliases: dict[str, str]) -> list[tuple[str
     out = []
     for d in decorators:
         target = d.func if isinstance(d, ast.Call) else d
-        name = _dotted(target, aliases)
+        name = dotted(target, aliases)
         if ".mark." in f".{name}" or name.startswith("pytest.mark"):
             out.append((name.split(".")[-1], d))
     return out
@@ -298,7 +300,7 @@ def _facts(node: ast.AST, aliases: dict[str, str]) -> _Facts:
     asserts = 0
     for sub in walk(node):
         if isinstance(sub, ast.Call):
-            name = _dotted(sub.func, aliases)
+            name = dotted(sub.func, aliases)
             short = name.split(".")[-1]
             calls.append((name, short, sub))
             if name in _ASSERT_CALLS or short.startswith("assert"):
@@ -401,8 +403,8 @@ class _Judge:
             drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source)
 
 
-def _join_junit(ev: TestsEvidence, config: Any, root: Path) -> None:
-    patterns = _as_list(_cfg(config, "junit", ["reports/junit.xml"]))
+def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
+    patterns = config.junit
     files: list[Path] = []
     for pattern in patterns:
         full = pattern if Path(pattern).is_absolute() else str(root / pattern)

@@ -82,7 +82,7 @@ def progress_written_in_loop(ev: Any) -> ProbeResult:
     if (missing := _no_code(code)) is not None:
         return missing
     hits = _loop_effect(code, PROGRESS)
-    files = ", ".join(code.config.get("progress_files", []))
+    files = ", ".join(ev.config.progress_files)
     if not hits:
         return ProbeResult(Verdict.NO, f"no write of a progress file ({files}) inside a loop ({_scope(code)})",
                            _entry_cite(code))
@@ -157,7 +157,7 @@ def resume_wired(ev: Any) -> ProbeResult:
     if (missing := _no_code(code)) is not None:
         return missing
     loads = [r for r in code.resume_loads if r.from_resume and r.reachable]
-    params = sorted(code.config.get("resume", ()))
+    params = sorted(set(ev.config.resume_parameters))
     if not loads:
         other = [r for r in code.resume_loads if r.reachable]
         cites = tuple(_cite(r.call, "restore not fed by a resume argument: " + r.call.text) for r in other[:2])
@@ -174,7 +174,7 @@ def resume_wired(ev: Any) -> ProbeResult:
     entry_calls = [m.call for m in code.main_calls if m.target_is_entry]
     for c in entry_calls[:2]:
         cites.append(_cite(c, "entry call without a resume argument: " + c.text))
-    where = f"{code.config.get('main_module')}" + (" (its __main__ call of the entry point)" if entry_calls else "")
+    where = f"{ev.config.main_module}" + (" (its __main__ call of the entry point)" if entry_calls else "")
     return ProbeResult(Verdict.PARTIAL, f"resume code exists ({load.call.file}:{load.call.line}) but {where} never "
                                         f"passes {' / '.join(params)}", tuple(cites),
                        {"restore_sites": len(loads), "passing_sites": 0})
@@ -223,7 +223,7 @@ def checkpoint_interval(ev: Any, min_s: float = 60, max_s: float = 300) -> Probe
     if (missing := _no_code(code)) is not None:
         return missing
     if not code.intervals:
-        names = ", ".join(code.config.get("interval", ()))
+        names = ", ".join(ev.config.interval_parameters)
         return ProbeResult(Verdict.NO, f"no checkpoint interval parameter with a default ({names})",
                            _entry_cite(code))
     timed = [i for i in code.intervals if i.unit == "time" and i.seconds is not None]

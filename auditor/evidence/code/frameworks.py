@@ -1,7 +1,7 @@
 """Checkpoint idioms of PyTorch Lightning and the Hugging Face `transformers.Trainer`, as code evidence.
 
 A team that trains with a framework states its checkpoint policy in framework calls, not in
-a loop of its own. This module reads those calls from the files `auditor.evidence.code`
+a loop of its own. This module reads those calls from the files `auditor.evidence.code.scan`
 already parsed (never importing the framework or the project) and adds them to the same
 structures the plain-PyTorch analysis fills, so probes and reports need no special case:
 
@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from auditor.evidence.code import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Interval, LoopCall,
-                                   ResumeLoad, _calls_in, _names_in)
+from auditor.evidence.code.facts import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Interval, LoopCall,
+                                         ResumeLoad)
+from auditor.evidence.code.syntax import calls_in, names_in
+
+if TYPE_CHECKING:  # the scans are read through their attributes; this module never runs the scan
+    from auditor.evidence.code.scan import FileScan, FunctionScan
 
 LIGHTNING = ("lightning", "pytorch_lightning")
 TRANSFORMERS = ("transformers",)
@@ -43,11 +47,11 @@ class _Site:
 
     call: Call
     node: ast.Call
-    scan: Any  # auditor.evidence.code._FileScan
-    function: Any  # auditor.evidence.code._FunctionScan holding the call
+    scan: FileScan
+    function: FunctionScan  # the scope holding the call
 
 
-def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
+def add_framework_evidence(ev: CodeEvidence, scans: list[FileScan]) -> None:
     """Append what Lightning / transformers calls say to `ev` (intervals, loop calls, resume)."""
     sites = [s for scan in scans if _imports(scan, LIGHTNING + TRANSFORMERS) for s in _sites(scan)]
     if not sites:
@@ -115,17 +119,12 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[Any]) -> None:
 # --------------------------------------------------------------------------- recognising calls
 
 
-def _imports(scan: Any, packages: tuple[str, ...]) -> bool:
+def _imports(scan: FileScan, packages: tuple[str, ...]) -> bool:
     return any(target.split(".")[0] in packages for target in scan.aliases.values())
 
 
-def _scopes(scan: Any) -> list[Any]:
-    """Every function scan of a file, its module level and `if __name__ == "__main__":` included."""
-    return scan.functions + [scan.module, scan.main_block]
-
-
-def _sites(scan: Any) -> Iterable[_Site]:
-    for fs in _scopes(scan):
+def _sites(scan: FileScan) -> Iterable[_Site]:
+    for fs in scan.scopes():
         for call, node in fs.calls:
             yield _Site(call, node, scan, fs)
 
@@ -140,7 +139,7 @@ def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) 
     trainers: set[str] = set()
     for s in sites:
         if s.call.short.endswith("Trainer") and _package(s.call) in packages:
-            for fs in _scopes(s.scan):
+            for fs in s.scan.scopes():
                 for names, value in fs.assigns:
                     if value is s.node:
                         trainers |= names
@@ -149,7 +148,7 @@ def _training_calls(sites: list[_Site], packages: tuple[str, ...], method: str) 
         if s.call.short != method or not isinstance(s.node.func, ast.Attribute):
             continue
         receiver = s.node.func.value
-        if _names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and _package(s.call) in packages):
+        if names_in(receiver) & trainers or (isinstance(receiver, ast.Call) and _package(s.call) in packages):
             out.append(s)
     return out
 
@@ -158,11 +157,11 @@ def _from_get_last_checkpoint(value: ast.AST, site: _Site) -> bool:
     """`get_last_checkpoint(...)` itself, or a name the same function bound to an expression calling it."""
     def calls_it(expr: ast.AST) -> bool:
         return any(short == "get_last_checkpoint" and name.split(".")[0] in TRANSFORMERS
-                   for name, short in _calls_in(expr, site.scan.aliases))
+                   for name, short in calls_in(expr, site.scan.aliases))
 
     if calls_it(value):
         return True
-    names = _names_in(value) if isinstance(value, ast.Name) else frozenset()
+    names = names_in(value) if isinstance(value, ast.Name) else frozenset()
     return any(bound & names and calls_it(expr) for bound, expr in site.function.assigns)
 
 

@@ -1,0 +1,45 @@
+"""Code evidence: facts about the training code, read with `ast.parse` (never imported, never executed).
+
+Every fact carries the file (relative to the project root) and the line it was seen on.
+The package is layered, each module depending only on those above it:
+
+- `facts`: the fact types probes read (`CodeEvidence`, `Call`, `LoopCall`, `Interval`, ...);
+- `syntax`: small helpers over syntax trees;
+- `scan`: the per-file scan (calls with loop depth and guards, assignments, returns, options);
+- `intervals`: checkpoint intervals declared in code, with their unit;
+- `flow`: the whole-program analysis (effects through helpers, resume and discovery data
+  flow, reachability from the entry point, threads, `__main__` / CLI wiring);
+- `frameworks`: what Lightning / transformers calls say, read from the same scans into the
+  same facts (it uses only `facts` and `syntax`).
+"""
+
+from __future__ import annotations
+
+from auditor.config import ProjectConfig
+from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, Call,
+                                         CodeEvidence, Effect, Function, Interval, Loop, LoopCall, MainCall, Param,
+                                         ResumeLoad, ThreadStart, effect_rank)
+from auditor.evidence.code.flow import analyse
+from auditor.evidence.code.frameworks import add_framework_evidence
+from auditor.evidence.code.intervals import declared_intervals, parse_interval
+from auditor.evidence.code.scan import scan_files
+
+
+def collect(config: ProjectConfig) -> CodeEvidence:
+    """Parse the configured source files and derive the facts the code probes need."""
+    entry_file = config.entry_point.partition(":")[0]
+    scanned = scan_files(config.root, [*config.source, entry_file, config.main_module], config.progress_files)
+    ev = CodeEvidence(root=config.root, entry_point=config.entry_point)
+    ev.files = tuple(s.rel for s in scanned.scans)
+    ev.errors = scanned.errors
+    analyse(ev, scanned.scans, config)
+    ev.intervals = tuple(declared_intervals(scanned.scans, config.interval_parameters))
+    add_framework_evidence(ev, list(scanned.scans))
+    return ev
+
+
+__all__ = [
+    "AUTORESUME", "DISCOVERY", "HEARTBEAT", "LOAD", "LOG", "PROGRESS", "SAVE", "Call", "CodeEvidence", "Effect",
+    "Function", "Interval", "Loop", "LoopCall", "MainCall", "Param", "ResumeLoad", "ThreadStart", "collect",
+    "effect_rank", "parse_interval",
+]

@@ -1,0 +1,173 @@
+"""The facts code evidence is made of: call sites, loops, functions, effects, threads,
+intervals, resume loads, and `CodeEvidence` that holds them for one project.
+
+Framework-neutral: the plain-PyTorch analysis (`flow`) and the framework adapters
+(`auditor.evidence.frameworks`) fill the same types, and probes read only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+# Effect tags a function (or a call site, through the functions it reaches) can carry.
+SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME = (
+    "save", "load", "log", "progress", "heartbeat", "discovery", "autoresume")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: str | None  # source text of the default, None when it has none
+    line: int
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call site."""
+
+    file: str
+    line: int
+    function: str  # qualname of the enclosing function, "<module>" at module level
+    name: str  # dotted name with aliases resolved, e.g. "torch.save", "self.ckpt.maybe_save"
+    short: str  # the last part of `name`
+    loop_depth: int  # loops around the call inside its own function
+    batch_loop: bool  # the innermost surrounding loop iterates batches (by name or nesting)
+    kwargs: tuple[tuple[str, str], ...]  # (keyword, value source text)
+    n_args: int
+    text: str  # source excerpt (shortened)
+    guards: tuple[str, ...] = ()  # source text of surrounding `if` tests
+
+
+@dataclass(frozen=True)
+class Loop:
+    file: str
+    line: int
+    function: str
+    depth: int  # 1 for an outermost loop of its function
+    header: str  # `for x in y` / `while cond`, shortened
+    batch_loop: bool
+
+
+@dataclass(frozen=True)
+class Function:
+    qualname: str
+    name: str
+    file: str
+    line: int
+    end_line: int
+    class_name: str | None
+    params: tuple[Param, ...]
+    calls: tuple[Call, ...]
+    loops: tuple[Loop, ...]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Why a function carries an effect: the call site that does it directly."""
+
+    tag: str
+    site: Call
+    via: tuple[str, ...] = ()  # functions passed through, outermost first
+
+
+@dataclass(frozen=True)
+class LoopCall:
+    """A call inside a loop of code reachable from the entry point, with what it reaches."""
+
+    call: Call
+    depth: int  # loop depth including loops around the calls that lead here
+    batch_loop: bool
+    effects: tuple[Effect, ...]
+    in_thread: bool = False  # the loop is in a thread's target (a heartbeat), not the training loop
+
+    def effect(self, tag: str) -> Effect | None:
+        return next((e for e in self.effects if e.tag == tag), None)
+
+
+@dataclass(frozen=True)
+class ThreadStart:
+    file: str
+    line: int
+    function: str
+    kind: str  # "Thread", "Timer" or "subclass"
+    target: str  # source text of the target
+    target_function: str | None  # qualname when resolved
+    effects: tuple[Effect, ...]  # effects of the target
+    started: bool
+    reachable: bool
+
+
+@dataclass(frozen=True)
+class Interval:
+    name: str
+    default: str
+    value: float | None
+    unit: str  # "time", "steps", "epochs" or "unknown"
+    seconds: float | None
+    file: str
+    line: int
+    where: str  # qualname of the function or class declaring it
+    reason: str  # how the unit was decided
+
+
+@dataclass(frozen=True)
+class MainCall:
+    """A call made by a `__main__` block (or a CLI command) in the main module / entry file."""
+
+    call: Call
+    target_is_entry: bool
+
+
+@dataclass(frozen=True)
+class ResumeLoad:
+    """A checkpoint-load call and where its argument comes from."""
+
+    call: Call
+    from_resume: bool  # the argument (or a guarding `if`) carries a resume parameter
+    from_discovery: bool  # the argument comes from a call that looks for checkpoints
+    reachable: bool
+    direct: bool = True  # a configured load function itself, not a helper that passes its argument on
+    why_not_at_start: str = ""  # when it discovers a checkpoint but cannot be auto-resume: the reason
+
+
+@dataclass
+class CodeEvidence:
+    """All AST facts about the training code of one project."""
+
+    root: Path
+    files: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    entry_point: str = ""
+    entry: Function | None = None
+    functions: dict[str, Function] = field(default_factory=dict)
+    reachable: frozenset[str] = frozenset()
+    loop_calls: tuple[LoopCall, ...] = ()
+    threads: tuple[ThreadStart, ...] = ()
+    intervals: tuple[Interval, ...] = ()
+    main_calls: tuple[MainCall, ...] = ()
+    resume_passed: tuple[Call, ...] = ()  # entry/CLI calls passing a resume argument
+    resume_options: tuple[Call, ...] = ()  # CLI options declaring a resume parameter
+    resume_loads: tuple[ResumeLoad, ...] = ()
+    auto_resume: tuple[Effect, ...] = ()  # discovery -> restore before the loop, reachable
+    effects: dict[str, tuple[Effect, ...]] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.functions)
+
+    def calls(self) -> Iterable[Call]:
+        for fn in self.functions.values():
+            yield from fn.calls
+
+
+_QUIET_LOG = {"warning", "warn", "error", "exception", "critical"}
+
+
+def effect_rank(eff: Effect) -> tuple[int, int]:
+    """Lower is more telling: a direct print/info beats a warning reached through three helpers."""
+    return (int(eff.tag == LOG and eff.site.short in _QUIET_LOG), len(eff.via))
+
+
+EMPTY_FUNCTION = Function("", "", "", 0, 0, None, (), (), ())

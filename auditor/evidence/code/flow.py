@@ -1,0 +1,517 @@
+"""The whole-program analysis over the per-file scans: what each call site does (save, load,
+log, progress, heartbeat, discovery), what each function reaches through the functions it
+calls, where a resume argument and a discovered checkpoint flow, which code is reachable from
+the entry point and at what loop depth, thread starts, and the `__main__` / CLI wiring.
+
+Calls are resolved by name among the scanned files (aliases, methods on `self`, nested
+functions), so a loop calling `self.checkpointer.maybe_save()` counts as saving when
+`maybe_save` calls `save`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from auditor.config import ProjectConfig
+from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, EMPTY_FUNCTION, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE,
+                                         Call, CodeEvidence, Effect, Function, LoopCall, MainCall, Param, ResumeLoad,
+                                         ThreadStart, effect_rank)
+from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
+from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name, walk
+
+_LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
+_LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
+_WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
+_NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
+_BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
+                   "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
+
+Site = tuple[Call, list[str], set[str]]  # a call, the scanned functions it may reach, its direct effects
+Scope = tuple[FileScan, FunctionScan]
+
+
+def analyse(ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig) -> None:
+    """Fill `ev` with every fact the whole-program analysis derives from `scans`."""
+    _Analysis(ev, scans, config).run()
+
+
+class _Analysis:
+    """One analysis of one project's scans; each step fills some of `ev` and the state later steps use."""
+
+    def __init__(self, ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig) -> None:
+        self.ev, self.scans, self.config = ev, scans, config
+        self.entry_file, _, self.entry_func = config.entry_point.partition(":")
+        self.save, self.load = set(config.checkpoint_save_functions), set(config.checkpoint_load_functions)
+        self.discovery = set(config.checkpoint_discovery_functions)
+        self.resume_names = set(config.resume_parameters)
+        self.fscans: dict[str, Scope] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for scan in scans:
+            for fs in scan.scopes():
+                qual = f"{scan.rel}::{fs.qualname}"
+                self.fscans[qual] = (scan, fs)
+                if fs.node is not None:
+                    self.by_name.setdefault(fs.name, []).append(qual)
+        self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans}
+        self.sites: dict[str, list[Site]] = {}
+        self.returns_discovery: set[str] = set()
+        self.taints: dict[str, tuple[set[str], set[str]]] = {}
+        self.restorers: set[str] = set()
+        self.loads: dict[str, list[tuple[Call, bool, bool]]] = {}
+        self.effects: dict[str, dict[str, Effect]] = {q: {} for q in self.fscans}
+        self.ctx: dict[str, int] = {}
+        self.thread_targets: dict[str, list[str]] = {}
+
+    def run(self) -> None:
+        self.ev.functions = {qual: _function(scan, fs, qual) for qual, (scan, fs) in self.fscans.items()}
+        self.sites = {qual: [(c, [t for t in self.resolve(c, scan, fs) if t != qual], self.direct(c, scan, fs))
+                             for c, _ in fs.calls] for qual, (scan, fs) in self.fscans.items()}
+        self.find_discovery_flow()
+        self.find_restorers()
+        self.find_loads()
+        self.propagate_effects()
+        self.find_reachable()
+        self.ev.loop_calls = tuple(self.loop_calls())
+        self.ev.threads = tuple(self.thread_starts())
+        main_calls = self.main_and_cli()
+        self.ev.resume_loads = tuple(sorted(
+            (ResumeLoad(c, r, d, q in self.ctx, LOAD in self.direct(c, *self.fscans[q]))
+             for q, items in self.loads.items() for c, r, d in items), key=lambda x: not x.direct))
+        self.ev.auto_resume = tuple(dict.fromkeys(self.auto_resume(main_calls)))
+
+    # ------------------------------------------------------------------ call sites
+
+    def resolve(self, call: Call, scan: FileScan, fs: FunctionScan) -> list[str]:
+        """Functions defined in the scanned files that a call may reach (by name)."""
+        if call.short in fs.nested:
+            return [f"{scan.rel}::{fs.nested[call.short]}"]
+        candidates = self.by_name.get(call.short, [])
+        if call.name.startswith("self.") and call.name.count(".") == 1 and fs.class_name:
+            own = [q for q in candidates if q.startswith(f"{scan.rel}::{fs.class_name}.")]
+            if own:
+                return own
+        if "." not in call.name:
+            local = [q for q in candidates if q.startswith(f"{scan.rel}::")]
+            if local:
+                return local
+            target = scan.aliases.get(call.short, call.name)
+            tail = target.split(".")[-1]
+            return self.by_name.get(tail, candidates)
+        if _external_receiver(call.name.split(".")[0], scan, fs, self.scanned_tops):
+            return []
+        if call.name.split(".")[0] in scan.aliases and not call.name.startswith("self."):
+            # a call into an imported module: only functions from a scanned module of that name
+            module = scan.aliases[call.name.split(".")[0]].split(".")[-1]
+            return [q for q in candidates if Path(q.split("::")[0]).stem == module]
+        return candidates
+
+    def direct(self, call: Call, scan: FileScan, fs: FunctionScan) -> set[str]:
+        """The effects a call site has by itself."""
+        tags: set[str] = set()
+        low = call.text.lower()
+        if call.short in self.save or call.name in self.save:
+            tags.add(SAVE)
+        if (call.short in self.load or call.name in self.load) and not _NOT_CHECKPOINT_LOADERS.match(call.name):
+            tags.add(LOAD)
+        receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
+        is_log = call.name == "print" or call.name.startswith("logging.") or (
+            call.short in _LOG_METHODS and bool(_LOG_RECEIVERS.search(receiver))) or call.name in (
+            "sys.stdout.write", "sys.stderr.write")
+        if is_log:
+            tags.add(LOG)
+        is_write = _is_write(call)
+        if is_write and re.search(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_", low) and "progress" not in low:
+            tags.add(LOG)
+        if is_write and _mentions_progress(call, scan, fs):
+            tags.add(PROGRESS)
+        if is_write and ("progress" in fs.name.lower() or (fs.class_name or "").lower().find("progress") >= 0):
+            tags.add(PROGRESS)
+        if (is_write or is_log) and ("heartbeat" in low or fs.mentions_heartbeat):
+            tags.add(HEARTBEAT)
+        if call.short in self.discovery or call.name in self.discovery:
+            tags.add(DISCOVERY)
+        return tags
+
+    # ------------------------------------------------------------------ data flow
+
+    def taint(self, qual: str) -> tuple[set[str], set[str]]:
+        """Names of a function that carry a resume parameter / a discovery result."""
+        scan, fs = self.fscans[qual]
+        res: set[str] = set(self.resume_names)
+        disc: set[str] = set()
+        for _ in range(4):
+            for names, value in fs.assigns:
+                mentioned = names_in(value)
+                if mentioned & res:
+                    res |= names
+                if mentioned & disc or self.has_discovery_call(value, scan):
+                    disc |= names
+        return res, disc
+
+    def has_discovery_call(self, value: ast.AST, scan: FileScan) -> bool:
+        for name, short in calls_in(value, scan.aliases):
+            if short in self.discovery or name in self.discovery:
+                return True
+            if any(t in self.returns_discovery for t in self.by_name.get(short, [])):
+                return True
+        return False
+
+    def find_discovery_flow(self) -> None:
+        """Taints of every function, and the functions that return a discovered checkpoint."""
+        # a function's taint depends on returns_discovery only through the functions its
+        # assignments and returns may call: after the first pass, only a function with a newly
+        # added one among them can change
+        callees: dict[str, set[str]] = {}
+        for qual, (scan, fs) in self.fscans.items():
+            callees[qual] = {t for value in [v for _, v in fs.assigns] + fs.returns
+                             for _, short in calls_in(value, scan.aliases) for t in self.by_name.get(short, ())}
+        # to a fixed point: a discovery result may pass through any number of helpers that
+        # return it (each pass moves it at least one call level up, or nothing changes)
+        added: set[str] | None = None  # None: the first pass, every function
+        for _ in range(len(self.fscans) + 1):
+            before = set(self.returns_discovery)
+            for qual, (scan, fs) in self.fscans.items():
+                if added is not None and not callees[qual] & added:
+                    continue
+                self.taints[qual] = self.taint(qual)
+                if any(names_in(r) & self.taints[qual][1] or self.has_discovery_call(r, scan) for r in fs.returns):
+                    self.returns_discovery.add(qual)
+            added = self.returns_discovery - before
+            if not added:
+                break
+
+    def is_restore(self, qual: str, i: int) -> bool:
+        """Whether call `i` of `qual` loads a checkpoint, itself or through a restorer."""
+        _, targets, tags = self.sites[qual][i]
+        return LOAD in tags or any(t in self.restorers for t in targets)
+
+    def find_restorers(self) -> None:
+        """Functions that pass one of their parameters into a checkpoint load."""
+        for _ in range(4):
+            for qual, (_scan, fs) in self.fscans.items():
+                if qual in self.restorers or qual not in self.ev.functions:
+                    continue
+                flow = {p.name for p in self.ev.functions[qual].params} - {"self", "cls"}
+                if not flow:
+                    continue
+                for _ in range(3):
+                    for names, value in fs.assigns:
+                        if names_in(value) & flow:
+                            flow |= names
+                for i, (_call, node) in enumerate(fs.calls):
+                    if self.is_restore(qual, i) and _argument_names(node) & flow:
+                        self.restorers.add(qual)
+                        break
+
+    def find_loads(self) -> None:
+        """Every restore call, with whether a resume argument and a discovered checkpoint reach it."""
+        for qual, (scan, fs) in self.fscans.items():
+            res, disc = self.taints[qual]
+            for i, (call, node) in enumerate(fs.calls):
+                if not self.is_restore(qual, i):
+                    continue
+                arg_names = _argument_names(node)
+                guard_names: set[str] = set()
+                for g in call.guards:
+                    guard_names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", g))
+                from_resume = bool(arg_names & res) or bool(guard_names & self.resume_names)
+                from_disc = bool(arg_names & disc) or any(
+                    self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords])
+                self.loads.setdefault(qual, []).append((call, from_resume, from_disc))
+
+    # ------------------------------------------------------------------ effects
+
+    def propagate_effects(self) -> None:
+        """Transitive effects per function, keeping the most telling witness of each."""
+        effects = self.effects
+        for qual, entries in self.sites.items():
+            for call, _, tags in entries:
+                for tag in tags:
+                    _offer(effects[qual], Effect(tag, call))
+            for call, _from_resume, from_disc in self.loads.get(qual, []):
+                if from_disc:
+                    _offer(effects[qual], Effect(AUTORESUME, call))
+        for _ in range(8):
+            changed = False
+            for qual, entries in self.sites.items():
+                for _call, targets, _ in entries:
+                    for t in targets:
+                        for tag, eff in list(effects.get(t, {}).items()):
+                            short_t = t.split("::")[-1]
+                            if short_t not in eff.via:
+                                changed |= _offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via))
+            if not changed:
+                break
+        self.ev.effects = {q: tuple(sorted(e.values(), key=lambda x: x.tag)) for q, e in effects.items() if e}
+
+    def call_effects(self, call: Call, targets: list[str], tags: set[str]) -> tuple[Effect, ...]:
+        out: dict[str, Effect] = {t: Effect(t, call) for t in tags}
+        for t in targets:
+            for tag, eff in self.effects.get(t, {}).items():
+                _offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via))
+        return tuple(sorted(out.values(), key=lambda e: e.tag))
+
+    # ------------------------------------------------------------------ reachability
+
+    def find_reachable(self) -> None:
+        """The entry point, and every function reachable from it with the loop depth it is called at."""
+        entry_qual = f"{self.entry_file}::{self.entry_func}"
+        self.ev.entry = self.ev.functions.get(entry_qual)
+        starts: dict[str, int] = {}
+        if self.ev.entry is not None:
+            starts[entry_qual] = 0
+        for rel in {self.entry_file, self.config.main_module}:
+            if f"{rel}::<main>" in self.fscans:
+                starts.setdefault(f"{rel}::<main>", 0)
+        if self.ev.entry is None:  # no entry point found: every function is a candidate, flagged by entry=None
+            for qual in self.fscans:
+                starts.setdefault(qual, 0)
+        ctx: dict[str, int] = dict(starts)
+        for qual, (scan, fs) in self.fscans.items():
+            for call, node in fs.calls:
+                if call.short in THREAD_CLASSES:
+                    self.thread_targets.setdefault(qual, []).extend(_thread_target_quals(node, scan, fs, self.by_name))
+        # breadth first: a function's context depth is that of its shortest call chain from the
+        # entry point (the main path), so call cycles cannot inflate it
+        queue = list(ctx)
+        while queue:
+            qual = queue.pop(0)
+            for call, targets, _ in self.sites.get(qual, []):
+                for t in targets:
+                    if t not in ctx:
+                        ctx[t] = ctx[qual] + call.loop_depth
+                        queue.append(t)
+            for t in self.thread_targets.get(qual, []):
+                if t not in ctx:
+                    ctx[t] = 0
+                    queue.append(t)
+        self.ctx = ctx
+        self.ev.reachable = frozenset(ctx)
+
+    def loop_calls(self) -> list[LoopCall]:
+        thread_target_set = {t for ts in self.thread_targets.values() for t in ts}
+        out: list[LoopCall] = []
+        for qual in sorted(self.ctx):
+            for call, targets, tags in self.sites.get(qual, []):
+                if call.loop_depth == 0:
+                    continue
+                depth = call.loop_depth + self.ctx[qual]
+                out.append(LoopCall(call, depth, call.batch_loop or depth >= 2,
+                                    self.call_effects(call, targets, tags), qual in thread_target_set))
+        return out
+
+    # ------------------------------------------------------------------ threads
+
+    def thread_starts(self) -> list[ThreadStart]:
+        threads: list[ThreadStart] = []
+        for qual, (scan, fs) in self.fscans.items():
+            started = any(c.short == "start" for c, _ in fs.calls)
+            for call, node in fs.calls:
+                if call.short not in THREAD_CLASSES or call.name.split(".")[0] not in ("threading", call.short):
+                    continue
+                threads.append(self.thread_start(qual, scan, fs, call, node, started))
+            for cls_name, line in scan.thread_classes if fs is scan.module else ():
+                run_q = f"{scan.rel}::{cls_name}.run"
+                effs = self.effects.get(run_q, {})
+                created = any(c.short == cls_name for q in self.ctx
+                              for c in self.ev.functions.get(q, EMPTY_FUNCTION).calls)
+                threads.append(ThreadStart(
+                    file=scan.rel, line=line, function=cls_name, kind="subclass", target=f"{cls_name}.run",
+                    target_function=f"{cls_name}.run" if run_q in self.fscans else None,
+                    effects=tuple(sorted(effs.values(), key=lambda e: e.tag)), started=created, reachable=created))
+        return threads
+
+    def thread_start(self, qual: str, scan: FileScan, fs: FunctionScan, call: Call, node: ast.Call,
+                     started: bool) -> ThreadStart:
+        """A `Thread(target=...)` / `Timer(interval, function)` call, with the effects of its target."""
+        target_node = next((k.value for k in node.keywords if k.arg in ("target", "function")), None)
+        if target_node is None and call.short == "Timer" and len(node.args) >= 2:
+            target_node = node.args[1]
+        quals = _thread_target_quals(node, scan, fs, self.by_name)
+        effs: dict[str, Effect] = {}
+        for t in quals:
+            for tag, eff in self.effects.get(t, {}).items():
+                effs.setdefault(tag, eff)
+        if isinstance(target_node, ast.Lambda):
+            for sub in walk(target_node.body):
+                if isinstance(sub, ast.Call):
+                    inner = next((c for c, n in fs.calls if n is sub), None)
+                    if inner:
+                        for t in self.resolve(inner, scan, fs):
+                            for tag, eff in self.effects.get(t, {}).items():
+                                effs.setdefault(tag, eff)
+        return ThreadStart(
+            file=scan.rel, line=call.line, function=fs.qualname, kind=call.short,
+            target=scan.seg(target_node) if target_node is not None else "",
+            target_function=quals[0].split("::")[-1] if quals else None,
+            effects=tuple(sorted(effs.values(), key=lambda e: e.tag)),
+            started=started or ".start()" in call.text, reachable=qual in self.ctx)
+
+    # ------------------------------------------------------------------ __main__ / CLI and auto-resume
+
+    def main_and_cli(self) -> list[MainCall]:
+        """Fill main_calls, resume_passed and resume_options from the main module and the entry file."""
+        entry_names = {self.entry_func.split(".")[-1]}
+        resume_takers = {f.name for f in self.ev.functions.values()
+                         if any(p.name in self.resume_names for p in f.params)}
+        main_calls: list[MainCall] = []
+        passed: list[Call] = []
+        options: list[Call] = []
+        for rel in dict.fromkeys([self.config.main_module, self.entry_file]):
+            for _qual, (scan, fs) in self.fscans.items():
+                if scan.rel != rel:
+                    continue
+                for call, node in fs.calls:
+                    is_entry = call.short in entry_names or \
+                        scan.aliases.get(call.short, "").split(".")[-1] in entry_names
+                    if fs.qualname == "<main>":
+                        main_calls.append(MainCall(call, is_entry))
+                    if call.short in ("option", "argument", "add_argument"):
+                        declared = {option_name(a.value) for a in node.args if isinstance(a, ast.Constant)
+                                    and isinstance(a.value, str)}
+                        if declared & self.resume_names:
+                            options.append(call)
+                        continue
+                    if fs.qualname == "<module>":
+                        continue
+                    if self.passes_resume(call, is_entry) and (is_entry or call.short in resume_takers):
+                        passed.append(call)
+        self.ev.main_calls = tuple(main_calls)
+        self.ev.resume_passed = tuple(passed)
+        self.ev.resume_options = tuple(options)
+        return main_calls
+
+    def passes_resume(self, call: Call, is_entry: bool) -> bool:
+        """Whether a call passes a resume argument (by keyword, or by position to the entry point).
+
+        It counts only when it reaches training: the entry point, or one of our functions that
+        takes a resume parameter (not, say, an event record naming the mode); the caller checks that.
+        """
+        passes = any(k in self.resume_names and v != "None" for k, v in call.kwargs)
+        if not passes and is_entry and self.ev.entry is not None:
+            positional = [p.name for p in self.ev.entry.params]
+            passes = any(p in self.resume_names for p in positional[: call.n_args])
+        return passes
+
+    def auto_resume(self, main_calls: list[MainCall]) -> list[Effect]:
+        """A reachable call, outside any loop, that reaches a discovery->restore, or a __main__ that
+        passes a discovered checkpoint as the resume argument."""
+        auto: list[Effect] = []
+        for qual in sorted(self.ctx):
+            for call, targets, tags in self.sites.get(qual, []):
+                if call.loop_depth:
+                    continue
+                auto += [eff for eff in self.call_effects(call, targets, tags) if eff.tag == AUTORESUME]
+            for call, _from_resume, from_disc in self.loads.get(qual, []):
+                if from_disc and call.loop_depth == 0:
+                    auto.append(Effect(AUTORESUME, call))
+        entry_loads_resume = any(r.from_resume and r.reachable for r in self.ev.resume_loads)
+        for mc in main_calls:
+            if not mc.target_is_entry:
+                continue
+            scan, fs = self.fscans[f"{mc.call.file}::<main>"]
+            _, disc = self.taints[f"{mc.call.file}::<main>"]
+            node = next(n for c, n in fs.calls if c is mc.call)
+            for k in node.keywords:
+                if k.arg in self.resume_names and (names_in(k.value) & disc or self.has_discovery_call(k.value, scan)):
+                    if entry_loads_resume:
+                        auto.append(Effect(AUTORESUME, mc.call))
+        return auto
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _function(scan: FileScan, fs: FunctionScan, qual: str) -> Function:
+    params: list[Param] = []
+    if isinstance(fs.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = fs.node.args
+        positional = a.posonlyargs + a.args
+        defaults: list[ast.AST | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        for arg, d in list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults)):
+            params.append(Param(arg.arg, scan.seg(d) if d is not None else None, arg.lineno))
+    end = getattr(fs.node, "end_lineno", None) or getattr(fs.node, "lineno", 0)
+    return Function(qualname=qual, name=fs.name, file=scan.rel, line=getattr(fs.node, "lineno", 0), end_line=end,
+                    class_name=fs.class_name, params=tuple(params),
+                    calls=tuple(c for c, _ in fs.calls), loops=tuple(fs.loops))
+
+
+def _argument_names(node: ast.Call) -> set[str]:
+    out: set[str] = set()
+    for a in list(node.args) + [k.value for k in node.keywords]:
+        out |= names_in(a)
+    return out
+
+
+def _offer(store: dict[str, Effect], eff: Effect) -> bool:
+    """Keep `eff` as its tag's witness when it is more telling than the one kept; True when kept."""
+    old = store.get(eff.tag)
+    if old is None or effect_rank(eff) < effect_rank(old):
+        store[eff.tag] = eff
+        return True
+    return False
+
+
+def _external_receiver(root: str, scan: FileScan, fs: FunctionScan, scanned_tops: set[str]) -> bool:
+    """True when `root` is a local bound only to objects from outside the scanned code
+    (`h = hashlib.sha256()`, `f = open(...)`, literals), whose methods cannot be ours."""
+    if root in ("self", "cls"):
+        return False
+    values = [v for names, v in fs.assigns if root in names]
+    if not values:
+        return False
+    for value in values:
+        if isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple, ast.JoinedStr,
+                              ast.ListComp, ast.DictComp, ast.SetComp)):
+            continue
+        if not isinstance(value, ast.Call):
+            return False
+        name = dotted(value.func, scan.aliases)
+        top = name.split(".")[0]
+        if top in _BUILTIN_MAKERS and "." not in name:
+            continue
+        original = value.func
+        while isinstance(original, ast.Attribute):
+            original = original.value
+        if isinstance(original, ast.Name) and original.id in scan.aliases and top not in scanned_tops:
+            continue
+        return False
+    return True
+
+
+def _thread_target_quals(node: ast.Call, scan: FileScan, fs: FunctionScan, by_name: dict[str, list[str]]) -> list[str]:
+    target = next((k.value for k in node.keywords if k.arg in ("target", "function")), None)
+    if target is None and len(node.args) >= 2:
+        target = node.args[1]
+    if isinstance(target, ast.Name):
+        if target.id in fs.nested:
+            return [f"{scan.rel}::{fs.nested[target.id]}"]
+        local = [q for q in by_name.get(target.id, []) if q.startswith(f"{scan.rel}::")]
+        return local or by_name.get(target.id, [])
+    if isinstance(target, ast.Attribute):
+        cands = by_name.get(target.attr, [])
+        own = [q for q in cands if fs.class_name and q.startswith(f"{scan.rel}::{fs.class_name}.")]
+        return own or cands
+    return []
+
+
+def _is_write(call: Call) -> bool:
+    if call.short == "open":  # open(path, "w") and path.open("w")
+        mode = dict(call.kwargs).get("mode", "")
+        m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
+        mode = mode or (m.group(2) if m else "")
+        return any(ch in mode for ch in "wax")
+    if call.short in _WRITE_SHORT or call.name in ("json.dump", "os.replace", "os.rename", "shutil.move"):
+        return True
+    low = call.short.lower()
+    return "write" in low or "atomic" in low or "dump" in low
+
+
+def _mentions_progress(call: Call, scan: FileScan, fs: FunctionScan) -> bool:
+    text = call.text
+    if "progress" in text.lower():
+        return True
+    aliases = scan.progress_aliases | fs.progress_aliases
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])", text) for a in aliases if a)

@@ -1,0 +1,120 @@
+"""Checkpoint intervals declared in code: parameter defaults, class fields and CLI option
+defaults whose name is a configured interval name, with the unit decided from the value
+(`"2m"`), the name (`save_every_s`) or the usage (`step % every == 0`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.evidence.code.facts import Interval
+from auditor.evidence.code.scan import FileScan
+from auditor.evidence.code.syntax import names_in, option_name
+
+
+_UNIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hours?|"
+                      r"steps?|it|iters?|iterations?|batch(?:es)?|epochs?)\s*$", re.I)
+
+
+def parse_interval(text: str) -> tuple[float, str, float | None] | None:
+    """'2m' -> (2, 'time', 120); '500steps' -> (500, 'steps', None); None if not an interval string."""
+    m = _UNIT_RE.match(text)
+    if not m:
+        return None
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if unit.startswith("s") and not unit.startswith("step"):
+        return value, "time", value
+    if unit.startswith("m"):
+        return value, "time", value * 60
+    if unit.startswith("h"):
+        return value, "time", value * 3600
+    if unit.startswith("e"):
+        return value, "epochs", None
+    return value, "steps", None
+
+
+def _unit_from_name(name: str) -> tuple[str, float] | None:
+    low = name.lower()
+    if re.search(r"(_s|_sec|_secs|_seconds|seconds)$", low):
+        return "time", 1.0
+    if re.search(r"(_m|_min|_mins|_minutes|minutes)$", low):
+        return "time", 60.0
+    if re.search(r"(_h|_hours|hours)$", low):
+        return "time", 3600.0
+    if re.search(r"steps?$|iters?$|batch(es)?$", low):
+        return "steps", 1.0
+    if re.search(r"epochs?$", low):
+        return "epochs", 1.0
+    return None
+
+
+def _unit_from_usage(name: str, scans: list[FileScan]) -> tuple[str, str] | None:
+    for scan in scans:
+        for node in scan.mod_exprs:
+            if isinstance(node, ast.BinOp):
+                right, left = names_in(node.right), names_in(node.left)
+                if name in right:
+                    where = f"{scan.rel}:{node.lineno} `{scan.seg(node)}`"
+                    if any("epoch" in n.lower() for n in left):
+                        return "epochs", where
+                    if any(re.search(r"step|batch|iter", n.lower()) for n in left):
+                        return "steps", where
+            elif isinstance(node, ast.Compare):
+                names = names_in(node)
+                if name in names and any(re.search(r"time|monotonic|elapsed|clock", n.lower()) for n in names):
+                    return "time", f"{scan.rel}:{node.lineno} `{scan.seg(node)}`"
+    return None
+
+
+def declared_intervals(scans: tuple[FileScan, ...], wanted: tuple[str, ...]) -> list[Interval]:
+    """Every parameter default, class field and CLI option default named like an interval, with its unit."""
+
+    def matches(name: str) -> bool:
+        return any(name == w or name.startswith(w + "_") for w in wanted)
+
+    found: list[tuple[str, str, ast.AST | None, str, str, int]] = []  # name, where, node, text, file, line
+    for scan in scans:
+        for fs in scan.functions:
+            node = fs.node
+            a = node.args
+            positional = a.posonlyargs + a.args
+            defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+            for arg, d in list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults)):
+                if d is not None and matches(arg.arg):
+                    found.append((arg.arg, fs.qualname, d, scan.seg(d), scan.rel, arg.lineno))
+        for cls, name, value, line in scan.class_fields:
+            if matches(name):
+                found.append((name, cls, value, scan.seg(value), scan.rel, line))
+        for node, line in scan.options:
+            declared = [option_name(a.value) for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            default = next((k.value for k in node.keywords if k.arg == "default"), None)
+            for name in declared:
+                if matches(name) and default is not None:
+                    found.append((name, "option", default, scan.seg(default), scan.rel, line))
+    out: list[Interval] = []
+    for name, where, node, text, rel, line in found:
+        value: float | None = None
+        unit, seconds, reason = "unknown", None, "no unit in the name, value or usage"
+        const = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(const, (int, float)) and not isinstance(const, bool):
+            value = float(const)
+        parsed = parse_interval(const) if isinstance(const, str) else None
+        by_name = _unit_from_name(name)
+        if parsed:
+            value, unit, seconds = parsed
+            reason = f"value {const!r}"
+        elif by_name and value is not None:
+            unit = by_name[0]
+            seconds = value * by_name[1] if unit == "time" else None
+            reason = f"name {name!r}"
+        elif value is not None:
+            usage = _unit_from_usage(name, scans)
+            if usage:
+                unit, reason = usage[0], f"used as {usage[1]}"
+                if unit == "time":
+                    seconds = value
+        if const is None and not isinstance(node, ast.Constant):
+            reason = f"default is an expression ({text})"
+        out.append(Interval(name, text, value, unit, seconds, rel, line, where, reason))
+    return out

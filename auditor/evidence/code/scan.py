@@ -1,0 +1,328 @@
+"""The per-file scan: one pass over a module's syntax tree that records, per function, its
+calls (with loop depth, batch-loop hint and surrounding `if` guards), loops, assignments and
+returns (for data flow), plus the file's imports, thread classes, class fields and CLI options.
+
+Files are parsed with `ast.parse`: never imported, never executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.evidence.code.facts import Call, Loop
+from auditor.evidence.code.syntax import children, dotted, names_in, own_nodes, short_text, source_segment, walk
+
+MAX_SOURCE_BYTES = 2_000_000
+_SKIP_DIRS = {".venv", "venv", "__pycache__", ".git", "node_modules", "build", "dist", ".tox"}
+_BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
+THREAD_CLASSES = {"Thread", "Timer"}
+
+
+class FunctionScan:
+    def __init__(self, qualname: str, name: str, node: ast.AST | None, class_name: str | None):
+        self.qualname, self.name, self.node, self.class_name = qualname, name, node, class_name
+        self.calls: list[tuple[Call, ast.Call]] = []
+        self.loops: list[Loop] = []
+        self.assigns: list[tuple[set[str], ast.AST]] = []  # (target names, value)
+        self.returns: list[ast.AST] = []
+        self.nested: dict[str, str] = {}  # local def name -> qualname
+        self.progress_aliases: set[str] = set()  # local names bound to a progress file path
+
+    @functools.cached_property
+    def mentions_heartbeat(self) -> bool:
+        """Named after the heartbeat, or a string of its own body mentions it (asked of few
+        functions: only when one of its calls writes or logs, so walked only then)."""
+        return "heartbeat" in self.name.lower() or any(
+            isinstance(n, ast.Constant) and isinstance(n.value, str) and "heartbeat" in n.value.lower()
+            for n in own_nodes(self.node))
+
+
+class FileScan(ast.NodeVisitor):
+    """Walks one module, recording calls with loop depth and guards, per function."""
+
+    _dispatch: dict[type, Any] = {}  # node class -> visit method, shared by all scans
+
+    def visit(self, node: ast.AST) -> Any:
+        # NodeVisitor.visit builds the method name and looks it up on every node; the class's
+        # answer never changes, so it is looked up once per node class
+        method = self._dispatch.get(node.__class__)
+        if method is None:
+            method = getattr(type(self), "visit_" + node.__class__.__name__, type(self).generic_visit)
+            self._dispatch[node.__class__] = method
+        return method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in children(node):  # no visitor here handles a context or an operator
+            self.visit(child)
+
+    def __init__(self, rel: str, text: str, progress_files: tuple[str, ...]):
+        self.rel, self.text, self.progress_files = rel, text, progress_files
+        self.lines = text.splitlines()
+        self.aliases: dict[str, str] = {}
+        self.functions: list[FunctionScan] = []
+        self.module = FunctionScan("<module>", "<module>", None, None)
+        self.main_block = FunctionScan("<main>", "<main>", None, None)
+        self.thread_classes: list[tuple[str, int]] = []  # (class name, line) of Thread subclasses
+        self.class_fields: list[tuple[str, str, ast.AST, int]] = []  # (class, name, value, line)
+        self.options: list[tuple[ast.Call, int]] = []  # click/argparse option declarations
+        self.mod_exprs: list[ast.AST] = []  # `%` operations, comparisons (unit hints)
+        self.progress_aliases: set[str] = set()
+        self._fn: list[FunctionScan] = [self.module]
+        self._scope: list[str] = [""]  # class name when directly inside a class body, else ""
+        self._depth = [0]
+        self._batch = [[False]]
+        self._guards: list[list[str]] = [[]]
+
+    def scopes(self) -> list[FunctionScan]:
+        """Every function of the file, its module level and its `if __name__ == "__main__":` block."""
+        return self.functions + [self.module, self.main_block]
+
+    def seg(self, node: ast.AST) -> str:
+        return short_text(source_segment(self.lines, node))
+
+    # imports --------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for a in node.names:
+            self.aliases[a.asname or a.name] = f"{node.module}.{a.name}" if node.module else a.name
+
+    # definitions ----------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            if dotted(base, self.aliases).split(".")[-1] in THREAD_CLASSES:
+                self.thread_classes.append((node.name, node.lineno))
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                self.class_fields.append((node.name, stmt.target.id, stmt.value, stmt.lineno))
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                self.class_fields.append((node.name, stmt.targets[0].id, stmt.value, stmt.lineno))
+        self._scope.append(node.name)
+        self.generic_visit(node)
+        self._scope.pop()
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        parent = self._fn[-1]
+        cls = self._scope[-1] if self._scope[-1] else None
+        if parent.qualname in ("<module>", "<main>") or cls:
+            qual = f"{cls}.{node.name}" if cls else node.name
+        else:
+            qual = f"{parent.qualname}.{node.name}"
+            parent.nested[node.name] = qual
+            cls = parent.class_name
+        fn = FunctionScan(qual, node.name, node, cls)
+        self.functions.append(fn)
+        for deco in node.decorator_list:  # decorators run at definition: CLI options live here
+            self.visit(deco)
+        self._fn.append(fn)
+        self._scope.append("")
+        self._depth.append(0)
+        self._batch.append([False])
+        self._guards.append([])
+        for stmt in node.body:
+            self.visit(stmt)
+        self._guards.pop()
+        self._batch.pop()
+        self._depth.pop()
+        self._scope.pop()
+        self._fn.pop()
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    # control flow ---------------------------------------------------------
+    def _visit_loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
+        depth = self._depth[-1] + 1
+        if isinstance(node, ast.While):
+            header = "while " + self.seg(node.test)
+            hint = bool(_BATCH_HINT.search(header))
+            self.visit(node.test)
+        else:
+            header = f"for {self.seg(node.target)} in {self.seg(node.iter)}"
+            hint = bool(_BATCH_HINT.search(header))
+            self.visit(node.iter)
+            fn = self._fn[-1]
+            fn.assigns.append((names_in(node.target), node.iter))
+        batch = hint or depth >= 2
+        fn = self._fn[-1]
+        fn.loops.append(Loop(self.rel, node.lineno, fn.qualname, depth, header, batch))
+        self._depth[-1] = depth
+        self._batch[-1].append(batch)
+        for stmt in node.body:
+            self.visit(stmt)
+        self._batch[-1].pop()
+        self._depth[-1] = depth - 1
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_For = _visit_loop
+    visit_While = _visit_loop
+    visit_AsyncFor = _visit_loop
+
+    def visit_If(self, node: ast.If) -> None:
+        if self._is_main_test(node.test) and self._fn[-1] is self.module:
+            self._fn.append(self.main_block)
+            for stmt in node.body:
+                self.visit(stmt)
+            self._fn.pop()
+            for stmt in node.orelse:
+                self.visit(stmt)
+            return
+        self.visit(node.test)
+        self._guards[-1].append(self.seg(node.test))
+        for stmt in node.body:
+            self.visit(stmt)
+        self._guards[-1].pop()
+        self._guards[-1].append("not (" + self.seg(node.test) + ")")
+        for stmt in node.orelse:
+            self.visit(stmt)
+        self._guards[-1].pop()
+
+    @staticmethod
+    def _is_main_test(test: ast.AST) -> bool:
+        return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+                and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
+
+    # data flow ------------------------------------------------------------
+    def _record_assign(self, targets: list[ast.AST], value: ast.AST | None, alias: bool = True) -> None:
+        """Record an assignment for data flow; a name bound to a progress path becomes an alias.
+
+        Attribute targets (`self.json_path`) and module-level names are aliases for the whole
+        file, local names only inside their function. `with open(...) as f` makes no alias:
+        the `open` itself is the write.
+        """
+        if value is None:
+            return
+        names: set[str] = set()
+        fn = self._fn[-1]
+        for t in targets:
+            names |= names_in(t)
+            if alias and (self._mentions_progress_file(value) or names_in(value) & (
+                    self.progress_aliases | fn.progress_aliases)):
+                if isinstance(t, ast.Attribute):
+                    self.progress_aliases.add(t.attr)
+                elif isinstance(t, ast.Name):
+                    (self.progress_aliases if fn is self.module else fn.progress_aliases).add(t.id)
+        fn.assigns.append((names, value))
+
+    def _mentions_progress_file(self, node: ast.AST) -> bool:
+        for sub in walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                if any(p.lower() in sub.value.lower() for p in self.progress_files):
+                    return True
+        return False
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._record_assign(node.targets, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._record_assign([node.target], node.value)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._record_assign([node.target], node.value)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._record_assign([node.target], node.value)
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._record_assign([item.optional_vars], item.context_expr, alias=False)
+        self.generic_visit(node)
+
+    visit_AsyncWith = visit_With
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self._fn[-1].returns.append(node.value)
+        self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Mod):
+            self.mod_exprs.append(node)
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.mod_exprs.append(node)
+        self.generic_visit(node)
+
+    # calls ----------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        fn = self._fn[-1]
+        name = dotted(node.func, self.aliases)
+        short = name.split(".")[-1].rstrip("()") or name
+        if short in ("option", "argument", "add_argument"):
+            self.options.append((node, node.lineno))
+        call = Call(
+            file=self.rel,
+            line=node.lineno,
+            function=fn.qualname,
+            name=name,
+            short=short,
+            loop_depth=self._depth[-1],
+            batch_loop=self._batch[-1][-1],
+            kwargs=tuple((k.arg, self.seg(k.value)) for k in node.keywords if k.arg),
+            n_args=len(node.args),
+            text=self.seg(node),
+            guards=tuple(self._guards[-1]),
+        )
+        fn.calls.append((call, node))
+        self.generic_visit(node)
+
+
+@dataclass(frozen=True)
+class ScannedFiles:
+    """The scans of the files that parsed, and one message per file that did not."""
+
+    scans: tuple[FileScan, ...]
+    errors: tuple[str, ...]
+
+
+def python_files(root: Path, entries: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for entry in entries:
+        path = root / entry
+        if path.is_file() and path.suffix == ".py":
+            found.append(path)
+        elif path.is_dir():
+            for p in sorted(path.rglob("*.py")):
+                if not any(part in _SKIP_DIRS or part.startswith(".") for part in p.relative_to(root).parts[:-1]):
+                    found.append(p)
+    seen: set[Path] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+
+def scan_files(root: Path, entries: list[str], progress_files: tuple[str, ...]) -> ScannedFiles:
+    """Parse and scan every Python file under `entries` (files or folders relative to `root`)."""
+    scans: list[FileScan] = []
+    errors: list[str] = []
+    for path in python_files(root, entries):
+        rel = path.relative_to(root).as_posix()
+        try:
+            if path.stat().st_size > MAX_SOURCE_BYTES:
+                errors.append(f"{rel}: larger than {MAX_SOURCE_BYTES} bytes, not read")
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            tree = ast.parse(text, filename=rel)
+        except SyntaxError as exc:
+            errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
+            continue
+        except OSError as exc:
+            errors.append(f"{rel}: unreadable: {exc}")
+            continue
+        scan = FileScan(rel, text, progress_files)
+        scan.visit(tree)
+        scans.append(scan)
+    return ScannedFiles(tuple(scans), tuple(errors))
