@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from magvit.runlock import DEFAULT_WAIT_S
+
 
 @click.group()
 @click.version_option(package_name="magvit-audit")
@@ -130,15 +132,19 @@ def status_command(run_dir: Path, as_json: bool) -> None:
               help="What to train (overrides the config's `stage:`; default tokenizer).")
 @click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The frozen tokenizer checkpoint the transformer stage trains over (sets transformer.tokenizer_checkpoint).")
+@click.option("--lock-wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT_S, show_default=True,
+              help="Seconds to wait for another process's lock on --run-dir to go (a relaunch racing "
+                   "the old process's end) before refusing with exit 2.")
 def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_file: Path | None,
                   checkpoint_every: str | None, resume: str, time_limit: str | None, stage: str | None,
-                  tokenizer_checkpoint: Path | None) -> None:
+                  tokenizer_checkpoint: Path | None, lock_wait: float) -> None:
     """Train the video tokenizer, or the transformer over a trained tokenizer (--stage transformer
     --tokenizer CKPT), checkpointing and resuming automatically.
 
     Config precedence: defaults < --config < command-line options. Exit codes: 0 finished
-    or stopped by --time-limit, 2 bad input or a run directory that contradicts the request,
-    3 internal error, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint.
+    or stopped by --time-limit, 2 bad input, a run directory that contradicts the request or
+    one that another live trainer holds (its lock), 3 internal error, 4 the final checkpoint
+    could not be saved, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint.
     """
     import traceback
 
@@ -150,7 +156,8 @@ def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_fil
         config = config.override(epochs=epochs, checkpoint_every=checkpoint_every)
         config = _with_stage(config, stage, tokenizer_checkpoint)
         limit = parse_duration(time_limit, "--time-limit") if time_limit else None
-        result = train(data_path, run_dir, config, resume=resume, time_limit_s=limit, echo=click.echo)
+        result = train(data_path, run_dir, config, resume=resume, time_limit_s=limit, echo=click.echo,
+                       lock_wait_s=lock_wait)
     except (ConfigError, TrainError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(getattr(exc, "exit_code", 2)) from exc

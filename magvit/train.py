@@ -40,6 +40,7 @@ from magvit.config import RunConfig, dump_run_config
 from magvit.data import DataFileError, fingerprint, load_clips, split_indices
 from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
 from magvit.progress import EventLog, ProgressReporter
+from magvit.runlock import DEFAULT_WAIT_S, RunLock, RunLockError
 from magvit.signals import PreemptionHandler
 from magvit.stages import UnknownStageError, build_stage, steps_per_epoch
 from magvit.stages.base import Stage
@@ -128,6 +129,7 @@ def train(
     resume: str = "auto",
     time_limit_s: float | None = None,
     echo: Callable[[str], None] = print,
+    lock_wait_s: float = DEFAULT_WAIT_S,
 ) -> TrainResult:
     """Train the stage `config.stage` on the dataset file `data`, writing the run directory `run_dir`.
 
@@ -135,7 +137,9 @@ def train(
     default), `never` (start fresh; refuse when the run directory holds checkpoints) or the
     path of a checkpoint to continue from. `time_limit_s` stops the session like a
     preemption once that many seconds have passed, so that a scheduler's wall-clock limit
-    is honoured and the same command continues the run.
+    is honoured and the same command continues the run. The run directory is locked for the
+    session (magvit.runlock); a lock held by another live process is waited for up to
+    `lock_wait_s` seconds, then refused (exit 2).
     """
     started = time.monotonic()
     config = config or RunConfig()
@@ -144,7 +148,7 @@ def train(
         group = distributed.process_group()
     except distributed.DistributedError as exc:
         raise TrainError(f"torchrun environment: {exc}") from exc
-    with deterministic(config.train.num_threads), group as dist:
+    with deterministic(config.train.num_threads), group as dist, _run_dir_lock(Path(run_dir), lock_wait_s, dist, echo):
         return _train(Path(data), Path(run_dir), config, str(resume), deadline, echo, dist)
 
 
@@ -195,6 +199,34 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         except BaseException as exc:
             events.emit("run_end", status="failed", step=state.step, error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+@contextlib.contextmanager
+def _run_dir_lock(run_dir: Path, wait_s: float, dist: Dist, echo: Callable[[str], None]) -> Iterator[None]:
+    """The run directory's lock for the whole job: rank 0 holds it for every rank of a torchrun job."""
+    lock = RunLock(run_dir, wait_s=wait_s, world_size=dist.world_size) if dist.is_main else None
+    _on_main(dist, lambda: _take_lock(lock, echo))
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _take_lock(lock: RunLock, echo: Callable[[str], None]) -> None:
+    def waiting(holder: Any) -> None:
+        who = holder.describe() if holder is not None else "another process"
+        echo(f"The run directory is locked by {who}; waiting up to {lock.wait_s:g} s for it to end")
+
+    try:
+        lock.run_dir.mkdir(parents=True, exist_ok=True)
+        previous = lock.acquire(on_wait=waiting)
+    except OSError as exc:
+        raise TrainError(f"run directory {lock.run_dir}: cannot create it: {exc.strerror or exc}") from exc
+    except RunLockError as exc:
+        raise TrainError(str(exc)) from exc
+    if previous is not None:
+        echo(f"Took over the run directory lock left by {previous.describe()}, which is no longer running")
 
 
 def _silent(_message: str) -> None:
