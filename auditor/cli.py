@@ -157,21 +157,36 @@ def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: 
 
 @main.command()
 @_audit_options
-@click.option("--format", "fmt", type=click.Choice(["markdown", "md", "json", "sarif", "junit"]), default="markdown",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "md", "html", "json", "sarif", "junit"]),
+              default="markdown", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--assets", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the run timeline and training curves as SVG files into this folder; "
+                   "the Markdown report links them.")
 @_guarded
 def report(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: str | None, gate: str,
-           date: str | None, ascii_: bool, waivers: str | None, fmt: str, output: Path | None) -> None:
-    """Write the compliance report (Markdown): questions, matrix, gaps, checklist, assessment.
+           date: str | None, ascii_: bool, waivers: str | None, fmt: str, output: Path | None,
+           assets: Path | None) -> None:
+    """Write the compliance report (Markdown or HTML): questions, matrix, gaps, checklist, assessment.
 
+    HTML is one self-contained page that adds the run timeline and the training curves.
     Exits 0 once the report is written, whatever it says; use `audit check` to gate.
     """
-    from auditor.render import render
+    from auditor.engine import audit_with_evidence
+    from auditor.report import report_text
 
-    result = _audit(project, run_dir, junit, rules_dir, gate, date, waivers)
-    _emit(render(result, fmt, ascii=ascii_), output)
+    if assets is not None and fmt not in ("markdown", "md", "html"):
+        raise click.UsageError("--assets goes with --format markdown or html")
+    result, evidence = audit_with_evidence(project, run=run_dir, junit=junit, rules=rules_dir, gate=gate,
+                                           date=date, waivers=waivers)
+    text, files = report_text(result, evidence, fmt, ascii=ascii_, assets=assets, output=output)
+    for path, svg in files.items():
+        try:
+            _emit(svg, path)
+        except OSError as exc:
+            raise InputProblem(f"--assets {assets}: cannot write {path.name} there: {exc}") from None
+    _emit(text, output)
 
 
 @main.command()

@@ -145,6 +145,22 @@ def audit_project(
     `verify_checksums`: re-hash each manifest checkpoint against its sha256 (reads every byte).
     Raises ConfigError, RulesError, WaiverError or AuditInputError for bad input.
     """
+    return audit_with_evidence(project, run=run, junit=junit, rules=rules, gate=gate, date=date, waivers=waivers,
+                               verify_checksums=verify_checksums)[0]
+
+
+def audit_with_evidence(
+    project: str | Path = ".",
+    *,
+    run: str | Path | None = None,
+    junit: tuple[str, ...] | list[str] = (),
+    rules: str | Path | None = None,
+    gate: str = "prelaunch",
+    date: str | None = None,
+    waivers: str | Path | None = None,
+    verify_checksums: bool = False,
+) -> tuple[AuditResult, Evidence]:
+    """`audit_project`, and the evidence it judged by (the HTML report draws the run from it)."""
     import os
 
     from auditor.config import load_config, with_junit
@@ -168,16 +184,17 @@ def audit_project(
 
     waivers_file = Path(waivers) if waivers is not None else default_waivers_file(config.root)
     accepted = load_waivers(waivers_file, [r.id for r in loaded]) if waivers_file is not None else {}
+    evidence = Evidence(config, run_path, verify_checksums)
     result = evaluate(
         loaded,
-        Evidence(config, run_path, verify_checksums),
+        evidence,
         gate=gate,
         date=resolve_date(date),
         project=str(project),
         run_dir=shown_run,
         rules_dir=shown_rules,
     )
-    return apply_waivers(result, accepted)
+    return apply_waivers(result, accepted), evidence
 
 
 def _shown(path: Path, root: Path) -> str:

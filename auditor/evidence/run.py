@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 
 from auditor.config import ProjectConfig
 from auditor.atomic import file_sha256
+from auditor.evidence.history import RunHistory, build_history
 from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
@@ -151,6 +152,7 @@ class RunEvidence:
     errors: tuple[str, ...] = ()
     verified: bool = False
     drill: Drill | None = None
+    history: RunHistory = field(default_factory=RunHistory)  # the run in time, for the timeline and curves
 
     def periodic(self) -> list[Checkpoint]:
         return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]
@@ -351,6 +353,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, logs)
     _progress(run, ev, events, logs, errors)
+    ev.history = build_history(events, logs, ev.checkpoints, ev.heartbeats)
     ev.drill = _read_drill(config.root, run, errors)
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
     ev.errors = tuple(errors)

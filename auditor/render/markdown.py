@@ -84,8 +84,8 @@ def _assessment(result: AuditResult) -> list[str]:
     return lines
 
 
-def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
-    sym = symbols(ascii)
+def report_parts(result: AuditResult, sym: dict) -> dict[str, Any]:
+    """What the Markdown and HTML reports both show: questions, matrix, gaps, checklist, evidence."""
     s = result.summary
     questions = [
         ("Are the requirements documented?", _answer(s.columns["docs"], "documented")),
@@ -99,7 +99,9 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
             "gaps": [
                 {
                     "column": COLUMN_TITLES[g.column],
+                    "key": g.column,
                     "symbol": sym[g.verdict],
+                    "verdict": g.verdict.value,
                     "summary": g.summary,
                     "citations": g.citations,
                 }
@@ -124,18 +126,16 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
         {
             "rule": rr.rule,
             "cells": [
-                {"column": COLUMN_TITLES[c], "symbol": sym[rr.cells[c].verdict], "cell": rr.cells[c]}
+                {"column": COLUMN_TITLES[c], "key": c, "symbol": sym[rr.cells[c].verdict], "cell": rr.cells[c]}
                 for c in COLUMNS
             ],
         }
         for rr in result.rules
     ]
-    text = _env().get_template("report.md.j2").render(
+    return dict(
         result=result,
         summary=s,
         columns=[COLUMN_TITLES[c] for c in COLUMNS],
-        matrix=[(rr.rule.title + (" (waived)" if rr.waived else ""), [sym[rr.cells[c].verdict] for c in COLUMNS])
-                for rr in result.rules],
         questions=questions,
         counts=counts_line(result),
         gaps=gaps,
@@ -143,5 +143,16 @@ def render_markdown(result: AuditResult, *, ascii: bool = False) -> str:
         assessment=_assessment(result),
         waivers=[(rr.rule, waiver_text(rr)) for rr in result.rules if rr.waiver is not None],
         evidence=evidence,
+    )
+
+
+def render_markdown(result: AuditResult, *, ascii: bool = False, images: tuple[tuple[str, str], ...] = ()) -> str:
+    """The Markdown report; `images` are (title, relative path) of drawings to link (`--assets`)."""
+    sym = symbols(ascii)
+    text = _env().get_template("report.md.j2").render(
+        matrix=[(rr.rule.title + (" (waived)" if rr.waived else ""), [sym[rr.cells[c].verdict] for c in COLUMNS])
+                for rr in result.rules],
+        images=images,
+        **report_parts(result, sym),
     )
     return text.rstrip("\n") + "\n"
