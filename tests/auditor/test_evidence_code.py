@@ -267,3 +267,27 @@ def test_our_package_when_present():
     assert "magvit/config.py" in ev.files
     every = [i for i in ev.intervals if i.name == "checkpoint_every" and i.where == "TrainConfig"]
     assert every and every[0].unit == "time" and every[0].seconds == 120.0
+
+
+def test_fixed_points_settle_however_deep_the_helpers_go(tmp_path):
+    """A save twelve helpers below the loop, a restore six restoring helpers below the entry, and a
+    resume argument passed through a chain of assignments written last-first: each propagation runs
+    until nothing changes (earlier, 8, 4 and 4 passes cut them off)."""
+    depth = 12
+    helpers = "".join(f"def h{i}(state):\n    h{i + 1}(state)\n\n" for i in range(1, depth))
+    helpers += f"def h{depth}(state):\n    torch.save(state, 'ckpt.pt')\n\n"
+    restorers = "".join(f"def r{i}(path):\n    r{i + 1}(path)\n\n" for i in range(1, 6))
+    restorers += "def r6(path):\n    load(path)\n\n"
+    names = [f"p{i}" for i in range(7)]
+    # assignments listed last-first: each pass over them carries the resume value one step
+    chain = "".join(f"        {names[i + 1]} = {names[i]} if flag else None\n" for i in reversed(range(6)))
+    src = ("import torch\n\n" + helpers + restorers + "def load(path):\n    return path\n\n"
+           "def train(resume=None, flag=True):\n    for _ in range(2):\n" + chain
+           + "        p0 = resume\n        break\n    r1(p6)\n    for step in range(10):\n        h1(step)\n")
+    ev = code_ev.collect(_project(tmp_path, {"t.py": src}, source=("t.py",), entry_point="t.py:train",
+                                  main_module="t.py"))
+    [save_site] = [lc for lc in ev.loop_calls if lc.call.short == "h1"]
+    saved = save_site.effect(code_ev.SAVE)
+    assert saved is not None and saved.site.name == "torch.save" and len(saved.via) == depth
+    [restore] = [r for r in ev.resume_loads if r.call.short == "r1"]
+    assert restore.reachable and restore.from_resume

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from auditor.config import ProjectConfig
@@ -25,8 +26,26 @@ _LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "criti
 _LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
 _WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
 _NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
+_TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME)
 _BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
                    "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
+
+class FixedPointError(RuntimeError):
+    """A propagation did not settle within its safety limit: a bug in this module, never a finding."""
+
+
+def until_stable(step: Callable[[], bool], safety_limit: int, what: str) -> None:
+    """Run `step` (which says whether it changed anything) until a pass changes nothing.
+
+    Every propagation here only ever adds to finite sets (or lowers a witness's rank), so it
+    settles; `safety_limit` is the most passes that can change anything, computed from the
+    sizes of those sets. It is a proof obligation, not a tuning knob: reaching it raises.
+    """
+    for _ in range(safety_limit + 1):
+        if not step():
+            return
+    raise FixedPointError(f"{what} did not settle in {safety_limit} passes")
+
 
 Site = tuple[Call, list[str], set[str]]  # a call, the scanned functions it may reach, its direct effects
 Scope = tuple[FileScan, FunctionScan]
@@ -141,13 +160,19 @@ class _Analysis:
         scan, fs = self.fscans[qual]
         res: set[str] = set(self.resume_names)
         disc: set[str] = set()
-        for _ in range(4):
+
+        def step() -> bool:
+            size = len(res) + len(disc)
             for names, value in fs.assigns:
                 mentioned = names_in(value)
                 if mentioned & res:
-                    res |= names
+                    res.update(names)
                 if mentioned & disc or self.has_discovery_call(value, scan):
-                    disc |= names
+                    disc.update(names)
+            return len(res) + len(disc) != size
+
+        # each pass that changes anything adds an assignment's targets to one of the two sets
+        until_stable(step, 2 * len(fs.assigns), f"the resume/discovery taint of {qual}")
         return res, disc
 
     def has_discovery_call(self, value: ast.AST, scan: FileScan) -> bool:
@@ -167,10 +192,12 @@ class _Analysis:
         for qual, (scan, fs) in self.fscans.items():
             callees[qual] = {t for value in [v for _, v in fs.assigns] + fs.returns
                              for _, short in calls_in(value, scan.aliases) for t in self.by_name.get(short, ())}
-        # to a fixed point: a discovery result may pass through any number of helpers that
-        # return it (each pass moves it at least one call level up, or nothing changes)
+        # a discovery result may pass through any number of helpers that return it (each pass
+        # moves it at least one call level up, or nothing changes)
         added: set[str] | None = None  # None: the first pass, every function
-        for _ in range(len(self.fscans) + 1):
+
+        def step() -> bool:
+            nonlocal added
             before = set(self.returns_discovery)
             for qual, (scan, fs) in self.fscans.items():
                 if added is not None and not callees[qual] & added:
@@ -179,8 +206,10 @@ class _Analysis:
                 if any(names_in(r) & self.taints[qual][1] or self.has_discovery_call(r, scan) for r in fs.returns):
                     self.returns_discovery.add(qual)
             added = self.returns_discovery - before
-            if not added:
-                break
+            return bool(added)
+
+        # the first pass fills every taint; each later one that changes anything adds a function
+        until_stable(step, len(self.fscans) + 1, "the functions returning a discovered checkpoint")
 
     def is_restore(self, qual: str, i: int) -> bool:
         """Whether call `i` of `qual` loads a checkpoint, itself or through a restorer."""
@@ -189,21 +218,19 @@ class _Analysis:
 
     def find_restorers(self) -> None:
         """Functions that pass one of their parameters into a checkpoint load."""
-        for _ in range(4):
+        def step() -> bool:
+            size = len(self.restorers)
             for qual, (_scan, fs) in self.fscans.items():
                 if qual in self.restorers or qual not in self.ev.functions:
                     continue
-                flow = {p.name for p in self.ev.functions[qual].params} - {"self", "cls"}
-                if not flow:
-                    continue
-                for _ in range(3):
-                    for names, value in fs.assigns:
-                        if names_in(value) & flow:
-                            flow |= names
-                for i, (_call, node) in enumerate(fs.calls):
-                    if self.is_restore(qual, i) and _argument_names(node) & flow:
-                        self.restorers.add(qual)
-                        break
+                flow = _parameter_flow(qual, fs, {p.name for p in self.ev.functions[qual].params} - {"self", "cls"})
+                if flow and any(self.is_restore(qual, i) and _argument_names(node) & flow
+                                for i, (_call, node) in enumerate(fs.calls)):
+                    self.restorers.add(qual)
+            return len(self.restorers) != size
+
+        # each pass that changes anything adds a function
+        until_stable(step, len(self.fscans), "the functions that restore from a parameter")
 
     def find_loads(self) -> None:
         """Every restore call, with whether a resume argument and a discovered checkpoint reach it."""
@@ -233,7 +260,8 @@ class _Analysis:
             for call, _from_resume, from_disc in self.loads.get(qual, []):
                 if from_disc:
                     _offer(effects[qual], Effect(AUTORESUME, call))
-        for _ in range(8):
+
+        def step() -> bool:
             changed = False
             for qual, entries in self.sites.items():
                 for _call, targets, _ in entries:
@@ -242,8 +270,12 @@ class _Analysis:
                             short_t = t.split("::")[-1]
                             if short_t not in eff.via:
                                 changed |= _offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via))
-            if not changed:
-                break
+            return changed
+
+        # each pass that changes anything lowers the rank (quiet log?, helpers passed through) of
+        # one function's witness for one tag; a rank has 2 x (functions + 1) values
+        n = len(self.fscans)
+        until_stable(step, n * len(_TAGS) * 2 * (n + 1), "the effects reached through helpers")
         self.ev.effects = {q: tuple(sorted(e.values(), key=lambda x: x.tag)) for q, e in effects.items() if e}
 
     def call_effects(self, call: Call, targets: list[str], tags: set[str]) -> tuple[Effect, ...]:
@@ -436,6 +468,23 @@ def _function(scan: FileScan, fs: FunctionScan, qual: str) -> Function:
     return Function(qualname=qual, name=fs.name, file=scan.rel, line=getattr(fs.node, "lineno", 0), end_line=end,
                     class_name=fs.class_name, params=tuple(params),
                     calls=tuple(c for c, _ in fs.calls), loops=tuple(fs.loops))
+
+
+def _parameter_flow(qual: str, fs: FunctionScan, params: set[str]) -> set[str]:
+    """`params` and every local name assigned from an expression that mentions one of them."""
+    flow = set(params)
+    if not flow:
+        return flow
+
+    def step() -> bool:
+        size = len(flow)
+        for names, value in fs.assigns:
+            if names_in(value) & flow:
+                flow.update(names)
+        return len(flow) != size
+
+    until_stable(step, len(fs.assigns), f"the parameter flow of {qual}")
+    return flow
 
 
 def _argument_names(node: ast.Call) -> set[str]:
