@@ -6,7 +6,8 @@ The inputs never change, so any difference is a change of the auditor's behaviou
   repository changes with every commit of magvit/ or artifacts/tdd/, which is not the
   auditor's behaviour), alone and with tests/fixtures/compliant_run as its run;
 - every fixture project and run under tests/fixtures/ (seed_project with its run,
-  hf_project, lightning_project), read with the built-in rules of this checkout.
+  hf_project, lightning_project, foreign_restart_project with its run), read with the
+  built-in rules of this checkout.
 
 Each input is copied into a temporary folder whose files all get one old mtime, so that
 nothing depends on when the checkout was made (a manifest-less checkpoint younger than 30 s
@@ -55,6 +56,7 @@ CASES = (
     Case("seed-project", "seed_project", "seed_project/results/magvit_training"),
     Case("hf-project", "hf_project"),
     Case("lightning-project", "lightning_project"),
+    Case("foreign-restart-project", "foreign_restart_project", "foreign_restart_project/results/run"),
 )
 
 
