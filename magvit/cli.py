@@ -223,6 +223,27 @@ def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_jso
     click.echo(json.dumps(result.to_dict(), sort_keys=True) if as_json else table(result))
 
 
+@main.command("quality")
+@click.argument("eval_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def quality_command(eval_files: tuple[Path, ...]) -> None:
+    """Check the default configs' quality targets on eval.json files written by `magvit eval`
+    (a tokenizer's and/or a transformer's). Exit 0 when every gated target is met (an ungated
+    one missed prints MISS), 1 when a gated one is missed, 2 when a file cannot be read or lacks a figure.
+    """
+    from magvit.quality import QualityFileError, check, format_checks
+
+    try:
+        checks = check(list(eval_files))
+    except QualityFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(format_checks(checks))
+    missed = [c for c in checks if not c.passed and c.gated]
+    if missed:
+        click.echo(f"{len(missed)} of {len(checks)} quality targets missed", err=True)
+        raise SystemExit(1)
+
+
 @main.command("generate")
 @click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A transformer checkpoint (.pt) written by `magvit train --stage transformer`.")

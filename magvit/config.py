@@ -28,7 +28,8 @@ _INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
 EXECUTION_KEYS = frozenset({"checkpoint_every", "keep_last", "log_every", "heartbeat_interval_s", "num_threads"})
 # Transformer keys that do not change its training: the tokenizer is identified by the sha256
 # its checkpoints record (a moved file is the same tokenizer), decoding happens after training.
-TRANSFORMER_EXECUTION_KEYS = frozenset({"tokenizer_checkpoint", "decode_steps", "temperature"})
+TRANSFORMER_EXECUTION_KEYS = frozenset({"tokenizer_checkpoint", "decode_steps", "temperature", "choice_temperature",
+                                        "decode_order"})
 
 
 class ConfigError(ValueError):

@@ -156,18 +156,28 @@ def predict(predictor: FramePredictor, x: torch.Tensor, condition_frames: int | 
     given_frames = given[:, 0, 0]
     baseline = condition_clip(x, given_frames, tokenizer.temporal_factor)
     truth_tokens = tokenizer.encode(x)
-    decoded = decode(predictor.model, tokenizer.encode(baseline), given, predictor.model.mask_id,
-                     steps=steps or cfg.decode_steps,
-                     temperature=cfg.temperature if temperature is None else temperature,
-                     generator=generator)
+    settings = {"steps": steps or cfg.decode_steps, "generator": generator,
+                "temperature": cfg.temperature if temperature is None else temperature,
+                "choice_temperature": cfg.choice_temperature}
+    tokens = tokenizer.encode(baseline)
+    if cfg.decode_order == "frames":  # one latent frame at a time, the later ones held masked
+        known = given.clone()
+        for frame in (~given_frames).nonzero()[:, 0].tolist():
+            later = torch.zeros_like(given)
+            later[frame + 1:] = ~known[frame + 1:]
+            tokens = decode(predictor.model, tokens, known, predictor.model.mask_id, hold=later, **settings).tokens
+            known[frame] = True
+        decoded_tokens = tokens
+    else:
+        decoded_tokens = decode(predictor.model, tokens, given, predictor.model.mask_id, **settings).tokens
     unknown = ~given.expand_as(truth_tokens)
     return Prediction(
         truth=x,
-        predicted=tokenizer.decode(decoded.tokens).clamp(0, 1),
+        predicted=tokenizer.decode(decoded_tokens).clamp(0, 1),
         baseline=baseline,
         reconstruction=tokenizer.decode(truth_tokens).clamp(0, 1),
         predicted_frames=~given_frames.repeat_interleave(tokenizer.temporal_factor),
-        token_accuracy=float((decoded.tokens[unknown] == truth_tokens[unknown]).double().mean()),
+        token_accuracy=float((decoded_tokens[unknown] == truth_tokens[unknown]).double().mean()),
     )
 
 

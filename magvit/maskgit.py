@@ -106,18 +106,26 @@ def decode(
     steps: int = 12,
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
+    hold: torch.Tensor | None = None,
+    choice_temperature: float = 0.0,
 ) -> Decoded:
     """Fill every non-given position of `tokens` (B, t, h, w) in exactly `steps` iterations.
 
     `given` is bool (t, h, w) or (B, t, h, w); given tokens are returned untouched. Step s
     samples at temperature `temperature * (1 - s / steps)` (greedy when that is 0) and ranks
-    the sampled tokens by their probability, so that confident tokens are fixed first.
+    the sampled tokens by their probability, so that confident tokens are fixed first. With
+    `choice_temperature` above 0 the ranking is by log-probability plus Gumbel noise of that
+    scale, annealed like the temperature (MaskGIT's choice temperature): an unlikely but
+    sampled token, such as a moving object's edge, is not always the first sent back.
+    `hold` (bool like `given`) marks positions that stay [MASK] in the model's input and the
+    result: decoding one latent frame at a time holds the later ones.
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     b = tokens.shape[0]
     given = given.expand_as(tokens).reshape(b, -1)
-    unknown = ~given
+    held = torch.zeros_like(given) if hold is None else hold.expand_as(tokens).reshape(b, -1) & ~given
+    unknown = ~given & ~held
     n_unknown = int(unknown[0].sum())
     if not bool((unknown.sum(1) == n_unknown).all()):
         raise ValueError("every clip must have the same number of unknown positions")
@@ -137,6 +145,10 @@ def decode(
             sampled = torch.multinomial(tempered.reshape(-1, tempered.shape[-1]), 1,
                                         generator=generator).reshape(b, -1)
         confidence = probs.gather(-1, sampled[..., None])[..., 0]
+        if choice_temperature > 0:
+            noise = -torch.log(-torch.log(torch.rand(confidence.shape, generator=generator, dtype=torch.float64)
+                                          .clamp(1e-12, 1 - 1e-12)))
+            confidence = confidence.clamp_min(1e-30).log() + choice_temperature * (1 - step / steps) * noise
         confidence = torch.where(still_masked, confidence, torch.full_like(confidence, math.inf))
         n_keep_masked = masked_after_step(n_unknown, step, steps)
         proposal = torch.where(still_masked, sampled, current)

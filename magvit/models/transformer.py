@@ -19,6 +19,7 @@ from torch.nn import functional as F
 from magvit.config import ConfigError
 
 TASKS = ("predict", "interpolate")
+DECODE_ORDERS = ("joint", "frames")
 
 
 def _fail(name: str, value: Any, reason: str) -> None:
@@ -57,6 +58,12 @@ class TransformerConfig:
     """MaskGIT decoding iterations: every unknown token is filled after exactly this many."""
     temperature: float = 1.0
     """Sampling temperature of the first decoding step, annealed linearly towards 0; 0 decodes greedily."""
+    choice_temperature: float = 0.0
+    """Scale of the Gumbel noise added to the log-confidence that decides which sampled tokens stay (MaskGIT's
+    choice temperature), annealed like `temperature`; 0 ranks by probability alone."""
+    decode_order: str = "joint"
+    """`joint`: MaskGIT over every unknown token at once; `frames`: one latent frame after another in time order,
+    each in `decode_steps` steps with the later frames held masked."""
     tokenizer_checkpoint: str | None = None
     """The frozen tokenizer's checkpoint (.pt); its sha256 is recorded in every transformer checkpoint."""
     clip_shape: tuple[int, int, int] = (16, 32, 32)
@@ -77,8 +84,11 @@ class TransformerConfig:
             value = getattr(self, name)
             if not _is_number(value) or not 0 <= value < 1:
                 _fail(name, value, "must be a number in [0, 1)")
-        if not _is_number(self.temperature) or self.temperature < 0:
-            _fail("temperature", self.temperature, "must be a finite number >= 0")
+        for name in ("temperature", "choice_temperature"):
+            if not _is_number(getattr(self, name)) or getattr(self, name) < 0:
+                _fail(name, getattr(self, name), "must be a finite number >= 0")
+        if self.decode_order not in DECODE_ORDERS:
+            _fail("decode_order", self.decode_order, f"must be one of {', '.join(DECODE_ORDERS)}")
         if self.task not in TASKS:
             _fail("task", self.task, f"must be one of {', '.join(TASKS)}")
         shape = self.clip_shape

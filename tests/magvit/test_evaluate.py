@@ -167,37 +167,3 @@ def test_cli_eval_json(checkpoint, small_dataset, tmp_path):
 def test_cli_eval_missing_checkpoint_exit_2(small_dataset, tmp_path):
     result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "gone.pt"), "--data", str(small_dataset)])
     assert result.exit_code == 2 and "gone.pt" in result.output
-
-
-# ----------------------------------------------------------------------------- the quality target
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(1800)
-def test_default_config_meets_the_quality_target(tmp_path):
-    """The README's main job: default data, the default config, then eval on the held-out clips.
-
-    Held-out PSNR >= 25 dB and >= 6 dB above the mean-frame baseline, with at least half
-    of the codebook in use.
-    """
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    data_file, run = tmp_path / "dataset.npz", tmp_path / "run"
-
-    def magvit(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "magvit", *args], cwd=root, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    magvit("data", "make", "--out", str(data_file))
-    magvit("train", "--data", str(data_file), "--run-dir", str(run), "--config", str(root / "magvit/configs/default.yaml"))
-    result = json.loads(magvit("eval", "--checkpoint", str(run / "checkpoints" / "final.pt"), "--data", str(data_file), "--json"))
-    manifest = json.loads((run / "checkpoints" / "final.json").read_text())
-    print(f"held-out PSNR {result['psnr']:.2f} dB, baseline {result['baseline_psnr']:.2f} dB, "
-          f"usage {result['codebook_usage']:.2f}, training {manifest['train_elapsed_s']:.0f} s")
-    assert result["psnr"] >= 25.0
-    assert result["psnr_gain"] >= 6.0
-    assert result["codebook_usage"] >= 0.5

@@ -233,3 +233,18 @@ def test_eval_takes_a_moved_tokenizer(tmp_path, transformer, tokenizer, data):
                                        "--out", str(tmp_path / "eval"), "--tokenizer", str(moved), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["stage"] == "transformer"
+
+
+@pytest.mark.slow
+def test_frame_by_frame_decoding_fills_every_latent_frame(transformer, data):
+    import dataclasses
+
+    from magvit.evaluate import load_held_out
+    from magvit.generate import load_predictor, predict
+
+    predictor = load_predictor(transformer)
+    ordered = dataclasses.replace(predictor, config=dataclasses.replace(predictor.config, decode_order="frames"))
+    x = load_held_out(data, predictor.run_config).x[:2]
+    result = predict(ordered, x, generator=torch.Generator().manual_seed(0))
+    assert result.predicted.shape == x.shape and 0 <= result.token_accuracy <= 1
+    assert bool((result.predicted >= 0).all() and (result.predicted <= 1).all())

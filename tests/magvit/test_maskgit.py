@@ -133,3 +133,28 @@ def test_greedy_decoding_of_a_confident_model_recovers_its_tokens():
     given = given_positions((3, 4, 4), "predict", 1)
     out = decode(oracle, truth, given, 10, steps=5, temperature=0.0)
     assert torch.equal(out.tokens, truth)
+
+
+def test_held_positions_stay_masked_in_every_input_and_in_the_result():
+    vocab, mask_id, grid = 16, 16, (4, 4, 4)
+    given = given_positions(grid, "predict", 1)
+    hold = torch.zeros(grid, dtype=torch.bool)
+    hold[2:] = True  # decode latent frame 1 only
+    truth = torch.randint(0, vocab, (2, *grid), generator=torch.Generator().manual_seed(5))
+    model = RecordingModel(vocab)
+    out = decode(model, truth, given, mask_id, steps=4, generator=torch.Generator().manual_seed(6), hold=hold)
+    assert all(bool((inputs[:, 2:] == mask_id).all()) for inputs in model.inputs)
+    assert bool((out.tokens[:, 2:] == mask_id).all()) and not bool((out.tokens[:, 1] == mask_id).any())
+    assert out.masked_per_step[0] == 16 and out.masked_per_step[-1] == 0  # only frame 1 counts as unknown
+
+
+def test_choice_noise_changes_which_tokens_stay_but_still_fills_everything():
+    vocab, mask_id, grid = 16, 16, (4, 4, 4)
+    given = given_positions(grid, "predict", 1)
+    truth = torch.randint(0, vocab, (2, *grid), generator=torch.Generator().manual_seed(7))
+    plain = decode(RecordingModel(vocab), truth, given, mask_id, steps=6, generator=torch.Generator().manual_seed(8))
+    noisy = decode(RecordingModel(vocab), truth, given, mask_id, steps=6, generator=torch.Generator().manual_seed(8),
+                   choice_temperature=4.5)
+    assert not (noisy.tokens == mask_id).any()
+    assert noisy.masked_per_step == plain.masked_per_step  # the same schedule
+    assert not torch.equal(noisy.tokens, plain.tokens)
