@@ -146,7 +146,8 @@ def check(project: str, run_dir: str | None, junit: tuple[str, ...], rules_dir: 
             raise InputProblem(f"--output {path}: cannot write there: {exc}") from None
     click.echo(render(result, fmt, ascii=ascii_), nl=False)
     if expected is not None:
-        from auditor.compare import compare, render_differences
+        from auditor.compare import compare
+        from auditor.render.compare import render_differences
         from auditor.render.json import to_dict
 
         diffs = compare(expected, to_dict(result))
@@ -249,7 +250,7 @@ def gate_cmd(name: str, project: str, run_dir: str | None, rules_dir: str | None
     Exit 0 only when every item passes; 1 when one does not; 2 for bad input.
     Use it in front of a launch: `audit gate prelaunch && magvit train ...`.
     """
-    from auditor.gate import render_gate
+    from auditor.render.gate import render_gate
 
     result = _run_gate(name, project, run_dir, rules_dir, junit, skip_tests, drill, waivers, date)
     click.echo(render_gate(result, ascii=ascii_), nl=False)
@@ -270,7 +271,7 @@ def launch(gate_name: str, project: str, run_dir: str | None, rules_dir: str | N
     """
     import subprocess
 
-    from auditor.gate import render_gate
+    from auditor.render.gate import render_gate
 
     result = _run_gate(gate_name, project, run_dir, rules_dir, junit, skip_tests, drill, waivers, date)
     click.echo(render_gate(result, ascii=ascii_), nl=False)
@@ -296,7 +297,8 @@ def compare(old: str, new: str) -> None:
     values, summaries, citations and dates are not.
     """
     from auditor.compare import compare as compare_results
-    from auditor.compare import load_result, render_differences
+    from auditor.compare import load_result
+    from auditor.render.compare import render_differences
 
     diffs = compare_results(load_result(old), load_result(new))
     click.echo(render_differences(diffs, old, new), nl=False)
@@ -386,8 +388,9 @@ def drill(project: str, out: Path | None, **options: Any) -> None:
 
     Exit 0 when every check passes, 1 when one fails, 2 for a bad command, option or config.
     """
-    from auditor.drill import (DrillUsageError, check_out_path, default_out, render_text, resolve_settings,
-                               run_drill, to_json, write_result)  # fmt: skip
+    from auditor.drill import (DrillUsageError, check_out_path, default_out, resolve_settings, run_drill, to_json,
+                               write_result)  # fmt: skip
+    from auditor.render.drill import render_drill
 
     try:
         settings = resolve_settings(Path(project), **options)
@@ -397,6 +400,6 @@ def drill(project: str, out: Path | None, **options: Any) -> None:
     except DrillUsageError as exc:
         raise InputProblem(str(exc)) from None
     write_result(out, to_json(result))
-    click.echo(render_text(result))
+    click.echo(render_drill(result))
     click.echo(f"wrote {out}")
     sys.exit(result.exit_code)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from auditor.model import COLUMNS
+from auditor.model import COLUMNS, FAIL, PASS
 
 FORMAT = "audit-result/1"
 
@@ -61,7 +61,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
     rules in the new result's order, then rules that are gone."""
     diffs: list[Difference] = []
     og, ng = old["summary"]["gate"], new["summary"]["gate"]
-    word = {True: "pass", False: "fail"}
+    word = {True: PASS, False: FAIL}
     if og.get("name") != ng.get("name"):
         diffs.append(Difference("gate name", str(og.get("name")), str(ng.get("name"))))
     if og["pass"] != ng["pass"]:
@@ -83,11 +83,3 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
                                     "waived" if now_waived else "not waived"))
     diffs += [Difference(f"rule {rid}", "present", "absent") for rid in old_rules if rid not in new_ids]
     return diffs
-
-
-def render_differences(diffs: list[Difference], old_name: str, new_name: str) -> str:
-    if not diffs:
-        return f"verdicts match: {old_name} and {new_name}\n"
-    lines = [f"{len(diffs)} verdict difference{'s' if len(diffs) != 1 else ''} ({old_name} -> {new_name}):"]
-    lines += [f"  {d}" for d in diffs]
-    return "\n".join(lines) + "\n"

@@ -34,13 +34,11 @@ from typing import Any, Callable, Iterable, Sequence
 import jsonschema
 import yaml
 
-from auditor.model import COLUMN_TITLES
+from auditor.drill.result import DrillRecord, DrillRecordError, read_record, record_of, result_paths
+from auditor.model import COLUMN_TITLES, FAIL, NO_EVIDENCE, PASS
 from auditor.rules import LintError, Rule, _node_at
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "rules" / "gates" / "schema.json"
-PASS, FAIL, NO_EVIDENCE = "pass", "fail", "no evidence"
-SYMBOLS = {PASS: "\u2705", FAIL: "\u274c", NO_EVIDENCE: "\u2754"}
-ASCII_SYMBOLS = {PASS: "[PASS]", FAIL: "[FAIL]", NO_EVIDENCE: "[??]"}
 
 
 class GateError(Exception):
@@ -275,42 +273,35 @@ def _git_head(root: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def _drill_doc_item(title: str, doc: dict[str, Any], source: str) -> ItemResult:
-    verdict = doc.get("verdict")
-    lines = [f"{source}: verdict {verdict}, finished {doc.get('finished_at', '?')}"]
-    for check in doc.get("checks") or []:
-        if isinstance(check, dict):
-            lines.append(f"{check.get('verdict', '?')}: {check.get('title', check.get('id', '?'))}")
-            lines += [f"  {e}" for e in (check.get("evidence") or [])[:5]]
-    return ItemResult(title, "drill", PASS if verdict == "pass" else FAIL, tuple(lines))
+def _drill_item(title: str, record: DrillRecord, source: str) -> ItemResult:
+    lines = [f"{source}: verdict {record.verdict}, finished {record.finished_at}"]
+    for check in record.checks:
+        lines.append(f"{check.verdict}: {check.title}")
+        lines += [f"  {e}" for e in check.evidence[:5]]
+    return ItemResult(title, "drill", PASS if record.verdict == PASS else FAIL, tuple(lines))
 
 
-def existing_drill(root: Path, run_dir: Path | None) -> tuple[dict[str, Any] | None, str]:
+def existing_drill(root: Path, run_dir: Path | None) -> tuple[DrillRecord | None, str]:
     """The newest drill result made at the current commit, or None and why not."""
-    candidates = ([run_dir / "drill.json"] if run_dir is not None else []) + [root / "artifacts" / "drill" / "latest.json"]
     head = _git_head(root)
-    for path in candidates:
+    for path, _base in result_paths(root, run_dir):
         if not path.is_file():
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            return None, f"{path}: unreadable drill result ({exc})"
-        if not isinstance(doc, dict) or doc.get("format") != "audit-drill/1":
-            return None, f"{path}: not an audit-drill/1 result"
-        made_at = doc.get("code_version")
+            record = read_record(path)
+        except DrillRecordError as exc:
+            return None, str(exc)
+        made_at = record.code_version
         if head and made_at and made_at != head:
             return None, f"{path}: made at commit {made_at[:12]}, not the current {head[:12]}; run `audit drill` again"
-        return doc, str(path)
+        return record, str(path)
     return None, "no drill result (run `audit drill`, or the gate without --no-drill)"
 
 
-def run_drill_now(root: Path, echo: Callable[[str], None]) -> tuple[dict[str, Any] | None, str]:
+def run_drill_now(root: Path, echo: Callable[[str], None]) -> tuple[DrillRecord | None, str]:
     """Run `audit drill` with the project's settings; its result is also written where the audit reads it."""
-    try:
-        from auditor import drill as drill_mod
-    except ImportError:
-        return None, "audit drill is not available in this installation"
+    from auditor import drill as drill_mod
+
     try:
         settings = drill_mod.resolve_settings(root)
         out = drill_mod.default_out(settings)
@@ -320,7 +311,7 @@ def run_drill_now(root: Path, echo: Callable[[str], None]) -> tuple[dict[str, An
         return None, f"the drill could not run: {exc}"
     doc = drill_mod.to_json(result)
     drill_mod.write_result(out, doc)
-    return doc, str(out)
+    return record_of(doc, str(out)), str(out)
 
 
 # ----------------------------------------------------------------------------- the gate
@@ -458,33 +449,10 @@ def run_gate(
         elif item.kind == "required-tests":
             items.append(_required_item(item, names, ids, te, test_run))
         elif drill_doc is not None:
-            items.append(_drill_doc_item(item.title, drill_doc, drill_source))
+            items.append(_drill_item(item.title, drill_doc, drill_source))
         else:
             items.append(ItemResult(item.title, "drill", NO_EVIDENCE, (drill_source,)))
     for rid, expires in audit.summary.expired_waivers:
         if not any(rid in it.rules for it in checklist.items):
             items.append(ItemResult(f"Waiver of {rid} is current", "rules", FAIL, (f"expired on {expires}",)))
     return GateResult(checklist=checklist, items=tuple(items), audit=audit, notes=tuple(notes))
-
-
-def render_gate(result: GateResult, *, ascii: bool = False) -> str:
-    """The checklist with a symbol and the evidence per item, and the verdict line."""
-    sym = ASCII_SYMBOLS if ascii else SYMBOLS
-    a = result.audit
-    cl = result.checklist
-    lines = [f"{cl.title} (gate {cl.gate}) for {a.project}, {a.date}; run: {a.run_dir or 'none'}"]
-    lines += [f"  {n}" for n in result.notes]
-    lines.append("")
-    for item in result.items:
-        lines.append(f"{sym[item.status]} {item.title}")
-        lines += [f"     {e}" for ev in item.evidence for e in ev.splitlines()]
-    passed = sum(i.status == PASS for i in result.items)
-    verdict = "PASSED" if result.passed else "FAILED"
-    tail = "" if result.passed else f"; failing: {', '.join(result.failing)}"
-    lines += ["", f"gate {cl.gate}: {verdict} ({passed} of {len(result.items)} items pass{tail}) -> exit {result.exit_code}"]
-    out = "\n".join(lines) + "\n"
-    if ascii:
-        from auditor.render import to_ascii
-
-        out = to_ascii(out)
-    return out

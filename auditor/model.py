@@ -22,6 +22,11 @@ class Verdict(str, enum.Enum):
     ERROR = "error"  # the probe itself failed; reported, never a pass
 
 
+# The outcome of a check that passes or fails as a whole (a gate item, a drill check, a gate,
+# a drill, a comparison): one vocabulary for the gate, the drill and `audit compare`.
+PASS, FAIL, SKIP, NO_EVIDENCE = "pass", "fail", "skip", "no evidence"
+OUTCOMES = (PASS, FAIL, SKIP, NO_EVIDENCE)
+
 COLUMNS = ("docs", "code", "tested", "working")
 COLUMN_TITLES = {"docs": "In Docs?", "code": "In Code?", "tested": "Tested?", "working": "Working?"}
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.config import ProjectConfig
+from auditor.drill.result import DrillRecordError, read_record, result_paths
 from auditor.atomic import file_sha256
 from auditor.evidence.history import RunHistory, build_history
 from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
@@ -362,26 +363,18 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
 
 def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
     """The drill result next to the run (`drill.json`), else the project's artifacts/drill/latest.json."""
-    for path, base in ((run / "drill.json", run), (project / "artifacts" / "drill" / "latest.json", project)):
+    for path, base in result_paths(project, run):
         if not path.is_file():
             continue
         rel = _rel(path, base)
         try:
-            data = _read_json(path)
-        except (OSError, ValueError) as exc:
-            errors.append(f"{rel}: unreadable drill result ({exc})")
+            record = read_record(path, shown=rel)
+        except DrillRecordError as exc:
+            errors.append(str(exc))
             continue
-        if not isinstance(data, dict) or data.get("format") != "audit-drill/1":
-            errors.append(f"{rel}: not an audit-drill/1 result (field 'format')")
-            continue
-        checks, evidence = {}, ()
-        for c in data.get("checks") or []:
-            if isinstance(c, dict) and isinstance(c.get("id"), str):
-                checks[c["id"]] = str(c.get("verdict"))
-                if c["id"] == "resumed_from_newest" and isinstance(c.get("evidence"), list):
-                    evidence = tuple(str(x) for x in c["evidence"][:5])
-        return Drill(rel, str(data.get("verdict")), checks, len(data.get("kills") or []),
-                     str(data.get("started_at", "")), evidence)
+        resumed = record.check("resumed_from_newest")
+        return Drill(rel, record.verdict, {c.id: c.verdict for c in record.checks}, record.kills, record.started_at,
+                     resumed.evidence[:5] if resumed else ())
     return None
 
 

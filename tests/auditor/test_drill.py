@@ -363,7 +363,7 @@ def test_the_auditor_cites_a_drill_written_next_to_the_run(tmp_path):
 def test_only_checkpoint_writes_count_as_a_write_in_progress(tmp_path):
     """Checkpoints beside progress.json and config.yaml (pattern `*.pt` in the run directory):
     an atomic rewrite of the progress file is not a checkpoint write to aim a kill at."""
-    from auditor.drill import _Watcher
+    from auditor.drill.disk import Watcher as _Watcher
 
     run = tmp_path / "run"
     run.mkdir()

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from auditor.gate import GateError, load_checklist, render_gate, run_gate
+from auditor.gate import GateError, load_checklist, run_gate
+from auditor.render.gate import render_gate
 from auditor.rules import BUILTIN_RULES, load_rules
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed_project"

@@ -1,4 +1,4 @@
-"""auditor.evidence.tensors: a torch zip's tensors read without torch and without unpickling."""
+"""auditor.drill.tensors: a torch zip's tensors read without torch and without unpickling."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from auditor.drill import compare_final  # noqa: E402
-from auditor.evidence.tensors import TensorReadError, read_torch_zip  # noqa: E402
+from auditor.drill.tensors import TensorReadError, read_torch_zip  # noqa: E402
 
 
 class Planted:
