@@ -8,11 +8,11 @@ reports/status.json (and the STATUS.md made with it) cannot silently go stale.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from auditor import safeio
 from auditor.model import COLUMNS, FAIL, PASS
 
 FORMAT = "audit-result/1"
@@ -36,13 +36,13 @@ def load_result(path: str | Path) -> dict[str, Any]:
     """An audit-result/1 JSON object from `path`; CompareInputError names the file and the problem."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = safeio.read_json(p, within=None, cap=64 * 1024 * 1024, shown=str(p))
     except FileNotFoundError:
         raise CompareInputError(f"{p}: file does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CompareInputError(f"{p}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise CompareInputError(f"{p}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except safeio.ReadRefused as exc:
+        raise CompareInputError(str(exc)) from None
+    except safeio.READ_ERRORS as exc:
+        raise CompareInputError(safeio.describe(exc, str(p))) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CompareInputError(f"{p}: not an {FORMAT} result (field 'format'; make it with `audit check --format json`)")
     try:

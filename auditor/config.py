@@ -16,6 +16,9 @@ from typing import Any
 
 import yaml
 
+from auditor import safeio
+from auditor.safeio import compile_pattern
+
 
 class ConfigError(Exception):
     """The project configuration cannot be used; the message names the file and the key."""
@@ -120,16 +123,10 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: key {key!r} must be a non-empty string, got {value!r}")
         if kind == "regex":
-            import re
-
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise ConfigError(f"{where}: key {key!r} is not a valid regular expression: {exc}") from None
-            risk = _backtracking_risk(value)
-            if risk:
-                raise ConfigError(f"{where}: key {key!r} is refused: {risk}, which can make matching take "
-                                  "exponential time; write it without nested repeats or alternation inside a repeat")
+                compile_pattern(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: key {key!r} is refused: {exc}") from None
         return value
     if kind == "strs":
         if isinstance(value, str):
@@ -150,42 +147,52 @@ def _convert(where: str, key: str, value: Any) -> Any:
 
 
 def _read_table(project_root: Path) -> tuple[Path | None, dict[str, Any]]:
+    """(the configuration file read, its table), as `audit drill` reads its own settings."""
+    source, table, _lines = _read_table_with_lines(project_root)
+    return source, table
+
+
+def _read_table_with_lines(project_root: Path) -> tuple[Path | None, dict[str, Any], dict[str, int]]:
+    """(the file read, its table, the line of each top-level key) through auditor.safeio."""
+    inside = safeio.project(project_root)
     yaml_path = project_root / "audit.yaml"
-    if yaml_path.is_file():
+    if yaml_path.exists() or yaml_path.is_symlink():
         try:
-            data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            where = f"{yaml_path}:{mark.line + 1}" if mark is not None else str(yaml_path)
+            doc = safeio.read_yaml(yaml_path, within=inside, shown=str(yaml_path))
+        except yaml.YAMLError as exc:
+            line = safeio.yaml_error_line(exc)
+            where = f"{yaml_path}:{line}" if line is not None else str(yaml_path)
             raise ConfigError(f"{where}: not valid YAML: {exc}") from None
-        if data is None:
-            return yaml_path, {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{yaml_path}: must be a mapping of keys to values, got {type(data).__name__}")
-        return yaml_path, data
+        except (FileNotFoundError, NotADirectoryError):
+            doc = None
+        except safeio.READ_ERRORS as exc:
+            raise ConfigError(safeio.describe(exc, str(yaml_path))) from None
+        if doc is not None:
+            if doc.data is None:
+                return yaml_path, {}, {}
+            if not isinstance(doc.data, dict):
+                raise ConfigError(f"{yaml_path}: must be a mapping of keys to values, got {type(doc.data).__name__}")
+            return yaml_path, doc.data, _key_lines(doc.node)
     toml_path = project_root / "pyproject.toml"
-    if toml_path.is_file():
+    if toml_path.exists() or toml_path.is_symlink():
         try:
-            doc = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from None
+            doc = tomllib.loads(safeio.read_text(toml_path, within=inside, shown=str(toml_path), strict=True))
+        except (FileNotFoundError, NotADirectoryError):
+            return None, {}, {}
+        except (tomllib.TOMLDecodeError, *safeio.READ_ERRORS) as exc:
+            raise ConfigError(f"{toml_path}: not valid TOML: {exc}" if isinstance(exc, tomllib.TOMLDecodeError)
+                              else safeio.describe(exc, str(toml_path))) from None
         table = doc.get("tool", {}).get("audit")
         if table is None:
-            return None, {}
+            return None, {}, {}
         if not isinstance(table, dict):
             raise ConfigError(f"{toml_path}: [tool.audit] must be a table")
-        return toml_path, table
-    return None, {}
+        return toml_path, table, {}
+    return None, {}, {}
 
 
-def _key_lines(source: Path | None) -> dict[str, int]:
-    """Line of each top-level key of an audit.yaml (for messages); empty for TOML."""
-    if source is None or source.suffix not in (".yaml", ".yml"):
-        return {}
-    try:
-        root = yaml.compose(source.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
-        return {}
+def _key_lines(root: yaml.Node | None) -> dict[str, int]:
+    """Line of each top-level key of an audit.yaml (for messages)."""
     if not isinstance(root, yaml.MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + 1 for k, _ in root.value}
@@ -193,15 +200,22 @@ def _key_lines(source: Path | None) -> dict[str, int]:
 
 # keys naming paths inside the project (globs included); entry_point's file part is checked too
 _PROJECT_PATH_KEYS = ("requirements", "rules", "source", "main_module", "tests", "junit", "tdd_artifacts", "run_dir")
-MAX_PATTERN_CHARS = 200
 
 
 def _outside(root: Path, value: str) -> bool:
-    """Whether `value` (relative to `root`, `..` resolved lexically) points outside the project."""
+    """Whether `value` (relative to `root`) points outside the project, by its text or where it resolves."""
     if Path(value).is_absolute():
         return True
     normal = os.path.normpath(os.path.join(root, value))
-    return normal != str(root) and not normal.startswith(str(root).rstrip(os.sep) + os.sep)
+    if normal != str(root) and not normal.startswith(str(root).rstrip(os.sep) + os.sep):
+        return True
+    # where its folder resolves: listing a folder that links out would show names from outside (a
+    # configured *file* that links out is refused when read, and reported as one entry)
+    fixed = Path(normal)
+    while any(ch in fixed.name for ch in "*?[") and fixed != fixed.parent:
+        fixed = fixed.parent
+    folder = fixed if fixed.is_dir() else fixed.parent
+    return not safeio.is_inside(os.path.realpath(folder), os.path.realpath(root))
 
 
 def _check_inside(where: str, key: str, value: Any, root: Path) -> None:
@@ -221,57 +235,16 @@ def _check_inside(where: str, key: str, value: Any, root: Path) -> None:
                               f"configured paths must stay inside it{hint}")
 
 
-def _backtracking_risk(pattern: str) -> str | None:
-    """Why `pattern` could backtrack catastrophically, or None.
-
-    Python's re has no time limit, so patterns from configuration files are refused when
-    an unbounded repeat contains another unbounded repeat or an alternation (the shapes of
-    `(a+)+`, `(a|a)*`), or when they are longer than MAX_PATTERN_CHARS.
-    """
-    if len(pattern) > MAX_PATTERN_CHARS:
-        return f"longer than {MAX_PATTERN_CHARS} characters"
-    try:
-        import re._parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover
-        import sre_parse  # type: ignore[no-redef]
-    repeats = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None))
-
-    def risky(items: Any, in_repeat: bool) -> str | None:
-        for op, arg in items:
-            found = None
-            if op in repeats:
-                low, high, body = arg
-                if in_repeat and high != low:
-                    return "a repeated group contains another variable repeat (like (a+)+)"
-                unbounded = high == sre_parse.MAXREPEAT or high > 1000
-                found = risky(body, in_repeat or unbounded)
-            elif op == sre_parse.SUBPATTERN:
-                found = risky(arg[-1], in_repeat)
-            elif op == sre_parse.BRANCH:
-                if in_repeat:
-                    return "a repeated group contains an alternation (like (a|b)*)"
-                for branch in arg[1]:
-                    found = found or risky(branch, in_repeat)
-            elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
-                found = risky(arg[1], in_repeat)
-            if found:
-                return found
-        return None
-
-    return risky(sre_parse.parse(pattern), False)
-
-
 def load_config(project_root: str | Path) -> ProjectConfig:
     """Read the configuration of the project at `project_root` (defaults where absent)."""
     root = Path(project_root).resolve()
     if not root.is_dir():
         raise ConfigError(f"{project_root}: project directory does not exist")
-    source, table = _read_table(root)
+    source, table, lines = _read_table_with_lines(root)
     where = str(source) if source else str(root)
     if source is not None and source.name == "pyproject.toml":
         where = f"{source} [tool.audit]"
     values: dict[str, Any] = {}
-    lines = _key_lines(source)
     for key, value in table.items():
         if key == "drill":
             continue  # the `audit drill` settings, read and checked by auditor.drill.load_drill_table
@@ -288,8 +261,9 @@ def project_name(root: Path) -> str:
     """The project's name for reports: `[project].name` of its pyproject.toml, else its folder's name."""
     toml_path = root / "pyproject.toml"
     try:
-        name = tomllib.loads(toml_path.read_text(encoding="utf-8")).get("project", {}).get("name")
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        text = safeio.read_text(toml_path, within=safeio.project(root), strict=True)
+        name = tomllib.loads(text).get("project", {}).get("name")
+    except (tomllib.TOMLDecodeError, AttributeError, *safeio.READ_ERRORS):
         name = None  # a broken pyproject.toml is reported where it matters ([tool.audit]), not here
     return name if isinstance(name, str) and name.strip() else root.resolve().name
 

@@ -182,8 +182,11 @@ def audit_with_evidence(
     shown_rules = _shown(rules_dir, config.root)
     from auditor.waivers import apply_waivers, default_waivers_file, load_waivers
 
+    from auditor import safeio
+
     waivers_file = Path(waivers) if waivers is not None else default_waivers_file(config.root)
-    accepted = load_waivers(waivers_file, [r.id for r in loaded]) if waivers_file is not None else {}
+    within = safeio.project(config.root) if waivers is None else None  # a file named on the command line may lie anywhere
+    accepted = load_waivers(waivers_file, [r.id for r in loaded], within) if waivers_file is not None else {}
     evidence = Evidence(config, run_path, verify_checksums)
     result = evaluate(
         loaded,

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 import jsonschema
 import yaml
 
+from auditor import safeio
 from auditor.drill.result import DrillRecord, DrillRecordError, read_record, record_of, result_paths
 from auditor.model import COLUMN_TITLES, FAIL, NO_EVIDENCE, PASS
 from auditor.rules import LintError, Rule, _node_at
@@ -130,11 +131,12 @@ def load_checklist(rules_dir: str | Path, gate: str, rules: Sequence[Rule]) -> C
     if not path.is_file():
         return _default(gate, rules)
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GateError([LintError(path, None, f"cannot be read: {exc}")]) from None
+        doc = safeio.read_yaml(path, within=safeio.Root(Path(rules_dir), "the rules folder"), shown=str(path))
+        root, data = doc.node, doc.data
+    except safeio.ReadRefused as exc:
+        raise GateError([LintError(path, exc.line, exc.why)]) from None
+    except safeio.READ_ERRORS as exc:
+        raise GateError([LintError(path, None, safeio.describe(exc, str(path)).split(": ", 1)[1])]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise GateError([LintError(path, mark.line + 1 if mark else None,

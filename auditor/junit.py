@@ -1,7 +1,8 @@
 """Reading JUnit XML result files safely (they may come from anyone's CI).
 
 defusedxml refuses entity expansion and external entities, so an XML bomb fails fast
-instead of eating memory; files are read with a size bound.
+instead of eating memory; files are read through auditor.safeio (regular files inside the
+project, or named on the command line, with a size bound).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+
+from auditor import safeio
 
 MAX_JUNIT_BYTES = 50 * 1024 * 1024
 OUTCOMES = ("passed", "failed", "errors", "skipped", "timed_out")
@@ -43,18 +46,17 @@ def _outcome(case) -> tuple[str, str]:
     return "passed", ""
 
 
-def read_junit(path: Path) -> list[TestCaseResult]:
-    """Every test case in a JUnit XML file, in file order."""
+def read_junit(path: Path, within: safeio.Root | None = None) -> list[TestCaseResult]:
+    """Every test case in a JUnit XML file, in file order, read through auditor.safeio
+    (`within`: the folder it must resolve inside; None for a file named on the command line)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise JUnitError(f"{path}: cannot read JUnit file ({exc.strerror})") from exc
-    if size > MAX_JUNIT_BYTES:
-        raise JUnitError(f"{path}: JUnit file is {size} bytes, over the {MAX_JUNIT_BYTES}-byte bound")
+        data = safeio.read_bytes(path, within=within, cap=MAX_JUNIT_BYTES, shown=str(path))
+    except safeio.READ_ERRORS as exc:
+        raise JUnitError(f"{safeio.describe(exc, str(path))} (JUnit file)") from None
     try:
-        root = SafeET.parse(path).getroot()
-    except (DefusedXmlException, SafeET.ParseError) as exc:
+        root = SafeET.fromstring(data)
+    except (DefusedXmlException, SafeET.ParseError, RecursionError) as exc:
         raise JUnitError(f"{path}: not a safe, well-formed JUnit XML file ({exc})") from exc
     cases = []
     for case in root.iter("testcase"):

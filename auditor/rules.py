@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import jsonschema
 import yaml
 
+from auditor import safeio
 from auditor.model import COLUMNS
 
 BUILTIN_RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -189,19 +190,17 @@ def _rule_files(rules_dir: Path) -> list[Path]:
     return files
 
 
-def _parse(path: Path) -> tuple[Rule | None, list[LintError]]:
+def _parse(path: Path, folder: Path) -> tuple[Rule | None, list[LintError]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [LintError(path, None, f"not UTF-8: {exc}")]
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        doc = safeio.read_yaml(path, within=safeio.Root(folder, "the rules folder"), shown=str(path))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [LintError(path, line, f"invalid YAML: {problem}")]
+        return None, [LintError(path, safeio.yaml_error_line(exc), f"invalid YAML: {problem}")]
+    except safeio.ReadRefused as exc:
+        return None, [LintError(path, exc.line, exc.why)]
+    except safeio.READ_ERRORS as exc:
+        return None, [LintError(path, None, safeio.describe(exc, str(path)).split(": ", 1)[1])]
+    root, data = doc.node, doc.data
     errors = _schema_errors(path, data, root) or _document_errors(path, data, root)
     if errors:
         return None, errors
@@ -225,7 +224,7 @@ def _load(rules_dir: Path) -> tuple[list[Rule], list[LintError]]:
     errors: list[LintError] = []
     seen: dict[str, Rule] = {}
     for path in _rule_files(Path(rules_dir)):
-        rule, errs = _parse(path)
+        rule, errs = _parse(path, Path(rules_dir))
         errors.extend(errs)
         if rule is None:
             continue
@@ -277,7 +276,9 @@ def lint_rules(rules_dir: str | Path, project_root: str | Path | None = None) ->
             continue
         for cit in rule.citations:
             doc = read_document(Path(project_root), cit.document)
-            if not doc.exists:
+            if doc.error:
+                errors.append(LintError(rule.path, cit.line, doc.error))
+            elif not doc.exists:
                 if not cit.optional:
                     errors.append(LintError(rule.path, cit.line, f"cited document {cit.document} does not exist"))
             elif find_passage(doc, cit.passage) is None and not cit.optional:

@@ -203,7 +203,10 @@ def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, s
     with _Opened(path, within, shown) as f:
         if f.size > cap and not truncate:
             raise ReadRefused(f.name, f"{f.size} bytes, over the {cap}-byte limit; not read")
-        data = f.file.read(cap + 1)  # the size may lie (a file still growing): read at most cap + 1
+        want = min(cap, f.size) + 1  # a buffer the size of the file, not of the cap
+        data = f.file.read(want)
+        if len(data) == want and want <= cap:  # the file grew since its stat: read on, up to cap + 1
+            data += f.file.read(cap + 1 - want)
     if len(data) > cap:
         if not truncate:
             raise ReadRefused(f.name, f"over the {cap}-byte limit; not read")
@@ -308,6 +311,36 @@ def read_json(path: str | os.PathLike[str], *, within: Root | None, cap: int = J
               max_depth: int = JSON_DEPTH) -> Any:
     data = read_bytes(path, within=within, cap=cap, shown=shown)
     return parse_json(data, shown=_shown(Path(path), within, shown), max_depth=max_depth)
+
+
+# --------------------------------------------------------------------------- Python source
+
+PYTHON_DEPTH = 200  # syntax-tree depth: honest code stays far below; recursive visitors need headroom
+
+
+def parse_python(text: str, *, shown: str, max_depth: int = PYTHON_DEPTH) -> Any:
+    """`ast.parse` of a source file, refused (ReadRefused) when its tree is deeper than `max_depth`.
+
+    A 100k-term expression makes ast.parse itself raise RecursionError; a 1,000-term one
+    parses but breaks every recursive visitor later. Both become one refusal for one file.
+    SyntaxError passes through (its line is the message).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text, filename=shown)
+    except RecursionError:
+        raise ReadRefused(shown, "Python source nested too deeply to analyse (over the parser's limit)") from None
+    except ValueError as exc:  # a null byte
+        raise ReadRefused(shown, f"not Python source ({exc})") from None
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            line = getattr(node, "lineno", None)
+            raise ReadRefused(shown, f"Python source nested deeper than {max_depth} levels; not analysed", line)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
 
 
 # --------------------------------------------------------------------------- YAML
@@ -524,6 +557,6 @@ def needs_visible(text: str, keep: str = "\n\t") -> bool:
 __all__ = [
     "JSON_CAP", "JSON_DEPTH", "LINE_CAP", "READ_ERRORS", "STREAM_CAP", "TEXT_CAP", "YAML_CAP", "YAML_DEPTH",
     "YAML_NODES", "ReadRefused", "Root", "YamlDocument", "check_dir", "compile_pattern", "describe", "is_inside",
-    "lines", "parse_json", "parse_yaml", "project", "read_bytes", "read_json", "read_text", "read_yaml", "resolve",
+    "lines", "parse_json", "parse_python", "parse_yaml", "project", "read_bytes", "read_json", "read_text", "read_yaml", "resolve",
     "run_directory", "sha256", "stat_file", "tail_lines", "visible", "yaml_error_line", "yaml_value", "zip_member",
 ]

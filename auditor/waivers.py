@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from auditor import safeio
 from auditor.model import COLUMNS
 from auditor.rules import LintError
 
@@ -95,7 +96,7 @@ def _entry(path: Path, rule_id: str, key_node: yaml.Node, node: yaml.Node, error
         if key not in _FIELDS:
             errors.append(LintError(path, _line(k), f"{where}: unknown key {key!r} (allowed: {', '.join(_FIELDS)})"))
             continue
-        data[key] = yaml.safe_load(yaml.serialize(v))
+        data[key] = safeio.yaml_value(v)
         lines[key] = _line(v)
     before = len(errors)
     justification = data.get("justification")
@@ -126,24 +127,26 @@ def _entry(path: Path, rule_id: str, key_node: yaml.Node, node: yaml.Node, error
                   line=_line(key_node))
 
 
-def load_waivers(path: str | Path, known_rules: Iterable[str] | None = None) -> dict[str, Waiver]:
+def load_waivers(path: str | Path, known_rules: Iterable[str] | None = None,
+                 within: safeio.Root | None = None) -> dict[str, Waiver]:
     """The waivers in `path`, keyed by rule id; WaiverError lists every problem with file:line.
 
     `known_rules`, when given, is the set of rule ids; a waiver for any other id is an error.
+    `within`: the folder the file must resolve inside (the project, for its own waivers file;
+    None for a file named on the command line).
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        root = safeio.read_yaml(path, within=within, shown=str(path)).node
+    except (FileNotFoundError, NotADirectoryError):
         raise WaiverError([LintError(path, None, "waivers file does not exist")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError([LintError(path, None, f"cannot be read: {exc}")]) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise WaiverError([LintError(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}")]) from None
+        raise WaiverError([LintError(path, safeio.yaml_error_line(exc), f"invalid YAML: {problem}")]) from None
+    except safeio.ReadRefused as exc:
+        raise WaiverError([LintError(path, exc.line, exc.why)]) from None
+    except safeio.READ_ERRORS as exc:
+        raise WaiverError([LintError(path, None, safeio.describe(exc, str(path)).split(": ", 1)[1])]) from None
     if root is None:
         return {}
     errors: list[LintError] = []
@@ -180,7 +183,7 @@ def load_waivers(path: str | Path, known_rules: Iterable[str] | None = None) -> 
 def default_waivers_file(project_root: Path) -> Path | None:
     """The project's `audit-waivers.yaml` when it exists."""
     p = project_root / DEFAULT_FILE
-    return p if p.is_file() else None
+    return p if p.exists() or p.is_symlink() else None
 
 
 def apply_waivers(result: Any, waivers: Mapping[str, Waiver]) -> Any:

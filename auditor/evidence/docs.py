@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from auditor import safeio
 from auditor.config import ProjectConfig
 
 _BLOCK_MARKERS = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+|(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s+)?")
@@ -53,6 +54,7 @@ class Document:
     exists: bool
     text: str = ""
     decode_errors: bool = False  # bytes that are not UTF-8 were replaced
+    error: str = ""  # why it could not be read (a link out of the project, a FIFO, no permission)
     headings: tuple[Heading, ...] = ()
     # the normalised text of the whole document and, for each character, its source line
     flat: str = field(default="", repr=False)
@@ -127,12 +129,14 @@ def parse_document(path: str, text: str, decode_errors: bool = False) -> Documen
 
 
 def read_document(root: Path, path: str) -> Document:
-    """Read `path` (relative to `root`) from disk; a missing file gives exists=False."""
-    file = Path(path) if Path(path).is_absolute() else root / path
+    """Read `path` (inside `root`) through auditor.safeio; a missing file gives exists=False, one
+    that cannot be read (a link out of the project, a FIFO, no permission) carries its `error`."""
     try:
-        data = file.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        data = safeio.read_bytes(path, within=safeio.project(root), cap=safeio.TEXT_CAP, shown=path)
+    except (FileNotFoundError, NotADirectoryError):
         return Document(path=path, exists=False)
+    except safeio.READ_ERRORS as exc:
+        return Document(path=path, exists=False, error=safeio.describe(exc, path))
     try:
         text, bad = data.decode("utf-8"), False
     except UnicodeDecodeError:

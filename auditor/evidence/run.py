@@ -26,6 +26,7 @@ from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecordError, read_record, result_paths
 from auditor.atomic import file_sha256
 from auditor.evidence.history import RunHistory, build_history
+from auditor.safeio import compile_pattern
 from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
@@ -340,7 +341,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     events = _read_events(run, ev, errors)
     ours = _our_checkpoints(run, verify, errors)
     patterns = list(config.checkpoint_patterns)
-    epoch_re = re.compile(config.epoch_pattern)
+    epoch_re = compile_pattern(config.epoch_pattern)  # RE2: linear time, whatever the pattern
     taken = {c.file for c in ours}
     foreign = _foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
     hf, hf_log = _hf_checkpoints(run, errors)
@@ -493,7 +494,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: re.Pattern, taken: set[str],
+def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: set[str],
                          errors: list[str]) -> list[Checkpoint]:
     paths: list[Path] = []
     for pattern in patterns:

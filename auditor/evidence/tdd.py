@@ -10,13 +10,13 @@ a checkout or a copy resets it).
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from auditor import safeio
 from auditor.config import ProjectConfig
 
 MAX_ARTIFACT_BYTES = 5_000_000
@@ -87,10 +87,11 @@ def collect(config: ProjectConfig) -> TddEvidence:
     candidates: list[Path] = []
     for loc in locations:
         base = root / loc
-        if base.is_file():
+        if base.is_dir():
+            candidates += sorted(p for p in base.rglob("*") if p.suffix in (".json", ".txt", ".log")
+                                 and not p.is_dir())
+        elif base.exists() or base.is_symlink():
             candidates.append(base)
-        elif base.is_dir():
-            candidates += sorted(p for p in base.rglob("*") if p.is_file() and p.suffix in (".json", ".txt", ".log"))
     artifacts, errors = [], []
     for path in dict.fromkeys(candidates):
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
@@ -98,18 +99,15 @@ def collect(config: ProjectConfig) -> TddEvidence:
         if phase is None:
             continue
         try:
-            if path.stat().st_size > MAX_ARTIFACT_BYTES:
-                errors.append(f"{rel}: larger than {MAX_ARTIFACT_BYTES} bytes, not read")
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            errors.append(f"{rel}: unreadable: {exc.strerror}")
-            continue
-        try:
+            text = safeio.read_text(path, within=safeio.project(root), cap=MAX_ARTIFACT_BYTES, shown=rel)
             if path.suffix == ".json":
                 artifacts.append(_from_record(rel, path, text))
             else:
                 artifacts.append(_from_text(rel, path, text, phase))
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed since the listing
+        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, deep JSON: one entry for this file
+            errors.append(safeio.describe(exc, rel))
         except ValueError as exc:
             errors.append(f"{rel}: {exc}")
     artifacts.sort(key=lambda a: (a.time is None, a.time or 0, PHASES.index(a.phase), a.path))
@@ -153,9 +151,9 @@ def _feature(stem: str) -> str:
 
 def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        data = safeio.parse_json(text, shown=rel)
+    except safeio.ReadRefused as exc:
+        raise ValueError(f"line {exc.line}: {exc.why}" if exc.line else exc.why) from None
     if not isinstance(data, dict) or data.get("format") != "audit-tdd/1":
         raise ValueError("not an audit-tdd/1 record (field 'format')")
     phase = data.get("phase")

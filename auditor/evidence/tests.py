@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor import safeio
 from auditor.config import ProjectConfig
 from auditor.evidence.code.scan import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import dotted, walk
@@ -117,15 +118,14 @@ def collect(config: ProjectConfig) -> TestsEvidence:
     for p in paths:
         rel = p.relative_to(root).as_posix()
         try:
-            if p.stat().st_size > MAX_SOURCE_BYTES:
-                errors.append(f"{rel}: larger than {MAX_SOURCE_BYTES} bytes, not read")
-                continue
-            text = p.read_text(encoding="utf-8", errors="replace")
-            trees[rel] = (ast.parse(text, filename=rel), text)
+            text = safeio.read_text(p, within=safeio.project(root), cap=MAX_SOURCE_BYTES, shown=rel)
+            trees[rel] = (safeio.parse_python(text, shown=rel), text)
         except SyntaxError as exc:
             errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
-        except OSError as exc:
-            errors.append(f"{rel}: unreadable: {exc}")
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed since the listing
+        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, a 100k-term expression: one entry
+            errors.append(safeio.describe(exc, rel))
     ev.files = tuple(trees)
     ev.errors = tuple(errors)
 
@@ -174,8 +174,9 @@ def _collect_ignore(conftest: Path) -> list[str]:
 def _collect_ignore_of(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     # asked once for every test file below the conftest: parsed once per version of the file
     try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except (SyntaxError, OSError):
+        text = safeio.read_text(path, within=safeio.Root(Path(path).parent, "the tests folder"), cap=MAX_SOURCE_BYTES)
+        tree = safeio.parse_python(text, shown=path)
+    except (SyntaxError, *safeio.READ_ERRORS):
         return ()
     out = []
     for node in tree.body:
@@ -406,9 +407,12 @@ class _Judge:
 def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
     patterns = config.junit
     files: list[Path] = []
+    pattern_of: dict[Path, str] = {}
     for pattern in patterns:
         full = pattern if Path(pattern).is_absolute() else str(root / pattern)
-        files.extend(sorted(Path(p) for p in glob.glob(full, recursive=True)))
+        found = sorted(Path(p) for p in glob.glob(full, recursive=True))
+        files.extend(found)
+        pattern_of.update((p, pattern) for p in found if p not in pattern_of)
     cases: list[tuple[str, TestCaseResult]] = []
     errors = []
     for path in dict.fromkeys(files):
@@ -416,8 +420,9 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
             rel = path.relative_to(root).as_posix()
         except ValueError:
             rel = str(path)
+        within = None if Path(pattern_of[path]).is_absolute() else safeio.project(root)  # --junit: anywhere
         try:
-            cases.extend((rel, c) for c in read_junit(path))
+            cases.extend((rel, c) for c in read_junit(path, within))
         except JUnitError as exc:
             errors.append(str(exc).replace(str(path), rel))
             continue

@@ -35,6 +35,9 @@ def cited(ev: Any, citations: Iterable[Any] = ()) -> ProbeResult:
         match = ev.docs.find(document, passage)
         if match is None:
             if not optional:
+                if doc.error:
+                    missing.append(doc.error)
+                    continue
                 why = "document missing" if not doc.exists else "passage not found (drifted)"
                 missing.append(f'{document}: "{passage}" ({why})')
             continue

@@ -116,6 +116,9 @@ def cycle_complete(ev: Any, tests: Iterable[str] | None = None) -> ProbeResult:
     measured = {"features": len(tdd.features()), "complete": len(complete), "artifacts": len(tdd.artifacts),
                 "times_from_mtime": len(flagged)}
     note = f" (times of {len(flagged)} artifacts from file mtimes only)" if flagged else ""
+    if tdd.errors:  # an artifact that could not be read is said, never silently dropped
+        note += " (not read: " + "; ".join(tdd.errors[:2]) + (f"; and {len(tdd.errors) - 2} more" if len(
+            tdd.errors) > 2 else "") + ")"
     def details() -> str:
         relevant = [(f, w) for f, w in problems.items() if not names or not all(x.startswith("red failed") for x in w)]
         relevant = relevant or list(problems.items())

@@ -33,7 +33,9 @@ def _problems(t: TestFunction) -> list[str]:
 
 def _no_tests(ev: TestsEvidence) -> ProbeResult | None:
     if ev is None or not ev.found:
-        return ProbeResult(Verdict.NO_EVIDENCE, f"no test files under {getattr(ev, 'test_dir', 'tests')}")
+        unread = "; ".join(getattr(ev, "errors", ())[:3])
+        return ProbeResult(Verdict.NO_EVIDENCE, f"no test files under {getattr(ev, 'test_dir', 'tests')}"
+                           + (f" could be read ({unread})" if unread else ""))
     return None
 
 
@@ -46,8 +48,10 @@ def _junit_note(ev: TestsEvidence) -> str:
 
 
 def _rejected_junit(ev: TestsEvidence) -> str:
-    """JUnit files that were refused (unsafe, malformed, too large): said in every verdict, not only some."""
-    return _junit_note(ev) if ev.junit_errors else ""
+    """JUnit and test files that were refused (unsafe, malformed, too large, a link out of the
+    project, a FIFO): said in every verdict, not only some."""
+    unread = "; not read: " + "; ".join(ev.errors[:2]) if ev.errors else ""
+    return (_junit_note(ev) if ev.junit_errors else "") + unread
 
 
 @probe("tests.required_tests_passed")
