@@ -1,0 +1,3 @@
+from lumen.cli import main
+
+raise SystemExit(main())
