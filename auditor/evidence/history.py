@@ -25,12 +25,15 @@ _END_RE = {
 }
 _RESUME_FILE_RE = re.compile(r"""(?:from|checkpoint)\s+['"]?([^\s'",()]+\.(?:pt|pth|ckpt|bin|safetensors))""", re.I)
 _STEP_RE = re.compile(r"\b(?:global_step|step|iteration|iter)\b\s*[=:#]?\s*(\d+)", re.I)
-# our train.log: loss.<name>=<value>; a foreign log: loss=0.12, val_loss: 0.3, val_acc=0.9, eval_loss=...
-_OUR_METRIC_RE = re.compile(r"\bloss\.([A-Za-z_][\w.]*)=(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
-_METRIC_RE = re.compile(
-    r"\b((?:(?:train|training|val|valid|validation|eval|test)[_ ]?)?(?:loss|acc|accuracy|psnr|ssim|ppl|perplexity)"
-    r"|(?:val|valid|validation|eval|test)_[A-Za-z]\w*)\s*[=:]\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\b", re.I)
+# our train.log: loss.<name>=<value> and step=<n>; a foreign log: name=value or name: value pairs whose
+# name is a metric (loss=0.12, val_loss: 0.3, val acc=0.9, eval_bleu=...), picked in _metric_name
+_OUR_METRIC_RE = re.compile(r"(?<![\w.])loss\.([A-Za-z_][\w.]*)=(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+_OUR_STEP_RE = re.compile(r"\bstep=(\d+)")
+_PAIR_RE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*(?: (?:loss|acc|accuracy))?)\s*[=:]\s*"
+                      r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\b")
+_METRIC_WORDS = frozenset(("loss", "acc", "accuracy", "psnr", "ssim", "ppl", "perplexity"))
 _VALIDATION_PREFIXES = ("val", "valid", "validation", "eval", "test")
+_TRAIN_PREFIXES = ("train", "training")
 MAX_SERIES = 8  # metric names kept (the ones with most points); a log that names more is cut
 
 
@@ -196,7 +199,7 @@ def _log_sessions(logs: list[tuple[str, int, float | None, str]],
             starts[-1].update(resumed_from=found.group(1) if found else text.strip()[:120], resume_time=t,
                               resume_source=where)
         elif not worked and (bisect.bisect_right(save_times, t) > bisect.bisect_right(save_times, starts[-1]["start"])
-                             or "saved" in text.lower() or _OUR_METRIC_RE.search(text) or _METRIC_RE.search(text)):
+                             or "saved" in text.lower() or _line_metrics(text)):
             worked = True
     times = [x[0] for x in timed]
     out: list[Session] = []
@@ -222,17 +225,7 @@ def _log_sessions(logs: list[tuple[str, int, float | None, str]],
 def _metrics(events: list[tuple[int, dict]], logs: list[tuple[str, int, float | None, str]]) -> tuple[MetricSeries, ...]:
     found: dict[tuple[str, str], list[MetricPoint]] = {}
     for f, _n, t, text in logs:
-        pairs = _OUR_METRIC_RE.findall(text)
-        if pairs:
-            pairs = [(f"{name}" if name.startswith(_VALIDATION_PREFIXES) else f"{name} loss", value)
-                     for name, value in pairs]
-        else:
-            pairs = [(name.replace(" ", "_").lower(), value) for name, value in _METRIC_RE.findall(text)]
-        if not pairs:
-            continue
-        m = _STEP_RE.search(text)
-        step = int(m.group(1)) if m else None
-        for name, value in pairs:
+        for name, value, step in _line_metrics(text):
             found.setdefault((name, f), []).append(MetricPoint(t, step, float(value)))
     for _number, e in events:
         if e["event"] == "best_updated" and isinstance(e.get("value"), (int, float)) \
@@ -245,6 +238,34 @@ def _metrics(events: list[tuple[int, dict]], logs: list[tuple[str, int, float | 
     series = [MetricSeries(name, _is_validation(name), source, tuple(points))
               for (name, source), points in ranked]
     return tuple(sorted(series, key=lambda s: (s.validation, s.name, s.source)))
+
+
+def _line_metrics(text: str) -> list[tuple[str, str, int | None]]:
+    """(name, value, step) of each metric on a log line: ours first, else any name=value pair that is one."""
+    if "loss." in text:
+        ours = _OUR_METRIC_RE.findall(text)
+        if ours:
+            m = _OUR_STEP_RE.search(text)
+            step = int(m.group(1)) if m else None
+            return [(name if name.startswith(_VALIDATION_PREFIXES) else f"{name} loss", value, step)
+                    for name, value in ours]
+    pairs = [(name, value) for key, value in _PAIR_RE.findall(text) if (name := _metric_name(key))]
+    if not pairs:
+        return []
+    m = _STEP_RE.search(text)
+    step = int(m.group(1)) if m else None
+    return [(name, value, step) for name, value in pairs]
+
+
+def _metric_name(key: str) -> str | None:
+    """`key` as a metric name (lower case, `_` for a space), or None when it names no metric."""
+    name = key.lower().replace(" ", "_")
+    if name in _METRIC_WORDS:
+        return name
+    prefix, _, rest = name.partition("_")
+    if rest and (prefix in _VALIDATION_PREFIXES or (prefix in _TRAIN_PREFIXES and rest in _METRIC_WORDS)):
+        return name
+    return None
 
 
 def _is_validation(name: str) -> bool:

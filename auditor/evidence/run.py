@@ -11,7 +11,6 @@ number of files, not their size: a checkpoint's bytes are read only to verify a 
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 import statistics
@@ -277,7 +276,8 @@ def parse_time(text: str) -> float | None:
         if zone and zone != "Z":
             return datetime.fromisoformat(f"{date}T{clock}{zone}").timestamp()
         whole, _, frac = clock.partition(".")
-        base = calendar.timegm(time.strptime(f"{date}T{whole}", "%Y-%m-%dT%H:%M:%S"))
+        # fromisoformat validates like strptime and is many times faster (a log has a time on every line)
+        base = datetime.fromisoformat(f"{date}T{whole}+00:00").timestamp()
         return base + (float("0." + frac) if frac else 0.0)
     except ValueError:
         return None

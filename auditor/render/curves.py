@@ -95,17 +95,23 @@ def build_curves(run: Any, max_points: int = MAX_POINTS) -> Curves:
 
 
 def _thin(xy: list[tuple[float, float]], max_points: int) -> list[tuple[float, float]]:
+    """The lowest and highest point of each of max_points/2 equal slices of the axis (xy sorted by x)."""
     if len(xy) <= max_points:
         return xy
     slices = max(1, max_points // 2)
-    x0, x1 = xy[0][0], xy[-1][0]
-    width = (x1 - x0) / slices or 1.0
-    groups: dict[int, list[tuple[float, float]]] = {}
-    for x, v in xy:
-        groups.setdefault(min(slices - 1, int((x - x0) / width)), []).append((x, v))
+    x0 = xy[0][0]
+    width = (xy[-1][0] - x0) / slices or 1.0
     out: list[tuple[float, float]] = []
-    for members in groups.values():
-        low = min(members, key=lambda p: p[1])
-        high = max(members, key=lambda p: p[1])
-        out.extend(sorted({low, high}))
+    current, low, high = -1, xy[0], xy[0]
+    for point in xy:
+        index = min(slices - 1, int((point[0] - x0) / width))
+        if index != current:
+            if current >= 0:
+                out.extend(sorted({low, high}))
+            current, low, high = index, point, point
+        elif point[1] < low[1]:
+            low = point
+        elif point[1] > high[1]:
+            high = point
+    out.extend(sorted({low, high}))
     return out

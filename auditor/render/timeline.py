@@ -166,115 +166,151 @@ def band(bounds: Bounds) -> str:
     return f"{short(bounds.min_s)} to {short(bounds.max_s)}"
 
 
+_VERDICT_WORDS = {"above": "above the bound", "below": "below the bound (saves more often than needed)",
+                  "within": "within the bound"}
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """A gap before its hover text is written (only drawn gaps get one)."""
+
+    before: Any  # the Save it starts at
+    after: Any
+    seconds: float
+    verdict: str
+
+
 def _save_lane(saves: Sequence[Any], starts: Sequence[float], bounds: Bounds, max_marks: int, start: float,
                end: float, notes: list[str]) -> tuple[tuple[Mark, ...], tuple[GapBar, ...]]:
-    marks: list[Mark] = []
-    gaps: list[GapBar] = []
+    gap_before: dict[int, _Gap] = {}  # index of a save -> the gap that ends at it
     previous: dict[int, Any] = {}  # session -> its last usable periodic save
-    verdict_words = {"above": "above the bound", "below": "below the bound (saves more often than needed)",
-                     "within": "within the bound"}
-    for s in saves:
-        bad = s.status in BAD_STATUS
-        lines = [s.file, f"{s.kind} save" + (f" at step {s.step}" if s.step is not None else "") + f", {s.status}",
-                 stamp(s.time), f"from {s.source}"]
-        if s.kind == "periodic" and not bad:
+    for i, s in enumerate(saves):
+        if s.kind == "periodic" and s.status not in BAD_STATUS:
             session = _session_of(s.time, starts)
             before = previous.get(session)
             if before is not None:
                 seconds = round(s.time - before.time, 3)
-                verdict = _judge(seconds, bounds)
-                lines.insert(3, f"gap {duration(seconds)} since {before.file}: {verdict_words[verdict]}")
-                gaps.append(GapBar(before.time, s.time, seconds, verdict,
-                                   f"{duration(seconds)} between {before.file} and {s.file} "
-                                   f"({stamp(before.time)} to {stamp(s.time)}): {verdict_words[verdict]} "
-                                   f"of {band(bounds)}"))
+                gap_before[i] = _Gap(before, s, seconds, _judge(seconds, bounds))
             previous[session] = s
-        marks.append(Mark(s.time, s.kind, "\n".join(lines), bad=bad))
-    if not marks:
+    if not saves:
         notes.append("no checkpoint save with a known time in the run")
-    if len(marks) > max_marks:
-        kept = _thin_marks(marks, max_marks, start, end, lambda m: m.kind == "periodic" and not m.bad, "periodic saves")
-        notes.append(f"saves lane thinned: {len(marks):,} saves drawn as {len(kept):,} marks (periodic saves grouped "
+    groupable = [s.kind == "periodic" and s.status not in BAD_STATUS for s in saves]
+    marks = _lane([s.time for s in saves], groupable, max_marks, start, end,
+                  lambda i: Mark(saves[i].time, saves[i].kind, _save_title(saves[i], gap_before.get(i)),
+                                 bad=saves[i].status in BAD_STATUS),
+                  lambda first, last, n: Mark(saves[first].time, "periodic", _group_title(
+                      n, "periodic saves", saves[first].time, saves[last].time, saves[first].file, saves[last].file),
+                      count=n, t_end=saves[last].time))
+    if len(marks) < len(saves):
+        notes.append(f"saves lane thinned: {len(saves):,} saves drawn as {len(marks):,} marks (periodic saves grouped "
                      "by time, each group's hover says how many; best, final, preempt and unusable saves drawn "
                      "one by one)")
-        marks = kept
-    if len(gaps) > max_marks:
-        merged = _merge_gaps(gaps, bounds, "gaps")
-        notes.append(f"gaps thinned: {len(gaps):,} gaps drawn as {len(merged):,} bars (each gap outside "
-                     f"{band(bounds)} drawn on its own, runs of gaps within it merged)")
-        gaps = merged
-    return tuple(marks), tuple(gaps)
+    gaps = list(gap_before.values())
+    if len(gaps) <= max_marks:
+        return tuple(marks), tuple(_gap_bar(g, bounds) for g in gaps)
+    bars = _merged_gaps(gaps, bounds)
+    notes.append(f"gaps thinned: {len(gaps):,} gaps drawn as {len(bars):,} bars (each gap outside "
+                 f"{band(bounds)} drawn on its own, runs of gaps within it merged)")
+    return tuple(marks), tuple(bars)
+
+
+def _save_title(s: Any, gap: _Gap | None) -> str:
+    lines = [s.file, f"{s.kind} save" + (f" at step {s.step}" if s.step is not None else "") + f", {s.status}",
+             stamp(s.time)]
+    if gap is not None:
+        lines.append(f"gap {duration(gap.seconds)} since {gap.before.file}: {_VERDICT_WORDS[gap.verdict]}")
+    return "\n".join(lines + [f"from {s.source}"])
+
+
+def _gap_bar(g: _Gap, bounds: Bounds) -> GapBar:
+    return GapBar(g.before.time, g.after.time, g.seconds, g.verdict,
+                  f"{duration(g.seconds)} between {g.before.file} and {g.after.file} ({stamp(g.before.time)} to "
+                  f"{stamp(g.after.time)}): {_VERDICT_WORDS[g.verdict]} of {band(bounds)}")
+
+
+def _group_title(n: int, what: str, t0: float, t1: float, first: str, last: str) -> str:
+    return f"{n:,} {what}, {stamp(t0)} to {stamp(t1)}\nfirst: {first}\nlast: {last}"
 
 
 def _beat_lane(beats: Sequence[Any], starts: Sequence[float], bounds: Bounds, max_marks: int, start: float,
                end: float, notes: list[str]) -> tuple[tuple[Mark, ...], tuple[GapBar, ...]]:
-    marks = [Mark(b.time, "heartbeat", f"heartbeat or progress refresh\n{stamp(b.time)}\nfrom {b.source}")
-             for b in sorted(beats, key=lambda b: b.time)]
+    beats = sorted(beats, key=lambda b: b.time)
     late: list[GapBar] = []
-    for a, b in zip(marks, marks[1:]):
-        seconds = round(b.t - a.t, 3)
-        if seconds > bounds.beat_max_s and _session_of(a.t, starts) == _session_of(b.t, starts):
-            late.append(GapBar(a.t, b.t, seconds, "above", f"no heartbeat for {duration(seconds)} "
-                               f"({stamp(a.t)} to {stamp(b.t)}): above the {short(bounds.beat_max_s)} bound"))
-    if not marks:
+    for a, b in zip(beats, beats[1:]):
+        seconds = b.time - a.time
+        if seconds > bounds.beat_max_s and _session_of(a.time, starts) == _session_of(b.time, starts):
+            seconds = round(seconds, 3)
+            late.append(GapBar(a.time, b.time, seconds, "above", f"no heartbeat for {duration(seconds)} "
+                               f"({stamp(a.time)} to {stamp(b.time)}): above the {short(bounds.beat_max_s)} bound"))
+    if not beats:
         notes.append("no heartbeat or progress refresh with a time in the run")
-    if len(marks) > max_marks:
-        kept = _thin_marks(marks, max_marks, start, end, lambda m: True, "heartbeats")
-        notes.append(f"heartbeat lane thinned: {len(marks):,} heartbeats drawn as {len(kept):,} marks")
-        marks = kept
+    marks = _lane([b.time for b in beats], [True] * len(beats), max_marks, start, end,
+                  lambda i: Mark(beats[i].time, "heartbeat",
+                                 f"heartbeat or progress refresh\n{stamp(beats[i].time)}\nfrom {beats[i].source}"),
+                  lambda first, last, n: Mark(beats[first].time, "heartbeat", _group_title(
+                      n, "heartbeats", beats[first].time, beats[last].time, beats[first].source, beats[last].source),
+                      count=n, t_end=beats[last].time))
+    if len(marks) < len(beats):
+        notes.append(f"heartbeat lane thinned: {len(beats):,} heartbeats drawn as {len(marks):,} marks")
     if len(late) > max_marks:
-        late = [g for g in _merge_gaps(late, bounds, "late heartbeats", force=True)]
+        late = _merged_bars(late, bounds, "late heartbeats")
     return tuple(marks), tuple(late)
 
 
-def _thin_marks(marks: list[Mark], max_marks: int, start: float, end: float, groupable: Any, what: str) -> list[Mark]:
-    """Group the groupable marks by time into at most max_marks buckets; the rest stay one by one."""
-    single = [m for m in marks if not groupable(m)]
-    buckets = max(1, max_marks - len(single))
+def _lane(times: Sequence[float], groupable: Sequence[bool], max_marks: int, start: float, end: float,
+          one: Any, group: Any) -> list[Mark]:
+    """Marks for items at `times` (sorted): one each, or past max_marks the groupable ones grouped
+    by time into buckets (`group(first, last, count)`); the others always one each (`one(index)`)."""
+    if len(times) <= max_marks:
+        return [one(i) for i in range(len(times))]
+    singles = [i for i, g in enumerate(groupable) if not g]
+    buckets = max(1, max_marks - len(singles))
     width = (end - start) / buckets or 1.0
-    groups: dict[int, list[Mark]] = {}
-    for m in marks:
-        if groupable(m):
-            groups.setdefault(min(buckets - 1, int((m.t - start) / width)), []).append(m)
-    out = list(single)
-    for members in groups.values():
-        if len(members) == 1:
-            out.append(members[0])
-            continue
-        first, last = members[0], members[-1]
-        out.append(Mark(first.t, first.kind, f"{len(members)} {what}, {stamp(first.t)} to {stamp(last.t)}\n"
-                                             f"first: {first.title.splitlines()[0]}\nlast: {last.title.splitlines()[0]}",
-                        count=len(members), t_end=last.t))
+    members: dict[int, list[int]] = {}
+    for i, t in enumerate(times):
+        if groupable[i]:
+            members.setdefault(min(buckets - 1, int((t - start) / width)), []).append(i)
+    out = [one(i) for i in singles]
+    out += [one(m[0]) if len(m) == 1 else group(m[0], m[-1], len(m)) for m in members.values()]
     return sorted(out, key=lambda m: (m.t, m.kind))
 
 
-def _merge_gaps(gaps: list[GapBar], bounds: Bounds, what: str, force: bool = False) -> list[GapBar]:
-    """Merge runs of consecutive gaps within the bounds (every verdict when `force`)."""
+def _merged_gaps(gaps: list[_Gap], bounds: Bounds) -> list[GapBar]:
+    """Each gap outside the bounds on its own; each run of consecutive gaps within them as one bar."""
     out: list[GapBar] = []
-    run: list[GapBar] = []
+    run: list[_Gap] = []
 
     def flush() -> None:
         if len(run) == 1:
-            out.append(run[0])
+            out.append(_gap_bar(run[0], bounds))
         elif run:
-            largest = max(g.seconds for g in run)
-            median = statistics.median(g.seconds for g in run)
-            out.append(GapBar(run[0].t0, run[-1].t1, largest, run[0].verdict,
-                              f"{len(run)} {what} {stamp(run[0].t0)} to {stamp(run[-1].t1)}, all "
-                              f"{run[0].verdict} {band(bounds)}: largest {duration(largest)}, median "
-                              f"{duration(median)}", count=sum(g.count for g in run)))
+            out.append(_run_bar([(g.before.time, g.after.time, g.seconds) for g in run], "within", bounds, "gaps"))
         run.clear()
 
     for g in gaps:
-        mergeable = force or g.verdict == "within"
-        if run and (not mergeable or g.verdict != run[-1].verdict or g.t0 != run[-1].t1):
+        if run and (g.verdict != "within" or g.before is not run[-1].after):
             flush()
-        if mergeable:
+        if g.verdict == "within":
             run.append(g)
         else:
-            out.append(g)
+            out.append(_gap_bar(g, bounds))
     flush()
     return out
+
+
+def _merged_bars(bars: list[GapBar], bounds: Bounds, what: str) -> list[GapBar]:
+    """Bars merged in runs of `len(bars) // MAX_MARKS + 1`, so that at most about MAX_MARKS remain."""
+    size = len(bars) // MAX_MARKS + 1
+    return [_run_bar([(b.t0, b.t1, b.seconds) for b in bars[i:i + size]], bars[i].verdict, bounds, what)
+            for i in range(0, len(bars), size)]
+
+
+def _run_bar(spans: list[tuple[float, float, float]], verdict: str, bounds: Bounds, what: str) -> GapBar:
+    seconds = [s for _, _, s in spans]
+    largest, median = max(seconds), statistics.median(seconds)
+    return GapBar(spans[0][0], spans[-1][1], largest, verdict,
+                  f"{len(spans):,} {what} {stamp(spans[0][0])} to {stamp(spans[-1][1])}, all {verdict} "
+                  f"{band(bounds)}: largest {duration(largest)}, median {duration(median)}", count=len(spans))
 
 
 def _session_bar(number: int, s: Any, last: float) -> SessionBar:
