@@ -95,8 +95,8 @@ def measure(project: Path, run: Path, out: Path, repeats: int) -> list[list[obje
                                                                   max_marks=10**9), build_drawings(result, ev).curves)),
     ):
         model_s, model_cpu, drawings = _median(make, repeats)
-        render_s, render_cpu, page = _median(lambda: render_html(result, drawings), repeats)
-        write_s, write_cpu, _ = _median(lambda: out.write_text(page, encoding="utf-8"), repeats)
+        render_s, render_cpu, page = _median(lambda d=drawings: render_html(result, d), repeats)
+        write_s, write_cpu, _ = _median(lambda p=page: out.write_text(p, encoding="utf-8"), repeats)
         tl = drawings.timeline
         rows.append([label, model_s, render_s, write_s, model_s + render_s + write_s,
                      model_cpu + render_cpu + write_cpu, out.stat().st_size / 1e6, tl.total_saves, len(tl.saves),

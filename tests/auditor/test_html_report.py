@@ -6,7 +6,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
@@ -129,7 +128,7 @@ def test_hostile_names_paths_and_log_text_render_as_text(tmp_path: Path) -> None
 
 
 def test_markdown_links_the_same_svg_written_with_assets(tmp_path: Path) -> None:
-    md, out = _report(tmp_path, "--project", str(FOREIGN), "--format", "md", "--assets", str(tmp_path / "img"),
+    md, _ = _report(tmp_path, "--project", str(FOREIGN), "--format", "md", "--assets", str(tmp_path / "img"),
                       name="STATUS.md")
     timeline = (tmp_path / "img" / "timeline.svg").read_text(encoding="utf-8")
     curves = (tmp_path / "img" / "curves.svg").read_text(encoding="utf-8")
