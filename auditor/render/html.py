@@ -3,17 +3,17 @@
 The page carries everything inline (CSS, the SVG timeline and curves) and no script at all;
 its Content-Security-Policy forbids every fetch and every script, so it opens the same from
 disk, from a CI artifact or offline. Text from the audited project (names, paths, log
-lines, summaries, citations) goes through jinja2's autoescape; rationale and remedy are
-the rule author's Markdown, rendered by markdown-it with raw HTML and images turned off.
-Every matrix cell links to its evidence further down the page (one click, no script:
-an anchor, highlighted by CSS `:target`).
+lines, summaries, citations) is escaped by render/escape.py's html_text on its way into the
+template (control characters and bidi overrides shown as visible escapes); rationale and
+remedy are the rule author's Markdown, rendered by markdown-it with raw HTML and images
+turned off. Every matrix cell links to its evidence further down the page (one click, no
+script: an anchor, highlighted by CSS `:target`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -23,11 +23,10 @@ from markupsafe import Markup
 from auditor.model import COLUMN_TITLES, COLUMNS, Verdict
 from auditor.render.curves import Curves, build_curves
 from auditor.render.markdown import report_parts
-from auditor.render.svg import render_curves_svg, render_timeline_svg
+from auditor.render.svg import render_curves_svg, render_timeline_svg, template_env
 from auditor.render.timeline import Timeline, band, bounds_from, build_timeline, short
 from auditor.results import AuditResult
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WORDS = {
     Verdict.YES: "YES",
     Verdict.PARTIAL: "PARTIAL",
@@ -65,8 +64,7 @@ def _rule_markdown(text: str) -> Markup:
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env = template_env()
     env.filters["rulemd"] = _rule_markdown
     return env
 

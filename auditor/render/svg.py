@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
+from markupsafe import Markup
 
 from auditor.render.curves import Curves
+from auditor.render.escape import html_text
 from auditor.render.timeline import Timeline, band, duration
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -34,10 +36,24 @@ _TICKS = [(s, "%H:%M:%S") for s in (1, 2, 5, 10, 15, 30)] + [(m * 60, "%H:%M") f
          [(h * 3600, "%H:%M") for h in (1, 2, 3, 6, 12)] + [(d * 86400, "%m-%d") for d in (1, 2, 7, 14, 30, 91, 365)]
 
 
+def escaped(value: object) -> object:
+    """Every printed value through the one HTML escaping helper (render/escape.py), which also makes
+    control characters and bidi overrides visible; Markup (already built markup) passes as it is."""
+    if value is None or isinstance(value, Markup):
+        return value
+    return Markup(html_text(value))  # escaped just now
+
+
+def template_env() -> jinja2.Environment:
+    """A jinja2 environment for HTML and SVG templates: autoescape on, values escaped by `escaped`."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                              finalize=escaped)
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env = template_env()
     env.filters["f1"] = lambda v: f"{v:.1f}"
     env.filters["g"] = lambda v: f"{v:.4g}"
     return env

@@ -152,3 +152,18 @@ def test_html_to_stdout_and_unknown_assets_folder_is_made(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["report", "--project", str(FOREIGN), "--format", "html", "--date", DATE])
     assert result.exit_code == 0 and result.output.startswith("<!DOCTYPE html>")
     assert "</html>" in result.output
+
+
+def test_control_characters_and_bidi_overrides_show_as_visible_escapes(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / "run").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = \"clear\\u001b[2Jscreen\\u202eevil\"\n")
+    (project / "run" / "train.log").write_text("2026-01-01 10:00:00 Starting training \x1b[31mred\x07\n"
+                                               "2026-01-01 10:01:00 epoch 1 loss=0.5\n")
+    out = tmp_path / "ctl.html"
+    result = CliRunner().invoke(main, ["report", "--project", str(project), "--run", str(project / "run"),
+                                       "--format", "html", "--date", DATE, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "\x1b" not in html and "\u202e" not in html and "\x07" not in html
+    assert "clear\\x1b[2Jscreen" in html
