@@ -57,7 +57,9 @@ fi
 # `audit check` exits 1 when a gated rule fails: the report is written either way, and the
 # comparison below (or the gate in CI) is what decides.
 $AUDIT check --run "$RUN" --junit "$JUNIT" --output json=reports/status.json --output md=reports/STATUS.md || true
-echo "wrote reports/STATUS.md and reports/status.json from $RUN"
+# the same report again, now with the run's timeline and curves as SVG files it links (GitHub shows them)
+$AUDIT report --run "$RUN" --junit "$JUNIT" --format md --assets reports/images -o reports/STATUS.md
+echo "wrote reports/STATUS.md (with reports/images/timeline.svg, curves.svg) and reports/status.json from $RUN"
 
 if [ "$have_committed" = 1 ]; then
   if $AUDIT compare "$committed" reports/status.json; then
