@@ -1,6 +1,6 @@
 """`audit gate NAME`: run the required tests and the drill, audit, and enforce a checklist.
 
-The checklist is data: `<rules folder>/gates/NAME.yaml` (schema: rules/gates/schema.json).
+The checklist is data: `<rules folder>/gates/NAME.yaml` (schema: gates/schema.json of the built-in rules).
 Each item is answered by
 
 - `rules: [ids]`      each rule passes, or is waived;
@@ -37,9 +37,8 @@ import yaml
 from auditor import safeio
 from auditor.drill.result import DrillRecord, DrillRecordError, read_record, record_of, result_paths
 from auditor.model import COLUMN_TITLES, FAIL, NO_EVIDENCE, PASS
-from auditor.rules import LintError, Rule, _node_at
+from auditor.rules import BUILTIN_RULES, LintError, Rule, _node_at
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "rules" / "gates" / "schema.json"
 
 
 class GateError(Exception):
@@ -103,6 +102,9 @@ class GateResult:
     @property
     def failing(self) -> tuple[str, ...]:
         return tuple(i.title for i in self.items if i.status != PASS)
+
+
+SCHEMA_PATH = BUILTIN_RULES / "gates" / "schema.json"
 
 
 # ----------------------------------------------------------------------------- the checklist

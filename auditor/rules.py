@@ -1,4 +1,4 @@
-"""Rules: YAML files validated against rules/schema.json, loaded into frozen Rule values.
+"""Rules: YAML files validated against the schema.json of the built-in rules, loaded into frozen Rule values.
 
 Every problem is reported with its file and line: YAML syntax errors carry the parser's
 mark, schema errors are mapped back to the offending node by composing the same text with
@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,7 +23,9 @@ import yaml
 from auditor import safeio
 from auditor.model import COLUMNS
 
-BUILTIN_RULES = Path(__file__).resolve().parents[1] / "rules"
+# the rules, their schema and the gate checklists that ship inside the package (a project's own
+# rules/ folder overrides them); found through importlib.resources, so an installed wheel has them
+BUILTIN_RULES = Path(str(resources.files("auditor").joinpath("builtin_rules")))
 SCHEMA_PATH = BUILTIN_RULES / "schema.json"
 
 

@@ -1,3 +1,3 @@
-from magvit.cli import main
+from magvit.cli import run
 
-main()
+run()

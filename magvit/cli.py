@@ -1,5 +1,6 @@
 """The `magvit` command line: thin commands over the library."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -279,3 +280,19 @@ def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, c
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc
     click.echo(format_summary(summary))
+
+
+# what the `train` extra brings (pyproject.toml); the auditor alone installs none of them
+_TRAIN_EXTRA = ("torch", "numpy", "PIL", "matplotlib")
+
+
+def run() -> None:
+    """The console script: `main`, with a clear exit 2 when the train extra is not installed."""
+    try:
+        main()
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _TRAIN_EXTRA:
+            raise
+        click.echo(f"magvit: this command needs {exc.name}, which the train extra installs: "
+                   "pip install 'magvit-audit[train]'", err=True)
+        sys.exit(2)

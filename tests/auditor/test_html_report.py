@@ -82,7 +82,7 @@ def test_the_timeline_counts_saves_and_sessions_of_the_foreign_restart(tmp_path:
 
 def test_the_projects_own_bounds_colour_the_gaps(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", rules)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "auditor" / "builtin_rules", rules)
     interval = rules / "70-checkpoint-interval.yaml"
     interval.write_text(interval.read_text().replace("{min_s: 60, max_s: 300}", "{min_s: 10, max_s: 100}"))
     html = _foreign(tmp_path, "--rules", str(rules))

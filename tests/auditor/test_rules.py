@@ -42,8 +42,8 @@ def messages(errors) -> list[str]:
 
 
 def test_repository_rules_are_clean_and_ordered() -> None:
-    assert lint_rules(REPO / "rules", REPO) == []
-    rules = load_rules(REPO / "rules")
+    assert lint_rules(REPO / "auditor" / "builtin_rules", REPO) == []
+    rules = load_rules(REPO / "auditor" / "builtin_rules")
     assert [r.title for r in rules] == [
         "Periodic Checkpoints",
         "Progress File Updates",

@@ -100,9 +100,9 @@ def test_report_renders_every_section_deterministically(tmp_path: Path) -> None:
 
 
 def test_repository_rules_lint_clean_against_both_projects() -> None:
-    assert lint_rules(REPO / "rules", REPO) == []
+    assert lint_rules(REPO / "auditor" / "builtin_rules", REPO) == []
     # on the fixture, only the optional explicit heartbeat wording may be absent
-    assert lint_rules(REPO / "rules", SEED) == []
+    assert lint_rules(REPO / "auditor" / "builtin_rules", SEED) == []
 
 
 def test_junit_option_replaces_config_and_run_defaults_to_config(tmp_path: Path) -> None:

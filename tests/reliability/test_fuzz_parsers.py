@@ -64,7 +64,7 @@ def _mutated(base: dict, keys: list[str]) -> st.SearchStrategy[dict]:
     )
 
 
-RULE = yaml.safe_load((ROOT / "rules" / "10-periodic-checkpoints.yaml").read_text(encoding="utf-8"))
+RULE = yaml.safe_load((ROOT / "auditor" / "builtin_rules" / "10-periodic-checkpoints.yaml").read_text(encoding="utf-8"))
 MANIFEST = {
     "format": "magvit-checkpoint/1", "file": "step-00000004.pt", "kind": "periodic", "stage": "tokenizer",
     "step": 4, "epoch": 0, "batch_in_epoch": 4, "epochs": 3, "wall_time": 1.7e9, "saved_at": "2026-01-01T00:00:00Z",

@@ -209,7 +209,7 @@ def _rules_dir(project: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("text, line", [
     ("id: x\ntitle: [unclosed\n", 3),  # the parser notices at the end of the stream
-    ((ROOT / "rules" / "40-heartbeat.yaml").read_text(encoding="utf-8").replace("severity: error",
+    ((ROOT / "auditor" / "builtin_rules" / "40-heartbeat.yaml").read_text(encoding="utf-8").replace("severity: error",
                                                                                 "severity: fatal"), None),
 ])  # fmt: skip
 def test_bad_rule_file_exits_2_with_file_and_line(tmp_path: Path, text: str, line: int | None) -> None:
@@ -277,7 +277,7 @@ def test_config_paths_inside_the_project_are_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("document", ["../../etc/passwd", "/etc/passwd"])
 def test_rule_citations_outside_the_project_are_refused(tmp_path: Path, document: str) -> None:
     project = _minimal_project(tmp_path)
-    text = (ROOT / "rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "auditor" / "builtin_rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
     text = re.sub(r"document: \S+", f"document: {document}", text, count=1)
     _rules_dir(project, text)
     result = _check("--project", str(project))
@@ -324,7 +324,7 @@ NASTY = "a|b `tick` <script>alert(1)</script>\nnext line"
 def test_hostile_text_does_not_break_markdown_or_json(tmp_path: Path) -> None:
     project = _minimal_project(tmp_path)
     (project / "requirements.md").write_text(f"# Requirements\n\nThe heartbeat {NASTY}\n", encoding="utf-8")
-    rule = (ROOT / "rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
+    rule = (ROOT / "auditor" / "builtin_rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
     rule = re.sub(r"^title: .*$", "title: " + json.dumps("Heart|beat `x` <script>bad()</script>"), rule, count=1,
                   flags=re.M)
     _rules_dir(project, rule)
