@@ -49,7 +49,10 @@ def clean():
 
 
 def start():
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    # as a batch job's environment would: unbuffered output, and no carriage-return progress bars
+    # (transformers' 'Writing model shards') in the captured log
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1",
+              HF_HUB_DISABLE_PROGRESS_BARS="1")
     log = open(PROJECT / "train.log", "ab")  # tee -a
     return subprocess.Popen(
         ["nice", "-n", "10", sys.executable, *COMMAND],
