@@ -22,7 +22,10 @@ PROJECT = Path(__file__).resolve().parents[1] / "hf_json"
 MTIMES = Path(__file__).resolve().parents[1] / "_mtimes" / "hf_json.json"
 CONFIG = "configs/train_args.json"
 DOWNTIME_S = 20
-ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+# as a batch job's environment would: unbuffered output, and no carriage-return progress bars
+# (transformers' 'Writing model shards') in the captured log
+ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1",
+          HF_HUB_DISABLE_PROGRESS_BARS="1")
 
 
 def clean():
