@@ -39,11 +39,21 @@ def _probe_cell(rule: Rule, column: Column, evidence: Evidence) -> Cell:
         return Cell(Verdict.ERROR, f"probe {name} returned {type(result).__name__}, not a ProbeResult", probe=name)
     return Cell(
         verdict=Verdict(result.verdict),
-        summary=result.summary,
+        summary=result.summary + (_unread_run_files(evidence, result.summary) if name.startswith("run.") else ""),
         citations=tuple(result.citations),
         measured=dict(result.measured),
         probe=name,
     )
+
+
+def _unread_run_files(evidence: Evidence, summary: str) -> str:
+    """The run files that could not be read (a link out, a FIFO, deep JSON, no permission), said in
+    every run cell: one bad file is one entry, and the verdict is from what could be read."""
+    errors = tuple(getattr(evidence.run, "errors", ()) or ())
+    if not errors or errors[0] in summary:
+        return ""
+    more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return " (not read: " + "; ".join(errors[:3]) + more + ")"
 
 
 def evaluate_rule(rule: Rule, evidence: Evidence) -> RuleResult:

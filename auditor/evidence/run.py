@@ -15,7 +15,6 @@ import json
 import re
 import statistics
 import time
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +22,10 @@ from typing import Any, Iterable, Iterator
 
 from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecordError, read_record, result_paths
-from auditor.atomic import file_sha256
 from auditor.evidence.history import RunHistory, build_history
+from auditor import safeio
 from auditor.safeio import compile_pattern
-from auditor.evidence.pickles import StaticPickle, code_calls, pickle_end, read_pickle, refused_globals
+from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
 
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024
@@ -170,23 +169,32 @@ class ForeignMetadata:
     """Loading it would call a function acting outside the data (see auditor.evidence.pickles)."""
 
 
-def read_checkpoint_metadata(path: Path) -> ForeignMetadata:
-    """Metadata of a foreign checkpoint, without executing its pickle."""
+def _data_pkl(names: list[str]) -> str | None:
+    return next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), "")
+
+
+def read_checkpoint_metadata(path: Path, within: safeio.Root | None = None) -> ForeignMetadata:
+    """Metadata of a foreign checkpoint, without executing its pickle, read through auditor.safeio:
+    a zip's member count and directory are checked first and data.pkl is read up to
+    MAX_PICKLE_BYTES of *inflated* bytes; a legacy file's first MAX_PICKLE_BYTES bytes."""
+    shown = within.shown(path) if within is not None else str(path)
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
-                if not names:
-                    return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
-                info = zf.getinfo(names[0])
-                if info.file_size > MAX_PICKLE_BYTES:
-                    return ForeignMetadata(None, "", f"its data.pkl is larger than {MAX_PICKLE_BYTES} bytes, not read")
-                return _static(zf.read(info))
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_PICKLE_BYTES)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        return ForeignMetadata(None, "", f"not a readable torch zip ({exc})")
+        if _looks_like_zip(path, within):
+            data = safeio.zip_member(path, _data_pkl, within=within, cap=MAX_PICKLE_BYTES, shown=shown)
+            if not data:
+                return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
+            return _static(data)
+        head = safeio.read_bytes(path, within=within, cap=MAX_PICKLE_BYTES, shown=shown, truncate=True)
+    except safeio.ReadRefused as exc:
+        return ForeignMetadata(None, "", exc.why)
+    except safeio.READ_ERRORS as exc:
+        return ForeignMetadata(None, "", safeio.describe(exc, shown).split(": ", 1)[1])
     return _static(_legacy_torch_payload(head) or head)
+
+
+def _looks_like_zip(path: Path, within: safeio.Root | None) -> bool:
+    head = safeio.read_bytes(path, within=within, cap=4, truncate=True)
+    return head == b"PK\x03\x04"
 
 
 # torch.save(..., _use_new_zipfile_serialization=False): a pickled magic number, the protocol
@@ -218,13 +226,14 @@ def _static(data: bytes) -> ForeignMetadata:
 
 
 def _judged(read: StaticPickle) -> ForeignMetadata:
-    calls = code_calls(read)
-    if calls:
-        return ForeignMetadata(read.scalars, "pickle", f"unloadable: its pickle would call {_listed(calls)} when "
-                               "loaded (never loaded here; weights_only=True refuses it)", runs_code=True)
+    """Readable only when every global the pickle references is on torch's weights_only allowlist:
+    an allowlist, not a list of what is forbidden, so `cProfile.run`, `pydoc.pipepager` or any
+    function nobody thought of is refused. Its scalars are still read, as a clue, never as evidence."""
     refused = refused_globals(read.globals)
-    note = f"weights_only=True would refuse {_listed(refused)}" if refused else ""
-    return ForeignMetadata(read.scalars, "pickle", note)
+    if refused:
+        return ForeignMetadata(read.scalars, "pickle", f"unloadable: references {_listed(refused)} (not on torch's "
+                               "weights_only allowlist; never loaded here)", runs_code=True)
+    return ForeignMetadata(read.scalars, "pickle", "")
 
 
 def _listed(names: tuple[str, ...], most: int = 4) -> str:
@@ -242,28 +251,21 @@ def _rel(path: Path, base: Path) -> str:
         return str(path)
 
 
-def _read_json(path: Path) -> Any:
-    if path.stat().st_size > MAX_JSON_BYTES:
-        raise ValueError(f"larger than {MAX_JSON_BYTES} bytes")
-    return json.loads(path.read_text(encoding="utf-8"))
+def _read_json(path: Path, run: Path) -> Any:
+    """A JSON file of the run directory, through auditor.safeio (confined, regular, capped, depth-limited)."""
+    return safeio.read_json(path, within=safeio.run_directory(run), cap=MAX_JSON_BYTES, shown=_rel(path, run))
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Lines of a text file, streamed, up to MAX_TEXT_BYTES; an overlong line keeps only its head."""
-    read = 0
-    number = 0
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
-        while True:
-            line = fh.readline(MAX_LINE_CHARS)
-            read += len(line)
-            if not line or read > MAX_TEXT_BYTES:
-                return
-            rest = line
-            while len(rest) == MAX_LINE_CHARS and not rest.endswith("\n") and read <= MAX_TEXT_BYTES:
-                rest = fh.readline(MAX_LINE_CHARS)  # skip the rest of an overlong line, chunk by chunk
-                read += len(rest)
-            number += 1
-            yield number, line.rstrip("\n")
+def _lines(path: Path, run: Path) -> Iterator[tuple[int, str]]:
+    """Lines of a text file of the run directory, streamed through auditor.safeio, up to
+    MAX_TEXT_BYTES; an overlong line keeps only its head."""
+    return safeio.lines(path, within=safeio.run_directory(run), cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS,
+                        shown=_rel(path, run))
+
+
+def _present(path: Path) -> bool:
+    """Whether something is there (a FIFO or a link out is there, and is reported when read)."""
+    return path.exists() or path.is_symlink()
 
 
 def parse_time(text: str) -> float | None:
@@ -365,11 +367,12 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
 def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
     """The drill result next to the run (`drill.json`), else the project's artifacts/drill/latest.json."""
     for path, base in result_paths(project, run):
-        if not path.is_file():
+        if not _present(path) or path.is_dir():
             continue
         rel = _rel(path, base)
         try:
-            record = read_record(path, shown=rel)
+            record = read_record(path, within=safeio.Root(base, "the run directory" if base == run else "the project"),
+                                 shown=rel)
         except DrillRecordError as exc:
             errors.append(str(exc))
             continue
@@ -381,23 +384,30 @@ def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
 
 def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:
     path = run / "events.jsonl"
-    if not path.is_file():
+    if not _present(path) or path.is_dir():
         return []
     ev.events_file = "events.jsonl"
     out = []
-    bad = 0
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1  # a torn last line after a crash is expected; count the rest
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("event"), str):
-            ts = obj.get("ts")
-            obj["ts"] = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else None
-            out.append((number, obj))
+    bad, deep = 0, 0
+    try:
+        for number, line in _lines(path, run):
+            if not line.strip():
+                continue
+            try:
+                obj = safeio.parse_json(line, shown=f"events.jsonl:{number}")
+            except safeio.ReadRefused as exc:
+                deep += "nested deeper" in exc.why
+                bad += 1  # a torn last line after a crash is expected; count the rest
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("event"), str):
+                ts = obj.get("ts")
+                obj["ts"] = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else None
+                out.append((number, obj))
+    except safeio.READ_ERRORS as exc:  # a link out, a FIFO, no permission: one entry, the rest is judged
+        errors.append(safeio.describe(exc, "events.jsonl"))
+        return out
+    if deep:
+        errors.append(f"events.jsonl: {deep} lines nested deeper than {safeio.JSON_DEPTH} levels, not read")
     if bad > 1:
         errors.append(f"events.jsonl: {bad} lines are not JSON")
     return out
@@ -405,7 +415,13 @@ def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[in
 
 def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoint]:
     folder = run / "checkpoints"
-    if not folder.is_dir():
+    inside = safeio.run_directory(run)
+    try:
+        safeio.check_dir(folder, inside, "checkpoints")
+    except FileNotFoundError:
+        return []
+    except safeio.ReadRefused as exc:
+        errors.append(str(exc))
         return []
     now = time.time()
     out: list[Checkpoint] = []
@@ -413,11 +429,11 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
     for mpath in sorted(folder.glob("*.json")):
         mrel = _rel(mpath, run)
         try:
-            m = _read_json(mpath)
+            m = _read_json(mpath, run)
         except FileNotFoundError:
             continue  # purged by retention (or decommitted by a save) since the listing
-        except (OSError, ValueError) as exc:
-            errors.append(f"{mrel}: unreadable manifest ({exc})")
+        except safeio.READ_ERRORS as exc:  # one bad manifest is one entry
+            errors.append(f"unreadable manifest ({safeio.describe(exc, mrel)})")
             continue
         if not isinstance(m, dict) or m.get("format") != CHECKPOINT_FORMAT:
             continue
@@ -428,10 +444,12 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
         kind = m.get("kind") if m.get("kind") in ("periodic", "best", "final", "preempt") else "other"
         wall = m.get("wall_time") if isinstance(m.get("wall_time"), (int, float)) else None
         status, note, size = "valid", "", 0
-        try:
-            size = pt.stat().st_size
-        except OSError:
+        try:  # the file field resolves inside the run directory, or nothing about it is looked at
+            size = safeio.stat_file(pt, inside, rel).st_size
+        except FileNotFoundError:
             status, note = "corrupt", "manifest without its .pt file"
+        except safeio.ReadRefused as exc:
+            status, note = "corrupt", f"its file field: {exc.why}"
         lacking = [k for k, ok in (("size_bytes", _is_int(m.get("size_bytes"))),
                                    ("sha256", _is_sha256(m.get("sha256")))) if not ok]
         if status == "valid" and lacking:
@@ -441,29 +459,34 @@ def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpo
             status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
         if status == "valid" and verify:
             try:
-                digest = file_sha256(pt)
+                digest = safeio.sha256(pt, within=inside, cap=size, shown=rel)
             except FileNotFoundError:
                 status, note = "corrupt", "manifest without its .pt file"
+            except safeio.READ_ERRORS as exc:
+                status, note = "corrupt", safeio.describe(exc, rel).split(": ", 1)[1]
             else:
                 if digest != m.get("sha256"):
                     status, note = "corrupt", "sha256 does not match the manifest"
         if status == "corrupt" and _manifest_changed(mpath, m):
             # a live trainer purged or replaced this checkpoint while it was being read: the
             # manifest goes first in both, so a manifest that is gone or new means work in progress
-            if not pt.exists():
+            if not _present(pt):
                 continue
             status, note = "in_progress", "changed while being read (a save or purge in progress)"
         out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
                               mrel, note))
     for pt in sorted(folder.iterdir()):
-        if pt.name in described or pt.suffix == ".json" or not pt.is_file():
+        if pt.name in described or pt.suffix == ".json" or pt.is_dir():
             continue
         if not (pt.suffix == ".pt" or pt.name.startswith(".tmp-")):
             continue
         try:
-            st = pt.stat()
+            st = safeio.stat_file(pt, inside, _rel(pt, run))
         except FileNotFoundError:
             continue  # a temp file renamed into place, or a purged file, since the listing
+        except safeio.ReadRefused as exc:
+            errors.append(str(exc))
+            continue
         young = now - st.st_mtime < IN_PROGRESS_S
         status = "in_progress" if young else "incomplete"
         note = "being written now" if young else ("an orphaned temporary file" if pt.name.startswith(".tmp-")
@@ -484,8 +507,8 @@ def _is_sha256(value: Any) -> bool:
 def _manifest_changed(mpath: Path, seen: dict) -> bool:
     """Whether the manifest at `mpath` is gone or no longer what was read."""
     try:
-        return _read_json(mpath) != seen
-    except (OSError, ValueError):
+        return _read_json(mpath, mpath.parents[1]) != seen
+    except safeio.READ_ERRORS:
         return True
 
 
@@ -503,7 +526,7 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: s
     now = time.time()
     for pt in dict.fromkeys(paths):
         rel = _rel(pt, run)
-        if rel in taken or not pt.is_file():
+        if rel in taken or pt.is_dir():
             continue
         if pt.parent.name == "checkpoints" and pt.with_suffix(".json").exists():
             continue
@@ -513,14 +536,17 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: s
         kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
                 else "preempt" if "preempt" in low else "periodic" if m else "other")
         try:
-            st = pt.stat()
+            st = safeio.stat_file(pt, safeio.run_directory(run), rel)
         except FileNotFoundError:
             continue  # removed since the listing (a live run purging old checkpoints)
+        except safeio.ReadRefused as exc:  # a link out, a FIFO: one entry, nothing about its target
+            errors.append(str(exc))
+            continue
         if st.st_size == 0:
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
             continue
-        meta = read_checkpoint_metadata(pt)
+        meta = read_checkpoint_metadata(pt, safeio.run_directory(run))
         scalars, how, note = meta.scalars, meta.how, meta.note
         t, source = None, "mtime"
         step = None
@@ -563,7 +589,10 @@ def _hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], Bat
         if not named or not folder.is_dir():
             continue
         try:
-            stats = [p.stat() for p in folder.rglob("*") if p.is_file()]
+            stats = [safeio.stat_file(p, safeio.run_directory(run)) for p in folder.rglob("*") if not p.is_dir()]
+        except safeio.ReadRefused as exc:
+            errors.append(str(exc))
+            continue
         except FileNotFoundError:
             continue  # purged by save_total_limit since the listing
         rel = _rel(folder, run)
@@ -572,14 +601,14 @@ def _hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], Bat
         step, epoch, status, note = int(named.group(1)), None, "readable", ""
         state_path = folder / HF_STATE_FILE
         try:
-            state = _read_json(state_path)
+            state = _read_json(state_path, run)
         except FileNotFoundError:
             young = t is not None and now - t < IN_PROGRESS_S
             status = "in_progress" if young else "incomplete"
             note = f"no {HF_STATE_FILE}: the save did not finish"
             state = None
-        except (OSError, ValueError) as exc:
-            errors.append(f"{rel}/{HF_STATE_FILE}: unreadable ({exc})")
+        except safeio.READ_ERRORS as exc:
+            errors.append(f"unreadable ({safeio.describe(exc, f'{rel}/{HF_STATE_FILE}')})")
             status, note, state = "unreadable", f"{HF_STATE_FILE} unreadable", None
         if isinstance(state, dict):
             step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
@@ -606,15 +635,15 @@ def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str,
         rel = _rel(path, run)
         count, first, example = 0, None, ""
         try:
-            for number, line in _lines(path):
+            for number, line in _lines(path, run):
                 t = parse_time(line)
                 out.append((rel, number, t, line))
                 if _BATCH_RE.search(line) and "heartbeat" not in line.lower():
                     count += 1
                     if first is None:
                         first, example = number, line.strip()[:200]
-        except OSError as exc:
-            errors.append(f"{rel}: unreadable ({exc.strerror})")
+        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, no permission: one entry for this log
+            errors.append(safeio.describe(exc, rel))
             continue
         if count and (best is None or count > best.lines):
             best = BatchLog(rel, count, first, example)
@@ -711,28 +740,28 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> 
 
 
 def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
-    files = [p for p in ("progress.json", "PROGRESS.txt") if (run / p).is_file()]
-    files += [p.name for p in sorted(run.glob("*PROGRESS*")) if p.is_file() and p.name not in files]
+    files = [p for p in ("progress.json", "PROGRESS.txt") if _present(run / p) and not (run / p).is_dir()]
+    files += [p.name for p in sorted(run.glob("*PROGRESS*")) if not p.is_dir() and p.name not in files]
     if not files:
         ev.progress = Progress(exists=False)
         return
     state = updated = beat = None
     if "progress.json" in files:
         try:
-            data = _read_json(run / "progress.json")
+            data = _read_json(run / "progress.json", run)
             if isinstance(data, dict):
                 state = data.get("state") if isinstance(data.get("state"), str) else None
                 updated = data.get("updated_time") if isinstance(data.get("updated_time"), (int, float)) else None
                 beat = data.get("heartbeat_time") if isinstance(data.get("heartbeat_time"), (int, float)) else None
-        except (OSError, ValueError) as exc:
-            errors.append(f"progress.json: unreadable ({exc})")
+        except safeio.READ_ERRORS as exc:
+            errors.append(f"unreadable ({safeio.describe(exc, 'progress.json')})")
     else:
         try:
-            for _, line in _lines(run / files[0]):
+            for _, line in _lines(run / files[0], run):
                 if re.match(r"\s*(updated|last update)", line, re.I):
                     updated = parse_time(line)
-        except OSError:
-            pass
+        except safeio.READ_ERRORS as exc:
+            errors.append(safeio.describe(exc, files[0]))
     # refresh times: our heartbeat rewrites progress.json; a foreign run's log may say when it wrote its file
     times = [(e["ts"], "heartbeat") for _, e in events if e["event"] == "heartbeat" and e["ts"] is not None]
     source = "heartbeat events (the heartbeat rewrites progress.json)"

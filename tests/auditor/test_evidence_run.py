@@ -102,7 +102,8 @@ def test_foreign_checkpoint_pickle_is_never_executed(tmp_path):
     assert not marker.exists()
     by_file = {c.file: c for c in ev.checkpoints}
     zipped = by_file["run_epoch_7.pt"]
-    assert zipped.status == "unreadable" and "would call io.open" in zipped.note  # seen, never made
+    assert zipped.status == "unreadable" and "unloadable: references" in zipped.note  # seen, never made
+    assert "io.open" in zipped.note
     assert zipped.time == 1234.5 and zipped.epoch == 7
     legacy = by_file["legacy_epoch_9.pt"]
     assert legacy.status == "unreadable" and legacy.epoch == 9 and legacy.time_source == "mtime"
@@ -157,10 +158,10 @@ def test_big_checkpoints_are_only_stat_ed_unless_verifying(tmp_path, monkeypatch
                 "epoch": 0, "wall_time": 1.0, "size_bytes": size, "sha256": "0" * 64}
     (ck / "step-00000001.json").write_text(json.dumps(manifest))
 
-    def refuse(path):
+    def refuse(path, **_kwargs):
         raise AssertionError(f"{path} was read without verify")
 
-    monkeypatch.setattr(run_ev, "file_sha256", refuse)
+    monkeypatch.setattr(run_ev.safeio, "sha256", refuse)
     [c] = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path).checkpoints
     assert c.status == "valid" and c.size_bytes == size
 

@@ -1,8 +1,8 @@
 """Hostile projects and runs, built at test time, audited in a child process that is measured.
 
 `audit_child` runs `python -m auditor check` on a project in a real child process and reads
-that child's own resource usage with `os.wait4` (peak RSS, from `resource`'s rusage), with a
-hard time limit. One audit writes every output format (`--format json` on stdout and
+that child's own resource usage with `os.wait4` (peak RSS, from `resource`'s rusage; see
+_measure.py for why a small launcher forks it), with a hard time limit. One audit writes every output format (`--format json` on stdout and
 `--output` for the others), so each test checks all formats for a byte of the secret that
 lies outside the project. The bounds (10 s, 300 MB) are bounds, not benchmark figures.
 """
@@ -10,13 +10,12 @@ lies outside the project. The bounds (10 s, 300 MB) are bounds, not benchmark fi
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,23 +64,27 @@ def _obey_permission_bits() -> None:
 
 def run_child(argv: list[str], *, cwd: Path, obey_permissions: bool = False,
               timeout_s: float = TIME_BOUND_S * 3) -> tuple[int, str, str, float, float]:
-    """(exit code, stdout, stderr, seconds, peak RSS MB) of one child, measured with os.wait4."""
-    out_path, err_path = cwd / ".child.out", cwd / ".child.err"
+    """(exit code, stdout, stderr, seconds, peak RSS MB) of one child, measured by _measure.py with
+    os.wait4; the whole process group is killed at `timeout_s` (a hang fails, it does not block)."""
+    out_path, err_path, result = cwd / ".child.out", cwd / ".child.err", cwd / ".child.json"
+    result.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", COLUMNS="200")
+    launcher = [sys.executable, str(Path(__file__).with_name("_measure.py")), str(result), "--", *argv]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        start = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+        proc = subprocess.Popen(launcher, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                start_new_session=True,
                                 preexec_fn=_obey_permission_bits if obey_permissions and os.geteuid() == 0 else None)
-        killer = threading.Timer(timeout_s, lambda: os.kill(proc.pid, signal.SIGKILL))
-        killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        seconds = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     text = lambda p: p.read_bytes().decode("utf-8", "replace")  # noqa: E731
-    return proc.returncode, text(out_path), text(err_path), seconds, usage.ru_maxrss / 1024.0
+    if not result.exists():
+        return -9, text(out_path), text(err_path), timeout_s, 0.0
+    measured = json.loads(result.read_text(encoding="utf-8"))
+    return (measured["exit_code"], text(out_path), text(err_path), measured["seconds"],
+            measured["peak_rss_kb"] / 1024.0)
 
 
 def audit_child(project: Path, *extra: str, obey_permissions: bool = False) -> Outcome:

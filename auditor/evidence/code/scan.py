@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor import safeio
 from auditor.evidence.code.facts import Call, Loop
 from auditor.evidence.code.syntax import children, dotted, names_in, own_nodes, short_text, source_segment, walk
 
@@ -293,8 +294,8 @@ def python_files(root: Path, entries: list[str]) -> list[Path]:
     found: list[Path] = []
     for entry in entries:
         path = root / entry
-        if path.is_file() and path.suffix == ".py":
-            found.append(path)
+        if path.suffix == ".py" and not path.is_dir() and (path.exists() or path.is_symlink()):
+            found.append(path)  # a FIFO or a link out is listed, and refused with a reason when read
         elif path.is_dir():
             for p in sorted(path.rglob("*.py")):
                 if not any(part in _SKIP_DIRS or part.startswith(".") for part in p.relative_to(root).parts[:-1]):
@@ -311,18 +312,17 @@ def scan_files(root: Path, entries: list[str], progress_files: tuple[str, ...]) 
     for path in python_files(root, entries):
         rel = path.relative_to(root).as_posix()
         try:
-            if path.stat().st_size > MAX_SOURCE_BYTES:
-                errors.append(f"{rel}: larger than {MAX_SOURCE_BYTES} bytes, not read")
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-            tree = ast.parse(text, filename=rel)
+            text = safeio.read_text(path, within=safeio.project(root), cap=MAX_SOURCE_BYTES, shown=rel)
+            tree = safeio.parse_python(text, shown=rel)
+            scan = FileScan(rel, text, progress_files)
+            scan.visit(tree)
         except SyntaxError as exc:
             errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
             continue
-        except OSError as exc:
-            errors.append(f"{rel}: unreadable: {exc}")
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed since the listing
+        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, a 100k-term expression: one entry, not a column
+            errors.append(safeio.describe(exc, rel))
             continue
-        scan = FileScan(rel, text, progress_files)
-        scan.visit(tree)
         scans.append(scan)
     return ScannedFiles(tuple(scans), tuple(errors))
