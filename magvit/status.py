@@ -20,7 +20,6 @@ Public API: ``read_status(run_dir, *, now=None) -> RunStatus`` (raises
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import socket
@@ -29,13 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from magvit.progress import EVENTS_FILE, FINAL_STATES, PROGRESS_JSON, format_duration, iso_utc, read_events
+from auditor import safeio  # the bounded, confined reader (magvit may use it; the auditor never imports magvit)
+from magvit.progress import EVENTS_FILE, FINAL_STATES, PROGRESS_JSON, format_duration, iso_utc
 
 EXIT_CODES = {"finished": 0, "running": 10, "stalled": 11, "preempted": 12, "failed": 13}
 NOT_A_RUN_DIR = 2
 STALE_FACTOR = 3.0
 DEFAULT_HEARTBEAT_S = 15.0
 MAX_PROGRESS_BYTES = 4 * 1024 * 1024  # progress.json is a few hundred bytes; a huge one is not read
+MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is under a kilobyte; a 1 GB one is refused unread
+EVENTS_TAIL_BYTES = 8 * 1024 * 1024  # the end of events.jsonl that a verdict reads
 
 
 class NotARunDirError(Exception):
@@ -98,18 +100,11 @@ def pid_alive(pid: int) -> bool:
 def _read_progress(run_dir: Path) -> dict[str, Any] | None:
     path = run_dir / PROGRESS_JSON
     try:
-        if path.stat().st_size > MAX_PROGRESS_BYTES:
-            raise NotARunDirError(f"{path}: {path.stat().st_size} bytes, over the {MAX_PROGRESS_BYTES}-byte bound "
-                                  "for a progress file")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        data = safeio.read_json(path, within=safeio.run_directory(run_dir), cap=MAX_PROGRESS_BYTES, shown=str(path))
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except OSError as exc:
-        raise NotARunDirError(f"{path}: cannot read: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise NotARunDirError(f"{path}: not valid JSON ({exc})") from exc
+    except safeio.READ_ERRORS as exc:  # a link out, a FIFO, random bytes, deep JSON: a clear exit 2
+        raise NotARunDirError(safeio.describe(exc, str(path))) from None
     if not isinstance(data, dict):
         raise NotARunDirError(f"{path}: not a JSON object")
     for name, kinds in _PROGRESS_TYPES.items():
@@ -130,6 +125,28 @@ _PROGRESS_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _read_events(run_dir: Path) -> list[dict[str, Any]]:
+    """The events of the last EVENTS_TAIL_BYTES of events.jsonl (a verdict needs the last session,
+    not a 10 GB history), through auditor.safeio: a link out or a FIFO is a clear exit 2."""
+    path = run_dir / EVENTS_FILE
+    try:
+        _cut, lines = safeio.tail_lines(path, within=safeio.run_directory(run_dir), cap=EVENTS_TAIL_BYTES,
+                                        shown=str(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except safeio.READ_ERRORS as exc:
+        raise NotARunDirError(safeio.describe(exc, str(path))) from None
+    events = []
+    for line in lines:
+        try:
+            obj = safeio.parse_json(line, shown=EVENTS_FILE)
+        except safeio.ReadRefused:
+            continue  # a torn or hostile line
+        if isinstance(obj, dict) and "event" in obj:
+            events.append(obj)
+    return events
+
+
 def _number(value: Any) -> float | None:
     """A finite number from an event field, else None (a hand-edited or foreign line)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -147,15 +164,15 @@ def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
         if path.name.startswith(".tmp-"):
             continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = safeio.read_json(path, within=safeio.run_directory(run_dir), cap=MAX_MANIFEST_BYTES)
             pt = directory / str(data["file"])
             step, wall = int(data["step"]), float(data["wall_time"])
             saved_at = data.get("saved_at") or iso_utc(wall)  # ValueError for a time no calendar holds
-        except (OSError, ValueError, KeyError, TypeError, OverflowError):  # OverflowError: int(Infinity)
+        except (KeyError, TypeError, OverflowError, ValueError, *safeio.READ_ERRORS):  # OverflowError: int(Infinity)
             continue
         try:
-            size_ok = pt.stat().st_size == data.get("size_bytes")
-        except OSError:
+            size_ok = safeio.stat_file(pt, safeio.run_directory(run_dir)).st_size == data.get("size_bytes")
+        except (OSError, ValueError):
             size_ok = False
         found.append({
             "file": pt.name, "kind": data.get("kind"), "step": step, "wall_time": wall,
@@ -169,10 +186,10 @@ def _rank_heartbeats(run_dir: Path, since: float, now: float) -> list[dict[str, 
     ranks = []
     for path in sorted((run_dir / "heartbeats").glob("rank-*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = safeio.read_json(path, within=safeio.run_directory(run_dir), cap=MAX_MANIFEST_BYTES)
             rank, pid, beat = int(data["rank"]), int(data["pid"]), float(data["heartbeat_time"])
             interval = float(data.get("heartbeat_interval_s") or DEFAULT_HEARTBEAT_S)
-        except (OSError, ValueError, KeyError, TypeError, OverflowError):
+        except (KeyError, TypeError, OverflowError, ValueError, *safeio.READ_ERRORS):
             continue
         if not (math.isfinite(beat) and math.isfinite(interval)) or beat < since:
             continue
@@ -204,7 +221,7 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
         why = "it does not exist" if not run_dir.exists() else "it is not a directory"
         raise NotARunDirError(f"{run_dir} is not a run directory: {why}")
     progress = _read_progress(run_dir)
-    events = read_events(run_dir / EVENTS_FILE)
+    events = _read_events(run_dir)
     manifests = _checkpoint_manifests(run_dir)
     if progress is None and not events and not manifests:
         raise NotARunDirError(f"{run_dir} is not a run directory: no {PROGRESS_JSON}, {EVENTS_FILE} or checkpoints")
@@ -327,4 +344,4 @@ def render_text(status: RunStatus) -> str:
             + ("" if r["fresh"] or r["state"] != "running" else " (STALE)") for r in status.ranks))
     if status.updated_at:
         lines.append(f"Updated: {status.updated_at}")
-    return "\n".join(lines)
+    return safeio.visible("\n".join(lines))  # no escape sequence from the run's files reaches the terminal
