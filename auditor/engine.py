@@ -32,7 +32,7 @@ def _probe_cell(rule: Rule, column: Column, evidence: Evidence) -> Cell:
         params["citations"] = rule.citations
     try:
         result = fn(evidence, **params)
-    except Exception as exc:  # a broken probe or collector must not stop the audit
+    except Exception as exc:  # noqa: BLE001 - a broken probe or collector must not stop the audit
         message = str(exc).strip() or "(no message)"
         return Cell(Verdict.ERROR, f"probe {name} failed: {type(exc).__name__}: {message}", probe=name)
     if not isinstance(result, ProbeResult):

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from magvit.errors import ConfigError
+
 _INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
 
 # Keys whose value may differ between sessions of one run without changing its trajectory.
@@ -30,10 +32,6 @@ EXECUTION_KEYS = frozenset({"checkpoint_every", "keep_last", "log_every", "heart
 # its checkpoints record (a moved file is the same tokenizer), decoding happens after training.
 TRANSFORMER_EXECUTION_KEYS = frozenset({"tokenizer_checkpoint", "decode_steps", "temperature", "choice_temperature",
                                         "decode_order"})
-
-
-class ConfigError(ValueError):
-    """A configuration value or file is invalid; the message names the file and field."""
 
 
 def _fail(name: str, value: Any, reason: str) -> None:

@@ -23,7 +23,9 @@ import torch
 
 from magvit import objects as object_metrics
 from magvit.atomic import atomic_write_text
-from magvit.config import ConfigError, RunConfig
+from magvit.config import RunConfig
+from magvit.errors import ConfigError, EvalError, TrainError
+from magvit.loading import load_held_out, read_checkpoint
 from magvit.maskgit import decode, given_positions
 from magvit.metrics import psnr
 from magvit.models.transformer import MaskedTokenTransformer, TransformerConfig
@@ -100,7 +102,7 @@ def concat_predictions(parts: list[Prediction]) -> Prediction:
 def object_report(prediction: Prediction, clips) -> object_metrics.ObjectReport | None:
     """The disk in the predicted frames of the prediction, copy-last-frame, constant-velocity
     extrapolation and the tokenizer's reconstruction; None when the data set stores no positions.
-    `clips` is the `magvit.evaluate.HeldOut` the prediction was made from (its first clips)."""
+    `clips` is the `magvit.loading.HeldOut` the prediction was made from (its first clips)."""
     if clips.positions is None:
         return None
     n = len(prediction.truth)
@@ -117,10 +119,6 @@ def object_report(prediction: Prediction, clips) -> object_metrics.ObjectReport 
 
 def load_predictor(checkpoint: str | os.PathLike, tokenizer: str | os.PathLike | None = None) -> FramePredictor:
     """The transformer of a transformer checkpoint and its tokenizer (`tokenizer` overrides the recorded path)."""
-    from magvit.train import TrainError
-
-    from magvit.evaluate import read_checkpoint
-
     path = Path(checkpoint)
     saved = read_checkpoint(path, GenerateError)
     if not isinstance(saved, dict) or saved.get("stage") != "transformer":
@@ -183,9 +181,7 @@ def predict(predictor: FramePredictor, x: torch.Tensor, condition_frames: int | 
 
 def held_out_clips(predictor: FramePredictor, data: str | os.PathLike):
     """The held-out clips of `data` for the run's seed and val_fraction (the ones `magvit eval` uses),
-    as a `magvit.evaluate.HeldOut` (clips, positions, labels)."""
-    from magvit.evaluate import EvalError, load_held_out
-
+    as a `magvit.loading.HeldOut` (clips, positions, labels)."""
     try:
         return load_held_out(data, predictor.run_config)
     except EvalError as exc:

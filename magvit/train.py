@@ -38,6 +38,7 @@ from magvit import distributed
 from magvit.checkpoint import CheckpointError, CheckpointManager, Interval
 from magvit.config import RunConfig, dump_run_config
 from magvit.data import DataFileError, fingerprint, load_clips, split_indices
+from magvit.errors import TrainError
 from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
 from magvit.progress import EventLog, ProgressReporter
 from magvit.runlock import DEFAULT_WAIT_S, RunLock, RunLockError
@@ -48,14 +49,6 @@ from magvit.stages.base import Stage
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 RESUME_MODES = ("auto", "never")
 EXIT_FINAL_NOT_SAVED = 4  # see the module docstring
-
-
-class TrainError(Exception):
-    """Training cannot start or go on; the message says why and what to do."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def _walk(data: bytes) -> Any:
             _step(op.name, arg, stack, memo)
     except TensorReadError:
         raise
-    except Exception as exc:  # a malformed pickle is a finding, not a crash
+    except Exception as exc:  # noqa: BLE001 - a malformed pickle is a finding, not a crash
         raise TensorReadError(f"data.pkl cannot be walked: {type(exc).__name__}: {exc}") from None
     raise TensorReadError("data.pkl has no STOP opcode")
 

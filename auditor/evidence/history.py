@@ -210,7 +210,7 @@ def _log_sessions(logs: list[tuple[str, int, float | None, str]],
         end_t, end_f, end_n, _ = timed[hi - 1] if hi > lo else (s["start"], "", 0, "")
         ended = "killed" if following is not None else "open"
         end_source = f"{end_f}:{end_n}" if end_f else s["start_source"]
-        for t, f, n, text in reversed(timed[max(lo, hi - 5):hi]):
+        for _t, f, n, text in reversed(timed[max(lo, hi - 5):hi]):
             kind = next((k for k, rx in _END_RE.items() if rx.search(text)), None)
             if kind:
                 ended, end_source = kind, f"{f}:{n}"

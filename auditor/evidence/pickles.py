@@ -249,7 +249,7 @@ def read_pickle(data: bytes) -> StaticPickle | None:
                 continue
             else:
                 return None
-    except Exception:  # a malformed or unusual pickle: report as unreadable statically
+    except Exception:  # noqa: BLE001 - a malformed or unusual pickle: report as unreadable statically
         return None
     top = stack[-1] if stack else None
     scalars = None
@@ -283,6 +283,6 @@ def pickle_end(data: bytes) -> int | None:
         for op, _arg, pos in pickletools.genops(io.BytesIO(data)):
             if op.name == "STOP":
                 return pos + 1
-    except Exception:  # a malformed pickle: no end to report
+    except Exception:  # noqa: BLE001 - a malformed pickle: no end to report
         return None
     return None

@@ -430,7 +430,7 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
     ev.junit_errors = tuple(errors)
     by_test: dict[str, list[TestCaseResult]] = {}
     unmatched = []
-    for rel, case in cases:
+    for _rel, case in cases:
         match = _match(ev.tests, case)
         if match is None:
             unmatched.append(case.id)

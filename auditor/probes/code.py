@@ -206,7 +206,7 @@ def _run_epoch_seconds(ev: Any) -> float | None:
     """Seconds per epoch measured in the run, when a run was given (for epoch-based intervals)."""
     try:
         run = ev.run
-    except Exception:  # no run or an unreadable one: the code verdict does not depend on it
+    except Exception:  # noqa: BLE001 - no run or an unreadable one: the code verdict does not depend on it
         return None
     return getattr(run, "epoch_seconds", None) if run is not None else None
 

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from magvit.config import ConfigError
+from magvit.errors import ConfigError
 
 CODEBOOK_UPDATES = ("ema", "loss")
 QUANTIZERS = ("vq", "lfq")

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from magvit.config import ConfigError
+from magvit.errors import ConfigError
 
 
 def _fail(name: str, value: Any, reason: str) -> None:

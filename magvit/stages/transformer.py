@@ -25,11 +25,12 @@ from magvit import distributed
 from magvit.atomic import file_sha256
 from magvit.config import RunConfig
 from magvit.distributed import Dist
+from magvit.errors import EvalError, TrainError
+from magvit.loading import load_model
 from magvit.maskgit import apply_mask, draw_mask, given_positions, masked_accuracy, masked_loss
 from magvit.models.transformer import MaskedTokenTransformer
 from magvit.stages import lr_scheduler, steps_per_epoch
 from magvit.stages.base import Stage
-from magvit.train import TrainError
 
 VALIDATION_MASK_SEED = 1234
 """Validation masks come from their own generator, seeded the same at every validation: comparable epochs, no draw from training RNGs."""
@@ -60,8 +61,6 @@ class FrozenTokenizer:
 
 def load_frozen_tokenizer(path: str | Path, expected_sha256: str | None = None) -> FrozenTokenizer:
     """The tokenizer of a tokenizer checkpoint, frozen; TrainError naming the file when it cannot be used."""
-    from magvit.evaluate import EvalError, load_model
-
     path = Path(path)
     try:
         model, saved = load_model(path)

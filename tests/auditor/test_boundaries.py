@@ -34,3 +34,12 @@ def test_import_time_of_the_cli_lists_no_torch_or_magvit_module() -> None:
     modules = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")]
     assert "auditor.cli" in modules
     assert not [m for m in modules if m.split(".")[0] in ("torch", "magvit")], modules
+
+
+def test_the_import_contracts_are_kept() -> None:
+    """import-linter's contracts (pyproject.toml): the auditor imports neither magvit nor torch,
+    and no sibling modules or packages of auditor or magvit import each other in a cycle."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert "2 kept, 0 broken" in done.stdout

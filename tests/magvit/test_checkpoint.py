@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -105,7 +106,7 @@ def test_interval_default_is_two_minutes_wall_clock(tmp_path):
 
 
 def test_interval_is_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         Interval.parse("90s").value = 3  # type: ignore[misc]
 
 

@@ -179,7 +179,7 @@ def test_sigkilled_gan_run_resumes_bit_exactly(tmp_path, gan_setup):
 
 
 def test_eval_loads_the_generator_ema_of_a_gan_checkpoint(gan_setup):
-    from magvit.evaluate import load_model
+    from magvit.loading import load_model
 
     _, _, saved, run_dir = gan_setup
     model, _ = load_model(run_dir / "checkpoints" / "final.pt")

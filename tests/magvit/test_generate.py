@@ -239,7 +239,7 @@ def test_eval_takes_a_moved_tokenizer(tmp_path, transformer, tokenizer, data):
 def test_frame_by_frame_decoding_fills_every_latent_frame(transformer, data):
     import dataclasses
 
-    from magvit.evaluate import load_held_out
+    from magvit.loading import load_held_out
     from magvit.generate import load_predictor, predict
 
     predictor = load_predictor(transformer)
