@@ -1,23 +1,32 @@
 """TDD evidence: red / green / refactor artifacts, in time order.
 
-Two formats are read: the JSON records `audit tdd record` writes (`*-<phase>.json`,
-format audit-tdd/1, next to their JUnit XML), and plain pytest text output saved by hand
-(`*red*.txt`, `*green*.txt`, `*refactor*.txt`). An artifact's time comes from its record
-(`finished_at`), else from a timestamp in its file name, else from the file's mtime (flagged:
-a checkout or a copy resets it).
+Three formats are read: the JSON records `audit tdd record` writes (`*-<phase>.json`,
+format audit-tdd/1, next to their JUnit XML), JUnit XML saved per phase (`red.xml`, ...),
+and plain pytest text output saved by hand (`*red*.txt`, `*green*.txt`, `*refactor*.txt`).
+
+An artifact's time is what it says itself: the record's `finished_at`, the JUnit testsuite's
+`timestamp`, a date in the text (a `date` line before the pytest output, an ISO stamp), else a
+timestamp in its file name; when the project root is itself a git repository, the commit
+that added the file. Only then its mtime, flagged (`time_source == "mtime"`): a checkout or
+a copy sets mtimes, so they order nothing. Each artifact keeps the line its time (or its
+summary) was read from, for the citation.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 from auditor import safeio
 from auditor.config import ProjectConfig
+from auditor.evidence import githistory, timestamps
 
 MAX_ARTIFACT_BYTES = 5_000_000
 PHASES = ("red", "green", "refactor")
@@ -42,13 +51,20 @@ class TddArtifact:
     phase: str  # red | green | refactor
     feature: str
     time: float | None  # Unix seconds
-    time_source: str  # "record", "filename" or "mtime"
+    time_source: str  # "record", "junit", "text", "filename", "git" (the commit that added it) or "mtime"
     counts: dict[str, int]  # passed, failed, errors, skipped, timed_out
     failed: tuple[str, ...] = ()  # failing or erroring test ids
     passed: tuple[str, ...] = ()
     timed_out: tuple[str, ...] = ()
     exit_code: int | None = None
     summary: str = ""  # the summary line or the record's counts, as read
+    line: int | None = None  # the line its time was read from, else its summary line
+    commit: str = ""  # the commit that added it, when its time is from git
+
+    @property
+    def dated(self) -> bool:
+        """Its time is its own (or its history's), not a file mtime: it can order a cycle."""
+        return self.time is not None and self.time_source not in ("mtime", "none")
 
     @property
     def ok(self) -> bool:
@@ -88,20 +104,24 @@ def collect(config: ProjectConfig) -> TddEvidence:
     for loc in locations:
         base = root / loc
         if base.is_dir():
-            candidates += sorted(p for p in base.rglob("*") if p.suffix in (".json", ".txt", ".log")
+            candidates += sorted(p for p in base.rglob("*") if p.suffix in (".json", ".txt", ".log", ".xml")
                                  and not p.is_dir())
         elif base.exists() or base.is_symlink():
             candidates.append(base)
+    # JUnit XML saved per phase may have been found as test results: it is TDD evidence too
+    candidates += [root / j for j in config.junit if _phase(Path(j).name) and (root / j).is_file()]
     artifacts, errors = [], []
     for path in dict.fromkeys(candidates):
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         phase = _phase(path.name)
-        if phase is None:
-            continue
+        if phase is None or (path.suffix == ".xml" and path.with_suffix(".json").exists()):
+            continue  # an audit tdd record's own JUnit file is read through the record
         try:
             text = safeio.read_text(path, within=safeio.project(root), cap=MAX_ARTIFACT_BYTES, shown=rel)
             if path.suffix == ".json":
                 artifacts.append(_from_record(rel, path, text))
+            elif path.suffix == ".xml":
+                artifacts.append(_from_junit(rel, path, text, phase))
             else:
                 artifacts.append(_from_text(rel, path, text, phase))
         except (FileNotFoundError, NotADirectoryError):
@@ -110,6 +130,7 @@ def collect(config: ProjectConfig) -> TddEvidence:
             errors.append(safeio.describe(exc, rel))
         except ValueError as exc:
             errors.append(f"{rel}: {exc}")
+    artifacts = _dated_by_history(root, artifacts)
     artifacts.sort(key=lambda a: (a.time is None, a.time or 0, PHASES.index(a.phase), a.path))
     ev.artifacts = tuple(artifacts)
     ev.errors = tuple(errors)
@@ -141,12 +162,28 @@ def _iso_time(value: Any) -> float | None:
         return None
 
 
-def _feature(stem: str) -> str:
-    text = _PHASE_RE.sub("_", stem)
+def _feature(path: Path) -> str:
+    """The feature a record is for: its name less phase, stamps and ordinals, else its folder's name
+    (`tdd/keep-last/red.xml` and `tdd/split-check/1-red.xml` name theirs by folder)."""
+    text = _PHASE_RE.sub("_", path.stem)
     for rx, _ in _STAMP_RES:
         text = rx.sub("", text)
     text = re.sub(r"^(tdd|test)_", "", text.strip("-_."), flags=re.I)
-    return text.strip("-_.") or "(unnamed)"
+    text = re.sub(r"^\d+$", "", text.strip("-_."))
+    return text or (path.parent.name if path.parent.name not in ("", ".") else "(unnamed)")
+
+
+def _dated_by_history(root: Path, artifacts: list[TddArtifact]) -> list[TddArtifact]:
+    """Artifacts with no time of their own, dated by the commit that added them (the project's own repository)."""
+    undated = [a.path for a in artifacts if not a.dated]
+    history = githistory.added(root, undated) if undated else {}
+    return [replace(a, time=history[a.path].time, time_source="git", commit=history[a.path].commit)
+            if a.path in history else a for a in artifacts]
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
@@ -179,15 +216,17 @@ def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
             by_outcome.setdefault(str(t.get("outcome")), []).append(t["id"])
     time = _iso_time(data.get("finished_at")) or _iso_time(data.get("started_at"))
     source = "record"
+    line = _line_of(text, '"finished_at"') if _iso_time(data.get("finished_at")) else _line_of(text, '"started_at"')
     if time is None:
         time, source = _fallback_time(path)
+        line = _line_of(text, '"counts"')
     return TddArtifact(
-        path=rel, kind="record", phase=phase, feature=str(data.get("feature") or _feature(path.stem)), time=time,
+        path=rel, kind="record", phase=phase, feature=str(data.get("feature") or _feature(path)), time=time,
         time_source=source, counts=counts,
         failed=tuple(by_outcome.get("failed", []) + by_outcome.get("error", [])),
         passed=tuple(by_outcome.get("passed", [])), timed_out=tuple(by_outcome.get("timed_out", [])),
         exit_code=data.get("exit_code") if isinstance(data.get("exit_code"), int) else None,
-        summary=", ".join(f"{v} {k}" for k, v in counts.items() if v))
+        summary=", ".join(f"{v} {k}" for k, v in counts.items() if v), line=line or 1)
 
 
 def _fallback_time(path: Path) -> tuple[float | None, str]:
@@ -204,10 +243,11 @@ def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
     lines = text.splitlines()
     counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "timed_out": 0}
     summary = ""
-    for line in reversed(lines):
-        stripped = line.strip()
+    summary_line = None
+    for number in range(len(lines), 0, -1):
+        stripped = lines[number - 1].strip()
         if _SUMMARY_LINE.match(stripped) and _SUMMARY_COUNT.search(stripped):
-            summary = stripped.strip("= ")
+            summary, summary_line = stripped.strip("= "), number
             for n, word in _SUMMARY_COUNT.findall(stripped):
                 key = {"error": "errors", "xfailed": "skipped", "xpassed": "passed"}.get(word, word)
                 if key in counts:
@@ -237,7 +277,51 @@ def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
     if not summary and (failed or passed):
         counts["failed"] = max(counts["failed"], len(failed) - len(timed))
         counts["passed"] = max(counts["passed"], len(passed))
-    time, source = _fallback_time(path)
-    return TddArtifact(path=rel, kind="text", phase=phase, feature=_feature(path.stem), time=time,
+    time, line = _text_time(lines)
+    source = "text"
+    if time is None:
+        (time, source), line = _fallback_time(path), summary_line
+    return TddArtifact(path=rel, kind="text", phase=phase, feature=_feature(path), time=time,
                        time_source=source, counts=counts, failed=tuple(failed), passed=tuple(passed),
-                       timed_out=tuple(timed), summary=summary)
+                       timed_out=tuple(timed), summary=summary, line=line or summary_line or 1)
+
+
+TEXT_DATE_LINES = 12  # a date printed before or after the pytest output, or in its header
+
+
+def _text_time(lines: list[str]) -> tuple[float | None, int | None]:
+    """A date the output carries itself (`date; pytest ...`, a logged ISO stamp), with its line number."""
+    numbered = list(enumerate(lines, start=1))
+    for number, line in numbered[:TEXT_DATE_LINES] + numbered[-3:]:
+        t = timestamps.parse(line)
+        if t is not None:
+            return t, number
+    return None, None
+
+
+def _from_junit(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
+    """A JUnit XML file saved for one phase: its counts, failing ids and the testsuite's timestamp."""
+    try:
+        root = SafeET.fromstring(text.encode("utf-8"))
+    except (DefusedXmlException, SafeET.ParseError, RecursionError) as exc:
+        raise ValueError(f"not a safe, well-formed JUnit XML file ({exc})") from None
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    if not suites:
+        raise ValueError("no <testsuite> element")
+    failed: list[str] = []
+    passed: list[str] = []
+    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "timed_out": 0}
+    for case in root.iter("testcase"):
+        tid = f"{case.get('classname', '')}::{case.get('name', '')}".lstrip(":")
+        kind = next((k for k in ("failure", "error", "skipped") if case.find(k) is not None), "passed")
+        key = {"failure": "failed", "error": "errors"}.get(kind, kind)
+        counts[key] += 1
+        (failed if key in ("failed", "errors") else passed if key == "passed" else []).append(tid)
+    stamp = next((s.get("timestamp") for s in suites if s.get("timestamp")), None)
+    time = timestamps.parse(stamp) if stamp else None
+    source, line = "junit", _line_of(text, f'timestamp="{stamp}"') if stamp else None
+    if time is None:
+        (time, source), line = _fallback_time(path), _line_of(text, "<testsuite")
+    return TddArtifact(path=rel, kind="junit", phase=phase, feature=_feature(path), time=time,
+                       time_source=source, counts=counts, failed=tuple(failed), passed=tuple(passed),
+                       summary=", ".join(f"{v} {k}" for k, v in counts.items() if v), line=line or 1)

@@ -8,26 +8,34 @@ from auditor.evidence.tdd import TddArtifact, TddEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
 
 
+_SOURCES = {"record": "its record", "junit": "its JUnit timestamp", "text": "a date in its text",
+            "filename": "its file name", "git": "the commit that added it", "mtime": "the file's mtime only"}
+
+
 def _when(a: TddArtifact) -> str:
     if a.time is None:
         return "time unknown"
     import time as _time
 
     stamp = _time.strftime("%Y-%m-%d %H:%M:%SZ", _time.gmtime(a.time))
-    return stamp if a.time_source == "record" else f"{stamp} (from {a.time_source})"
+    source = _SOURCES.get(a.time_source, a.time_source) + (f" {a.commit}" if a.commit else "")
+    return f"{stamp} (from {source})"
 
 
 def _cite(a: TddArtifact, note: str) -> Citation:
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in a.counts.items() if v) or "no counts"
-    return Citation(a.path, detail=f"{a.phase} {_when(a)}: {counts}; {note}")
+    return Citation(a.path, a.line, detail=f"{a.phase} {_when(a)}: {counts}; {note}")
 
 
 def _provably_before(a: TddArtifact, b: TddArtifact) -> bool:
     """a was recorded no later than b, by times that say so: a checkout or copy resets file mtimes,
     so an order that rests on an mtime is unknown, not evidence either way."""
-    if a.time is None or b.time is None or "mtime" in (a.time_source, b.time_source):
-        return False
-    return a.time <= b.time
+    return a.dated and b.dated and a.time <= b.time
+
+
+def _unordered(*arts: TddArtifact) -> list[TddArtifact]:
+    """The artifacts whose place in the cycle nothing but a file mtime gives."""
+    return [a for a in arts if not a.dated]
 
 
 def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], list[Citation], set[str]]:
@@ -86,7 +94,20 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
             cites.append(_cite(late, "refactor not passing after green"))
         return False, problems, cites, covered
     cites.append(_cite(refactor, "still passes after clean-up"))
+    undated = _unordered(red, good_green, refactor)
+    if undated:
+        problems.append(ORDER_UNKNOWN + ", ".join(f"{a.path}" for a in undated))
+        return False, problems, cites, covered
     return True, problems, cites, covered
+
+
+ORDER_UNKNOWN = "order not established (no date in the record, no JUnit timestamp, no commit; only file mtimes) for "
+
+
+def _order_unknown(problems: dict[str, list[str]]) -> bool:
+    """Every feature's only problem is an order nothing but mtimes gives."""
+    return bool(problems) and all(any(w.startswith(ORDER_UNKNOWN) for w in why) and len(why) == 1
+                                  for why in problems.values())
 
 
 @probe("tdd.cycle_complete")
@@ -125,6 +146,10 @@ def cycle_complete(ev: Any, tests: Iterable[str] | None = None) -> ProbeResult:
         text = "; ".join(f"{f}: {', '.join(w)}" for f, w in relevant[:3])
         return text + (f"; and {len(relevant) - 3} more" if len(relevant) > 3 else "")
 
+    if not complete and _order_unknown(problems):
+        return ProbeResult(Verdict.NO_EVIDENCE, f"red, green and refactor records exist but their {details()}: "
+                                                "a checkout or copy sets file mtimes, so they order nothing" + note,
+                           tuple(cites[:9]), measured)
     if names:
         missing = sorted(names - covered)
         if not missing:

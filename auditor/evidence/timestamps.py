@@ -1,0 +1,94 @@
+"""Dates and times as other people's tools print them, to Unix seconds.
+
+Logs and records carry their times in many shapes: ISO 8601 (`2026-12-02 16:07:08,123`,
+`2026-12-02T16:07:08+00:00`), `date`'s output (`Wed Dec  2 16:07:08 UTC 2026`), the US
+month/day order of some loggers (`12/02/2026 15:52:55`), bracketed stamps, and bare clock
+times (`16:20:31`) whose date is the last full date seen before them. A stamp without a zone
+is read as UTC: within one project every stamp is read the same way, so gaps and order hold.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from datetime import datetime
+
+_ISO = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?")
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                       "Dec"), start=1)}
+_DATE_CMD = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+                       r"Oct|Nov|Dec)\s+(?:(\d{1,2})\s+)?(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})"
+                       r"(?:\s+(?:UTC|GMT|Z|[+-]\d{4}|[A-Z]{3,5}))?(?:\s+(\d{4}))?\b")
+_US = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
+_CLOCK = re.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
+
+
+def _utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> float | None:
+    try:
+        return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse(text: str) -> float | None:
+    """Unix time of the first full date-and-time in `text`, or None."""
+    m = _ISO.search(text)
+    if m:
+        date, clock, frac, zone = m.groups()
+        try:
+            if zone and zone not in ("Z", "UTC"):
+                offset = zone if ":" in zone else zone[:3] + ":" + zone[3:]
+                return datetime.fromisoformat(f"{date}T{clock}{'.' + frac[:6] if frac else ''}{offset}").timestamp()
+            base = calendar.timegm(time.strptime(f"{date}T{clock}", "%Y-%m-%dT%H:%M:%S"))
+        except ValueError:
+            return None
+        return base + (float("0." + frac) if frac else 0.0)
+    m = _DATE_CMD.search(text)
+    if m:
+        day_before, month, day_after, year_before, hh, mm, ss, year_after = m.groups()
+        day, year = day_before or day_after, year_before or year_after
+        if day and year:
+            return _utc(int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss))
+    m = _US.search(text)
+    if m:
+        month, day, year, hh, mm, ss = (int(g) for g in m.groups())
+        return _utc(year, month, day, hh, mm, ss)
+    return None
+
+
+def clock_seconds(text: str) -> int | None:
+    """Seconds after midnight of a bare `HH:MM:SS` at the start of a line (no date), else None."""
+    m = _CLOCK.match(text)
+    if not m:
+        return None
+    hh, mm, ss = (int(g) for g in m.groups())
+    return hh * 3600 + mm * 60 + ss if hh < 24 and mm < 60 and ss < 61 else None
+
+
+class LineClock:
+    """Times of successive lines of one log: full stamps, and bare clock times on the last full date.
+
+    A bare `16:20:31` after `2026-12-02 16:20:26` is 2026-12-02 16:20:31; one that reads
+    earlier than the previous time by more than an hour is on the next day.
+    """
+
+    def __init__(self) -> None:
+        self._day: float | None = None  # midnight (UTC) of the last date seen
+        self._last: float | None = None
+
+    def time_of(self, line: str) -> float | None:
+        t = parse(line)
+        if t is not None:
+            self._day = t - t % 86400
+            self._last = t
+            return t
+        seconds = clock_seconds(line)
+        if seconds is None or self._day is None:
+            return None
+        t = self._day + seconds
+        if self._last is not None and t < self._last - 3600:
+            t += 86400
+            self._day += 86400
+        self._last = t
+        return t

@@ -1,0 +1,39 @@
+"""Corpus projects staged for a test: copied to a temporary folder with their recorded mtimes.
+
+git keeps no modification times, and a copy gets new ones, so tests that read a corpus
+project's run folder or TDD records restore the times its generator saw
+(tests/corpus/_mtimes/<project>.json) on a copy, as a user's checkout of a real run would have
+them. The labels (expected.yaml) are left out: they are ours, not the project's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def stage(name: str, into: Path) -> Path:
+    """A copy of tests/corpus/<name> under `into`, its recorded mtimes restored, without expected.yaml."""
+    dest = into / name
+    shutil.copytree(CORPUS / name, dest, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "expected.yaml"))
+    recorded = CORPUS / "_mtimes" / f"{name}.json"
+    if recorded.is_file():
+        for rel, mtime in json.loads(recorded.read_text(encoding="utf-8")).items():
+            target = dest / rel
+            if target.is_file() and not target.is_symlink():
+                os.utime(target, (mtime, mtime))
+    return dest
+
+
+def label(name: str, rule: str, column: str) -> dict:
+    """One hand label of tests/corpus/<name>/expected.yaml: {verdict, at, why}, the verdict as a string."""
+    import yaml
+
+    cell = yaml.safe_load((CORPUS / name / "expected.yaml").read_text(encoding="utf-8"))["cells"][rule][column]
+    verdict = cell["verdict"]
+    verdict = {True: "yes", False: "no"}.get(verdict, verdict)
+    return {**cell, "verdict": str(verdict)}
