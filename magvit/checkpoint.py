@@ -45,7 +45,13 @@ code_version=None, data_fingerprint="", clock=time.monotonic, free_bytes=None)``
         included (each holds the complete state at its step); an invalid candidate is passed over with a warning and a
         ``checkpoint_skipped`` event. Never deletes anything.
 
+    ``valid_checkpoints()``: the same search as an iterator, newest first, for a caller that
+        falls back past one it cannot load.
+
     ``load(path) -> dict``: ``torch.load(path, weights_only=True)`` on CPU.
+
+    ``set_aside(path, reason) -> Path``: moves a checkpoint that matches its manifest but cannot
+        be loaded, with its manifest, into ``checkpoints/unloadable/`` (nothing is deleted).
 
     ``verify(path) -> Manifest``: the manifest of ``path`` when it matches, else
     ``CheckpointError`` saying why.
@@ -66,15 +72,17 @@ import errno
 import json
 import logging
 import math
+import os
 import re
 import shutil
+import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json, file_sha256
+from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json, file_sha256, fsync_dir
 from magvit.progress import iso_utc
 
 
@@ -99,6 +107,10 @@ _INTERVAL_FORMS = "a time ('90s', '2m', '1h'), a step count ('500steps') or epoc
 _TIME_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 # bytes added to the tensor payload when estimating a save's size (pickle, zip headers)
 _SIZE_SLACK = 1 << 20
+# a manifest is well under 2 KiB; anything far larger is not one of ours and is not read
+MAX_MANIFEST_BYTES = 1 << 20
+# where a checkpoint that matches its manifest but cannot be loaded is set aside (see set_aside)
+UNLOADABLE_DIR = "unloadable"
 
 
 class CheckpointError(RuntimeError):
@@ -244,6 +256,24 @@ def _tensor_bytes(obj: Any) -> int:
         return sum(_tensor_bytes(v) for v in obj)
     return 0
 
+
+
+def read_manifest_json(path: Path) -> Any:
+    """A manifest file's parsed JSON. OSError when it cannot be read; ValueError when it is not a
+    regular file, larger than MAX_MANIFEST_BYTES, nested too deeply for the parser, or not JSON."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path.name} is not a regular file")  # a FIFO would block the read forever
+    if info.st_size > MAX_MANIFEST_BYTES:
+        raise ValueError(f"{path.name} is {info.st_size} bytes, more than a manifest's {MAX_MANIFEST_BYTES}")
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_MANIFEST_BYTES + 1)
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"{path.name} grew past {MAX_MANIFEST_BYTES} bytes while read")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply to be a manifest") from None
 
 
 def _describe_oserror(exc: OSError) -> str:
@@ -458,7 +488,7 @@ class CheckpointManager:
             if manifest_path.name.startswith(TMP_PREFIX):
                 continue
             try:
-                manifest = Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")), source=str(manifest_path))
+                manifest = Manifest.from_dict(read_manifest_json(manifest_path), source=str(manifest_path))
             except (OSError, ValueError):
                 continue
             found.append((self.directory / manifest.file, manifest))
@@ -469,14 +499,16 @@ class CheckpointManager:
         pt = Path(path)
         manifest_path = pt.with_suffix(".json")
         try:
-            text = manifest_path.read_text(encoding="utf-8")
+            data = read_manifest_json(manifest_path)
         except FileNotFoundError:
             raise CheckpointError(f"{pt.name}: no manifest (the save did not finish)") from None
         except OSError as exc:
             raise CheckpointError(f"{pt.name}: cannot read manifest: {exc}") from exc
+        except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise CheckpointError(f"{pt.name}: corrupt manifest: {exc}") from exc
         try:
-            manifest = Manifest.from_dict(json.loads(text), source=manifest_path.name)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            manifest = Manifest.from_dict(data, source=manifest_path.name)
+        except ValueError as exc:
             raise CheckpointError(f"{pt.name}: corrupt manifest: {exc}") from exc
         if manifest.file != pt.name:
             raise CheckpointError(f"{pt.name}: manifest names another file {manifest.file!r}")
@@ -492,15 +524,17 @@ class CheckpointManager:
 
     def latest_valid(self) -> tuple[Path, Manifest] | None:
         """The newest verified resumable checkpoint, passing over invalid ones with a warning."""
-        candidates = []
+        return next(self.valid_checkpoints(), None)
+
+    def valid_checkpoints(self) -> Iterator[tuple[Path, Manifest]]:
+        """Verified resumable checkpoints, newest first (step, then wall_time); each invalid one met on
+        the way is passed over with a warning and a ``checkpoint_skipped`` event."""
+        ranked = []
         for pt in self.directory.glob("*.pt"):
             if not _OWN_PT_RE.fullmatch(pt.name):
                 continue
-            candidates.append(pt)
-        ranked = []
-        for pt in candidates:
             try:
-                data = json.loads(pt.with_suffix(".json").read_text(encoding="utf-8"))
+                data = read_manifest_json(pt.with_suffix(".json"))
                 step, wall = int(data["step"]), float(data["wall_time"])
                 kind = data.get("kind")
             except (OSError, ValueError, KeyError, TypeError, OverflowError):  # OverflowError: int(Infinity)
@@ -516,8 +550,7 @@ class CheckpointManager:
                 log.warning("skipping checkpoint %s: %s", pt, exc)
                 self._emit("checkpoint_skipped", file=pt.name, reason=str(exc))
                 continue
-            return pt, manifest
-        return None
+            yield pt, manifest
 
     def load(self, path: str | Path) -> dict[str, Any]:
         """Load a checkpoint's state dict with ``torch.load(weights_only=True)`` on CPU."""
@@ -528,7 +561,35 @@ class CheckpointManager:
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except (OSError, RuntimeError, pickle.UnpicklingError, EOFError, ValueError) as exc:
-            raise CheckpointError(f"cannot load checkpoint {path}: {exc}") from exc
+            raise CheckpointError(f"cannot load checkpoint {path} with torch.load(weights_only=True): "
+                                  f"{_torch_load_reason(exc)}") from exc
+
+    def set_aside(self, path: str | Path, reason: str) -> Path:
+        """Move a committed checkpoint that cannot be used (it matches its manifest, but its content
+        cannot be loaded) into ``UNLOADABLE_DIR/``, manifest and all, so that resume, retention and
+        a later save of the same name leave it alone; records ``checkpoint_skipped``. Returns its new path.
+
+        Both files are hard-linked there before either name here goes, manifest first: a crash at
+        any point leaves every byte in one place or the other, and never a manifest without its file.
+        """
+        pt = Path(path)
+        aside = self.directory / UNLOADABLE_DIR
+        self._emit("checkpoint_skipped", file=pt.name, reason=reason)
+        try:
+            aside.mkdir(exist_ok=True)
+            stem, n = pt.stem, 0
+            while (aside / f"{stem}.pt").exists() or (aside / f"{stem}.json").exists():
+                n += 1  # an earlier checkpoint of this name set aside: keep it too
+                stem = f"{pt.stem}.{n}"
+            for source in (pt, pt.with_suffix(".json")):
+                os.link(source, aside / f"{stem}{source.suffix}")
+            fsync_dir(aside)
+            pt.with_suffix(".json").unlink()
+            pt.unlink()
+            fsync_dir(self.directory)
+        except OSError as exc:
+            raise CheckpointError(f"cannot move {pt.name} into {aside}: {_describe_oserror(exc)}") from exc
+        return aside / f"{stem}.pt"
 
     def clean_orphans(self) -> list[Path]:
         """Remove ``.tmp-*`` leftovers and ``.pt`` files without a manifest; return them."""
@@ -553,6 +614,15 @@ class CheckpointManager:
                 self.events.emit(event, **fields)
             except OSError as exc:
                 log.warning("could not record event %s: %s", event, exc)
+
+
+def _torch_load_reason(exc: BaseException) -> str:
+    """The one line of torch.load's error that says why (its weights_only refusal is a page of advice)."""
+    text = str(exc)
+    for line in text.splitlines():
+        if "WeightsUnpickler error:" in line:
+            return line.split("WeightsUnpickler error:", 1)[1].split(". Please use", 1)[0].strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _step_from_name(name: str) -> int:

@@ -145,7 +145,8 @@ def train_command(data_path: Path, run_dir: Path, epochs: int | None, config_fil
     Config precedence: defaults < --config < command-line options. Exit codes: 0 finished
     or stopped by --time-limit, 2 bad input, a run directory that contradicts the request or
     one that another live trainer holds (its lock), 3 internal error, 4 the final checkpoint
-    could not be saved, 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint.
+    could not be saved, 5 the loss became NaN or infinite (the run failed; nothing is saved
+    after it), 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint.
     """
     import traceback
 

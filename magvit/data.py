@@ -247,10 +247,28 @@ def load_clips(path: str | os.PathLike, indices=None):
 
     clips = load(path)
     videos, labels = clips.videos, clips.labels
+    problem = clip_array_problem(videos)
+    if problem:
+        raise DataFileError(f"{path}: {problem} (`magvit data validate {path}` lists every problem)")
     if indices is not None:
         videos, labels = videos[np.asarray(indices)], labels[np.asarray(indices)]
     x = torch.from_numpy(np.ascontiguousarray(videos.transpose(0, 4, 1, 2, 3))).float().div_(255.0)
     return x, torch.from_numpy(labels.astype(np.int64))
+
+
+def clip_array_problem(videos: np.ndarray) -> str | None:
+    """Why `videos` cannot be read as clips (N, T, H, W, C) of finite numbers, or None."""
+    if videos.ndim != 5:
+        return f"videos must be an array of clips (N, T, H, W, C), not of shape {videos.shape}"
+    if not (np.issubdtype(videos.dtype, np.number) or videos.dtype == np.bool_):
+        return f"videos must hold numbers, not {videos.dtype}"
+    if np.issubdtype(videos.dtype, np.inexact):
+        bad = ~np.isfinite(videos)
+        if bad.any():
+            clips = np.flatnonzero(bad.reshape(len(videos), -1).any(axis=1))
+            shown = ", ".join(f"clip {i}" for i in clips[:5]) + (f" and {len(clips) - 5} more" if len(clips) > 5 else "")
+            return f"videos hold {int(bad.sum())} NaN or infinite values ({shown}): training on them gives a NaN loss"
+    return None
 
 
 def fingerprint(path: str | os.PathLike) -> str:

@@ -14,6 +14,8 @@ Exit codes carried by TrainResult / TrainError:
   2    bad input, or the run directory contradicts the request (nothing is overwritten)
   4    the final checkpoint could not be saved (a full disk, no permission): the run is not
        finished; once the disk is fixed the same command resumes from the newest checkpoint
+  5    the loss (or a validation metric) became NaN or infinite: the run stopped as failed
+       before saving anything after it; its newest checkpoint holds the last good state
   130  stopped by SIGINT after saving a `preempt` checkpoint
   143  stopped by SIGTERM after saving a `preempt` checkpoint
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import subprocess
 import time
@@ -49,6 +52,7 @@ from magvit.stages.base import Stage
 CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 RESUME_MODES = ("auto", "never")
 EXIT_FINAL_NOT_SAVED = 4  # see the module docstring
+EXIT_LOSS_NOT_FINITE = 5
 
 
 @dataclass(frozen=True)
@@ -161,10 +165,14 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         )  # fmt: skip
     except (OSError, CheckpointError) as exc:
         raise TrainError(f"run directory {run_dir}: {exc}") from exc
-    resume_from = _on_main(dist, lambda: _resume_point_and_clean(checkpoints, resume))
-    saved = load_checkpoint(checkpoints, resume_from, config, dataset) if resume_from else None
+    loaded: dict[Path, dict] = {}  # rank 0 loads the resume point while choosing it: not twice
+    resume_from = _on_main(dist, lambda: _resume_point_and_clean(checkpoints, resume, echo, loaded))
+    saved = load_checkpoint(checkpoints, resume_from, config, dataset, loaded.get(resume_from)) if resume_from else None
 
     trainer = build(config, len(dataset.train_x), dist)
+    problem = trainer.stage.clip_problem(dataset.train_x)
+    if problem:  # before anything is written: clips the model cannot take
+        raise TrainError(f"data: {dataset.path}: {problem}")
     try:
         state = restore(trainer, saved) if saved else RunState()
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -172,10 +180,13 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
                          "(written by another version of the trainer?)") from exc
     if saved:
         checkpoints.mark_resumed(state.step)
-    if dist.is_main:
-        dump_run_config(config, run_dir / "config.yaml")
-    events.emit("run_start", pid=os.getpid(), resume=resume, config_hash=_config_hash(config),
-                code_version=code_version, data_fingerprint=dataset.fingerprint, world_size=dist.world_size)
+    try:
+        if dist.is_main:
+            dump_run_config(config, run_dir / "config.yaml")
+        events.emit("run_start", pid=os.getpid(), resume=resume, config_hash=_config_hash(config),
+                    code_version=code_version, data_fingerprint=dataset.fingerprint, world_size=dist.world_size)
+    except OSError as exc:
+        raise TrainError(f"run directory {run_dir} cannot be written: {exc}") from exc
     if saved:
         _announce_resume(resume_from, saved, state, events, echo, dist.world_size)
     else:
@@ -250,8 +261,9 @@ def _on_main(dist: Dist, decide: Callable[[], Any]) -> Any:
     return value
 
 
-def _resume_point_and_clean(checkpoints: CheckpointManager, resume: str) -> Path | None:
-    found = find_resume_point(checkpoints, resume)
+def _resume_point_and_clean(checkpoints: CheckpointManager, resume: str, echo: Callable[[str], None],
+                            loaded: dict[Path, dict]) -> Path | None:
+    found = find_resume_point(checkpoints, resume, echo, loaded)
     checkpoints.clean_orphans()  # after the --resume never check, which counts unfinished saves too
     return found
 
@@ -325,8 +337,12 @@ def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
 # ----------------------------------------------------------------------------- resume
 
 
-def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | None:
-    """The checkpoint to continue from, per the resume mode, or None to start fresh."""
+def find_resume_point(checkpoints: CheckpointManager, resume: str, echo: Callable[[str], None] = _silent,
+                      loaded: dict[Path, dict] | None = None) -> Path | None:
+    """The checkpoint to continue from, per the resume mode, or None to start fresh.
+
+    With `auto`, the newest valid checkpoint that also loads: it is loaded here, into `loaded`.
+    """
     if resume == "never":
         existing = _checkpoint_files(checkpoints.directory)
         if existing:
@@ -338,26 +354,53 @@ def find_resume_point(checkpoints: CheckpointManager, resume: str) -> Path | Non
             )
         return None
     if resume == "auto":
-        return _newest_resume_point(checkpoints)
+        return _newest_resume_point(checkpoints, echo, {} if loaded is None else loaded)
     path = Path(resume)
     if not path.is_file():
         raise TrainError(f"--resume {resume}: no such checkpoint file")
     return path
 
 
-def _newest_resume_point(checkpoints: CheckpointManager) -> Path | None:
-    """The newest valid checkpoint (best.pt included); refuse a run whose checkpoints are all invalid."""
-    found = checkpoints.latest_valid()
-    if found is not None:
-        return found[0]
+def _newest_resume_point(checkpoints: CheckpointManager, echo: Callable[[str], None],
+                         loaded: dict[Path, dict]) -> Path | None:
+    """The newest valid checkpoint (best.pt included) that loads; refuse a run whose checkpoints are all
+    invalid. Newer ones that match their manifest but do not load are set aside once an older one loads."""
+    unloadable: list[tuple[Path, str]] = []
+    for path, _manifest in checkpoints.valid_checkpoints():
+        try:
+            loaded[path] = _load_own(checkpoints, path)
+        except CheckpointError as exc:
+            unloadable.append((path, str(exc)))
+            continue
+        for bad, reason in unloadable:
+            _set_aside(checkpoints, bad, reason, echo)
+        return path
     committed = [p for p in _checkpoint_files(checkpoints.directory) if p.suffix == ".json"]
     if committed:
+        why = f"; {len(unloadable)} match their manifests but cannot be loaded: {unloadable[0][1]}" if unloadable else ""
         raise TrainError(
             f"{checkpoints.directory} holds checkpoints ({', '.join(p.stem for p in committed[:3])}) but none is "
-            "valid (see the checkpoint_skipped events); training does not start over on top of them. "
+            f"valid (see the checkpoint_skipped events){why}; training does not start over on top of them. "
             "Move them away, resume from a file with --resume PATH, or pick a new --run-dir."
         )
     return None
+
+
+def _load_own(checkpoints: CheckpointManager, path: Path) -> dict:
+    """A checkpoint's payload; CheckpointError when torch will not load it or it is not one of ours."""
+    saved = checkpoints.load(path)
+    if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} is not a checkpoint of format {CHECKPOINT_FORMAT}")
+    return saved
+
+
+def _set_aside(checkpoints: CheckpointManager, path: Path, reason: str, echo: Callable[[str], None]) -> None:
+    try:
+        kept = checkpoints.set_aside(path, f"matches its manifest but cannot be loaded: {reason}")
+    except CheckpointError as exc:
+        raise TrainError(f"{path.name} cannot be loaded ({reason}) and cannot be set aside: {exc}") from exc
+    echo(f"warning: {path.name} matches its manifest but cannot be loaded ({reason}); moved it to {kept} "
+         "(nothing is deleted) and falling back to the previous valid checkpoint")
 
 
 def _checkpoint_files(directory: Path) -> list[Path]:
@@ -366,14 +409,15 @@ def _checkpoint_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".pt", ".json") and not p.name.startswith("."))
 
 
-def load_checkpoint(checkpoints: CheckpointManager, path: Path, config: RunConfig, dataset: Dataset) -> dict:
-    """Load a checkpoint and check that it belongs to this run's config and dataset."""
-    try:
-        saved = checkpoints.load(path)
-    except CheckpointError as exc:
-        raise TrainError(f"cannot resume from {path}: {exc}") from exc
-    if saved.get("format") != CHECKPOINT_FORMAT:
-        raise TrainError(f"cannot resume from {path}: not a checkpoint of format {CHECKPOINT_FORMAT}")
+def load_checkpoint(checkpoints: CheckpointManager, path: Path, config: RunConfig, dataset: Dataset,
+                    saved: dict | None = None) -> dict:
+    """Load a checkpoint (unless `saved` is its payload already) and check that it belongs to this run's
+    config and dataset."""
+    if saved is None:
+        try:
+            saved = _load_own(checkpoints, path)
+        except CheckpointError as exc:
+            raise TrainError(f"cannot resume from {path}: {exc}") from exc
     if saved.get("stage") != config.stage:
         raise TrainError(f"cannot resume from {path}: it is a checkpoint of the {saved.get('stage')!r} stage and this "
                          f"run trains the {config.stage!r} stage. Pick a new --run-dir for another stage.")
@@ -543,8 +587,23 @@ class Session:
         losses = self.trainer.stage.train_step(x, n_global, dist)
         state.step += 1
         losses = distributed.weighted_mean(losses, len(x), n_global, dist)
+        self._require_finite(losses, f"at step {state.step} (epoch {state.epoch + 1}/{self.tc.epochs}, "
+                                     f"batch {state.batch_in_epoch + 1}/{self.trainer.batches_per_epoch})")
         state.step_losses.append(losses["train"])
         return losses
+
+    def _require_finite(self, values: dict[str, float], where: str) -> None:
+        """Stop the run (TrainError, exit 5) before a NaN or infinite loss is reported, saved or trained on."""
+        bad = {name: value for name, value in values.items() if not math.isfinite(value)}
+        if not bad:
+            return
+        shown = ", ".join(f"{name}={value}" for name, value in values.items())
+        raise TrainError(
+            f"the loss is not finite {where}: {shown}. The run stops as failed and saves nothing after this "
+            "step: its newest checkpoint holds the last good state. Resuming from it would repeat the same "
+            "steps; lower train.lr, set train.grad_clip or check the data, in a new --run-dir.",
+            EXIT_LOSS_NOT_FINITE,
+        )
 
     # --- validation -------------------------------------------------------------------
 
@@ -557,6 +616,8 @@ class Session:
                    "train_loss": sum(epoch_losses) / max(1, len(epoch_losses))}
         metrics.update(stage_metrics)
         metrics = distributed.broadcast_object(metrics, self.dist)  # every rank takes rank 0's best decision
+        self._require_finite({k: float(v) for k, v in metrics.items()}, f"in the validation after epoch "
+                             f"{state.epoch + 1}/{self.tc.epochs} (step {state.step})")
         state.epoch_metrics.append(metrics)
         self.echo(f"epoch {state.epoch + 1}/{self.tc.epochs} train loss {metrics['train_loss']:.4f} "
                   + stage.describe(stage_metrics))

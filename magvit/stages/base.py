@@ -52,6 +52,11 @@ class Stage(abc.ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Put back what `state_dict` returned."""
 
+    def clip_problem(self, x: torch.Tensor) -> str | None:
+        """Why this stage cannot train on clips shaped like `x` (N, C, T, H, W), or None when it can.
+        Asked once at the start, before the run directory is touched."""
+        return None
+
     def learning_rate(self) -> float | None:
         """The main optimizer's current learning rate, for the batch log line (None: not shown)."""
         return None

@@ -68,6 +68,13 @@ class TokenizerStage(Stage):
         """Optimizer steps taken (the schedule counts them, and is checkpointed)."""
         return int(self.scheduler.last_epoch)
 
+    def clip_problem(self, x: torch.Tensor) -> str | None:
+        channels, wanted = int(x.shape[1]), self.config.tokenizer.in_channels
+        if channels != wanted:
+            return (f"the clips have {channels} channel{'s' if channels != 1 else ''}, but tokenizer.in_channels "
+                    f"is {wanted}: convert the data, or set tokenizer.in_channels: {channels} in the config")
+        return None
+
     def learning_rate(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 

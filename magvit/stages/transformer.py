@@ -186,6 +186,16 @@ class TransformerStage(Stage):
     def learning_rate(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
+    def clip_problem(self, x: torch.Tensor) -> str | None:
+        channels, wanted = int(x.shape[1]), self.tokenizer.model.config.in_channels
+        if channels != wanted:
+            return (f"the clips have {channels} channel{'s' if channels != 1 else ''}, but the tokenizer "
+                    f"{self.tokenizer.path} takes {wanted}")
+        if tuple(x.shape[2:]) != tuple(self.cfg.clip_shape):
+            return (f"the clips are {tuple(x.shape[2:])} (frames, height, width) but transformer.clip_shape is "
+                    f"{list(self.cfg.clip_shape)}: set it to the data's clip shape")
+        return None
+
     def check_clips(self, x: torch.Tensor) -> None:
         """TrainError unless the clips have the configured shape (the token grid depends on it)."""
         if tuple(x.shape[2:]) != tuple(self.cfg.clip_shape):

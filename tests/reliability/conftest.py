@@ -7,7 +7,9 @@ the fast count (e.g. 5 for a smoke run, 200 locally).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -51,3 +53,25 @@ def tiny_data(tmp_path_factory) -> Path:
     subprocess.run([PYTHON, "-m", "magvit", "data", "make", "--out", str(out), "--n", "24", "--frames", "4",
                     "--size", "16"], cwd=ROOT, check=True, capture_output=True, env=child_env())
     return out
+
+
+def obey_permission_bits() -> None:
+    """preexec_fn: drop the capabilities by which root ignores file modes (bounding set, before exec)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop = 24
+    for capability in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def mode_bits_popen(scratch: Path) -> dict[str, object] | None:
+    """Popen keywords under which a child obeys file mode bits (as root: capabilities dropped), or
+    None where root cannot be made to (no CAP_SETPCAP). `scratch` is an empty folder for the probe."""
+    popen: dict[str, object] = {"env": child_env()}
+    if os.geteuid() != 0:
+        return popen
+    popen["preexec_fn"] = obey_permission_bits
+    locked = scratch / "locked"
+    locked.mkdir(mode=0o555)
+    probe = subprocess.run(["sh", "-c", 'touch "$1/x"', "sh", str(locked)], capture_output=True, **popen)
+    return None if probe.returncode == 0 else popen

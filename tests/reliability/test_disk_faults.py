@@ -29,7 +29,6 @@ through the manager's free-space hook on a single save.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import subprocess
@@ -42,7 +41,7 @@ import torch
 from magvit.checkpoint import CheckpointError, CheckpointManager
 from magvit.progress import EventLog
 
-from .conftest import PYTHON, ROOT, child_env
+from .conftest import PYTHON, ROOT, child_env, mode_bits_popen
 
 FAULT_TRAINER = textwrap.dedent(r'''
     """usage: python fault_trainer.py RUN_DIR DATA FAULT   (FAULT: efbig, efbig-final, enospc or eacces)"""
@@ -327,24 +326,10 @@ def test_a_real_full_disk_at_the_checkpoint_write_warns_and_retries(tmp_path: Pa
     assert any(e.startswith("step-") and "No space left on device" in e and ".json" in e for e in errors), errors
 
 
-def _obey_permission_bits() -> None:
-    """preexec_fn: drop the capabilities by which root ignores file modes (bounding set, before exec)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_capbset_drop = 24
-    for capability in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
-        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
 def test_permission_denied_at_the_checkpoint_write_warns_and_retries(tmp_path: Path, tiny_data: Path) -> None:
-    popen: dict[str, object] = {"env": child_env()}
-    if os.geteuid() == 0:
-        popen["preexec_fn"] = _obey_permission_bits
-        locked = tmp_path / "locked"
-        locked.mkdir(mode=0o555)
-        probe = subprocess.run(["sh", "-c", 'touch "$1/x"', "sh", str(locked)], capture_output=True, **popen)
-        if probe.returncode == 0:
-            pytest.skip("root here cannot be made to obey file permission bits (no CAP_SETPCAP to drop capabilities)")
+    popen = mode_bits_popen(tmp_path)
+    if popen is None:
+        pytest.skip("root here cannot be made to obey file permission bits (no CAP_SETPCAP to drop capabilities)")
     run, output = _train_with_fault(tmp_path, tiny_data, "eacces", **popen)
     assert "injector: checkpoints/ writable again" in output, output
     _assert_failed_loudly_then_recovered(run, run / "checkpoints", output, "Permission denied", min_failures=2)
