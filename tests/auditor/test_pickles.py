@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import os
 import pathlib
 import pickle
@@ -11,6 +13,7 @@ import pytest
 import torch
 from torch import _weights_only_unpickler
 
+from auditor.evidence import pickles
 from auditor.evidence.pickles import code_calls, read_pickle, refused_globals
 
 
@@ -24,13 +27,45 @@ class Calls:
         return (self.fn, self.args)
 
 
-def test_the_weights_only_mirror_agrees_with_torchs_own_allowlist():
-    allowed = tuple(_weights_only_unpickler._get_allowed_globals())
+def _torch_accepts(name: str) -> bool:
+    """Whether torch's own weights_only unpickler (the one torch.load(weights_only=True) runs)
+    accepts a pickle that names the global `name`."""
+    module, _, qualname = name.rpartition(".")
+    data = b"\x80\x02c" + module.encode() + b"\n" + qualname.encode() + b"\nq\x00."
+    try:
+        _weights_only_unpickler.load(io.BytesIO(data))
+    except pickle.UnpicklingError:
+        return False
+    return True
+
+
+def _names_that_matter() -> set[str]:
+    """torch's allowed globals, every name defined in a module that holds one (torch.float_power
+    beside torch.float16, torch.storage.Storage beside torch.storage.TypedStorage, ...), and
+    near misses a loose pattern would take."""
+    allowed = set(_weights_only_unpickler._get_allowed_globals())
+    names = set(allowed)
+    for module in {n.rpartition(".")[0] for n in allowed}:
+        names |= {f"{module}.{attr}" for attr in dir(importlib.import_module(module))}
+    names |= {n + suffix for n in allowed for suffix in ("_", "x", ".x", "Tensor", "Storage")}
+    names |= {"torch.load", "torch.hub.load", "torch.jit.load", "io.open", "builtins.eval", "os.system",
+              "argparse.Namespace", "numpy.ndarray", "torch.nn.modules.conv.Conv2d", "torch.float",
+              "torch.float_power", "torch.bits16x", "torch.per_tensor_affine_x", "torch.Tensor.__reduce_ex__"}
+    return names
+
+
+def test_the_weights_only_mirror_is_exactly_torchs_own_allowlist():
+    """Both directions: every global torch's weights_only unpickler accepts, the mirror accepts,
+    and the mirror accepts nothing torch refuses (the mirror is an explicit list of torch 2.13's
+    names; moving the torch bound makes this fail until the list follows)."""
+    allowed = set(_weights_only_unpickler._get_allowed_globals())
     assert len(allowed) > 100
-    assert refused_globals(allowed) == ()
-    outside = ("torch.load", "torch.hub.load", "torch.jit.load", "io.open", "builtins.eval", "os.system",
-               "argparse.Namespace", "numpy.ndarray", "torch.nn.modules.conv.Conv2d")
-    assert refused_globals(outside) == outside
+    assert {n for n in _names_that_matter() if _torch_accepts(n)} == allowed  # the enumeration is torch's
+    assert refused_globals(tuple(sorted(allowed))) == ()
+    names = tuple(sorted(_names_that_matter()))
+    accepted_by_mirror = set(names) - set(refused_globals(names))
+    assert accepted_by_mirror == allowed, sorted(accepted_by_mirror ^ allowed)
+    assert pickles.WEIGHTS_ONLY_GLOBALS == frozenset(allowed)  # for every string, not only these
 
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
