@@ -150,7 +150,7 @@ def read_pickle(data: bytes) -> StaticPickle | None:
 
     memo: dict[Any, Any] = {}
     try:
-        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+        for op, arg, pos in pickletools.genops(io.BytesIO(data)):
             n = op.name
             if n == "PROTO":
                 protocol = arg
@@ -186,7 +186,7 @@ def read_pickle(data: bytes) -> StaticPickle | None:
             elif n in ("BINGET", "LONG_BINGET", "GET"):
                 stack.append(memo.get(arg, _Opaque("memo")))
             elif n in ("GLOBAL", "INST"):
-                dotted = _loaded_name(*str(arg).split(" ", 1), protocol)
+                dotted = _loaded_name(*_raw_global(data, pos), protocol)
                 named.append(dotted)
                 found = _Opaque(f"global {arg}", dotted)
                 if n == "INST":  # names a class and calls it with the items since the mark
@@ -278,6 +278,15 @@ def read_pickle(data: bytes) -> StaticPickle | None:
     if isinstance(top, dict):
         scalars = {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
     return StaticPickle(scalars, tuple(dict.fromkeys(named)), tuple(dict.fromkeys(called)))
+
+
+def _raw_global(data: bytes, pos: int) -> tuple[str, str]:
+    """The module and name lines after the GLOBAL or INST opcode at `pos`, as the unpicklers
+    (pickle's and torch's weights_only one) read them: bytes decoded as UTF-8, nothing
+    unescaped. pickletools undoes backslash escapes, so its `\\x74orch Size` reads `torch Size`."""
+    module_end = data.index(b"\n", pos + 1)
+    name_end = data.index(b"\n", module_end + 1)
+    return data[pos + 1:module_end].decode("utf-8"), data[module_end + 1:name_end].decode("utf-8")
 
 
 def _loaded_name(module: str, name: str, protocol: int) -> str:

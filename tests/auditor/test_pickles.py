@@ -101,3 +101,17 @@ def test_data_constructors_and_mere_references_are_not_code_calls():
 
 def test_an_unwalkable_pickle_is_none():
     assert read_pickle(b"\x80\x04not a pickle") is None
+
+
+@pytest.mark.parametrize("module, name", [(b"\\x74orch", b"Size"), (b"torch", b"\\x53ize"),
+                                          (b"collections", b"Ordered\\x44ict")])
+def test_a_global_is_judged_by_its_bytes_as_the_unpickler_reads_them(module, name):
+    """pickletools undoes backslash escapes in a GLOBAL's names; the unpicklers do not: to torch,
+    `\\x74orch.Size` is not torch.Size, so the mirror must not take it for one."""
+    data = b"\x80\x02}q\x00X\x01\x00\x00\x00sq\x01c" + module + b"\n" + name + b"\nq\x02s."
+    with pytest.raises(pickle.UnpicklingError):
+        _weights_only_unpickler.load(io.BytesIO(data))
+    read = read_pickle(data)
+    assert read is not None
+    assert read.globals == ((module + b"." + name).decode(),)
+    assert refused_globals(read.globals) == read.globals
