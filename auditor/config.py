@@ -1,8 +1,10 @@
 """Project configuration: `[tool.audit]` in pyproject.toml, or `audit.yaml` at the project root.
 
-When both exist, audit.yaml wins (whole file; the two are not merged). Every key has a
-default that fits this repository; an unknown key or a value of the wrong type is a
-ConfigError naming the file and the key.
+When both exist, audit.yaml wins (whole file; the two are not merged). Nothing has to be
+configured: the keys that say where things are (documents, code, entry point, tests, JUnit,
+TDD records, run directory) are discovered (auditor.discovery, applied by auditor.resolve)
+unless the file sets them, and a key that is set overrides discovery. An unknown key or a
+value of the wrong type is a ConfigError naming the file and the key.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +41,16 @@ class ProjectConfig:
     """the project root (absolute)"""
     source_file: Path | None = None
     """the file the configuration was read from; None when all defaults"""
-    requirements: tuple[str, ...] = _strs("requirements.md", ".cursorrules")
-    """the documents rules cite"""
+    requirements: tuple[str, ...] = ()
+    """the documents rules cite [default: discovered]"""
     rules: str = "rules"
     """folder of rule files"""
-    source: tuple[str, ...] = _strs("magvit")
-    """folders/files holding the training code"""
-    entry_point: str = "magvit/train.py:train"
-    """`file:function` that runs training"""
-    main_module: str = "magvit/cli.py"
-    """file whose __main__ block / CLI starts training"""
+    source: tuple[str, ...] = ()
+    """folders/files holding the training code [default: discovered]"""
+    entry_point: str = ""
+    """how training starts: a script, `-m pkg`, `file:function` or `file:Class.method` [default: discovered]"""
+    main_module: str = ""
+    """file whose __main__ block / CLI starts training [default: discovered]"""
     checkpoint_save_functions: tuple[str, ...] = _strs("save", "save_checkpoint", "torch.save")
     """names whose call saves a checkpoint"""
     checkpoint_load_functions: tuple[str, ...] = _strs("load", "load_checkpoint", "resume")
@@ -63,14 +65,14 @@ class ProjectConfig:
     """parameters whose default is the checkpoint interval"""
     progress_files: tuple[str, ...] = _strs("PROGRESS.txt", "progress.json")
     """file names a progress writer writes"""
-    tests: str = "tests"
-    """test folder"""
-    junit: tuple[str, ...] = _strs("reports/junit.xml")
-    """JUnit XML result files (globs)"""
-    tdd_artifacts: tuple[str, ...] = _strs("artifacts/tdd")
-    """folders/files of TDD evidence"""
-    run_dir: str = "results/magvit_training"
-    """default run directory for --run"""
+    tests: tuple[str, ...] = ()
+    """test folders/files [default: discovered]"""
+    junit: tuple[str, ...] = ()
+    """JUnit XML result files (globs) [default: discovered by content]"""
+    tdd_artifacts: tuple[str, ...] = ()
+    """folders/files of TDD evidence [default: discovered by content]"""
+    run_dir: str = ""
+    """default run directory for --run [default: discovered]"""
     checkpoint_patterns: tuple[str, ...] = _strs("checkpoints/*.pt", "*.pt")
     """globs for checkpoint files in a run directory"""
     epoch_pattern: str = r"epoch[_-]?(\d+)"
@@ -79,6 +81,16 @@ class ProjectConfig:
     """allowed progress refresh period, seconds"""
     checkpoint_bounds_s: tuple[float, float] = (60.0, 300.0)
     """allowed checkpoint interval, seconds"""
+    required_tests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(rule id, test names): tests a rule's Tested? column requires by name, besides behaviour"""
+    explicit: frozenset[str] = frozenset()
+    """the keys the configuration file sets; every other discoverable key is discovered"""
+    discovery: Any = field(default=None, compare=False, repr=False)
+    """what auditor.discovery found (an auditor.discovery.Discovery), once resolved"""
+
+    def required_tests_for(self, rule_id: str) -> tuple[str, ...]:
+        """The test names the configuration requires for `rule_id` (none by default)."""
+        return next((names for rid, names in self.required_tests if rid == rule_id), ())
 
     def path(self, relative: str | Path) -> Path:
         """`relative` resolved against the project root (absolute paths are kept)."""
@@ -87,6 +99,8 @@ class ProjectConfig:
 
     def default_run_dir(self) -> Path | None:
         """The configured run directory when it exists, else None."""
+        if not self.run_dir:
+            return None
         p = self.path(self.run_dir)
         return p if p.is_dir() else None
 
@@ -104,7 +118,7 @@ _KINDS: dict[str, str] = {
     "resume_parameters": "strs",
     "interval_parameters": "strs",
     "progress_files": "strs",
-    "tests": "str",
+    "tests": "strs",
     "junit": "strs",
     "tdd_artifacts": "strs",
     "run_dir": "str",
@@ -112,6 +126,7 @@ _KINDS: dict[str, str] = {
     "epoch_pattern": "regex",
     "progress_bounds_s": "bounds",
     "checkpoint_bounds_s": "bounds",
+    "required_tests": "tests_by_rule",
 }
 
 CONFIG_KEYS = tuple(_KINDS)
@@ -128,6 +143,13 @@ def _convert(where: str, key: str, value: Any) -> Any:
             except ValueError as exc:
                 raise ConfigError(f"{where}: key {key!r} is refused: {exc}") from None
         return value
+    if kind == "tests_by_rule":
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) and n for n in v)
+            for k, v in value.items())
+        if not ok:
+            raise ConfigError(f"{where}: key {key!r} must map rule ids to lists of test names, got {value!r}")
+        return tuple((k, tuple(v)) for k, v in value.items())
     if kind == "strs":
         if isinstance(value, str):
             value = [value]
@@ -220,6 +242,8 @@ def _outside(root: Path, value: str) -> bool:
 
 def _check_inside(where: str, key: str, value: Any, root: Path) -> None:
     if key == "entry_point":
+        if value.startswith("-m "):
+            return  # a module name, not a path
         value = value.partition(":")[0]
     elif key == "checkpoint_patterns":  # relative to the run directory, which must not be left either
         for v in value:
@@ -254,7 +278,7 @@ def load_config(project_root: str | Path) -> ProjectConfig:
             raise ConfigError(f"{at}: unknown key {key!r} (known keys: {known})")
         values[key] = _convert(at, key, value)
         _check_inside(at, key, values[key], root)
-    return ProjectConfig(root=root, source_file=source, **values)
+    return ProjectConfig(root=root, source_file=source, explicit=frozenset(values), **values)
 
 
 def project_name(root: Path) -> str:
@@ -269,8 +293,8 @@ def project_name(root: Path) -> str:
 
 
 def with_junit(config: ProjectConfig, junit: tuple[str, ...] | list[str]) -> ProjectConfig:
-    """The same configuration with the JUnit globs replaced (the CLI's --junit)."""
-    return dataclasses.replace(config, junit=tuple(junit))
+    """The same configuration with the JUnit globs replaced (the CLI's --junit), as if configured."""
+    return dataclasses.replace(config, junit=tuple(junit), explicit=config.explicit | {"junit"})
 
 
 __all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "load_config", "project_name", "with_junit"]

@@ -83,9 +83,12 @@ def evaluate(
     name: str | None = None,
 ) -> AuditResult:
     """Evaluate every rule against the evidence; never raises for a failing probe."""
+    from auditor.resolve import read_summary
+
     results = tuple(evaluate_rule(rule, evidence) for rule in rules)
     if run_dir is None and evidence.run_dir is not None:
         run_dir = str(evidence.run_dir)
+    read = read_summary(evidence.config, run_dir)
     return AuditResult(
         rules=results,
         summary=summarise(results, gate),
@@ -94,6 +97,8 @@ def evaluate(
         run_dir=run_dir,
         rules_dir=rules_dir,
         name=name if name is not None else project_name(evidence.config.root),
+        read=read.line,
+        not_read=read.not_read,
     )
 
 
@@ -174,11 +179,13 @@ def audit_with_evidence(
     import os
 
     from auditor.config import load_config, with_junit
+    from auditor.resolve import resolve
     from auditor.rules import load_rules
 
     config = load_config(project)
     if junit:
         config = with_junit(config, [os.path.abspath(j) for j in junit])
+    config = resolve(config)
     if run is not None:
         run_path: Path | None = Path(run)
         if not run_path.is_dir():

@@ -204,31 +204,39 @@ def lint_checklists(rules_dir: str | Path) -> list[LintError]:
 # ----------------------------------------------------------------------------- tests
 
 
-def required_test_names(rules: Iterable[Rule], checklist: Checklist) -> tuple[list[str], list[str]]:
-    """(test names, keywords) the gate's rules and the checklist's `tests:` items ask for."""
+def required_test_names(rules: Iterable[Rule], checklist: Checklist,
+                        config: Any = None) -> tuple[list[str], list[str], list[str]]:
+    """(test names, keywords, effects) the gate's rules, the project's `required_tests` and the
+    checklist's `tests:` items ask for."""
     names: list[str] = []
     keywords: list[str] = []
+    effects: list[str] = []
     gated = {rid for it in checklist.items for rid in it.rules}
     for rule in rules:
         if rule.id not in gated:
             continue
+        if config is not None:
+            names += [n for n in config.required_tests_for(rule.id) if n not in names]
         for col in rule.columns.values():
             if col.probe == "tests.required_tests_passed":
                 names += [n for n in col.params.get("tests", ()) if n not in names]
             elif col.probe == "tests.behaviour_tested":
                 keywords += [k for k in col.params.get("keywords", ()) if k not in keywords]
+            elif col.probe == "tests.effect_tested" and col.params.get("effect") not in effects:
+                effects.append(col.params.get("effect"))
     for it in checklist.items:
         names += [n for n in it.tests if n not in names]
-    return names, keywords
+    return names, keywords, effects
 
 
-def select_tests(te: Any, names: Sequence[str], keywords: Sequence[str]) -> tuple[str, ...]:
-    """Node ids: the named tests, and tests that drive training and mention a keyword."""
+def select_tests(te: Any, names: Sequence[str], keywords: Sequence[str], effects: Sequence[str] = ()) -> tuple[str, ...]:
+    """Node ids: the named tests, and tests that drive training and mention a keyword or assert on an effect."""
     ids: list[str] = []
     for name in names:
         ids += [t.id for t in te.named(name) if t.id not in ids]
     for t in te.tests:
-        if t.drives_entry and any(t.mentions(k) for k in keywords) and t.id not in ids:
+        if t.drives_entry and t.id not in ids and (any(t.mentions(k) for k in keywords)
+                                                   or set(effects) & set(getattr(t, "effects", ()))):
             ids.append(t.id)
     return tuple(ids)
 
@@ -406,7 +414,9 @@ def run_gate(
     from auditor.evidence.tests import collect
     from auditor.rules import load_rules
 
-    config = load_config(project)
+    from auditor.resolve import resolve
+
+    config = resolve(load_config(project))
     rules_dir = resolve_rules_dir(config, rules)
     loaded = load_rules(rules_dir)
     checklist = load_checklist(rules_dir, gate, loaded)
@@ -414,8 +424,8 @@ def run_gate(
         raise GateError([LintError(rules_dir, None, f"gate {gate!r} has no checklist (gates/{gate}.yaml) and no rules")])
     if run is not None and not Path(run).is_dir():
         raise AuditInputError(f"run directory {run} does not exist")
-    names, keywords = required_test_names(loaded, checklist)
-    ids = select_tests(collect(config), names, keywords)
+    names, keywords, effects = required_test_names(loaded, checklist, config)
+    ids = select_tests(collect(config), names, keywords, effects)
     notes: list[str] = []
     test_run: TestRun | None = None
     with tempfile.TemporaryDirectory(prefix="audit-gate-") as tmp:

@@ -116,6 +116,8 @@ class AuditResult:
     run_dir: str | None
     rules_dir: str
     name: str = ""  # the project's name (pyproject.toml's [project].name, else its folder's)
+    read: str = ""  # what the audit read ("Read: 7 modules under src/, 2 documents, ...; no run directory")
+    not_read: tuple[str, ...] = ()  # what it saw and left out, and files it could not read
 
     @property
     def exit_code(self) -> int:

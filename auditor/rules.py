@@ -158,7 +158,7 @@ def _build(path: Path, data: Mapping[str, Any], root: yaml.Node | None) -> Rule:
             optional=bool(c.get("optional", False)),
             line=_line(_node_at(root, ["citations", i, "passage"])),
         )
-        for i, c in enumerate(data["citations"])
+        for i, c in enumerate(data.get("citations") or [])
     )
     columns = {
         name: Column(

@@ -34,7 +34,9 @@ class Evidence:
 
     @cached_property
     def code(self) -> Any:
-        return self._collector("code")(self.config)
+        from auditor.resolve import code_view
+
+        return self._collector("code")(code_view(self.config))
 
     @cached_property
     def tests(self) -> Any:

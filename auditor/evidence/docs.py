@@ -173,6 +173,7 @@ class DocsFacts:
 
     root: Path
     documents: dict[str, Document]
+    _statements: dict[str, list] = field(default_factory=dict, repr=False)
 
     def document(self, path: str) -> Document:
         if path not in self.documents:
@@ -182,9 +183,26 @@ class DocsFacts:
     def find(self, document: str, passage: str) -> PassageMatch | None:
         return find_passage(self.document(document), passage)
 
+    def statements(self) -> list:
+        """Every sentence of every requirement document (auditor.evidence.requirements.Statement), in order."""
+        from auditor.evidence.requirements import statements
+
+        out = []
+        for path, doc in self.documents.items():
+            if doc.exists:
+                if path not in self._statements:
+                    self._statements[path] = statements(doc)
+                out += self._statements[path]
+        return out
+
+    @property
+    def read(self) -> list[str]:
+        """The requirement documents that exist."""
+        return [p for p, d in self.documents.items() if d.exists]
+
 
 def collect(config: ProjectConfig) -> DocsFacts:
-    """Read every document named in the configuration's `requirements`."""
+    """Read every document named in the configuration's `requirements` (configured or discovered)."""
     return DocsFacts(
         root=config.root,
         documents={p: read_document(config.root, p) for p in config.requirements},

@@ -1,8 +1,9 @@
 """Tests evidence: test functions found by AST, joined with outcomes from JUnit XML files.
 
-A test "drives the training entry point" when it (or a helper defined in its file or a
-conftest.py, one level down) calls the entry function, invokes the CLI's train command, or
-runs the training command in a subprocess. Tests are read, never imported or run.
+The test files are the configured `tests` paths, else the ones discovery found (test
+folders, `test_*.py` and `*_test.py` anywhere outside nested foreign projects). What each
+test does is judged in auditor.evidence.behaviour: whether it drives training and which
+effects its assertions look at. Tests are read through auditor.safeio, never imported or run.
 """
 
 from __future__ import annotations
@@ -18,39 +19,16 @@ from typing import Any
 
 from auditor import safeio
 from auditor.config import ProjectConfig
+from auditor.evidence import behaviour
+from auditor.evidence.behaviour import Helper, Targets, facts, segment
 from auditor.evidence.code.scan import MAX_SOURCE_BYTES
-from auditor.evidence.code.syntax import dotted, walk
+from auditor.evidence.code.syntax import dotted
 from auditor.junit import JUnitError, TestCaseResult, read_junit
 
-_SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
-               "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
-               "pexpect.spawn"}
 # worst first: a test run several times (parameters) takes its worst outcome
 _OUTCOME_RANK = {"timed_out": 5, "error": 4, "failed": 3, "passed": 2, "skipped": 1}
+_SKIP_MARKS = {"skip", "skipif", "xfail"}
 
-
-
-@functools.lru_cache(maxsize=8)
-def _lines_keepends(text: str) -> tuple[str, ...]:
-    parts = re.split(r"(\r\n|\r|\n)", text)
-    return tuple(a + b for a, b in zip(parts[0::2], parts[1::2] + [""]))
-
-
-def _segment(text: str, node: ast.AST) -> str | None:
-    """ast.get_source_segment, with the file split once (it re-splits the whole file per call,
-    which was half the time of an audit of this repository)."""
-    end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
-    if end_lineno is None or end_col is None or getattr(node, "lineno", None) is None:
-        return None
-    first, last = node.lineno - 1, end_lineno - 1
-    lines = _lines_keepends(text)
-    if last >= len(lines):
-        return None
-    if first == last:
-        return lines[first].encode()[node.col_offset:end_col].decode()
-    head = lines[first].encode()[node.col_offset:].decode()
-    tail = lines[last].encode()[:end_col].decode()
-    return "".join((head, *lines[first + 1:last], tail))
 
 @dataclass(frozen=True)
 class TestFunction:
@@ -61,8 +39,8 @@ class TestFunction:
     class_name: str | None
     markers: tuple[str, ...]
     timeout_s: float | None
-    drives_entry: bool
-    drive: str  # how it drives the entry point (source excerpt), "" when it does not
+    drives_entry: bool  # drives training (see auditor.evidence.behaviour)
+    drive: str  # how it drives training (source excerpt), "" when it does not
     drive_line: int | None
     asserts: int  # assert statements, pytest.raises, self.assert*, *.assert_* calls
     calls: tuple[str, ...]  # short names of everything it calls (helpers included)
@@ -71,15 +49,21 @@ class TestFunction:
     duration_s: float | None = None
     message: str = ""
     results: tuple[str, ...] = ()  # JUnit case ids joined to it
+    effects: frozenset[str] = frozenset()  # what its assertions look at (behaviour.EFFECTS)
+    resume_option: bool = False  # it hands training a resume path or flag
 
     def mentions(self, keyword: str) -> bool:
         return keyword.lower() in self.text.lower()
+
+    @property
+    def skip_marked(self) -> bool:
+        return bool(_SKIP_MARKS.intersection(self.markers))
 
 
 @dataclass
 class TestsEvidence:
     root: Path
-    test_dir: str
+    test_dir: str  # the test paths read, as shown in messages
     files: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     tests: tuple[TestFunction, ...] = ()
@@ -97,28 +81,61 @@ class TestsEvidence:
         return [t for t in self.tests if t.name == name]
 
 
-def collect(config: ProjectConfig) -> TestsEvidence:
-    root = config.root
-    test_dir = config.tests
-    entry_point = config.entry_point
+def _targets(config: ProjectConfig) -> Targets:
+    """What starts training: the configured or discovered entry point, the functions that train."""
+    entry = config.entry_point
     main_module = config.main_module
-    entry_file, _, entry_func = entry_point.partition(":")
-    entry_name = entry_func.split(".")[-1]
-    package = Path(main_module).parts[0] if len(Path(main_module).parts) > 1 else Path(main_module).stem
-    ev = TestsEvidence(root=root, test_dir=test_dir, entry_function=entry_name)
-    base = root / test_dir
-    paths = []
-    if base.is_dir():
-        paths = sorted(p for p in base.rglob("*.py") if ".venv" not in p.parts and "__pycache__" not in p.parts)
-    elif base.is_file():
-        paths = [base]
-    paths = [p for p in paths if not _ignored(p, base)]
+    functions: set[str] = set()
+    scripts: set[str] = set()
+    modules: set[str] = set()
+    commands: set[str] = set()
+    found = config.discovery
+    entries = [entry] + ([e.target for e in found.entry_points] if found is not None else [])
+    for target in entries:
+        if not target:
+            continue
+        if target.startswith("-m "):
+            modules.add(target[3:].strip())
+            modules.add(target[3:].strip().split(".")[0])
+            continue
+        file, _, function = target.partition(":")
+        if function:
+            functions.add(function.split(".")[-1])
+        if file.endswith(".py"):
+            scripts.add(file)
+            scripts.add(Path(file).name)
+    if found is not None:
+        functions |= {loop.function.split(".")[-1] for loop in found.loops if loop.function != "<module>"}
+        scripts |= {loop.file for loop in found.loops if loop.function == "<module>"}
+        commands |= set(found.commands)
+    package = ""
+    if main_module:
+        parts = Path(main_module).parts
+        package = parts[0] if len(parts) > 1 else Path(main_module).stem
+    return Targets(frozenset(functions), frozenset(scripts), frozenset(modules), frozenset(commands), package)
+
+
+def _test_paths(root: Path, config: ProjectConfig) -> tuple[list[Path], str]:
+    entries = list(config.tests)
+    paths: list[Path] = []
+    for entry in entries:
+        base = root / entry
+        if base.is_dir():
+            found = sorted(p for p in base.rglob("*.py") if ".venv" not in p.parts and "__pycache__" not in p.parts)
+            paths += [p for p in found if not _ignored(p, base)]
+        elif base.is_file():
+            paths.append(base)
+    return list(dict.fromkeys(paths)), ", ".join(entries) or "(none found)"
+
+
+def _parse(root: Path, paths: list[Path]) -> tuple[dict[str, tuple[ast.Module, str]], list[str]]:
+    within = safeio.project(root)
     trees: dict[str, tuple[ast.Module, str]] = {}
     errors = []
     for p in paths:
         rel = p.relative_to(root).as_posix()
         try:
-            text = safeio.read_text(p, within=safeio.project(root), cap=MAX_SOURCE_BYTES, shown=rel)
+            text = safeio.read_text(p, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
             trees[rel] = (safeio.parse_python(text, shown=rel), text)
         except SyntaxError as exc:
             errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
@@ -126,37 +143,45 @@ def collect(config: ProjectConfig) -> TestsEvidence:
             continue  # removed since the listing
         except safeio.READ_ERRORS as exc:  # a link out, a FIFO, a 100k-term expression: one entry
             errors.append(safeio.describe(exc, rel))
-    ev.files = tuple(trees)
+    return trees, errors
+
+
+def _is_test_file(rel: str) -> bool:
+    name = Path(rel).name
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
+def _top_helpers(tree: ast.Module, text: str, rel: str) -> dict[str, Helper]:
+    aliases = _aliases(tree)
+    return {node.name: Helper(node, text, aliases, rel) for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and not (node.name.startswith("test") or node.name.startswith("Test"))}
+
+
+def collect(config: ProjectConfig) -> TestsEvidence:
+    root = config.root
+    paths, shown = _test_paths(root, config)
+    targets = _targets(config)
+    ev = TestsEvidence(root=root, test_dir=shown, entry_function=", ".join(sorted(targets.functions)))
+    trees, errors = _parse(root, paths)
     ev.errors = tuple(errors)
-
-    # helpers: module-level functions and classes of every file under the test folder (helper
-    # modules, conftest fixtures), by name; a test file's own definitions win over others
-    shared: dict[str, _Helper] = {}
+    # helpers: module-level functions and classes of every test file (helper modules, conftest
+    # fixtures), by name; a test file's own definitions win over others
+    shared: dict[str, Helper] = {}
     for rel, (tree, text) in trees.items():
-        aliases = _aliases(tree)
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not (
-                    node.name.startswith("test") or node.name.startswith("Test")):
-                shared.setdefault(node.name, _Helper(node, text, aliases, rel))
-
-    judge = _Judge(entry_name, Path(entry_file).name, package)
+        for name, helper in _top_helpers(tree, text, rel).items():
+            shared.setdefault(name, helper)
     tests: list[TestFunction] = []
     for rel, (tree, text) in trees.items():
-        name = Path(rel).name
-        if not (name.startswith("test_") or name.endswith("_test.py")):
+        if not _is_test_file(rel):
             continue
         aliases = _aliases(tree)
-        helpers = dict(shared)
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not (
-                    node.name.startswith("test") or node.name.startswith("Test")):
-                helpers[node.name] = _Helper(node, text, aliases, rel)
+        helpers = {**shared, **_top_helpers(tree, text, rel)}
         module_marks = _module_marks(tree, aliases)
         for cls, node in _test_nodes(tree):
-            tests.append(judge.test(rel, text, aliases, cls, node, helpers, module_marks))
+            tests.append(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks))
     ev.tests = tuple(tests)
-    ev.files = tuple(r for r in ev.files if Path(r).name.startswith("test_") or Path(r).name.endswith("_test.py")
-                     or Path(r).name == "conftest.py")
+    ev.files = tuple(r for r in trees if _is_test_file(r) or Path(r).name == "conftest.py")
     _join_junit(ev, config, root)
     return ev
 
@@ -240,7 +265,8 @@ def _test_nodes(tree: ast.Module):
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             yield None, node
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or any(
+                dotted(b, {}).split(".")[-1].endswith("TestCase") for b in node.bases)):
             for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub.name.startswith("test"):
                     yield node, sub
@@ -264,144 +290,78 @@ def _module_marks(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[str, 
     return []
 
 
-def _short(text: str | None, limit: int = 160) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
+             helpers: dict[str, Helper]) -> list[tuple[Helper, str]]:
+    """The test, and the helpers and fixtures it uses (and theirs, a few levels down), with how reached."""
+    called = {short for _, short, _ in facts(node, aliases).calls}
+    fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
+    own = Helper(node, text, aliases, rel)
+    closure: list[tuple[Helper, str]] = [(own, "")]
+    seen = {id(node)}
+    frontier = [(own, "", called | fixtures)]
+    for _ in range(behaviour.HELPER_DEPTH):
+        nxt = []
+        for _h, path, names in frontier:
+            for name in sorted(names):
+                h = helpers.get(name)
+                if h is None or id(h.node) in seen:
+                    continue
+                seen.add(id(h.node))
+                via = f"{path} -> {name}" if path else name
+                closure.append((h, via))
+                sub_called = {short for _, short, _ in facts(h.node, h.aliases).calls}
+                if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    sub_called |= {a.arg for a in h.node.args.args}
+                nxt.append((h, via, sub_called))
+        frontier = nxt
+    return closure
 
 
-@dataclass(frozen=True)
-class _Helper:
-    node: ast.AST
-    text: str
-    aliases: dict[str, str]
-    file: str
+def _timeout(marks: list[tuple[str, ast.AST]]) -> float | None:
+    for name, d in marks:
+        if name == "timeout" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
+            if isinstance(d.args[0].value, (int, float)):
+                return float(d.args[0].value)
+    return None
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What the judge asks of a test or helper node, from one walk of it."""
-
-    calls: tuple[tuple[str, str, ast.Call], ...]  # (dotted name, short name, node), in ast.walk order
-    strings: tuple[str, ...]  # string constants
-    asserts: int  # assert statements, pytest.raises / warns / fail, *assert* calls
-
-
-_ASSERT_CALLS = ("pytest.raises", "pytest.warns", "pytest.fail")
-
-
-def _facts(node: ast.AST, aliases: dict[str, str]) -> _Facts:
-    """The node's calls, strings and assert count, kept on the node: a helper shared by many
-    tests, and each test's closure, would otherwise be walked once per question per test.
-    `aliases` are always those of the node's own file, so the node alone is the key."""
-    cached = getattr(node, "_audit_facts", None)
-    if cached is not None:
-        return cached
-    calls: list[tuple[str, str, ast.Call]] = []
-    strings: list[str] = []
-    asserts = 0
-    for sub in walk(node):
-        if isinstance(sub, ast.Call):
-            name = dotted(sub.func, aliases)
-            short = name.split(".")[-1]
-            calls.append((name, short, sub))
-            if name in _ASSERT_CALLS or short.startswith("assert"):
-                asserts += 1
-        elif isinstance(sub, ast.Assert):
-            asserts += 1
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            strings.append(sub.value)
-    facts = _Facts(tuple(calls), tuple(strings), asserts)
-    node._audit_facts = facts  # type: ignore[attr-defined]
-    return facts
+def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: ast.ClassDef | None,
+           node: ast.FunctionDef, helpers: dict[str, Helper], module_marks: list) -> TestFunction:
+    """One test: how it drives training, how many assertions it makes, which effects they look at."""
+    marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
+    closure = _closure(node, text, aliases, rel, helpers)
+    strings = [x for h, _ in closure for x in facts(h.node, h.aliases).strings]
+    drive, drive_line, asserts = "", None, 0
+    for h, via in closure:
+        if not drive:
+            drive, line = behaviour.drive(h.node, h.text, h.aliases, strings, targets)
+            if drive and via:
+                drive = f"via {via}: {drive}"
+            drive_line = (line if h.file == rel else node.lineno) if drive else None
+        asserts += facts(h.node, h.aliases).asserts
+    # the effects: what the test's own assertions (and those of helpers it asserts through) read
+    all_helpers = {**helpers, **({} if cls is None else _class_helpers(cls, text, aliases, rel))}
+    asserted = behaviour.asserted_text(node, text, aliases, all_helpers)
+    for h, via in closure[1:]:
+        if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            asserted += "\n" + behaviour.asserted_text(h.node, h.text, h.aliases, all_helpers)
+    called = {short for _, short, _ in facts(node, aliases).calls}
+    mention = [closure[0][0]] + [h for h, via in closure if via and " -> " not in via and h.file == rel
+                                 and via in called]
+    source = "\n".join(segment(h.text, h.node) for h in mention)
+    test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
+    closure_text = "\n".join(segment(h.text, h.node) for h, _ in closure)
+    return TestFunction(
+        id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
+        markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
+        drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source,
+        effects=behaviour.effects_of(asserted), resume_option=behaviour.passes_resume_option(closure_text))
 
 
-HELPER_DEPTH = 3  # test -> helper -> helper -> helper
-
-
-class _Judge:
-    """Decides, for one test function, whether it drives the entry point and asserts."""
-
-    def __init__(self, entry_name: str, entry_file: str, package: str):
-        self.entry_name, self.entry_file, self.package = entry_name, entry_file, package
-
-    @staticmethod
-    def _strings(node: ast.AST, aliases: dict[str, str]) -> tuple[str, ...]:
-        return _facts(node, aliases).strings
-
-    def _runs_command(self, strings: list[str]) -> bool:
-        joined = " ".join(strings)
-        if self.entry_file and self.entry_file in joined:
-            return True
-        words = set(re.findall(r"[A-Za-z0-9_.\-]+", joined))
-        return self.package in words and "train" in words
-
-    def _drive(self, node: ast.AST, text: str, aliases: dict[str, str],
-               strings: list[str] | None = None) -> tuple[str, int | None]:
-        strings = list(self._strings(node, aliases)) if strings is None else strings
-        runs_command: bool | None = None  # the same for every call of this node: decided once, when asked
-        for name, short, sub in _facts(node, aliases).calls:
-            if short == self.entry_name:
-                return f"calls {_short(_segment(text, sub))}", sub.lineno
-            if name in _SUBPROCESS or name.startswith("subprocess."):
-                if runs_command is None:
-                    runs_command = self._runs_command(strings)
-                if runs_command:
-                    return f"runs the training command: {_short(_segment(text, sub))}", sub.lineno
-            if short == "invoke" and "train" in self._strings(sub, aliases):  # CliRunner().invoke(main, ["train", ...])
-                return f"invokes the CLI train command: {_short(_segment(text, sub))}", sub.lineno
-        return "", None
-
-    @staticmethod
-    def _asserts(node: ast.AST, aliases: dict[str, str]) -> int:
-        return _facts(node, aliases).asserts
-
-    def test(self, rel, text, aliases, cls, node, helpers, module_marks) -> TestFunction:
-        marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
-        timeout = None
-        for name, d in marks:
-            if name == "timeout" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
-                if isinstance(d.args[0].value, (int, float)):
-                    timeout = float(d.args[0].value)
-        called = {short for _, short, _ in _facts(node, aliases).calls}
-        fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
-        # the closure: the test, the helpers and fixtures it uses, and theirs, a few levels down
-        own = _Helper(node, text, aliases, rel)
-        closure: list[tuple[_Helper, str]] = [(own, "")]
-        seen = {id(node)}
-        frontier = [(own, "", called | fixtures)]
-        for _ in range(HELPER_DEPTH):
-            nxt = []
-            for _h, path, names in frontier:
-                for name in sorted(names):
-                    h = helpers.get(name)
-                    if h is None or id(h.node) in seen:
-                        continue
-                    seen.add(id(h.node))
-                    via = f"{path} -> {name}" if path else name
-                    closure.append((h, via))
-                    sub_called = {short for _, short, _ in _facts(h.node, h.aliases).calls}
-                    if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        sub_called |= {a.arg for a in h.node.args.args}
-                    nxt.append((h, via, sub_called))
-            frontier = nxt
-        strings = [x for h, _ in closure for x in self._strings(h.node, h.aliases)]
-        drive, drive_line, asserts = "", None, 0
-        for h, via in closure:
-            if not drive:
-                drive, drive_line = self._drive(h.node, h.text, h.aliases, strings)
-                if drive and via:
-                    drive = f"via {via}: {drive}"
-                    drive_line = drive_line if h.file == rel else node.lineno
-            asserts += self._asserts(h.node, h.aliases)
-        # keyword search: the test and the helpers of its own file that it calls directly
-        mention = [own] + [h for h, via in closure if via and " -> " not in via and h.file == rel
-                           and via in called]
-        source = "\n".join(_segment(h.text, h.node) or "" for h in mention)
-        test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
-        return TestFunction(
-            id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
-            markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=timeout, drives_entry=bool(drive),
-            drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source)
+def _class_helpers(cls: ast.ClassDef, text: str, aliases: dict[str, str], rel: str) -> dict[str, Helper]:
+    """A test class's own non-test methods (`self._run(...)`), by name."""
+    return {n.name: Helper(n, text, aliases, rel) for n in cls.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("test")}
 
 
 def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:

@@ -67,3 +67,31 @@ def cited(ev: Any, citations: Iterable[Any] = ()) -> ProbeResult:
         )
     places = ", ".join(c.location() for c in found)
     return ProbeResult(Verdict.YES, f"documented at {places}", tuple(found), {"found": len(found), "missing": 0})
+
+
+@probe("docs.stated")
+def stated(ev: Any, requirement: str) -> ProbeResult:
+    """yes: a passage of the project's documents states the built-in `requirement` in its own words
+    (auditor.evidence.requirements); partial: a passage only implies it; no: no document states it
+    ("not documented"), or a neighbouring requirement is documented instead (an interval outside the
+    bounds). Every citation is the project's own text at its file:line."""
+    from auditor.evidence.requirements import IMPLIED, OTHER, find
+    from auditor.resolve import key_hint
+
+    docs = ev.docs
+    read = docs.read
+    if not read:
+        return ProbeResult(Verdict.NO, f"not documented: the project has no requirement document "
+                                       f"(README, requirements*.md, agent rules, docs/; {key_hint('requirements')})")
+    found = find(requirement, docs.statements())
+    measured = {"documents": len(read)}
+    if found is None:
+        return ProbeResult(Verdict.NO, f"not documented: no passage of {', '.join(read[:4])}"
+                                       f"{' ...' if len(read) > 4 else ''} states it", (), measured)
+    cite = (Citation(found.document, found.line, detail=f"{found.why}: {found.excerpt}"),)
+    if found.level == OTHER:
+        return ProbeResult(Verdict.NO, f"{found.document}:{found.line} documents {found.why}", cite, measured)
+    if found.level == IMPLIED:
+        return ProbeResult(Verdict.PARTIAL, f"implied only: {found.document}:{found.line} ({found.why})", cite,
+                           measured)
+    return ProbeResult(Verdict.YES, f"documented at {found.document}:{found.line} ({found.why})", cite, measured)

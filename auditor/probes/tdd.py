@@ -111,15 +111,20 @@ def _order_unknown(problems: dict[str, list[str]]) -> bool:
 
 
 @probe("tdd.cycle_complete")
-def cycle_complete(ev: Any, tests: Iterable[str] | None = None) -> ProbeResult:
-    """yes: red shows failures (of the named tests when given), green passes them with no time-outs,
-    refactor passes, and red < green <= refactor in time."""
+def cycle_complete(ev: Any, tests: Iterable[str] | None = None, requirement: str = "") -> ProbeResult:
+    """yes: red shows failures (of the named tests when given, or of those the project's
+    `required_tests` names for `requirement`), green passes them with no time-outs, refactor
+    passes, and red < green <= refactor in time."""
+    from auditor.resolve import key_hint
+
     tdd: TddEvidence = ev.tdd
     if tdd is None or not tdd.found:
-        where = ", ".join(getattr(tdd, "locations", ()) or ("artifacts/tdd",))
+        where = ", ".join(getattr(tdd, "locations", ()) or ()) or "the project"
         errors = "; ".join(getattr(tdd, "errors", ())[:2])
-        return ProbeResult(Verdict.NO_EVIDENCE, f"no TDD artifacts in {where}" + (f" ({errors})" if errors else ""))
-    names = set(tests or ())
+        return ProbeResult(Verdict.NO_EVIDENCE, f"no TDD record found in {where[:200]}"
+                           + (f" ({errors})" if errors else f" ({key_hint('tdd_artifacts')})"))
+    config = getattr(ev, "config", None)
+    names = set(tests or ()) | set(config.required_tests_for(requirement) if requirement and config else ())
     complete: list[str] = []
     covered: set[str] = set()
     problems: dict[str, list[str]] = {}

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from auditor.evidence.behaviour import CHECKPOINTS, EFFECTS, HEARTBEAT, PROGRESS, RESUMED, STEP_LOG
 from auditor.evidence.tests import TestFunction, TestsEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
+from auditor.resolve import key_hint
+
+EFFECT_WORDS = {
+    CHECKPOINTS: "the checkpoint files training writes",
+    PROGRESS: "the progress file",
+    STEP_LOG: "per-step log lines",
+    HEARTBEAT: "the heartbeat",
+    RESUMED: "training continuing from a saved step",
+}
 
 
 def _cite(t: TestFunction, detail: str) -> Citation:
@@ -26,6 +36,8 @@ def _problems(t: TestFunction) -> list[str]:
         out.append("tests a helper, not the training entry point")
     if t.asserts == 0:
         out.append("asserts nothing")
+    if t.skip_marked and t.outcome is None:
+        out.append("marked " + "/".join(m for m in t.markers if m in ("skip", "skipif", "xfail")))
     if t.outcome is not None and t.outcome != "passed":
         out.append(t.outcome.replace("_", " ") + (f" ({t.message.splitlines()[0][:120]})" if t.message else ""))
     return out
@@ -35,7 +47,7 @@ def _no_tests(ev: TestsEvidence) -> ProbeResult | None:
     if ev is None or not ev.found:
         unread = "; ".join(getattr(ev, "errors", ())[:3])
         return ProbeResult(Verdict.NO_EVIDENCE, f"no test files under {getattr(ev, 'test_dir', 'tests')}"
-                           + (f" could be read ({unread})" if unread else ""))
+                           + (f" could be read ({unread})" if unread else f" ({key_hint('tests')})"))
     return None
 
 
@@ -120,3 +132,54 @@ def behaviour_tested(ev: Any, keywords: Iterable[str] = ()) -> ProbeResult:
                   for t in te.tests[:3])
     return ProbeResult(Verdict.NO, f"no test checks {said} through the training entry point "
                                    f"({len(te.tests)} tests read)" + _rejected_junit(te), cites, measured)
+
+
+def _junit_hint(ev: TestsEvidence) -> str:
+    return "" if ev.junit_files else f" ({key_hint('junit')}, or pass --junit)"
+
+
+@probe("tests.effect_tested")
+def effect_tested(ev: Any, effect: str, automatic: bool = False, requirement: str = "") -> ProbeResult:
+    """yes: a test drives training (entry function, `python -m pkg`, `python script.py`, the CLI,
+    a trainer's fit/train), asserts on `effect` (with `automatic`: after a rerun given no resume
+    option), and passed in JUnit. When the project configures `required_tests` for `requirement`,
+    those named tests decide instead. A skipped test, one that asserts nothing or one that only
+    exercises a helper is no, with the reason."""
+    if effect not in EFFECTS:
+        raise ValueError(f"unknown effect {effect!r} (known: {', '.join(EFFECTS)})")
+    named = ev.config.required_tests_for(requirement) if requirement and hasattr(ev, "config") else ()
+    if named:
+        return required_tests_passed(ev, tests=named)
+    te = ev.tests
+    if te is None or not te.found:
+        return ProbeResult(Verdict.NO, f"the project has no tests (none found; {key_hint('tests')})")
+    what = EFFECT_WORDS[effect] + (" after a rerun given no resume option" if automatic else "")
+    looking = [t for t in te.tests if effect in t.effects and not (automatic and t.resume_option)]
+    good = [t for t in looking if not _problems(t)]
+    passed = [t for t in good if t.outcome == "passed"]
+    measured = {"tests": len(te.tests), "asserting_on_it": len(looking), "passed": len(passed)}
+    if passed:
+        t = passed[0]
+        return ProbeResult(Verdict.YES, f"{t.id} drives training, asserts on {what}, and passed",
+                           tuple(_cite(t, f"{t.drive}; {_outcome(t)}") for t in passed[:3]), measured)
+    if good:
+        t = good[0]
+        return ProbeResult(Verdict.NO_EVIDENCE, f"{t.id} drives training and asserts on {what}, but no JUnit "
+                           f"result for it was found{_junit_hint(te)}", tuple(_cite(t, t.drive) for t in good[:3]),
+                           measured)
+    if looking:
+        cites = tuple(_cite(t, "; ".join(_problems(t))) for t in looking[:3])
+        why = "; ".join(f"{t.name}: {'; '.join(_problems(t))}" for t in looking[:3])
+        return ProbeResult(Verdict.NO, f"the tests that assert on {what} do not count: {why}"
+                           + _rejected_junit(te), cites, measured)
+    drivers = [t for t in te.tests if t.drives_entry]
+    if automatic and any(effect in t.effects for t in te.tests):
+        why = "every test that sees a resume hands training a resume path or flag"
+    elif drivers:
+        why = f"{len(drivers)} test(s) drive training but none asserts on it"
+    else:
+        why = f"nothing of the {len(te.tests)} tests read drives training (they exercise helpers)"
+    cites = tuple(_cite(t, f"{'drives training' if t.drives_entry else 'tests a helper'}; {_outcome(t)}")
+                  for t in (drivers or list(te.tests))[:3])
+    return ProbeResult(Verdict.NO, f"no test asserts on {what} through training: {why}" + _rejected_junit(te),
+                       cites, measured)

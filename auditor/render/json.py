@@ -69,6 +69,8 @@ def to_dict(result: AuditResult) -> dict[str, Any]:
         "date": result.date,
         "project": result.project,
         "name": result.name,
+        "read": result.read,
+        "not_read": list(result.not_read),
         "run_dir": result.run_dir,
         "rules_dir": result.rules_dir,
         "exit_code": result.exit_code,

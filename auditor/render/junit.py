@@ -61,7 +61,8 @@ def render_junit(result: AuditResult) -> str:
     root = ET.Element("testsuites", {"name": "audit"})
     suite = ET.SubElement(root, "testsuite", {"name": f"audit.{gate}"})
     props = ET.SubElement(suite, "properties")
-    for name, value in (("date", result.date), ("project", result.project), ("run_dir", result.run_dir or ""),
+    for name, value in (("read", result.read), ("not_read", "; ".join(result.not_read)), ("date", result.date),
+                        ("project", result.project), ("run_dir", result.run_dir or ""),
                         ("exit_reason", result.exit_reason)):
         ET.SubElement(props, "property", {"name": name, "value": value})
     outcomes = [_case(suite, rr, gate) for rr in result.rules]

@@ -132,8 +132,8 @@ def to_sarif(result: AuditResult) -> dict[str, Any]:
                 "automationDetails": {"id": f"audit/{s.gate}/"},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
-                "properties": {"date": result.date, "gate": s.gate, "gatePassed": s.gate_passed,
-                               "exitReason": result.exit_reason},
+                "properties": {"read": result.read, "notRead": list(result.not_read), "date": result.date,
+                               "gate": s.gate, "gatePassed": s.gate_passed, "exitReason": result.exit_reason},
             }
         ],
     }

@@ -42,6 +42,8 @@ def render_terminal(result: AuditResult, *, ascii: bool = False) -> str:
     widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = [
         f"Audit of {result.project} (run: {result.run_dir or 'none'}, rules: {result.rules_dir}, {result.date})",
+        *([result.read] if result.read else []),
+        *([f"Not read: {'; '.join(result.not_read)}"] if result.not_read else []),
         "",
         "  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip(),
         "  ".join("-" * w for w in widths),

@@ -11,10 +11,12 @@ def test_defaults_when_no_configuration(tmp_path: Path) -> None:
     cfg = load_config(tmp_path)
     assert cfg.root == tmp_path.resolve()
     assert cfg.source_file is None
-    assert cfg.requirements == ("requirements.md", ".cursorrules")
+    # where things are is discovered (auditor.resolve), not a default that fits one repository
+    assert cfg.requirements == () and cfg.source == () and cfg.entry_point == "" and cfg.run_dir == ""
+    assert cfg.explicit == frozenset()
     assert cfg.checkpoint_bounds_s == (60.0, 300.0)
     assert cfg.progress_bounds_s == (30.0, 60.0)
-    assert cfg.run_dir == "results/magvit_training"
+    assert cfg.required_tests == () and cfg.required_tests_for("resume") == ()
 
 
 def test_reads_tool_audit_from_pyproject(tmp_path: Path) -> None:
@@ -28,7 +30,27 @@ def test_reads_tool_audit_from_pyproject(tmp_path: Path) -> None:
     assert cfg.entry_point == "train.py:train_magvit"
     assert cfg.checkpoint_bounds_s == (30.0, 120.0)
     assert cfg.source_file == tmp_path.resolve() / "pyproject.toml"
-    assert cfg.tests == "tests"  # untouched keys keep their defaults
+    assert cfg.tests == ()  # untouched keys keep their defaults (discovered later)
+    assert cfg.explicit == {"source", "entry_point", "checkpoint_bounds_s"}
+
+
+def test_required_tests_map_rules_to_test_names(tmp_path: Path) -> None:
+    (tmp_path / "audit.yaml").write_text("required_tests:\n  resume: [test_can_resume]\n  tdd-process: [a, b]\n"
+                                         "tests: tests\n", encoding="utf-8")
+    cfg = load_config(tmp_path)
+    assert cfg.required_tests_for("resume") == ("test_can_resume",)
+    assert cfg.required_tests_for("tdd-process") == ("a", "b")
+    assert cfg.required_tests_for("heartbeat") == ()
+    assert cfg.tests == ("tests",)  # one path or a list
+    (tmp_path / "audit.yaml").write_text("required_tests: [test_x]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'required_tests' must map rule ids to lists of test names"):
+        load_config(tmp_path)
+
+
+def test_entry_points_may_be_scripts_modules_functions_or_methods(tmp_path: Path) -> None:
+    for value in ("train.py", "-m pkg.train", "src/pkg/cli.py:main", "lib/trainer.py:Trainer.fit"):
+        (tmp_path / "audit.yaml").write_text(f"entry_point: '{value}'\n", encoding="utf-8")
+        assert load_config(tmp_path).entry_point == value
 
 
 def test_audit_yaml_wins_over_pyproject(tmp_path: Path) -> None:
@@ -80,7 +102,11 @@ def test_paths_and_run_dir(tmp_path: Path) -> None:
     cfg = load_config(tmp_path)
     assert cfg.path("x/y") == tmp_path.resolve() / "x" / "y"
     assert cfg.default_run_dir() is None
+    (tmp_path / "audit.yaml").write_text("run_dir: results/magvit_training\n", encoding="utf-8")
+    cfg = load_config(tmp_path)
+    assert cfg.default_run_dir() is None
     (tmp_path / "results" / "magvit_training").mkdir(parents=True)
     assert cfg.default_run_dir() == tmp_path.resolve() / "results" / "magvit_training"
     assert with_junit(cfg, ["a.xml"]).junit == ("a.xml",)
+    assert "junit" in with_junit(cfg, ["a.xml"]).explicit
     assert isinstance(cfg, ProjectConfig)

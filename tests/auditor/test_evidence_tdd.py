@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.config import ProjectConfig, load_config
 from auditor.evidence import tdd as tdd_ev
+from auditor.resolve import resolve
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed_project"
 
@@ -31,7 +32,7 @@ def test_records_are_read_in_time_order(tmp_path):
     folder.mkdir(parents=True)
     _record(folder, "20260101T100500Z", "ckpt", "green", {"tests/t.py::test_a": "passed"})
     _record(folder, "20260101T100000Z", "ckpt", "red", {"tests/t.py::test_a": "failed"}, exit_code=1)
-    ev = tdd_ev.collect(ProjectConfig(root=tmp_path))
+    ev = tdd_ev.collect(resolve(ProjectConfig(root=tmp_path)))
     assert [a.phase for a in ev.artifacts] == ["red", "green"]
     red = ev.artifacts[0]
     assert red.kind == "record" and red.time_source == "record" and red.feature == "ckpt"
@@ -67,7 +68,7 @@ def test_bad_record_is_reported_not_fatal(tmp_path):
     folder.mkdir(parents=True)
     (folder / "20260101T100000Z-x-red.json").write_text("{not json")
     (folder / "20260101T100100Z-x-green.json").write_text(json.dumps({"format": "other"}))
-    ev = tdd_ev.collect(ProjectConfig(root=tmp_path))
+    ev = tdd_ev.collect(ProjectConfig(root=tmp_path, tdd_artifacts=("artifacts/tdd",)))  # configured: all read
     assert ev.artifacts == ()
     assert len(ev.errors) == 2 and "20260101T100000Z-x-red.json" in ev.errors[0]
 
@@ -78,11 +79,11 @@ def test_verbose_text_output_gives_passed_ids(tmp_path):
     p.write_text("tests/t.py::test_a PASSED [ 50%]\ntests/t.py::test_b PASSED [100%]\n"
                  "============================== 2 passed in 0.50s ===============================\n")
     os.utime(p, (1_700_000_000, 1_700_000_000))
-    [a] = tdd_ev.collect(ProjectConfig(root=tmp_path)).artifacts
+    [a] = tdd_ev.collect(resolve(ProjectConfig(root=tmp_path))).artifacts
     assert a.passed == ("tests/t.py::test_a", "tests/t.py::test_b") and a.counts["passed"] == 2
     assert a.time == 1_700_000_000 and a.phase == "green"
 
 
 def test_nothing_found(tmp_path):
-    ev = tdd_ev.collect(ProjectConfig(root=tmp_path))
+    ev = tdd_ev.collect(resolve(ProjectConfig(root=tmp_path)))
     assert not ev.found and ev.artifacts == ()

@@ -72,7 +72,8 @@ def _project(tmp_path: Path, junit: str | None = JUNIT) -> ProjectConfig:
     if junit is not None:
         (tmp_path / "reports").mkdir()
         (tmp_path / "reports" / "junit.xml").write_text(junit)
-    return ProjectConfig(root=tmp_path, entry_point="magvit/train.py:train", main_module="magvit/cli.py")
+    return ProjectConfig(root=tmp_path, entry_point="magvit/train.py:train", main_module="magvit/cli.py",
+                         tests=("tests",), junit=("reports/junit.xml",))
 
 
 def test_functions_markers_drive_and_asserts(tmp_path):

@@ -75,6 +75,13 @@ def make_project(tmp_path: Path, resume_test_passes: bool) -> Path:
         def test_unrelated_and_not_required():
             raise AssertionError("must not be run by the gate")
     """))
+    # the project names its required tests (the seed's three), as this repository does in [tool.audit]
+    (proj / "audit.yaml").write_text(textwrap.dedent("""
+        required_tests:
+          periodic-checkpoints: [test_checkpoints_created_at_intervals]
+          resume: [test_can_resume_from_last_checkpoint]
+          checkpoint-interval: [test_checkpoints_created_at_intervals, test_medium_scale_training_with_checkpoints]
+    """))
     return proj
 
 

@@ -152,7 +152,8 @@ def compliant_ev(tmp_path):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(textwrap.dedent(text))
-    cfg = ProjectConfig(root=tmp_path, source=("pkg",), entry_point="pkg/train.py:train", main_module="pkg/cli.py")
+    cfg = ProjectConfig(root=tmp_path, source=("pkg",), entry_point="pkg/train.py:train", main_module="pkg/cli.py",
+                        tests=("tests",), junit=("reports/junit.xml",))
     return Evidence(cfg)
 
 
@@ -294,10 +295,10 @@ def test_tdd_complete_cycle_is_yes_and_order_matters(tmp_path):
         (folder / f"{stamp}-ckpt-{phase}.txt").write_text(
             f"tests/t.py::test_checkpoints_created_at_intervals {outcome.upper()}\n"
             f"============ 1 {outcome} in 0.1s ============\n")
-    ev = Evidence(ProjectConfig(root=tmp_path))
+    ev = Evidence(ProjectConfig(root=tmp_path, tdd_artifacts=("artifacts/tdd",)))
     assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.YES
     (folder / "20260101T100000Z-ckpt-red.txt").rename(folder / "20260101T110000Z-ckpt-red.txt")
-    ev = Evidence(ProjectConfig(root=tmp_path))
+    ev = Evidence(ProjectConfig(root=tmp_path, tdd_artifacts=("artifacts/tdd",)))
     assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == Verdict.NO
     assert _run(Evidence(ProjectConfig(root=tmp_path / "none")), "tdd.cycle_complete").verdict == Verdict.NO_EVIDENCE
 

@@ -79,11 +79,13 @@ def test_code_findings_carry_file_and_line(log: dict) -> None:
 
 
 def test_run_and_test_findings_anchor_to_the_requirement_line(log: dict) -> None:
+    # the line that states the requirement in the project's own words (requirements.md:29,
+    # "Resume capability (detect and continue from last checkpoint)")
     for column in ("tested", "working"):
         (res,) = [r for r in results_of(log, "resume") if r["properties"]["column"] == column]
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"].endswith("seed_project/requirements.md")
-        assert loc["region"]["startLine"] == 45
+        assert loc["region"]["startLine"] == 29
 
 
 def test_paths_outside_the_working_directory_are_project_relative(monkeypatch, tmp_path: Path) -> None:

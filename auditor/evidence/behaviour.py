@@ -1,0 +1,255 @@
+"""What a test does, read from its AST: whether it drives training, and what it asserts on.
+
+A test **drives training** when it, or a helper or fixture it uses (a few levels down),
+calls the training entry function or a function that trains (found by discovery), runs
+`python script.py`, `python -m pkg` or the project's console script in a subprocess,
+invokes the CLI's train command, or calls `fit()` / `train()` on a trainer.
+
+A test **asserts on an effect** when an assertion (`assert`, `self.assert*`, `pytest.raises`,
+`with self.assertLogs(...)`) reads it: the asserted expressions, the assignments of the
+names they use (within the test) and the helpers they call are searched for the effect's
+marks: checkpoint files, the progress file, per-step log lines, heartbeat records, a resumed
+step. Which effect counts for which requirement is the probe's business.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from dataclasses import dataclass
+
+from auditor.evidence.code.syntax import dotted as _dotted
+from auditor.evidence.code.syntax import walk
+
+SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
+              "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
+              "pexpect.spawn"}
+ASSERT_CALLS = ("pytest.raises", "pytest.warns", "pytest.fail")
+HELPER_DEPTH = 3  # test -> helper -> helper -> helper
+_GENERIC_METHODS = {"train", "fit", "run", "main", "step", "__call__"}  # model.train() is not training
+
+# effect -> what an asserted expression shows when it looks at that effect
+CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress", "step_log", "heartbeat", "resumed"
+EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
+_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|\bsaves?\b", re.I)
+_PROGRESS_MARK = re.compile(r"progress|status\.(json|txt|ya?ml)|state\.json", re.I)
+_LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertLogs|log_lines|\blogs?\b|"
+                         r"metrics\.csv|\.jsonl\b", re.I)
+_PER_STEP = re.compile(r"loss|(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)", re.I)
+_HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
+_RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
+_RESUME_OPTION = re.compile(r"--resume|\bresume_from\w*|\bresume\s*=|\binit_from\b|\bckpt_path\b", re.I)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What counts as starting training in this project."""
+
+    functions: frozenset[str]  # short names of the entry function and the functions that train
+    scripts: frozenset[str]  # script paths and file names: "train.py", "src/run.py"
+    modules: frozenset[str]  # `python -m` module names
+    commands: frozenset[str]  # console scripts
+    package: str = ""  # a CLI package whose "train" command trains (`magvit train`)
+
+
+@dataclass(frozen=True)
+class Helper:
+    node: ast.AST
+    text: str
+    aliases: dict[str, str]
+    file: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the judge asks of a test or helper node, from one walk of it."""
+
+    calls: tuple[tuple[str, str, ast.Call], ...]  # (dotted name, short name, node), in ast.walk order
+    strings: tuple[str, ...]  # string constants
+    asserts: int  # assert statements, pytest.raises / warns / fail, *assert* calls
+
+
+def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
+    """The node's calls, strings and assert count, kept on the node (asked once per question per test)."""
+    cached = getattr(node, "_audit_facts", None)
+    if cached is not None:
+        return cached
+    calls: list[tuple[str, str, ast.Call]] = []
+    strings: list[str] = []
+    asserts = 0
+    for sub in walk(node):
+        if isinstance(sub, ast.Call):
+            name = _dotted(sub.func, aliases)
+            short = name.split(".")[-1]
+            calls.append((name, short, sub))
+            if name in ASSERT_CALLS or short.startswith("assert"):
+                asserts += 1
+        elif isinstance(sub, ast.Assert):
+            asserts += 1
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            strings.append(sub.value)
+    out = Facts(tuple(calls), tuple(strings), asserts)
+    node._audit_facts = out  # type: ignore[attr-defined]
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _lines_keepends(text: str) -> tuple[str, ...]:
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    return tuple(a + b for a, b in zip(parts[0::2], parts[1::2] + [""]))
+
+
+def segment(text: str, node: ast.AST) -> str:
+    """The source of `node`, with the file split once (ast.get_source_segment re-splits the whole
+    file per call, which was half the time of an audit of this repository)."""
+    end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col is None or getattr(node, "lineno", None) is None:
+        return ""
+    lines = _lines_keepends(text)
+    first, last = node.lineno - 1, end_lineno - 1
+    if last >= len(lines):
+        return ""
+    if first == last:
+        return lines[first].encode()[node.col_offset:end_col].decode(errors="replace")
+    head = lines[first].encode()[node.col_offset:].decode(errors="replace")
+    tail = lines[last].encode()[:end_col].decode(errors="replace")
+    return "".join((head, *lines[first + 1:last], tail))
+
+
+def short(text: str | None, limit: int = 160) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- driving training
+
+
+def _receiver(call: ast.Call) -> ast.AST | None:
+    return call.func.value if isinstance(call.func, ast.Attribute) else None
+
+
+def drive(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str], targets: Targets) -> tuple[str, int]:
+    """(how `node` starts training, its line), or ("", 0) when it does not."""
+    runs: bool | None = None
+    for name, short_name, sub in facts(node, aliases).calls:
+        receiver = _receiver(sub)
+        rtext = _dotted(receiver, aliases) if receiver is not None else ""
+        if short_name in targets.functions:
+            generic = receiver is not None and short_name in _GENERIC_METHODS
+            module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext
+            if not generic or module_call or re.search(r"trainer", rtext, re.I):
+                return f"calls {short(segment(text, sub))}", sub.lineno
+        if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
+            return f"calls a trainer's {short_name}(): {short(segment(text, sub))}", sub.lineno
+        if name in SUBPROCESS or name.startswith("subprocess."):
+            if runs is None:
+                runs = _runs_training(strings, targets)
+            if runs:
+                return f"runs the training command: {short(segment(text, sub))}", sub.lineno
+        if short_name == "invoke":
+            invoked = [s for s in facts(sub, aliases).strings]
+            first = sub.args[0] if sub.args else None
+            first_name = _dotted(first, aliases).split(".")[-1] if first is not None else ""
+            if "train" in invoked or first_name in targets.functions | targets.commands:
+                return f"invokes the CLI: {short(segment(text, sub))}", sub.lineno
+    return "", 0
+
+
+def _runs_training(strings: list[str], targets: Targets) -> bool:
+    joined = " ".join(strings)
+    words = set(re.findall(r"[A-Za-z0-9_.\-/]+", joined))
+    if any(w == s or w.endswith("/" + s.rsplit("/", 1)[-1]) for w in words for s in targets.scripts):
+        return True
+    if targets.modules and ("-m" in words or re.search(r"-m\s", joined)) and words & targets.modules:
+        return True
+    if words & targets.commands:
+        return True
+    return bool(targets.package) and targets.package in words and "train" in words
+
+
+# --------------------------------------------------------------------------- what is asserted
+
+
+def _assert_nodes(node: ast.AST, aliases: dict[str, str]) -> list[ast.AST]:
+    """The expressions an assertion reads: `assert X`, the arguments of self.assert*/pytest.raises,
+    and what a `with self.assertLogs(...) as logs` binds."""
+    out: list[ast.AST] = []
+    for sub in walk(node):
+        if isinstance(sub, ast.Assert):
+            out.append(sub.test)
+        elif isinstance(sub, ast.Call):
+            name = _dotted(sub.func, aliases)
+            if name in ASSERT_CALLS or name.split(".")[-1].startswith("assert"):
+                out.append(sub)
+    return out
+
+
+def _assigned(node: ast.AST) -> dict[str, list[ast.AST]]:
+    """name -> the values bound to it in `node` (assignments, loop targets, with ... as, walrus)."""
+    out: dict[str, list[ast.AST]] = {}
+    for sub in walk(node):
+        pairs: list[tuple[ast.AST, ast.AST]] = []
+        if isinstance(sub, ast.Assign):
+            pairs = [(t, sub.value) for t in sub.targets]
+        elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and sub.value is not None:
+            pairs = [(sub.target, sub.value)]
+        elif isinstance(sub, (ast.For, ast.comprehension)):
+            pairs = [(sub.target, sub.iter)]
+        elif isinstance(sub, ast.withitem) and sub.optional_vars is not None:
+            pairs = [(sub.optional_vars, sub.context_expr)]
+        for target, value in pairs:
+            for t in walk(target):
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(value)
+    return out
+
+
+def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper]) -> str:
+    """The source an assertion of `node` depends on: asserted expressions, the values of the names
+    they read (to a fixed point within `node`), and the helpers those call (one level)."""
+    bound = _assigned(node)
+    pending = list(_assert_nodes(node, aliases))
+    seen: set[int] = set()
+    pieces: list[str] = []
+    called: set[str] = set()
+    while pending:
+        expr = pending.pop()
+        if id(expr) in seen:
+            continue
+        seen.add(id(expr))
+        pieces.append(segment(text, expr))
+        for sub in walk(expr):
+            if isinstance(sub, ast.Name):
+                pending += bound.get(sub.id, [])
+                called.add(sub.id)  # a fixture or helper used by name
+            elif isinstance(sub, ast.Call):
+                called.add(_dotted(sub.func, aliases).split(".")[-1])
+            elif isinstance(sub, ast.Lambda):
+                pending.append(sub.body)
+    for name in sorted(called):
+        helper = helpers.get(name)
+        if helper is not None and helper.node is not node:
+            pieces.append(segment(helper.text, helper.node))
+    return "\n".join(pieces)
+
+
+def effects_of(asserted: str) -> frozenset[str]:
+    """The effects an asserted text looks at."""
+    found = set()
+    if _CHECKPOINT_MARK.search(asserted):
+        found.add(CHECKPOINTS)
+    if _PROGRESS_MARK.search(asserted):
+        found.add(PROGRESS)
+    if _LOG_SOURCE.search(asserted) and _PER_STEP.search(asserted):
+        found.add(STEP_LOG)
+    if _HEARTBEAT_MARK.search(asserted):
+        found.add(HEARTBEAT)
+    if _RESUME_MARK.search(asserted):
+        found.add(RESUMED)
+    return frozenset(found)
+
+
+def passes_resume_option(closure_text: str) -> bool:
+    """Whether the test hands training a resume path or flag (so a resume it sees is not automatic)."""
+    return bool(_RESUME_OPTION.search(closure_text))

@@ -1,0 +1,367 @@
+"""Requirements in the project's own words: which passage states (or implies) each built-in rule.
+
+A document is cut into statements: the sentences of its paragraphs, list items and table rows
+(code blocks are not statements; they are kept as context for the text after them, like the
+heading a statement sits under). Each built-in requirement is recognised by meaning: concepts
+and their synonyms ("persists its whole state on a timer", "carries on from its newest saved
+state", "a liveness signal"), negation ("does not pick up an old checkpoint by itself"), and
+numbers with units ("every two minutes", "1-5 min", "every `save_steps` steps").
+
+The answer for a requirement is its best statement: `stated` (In Docs? yes), `implied`
+(partial: the text only implies it), or `other` (a neighbouring requirement was documented
+instead: a wall-clock interval outside the bounds). Nothing is a match: not documented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.evidence.docs import Document
+
+STATED, IMPLIED, OTHER = "stated", "implied", "other"
+_RANK = {STATED: 3, IMPLIED: 2, OTHER: 1}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of a document: where it is, its text, and what surrounds it."""
+
+    document: str
+    line: int  # 1-based line the sentence starts on
+    text: str  # as written (Markdown emphasis removed), one line
+    low: str  # lower-cased, for matching
+    context: str  # lower-cased heading and code block(s) of its section, and the rest of its paragraph
+    line_starts: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) where each source line begins
+
+    def line_at(self, offset: int) -> int:
+        line = self.line
+        for start, number in self.line_starts:
+            if start <= offset:
+                line = number
+        return line
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The passage that decides a requirement's In Docs? cell."""
+
+    requirement: str
+    level: str  # stated | implied | other
+    document: str
+    line: int
+    excerpt: str
+    why: str  # what in it was recognised
+
+
+# --------------------------------------------------------------------------- statements
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"[*`]|~~|(?<![\w])_{1,2}|_{1,2}(?![\w])")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z`*_(\"'])|(?<=:)\s+(?=[A-Z])")
+
+
+def _clean(line: str) -> str:
+    line = _LINK.sub(r"\1", line)
+    return _EMPHASIS.sub("", line)
+
+
+def _units(doc: Document) -> list[tuple[list[tuple[int, str]], str]]:
+    """Paragraphs, list items and table rows as (lines, section context)."""
+    units: list[tuple[list[tuple[int, str]], str]] = []
+    current: list[tuple[int, str]] = []
+    heading, code = "", ""
+    in_code = False
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            units.append((current, f"{heading} {code}".lower()))
+        current = []
+
+    for number, raw in enumerate(doc.text.splitlines(), start=1):
+        if _FENCE.match(raw):
+            close()
+            in_code = not in_code
+            continue
+        if in_code:
+            code += " " + raw.strip()
+            continue
+        if not raw.strip() or _TABLE_RULE.match(raw):
+            close()
+            continue
+        if (m := _HEADING.match(raw)) is not None:
+            close()
+            heading, code = m.group(1).strip(), ""
+            units.append(([(number, m.group(1).strip())], ""))
+            continue
+        if _ITEM.match(raw) or raw.lstrip().startswith("|"):
+            close()
+            raw = _ITEM.sub("", raw).replace("|", " ; ")
+        current.append((number, _clean(raw).strip()))
+    close()
+    return units
+
+
+def statements(doc: Document) -> list[Statement]:
+    """The sentences of a document, each with its line and its section's context."""
+    out: list[Statement] = []
+    for lines, context in _units(doc):
+        text, starts = "", []
+        for number, piece in lines:
+            if text:
+                text += " "
+            starts.append((len(text), number))
+            text += piece
+        paragraph = text.lower()
+        offset = 0
+        for sentence in _SENTENCE_END.split(text):
+            at = text.find(sentence, offset)
+            offset = at + len(sentence)
+            if not sentence.strip():
+                continue
+            first = max((n for s, n in starts if s <= at), default=lines[0][0])
+            local = tuple((s - at, n) for s, n in starts if at <= s < offset)
+            out.append(Statement(doc.path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}", local))
+    return out
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+_NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+              "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45,
+              "sixty": 60, "ninety": 90, "half a": 0.5, "half an": 0.5}
+_NUM = r"(\d+(?:\.\d+)?|forty-five|half an?|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty|ninety)"
+_TIME_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b"
+_STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps)\b"
+_SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
+            "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
+_PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
+_LOSS_BOUND = re.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
+                         rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
+_STEP_PERIOD = re.compile(rf"\bevery\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
+
+_CKPT = re.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors")
+_STATE = re.compile(r"\b(?:state|weights|model|parameters|optimi[sz]er)\b")
+_SAVE = re.compile(r"\b(?:sav(?:e|es|ed|ing)|writ(?:e|es|ten|ing)|persist(?:s|ed|ing)?|dump(?:s|ed)?|stor(?:e|es|ed)|"
+                   r"serializ\w*)\b")
+_REPEATED = re.compile(r"\bevery\b|\beach\b|periodic|regularly|at regular|interval|\btimer\b|incremental|"
+                       r"repeatedly|during training|while (?:it |the job |training |the run )?(?:trains|runs|is running)")
+_PROGRESS_FILE = re.compile(r"\b(?:status|progress|state)(?:\.json|\.txt|\.ya?ml|\s+file)|\bprogress\.\w+|"
+                            r"\bstatus\.\w+|\bprogress file")
+_FRESH = re.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\bevery\b|\bkept\b|\bkeeps?\b|overwrit\w*")
+_DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom")
+_METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity")
+_LOG_VERB = re.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
+                       r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
+_PER_STEP = re.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter)s?\b|"
+                       r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
+_PER_EPOCH = re.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?epochs?\b")
+_BATCH_MONITORING = re.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
+_HEARTBEAT = re.compile(r"heart ?beat|liveness|keep-?alive|alive signal|still alive|proof of life|sign of life")
+_STALL = re.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen")
+_RESUME = re.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
+                     r"\bpick(?:s|ed)? up\b|\brestor(?:e|es|ed|ing)\b|where it left off")
+_RESUME_FROM = re.compile(r"checkpoint|ckpt|saved|last save|newest|latest|\bstep\b|iteration|where it left off|"
+                          r"\bstate\b")
+_LOADABLE = re.compile(r"(?:can|could|may) be (?:re)?loaded|\bload(?:s|ed|ing)?\b.{0,30}(?:checkpoint|weights|state)")
+_RESTART = re.compile(r"restart|again|crash|preempt|dies|died|killed|interrupt|rerun|re-run")
+_AUTO = re.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its own|no (?:flag|option|argument|path)s? "
+                   r"(?:is |are )?(?:needed|required|necessary)|nothing (?:needs|has) to be (?:edited|changed|passed)|"
+                   r"without (?:any |a |passing (?:a |any )?)?(?:flag|option|argument|--resume|checkpoint path)|"
+                   r"nobody (?:should|needs?|has) to|picks? up (?:the )?(?:newest|latest|last)|"
+                   r"finds? (?:the )?(?:newest|latest|last)|detects? (?:and \w+ from )?(?:the )?(?:newest|latest|last)")
+_EXPLICIT = re.compile(r"--resume|--init_from|init_from\s*=\s*'?resume|resume_from|ask(?:ed)? for it|has to be "
+                       r"asked|must (?:be )?pass|needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|"
+                       r"only when|from scratch|starts? (?:again )?(?:at|from) step 0")
+_NEGATION = re.compile(r"\b(?:no|not|never|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
+_TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
+                  r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
+                  r"test[- ]driven|watch (?:it|them) fail|failing test first")
+_TESTS_REQUIRED = re.compile(r"(?:must|should|shall|need to|needs|require[sd]?|every (?:change|pull request|pr|"
+                             r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
+                             r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    return float(text) if text[0].isdigit() else _NUM_WORDS.get(text)
+
+
+def _durations(low: str) -> list[tuple[float, float, int]]:
+    """(low, high) seconds and offset of each wall-clock period or bound on lost work."""
+    out = []
+    for pattern in (_PERIOD, _LOSS_BOUND):
+        for m in pattern.finditer(low):
+            first, second, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
+            if first is None:
+                continue
+            scale = _SECONDS.get(unit, 60)
+            out.append((first * scale, (second if second is not None else first) * scale, m.start()))
+    return out
+
+
+def _negated_before(low: str, at: int) -> bool:
+    start = max(low.rfind(",", 0, at), low.rfind(":", 0, at), 0)
+    return bool(_NEGATION.search(low[start:at]))
+
+
+# --------------------------------------------------------------------------- one matcher per requirement
+# each returns (level, offset of what decided it in the statement, why) or None
+
+
+Match = tuple[str, int, str] | None
+
+
+def _saves(s: Statement) -> Match:
+    low = s.low
+    ckpt, state, save = _CKPT.search(low), _STATE.search(low), _SAVE.search(low)
+    repeated = _REPEATED.search(low)
+    if (ckpt or (state and save)) and repeated:
+        return STATED, repeated.start(), f"saving {'checkpoints' if ckpt else 'the state'} '{repeated.group(0)}'"
+    if (ckpt or state) and save and not _RESUME.search(low):
+        return IMPLIED, save.start(), "checkpoints are written, but not said to be written repeatedly during training"
+    return None
+
+
+def periodic_checkpoints(s: Statement) -> Match:
+    return _saves(s)
+
+
+def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0)) -> Match:
+    low = s.low
+    about_saving = _saves(s) is not None or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
+        r"\blos[est]\b|\blosing\b|\blost\b", low)
+    if not about_saving:
+        return None
+    timed = _durations(low)
+    inside = [(lo, hi, at) for lo, hi, at in timed if bounds[0] <= lo and hi <= bounds[1]]
+    if inside:
+        lo, hi, at = inside[0]
+        return STATED, at, f"a wall-clock period of {_fmt(lo, hi)}, within {_fmt(*bounds)}"
+    if timed:
+        lo, hi, at = timed[0]
+        return OTHER, at, f"a wall-clock period of {_fmt(lo, hi)}, outside {_fmt(*bounds)}"
+    steps = _STEP_PERIOD.search(low)
+    if steps and _saves(s) is not None:
+        return IMPLIED, steps.start(), f"an interval in {steps.group(1)} only, never in wall-clock time"
+    return None
+
+
+def _fmt(lo: float, hi: float) -> str:
+    def one(v: float) -> str:
+        return f"{v / 60:g} min" if v >= 60 and v % 60 == 0 else f"{v:g} s"
+    return one(lo) if lo == hi else f"{one(lo)}-{one(hi)}"
+
+
+def progress_file(s: Statement) -> Match:
+    low = s.low
+    found = _PROGRESS_FILE.search(low)
+    if found and _FRESH.search(low):
+        return STATED, found.start(), f"a progress file ('{found.group(0)}') kept current"
+    board = _DASHBOARD.search(low) or _DASHBOARD.search(s.context)
+    metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low)
+    if board and metric:
+        return IMPLIED, metric.start(), f"progress is visible another way ({board.group(0)}), not in a file"
+    if found:
+        return IMPLIED, found.start(), f"a progress file ('{found.group(0)}') is named, not that it is kept current"
+    return None
+
+
+def batch_monitoring(s: Statement) -> Match:
+    low = s.low
+    if (m := _BATCH_MONITORING.search(low)) is not None:
+        return STATED, m.start(), f"'{m.group(0)}'"
+    metric, verb = _METRIC.search(low), _LOG_VERB.search(low)
+    if not (metric and verb):
+        return None
+    if (step := _PER_STEP.search(low)) is not None:
+        return STATED, metric.start(), f"the {metric.group(0)} is logged '{step.group(0)}'"
+    if (epoch := _PER_EPOCH.search(low)) is not None:
+        return IMPLIED, epoch.start(), f"the {metric.group(0)} is logged per epoch only"
+    return None
+
+
+def heartbeat(s: Statement) -> Match:
+    low = s.low
+    if (m := _HEARTBEAT.search(low)) is not None and not _negated_before(low, m.start()):
+        return STATED, m.start(), f"a liveness signal ('{m.group(0)}')"
+    if (m := _STALL.search(low)) is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
+        return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
+    if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
+        # a file promised fresh every N seconds goes stale when the process hangs: liveness, implied
+        return IMPLIED, m.start(), "a progress file refreshed on a wall-clock period shows a stall by going stale"
+    return None
+
+
+def resume(s: Statement) -> Match:
+    low = s.low
+    if (m := _RESUME.search(low)) is not None and _RESUME_FROM.search(low) and not _negated_before(low, m.start()):
+        return STATED, m.start(), f"training '{m.group(0)}' from saved state"
+    if (m := _LOADABLE.search(low)) is not None:
+        return IMPLIED, m.start(), "a checkpoint can be loaded; nothing says training continues from it"
+    return None
+
+
+def auto_resume(s: Statement) -> Match:
+    low = s.low
+    about = (_RESUME.search(low) or _RESTART.search(low) or _RESUME.search(s.context)) and re.search(
+        r"checkpoint|resum|restor|continu|restart|again|same command|saved|step", low + s.context)
+    if not about:
+        return None
+    auto = _AUTO.search(low)
+    if auto and not _negated_before(low, auto.start()):
+        return STATED, auto.start(), f"a restart resumes with nothing given ('{auto.group(0)}')"
+    explicit = _EXPLICIT.search(low)
+    if auto or (explicit and _RESUME.search(low + s.context)):
+        at = (explicit or auto).start()
+        return IMPLIED, at, "a restart resumes only when asked to"
+    return None
+
+
+def tdd_process(s: Statement) -> Match:
+    low = s.low
+    if (m := _TDD.search(low)) is not None:
+        return STATED, m.start(), f"tests are written first ('{m.group(0)}')"
+    if (m := _TESTS_REQUIRED.search(low)) is not None:
+        return IMPLIED, m.start(), "tests are required, but not that they are written first"
+    return None
+
+
+MATCHERS = {
+    "periodic-checkpoints": periodic_checkpoints,
+    "progress-file": progress_file,
+    "batch-monitoring": batch_monitoring,
+    "heartbeat": heartbeat,
+    "resume": resume,
+    "auto-resume": auto_resume,
+    "checkpoint-interval": checkpoint_interval,
+    "tdd-process": tdd_process,
+}
+REQUIREMENTS = tuple(MATCHERS)
+
+
+def find(requirement: str, found: list[Statement]) -> Finding | None:
+    """The statement that best documents `requirement` (stated over implied over other; first wins)."""
+    matcher = MATCHERS.get(requirement)
+    if matcher is None:
+        raise KeyError(f"no built-in requirement {requirement!r} (known: {', '.join(REQUIREMENTS)})")
+    best: Finding | None = None
+    for s in found:
+        hit = matcher(s)
+        if hit is None:
+            continue
+        level, at, why = hit
+        if best is None or _RANK[level] > _RANK[best.level]:
+            best = Finding(requirement, level, s.document, s.line_at(at), s.text, why)
+            if level == STATED:
+                break
+    return best
+
+
+__all__ = ["Finding", "IMPLIED", "MATCHERS", "OTHER", "REQUIREMENTS", "STATED", "Statement", "find", "statements"]

@@ -1,0 +1,108 @@
+"""In Docs? by meaning: each built-in requirement recognised in the project's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.config import ProjectConfig
+from auditor.evidence import Evidence
+from auditor.evidence.docs import parse_document
+from auditor.evidence.requirements import IMPLIED, OTHER, STATED, find, statements
+import auditor.probes  # noqa: F401  (fills the registry)
+from auditor.model import PROBES, Verdict
+
+
+def level(requirement: str, text: str) -> str | None:
+    found = find(requirement, statements(parse_document("README.md", text)))
+    return found.level if found else None
+
+
+@pytest.mark.parametrize("requirement, text, expected", [
+    # periodic checkpoints: saved repeatedly during training, in any words
+    ("periodic-checkpoints", "Persist state at least every five minutes.", STATED),
+    ("periodic-checkpoints", "It persists its whole state on a wall-clock timer during training.", STATED),
+    ("periodic-checkpoints", "A folder `out/checkpoint-<step>` is written every `--save_steps` steps.", STATED),
+    ("periodic-checkpoints", "Incremental checkpoints (every 1-5 min, max 5 min of lost work)", STATED),
+    ("periodic-checkpoints", "The final model is saved to `model.pt`.", IMPLIED),
+    ("periodic-checkpoints", "Install it with pip.", None),
+    # checkpoint interval: numbers with units
+    ("checkpoint-interval", "It saves its state every two minutes.", STATED),
+    ("checkpoint-interval", "No more than 5 min of work may be lost: save often.", STATED),
+    ("checkpoint-interval", "Checkpoints every 1-5 min.", STATED),
+    ("checkpoint-interval", "Checkpoints are written every 2000 steps.", IMPLIED),
+    ("checkpoint-interval", "Every `save_every` optimizer steps it writes a checkpoint.", IMPLIED),
+    ("checkpoint-interval", "The model is saved every 30 minutes.", OTHER),
+    ("checkpoint-interval", "Batches take 2 minutes.", None),
+    # progress file
+    ("progress-file", "Keep a status file current.", STATED),
+    ("progress-file", "The run folder has a `status.json` that is kept current while the job trains.", STATED),
+    ("progress-file", "Progress file (updated every 30-60 sec, visible on MacBook)", STATED),
+    ("progress-file", "Watch the loss curves in TensorBoard.", IMPLIED),
+    ("progress-file", "The loss goes to train.log.", None),
+    # batch monitoring
+    ("batch-monitoring", "The loss of every optimisation step goes to `train.log`.", STATED),
+    ("batch-monitoring", "The script prints the training loss every `log_interval` iterations.", STATED),
+    ("batch-monitoring", "The validation loss is logged at the end of each epoch.", IMPLIED),
+    ("batch-monitoring", "Batch-level monitoring: print a line every few batches.", STATED),
+    # heartbeat
+    ("heartbeat", "A liveness signal that does not depend on the training loop.", STATED),
+    ("heartbeat", "A watchdog kills the job when its log is stuck for ten minutes.", IMPLIED),
+    ("heartbeat", "There is no heartbeat.", None),
+    # resume
+    ("resume", "After a crash the job carries on from its newest saved state.", STATED),
+    ("resume", "Pick up where it left off after a crash.", STATED),
+    ("resume", "A checkpoint can be loaded with `load_checkpoint(path)`.", IMPLIED),
+    # auto-resume, and its negation
+    ("auto-resume", "Restarting it is the very same command as starting it.", STATED),
+    ("auto-resume", "After a crash it resumes from the latest checkpoint automatically.", STATED),
+    ("auto-resume", "Training does not pick up an old checkpoint by itself: a plain rerun starts from scratch.",
+     IMPLIED),
+    ("auto-resume", "To continue from the last checkpoint, pass --resume.", IMPLIED),
+    # tdd
+    ("tdd-process", "We write the test first and watch it fail.", STATED),
+    ("tdd-process", "Every change comes with tests.", IMPLIED),
+    ("tdd-process", "Run the tests with pytest.", None),
+])
+def test_requirements_are_recognised_by_meaning(requirement, text, expected):
+    assert level(requirement, text) == expected
+
+
+def test_a_finding_cites_the_projects_own_line():
+    doc = parse_document("docs/ops.md", "# Ops\n\nSome intro.\n\n- Retries are fine.\n- After a crash the job\n"
+                                        "  carries on from its newest saved state.\n")
+    found = find("resume", statements(doc))
+    assert (found.document, found.line, found.level) == ("docs/ops.md", 7, STATED)
+    assert "carries on from its newest saved state" in found.excerpt
+
+
+def test_code_blocks_are_not_statements():
+    doc = parse_document("README.md", "```\n# save a checkpoint every 2 minutes\n```\n")
+    assert find("checkpoint-interval", statements(doc)) is None
+
+
+def _evidence(tmp_path, files):
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    return Evidence(ProjectConfig(root=tmp_path, requirements=tuple(files)))
+
+
+def test_not_stated_is_not_documented_never_drifted(tmp_path):
+    ev = _evidence(tmp_path, {"README.md": "# A model\n\nTrains a model.\n"})
+    r = PROBES["docs.stated"](ev, requirement="heartbeat")
+    assert r.verdict == Verdict.NO and "not documented" in r.summary and "drift" not in r.summary
+    r = PROBES["docs.stated"](Evidence(ProjectConfig(root=tmp_path)), requirement="heartbeat")
+    assert r.verdict == Verdict.NO and "no requirement document" in r.summary and "`requirements`" in r.summary
+
+
+def test_stated_and_implied_cite_file_and_line(tmp_path):
+    ev = _evidence(tmp_path, {"NOTES.md": "Intro.\n\nSaves a checkpoint every 500 steps.\n"})
+    r = PROBES["docs.stated"](ev, requirement="checkpoint-interval")
+    assert r.verdict == Verdict.PARTIAL and r.citations[0].location() == "NOTES.md:3"
+    assert "500 steps" in r.citations[0].detail
+    assert PROBES["docs.stated"](ev, requirement="periodic-checkpoints").verdict == Verdict.YES
+
+
+def test_an_interval_outside_the_bounds_is_no_with_its_passage(tmp_path):
+    ev = _evidence(tmp_path, {"README.md": "We checkpoint every 30 minutes.\n"})
+    r = PROBES["docs.stated"](ev, requirement="checkpoint-interval")
+    assert r.verdict == Verdict.NO and "30 min" in r.summary and r.citations[0].location() == "README.md:1"
