@@ -35,7 +35,8 @@ from auditor import safeio
 
 # folders never entered: not the project's own material
 _SKIP_NAMES = {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", "htmlcov",
-               "wandb", "mlruns", "lightning_logs_tmp"}
+               ".git", ".hg", ".svn", ".venv", ".env", ".tox", ".nox", ".eggs", ".mypy_cache", ".pytest_cache",
+               ".ruff_cache", ".cache", ".ipynb_checkpoints", ".idea", ".vscode", ".direnv"}
 _TEST_DIRS = {"tests", "test"}
 # inside a test folder: data, fixtures and whole foreign projects, not the project's tests
 _TEST_DATA_DIRS = {"fixtures", "fixture", "corpus", "data", "resources", "assets", "golden", "goldens",
@@ -118,6 +119,7 @@ class Discovery:
     entry_points: tuple[EntryPoint, ...] = ()
     commands: tuple[str, ...] = ()  # console script names ([project.scripts]) that start the project
     loops: tuple[TrainingLoop, ...] = ()
+    drivers: tuple[str, ...] = ()  # names of the functions that train: the loops' and their callers' (two levels)
     config_files: tuple[str, ...] = ()
     junit: tuple[str, ...] = ()
     tdd: tuple[str, ...] = ()
@@ -166,13 +168,14 @@ def _walk(root: Path) -> _Walk:
         rel_folder = "" if rel_folder == "." else rel_folder.replace(os.sep, "/")
         parts = rel_folder.split("/") if rel_folder else []
         in_tests = bool(_TEST_DIRS.intersection(parts))
+        hidden = any(p.startswith(".") for p in parts)  # .ci/, .github/: results and docs, not training code
         keep = []
         for d in sorted(dirs):
             rel = f"{rel_folder}/{d}" if rel_folder else d
             full = os.path.join(folder, d)
             if os.path.islink(full):
                 continue
-            if (d.startswith(".") and d != ".github") or d in _SKIP_NAMES or d.endswith(".egg-info"):
+            if d in _SKIP_NAMES or d.endswith(".egg-info"):
                 continue
             if _CHECKPOINT_DIR.match(d):  # a checkpoint-N folder is one checkpoint: stat'ed, not walked
                 w.checkpoint_dirs.setdefault(rel_folder, []).append(rel)
@@ -196,9 +199,9 @@ def _walk(root: Path) -> _Walk:
                 try:
                     safeio.resolve(rel, safeio.project(root))
                 except safeio.ReadRefused:
-                    w.not_read.append(f"{rel} (a link out of the project)")
+                    w.not_read.append(f"{rel}: links outside the project; not followed")
                     continue
-            _sort_file(w, rel, rel_folder, name, parts, in_tests)
+            _sort_file(w, rel, rel_folder, name, parts, in_tests, hidden)
     return w
 
 
@@ -209,14 +212,16 @@ def _names(path: str) -> list[str]:
         return []
 
 
-def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_tests: bool) -> None:
+def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_tests: bool, hidden: bool) -> None:
     suffix = os.path.splitext(name)[1].lower()
+    if suffix == ".py" and hidden:
+        return
     if suffix == ".py":
         if in_tests or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
             w.tests.append(rel)
         else:
             w.py.append(rel)
-    elif suffix in _CHECKPOINT_SUFFIXES and not in_tests:
+    elif suffix in _CHECKPOINT_SUFFIXES and not (in_tests or hidden):
         w.checkpoint_files.setdefault(folder, []).append(rel)
     elif suffix == ".xml":
         w.xml.append(rel)
@@ -285,7 +290,7 @@ _PYTEST_OUTPUT = re.compile(r"=+ test session starts =+|^(?:FAILED|PASSED|ERROR)
 _JUNIT = re.compile(r"<testsuites?[\s>]")
 
 
-_PHASE_NAME = re.compile(r"(?:^|[-_.])(?:red|green|refactor)(?:[-_.]|$)", re.I)
+_PHASE_NAME = re.compile(r"(?:^|[-_.])(?:red|green|refactor)(?:[-_.]|$)", re.I)  # the names TDD evidence reads
 
 
 def _tdd_and_junit(root: Path, w: _Walk, read: "_Reader") -> tuple[list[str], list[str]]:
@@ -303,7 +308,12 @@ def _tdd_and_junit(root: Path, w: _Walk, read: "_Reader") -> tuple[list[str], li
         if _PHASE_NAME.search(Path(rel).stem) and _PYTEST_OUTPUT.search(read.head(rel)):
             tdd.append(rel)
     records = {rel[:-5] for rel in tdd if rel.endswith(".json")}
-    junit = [rel for rel in w.xml if rel[:-4] not in records and _JUNIT.search(read.head(rel))]
+    junit = []
+    for rel in w.xml:
+        if rel[:-4] in records or not _JUNIT.search(read.head(rel)):
+            continue
+        # a JUnit file named for a phase (tdd/feature/red.xml) is a TDD record, not the suite's results
+        (tdd if _PHASE_NAME.search(Path(rel).stem) else junit).append(rel)
     return sorted(tdd), junit
 
 
@@ -376,6 +386,12 @@ def _indent(line: str) -> int:
 _ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _LOOP_MARKERS))
 
 
+def _in_string(line: str, column: int) -> bool:
+    """Whether `column` of `line` sits inside a quoted string (help texts name save_state() too)."""
+    before = line[:column]
+    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
+
+
 def _loops(rel: str, text: str) -> list[TrainingLoop]:
     by_function: dict[str, tuple[int, list[str]]] = {}
     if not _ANY_MARKER.search(text):
@@ -387,7 +403,7 @@ def _loops(rel: str, text: str) -> list[TrainingLoop]:
     for pattern, what in _LOOP_MARKERS:
         for m in pattern.finditer(text):
             i = bisect.bisect_right(starts, m.start()) - 1
-            if i >= len(lines) or lines[i].lstrip().startswith("#"):
+            if i >= len(lines) or lines[i].lstrip().startswith("#") or _in_string(lines[i], m.start() - starts[i]):
                 continue
             function = _enclosing(lines, i)
             first, does = by_function.setdefault(function, (i + 1, []))
@@ -402,6 +418,31 @@ def _loops(rel: str, text: str) -> list[TrainingLoop]:
         if trains:
             out.append(TrainingLoop(rel, line, function, tuple(does)))
     return out
+
+
+def _drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[str]:
+    """Short names of the functions that train (`_train`) and of those that call them (`train`)."""
+    names = {loop.function.split(".")[-1] for loop in loops if loop.function != "<module>"}
+    frontier = set(names)
+    for _ in range(levels):
+        if not frontier:
+            break
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
+        found: set[str] = set()
+        for text in texts.values():
+            if not pattern.search(text):
+                continue
+            lines = text.splitlines()
+            for m in pattern.finditer(text):
+                index = text.count("\n", 0, m.start())
+                if lines[index].lstrip().startswith(("def ", "async def ", "#")):
+                    continue
+                caller = _enclosing(lines, index).split(".")[-1]
+                if caller != "<module>" and caller not in names:
+                    found.add(caller)
+        names |= found
+        frontier = found
+    return sorted(names)
 
 
 def _module_of(rel: str) -> str:
@@ -534,6 +575,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
     w = _walk(base)
     texts = {rel: read.text(rel) for rel in w.py} if code else {}
     loops = [loop for rel, text in texts.items() for loop in _loops(rel, text)]
+    drivers = _drivers(texts, loops)
     tdd, junit = _tdd_and_junit(base, w, read) if sniff else ([], [])
     return Discovery(
         root=base,
@@ -543,6 +585,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         entry_points=tuple(_entry_points(read, w, texts, loops)) if code else (),
         commands=tuple(name for name, _, _ in _console_scripts(read)),
         loops=tuple(loops),
+        drivers=tuple(drivers),
         config_files=tuple(_config_files(read, w, texts)),
         junit=tuple(junit),
         tdd=tuple(tdd),

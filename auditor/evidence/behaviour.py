@@ -32,14 +32,19 @@ _GENERIC_METHODS = {"train", "fit", "run", "main", "step", "__call__"}  # model.
 # effect -> what an asserted expression shows when it looks at that effect
 CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress", "step_log", "heartbeat", "resumed"
 EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
-_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|\bsaves?\b", re.I)
-_PROGRESS_MARK = re.compile(r"progress|status\.(json|txt|ya?ml)|state\.json", re.I)
+_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|\bsaves?\b|snapshot|"
+                              r"persist|state_?files?|list_states", re.I)
+_PROGRESS_MARK = re.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
 _LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertLogs|log_lines|\blogs?\b|"
                          r"metrics\.csv|\.jsonl\b", re.I)
-_PER_STEP = re.compile(r"loss|(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)", re.I)
+# a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step
+_PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
+                       r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)", re.I)
 _HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
-_RESUME_OPTION = re.compile(r"--resume|\bresume_from\w*|\bresume\s*=|\binit_from\b|\bckpt_path\b", re.I)
+_RESUME_OPTION = re.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)[\w-]*|"
+                            r"[(,]\s*(?:resume|continue|restore)\w*\s*=(?!=)|\bresume_from\w*|\binit_from\b|"
+                            r"\bckpt_path\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -129,31 +134,42 @@ def _receiver(call: ast.Call) -> ast.AST | None:
     return call.func.value if isinstance(call.func, ast.Attribute) else None
 
 
+def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
+            targets: Targets) -> str:
+    """How one call starts training ("" when it does not)."""
+    receiver = _receiver(sub)
+    rtext = _dotted(receiver, aliases) if receiver is not None else ""
+    if short_name in targets.functions:
+        generic = receiver is not None and short_name in _GENERIC_METHODS
+        module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext
+        if not generic or module_call or re.search(r"trainer", rtext, re.I):
+            return "calls"
+    if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
+        return f"calls a trainer's {short_name}():"
+    if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets):
+        return "runs the training command:"
+    if short_name == "invoke":
+        first = sub.args[0] if sub.args else None
+        first_name = _dotted(first, aliases).split(".")[-1] if first is not None else ""
+        if "train" in facts(sub, aliases).strings or first_name in targets.functions | targets.commands:
+            return "invokes the CLI:"
+    return ""
+
+
 def drive(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str], targets: Targets) -> tuple[str, int]:
     """(how `node` starts training, its line), or ("", 0) when it does not."""
-    runs: bool | None = None
     for name, short_name, sub in facts(node, aliases).calls:
-        receiver = _receiver(sub)
-        rtext = _dotted(receiver, aliases) if receiver is not None else ""
-        if short_name in targets.functions:
-            generic = receiver is not None and short_name in _GENERIC_METHODS
-            module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext
-            if not generic or module_call or re.search(r"trainer", rtext, re.I):
-                return f"calls {short(segment(text, sub))}", sub.lineno
-        if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
-            return f"calls a trainer's {short_name}(): {short(segment(text, sub))}", sub.lineno
-        if name in SUBPROCESS or name.startswith("subprocess."):
-            if runs is None:
-                runs = _runs_training(strings, targets)
-            if runs:
-                return f"runs the training command: {short(segment(text, sub))}", sub.lineno
-        if short_name == "invoke":
-            invoked = [s for s in facts(sub, aliases).strings]
-            first = sub.args[0] if sub.args else None
-            first_name = _dotted(first, aliases).split(".")[-1] if first is not None else ""
-            if "train" in invoked or first_name in targets.functions | targets.commands:
-                return f"invokes the CLI: {short(segment(text, sub))}", sub.lineno
+        how = _drives(name, short_name, sub, aliases, strings, targets)
+        if how:
+            return f"{how} {short(segment(text, sub))}", sub.lineno
     return "", 0
+
+
+def drive_sites(node: ast.AST, aliases: dict[str, str], strings: list[str], targets: Targets,
+                driving_helpers: set[str]) -> int:
+    """How many calls in `node` itself start training, directly or through a helper that does."""
+    return sum(1 for name, short_name, sub in facts(node, aliases).calls
+               if short_name in driving_helpers or _drives(name, short_name, sub, aliases, strings, targets))
 
 
 def _runs_training(strings: list[str], targets: Targets) -> bool:
@@ -205,10 +221,23 @@ def _assigned(node: ast.AST) -> dict[str, list[ast.AST]]:
     return out
 
 
-def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper]) -> str:
+def module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Names a module binds at its top level (`LINE = re.compile(...)`), for assertions that read them."""
+    out: dict[str, list[ast.AST]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out.setdefault(target.id, []).append(node.value)
+    return out
+
+
+def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper],
+                  constants: dict[str, list[ast.AST]] | None = None) -> str:
     """The source an assertion of `node` depends on: asserted expressions, the values of the names
-    they read (to a fixed point within `node`), and the helpers those call (one level)."""
-    bound = _assigned(node)
+    they read (to a fixed point within `node`, then the module's constants), and the helpers those
+    call (one level)."""
+    bound = {**(constants or {}), **_assigned(node)}
     pending = list(_assert_nodes(node, aliases))
     seen: set[int] = set()
     pieces: list[str] = []
@@ -234,9 +263,17 @@ def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: di
     return "\n".join(pieces)
 
 
-def effects_of(asserted: str) -> frozenset[str]:
-    """The effects an asserted text looks at."""
+_FRESH_START = re.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
+                          r"overwrite_output_dir|(?:step|epoch|iter)\w*\s*==\s*0\b", re.I)
+_STATE_COUNTER = re.compile(r"step|epoch|iter|newest|latest|last", re.I)
+
+
+def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
+    """The effects an asserted text looks at; `runs`: training runs the test starts (a second run
+    asserted on its step or epoch is a resume, whatever words it uses)."""
     found = set()
+    if runs >= 2 and _STATE_COUNTER.search(asserted) and not _FRESH_START.search(asserted):
+        found.add(RESUMED)
     if _CHECKPOINT_MARK.search(asserted):
         found.add(CHECKPOINTS)
     if _PROGRESS_MARK.search(asserted):
@@ -245,7 +282,7 @@ def effects_of(asserted: str) -> frozenset[str]:
         found.add(STEP_LOG)
     if _HEARTBEAT_MARK.search(asserted):
         found.add(HEARTBEAT)
-    if _RESUME_MARK.search(asserted):
+    if _RESUME_MARK.search(asserted) and not _FRESH_START.search(asserted):
         found.add(RESUMED)
     return frozenset(found)
 

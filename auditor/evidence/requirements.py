@@ -32,6 +32,7 @@ class Statement:
     text: str  # as written (Markdown emphasis removed), one line
     low: str  # lower-cased, for matching
     context: str  # lower-cased heading and code block(s) of its section, and the rest of its paragraph
+    paragraph: str = ""  # lower-cased text of its paragraph (list item, table row), for a pronoun's noun
     line_starts: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) where each source line begins
 
     def line_at(self, offset: int) -> int:
@@ -126,7 +127,8 @@ def statements(doc: Document) -> list[Statement]:
                 continue
             first = max((n for s, n in starts if s <= at), default=lines[0][0])
             local = tuple((s - at, n) for s, n in starts if at <= s < offset)
-            out.append(Statement(doc.path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}", local))
+            out.append(Statement(doc.path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}",
+                                 paragraph=paragraph, line_starts=local))
     return out
 
 
@@ -140,21 +142,26 @@ _TIME_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b"
 _STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps)\b"
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
             "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
-_PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
+_PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
+                     rf"\bevery\s+()()(second|minute|hour)\b")  # "every minute": one
 _LOSS_BOUND = re.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
                          rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
 _STEP_PERIOD = re.compile(rf"\bevery\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
 
-_CKPT = re.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors")
+_CKPT = re.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
+                   r"state files?\b")
 _STATE = re.compile(r"\b(?:state|weights|model|parameters|optimi[sz]er)\b")
 _SAVE = re.compile(r"\b(?:sav(?:e|es|ed|ing)|writ(?:e|es|ten|ing)|persist(?:s|ed|ing)?|dump(?:s|ed)?|stor(?:e|es|ed)|"
-                   r"serializ\w*)\b")
+                   r"serializ\w*|overwrit\w*|snapshot(?:s|ted)?)\b|save_\w+|\.save\(")
 _REPEATED = re.compile(r"\bevery\b|\beach\b|periodic|regularly|at regular|interval|\btimer\b|incremental|"
                        r"repeatedly|during training|while (?:it |the job |training |the run )?(?:trains|runs|is running)")
 _PROGRESS_FILE = re.compile(r"\b(?:status|progress|state)(?:\.json|\.txt|\.ya?ml|\s+file)|\bprogress\.\w+|"
                             r"\bstatus\.\w+|\bprogress file")
 _FRESH = re.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\bevery\b|\bkept\b|\bkeeps?\b|overwrit\w*")
-_DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom")
+_DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
+                        r"progress bar|tqdm")
+# a dashboard the section's commands start (`tensorboard --logdir ...`), not one a flag turns off
+_DASHBOARD_RUN = re.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdom)\b(?!\s*=\s*(?:false|0|none))")
 _METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity")
 _LOG_VERB = re.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
@@ -175,14 +182,16 @@ _AUTO = re.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its own|no
                    r"without (?:any |a |passing (?:a |any )?)?(?:flag|option|argument|--resume|checkpoint path)|"
                    r"nobody (?:should|needs?|has) to|picks? up (?:the )?(?:newest|latest|last)|"
                    r"finds? (?:the )?(?:newest|latest|last)|detects? (?:and \w+ from )?(?:the )?(?:newest|latest|last)")
-_EXPLICIT = re.compile(r"--resume|--init_from|init_from\s*=\s*'?resume|resume_from|ask(?:ed)? for it|has to be "
-                       r"asked|must (?:be )?pass|needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|"
-                       r"only when|from scratch|starts? (?:again )?(?:at|from) step 0")
+_EXPLICIT = re.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|init_from\s*=\s*'?resume|resume_from|"
+                       r"ckpt_path|ask(?:ed)? for it|has to be asked|must (?:be )?pass|deliberate|explicit(?:ly)?|"
+                       r"needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|only when|from scratch|"
+                       r"(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
+                       r"never resumes? on its own")
 _NEGATION = re.compile(r"\b(?:no|not|never|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
 _TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
-_TESTS_REQUIRED = re.compile(r"(?:must|should|shall|need to|needs|require[sd]?|every (?:change|pull request|pr|"
+_TESTS_REQUIRED = re.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
                              r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
                              r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")
 
@@ -198,7 +207,10 @@ def _durations(low: str) -> list[tuple[float, float, int]]:
     out = []
     for pattern in (_PERIOD, _LOSS_BOUND):
         for m in pattern.finditer(low):
-            first, second, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
+            if m.lastindex and m.lastindex > 3:  # "every minute"
+                first, second, unit = 1.0, None, m.group(6)
+            else:
+                first, second, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
             if first is None:
                 continue
             scale = _SECONDS.get(unit, 60)
@@ -221,6 +233,8 @@ Match = tuple[str, int, str] | None
 def _saves(s: Statement) -> Match:
     low = s.low
     ckpt, state, save = _CKPT.search(low), _STATE.search(low), _SAVE.search(low)
+    if save and not (ckpt or state) and re.search(r"\b(?:it|them|this file|the file)\b", low):
+        ckpt = _CKPT.search(s.paragraph)  # "The script overwrites it every 75 seconds": it, the checkpoint
     repeated = _REPEATED.search(low)
     if (ckpt or (state and save)) and repeated:
         return STATED, repeated.start(), f"saving {'checkpoints' if ckpt else 'the state'} '{repeated.group(0)}'"
@@ -264,7 +278,7 @@ def progress_file(s: Statement) -> Match:
     found = _PROGRESS_FILE.search(low)
     if found and _FRESH.search(low):
         return STATED, found.start(), f"a progress file ('{found.group(0)}') kept current"
-    board = _DASHBOARD.search(low) or _DASHBOARD.search(s.context)
+    board = _DASHBOARD.search(low) or _DASHBOARD_RUN.search(s.context)
     metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low)
     if board and metric:
         return IMPLIED, metric.start(), f"progress is visible another way ({board.group(0)}), not in a file"

@@ -105,7 +105,7 @@ def _targets(config: ProjectConfig) -> Targets:
             scripts.add(file)
             scripts.add(Path(file).name)
     if found is not None:
-        functions |= {loop.function.split(".")[-1] for loop in found.loops if loop.function != "<module>"}
+        functions |= set(found.drivers)
         scripts |= {loop.file for loop in found.loops if loop.function == "<module>"}
         commands |= set(found.commands)
     package = ""
@@ -178,8 +178,9 @@ def collect(config: ProjectConfig) -> TestsEvidence:
         aliases = _aliases(tree)
         helpers = {**shared, **_top_helpers(tree, text, rel)}
         module_marks = _module_marks(tree, aliases)
+        constants = behaviour.module_constants(tree)
         for cls, node in _test_nodes(tree):
-            tests.append(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks))
+            tests.append(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants))
     ev.tests = tuple(tests)
     ev.files = tuple(r for r in trees if _is_test_file(r) or Path(r).name == "conftest.py")
     _join_junit(ev, config, root)
@@ -326,22 +327,26 @@ def _timeout(marks: list[tuple[str, ast.AST]]) -> float | None:
 
 
 def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: ast.ClassDef | None,
-           node: ast.FunctionDef, helpers: dict[str, Helper], module_marks: list) -> TestFunction:
+           node: ast.FunctionDef, helpers: dict[str, Helper], module_marks: list,
+           constants: dict[str, list[ast.AST]]) -> TestFunction:
     """One test: how it drives training, how many assertions it makes, which effects they look at."""
     marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
     closure = _closure(node, text, aliases, rel, helpers)
     strings = [x for h, _ in closure for x in facts(h.node, h.aliases).strings]
     drive, drive_line, asserts = "", None, 0
+    driving: set[str] = set()  # helpers (by name) that start training
     for h, via in closure:
-        if not drive:
-            drive, line = behaviour.drive(h.node, h.text, h.aliases, strings, targets)
-            if drive and via:
-                drive = f"via {via}: {drive}"
-            drive_line = (line if h.file == rel else node.lineno) if drive else None
+        how, line = behaviour.drive(h.node, h.text, h.aliases, strings, targets)
+        if how and via:
+            driving.add(via.split(" -> ")[0])
+        if how and not drive:
+            drive = f"via {via}: {how}" if via else how
+            drive_line = line if h.file == rel else node.lineno
         asserts += facts(h.node, h.aliases).asserts
+    runs = behaviour.drive_sites(node, aliases, strings, targets, driving)
     # the effects: what the test's own assertions (and those of helpers it asserts through) read
     all_helpers = {**helpers, **({} if cls is None else _class_helpers(cls, text, aliases, rel))}
-    asserted = behaviour.asserted_text(node, text, aliases, all_helpers)
+    asserted = behaviour.asserted_text(node, text, aliases, all_helpers, constants)
     for h, via in closure[1:]:
         if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             asserted += "\n" + behaviour.asserted_text(h.node, h.text, h.aliases, all_helpers)
@@ -355,7 +360,7 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
         id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
         markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
         drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source,
-        effects=behaviour.effects_of(asserted), resume_option=behaviour.passes_resume_option(closure_text))
+        effects=behaviour.effects_of(asserted, runs), resume_option=behaviour.passes_resume_option(closure_text))
 
 
 def _class_helpers(cls: ast.ClassDef, text: str, aliases: dict[str, str], rel: str) -> dict[str, Helper]:

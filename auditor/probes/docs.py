@@ -80,14 +80,17 @@ def stated(ev: Any, requirement: str) -> ProbeResult:
 
     docs = ev.docs
     read = docs.read
+    unread = [d.error for d in docs.documents.values() if getattr(d, "error", "")]
+    note = f" (not read: {'; '.join(unread[:3])})" if unread else ""
     if not read:
         return ProbeResult(Verdict.NO, f"not documented: the project has no requirement document "
-                                       f"(README, requirements*.md, agent rules, docs/; {key_hint('requirements')})")
+                                       f"(README, requirements*.md, agent rules, docs/; {key_hint('requirements')})"
+                                       + note)
     found = find(requirement, docs.statements())
     measured = {"documents": len(read)}
     if found is None:
         return ProbeResult(Verdict.NO, f"not documented: no passage of {', '.join(read[:4])}"
-                                       f"{' ...' if len(read) > 4 else ''} states it", (), measured)
+                                       f"{' ...' if len(read) > 4 else ''} states it" + note, (), measured)
     cite = (Citation(found.document, found.line, detail=f"{found.why}: {found.excerpt}"),)
     if found.level == OTHER:
         return ProbeResult(Verdict.NO, f"{found.document}:{found.line} documents {found.why}", cite, measured)

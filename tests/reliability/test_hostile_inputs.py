@@ -277,7 +277,8 @@ def test_config_paths_inside_the_project_are_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("document", ["../../etc/passwd", "/etc/passwd"])
 def test_rule_citations_outside_the_project_are_refused(tmp_path: Path, document: str) -> None:
     project = _minimal_project(tmp_path)
-    text = (ROOT / "auditor" / "builtin_rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
+    # this repository's own project rules cite their documents verbatim (the built-in rules cite none)
+    text = (ROOT / "rules" / "40-heartbeat.yaml").read_text(encoding="utf-8")
     text = re.sub(r"document: \S+", f"document: {document}", text, count=1)
     _rules_dir(project, text)
     result = _check("--project", str(project))
@@ -456,7 +457,7 @@ def test_a_tdd_record_with_mistyped_counts_is_reported_not_fatal(tmp_path: Path,
         '{"format": "audit-tdd/1", "phase": "red", "counts": ' + counts + "}", encoding="utf-8")
     from auditor.evidence import tdd as tdd_evidence
 
-    ev = tdd_evidence.collect(ProjectConfig(root=tmp_path))
+    ev = tdd_evidence.collect(ProjectConfig(root=tmp_path, tdd_artifacts=("artifacts/tdd",)))
     assert not ev.artifacts
     (error,) = ev.errors
     assert "20260101T000000Z-f-red.json" in error and "counts" in error
