@@ -191,7 +191,7 @@ class DocsFacts:
         for path, doc in self.documents.items():
             if doc.exists:
                 if path not in self._statements:
-                    self._statements[path] = statements(doc)
+                    self._statements[path] = statements(doc.path, doc.text)
                 out += self._statements[path]
         return out
 

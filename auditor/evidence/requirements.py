@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.evidence.docs import Document
-
 STATED, IMPLIED, OTHER = "stated", "implied", "other"
 _RANK = {STATED: 3, IMPLIED: 2, OTHER: 1}
 
@@ -71,7 +69,7 @@ def _clean(line: str) -> str:
     return _EMPHASIS.sub("", line)
 
 
-def _units(doc: Document) -> list[tuple[list[tuple[int, str]], str]]:
+def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
     """Paragraphs, list items and table rows as (lines, section context)."""
     units: list[tuple[list[tuple[int, str]], str]] = []
     current: list[tuple[int, str]] = []
@@ -84,7 +82,7 @@ def _units(doc: Document) -> list[tuple[list[tuple[int, str]], str]]:
             units.append((current, f"{heading} {code}".lower()))
         current = []
 
-    for number, raw in enumerate(doc.text.splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         if _FENCE.match(raw):
             close()
             in_code = not in_code
@@ -108,10 +106,10 @@ def _units(doc: Document) -> list[tuple[list[tuple[int, str]], str]]:
     return units
 
 
-def statements(doc: Document) -> list[Statement]:
-    """The sentences of a document, each with its line and its section's context."""
+def statements(path: str, document_text: str) -> list[Statement]:
+    """The sentences of the document at `path` (its text given), each with its line and its section's context."""
     out: list[Statement] = []
-    for lines, context in _units(doc):
+    for lines, context in _units(document_text):
         text, starts = "", []
         for number, piece in lines:
             if text:
@@ -127,7 +125,7 @@ def statements(doc: Document) -> list[Statement]:
                 continue
             first = max((n for s, n in starts if s <= at), default=lines[0][0])
             local = tuple((s - at, n) for s, n in starts if at <= s < offset)
-            out.append(Statement(doc.path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}",
+            out.append(Statement(path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}",
                                  paragraph=paragraph, line_starts=local))
     return out
 

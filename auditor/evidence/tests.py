@@ -12,7 +12,6 @@ import ast
 import fnmatch
 import functools
 import glob
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,7 +346,7 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     # the effects: what the test's own assertions (and those of helpers it asserts through) read
     all_helpers = {**helpers, **({} if cls is None else _class_helpers(cls, text, aliases, rel))}
     asserted = behaviour.asserted_text(node, text, aliases, all_helpers, constants)
-    for h, via in closure[1:]:
+    for h, _via in closure[1:]:
         if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             asserted += "\n" + behaviour.asserted_text(h.node, h.text, h.aliases, all_helpers)
     called = {short for _, short, _ in facts(node, aliases).calls}

@@ -17,17 +17,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # cells right / all labelled cells, over the whole corpus (issue 14: at least 0.95)
-FLOOR = 0.79
+FLOOR = 0.80
 # False ✅ that issue 15 (evidence as other teams write it) is removing: a save or progress
 # write under a condition that is not a period, a weights-only restore, discovery behind an
-# option that is off by default, TDD order resting on file mtimes. Nothing else may give a
+# option that is off by default. Nothing else may give a
 # false ✅, and a cell leaves this list as soon as it is right (the test says which).
 KNOWN_FALSE_YES = {
-    ("accel", "tdd-process", "tested"),
     ("lookalike", "periodic-checkpoints", "code"),
     ("lookalike", "progress-file", "code"),
     ("lookalike", "resume", "code"),
-    ("lookalike", "tdd-process", "tested"),
     ("ownwords", "auto-resume", "code"),
 }
 

@@ -6,14 +6,13 @@ import pytest
 
 from auditor.config import ProjectConfig
 from auditor.evidence import Evidence
-from auditor.evidence.docs import parse_document
 from auditor.evidence.requirements import IMPLIED, OTHER, STATED, find, statements
 import auditor.probes  # noqa: F401  (fills the registry)
 from auditor.model import PROBES, Verdict
 
 
 def level(requirement: str, text: str) -> str | None:
-    found = find(requirement, statements(parse_document("README.md", text)))
+    found = find(requirement, statements("README.md", text))
     return found.level if found else None
 
 
@@ -68,16 +67,14 @@ def test_requirements_are_recognised_by_meaning(requirement, text, expected):
 
 
 def test_a_finding_cites_the_projects_own_line():
-    doc = parse_document("docs/ops.md", "# Ops\n\nSome intro.\n\n- Retries are fine.\n- After a crash the job\n"
-                                        "  carries on from its newest saved state.\n")
-    found = find("resume", statements(doc))
+    found = find("resume", statements("docs/ops.md", "# Ops\n\nSome intro.\n\n- Retries are fine.\n"
+                                                     "- After a crash the job\n  carries on from its newest saved state.\n"))
     assert (found.document, found.line, found.level) == ("docs/ops.md", 7, STATED)
     assert "carries on from its newest saved state" in found.excerpt
 
 
 def test_code_blocks_are_not_statements():
-    doc = parse_document("README.md", "```\n# save a checkpoint every 2 minutes\n```\n")
-    assert find("checkpoint-interval", statements(doc)) is None
+    assert find("checkpoint-interval", statements("README.md", "```\n# save a checkpoint every 2 minutes\n```\n")) is None
 
 
 def _evidence(tmp_path, files):
