@@ -83,6 +83,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json, file_sha256, fsync_dir
+from magvit.interval import DEFAULT_INTERVAL, Interval
+from magvit.rundir import CHECKPOINT_FORMAT
 from magvit.progress import iso_utc
 
 
@@ -91,7 +93,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 KINDS = ("periodic", "best", "final", "preempt")
 # every kind holds the complete training state at its step, so each can be resumed from
 # (best.pt included: a run killed after its first best save but before its first periodic
@@ -102,9 +103,6 @@ CLOCK_KINDS = ("periodic", "preempt", "final")
 
 # the only .pt names this manager writes; anything else in the directory is the user's
 _OWN_PT_RE = re.compile(r"step-\d{8}\.pt|best\.pt|final\.pt")
-_INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
-_INTERVAL_FORMS = "a time ('90s', '2m', '1h'), a step count ('500steps') or epochs ('1epoch', '3epochs')"
-_TIME_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 # bytes added to the tensor payload when estimating a save's size (pickle, zip headers)
 _SIZE_SLACK = 1 << 20
 # a manifest is well under 2 KiB; anything far larger is not one of ours and is not read
@@ -117,55 +115,6 @@ class CheckpointError(RuntimeError):
     """A checkpoint could not be saved, verified or loaded; the message names the file."""
 
 
-@dataclass(frozen=True)
-class Interval:
-    """How often periodic checkpoints are saved."""
-
-    kind: str
-    """``time`` (value in seconds), ``steps`` or ``epochs``."""
-    value: float | int
-    """The period, a positive number (an int for steps and epochs)."""
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("time", "steps", "epochs"):
-            raise ValueError(f"interval kind {self.kind!r} must be 'time', 'steps' or 'epochs'")
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            raise ValueError(f"interval value {self.value!r} must be a number")
-        if not (math.isfinite(self.value) and self.value > 0):
-            raise ValueError(f"interval value {self.value!r} must be positive")
-        if self.kind != "time" and not isinstance(self.value, int):
-            raise ValueError(f"a {self.kind} interval needs a whole number, not {self.value!r}")
-
-    @classmethod
-    def parse(cls, text: str) -> Interval:
-        """Parse ``"90s"``, ``"2m"``, ``"1h"``, ``"500steps"`` or ``"1epoch"``."""
-        match = _INTERVAL_RE.match(text) if isinstance(text, str) else None
-        if match is None:
-            raise ValueError(f"checkpoint interval {text!r} is not valid: use {_INTERVAL_FORMS}")
-        number, unit = match.groups()
-        if unit in _TIME_UNITS:
-            value: float | int = float(number) * _TIME_UNITS[unit]
-            kind = "time"
-        elif "." in number:
-            raise ValueError(f"checkpoint interval {text!r} is not valid: steps and epochs are whole numbers; use {_INTERVAL_FORMS}")
-        else:
-            value = int(number)
-            kind = "steps" if unit.startswith("step") else "epochs"
-        if value <= 0:
-            raise ValueError(f"checkpoint interval {text!r} is not valid: it must be positive; use {_INTERVAL_FORMS}")
-        return cls(kind, value)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The manifest form ``{"kind": ..., "value": ...}``."""
-        return {"kind": self.kind, "value": self.value}
-
-    def __str__(self) -> str:
-        if self.kind == "time":
-            return f"{self.value:g}s"
-        return f"{self.value}{self.kind}"
-
-
-DEFAULT_INTERVAL = Interval("time", 120.0)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ from typing import Any
 import yaml
 
 from magvit.errors import ConfigError
+from magvit.interval import Interval
 
-_INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|steps?|epochs?)\s*$")
 
 # Keys whose value may differ between sessions of one run without changing its trajectory.
 EXECUTION_KEYS = frozenset({"checkpoint_every", "keep_last", "log_every", "heartbeat_interval_s", "num_threads"})
@@ -60,8 +59,9 @@ class TrainConfig:
     """Seeds the model init, the validation split and the per-epoch data order."""
     val_fraction: float = 0.1
     """Share of clips held out for validation (at least one clip on each side)."""
-    checkpoint_every: str = "2m"
-    """Checkpoint interval: a time (`90s`, `2m`, `1h`, or a number of seconds), `500steps` or `1epoch`."""
+    checkpoint_every: Interval | str | float = "2m"
+    """Checkpoint interval: a time (`90s`, `2m`, `1h`, or a number of seconds), `500steps` or `1epoch`;
+    always held as the parsed `Interval` (a bad one is refused when the config is made)."""
     keep_last: int = 3
     """Periodic checkpoints kept on disk (best, final and preempt are kept apart)."""
     log_every: int = 10
@@ -88,15 +88,10 @@ class TrainConfig:
         _check_number(self, "val_fraction", positive=True)
         if not self.val_fraction < 1:
             _fail("val_fraction", self.val_fraction, "must be between 0 and 1 (exclusive)")
-        every = self.checkpoint_every
-        if isinstance(every, (int, float)) and not isinstance(every, bool) and math.isfinite(every) and every > 0:
-            # a plain number is seconds, as requirements.md states the interval
-            object.__setattr__(self, "checkpoint_every", f"{every:g}s")
-        if not isinstance(self.checkpoint_every, str) or not _INTERVAL_RE.match(self.checkpoint_every):
-            _fail("checkpoint_every", self.checkpoint_every,
-                  "must look like 90s, 2m, 1h, 500steps or 1epoch")
-        if float(_INTERVAL_RE.match(self.checkpoint_every).group(1)) <= 0:
-            _fail("checkpoint_every", self.checkpoint_every, "must be greater than zero")
+        try:  # a plain number is seconds, as requirements.md states the interval
+            object.__setattr__(self, "checkpoint_every", Interval.coerce(self.checkpoint_every))
+        except ValueError as exc:  # the reason quotes the value (a long one cut short)
+            raise ConfigError(f"train.checkpoint_every: {exc}") from None
         _check_int(self, "keep_last", minimum=2)
         _check_int(self, "log_every", minimum=1)
         _check_number(self, "heartbeat_interval_s", positive=True)
@@ -152,7 +147,7 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain `{"stage": ..., "tokenizer": {...}, "train": {...}}`, as stored in checkpoints and config.yaml."""
-        return {"stage": self.stage, **{name: _plain(dataclasses.asdict(getattr(self, name))) for name in SECTIONS}}
+        return {"stage": self.stage, **{name: _section_dict(getattr(self, name)) for name in SECTIONS}}
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<config>") -> "RunConfig":
@@ -206,7 +201,14 @@ class RunConfig:
 _MISSING = object()
 
 
+def _section_dict(section: Any) -> dict[str, Any]:
+    """One section's fields as plain values (not `dataclasses.asdict`, which would take an Interval apart)."""
+    return {f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)}
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, Interval):  # written as the text a config file gives
+        return str(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, list):

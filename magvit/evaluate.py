@@ -27,6 +27,7 @@ from magvit import objects as object_metrics
 from magvit.atomic import atomic_write_text
 from magvit.metrics import codebook_usage, perplexity, psnr, ssim
 from magvit.errors import EvalError
+from magvit.rundir import CHECKPOINTS_DIR
 from magvit.loading import load_held_out, load_model, read_checkpoint
 
 GRID_NAME = "recon_grid.png"
@@ -149,7 +150,7 @@ def evaluate(
 def default_out_dir(checkpoint: str | os.PathLike) -> Path:
     """RUN_DIR/eval for RUN_DIR/checkpoints/x.pt, else an `eval` folder beside the checkpoint."""
     parent = Path(checkpoint).resolve().parent
-    return (parent.parent if parent.name == "checkpoints" else parent) / "eval"
+    return (parent.parent if parent.name == CHECKPOINTS_DIR else parent) / "eval"
 
 
 def save_grid(original: torch.Tensor, recon: torch.Tensor, path: Path, frames: int = 8, scale: int = 2) -> Path:

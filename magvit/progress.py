@@ -58,14 +58,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from magvit.atomic import append_jsonl, atomic_write_json, atomic_write_text
+from magvit.rundir import EVENTS_FILE, PROGRESS_FORMAT, PROGRESS_JSON, PROGRESS_TXT, TRAIN_LOG
 
 log = logging.getLogger(__name__)
 
-EVENTS_FILE = "events.jsonl"
-PROGRESS_JSON = "progress.json"
-PROGRESS_TXT = "PROGRESS.txt"
-TRAIN_LOG = "train.log"
-PROGRESS_FORMAT = "magvit-progress/1"
 FINAL_STATES = ("finished", "preempted", "failed")
 MAX_HEARTBEAT_S = 30.0
 PROGRESS_FIELDS = (

@@ -29,8 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-LOCK_FILE = "trainer.lock"
-LOCK_FORMAT = "magvit-lock/1"
+from magvit.rundir import LOCK_FILE, LOCK_FORMAT
+
 DEFAULT_WAIT_S = 5.0
 """How long a taker waits for a held lock by default: enough for a killed holder to finish dying."""
 _POLL_S = 0.05

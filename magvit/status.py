@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import safeio  # the bounded, confined reader (magvit may use it; the auditor never imports magvit)
-from magvit.progress import EVENTS_FILE, FINAL_STATES, PROGRESS_JSON, format_duration, iso_utc
+from magvit.progress import FINAL_STATES, format_duration, iso_utc
+from magvit.rundir import CHECKPOINTS_DIR, EVENTS_FILE, PROGRESS_JSON
 
 EXIT_CODES = {"finished": 0, "running": 10, "stalled": 11, "preempted": 12, "failed": 13}
 NOT_A_RUN_DIR = 2
@@ -157,7 +158,7 @@ def _number(value: Any) -> float | None:
 def _checkpoint_manifests(run_dir: Path) -> list[dict[str, Any]]:
     """Parsed manifests with a ``size_ok`` flag (file size matches; no hashing, no loading)."""
     found = []
-    directory = run_dir / "checkpoints"
+    directory = run_dir / CHECKPOINTS_DIR
     if not directory.is_dir():
         return found
     for path in sorted(directory.glob("*.json")):

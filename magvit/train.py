@@ -44,12 +44,12 @@ from magvit.data import DataFileError, fingerprint, load_clips, split_indices
 from magvit.errors import TrainError
 from magvit.distributed import Dist, QuietEventLog, QuietProgress, RankHeartbeat
 from magvit.progress import EventLog, ProgressReporter
+from magvit.rundir import CHECKPOINT_FORMAT, CHECKPOINTS_DIR, CONFIG_FILE
 from magvit.runlock import DEFAULT_WAIT_S, RunLock, RunLockError
 from magvit.signals import PreemptionHandler
 from magvit.stages import UnknownStageError, build_stage, steps_per_epoch
 from magvit.stages.base import Stage
 
-CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 RESUME_MODES = ("auto", "never")
 EXIT_FINAL_NOT_SAVED = 4  # see the module docstring
 EXIT_LOSS_NOT_FINITE = 5
@@ -160,7 +160,7 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         run_dir.mkdir(parents=True, exist_ok=True)
         events = EventLog(run_dir) if dist.is_main else QuietEventLog()
         checkpoints = CheckpointManager(
-            run_dir / "checkpoints", interval=Interval.parse(tc.checkpoint_every), keep_last=tc.keep_last,
+            run_dir / CHECKPOINTS_DIR, interval=tc.checkpoint_every, keep_last=tc.keep_last,
             events=events, code_version=code_version, data_fingerprint=dataset.fingerprint,
         )  # fmt: skip
     except (OSError, CheckpointError) as exc:
@@ -182,7 +182,7 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         checkpoints.mark_resumed(state.step)
     try:
         if dist.is_main:
-            dump_run_config(config, run_dir / "config.yaml")
+            dump_run_config(config, run_dir / CONFIG_FILE)
         events.emit("run_start", pid=os.getpid(), resume=resume, config_hash=_config_hash(config),
                     code_version=code_version, data_fingerprint=dataset.fingerprint, world_size=dist.world_size)
     except OSError as exc:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.atomic import file_sha256
+from auditor.runlayout import MANIFEST_FORMAT_PREFIX
 from auditor.drill.observations import CORRUPT, UNCOMMITTED, UNVERIFIED, VALID, DiskCheckpoint
 
-MANIFEST_FORMAT_PREFIX = "magvit-checkpoint/"
 STEP_RE = re.compile(r"(?i)\bstep[\s=:#]*(\d+)")
 _LAST_NUMBER_RE = re.compile(r"(\d+)(?!.*\d)")
 _TMP_NAME_RE = re.compile(r"^\.tmp|\.(tmp|part|partial)$")

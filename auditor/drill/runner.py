@@ -33,6 +33,7 @@ from auditor.drill.observations import (
 )
 from auditor.drill.process import TrainerProcess, child_env
 from auditor.drill.result import DrillResult, iso_time
+from auditor.runlayout import EVENTS_FILE
 from auditor.drill.settings import DrillSettings, DrillUsageError, render_command
 
 _POLL_S = 0.002
@@ -123,7 +124,7 @@ class _Drill:
             raise DrillUsageError(f"prepare command failed with exit code {done.returncode}: {shlex.join(argv)}\n{tail}")
 
     def start(self, argv: list[str]) -> _RawSession:
-        events = self.run_dir / "events.jsonl"
+        events = self.run_dir / EVENTS_FILE
         offset = events.stat().st_size if events.is_file() else 0
         watcher = Watcher(self.run_dir, self.s.checkpoint_patterns)
         try:
@@ -195,7 +196,7 @@ class _Drill:
             session.exit_code = p.proc.returncode
 
     def collect_events(self, session: _RawSession) -> None:
-        session.events = _read_events(self.run_dir / "events.jsonl", session.events_offset)
+        session.events = _read_events(self.run_dir / EVENTS_FILE, session.events_offset)
 
     def run(self, argv: list[str]) -> None:
         plan = [RANDOM if i % 2 == 0 else DURING_WRITE for i in range(self.s.kills)]
@@ -299,7 +300,7 @@ def _session_observation(drill: _Drill, raw: _RawSession, before: Kill | None, u
         if resumed is not None:
             resumed_file = str(resumed.get("file"))
             resumed_position = resumed.get("step") if isinstance(resumed.get("step"), int) else None
-            evidence = "events.jsonl"
+            evidence = EVENTS_FILE
     if resumed_file is None:
         for _, text in raw.process.lines:
             match = _RESUME_RE.search(text)

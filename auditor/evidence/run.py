@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.config import ProjectConfig
+from auditor.runlayout import CHECKPOINT_FORMAT, CHECKPOINTS_DIR, EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT, TRAIN_LOG
 from auditor.drill.result import DrillRecordError, read_record, result_paths
 from auditor.evidence.history import RunHistory, build_history
 from auditor import safeio
@@ -32,7 +33,6 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line up to this
 MAX_LINE_CHARS = 64 * 1024  # a longer line (a corrupt or hostile file) is cut to this
 IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
-CHECKPOINT_FORMAT = "magvit-checkpoint/1"
 _TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
 _EPOCH_KEYS = ("epoch", "epochs_completed", "current_epoch")
 _STEP_KEYS = ("step", "global_step", "iteration")
@@ -383,10 +383,10 @@ def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
 
 
 def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:
-    path = run / "events.jsonl"
+    path = run / EVENTS_FILE
     if not _present(path) or path.is_dir():
         return []
-    ev.events_file = "events.jsonl"
+    ev.events_file = EVENTS_FILE
     out = []
     bad, deep = 0, 0
     try:
@@ -404,7 +404,7 @@ def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[in
                 obj["ts"] = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else None
                 out.append((number, obj))
     except safeio.READ_ERRORS as exc:  # a link out, a FIFO, no permission: one entry, the rest is judged
-        errors.append(safeio.describe(exc, "events.jsonl"))
+        errors.append(safeio.describe(exc, EVENTS_FILE))
         return out
     if deep:
         errors.append(f"events.jsonl: {deep} lines nested deeper than {safeio.JSON_DEPTH} levels, not read")
@@ -414,10 +414,10 @@ def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[in
 
 
 def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoint]:
-    folder = run / "checkpoints"
+    folder = run / CHECKPOINTS_DIR
     inside = safeio.run_directory(run)
     try:
-        safeio.check_dir(folder, inside, "checkpoints")
+        safeio.check_dir(folder, inside, CHECKPOINTS_DIR)
     except FileNotFoundError:
         return []
     except safeio.ReadRefused as exc:
@@ -528,7 +528,7 @@ def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: s
         rel = _rel(pt, run)
         if rel in taken or pt.is_dir():
             continue
-        if pt.parent.name == "checkpoints" and pt.with_suffix(".json").exists():
+        if pt.parent.name == CHECKPOINTS_DIR and pt.with_suffix(".json").exists():
             continue
         low = pt.name.lower()
         m = epoch_re.search(pt.name) or _LIGHTNING_EPOCH_RE.search(pt.name)
@@ -628,7 +628,7 @@ def _hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], Bat
 
 def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str, int, float | None, str]]:
     """(file, line, time, text) of every line of train.log and *.log files in the run directory."""
-    logs = sorted({*run.glob("*.log"), *run.glob("logs/*.log")}, key=lambda p: (p.name != "train.log", p.name))
+    logs = sorted({*run.glob("*.log"), *run.glob("logs/*.log")}, key=lambda p: (p.name != TRAIN_LOG, p.name))
     out = []
     best: BatchLog | None = None
     for path in logs:
@@ -666,11 +666,11 @@ def _sessions_and_resumes(ev: RunEvidence, events: list[tuple[int, dict]], logs:
             if pending is not None:
                 scratch.append(pending)
             mode = str(e.get("resume", ""))
-            ref = EventRef("events.jsonl", number, e["ts"], f"run_start (resume={mode})", mode)
+            ref = EventRef(EVENTS_FILE, number, e["ts"], f"run_start (resume={mode})", mode)
             starts.append(ref)
             pending = ref if saved_before else None
         elif name == "resumed_from":
-            resumes.append(EventRef("events.jsonl", number, e["ts"],
+            resumes.append(EventRef(EVENTS_FILE, number, e["ts"],
                                     f"resumed from {e.get('file')} at step {e.get('step')}", mode))
             pending = None
         elif name == "checkpoint_saved":
@@ -727,7 +727,7 @@ def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
 
 
 def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> None:
-    beats = [EventRef("events.jsonl", n, e["ts"], "heartbeat") for n, e in events
+    beats = [EventRef(EVENTS_FILE, n, e["ts"], "heartbeat") for n, e in events
              if e["event"] == "heartbeat" and e["ts"] is not None]
     source = "heartbeat events"
     if not beats:
@@ -740,15 +740,15 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> 
 
 
 def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
-    files = [p for p in ("progress.json", "PROGRESS.txt") if _present(run / p) and not (run / p).is_dir()]
+    files = [p for p in (PROGRESS_JSON, PROGRESS_TXT) if _present(run / p) and not (run / p).is_dir()]
     files += [p.name for p in sorted(run.glob("*PROGRESS*")) if not p.is_dir() and p.name not in files]
     if not files:
         ev.progress = Progress(exists=False)
         return
     state = updated = beat = None
-    if "progress.json" in files:
+    if PROGRESS_JSON in files:
         try:
-            data = _read_json(run / "progress.json", run)
+            data = _read_json(run / PROGRESS_JSON, run)
             if isinstance(data, dict):
                 state = data.get("state") if isinstance(data.get("state"), str) else None
                 updated = data.get("updated_time") if isinstance(data.get("updated_time"), (int, float)) else None

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from magvit.cli import main
 from magvit.config import ConfigError, RunConfig, TrainConfig, load_run_config
+from magvit.interval import Interval
 from magvit.train import epoch_order, train
 
 try:
@@ -43,17 +44,39 @@ def test_every_shipped_config_loads(path):
 
 
 def test_defaults_checkpoint_every_two_minutes_wall_clock():
-    assert TrainConfig().checkpoint_every == "2m"
+    assert TrainConfig().checkpoint_every == Interval("time", 120.0)
     assert TrainConfig().keep_last == 3
     assert TrainConfig().heartbeat_interval_s <= 30
 
 
 def test_checkpoint_every_as_a_number_means_seconds(tmp_path):
     config = load_run_config(write_yaml(tmp_path / "c.yaml", {"train": {"checkpoint_every": 120}}))
-    assert config.train.checkpoint_every == "120s"
-    assert TrainConfig(checkpoint_every=90.5).checkpoint_every == "90.5s"
+    assert config.train.checkpoint_every == Interval("time", 120.0)
+    assert TrainConfig(checkpoint_every=90.5).checkpoint_every == Interval("time", 90.5)
     with pytest.raises(ConfigError, match="train.checkpoint_every"):
         TrainConfig(checkpoint_every=0)
+
+
+def test_the_config_holds_the_parsed_interval_and_writes_it_back_as_given(tmp_path):
+    config = load_run_config(write_yaml(tmp_path / "c.yaml", {"train": {"checkpoint_every": "3epochs"}}))
+    assert config.train.checkpoint_every == Interval("epochs", 3)
+    assert config.to_dict()["train"]["checkpoint_every"] == "3epochs"
+    assert RunConfig.from_dict(config.to_dict()) == config
+    assert RunConfig(train=TrainConfig(checkpoint_every="2m")).to_dict()["train"]["checkpoint_every"] == "2m"
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("1.5steps", "whole number"),
+    ("1" * 400 + "steps", "at most 9 digits"),
+    ("1" * 400 + "s", "at most 9 digits"),
+    ("1.5.5s", "not valid"),
+    (float("inf"), "finite"),
+    (True, "not valid"),
+])  # fmt: skip
+def test_a_bad_interval_is_refused_when_the_config_is_made(value, reason):
+    with pytest.raises(ConfigError, match="train.checkpoint_every") as caught:
+        TrainConfig(checkpoint_every=value)
+    assert reason in str(caught.value)
 
 
 def test_unknown_key_is_rejected_naming_file_and_key(tmp_path):
@@ -121,6 +144,8 @@ def test_cli_precedence_defaults_config_file_command_line(tmp_path, data):
 
 @pytest.mark.parametrize("args, message", [
     (("--checkpoint-every", "soon"), "train.checkpoint_every"),
+    (("--checkpoint-every", "1.5steps"), "whole number"),
+    (("--checkpoint-every", "1" * 400), "at most 9 digits"),
     (("--time-limit", "3steps"), "--time-limit"),
     (("--time-limit", "later"), "--time-limit"),
 ])  # fmt: skip
