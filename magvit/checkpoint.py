@@ -71,7 +71,6 @@ import dataclasses
 import errno
 import json
 import logging
-import math
 import os
 import re
 import shutil
