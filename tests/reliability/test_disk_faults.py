@@ -30,7 +30,6 @@ through the manager's free-space hook on a single save.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path
