@@ -43,11 +43,12 @@ def _ci_lines() -> list[tuple[str, str]]:
     lines = [(".ci/run", line) for line in _shell_lines((REPO / ".ci" / "run").read_text())]
     for script in sorted((REPO / "scripts").glob("*.sh")):
         lines += [(f"scripts/{script.name}", line) for line in _shell_lines(script.read_text())]
-    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "audit.yml").read_text())
-    for job in workflow["jobs"].values():
-        for step in job["steps"]:
-            if "run" in step:
-                lines += [(".github/workflows/audit.yml", line) for line in _shell_lines(step["run"])]
+    for rel in (".github/workflows/audit.yml", "docs/examples/github-actions-audit.yml"):
+        workflow = yaml.safe_load((REPO / rel).read_text())
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if "run" in step:
+                    lines += [(rel, line) for line in _shell_lines(step["run"])]
     for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()):
         lines.append((".pre-commit-hooks.yaml", hook["entry"]))
     return lines
@@ -73,7 +74,8 @@ def _parse(group: click.Group, args: list[str], parent: click.Context | None = N
 
 def test_the_ci_files_call_audit_at_all():
     places = {where for where, _ in CALLS}
-    assert {".ci/run", "scripts/status.sh", ".github/workflows/audit.yml", ".pre-commit-hooks.yaml"} <= places
+    assert {".ci/run", "scripts/status.sh", ".github/workflows/audit.yml", ".pre-commit-hooks.yaml",
+            "docs/examples/github-actions-audit.yml"} <= places
     assert any(args[:2] == ["gate", "prelaunch"] for _, args in CALLS)
 
 

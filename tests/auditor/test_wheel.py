@@ -101,3 +101,26 @@ def test_magvit_without_the_train_extra_says_how_to_install_it(installed: Path) 
     done = _run([str(installed / "magvit"), "data", "make", "--out", "clips.npz"], installed)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "magvit-audit[train]" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_github_actions_example_runs_on_a_foreign_project(installed: Path, tmp_path: Path) -> None:
+    """docs/examples/github-actions-audit.yml's audit steps, run as its runner would (the install
+    step is this wheel's install): the auditor without torch lints and audits another project."""
+    import json
+
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "docs" / "examples" / "github-actions-audit.yml").read_text())
+    steps = {s.get("name"): s for s in workflow["jobs"]["audit"]["steps"]}
+    assert "[train]" not in steps["Install the auditor"]["run"]
+    project = Path(shutil.copytree(FOREIGN, tmp_path / "project"))
+    env_path = f"{installed}{os.pathsep}{os.environ.get('PATH', '')}"
+    codes = {}
+    for name in ("Lint the rules", "Audit"):
+        done = subprocess.run(["bash", "-c", steps[name]["run"]], cwd=project, capture_output=True, text=True,
+                              env={**os.environ, "PATH": env_path}, timeout=300)
+        codes[name] = done.returncode
+    assert codes == {"Lint the rules": 0, "Audit": 1}  # the fixture is not compliant: the gate fails the job
+    sarif = json.loads((project / "audit.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert "<testsuite" in (project / "audit-junit.xml").read_text()
