@@ -29,7 +29,9 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         from auditor.engine import AuditInputError
         from auditor.rules import RulesError
         from auditor.compare import CompareInputError
+        from auditor.derive import DeriveError
         from auditor.gate import GateError
+        from auditor.init_config import InitError
         from auditor.waivers import WaiverError
 
         try:
@@ -39,7 +41,8 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RulesError as exc:
             n = len(exc.errors)
             raise InputProblem(f"{n} error{'s' if n != 1 else ''} in the rule files:\n{exc}") from None
-        except (ConfigError, AuditInputError, WaiverError, CompareInputError, GateError) as exc:
+        except (ConfigError, AuditInputError, WaiverError, CompareInputError, GateError, InitError,
+                DeriveError) as exc:
             raise InputProblem(str(exc)) from None
         except Exception as exc:  # noqa: BLE001  (exit 3 is the contract for bugs)
             click.echo(f"audit: internal error: {type(exc).__name__}: {exc}", err=True)
@@ -325,18 +328,57 @@ def rules_lint(rules_dir: str | None, project: str) -> None:
 
     config = load_config(project)
     folder = resolve_rules_dir(config, rules_dir)
-    # the built-in rules quote this tool's own requirements: another project's documents are
-    # judged by `audit check` (In Docs?), not held against the rule files
-    own = rules_dir is not None or folder != BUILTIN_RULES
-    errors = lint_rules(folder, config.root if own else None) + lint_checklists(folder)
+    errors = lint_rules(folder, config.root) + lint_checklists(folder)
     for err in errors:
         click.echo(str(err))
     if errors:
         click.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {folder}", err=True)
         sys.exit(EXIT_USAGE)
-    note = "" if own else (" (built-in rules; citations not checked against this project's documents: "
-                           "`audit check` shows which of them it states)")
+    note = "" if folder != BUILTIN_RULES else (" (built-in rules: they cite nothing and read each requirement in "
+                                               "the project's own words; `audit rules derive` writes rules that "
+                                               "cite its passages)")
     click.echo(f"{folder}: rules are clean{note}")
+
+
+@rules.command("derive")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project whose requirement documents the rules are derived from.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder to write the rules to [default: the project's rules folder]; never overwritten.")
+@_guarded
+def rules_derive(project: str, out_dir: str | None) -> None:
+    """Write project rules citing the passages of the project's documents that state each requirement.
+
+    From then on those verbatim citations detect drift. Exit 0 when the rules are written and
+    lint clean, 2 when the folder already holds rules or the written rules do not lint.
+    """
+    from auditor.derive import derive_rules
+
+    derived = derive_rules(project, out_dir)
+    for path in derived.files:
+        rule_id = path.stem.split("-", 1)[-1]
+        where = derived.cited.get(rule_id, "")
+        click.echo(f"wrote {path}: " + (f"cites {where}" if where else "not documented (docs.stated kept)"))
+    for err in derived.lint:
+        click.echo(str(err))
+    if derived.lint:
+        click.echo(f"{len(derived.lint)} lint error(s) in {derived.folder}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{derived.folder}: rules are clean")
+
+
+@main.command("init")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project to write audit.yaml into.")
+@_guarded
+def init(project: str) -> None:
+    """Write audit.yaml with what discovery found, commented, for you to correct; never overwrites one."""
+    from auditor.init_config import write_init
+
+    written = write_init(project)
+    click.echo(written.text, nl=False)
+    click.echo(f"wrote {written.path} (sets: {', '.join(written.keys) or 'nothing; discovery found nothing'})",
+               err=True)
 
 
 @main.group()

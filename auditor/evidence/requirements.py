@@ -82,12 +82,17 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
             units.append((current, f"{heading} {code}".lower()))
         current = []
 
+    previous_blank, indented_code = True, False
     for number, raw in enumerate(text.splitlines(), start=1):
         if _FENCE.match(raw):
             close()
             in_code = not in_code
             continue
-        if in_code:
+        # an indented code block: four spaces (or a tab) after a blank line, until text resumes
+        indented_code = bool(raw.strip()) and (raw.startswith(("    ", "\t")) and (previous_blank or indented_code))
+        previous_blank = not raw.strip() or (previous_blank and indented_code)
+        if in_code or indented_code:
+            close()
             code += " " + raw.strip()
             continue
         if not raw.strip() or _TABLE_RULE.match(raw):

@@ -29,7 +29,10 @@ def _effect_cites(lc: LoopCall | None, eff: Effect, what: str) -> tuple[Citation
 def _no_code(code: CodeEvidence) -> ProbeResult | None:
     if code is None or not code.found:
         errors = "; ".join(getattr(code, "errors", ())[:3])
-        return ProbeResult(Verdict.NO_EVIDENCE, "no training source could be read" + (f" ({errors})" if errors else ""))
+        from auditor.resolve import key_hint
+
+        return ProbeResult(Verdict.NO_EVIDENCE, "no training source could be read"
+                           + (f" ({errors})" if errors else f" (none found; {key_hint('source')})"))
     return None
 
 

@@ -131,6 +131,9 @@ def test_a_missing_find_names_the_key_to_set(tmp_path):
     cells = {(r["id"], c): cell for r in json.loads(out.output)["rules"] for c, cell in r["cells"].items()}
     assert "`tests`" in cells[("resume", "tested")]["summary"]
     assert "`tdd_artifacts`" in cells[("tdd-process", "tested")]["summary"]
+    assert "`source`" in cells[("resume", "code")]["summary"]
+    assert "`run_dir`" in cells[("resume", "working")]["summary"]
+    assert "`requirements`" not in cells[("resume", "docs")]["summary"]  # README.md was found and read
     assert "no run directory" in json.loads(out.output)["read"]
 
 
