@@ -11,278 +11,26 @@ number of files, not their size: a checkpoint's bytes are read only to verify a 
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
-import time
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable
 
+from auditor.evidence.checkpoints import LIGHTNING_PATTERNS, foreign_checkpoints, hf_checkpoints, our_checkpoints
+from auditor.evidence.runfacts import BatchLog, Drill, EventRef, Gaps, Progress, RunEvidence
+from auditor.evidence.runio import parse_time, present, read_json, read_lines, relative
 from auditor.config import ProjectConfig
-from auditor.runlayout import CHECKPOINT_FORMAT, CHECKPOINTS_DIR, EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT, TRAIN_LOG
+from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT, TRAIN_LOG
 from auditor.drill.result import DrillRecordError, read_record, result_paths
-from auditor.evidence.history import RunHistory, build_history
+from auditor.evidence.history import build_history
 from auditor import safeio
 from auditor.safeio import compile_pattern
-from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
 
-MAX_PICKLE_BYTES = 16 * 1024 * 1024
-MAX_JSON_BYTES = 4 * 1024 * 1024
-MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line up to this
-MAX_LINE_CHARS = 64 * 1024  # a longer line (a corrupt or hostile file) is cut to this
-IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
-_TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
-_EPOCH_KEYS = ("epoch", "epochs_completed", "current_epoch")
-_STEP_KEYS = ("step", "global_step", "iteration")
-_TS_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?")
 _BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
 _RESUME_LOG_RE = re.compile(r"\bresum(?:ed|ing)\b", re.I)
-# PyTorch Lightning's ModelCheckpoint files (`epoch=3-step=400.ckpt`, `last.ckpt`), searched
-# besides the configured patterns: no layout of ours has a .ckpt, so they cannot be mistaken
-LIGHTNING_PATTERNS = ("*.ckpt", "checkpoints/*.ckpt", "lightning_logs/version_*/checkpoints/*.ckpt")
-_LIGHTNING_EPOCH_RE = re.compile(r"epoch=(\d+)")
-_NAME_STEP_RE = re.compile(r"step[_=-]?(\d+)")
-# Hugging Face Trainer: one folder per checkpoint, its trainer_state.json written among the last files
-_HF_CHECKPOINT_RE = re.compile(r"checkpoint-(\d+)")
-HF_STATE_FILE = "trainer_state.json"
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    file: str  # relative to the run directory
-    kind: str  # periodic | best | final | preempt | other
-    status: str  # valid | corrupt | incomplete | in_progress | readable | unreadable
-    epoch: int | None
-    step: int | None
-    time: float | None
-    time_source: str  # manifest | pickle | mtime
-    size_bytes: int
-    manifest: str | None = None  # relative path of its manifest (ours)
-    note: str = ""
-
-    @property
-    def usable(self) -> bool:
-        return self.status in ("valid", "readable")
-
-
-@dataclass(frozen=True)
-class Gaps:
-    """Measured intervals between periodic saves, within each session of the run."""
-
-    count: int = 0  # saves measured
-    gaps_s: tuple[float, ...] = ()
-    largest_s: float | None = None
-    median_s: float | None = None
-    smallest_s: float | None = None
-    first_delay_s: float | None = None  # from the start of a session to its first save (largest over sessions)
-    source: str = ""
-    largest_between: tuple[str, str] = ("", "")
-
-
-@dataclass(frozen=True)
-class EventRef:
-    """A line of events.jsonl or a log, as evidence."""
-
-    file: str
-    line: int
-    ts: float | None
-    detail: str = ""
-    mode: str = ""  # resume mode of the run_start before a resumed_from
-
-
-@dataclass(frozen=True)
-class Progress:
-    exists: bool = False
-    file: str = ""  # the progress file judged (progress.json preferred)
-    files: tuple[str, ...] = ()
-    state: str | None = None
-    updated_time: float | None = None
-    heartbeat_time: float | None = None
-    cadence_s: float | None = None  # largest interval between refreshes, within sessions
-    median_s: float | None = None
-    cadence_source: str = ""
-    samples: int = 0
-
-
-@dataclass(frozen=True)
-class BatchLog:
-    file: str = ""
-    lines: int = 0
-    first_line: int | None = None
-    example: str = ""
-    logs_read: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Drill:
-    """An `audit drill` result (audit-drill/1, docs/drill.md): kills, restarts, what resumed."""
-
-    file: str  # where it was read (relative to the project, or to the run directory)
-    verdict: str  # pass | fail
-    checks: dict[str, str]  # check id -> pass | fail | skip
-    kills: int
-    started_at: str
-    evidence: tuple[str, ...] = ()  # the resumed_from_newest check's lines
-
-    def check(self, name: str) -> str | None:
-        return self.checks.get(name)
-
-
-@dataclass
-class RunEvidence:
-    run_dir: Path | None
-    found: bool = False
-    layout: str = "none"  # ours | foreign | none
-    checkpoints: tuple[Checkpoint, ...] = ()
-    sessions: tuple[EventRef, ...] = ()  # run_start events (ours) or the first log time (foreign)
-    start_time: float | None = None
-    end_time: float | None = None
-    gaps: Gaps = field(default_factory=Gaps)
-    saves_recorded: int = 0  # periodic saves known (events, or files)
-    epoch_seconds: float | None = None
-    resumes: tuple[EventRef, ...] = ()
-    restarts_from_scratch: tuple[EventRef, ...] = ()
-    heartbeats: tuple[EventRef, ...] = ()
-    heartbeat_gaps: Gaps = field(default_factory=Gaps)
-    progress: Progress = field(default_factory=Progress)
-    batch_log: BatchLog = field(default_factory=BatchLog)
-    events_file: str | None = None
-    errors: tuple[str, ...] = ()
-    verified: bool = False
-    drill: Drill | None = None
-    history: RunHistory = field(default_factory=RunHistory)  # the run in time, for the timeline and curves
-
-    def periodic(self) -> list[Checkpoint]:
-        return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]
-
-
-@dataclass(frozen=True)
-class ForeignMetadata:
-    scalars: dict[str, Any] | None
-    """Top-level scalars of the checkpoint's dict; None when it could not be read."""
-    how: str
-    """`pickle` (read statically) or empty."""
-    note: str
-    runs_code: bool = False
-    """Loading it would call a function acting outside the data (see auditor.evidence.pickles)."""
-
-
-def _data_pkl(names: list[str]) -> str | None:
-    return next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), "")
-
-
-def read_checkpoint_metadata(path: Path, within: safeio.Root | None = None) -> ForeignMetadata:
-    """Metadata of a foreign checkpoint, without executing its pickle, read through auditor.safeio:
-    a zip's member count and directory are checked first and data.pkl is read up to
-    MAX_PICKLE_BYTES of *inflated* bytes; a legacy file's first MAX_PICKLE_BYTES bytes."""
-    shown = within.shown(path) if within is not None else str(path)
-    try:
-        if _looks_like_zip(path, within):
-            data = safeio.zip_member(path, _data_pkl, within=within, cap=MAX_PICKLE_BYTES, shown=shown)
-            if not data:
-                return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
-            return _static(data)
-        head = safeio.read_bytes(path, within=within, cap=MAX_PICKLE_BYTES, shown=shown, truncate=True)
-    except safeio.ReadRefused as exc:
-        return ForeignMetadata(None, "", exc.why)
-    except safeio.READ_ERRORS as exc:
-        return ForeignMetadata(None, "", safeio.describe(exc, shown).split(": ", 1)[1])
-    return _static(_legacy_torch_payload(head) or head)
-
-
-def _looks_like_zip(path: Path, within: safeio.Root | None) -> bool:
-    head = safeio.read_bytes(path, within=within, cap=4, truncate=True)
-    return head == b"PK\x03\x04"
-
-
-# torch.save(..., _use_new_zipfile_serialization=False): a pickled magic number, the protocol
-# version and a sys_info dict come before the pickle of the saved object
-_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
-
-
-def _legacy_torch_payload(data: bytes) -> bytes | None:
-    """The saved object's pickle inside torch's legacy (non-zip) format, or None when not that format."""
-    end = pickle_end(data)
-    if end is None or end > 32:
-        return None
-    if data.find(_LEGACY_TORCH_MAGIC.to_bytes(10, "little"), 0, end) < 0:
-        return None
-    offset = end
-    for _ in range(2):  # the protocol version, then sys_info
-        step = pickle_end(data[offset:])
-        if step is None:
-            return None
-        offset += step
-    return data[offset:]
-
-
-def _static(data: bytes) -> ForeignMetadata:
-    read = read_pickle(data)
-    if read is None:
-        return ForeignMetadata(None, "", "not a pickle that can be read statically (nothing was loaded)")
-    return _judged(read)
-
-
-def _judged(read: StaticPickle) -> ForeignMetadata:
-    """Readable only when every global the pickle references is on torch's weights_only allowlist:
-    an allowlist, not a list of what is forbidden, so `cProfile.run`, `pydoc.pipepager` or any
-    function nobody thought of is refused. Its scalars are still read, as a clue, never as evidence."""
-    refused = refused_globals(read.globals)
-    if refused:
-        return ForeignMetadata(read.scalars, "pickle", f"unloadable: references {_listed(refused)} (not on torch's "
-                               "weights_only allowlist; never loaded here)", runs_code=True)
-    return ForeignMetadata(read.scalars, "pickle", "")
-
-
-def _listed(names: tuple[str, ...], most: int = 4) -> str:
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _read_json(path: Path, run: Path) -> Any:
-    """A JSON file of the run directory, through auditor.safeio (confined, regular, capped, depth-limited)."""
-    return safeio.read_json(path, within=safeio.run_directory(run), cap=MAX_JSON_BYTES, shown=_rel(path, run))
-
-
-def _lines(path: Path, run: Path) -> Iterator[tuple[int, str]]:
-    """Lines of a text file of the run directory, streamed through auditor.safeio, up to
-    MAX_TEXT_BYTES; an overlong line keeps only its head."""
-    return safeio.lines(path, within=safeio.run_directory(run), cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS,
-                        shown=_rel(path, run))
-
-
-def _present(path: Path) -> bool:
-    """Whether something is there (a FIFO or a link out is there, and is reported when read)."""
-    return path.exists() or path.is_symlink()
-
-
-def parse_time(text: str) -> float | None:
-    """Unix time of the first ISO-like timestamp in `text` (no zone: UTC)."""
-    m = _TS_RE.search(text)
-    if not m:
-        return None
-    date, clock, zone = m.groups()
-    try:
-        if zone and zone != "Z":
-            return datetime.fromisoformat(f"{date}T{clock}{zone}").timestamp()
-        whole, _, frac = clock.partition(".")
-        # fromisoformat validates like strptime and is many times faster (a log has a time on every line)
-        base = datetime.fromisoformat(f"{date}T{whole}+00:00").timestamp()
-        return base + (float("0." + frac) if frac else 0.0)
-    except ValueError:
-        return None
 
 
 def _gaps(times_by_session: list[tuple[float | None, list[tuple[float, str]]]], source: str) -> Gaps:
@@ -341,12 +89,12 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     ev = RunEvidence(run_dir=run, verified=verify)
     errors: list[str] = []
     events = _read_events(run, ev, errors)
-    ours = _our_checkpoints(run, verify, errors)
+    ours = our_checkpoints(run, verify, errors)
     patterns = list(config.checkpoint_patterns)
     epoch_re = compile_pattern(config.epoch_pattern)  # RE2: linear time, whatever the pattern
     taken = {c.file for c in ours}
-    foreign = _foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
-    hf, hf_log = _hf_checkpoints(run, errors)
+    foreign = foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
+    hf, hf_log = hf_checkpoints(run, errors)
     foreign += hf
     ev.checkpoints = tuple(ours + foreign)
     ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if foreign else "none")
@@ -367,9 +115,9 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
 def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
     """The drill result next to the run (`drill.json`), else the project's artifacts/drill/latest.json."""
     for path, base in result_paths(project, run):
-        if not _present(path) or path.is_dir():
+        if not present(path) or path.is_dir():
             continue
-        rel = _rel(path, base)
+        rel = relative(path, base)
         try:
             record = read_record(path, within=safeio.Root(base, "the run directory" if base == run else "the project"),
                                  shown=rel)
@@ -384,13 +132,13 @@ def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
 
 def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:
     path = run / EVENTS_FILE
-    if not _present(path) or path.is_dir():
+    if not present(path) or path.is_dir():
         return []
     ev.events_file = EVENTS_FILE
     out = []
     bad, deep = 0, 0
     try:
-        for number, line in _lines(path, run):
+        for number, line in read_lines(path, run):
             if not line.strip():
                 continue
             try:
@@ -413,229 +161,16 @@ def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[in
     return out
 
 
-def _our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoint]:
-    folder = run / CHECKPOINTS_DIR
-    inside = safeio.run_directory(run)
-    try:
-        safeio.check_dir(folder, inside, CHECKPOINTS_DIR)
-    except FileNotFoundError:
-        return []
-    except safeio.ReadRefused as exc:
-        errors.append(str(exc))
-        return []
-    now = time.time()
-    out: list[Checkpoint] = []
-    described: set[str] = set()
-    for mpath in sorted(folder.glob("*.json")):
-        mrel = _rel(mpath, run)
-        try:
-            m = _read_json(mpath, run)
-        except FileNotFoundError:
-            continue  # purged by retention (or decommitted by a save) since the listing
-        except safeio.READ_ERRORS as exc:  # one bad manifest is one entry
-            errors.append(f"unreadable manifest ({safeio.describe(exc, mrel)})")
-            continue
-        if not isinstance(m, dict) or m.get("format") != CHECKPOINT_FORMAT:
-            continue
-        name = m.get("file") if isinstance(m.get("file"), str) else mpath.with_suffix(".pt").name
-        pt = mpath.parent / name
-        described.add(pt.name)
-        rel = _rel(pt, run)
-        kind = m.get("kind") if m.get("kind") in ("periodic", "best", "final", "preempt") else "other"
-        wall = m.get("wall_time") if isinstance(m.get("wall_time"), (int, float)) else None
-        status, note, size = "valid", "", 0
-        try:  # the file field resolves inside the run directory, or nothing about it is looked at
-            size = safeio.stat_file(pt, inside, rel).st_size
-        except FileNotFoundError:
-            status, note = "corrupt", "manifest without its .pt file"
-        except safeio.ReadRefused as exc:
-            status, note = "corrupt", f"its file field: {exc.why}"
-        lacking = [k for k, ok in (("size_bytes", _is_int(m.get("size_bytes"))),
-                                   ("sha256", _is_sha256(m.get("sha256")))) if not ok]
-        if status == "valid" and lacking:
-            # our trainer always writes both: without them nothing can tell an intact file
-            status, note = "corrupt", f"manifest has no valid {' or '.join(lacking)} to verify the file against"
-        if status == "valid" and m["size_bytes"] != size:
-            status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
-        if status == "valid" and verify:
-            try:
-                digest = safeio.sha256(pt, within=inside, cap=size, shown=rel)
-            except FileNotFoundError:
-                status, note = "corrupt", "manifest without its .pt file"
-            except safeio.READ_ERRORS as exc:
-                status, note = "corrupt", safeio.describe(exc, rel).split(": ", 1)[1]
-            else:
-                if digest != m.get("sha256"):
-                    status, note = "corrupt", "sha256 does not match the manifest"
-        if status == "corrupt" and _manifest_changed(mpath, m):
-            # a live trainer purged or replaced this checkpoint while it was being read: the
-            # manifest goes first in both, so a manifest that is gone or new means work in progress
-            if not _present(pt):
-                continue
-            status, note = "in_progress", "changed while being read (a save or purge in progress)"
-        out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
-                              mrel, note))
-    for pt in sorted(folder.iterdir()):
-        if pt.name in described or pt.suffix == ".json" or pt.is_dir():
-            continue
-        if not (pt.suffix == ".pt" or pt.name.startswith(".tmp-")):
-            continue
-        try:
-            st = safeio.stat_file(pt, inside, _rel(pt, run))
-        except FileNotFoundError:
-            continue  # a temp file renamed into place, or a purged file, since the listing
-        except safeio.ReadRefused as exc:
-            errors.append(str(exc))
-            continue
-        young = now - st.st_mtime < IN_PROGRESS_S
-        status = "in_progress" if young else "incomplete"
-        note = "being written now" if young else ("an orphaned temporary file" if pt.name.startswith(".tmp-")
-                                                  else "no manifest: the save did not finish")
-        step = _int(m.group(1)) if (m := re.search(r"(\d+)", pt.stem)) and not pt.name.startswith(".tmp-") else None
-        out.append(Checkpoint(_rel(pt, run), "other", status, None, step, st.st_mtime, "mtime", st.st_size, None, note))
-    return out
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_sha256(value: Any) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
-
-
-def _manifest_changed(mpath: Path, seen: dict) -> bool:
-    """Whether the manifest at `mpath` is gone or no longer what was read."""
-    try:
-        return _read_json(mpath, mpath.parents[1]) != seen
-    except safeio.READ_ERRORS:
-        return True
-
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: set[str],
-                         errors: list[str]) -> list[Checkpoint]:
-    paths: list[Path] = []
-    for pattern in patterns:
-        paths += sorted(run.glob(pattern))
-    out = []
-    now = time.time()
-    for pt in dict.fromkeys(paths):
-        rel = _rel(pt, run)
-        if rel in taken or pt.is_dir():
-            continue
-        if pt.parent.name == CHECKPOINTS_DIR and pt.with_suffix(".json").exists():
-            continue
-        low = pt.name.lower()
-        m = epoch_re.search(pt.name) or _LIGHTNING_EPOCH_RE.search(pt.name)
-        epoch = int(m.group(1)) if m and m.groups() else None
-        kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
-                else "preempt" if "preempt" in low else "periodic" if m else "other")
-        try:
-            st = safeio.stat_file(pt, safeio.run_directory(run), rel)
-        except FileNotFoundError:
-            continue  # removed since the listing (a live run purging old checkpoints)
-        except safeio.ReadRefused as exc:  # a link out, a FIFO: one entry, nothing about its target
-            errors.append(str(exc))
-            continue
-        if st.st_size == 0:
-            status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
-            out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
-            continue
-        meta = read_checkpoint_metadata(pt, safeio.run_directory(run))
-        scalars, how, note = meta.scalars, meta.how, meta.note
-        t, source = None, "mtime"
-        step = None
-        if scalars:
-            for key in _TIME_KEYS:
-                value = scalars.get(key)
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                    t, source = float(value), how
-                    break
-                if isinstance(value, str) and parse_time(value) is not None:
-                    t, source = parse_time(value), how
-                    break
-            if epoch is None:
-                epoch = next((scalars[k] for k in _EPOCH_KEYS if _int(scalars.get(k)) is not None), None)
-            step = next((scalars[k] for k in _STEP_KEYS if _int(scalars.get(k)) is not None), None)
-        if step is None and (named := _NAME_STEP_RE.search(pt.name)):
-            step = int(named.group(1))
-        if t is None:
-            t = st.st_mtime
-        if scalars is None:
-            young = now - st.st_mtime < IN_PROGRESS_S
-            status = "in_progress" if young else "unreadable"
-        else:
-            status = "unreadable" if meta.runs_code else "readable"
-        out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
-    return out
-
-
-def _hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], BatchLog]:
-    """`checkpoint-N/` folders of a Hugging Face Trainer, and the newest one's log_history as batch logs.
-
-    Only trainer_state.json is read (as JSON, size-bounded); the weights and optimizer files
-    are only stat'ed. A folder's time is the newest mtime inside it (the save ends there).
-    """
-    out: list[Checkpoint] = []
-    newest_log, newest_step = BatchLog(), -1
-    now = time.time()
-    for folder in sorted(run.glob("checkpoint-*")):
-        named = _HF_CHECKPOINT_RE.fullmatch(folder.name)
-        if not named or not folder.is_dir():
-            continue
-        try:
-            stats = [safeio.stat_file(p, safeio.run_directory(run)) for p in folder.rglob("*") if not p.is_dir()]
-        except safeio.ReadRefused as exc:
-            errors.append(str(exc))
-            continue
-        except FileNotFoundError:
-            continue  # purged by save_total_limit since the listing
-        rel = _rel(folder, run)
-        t = max((st.st_mtime for st in stats), default=None)
-        size = sum(st.st_size for st in stats)
-        step, epoch, status, note = int(named.group(1)), None, "readable", ""
-        state_path = folder / HF_STATE_FILE
-        try:
-            state = _read_json(state_path, run)
-        except FileNotFoundError:
-            young = t is not None and now - t < IN_PROGRESS_S
-            status = "in_progress" if young else "incomplete"
-            note = f"no {HF_STATE_FILE}: the save did not finish"
-            state = None
-        except safeio.READ_ERRORS as exc:
-            errors.append(f"unreadable ({safeio.describe(exc, f'{rel}/{HF_STATE_FILE}')})")
-            status, note, state = "unreadable", f"{HF_STATE_FILE} unreadable", None
-        if isinstance(state, dict):
-            step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
-            raw_epoch = state.get("epoch")
-            if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
-                epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
-            history = state.get("log_history")
-            batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
-                if isinstance(history, list) else []
-            if batches and step > newest_step:
-                newest_step = step
-                newest_log = BatchLog(f"{rel}/{HF_STATE_FILE}", len(batches), None,
-                                      "log_history: " + json.dumps(batches[-1])[:180])
-        out.append(Checkpoint(rel, "periodic", status, epoch, step, t, "mtime", size, None, note))
-    return out, newest_log
-
-
 def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str, int, float | None, str]]:
     """(file, line, time, text) of every line of train.log and *.log files in the run directory."""
     logs = sorted({*run.glob("*.log"), *run.glob("logs/*.log")}, key=lambda p: (p.name != TRAIN_LOG, p.name))
     out = []
     best: BatchLog | None = None
     for path in logs:
-        rel = _rel(path, run)
+        rel = relative(path, run)
         count, first, example = 0, None, ""
         try:
-            for number, line in _lines(path, run):
+            for number, line in read_lines(path, run):
                 t = parse_time(line)
                 out.append((rel, number, t, line))
                 if _BATCH_RE.search(line) and "heartbeat" not in line.lower():
@@ -647,7 +182,7 @@ def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str,
             continue
         if count and (best is None or count > best.lines):
             best = BatchLog(rel, count, first, example)
-    names = tuple(_rel(p, run) for p in logs)
+    names = tuple(relative(p, run) for p in logs)
     ev.batch_log = BatchLog(best.file, best.lines, best.first_line, best.example, names) if best else BatchLog(
         logs_read=names)
     return out
@@ -740,7 +275,7 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> 
 
 
 def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
-    files = [p for p in (PROGRESS_JSON, PROGRESS_TXT) if _present(run / p) and not (run / p).is_dir()]
+    files = [p for p in (PROGRESS_JSON, PROGRESS_TXT) if present(run / p) and not (run / p).is_dir()]
     files += [p.name for p in sorted(run.glob("*PROGRESS*")) if not p.is_dir() and p.name not in files]
     if not files:
         ev.progress = Progress(exists=False)
@@ -748,7 +283,7 @@ def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: 
     state = updated = beat = None
     if PROGRESS_JSON in files:
         try:
-            data = _read_json(run / PROGRESS_JSON, run)
+            data = read_json(run / PROGRESS_JSON, run)
             if isinstance(data, dict):
                 state = data.get("state") if isinstance(data.get("state"), str) else None
                 updated = data.get("updated_time") if isinstance(data.get("updated_time"), (int, float)) else None
@@ -757,7 +292,7 @@ def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: 
             errors.append(f"unreadable ({safeio.describe(exc, 'progress.json')})")
     else:
         try:
-            for _, line in _lines(run / files[0], run):
+            for _, line in read_lines(run / files[0], run):
                 if re.match(r"\s*(updated|last update)", line, re.I):
                     updated = parse_time(line)
         except safeio.READ_ERRORS as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from auditor.evidence.run import Checkpoint, EventRef, RunEvidence
+from auditor.evidence.runfacts import Checkpoint, EventRef, RunEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
 
 

@@ -1,0 +1,345 @@
+"""Checkpoints in a run directory: ours (docs/run-directory.md, read through their manifests),
+foreign ones by name pattern (metadata from the torch zip's `data.pkl`, a plain pickle file or
+torch's legacy non-zip format, walked opcode by opcode: nothing is imported, no object is
+built), PyTorch Lightning's `.ckpt` files and Hugging Face `checkpoint-N/` folders."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor import safeio
+from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
+from auditor.evidence.runfacts import BatchLog, Checkpoint
+from auditor.evidence.runio import parse_time, present, read_json, relative
+from auditor.runlayout import CHECKPOINTS_DIR, CHECKPOINT_FORMAT
+MAX_PICKLE_BYTES = 16 * 1024 * 1024
+
+
+IN_PROGRESS_S = 30.0  # a manifest-less .pt or .tmp-* younger than this is a save in progress
+
+
+_TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
+
+
+_EPOCH_KEYS = ("epoch", "epochs_completed", "current_epoch")
+
+
+_STEP_KEYS = ("step", "global_step", "iteration")
+
+
+# PyTorch Lightning's ModelCheckpoint files (`epoch=3-step=400.ckpt`, `last.ckpt`), searched
+# besides the configured patterns: no layout of ours has a .ckpt, so they cannot be mistaken
+LIGHTNING_PATTERNS = ("*.ckpt", "checkpoints/*.ckpt", "lightning_logs/version_*/checkpoints/*.ckpt")
+
+
+_LIGHTNING_EPOCH_RE = re.compile(r"epoch=(\d+)")
+
+
+_NAME_STEP_RE = re.compile(r"step[_=-]?(\d+)")
+
+
+# Hugging Face Trainer: one folder per checkpoint, its trainer_state.json written among the last files
+_HF_CHECKPOINT_RE = re.compile(r"checkpoint-(\d+)")
+
+
+HF_STATE_FILE = "trainer_state.json"
+
+
+@dataclass(frozen=True)
+class ForeignMetadata:
+    scalars: dict[str, Any] | None
+    """Top-level scalars of the checkpoint's dict; None when it could not be read."""
+    how: str
+    """`pickle` (read statically) or empty."""
+    note: str
+    runs_code: bool = False
+    """Loading it would call a function acting outside the data (see auditor.evidence.pickles)."""
+
+
+def _data_pkl(names: list[str]) -> str | None:
+    return next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), "")
+
+
+def read_checkpoint_metadata(path: Path, within: safeio.Root | None = None) -> ForeignMetadata:
+    """Metadata of a foreign checkpoint, without executing its pickle, read through auditor.safeio:
+    a zip's member count and directory are checked first and data.pkl is read up to
+    MAX_PICKLE_BYTES of *inflated* bytes; a legacy file's first MAX_PICKLE_BYTES bytes."""
+    shown = within.shown(path) if within is not None else str(path)
+    try:
+        if _looks_like_zip(path, within):
+            data = safeio.zip_member(path, _data_pkl, within=within, cap=MAX_PICKLE_BYTES, shown=shown)
+            if not data:
+                return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
+            return _static(data)
+        head = safeio.read_bytes(path, within=within, cap=MAX_PICKLE_BYTES, shown=shown, truncate=True)
+    except safeio.ReadRefused as exc:
+        return ForeignMetadata(None, "", exc.why)
+    except safeio.READ_ERRORS as exc:
+        return ForeignMetadata(None, "", safeio.describe(exc, shown).split(": ", 1)[1])
+    return _static(_legacy_torch_payload(head) or head)
+
+
+def _looks_like_zip(path: Path, within: safeio.Root | None) -> bool:
+    head = safeio.read_bytes(path, within=within, cap=4, truncate=True)
+    return head == b"PK\x03\x04"
+
+
+# torch.save(..., _use_new_zipfile_serialization=False): a pickled magic number, the protocol
+# version and a sys_info dict come before the pickle of the saved object
+_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+def _legacy_torch_payload(data: bytes) -> bytes | None:
+    """The saved object's pickle inside torch's legacy (non-zip) format, or None when not that format."""
+    end = pickle_end(data)
+    if end is None or end > 32:
+        return None
+    if data.find(_LEGACY_TORCH_MAGIC.to_bytes(10, "little"), 0, end) < 0:
+        return None
+    offset = end
+    for _ in range(2):  # the protocol version, then sys_info
+        step = pickle_end(data[offset:])
+        if step is None:
+            return None
+        offset += step
+    return data[offset:]
+
+
+def _static(data: bytes) -> ForeignMetadata:
+    read = read_pickle(data)
+    if read is None:
+        return ForeignMetadata(None, "", "not a pickle that can be read statically (nothing was loaded)")
+    return _judged(read)
+
+
+def _judged(read: StaticPickle) -> ForeignMetadata:
+    """Readable only when every global the pickle references is on torch's weights_only allowlist:
+    an allowlist, not a list of what is forbidden, so `cProfile.run`, `pydoc.pipepager` or any
+    function nobody thought of is refused. Its scalars are still read, as a clue, never as evidence."""
+    refused = refused_globals(read.globals)
+    if refused:
+        return ForeignMetadata(read.scalars, "pickle", f"unloadable: references {_listed(refused)} (not on torch's "
+                               "weights_only allowlist; never loaded here)", runs_code=True)
+    return ForeignMetadata(read.scalars, "pickle", "")
+
+
+def _listed(names: tuple[str, ...], most: int = 4) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoint]:
+    folder = run / CHECKPOINTS_DIR
+    inside = safeio.run_directory(run)
+    try:
+        safeio.check_dir(folder, inside, CHECKPOINTS_DIR)
+    except FileNotFoundError:
+        return []
+    except safeio.ReadRefused as exc:
+        errors.append(str(exc))
+        return []
+    now = time.time()
+    out: list[Checkpoint] = []
+    described: set[str] = set()
+    for mpath in sorted(folder.glob("*.json")):
+        mrel = relative(mpath, run)
+        try:
+            m = read_json(mpath, run)
+        except FileNotFoundError:
+            continue  # purged by retention (or decommitted by a save) since the listing
+        except safeio.READ_ERRORS as exc:  # one bad manifest is one entry
+            errors.append(f"unreadable manifest ({safeio.describe(exc, mrel)})")
+            continue
+        if not isinstance(m, dict) or m.get("format") != CHECKPOINT_FORMAT:
+            continue
+        name = m.get("file") if isinstance(m.get("file"), str) else mpath.with_suffix(".pt").name
+        pt = mpath.parent / name
+        described.add(pt.name)
+        rel = relative(pt, run)
+        kind = m.get("kind") if m.get("kind") in ("periodic", "best", "final", "preempt") else "other"
+        wall = m.get("wall_time") if isinstance(m.get("wall_time"), (int, float)) else None
+        status, note, size = "valid", "", 0
+        try:  # the file field resolves inside the run directory, or nothing about it is looked at
+            size = safeio.stat_file(pt, inside, rel).st_size
+        except FileNotFoundError:
+            status, note = "corrupt", "manifest without its .pt file"
+        except safeio.ReadRefused as exc:
+            status, note = "corrupt", f"its file field: {exc.why}"
+        lacking = [k for k, ok in (("size_bytes", _is_int(m.get("size_bytes"))),
+                                   ("sha256", _is_sha256(m.get("sha256")))) if not ok]
+        if status == "valid" and lacking:
+            # our trainer always writes both: without them nothing can tell an intact file
+            status, note = "corrupt", f"manifest has no valid {' or '.join(lacking)} to verify the file against"
+        if status == "valid" and m["size_bytes"] != size:
+            status, note = "corrupt", f"size {size} bytes, manifest says {m['size_bytes']}"
+        if status == "valid" and verify:
+            try:
+                digest = safeio.sha256(pt, within=inside, cap=size, shown=rel)
+            except FileNotFoundError:
+                status, note = "corrupt", "manifest without its .pt file"
+            except safeio.READ_ERRORS as exc:
+                status, note = "corrupt", safeio.describe(exc, rel).split(": ", 1)[1]
+            else:
+                if digest != m.get("sha256"):
+                    status, note = "corrupt", "sha256 does not match the manifest"
+        if status == "corrupt" and _manifest_changed(mpath, m):
+            # a live trainer purged or replaced this checkpoint while it was being read: the
+            # manifest goes first in both, so a manifest that is gone or new means work in progress
+            if not present(pt):
+                continue
+            status, note = "in_progress", "changed while being read (a save or purge in progress)"
+        out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
+                              mrel, note))
+    for pt in sorted(folder.iterdir()):
+        if pt.name in described or pt.suffix == ".json" or pt.is_dir():
+            continue
+        if not (pt.suffix == ".pt" or pt.name.startswith(".tmp-")):
+            continue
+        try:
+            st = safeio.stat_file(pt, inside, relative(pt, run))
+        except FileNotFoundError:
+            continue  # a temp file renamed into place, or a purged file, since the listing
+        except safeio.ReadRefused as exc:
+            errors.append(str(exc))
+            continue
+        young = now - st.st_mtime < IN_PROGRESS_S
+        status = "in_progress" if young else "incomplete"
+        note = "being written now" if young else ("an orphaned temporary file" if pt.name.startswith(".tmp-")
+                                                  else "no manifest: the save did not finish")
+        step = _int(m.group(1)) if (m := re.search(r"(\d+)", pt.stem)) and not pt.name.startswith(".tmp-") else None
+        out.append(Checkpoint(relative(pt, run), "other", status, None, step, st.st_mtime, "mtime", st.st_size, None, note))
+    return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_sha256(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
+
+
+def _manifest_changed(mpath: Path, seen: dict) -> bool:
+    """Whether the manifest at `mpath` is gone or no longer what was read."""
+    try:
+        return read_json(mpath, mpath.parents[1]) != seen
+    except safeio.READ_ERRORS:
+        return True
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: set[str],
+                         errors: list[str]) -> list[Checkpoint]:
+    paths: list[Path] = []
+    for pattern in patterns:
+        paths += sorted(run.glob(pattern))
+    out = []
+    now = time.time()
+    for pt in dict.fromkeys(paths):
+        rel = relative(pt, run)
+        if rel in taken or pt.is_dir():
+            continue
+        if pt.parent.name == CHECKPOINTS_DIR and pt.with_suffix(".json").exists():
+            continue
+        low = pt.name.lower()
+        m = epoch_re.search(pt.name) or _LIGHTNING_EPOCH_RE.search(pt.name)
+        epoch = int(m.group(1)) if m and m.groups() else None
+        kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
+                else "preempt" if "preempt" in low else "periodic" if m else "other")
+        try:
+            st = safeio.stat_file(pt, safeio.run_directory(run), rel)
+        except FileNotFoundError:
+            continue  # removed since the listing (a live run purging old checkpoints)
+        except safeio.ReadRefused as exc:  # a link out, a FIFO: one entry, nothing about its target
+            errors.append(str(exc))
+            continue
+        if st.st_size == 0:
+            status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
+            out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
+            continue
+        meta = read_checkpoint_metadata(pt, safeio.run_directory(run))
+        scalars, how, note = meta.scalars, meta.how, meta.note
+        t, source = None, "mtime"
+        step = None
+        if scalars:
+            for key in _TIME_KEYS:
+                value = scalars.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                    t, source = float(value), how
+                    break
+                if isinstance(value, str) and parse_time(value) is not None:
+                    t, source = parse_time(value), how
+                    break
+            if epoch is None:
+                epoch = next((scalars[k] for k in _EPOCH_KEYS if _int(scalars.get(k)) is not None), None)
+            step = next((scalars[k] for k in _STEP_KEYS if _int(scalars.get(k)) is not None), None)
+        if step is None and (named := _NAME_STEP_RE.search(pt.name)):
+            step = int(named.group(1))
+        if t is None:
+            t = st.st_mtime
+        if scalars is None:
+            young = now - st.st_mtime < IN_PROGRESS_S
+            status = "in_progress" if young else "unreadable"
+        else:
+            status = "unreadable" if meta.runs_code else "readable"
+        out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
+    return out
+
+
+def hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], BatchLog]:
+    """`checkpoint-N/` folders of a Hugging Face Trainer, and the newest one's log_history as batch logs.
+
+    Only trainer_state.json is read (as JSON, size-bounded); the weights and optimizer files
+    are only stat'ed. A folder's time is the newest mtime inside it (the save ends there).
+    """
+    out: list[Checkpoint] = []
+    newest_log, newest_step = BatchLog(), -1
+    now = time.time()
+    for folder in sorted(run.glob("checkpoint-*")):
+        named = _HF_CHECKPOINT_RE.fullmatch(folder.name)
+        if not named or not folder.is_dir():
+            continue
+        try:
+            stats = [safeio.stat_file(p, safeio.run_directory(run)) for p in folder.rglob("*") if not p.is_dir()]
+        except safeio.ReadRefused as exc:
+            errors.append(str(exc))
+            continue
+        except FileNotFoundError:
+            continue  # purged by save_total_limit since the listing
+        rel = relative(folder, run)
+        t = max((st.st_mtime for st in stats), default=None)
+        size = sum(st.st_size for st in stats)
+        step, epoch, status, note = int(named.group(1)), None, "readable", ""
+        state_path = folder / HF_STATE_FILE
+        try:
+            state = read_json(state_path, run)
+        except FileNotFoundError:
+            young = t is not None and now - t < IN_PROGRESS_S
+            status = "in_progress" if young else "incomplete"
+            note = f"no {HF_STATE_FILE}: the save did not finish"
+            state = None
+        except safeio.READ_ERRORS as exc:
+            errors.append(f"unreadable ({safeio.describe(exc, f'{rel}/{HF_STATE_FILE}')})")
+            status, note, state = "unreadable", f"{HF_STATE_FILE} unreadable", None
+        if isinstance(state, dict):
+            step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
+            raw_epoch = state.get("epoch")
+            if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
+                epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
+            history = state.get("log_history")
+            batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
+                if isinstance(history, list) else []
+            if batches and step > newest_step:
+                newest_step = step
+                newest_log = BatchLog(f"{rel}/{HF_STATE_FILE}", len(batches), None,
+                                      "log_history: " + json.dumps(batches[-1])[:180])
+        out.append(Checkpoint(rel, "periodic", status, epoch, step, t, "mtime", size, None, note))
+    return out, newest_log
