@@ -143,7 +143,6 @@ def our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoi
     except safeio.ReadRefused as exc:
         errors.append(str(exc))
         return []
-    now = time.time()
     out: list[Checkpoint] = []
     described: set[str] = set()
     for mpath in sorted(folder.glob("*.json")):
@@ -195,6 +194,16 @@ def our_checkpoints(run: Path, verify: bool, errors: list[str]) -> list[Checkpoi
             status, note = "in_progress", "changed while being read (a save or purge in progress)"
         out.append(Checkpoint(rel, kind, status, _int(m.get("epoch")), _int(m.get("step")), wall, "manifest", size,
                               mrel, note))
+    out += _manifest_less(run, folder, described, errors)
+    return out
+
+
+def _manifest_less(run: Path, folder: Path, described: set[str], errors: list[str]) -> list[Checkpoint]:
+    """The .pt and temp files in checkpoints/ that no manifest describes: saves in progress or
+    that never finished."""
+    inside = safeio.run_directory(run)
+    now = time.time()
+    out: list[Checkpoint] = []
     for pt in sorted(folder.iterdir()):
         if pt.name in described or pt.suffix == ".json" or pt.is_dir():
             continue

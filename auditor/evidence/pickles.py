@@ -139,145 +139,159 @@ def read_pickle(data: bytes) -> StaticPickle | None:
     Globals, reductions and persistent ids (tensors) become opaque placeholders: nothing is
     imported or called.
     """
-    stack: list[Any] = []
-    named: list[str] = []
-    called: list[str] = []
-    protocol = 0
+    return _Walk(data).run()
 
-    def call(fn: Any) -> None:
+
+_VALUES = frozenset({"BINUNICODE", "SHORT_BINUNICODE", "UNICODE", "BINUNICODE8", "STRING", "BINSTRING",
+                     "SHORT_BINSTRING", "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4",
+                     "BINFLOAT", "FLOAT"})
+
+
+class _Walk:
+    """One walk over a pickle's opcodes: a stack machine that builds only plain data."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.stack: list[Any] = []
+        self.memo: dict[Any, Any] = {}
+        self.named: list[str] = []
+        self.called: list[str] = []
+        self.protocol = 0
+
+    def run(self) -> StaticPickle | None:
+        try:
+            for op, arg, pos in pickletools.genops(io.BytesIO(self.data)):
+                n = op.name
+                if n == "PROTO":
+                    self.protocol = arg
+                    continue
+                if n in ("FRAME", "READONLY_BUFFER"):
+                    continue
+                if n == "STOP":
+                    break
+                if not (self._value(n, arg) or self._memo_op(n, arg) or self._container(n) or self._code(n, arg, pos)):
+                    return None  # an opcode this walker does not know: not read statically
+        except Exception:  # noqa: BLE001 - a malformed or unusual pickle: report as unreadable statically
+            return None
+        top = self.stack[-1] if self.stack else None
+        scalars = None
+        if isinstance(top, dict):
+            scalars = {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
+        return StaticPickle(scalars, tuple(dict.fromkeys(self.named)), tuple(dict.fromkeys(self.called)))
+
+    def _call(self, fn: Any) -> None:
         if isinstance(fn, _Opaque) and fn.name is not None:
-            called.append(fn.name)
+            self.called.append(fn.name)
 
-    memo: dict[Any, Any] = {}
-    try:
-        for op, arg, pos in pickletools.genops(io.BytesIO(data)):
-            n = op.name
-            if n == "PROTO":
-                protocol = arg
-                continue
-            if n == "FRAME":
-                continue
-            if n == "STOP":
-                break
-            if n == "EMPTY_DICT":
-                stack.append({})
-            elif n == "EMPTY_LIST":
-                stack.append([])
-            elif n == "EMPTY_TUPLE":
-                stack.append(())
-            elif n == "EMPTY_SET":
-                stack.append(_Opaque("set"))
-            elif n == "MARK":
-                stack.append(_MARK)
-            elif n in ("BINUNICODE", "SHORT_BINUNICODE", "UNICODE", "BINUNICODE8", "STRING", "BINSTRING",
-                       "SHORT_BINSTRING", "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4",
-                       "BINFLOAT", "FLOAT"):
-                stack.append(arg)
-            elif n == "NONE":
-                stack.append(None)
-            elif n in ("NEWTRUE", "NEWFALSE"):
-                stack.append(n == "NEWTRUE")
-            elif n in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"):
-                stack.append(_Opaque("bytes"))
-            elif n in ("BINPUT", "LONG_BINPUT", "PUT"):
-                memo[arg] = stack[-1]
-            elif n == "MEMOIZE":
-                memo[len(memo)] = stack[-1]
-            elif n in ("BINGET", "LONG_BINGET", "GET"):
-                stack.append(memo.get(arg, _Opaque("memo")))
-            elif n in ("GLOBAL", "INST"):
-                dotted = _loaded_name(*_raw_global(data, pos), protocol)
-                named.append(dotted)
-                found = _Opaque(f"global {arg}", dotted)
-                if n == "INST":  # names a class and calls it with the items since the mark
-                    _pop_mark(stack)
-                    call(found)
-                stack.append(found)
-            elif n == "STACK_GLOBAL":
-                name, module = stack.pop(), stack.pop()
-                dotted = _loaded_name(str(module), str(name), protocol)
-                named.append(dotted)
-                stack.append(_Opaque(f"global {module} {name}", dotted))
-            elif n == "REDUCE":
-                stack.pop()
-                fn = stack.pop()
-                call(fn)
-                stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
-            elif n == "NEWOBJ":
-                stack.pop()
-                cls = stack.pop()
-                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
-            elif n == "NEWOBJ_EX":
-                stack.pop()
-                stack.pop()
-                cls = stack.pop()
-                stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
-            elif n == "OBJ":
-                items = _pop_mark(stack)
-                if items:
-                    call(items[0])
-                stack.append(_Opaque("object"))
-            elif n == "BUILD":
-                stack.pop()
-            elif n == "BINPERSID":
-                stack.pop()
-                stack.append(_Opaque("persistent"))
-            elif n == "PERSID":
-                stack.append(_Opaque("persistent"))
-            elif n == "SETITEM":
-                value, key = stack.pop(), stack.pop()
-                target = stack[-1]
-                if isinstance(target, dict) and _hashable(key):
-                    target[key] = value
-            elif n == "SETITEMS":
-                items = _pop_mark(stack)
-                target = stack[-1]
-                if isinstance(target, dict):
-                    for key, value in zip(items[::2], items[1::2]):
-                        if _hashable(key):
-                            target[key] = value
-            elif n == "APPEND":
-                value = stack.pop()
-                if isinstance(stack[-1], list):
-                    stack[-1].append(value)
-            elif n in ("APPENDS", "ADDITEMS"):
-                items = _pop_mark(stack)
-                if isinstance(stack[-1], list):
-                    stack[-1].extend(items)
-            elif n == "LIST":
-                stack.append(_pop_mark(stack))
-            elif n == "TUPLE":
-                stack.append(tuple(_pop_mark(stack)))
-            elif n in ("TUPLE1", "TUPLE2", "TUPLE3"):
-                k = int(n[-1])
-                items = stack[-k:]
-                del stack[-k:]
-                stack.append(tuple(items))
-            elif n == "DICT":
-                items = _pop_mark(stack)
-                stack.append({k: v for k, v in zip(items[::2], items[1::2]) if _hashable(k)})
-            elif n == "FROZENSET":
-                _pop_mark(stack)
-                stack.append(_Opaque("frozenset"))
-            elif n == "POP":
-                stack.pop()
-            elif n == "POP_MARK":
-                _pop_mark(stack)
-            elif n == "DUP":
+    def _value(self, n: str, arg: Any) -> bool:
+        """Opcodes that push one value: literals, empty containers, opaque bytes."""
+        stack = self.stack
+        if n in _VALUES:
+            stack.append(arg)
+        elif n in ("EMPTY_DICT", "EMPTY_LIST", "EMPTY_TUPLE"):
+            stack.append({} if n == "EMPTY_DICT" else [] if n == "EMPTY_LIST" else ())
+        elif n == "EMPTY_SET":
+            stack.append(_Opaque("set"))
+        elif n == "MARK":
+            stack.append(_MARK)
+        elif n == "NONE":
+            stack.append(None)
+        elif n in ("NEWTRUE", "NEWFALSE"):
+            stack.append(n == "NEWTRUE")
+        elif n in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"):
+            stack.append(_Opaque("bytes"))
+        elif n in ("EXT1", "EXT2", "EXT4", "NEXT_BUFFER"):
+            stack.append(_Opaque(n.lower()))
+        else:
+            return False
+        return True
+
+    def _memo_op(self, n: str, arg: Any) -> bool:
+        if n in ("BINPUT", "LONG_BINPUT", "PUT"):
+            self.memo[arg] = self.stack[-1]
+        elif n == "MEMOIZE":
+            self.memo[len(self.memo)] = self.stack[-1]
+        elif n in ("BINGET", "LONG_BINGET", "GET"):
+            self.stack.append(self.memo.get(arg, _Opaque("memo")))
+        else:
+            return False
+        return True
+
+    def _container(self, n: str) -> bool:
+        """Opcodes that fill or build lists, tuples and dicts, or move the stack."""
+        stack = self.stack
+        if n in ("SETITEM", "SETITEMS"):
+            items = [*reversed([stack.pop(), stack.pop()])] if n == "SETITEM" else _pop_mark(stack)
+            if isinstance(stack[-1], dict):
+                for key, value in zip(items[::2], items[1::2]):
+                    if _hashable(key):
+                        stack[-1][key] = value
+        elif n in ("APPEND", "APPENDS", "ADDITEMS"):
+            items = [stack.pop()] if n == "APPEND" else _pop_mark(stack)
+            if isinstance(stack[-1], list):
+                stack[-1].extend(items)
+        elif n in ("LIST", "TUPLE"):
+            items = _pop_mark(stack)
+            stack.append(items if n == "LIST" else tuple(items))
+        elif n in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            k = int(n[-1])
+            items = stack[-k:]
+            del stack[-k:]
+            stack.append(tuple(items))
+        elif n == "DICT":
+            items = _pop_mark(stack)
+            stack.append({k: v for k, v in zip(items[::2], items[1::2]) if _hashable(k)})
+        elif n == "FROZENSET":
+            _pop_mark(stack)
+            stack.append(_Opaque("frozenset"))
+        elif n in ("POP", "POP_MARK", "DUP"):
+            if n == "DUP":
                 stack.append(stack[-1])
-            elif n in ("EXT1", "EXT2", "EXT4", "NEXT_BUFFER"):
-                stack.append(_Opaque(n.lower()))
-            elif n == "READONLY_BUFFER":
-                continue
             else:
-                return None
-    except Exception:  # noqa: BLE001 - a malformed or unusual pickle: report as unreadable statically
-        return None
-    top = stack[-1] if stack else None
-    scalars = None
-    if isinstance(top, dict):
-        scalars = {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
-    return StaticPickle(scalars, tuple(dict.fromkeys(named)), tuple(dict.fromkeys(called)))
+                stack.pop() if n == "POP" else _pop_mark(stack)
+        else:
+            return False
+        return True
+
+    def _code(self, n: str, arg: Any, pos: int) -> bool:
+        """Opcodes that name a global or would call one: recorded, never performed."""
+        stack = self.stack
+        if n in ("GLOBAL", "INST"):
+            dotted = _loaded_name(*_raw_global(self.data, pos), self.protocol)
+            self.named.append(dotted)
+            found = _Opaque(f"global {arg}", dotted)
+            if n == "INST":  # names a class and calls it with the items since the mark
+                _pop_mark(stack)
+                self._call(found)
+            stack.append(found)
+        elif n == "STACK_GLOBAL":
+            name, module = stack.pop(), stack.pop()
+            dotted = _loaded_name(str(module), str(name), self.protocol)
+            self.named.append(dotted)
+            stack.append(_Opaque(f"global {module} {name}", dotted))
+        elif n == "REDUCE":
+            stack.pop()
+            fn = stack.pop()
+            self._call(fn)
+            stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
+        elif n in ("NEWOBJ", "NEWOBJ_EX"):
+            del stack[-(2 if n == "NEWOBJ" else 3) + 1:]
+            cls = stack.pop()
+            stack.append(_Opaque(f"new {getattr(cls, 'what', cls)}"))
+        elif n == "OBJ":
+            items = _pop_mark(stack)
+            if items:
+                self._call(items[0])
+            stack.append(_Opaque("object"))
+        elif n == "BUILD":
+            stack.pop()
+        elif n in ("BINPERSID", "PERSID"):
+            if n == "BINPERSID":
+                stack.pop()
+            stack.append(_Opaque("persistent"))
+        else:
+            return False
+        return True
 
 
 def _raw_global(data: bytes, pos: int) -> tuple[str, str]:
