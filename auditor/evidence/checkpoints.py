@@ -1,11 +1,23 @@
 """Checkpoints in a run directory: ours (docs/run-directory.md, read through their manifests),
-foreign ones by name pattern (metadata from the torch zip's `data.pkl`, a plain pickle file or
-torch's legacy non-zip format, walked opcode by opcode: nothing is imported, no object is
-built), PyTorch Lightning's `.ckpt` files and Hugging Face `checkpoint-N/` folders."""
+and a foreign run's, read without loading them.
+
+Other teams' trainers name their checkpoints in many ways; every one of these is a periodic
+candidate: step- or epoch-named files (`step_000050.pt`, `ckpt_0000191.pt`, `state-000323.pt`,
+`epoch=1-step=167.ckpt`, `step_000100.ckpt`), transformers' `checkpoint-N/` folders and
+Accelerate's `checkpoint_N/` folders. `best*`, `final*` and Lightning's `last.ckpt` are not
+periodic; an unnumbered file (`ckpt.pt`, `last.pt`) is `other`, and a run that overwrites one
+file at every save shows its saves in its log instead (auditor.evidence.runlog).
+
+A foreign checkpoint file's metadata (epoch, step, a time) is taken from the torch zip's
+`data.pkl` (or a plain pickle file, or torch's legacy non-zip format) walked opcode by opcode:
+nothing is imported, no object is built. A folder's time is the newest mtime inside it; only
+transformers' `trainer_state.json` is read (JSON, size-bounded), the weights are only stat'ed.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -14,7 +26,8 @@ from typing import Any
 
 from auditor import safeio
 from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
-from auditor.evidence.runfacts import BatchLog, Checkpoint
+from auditor.evidence.runfacts import Checkpoint
+from auditor.evidence import runio
 from auditor.evidence.runio import parse_time, present, read_json, relative
 from auditor.runlayout import CHECKPOINTS_DIR, CHECKPOINT_FORMAT
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
@@ -29,24 +42,14 @@ _TIME_KEYS = ("timestamp", "wall_time", "time", "saved_time", "saved_at", "ts")
 _EPOCH_KEYS = ("epoch", "epochs_completed", "current_epoch")
 
 
-_STEP_KEYS = ("step", "global_step", "iteration")
+_STEP_KEYS = ("step", "global_step", "iteration", "iter_num", "it")
 
 
 # PyTorch Lightning's ModelCheckpoint files (`epoch=3-step=400.ckpt`, `last.ckpt`), searched
 # besides the configured patterns: no layout of ours has a .ckpt, so they cannot be mistaken
 LIGHTNING_PATTERNS = ("*.ckpt", "checkpoints/*.ckpt", "lightning_logs/version_*/checkpoints/*.ckpt")
 
-
-_LIGHTNING_EPOCH_RE = re.compile(r"epoch=(\d+)")
-
-
-_NAME_STEP_RE = re.compile(r"step[_=-]?(\d+)")
-
-
 # Hugging Face Trainer: one folder per checkpoint, its trainer_state.json written among the last files
-_HF_CHECKPOINT_RE = re.compile(r"checkpoint-(\d+)")
-
-
 HF_STATE_FILE = "trainer_state.json"
 
 
@@ -245,26 +248,75 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: set[str],
-                         errors: list[str]) -> list[Checkpoint]:
-    paths: list[Path] = []
+MAX_DEPTH = 4  # folders below the run directory searched for checkpoints
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+_NUMBERED = re.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save)"
+                       r"[_=-]?0*(\d+)|^0*(\d+)$", re.I)
+_NAME_STEP = re.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
+_NAME_EPOCH = re.compile(r"epoch[_=-]?0*(\d+)", re.I)
+_FOLDER = re.compile(r"^checkpoint[-_](\d+)$")
+_WEIGHTS = re.compile(r"^(?:model|pytorch_model|adapter_model)[\w.-]*\.(?:safetensors|bin)$")
+_SKIP_DIRS = {"__pycache__", "tensorboard", "wandb", "mlruns", ".hydra"}
+
+
+# --------------------------------------------------------------------------- finding them
+
+
+def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Path], list[Path]]:
+    """(checkpoint files, checkpoint folders) under `run`: the configured patterns, and every
+    .pt/.pth/.ckpt file and checkpoint-N / checkpoint_N folder down to MAX_DEPTH levels."""
+    files: list[Path] = []
     for pattern in patterns:
-        paths += sorted(run.glob(pattern))
+        files += sorted(p for p in run.glob(pattern) if not p.is_dir())
+    folders: list[Path] = []
+    for dirpath, dirs, names in os.walk(run, followlinks=False):
+        here = Path(dirpath)
+        depth = len(here.relative_to(run).parts)
+        keep = []
+        for d in sorted(dirs):
+            if _FOLDER.match(d):
+                folders.append(here / d)  # one checkpoint: stat'ed, not walked
+            elif depth < MAX_DEPTH and not d.startswith(".") and d not in _SKIP_DIRS:
+                keep.append(d)
+        dirs[:] = keep
+        files += [here / n for n in sorted(names) if n.endswith(CHECKPOINT_SUFFIXES)]
+    seen: set[str] = set(taken)
+    unique = []
+    for p in files:
+        rel = relative(p, run)
+        if rel not in seen:
+            seen.add(rel)
+            unique.append(p)
+    return unique, folders
+
+
+def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
+    """(kind, epoch, step) a checkpoint's name says."""
+    low = name.lower()
+    stem = re.sub(r"\.(pt|pth|ckpt|safetensors|bin)$", "", low)
+    epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
+    epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
+    step_m = _NAME_STEP.search(stem)
+    step = int(step_m.group(1)) if step_m else None
+    if "best" in low:
+        return "best", epoch, step
+    if "final" in low or stem == "last" or stem.startswith("last-") or stem.startswith("last_"):
+        return "final", epoch, step
+    if "preempt" in low:
+        return "preempt", epoch, step
+    numbered = epoch is not None or step is not None or bool(_NUMBERED.search(stem))
+    return ("periodic" if numbered else "other"), epoch, step
+
+
+def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -> list[Checkpoint]:
+    inside = safeio.run_directory(run)
     out = []
     now = time.time()
-    for pt in dict.fromkeys(paths):
+    for pt in files:
         rel = relative(pt, run)
-        if rel in taken or pt.is_dir():
-            continue
-        if pt.parent.name == CHECKPOINTS_DIR and pt.with_suffix(".json").exists():
-            continue
-        low = pt.name.lower()
-        m = epoch_re.search(pt.name) or _LIGHTNING_EPOCH_RE.search(pt.name)
-        epoch = int(m.group(1)) if m and m.groups() else None
-        kind = ("best" if "best" in low else "final" if "final" in low or "last" in low
-                else "preempt" if "preempt" in low else "periodic" if m else "other")
+        kind, epoch, step = kind_of(pt.name, epoch_re)
         try:
-            st = safeio.stat_file(pt, safeio.run_directory(run), rel)
+            st = safeio.stat_file(pt, inside, rel)
         except FileNotFoundError:
             continue  # removed since the listing (a live run purging old checkpoints)
         except safeio.ReadRefused as exc:  # a link out, a FIFO: one entry, nothing about its target
@@ -272,83 +324,100 @@ def foreign_checkpoints(run: Path, patterns: list[str], epoch_re: Any, taken: se
             continue
         if st.st_size == 0:
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
-            out.append(Checkpoint(rel, kind, status, epoch, None, st.st_mtime, "mtime", 0, None, "empty file"))
+            out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", 0, None, "empty file"))
             continue
-        meta = read_checkpoint_metadata(pt, safeio.run_directory(run))
-        scalars, how, note = meta.scalars, meta.how, meta.note
+        meta = read_checkpoint_metadata(pt, inside)
         t, source = None, "mtime"
-        step = None
-        if scalars:
+        if meta.scalars:
             for key in _TIME_KEYS:
-                value = scalars.get(key)
+                value = meta.scalars.get(key)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                    t, source = float(value), how
+                    t, source = float(value), meta.how
                     break
                 if isinstance(value, str) and parse_time(value) is not None:
-                    t, source = parse_time(value), how
+                    t, source = parse_time(value), meta.how
                     break
             if epoch is None:
-                epoch = next((scalars[k] for k in _EPOCH_KEYS if _int(scalars.get(k)) is not None), None)
-            step = next((scalars[k] for k in _STEP_KEYS if _int(scalars.get(k)) is not None), None)
-        if step is None and (named := _NAME_STEP_RE.search(pt.name)):
-            step = int(named.group(1))
+                epoch = next((meta.scalars[k] for k in _EPOCH_KEYS if _int(meta.scalars.get(k)) is not None), None)
+            step = next((meta.scalars[k] for k in _STEP_KEYS if _int(meta.scalars.get(k)) is not None), step)
         if t is None:
             t = st.st_mtime
-        if scalars is None:
-            young = now - st.st_mtime < IN_PROGRESS_S
-            status = "in_progress" if young else "unreadable"
+        if meta.scalars is None:
+            status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "unreadable"
         else:
             status = "unreadable" if meta.runs_code else "readable"
-        out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, note))
+        out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, meta.note))
     return out
 
 
-def hf_checkpoints(run: Path, errors: list[str]) -> tuple[list[Checkpoint], BatchLog]:
-    """`checkpoint-N/` folders of a Hugging Face Trainer, and the newest one's log_history as batch logs.
+@dataclass(frozen=True)
+class HfLogHistory:
+    """The newest transformers checkpoint's log_history entries with a loss (per-step lines)."""
 
-    Only trainer_state.json is read (as JSON, size-bounded); the weights and optimizer files
-    are only stat'ed. A folder's time is the newest mtime inside it (the save ends there).
+    file: str = ""
+    lines: int = 0
+    example: str = ""
+
+
+def read_folders(run: Path, folders: list[Path], errors: list[str]) -> tuple[list[Checkpoint], HfLogHistory]:
+    """`checkpoint-N/` (transformers) and `checkpoint_N/` (Accelerate) folders, each one checkpoint.
+
+    transformers writes trainer_state.json among its last files: without it the save did not
+    finish. Accelerate writes no marker: a folder with model weights counts as written.
     """
+    inside = safeio.run_directory(run)
     out: list[Checkpoint] = []
-    newest_log, newest_step = BatchLog(), -1
+    newest_log, newest_step = HfLogHistory(), -1
     now = time.time()
-    for folder in sorted(run.glob("checkpoint-*")):
-        named = _HF_CHECKPOINT_RE.fullmatch(folder.name)
-        if not named or not folder.is_dir():
-            continue
+    for folder in folders:
+        named = _FOLDER.match(folder.name)
+        rel = relative(folder, run)
         try:
-            stats = [safeio.stat_file(p, safeio.run_directory(run)) for p in folder.rglob("*") if not p.is_dir()]
+            entries = [p for p in folder.rglob("*") if not p.is_dir()]
+            stats = [safeio.stat_file(p, inside) for p in entries]
         except safeio.ReadRefused as exc:
             errors.append(str(exc))
             continue
         except FileNotFoundError:
-            continue  # purged by save_total_limit since the listing
-        rel = relative(folder, run)
+            continue  # purged by a save limit since the listing
         t = max((st.st_mtime for st in stats), default=None)
         size = sum(st.st_size for st in stats)
+        young = t is not None and now - t < IN_PROGRESS_S
         step, epoch, status, note = int(named.group(1)), None, "readable", ""
-        state_path = folder / HF_STATE_FILE
-        try:
-            state = read_json(state_path, run)
-        except FileNotFoundError:
-            young = t is not None and now - t < IN_PROGRESS_S
-            status = "in_progress" if young else "incomplete"
-            note = f"no {HF_STATE_FILE}: the save did not finish"
-            state = None
-        except safeio.READ_ERRORS as exc:
-            errors.append(f"unreadable ({safeio.describe(exc, f'{rel}/{HF_STATE_FILE}')})")
-            status, note, state = "unreadable", f"{HF_STATE_FILE} unreadable", None
-        if isinstance(state, dict):
-            step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
-            raw_epoch = state.get("epoch")
-            if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
-                epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
-            history = state.get("log_history")
-            batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
-                if isinstance(history, list) else []
-            if batches and step > newest_step:
-                newest_step = step
-                newest_log = BatchLog(f"{rel}/{HF_STATE_FILE}", len(batches), None,
-                                      "log_history: " + json.dumps(batches[-1])[:180])
+        if folder.name.startswith("checkpoint-"):
+            state = _trainer_state(folder, run, errors)
+            if state is None:
+                status, note = ("in_progress" if young else "incomplete"), f"no {HF_STATE_FILE}: the save did not finish"
+            elif isinstance(state, dict):
+                step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
+                raw_epoch = state.get("epoch")
+                if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
+                    epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
+                history = state.get("log_history")
+                batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
+                    if isinstance(history, list) else []
+                if batches and step > newest_step:
+                    newest_step = step
+                    newest_log = HfLogHistory(f"{rel}/{HF_STATE_FILE}", len(batches),
+                                              "log_history: " + json.dumps(batches[-1])[:180])
+            else:
+                status, note = "unreadable", f"{HF_STATE_FILE} unreadable"
+        else:
+            step = None  # Accelerate numbers its folders by save, not by step
+            if not any(_WEIGHTS.match(p.name) for p in entries):
+                status, note = ("in_progress" if young else "incomplete"), "no model weights in it"
         out.append(Checkpoint(rel, "periodic", status, epoch, step, t, "mtime", size, None, note))
     return out, newest_log
+
+
+def _trainer_state(folder: Path, run: Path, errors: list[str]) -> Any:
+    """The folder's trainer_state.json; None when absent, False when unreadable."""
+    rel = relative(folder / HF_STATE_FILE, run)
+    try:
+        return safeio.read_json(folder / HF_STATE_FILE, within=safeio.run_directory(run), cap=runio.MAX_JSON_BYTES,
+                                shown=rel)
+    except FileNotFoundError:
+        return None
+    except safeio.READ_ERRORS as exc:
+        errors.append(f"unreadable ({safeio.describe(exc, rel)})")
+        return False

@@ -2,28 +2,22 @@
 
 Built from what `auditor.evidence.run` has already read (events.jsonl, the log lines, the
 checkpoints found); nothing here opens a file. Our runs are read from their events; a
-foreign run from its log lines and checkpoint times, with simple patterns (a "starting
-training" or "resuming from" line opens a session, a "finished" line closes one). Where a
-fact is missing the field is empty and says why, never guessed: a session whose end was not
-recorded is `killed` only when another session follows it, else `open`.
+foreign run from the sessions and save lines auditor.evidence.runlog found in its log and
+from its checkpoint times (the same sessions the run's gaps are measured in). Where a fact is
+missing the field is empty and says why, never guessed: a session whose end was not recorded
+is `killed` only when another session follows it, else `open`; a session with no time
+in its lines is not drawn.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-# a session of a foreign run starts at such a line, or at a resume line
-_START_RE = re.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
-_RESUME_RE = re.compile(r"\bresum(?:ed|ing)\b", re.I)
-_END_RE = {
-    "finished": re.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+training\b", re.I),
-    "preempted": re.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
-    "failed": re.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
-}
-_RESUME_FILE_RE = re.compile(r"""(?:from|checkpoint)\s+['"]?([^\s'",()]+\.(?:pt|pth|ckpt|bin|safetensors))""", re.I)
+if TYPE_CHECKING:  # history reads what runlog found; it never reads a log itself
+    from auditor.evidence.runlog import RunLog
+
 _STEP_RE = re.compile(r"\b(?:global_step|step|iteration|iter)\b\s*[=:#]?\s*(\d+)", re.I)
 # our train.log: loss.<name>=<value> and step=<n>; a foreign log: name=value or name: value pairs whose
 # name is a metric (loss=0.12, val_loss: 0.3, val acc=0.9, eval_bleu=...), picked in _metric_name
@@ -62,6 +56,10 @@ class Session:
     resume_time: float | None = None
     resume_source: str = ""
     from_scratch: bool = False  # began from nothing although checkpoints had been saved before
+    command: str = ""  # the command line the session recorded (a foreign log), as written
+    command_source: str = ""
+    explicit_resume: str = ""  # the option or setting that asked for the resume ("" when none was given)
+    explicit_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,14 +95,14 @@ class RunHistory:
 
 
 def build_history(events: list[tuple[int, dict]], logs: list[tuple[str, int, float | None, str]],
-                  checkpoints: Iterable[Any], heartbeats: Iterable[Any]) -> RunHistory:
-    """The run's history from its events (ours) or its log lines and checkpoints (foreign)."""
+                  checkpoints: Iterable[Any], heartbeats: Iterable[Any], foreign: RunLog | None = None) -> RunHistory:
+    """The run's history from its events (ours) or its log's sessions and saves and its checkpoints (foreign)."""
     checkpoints = tuple(checkpoints)
-    saves, saves_source = _saves(events, checkpoints)
+    saves, saves_source = _saves(events, checkpoints, foreign)
     if events:
         sessions, sessions_source = _our_sessions(events), "events.jsonl (run_start, resumed_from, run_end)"
     else:
-        sessions, sessions_source = _log_sessions(logs, saves)
+        sessions, sessions_source = _log_sessions(foreign)
     beats = tuple(Beat(h.ts, f"{h.file}:{h.line}") for h in heartbeats if h.ts is not None)
     beats_source = "heartbeat events" if events else "heartbeat log lines"
     if not beats:
@@ -117,10 +115,13 @@ def build_history(events: list[tuple[int, dict]], logs: list[tuple[str, int, flo
 # --------------------------------------------------------------------------- saves
 
 
-def _saves(events: list[tuple[int, dict]], checkpoints: tuple[Any, ...]) -> tuple[tuple[Save, ...], str]:
+def _saves(events: list[tuple[int, dict]], checkpoints: tuple[Any, ...],
+           foreign: RunLog | None) -> tuple[tuple[Save, ...], str]:
     on_disk = {c.file: c for c in checkpoints}
     saves: list[Save] = []
     recorded: set[str] = set()
+    if foreign is not None and not events:
+        saves, recorded = _logged_saves(foreign, checkpoints)
     for number, e in events:
         if e["event"] != "checkpoint_saved" or e["ts"] is None:
             continue
@@ -132,7 +133,7 @@ def _saves(events: list[tuple[int, dict]], checkpoints: tuple[Any, ...]) -> tupl
         status = disk.status if disk is not None else "purged"
         step = e.get("step") if isinstance(e.get("step"), int) and not isinstance(e.get("step"), bool) else None
         saves.append(Save(e["ts"], kind, rel, step, status, f"events.jsonl:{number}"))
-    source = "checkpoint_saved events" if saves else ""
+    source = ("checkpoint_saved events" if events else "save lines in the log") if saves else ""
     for c in checkpoints:  # files no event speaks of: a foreign run's saves, or a save that never finished
         if c.file in recorded or c.time is None:
             continue
@@ -180,43 +181,40 @@ def _our_sessions(events: list[tuple[int, dict]]) -> tuple[Session, ...]:
     return tuple(out)
 
 
-def _log_sessions(logs: list[tuple[str, int, float | None, str]],
-                  saves: tuple[Save, ...]) -> tuple[tuple[Session, ...], str]:
-    timed = sorted(((t, f, n, text) for f, n, t, text in logs if t is not None), key=lambda x: (x[0], x[1], x[2]))
-    if not timed:
+def _logged_saves(foreign: RunLog, checkpoints: tuple[Any, ...]) -> tuple[list[Save], set[str]]:
+    """A foreign log's timed save lines; a save whose file is still on disk shows its status, an
+    overwritten or deleted one is `purged` (it was saved then, and is not there now)."""
+    by_name = {c.file.rsplit("/", 1)[-1]: c for c in checkpoints}
+    saves: list[Save] = []
+    recorded: set[str] = set()
+    for s in foreign.saves:
+        if s.time is None:
+            continue
+        disk = by_name.get(s.target.rstrip("/").rsplit("/", 1)[-1])
+        current = disk is not None and disk.time is not None and abs(disk.time - s.time) < 5
+        if current and disk.time_source != "mtime":
+            continue  # the file's own time (from inside it) is the better evidence: it is listed as a file
+        if current:
+            recorded.add(disk.file)
+        saves.append(Save(s.time, s.kind, disk.file if current else s.target, s.step,
+                          disk.status if current else "purged", s.where))
+    return saves, recorded
+
+
+def _log_sessions(foreign: RunLog | None) -> tuple[tuple[Session, ...], str]:
+    """A foreign run's sessions as auditor.evidence.runlog split them (those with a time in their lines)."""
+    if foreign is None:
         return (), ""
-    save_times = sorted(s.time for s in saves)
-    starts: list[dict[str, Any]] = []
-    worked = False  # the current session has logged training or a save since it started
-    for t, f, n, text in timed:
-        where = f"{f}:{n}"
-        resume = _RESUME_RE.search(text)
-        if not starts or _START_RE.search(text) or (resume and (worked or "resumed_from" in starts[-1])):
-            starts.append({"start": t, "start_source": where})
-            worked = False
-        if resume and "resumed_from" not in starts[-1]:
-            found = _RESUME_FILE_RE.search(text)
-            starts[-1].update(resumed_from=found.group(1) if found else text.strip()[:120], resume_time=t,
-                              resume_source=where)
-        elif not worked and (bisect.bisect_right(save_times, t) > bisect.bisect_right(save_times, starts[-1]["start"])
-                             or "saved" in text.lower() or _line_metrics(text)):
-            worked = True
-    times = [x[0] for x in timed]
-    out: list[Session] = []
-    for i, s in enumerate(starts):
-        following = starts[i + 1]["start"] if i + 1 < len(starts) else None
-        lo = bisect.bisect_left(times, s["start"])
-        hi = bisect.bisect_left(times, following) if following is not None else len(timed)
-        end_t, end_f, end_n, _ = timed[hi - 1] if hi > lo else (s["start"], "", 0, "")
-        ended = "killed" if following is not None else "open"
-        end_source = f"{end_f}:{end_n}" if end_f else s["start_source"]
-        for _t, f, n, text in reversed(timed[max(lo, hi - 5):hi]):
-            kind = next((k for k, rx in _END_RE.items() if rx.search(text)), None)
-            if kind:
-                ended, end_source = kind, f"{f}:{n}"
-                break
-        out.append(Session(end=end_t, ended=ended, end_source=end_source, **s))
-    return tuple(out), "log lines (a start or resume line opens a session)"
+    out = tuple(Session(start=s.start, end=s.end, ended=s.ended, start_source=s.start_source,
+                        end_source=s.end_source, resumed_from=s.resumed_from, resume_time=s.resume_time,
+                        resume_source=s.resume_source, from_scratch=s.from_scratch, command=s.command,
+                        command_source=s.command_source, explicit_resume=s.explicit_resume,
+                        explicit_source=s.explicit_source)
+                for s in foreign.sessions if s.start is not None)
+    if not out:
+        return (), ""
+    return out, ("log lines (its first line, a start or command line, a new process id, or a restart "
+                 "after training work opens a session)")
 
 
 # --------------------------------------------------------------------------- metrics

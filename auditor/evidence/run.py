@@ -1,12 +1,15 @@
 """Run evidence: what a run directory shows about checkpoints, progress, heartbeat and resumes.
 
 Our runs (docs/run-directory.md) are read through their JSON manifests and events.jsonl.
-Foreign runs are read by name pattern; their checkpoint metadata (epoch, timestamp) is taken
-from the torch zip's `data.pkl` (or a plain pickle file, or torch's legacy non-zip format)
-by walking pickle opcodes with `pickletools.genops`: nothing is imported and no object is
-built, so a malicious pickle cannot run, and torch is never needed. Cost grows with the
-number of files, not their size: a checkpoint's bytes are read only to verify a sha256
-(`verify=True`).
+A foreign run is read from what its trainer leaves: checkpoint files and folders by name
+(auditor.evidence.checkpoints: step- and epoch-named files, checkpoint-N/ and checkpoint_N/
+folders, .ckpt files, all periodic candidates), its logs (auditor.evidence.runlog: sessions
+split at restarts, saves read from log lines, resumes told explicit or automatic, per-step
+lines) and its side files (auditor.evidence.runside: heartbeat records, a progress or status
+file, metrics.csv). Gaps are measured within sessions, never across a crash's downtime, and
+the end-of-training save is not an interval gap. Every read goes through auditor.safeio;
+checkpoint pickles are walked statically, never loaded (a checkpoint's bytes are read only to
+verify a sha256, `verify=True`).
 """
 
 from __future__ import annotations
@@ -14,20 +17,25 @@ from __future__ import annotations
 import re
 import statistics
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from auditor.evidence.checkpoints import LIGHTNING_PATTERNS, foreign_checkpoints, hf_checkpoints, our_checkpoints
-from auditor.evidence.runfacts import BatchLog, Drill, EventRef, Gaps, Progress, RunEvidence
-from auditor.evidence.runio import parse_time, present, read_json, read_lines, relative
-from auditor.config import ProjectConfig
-from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT, TRAIN_LOG
-from auditor.drill.result import DrillRecordError, read_record, result_paths
-from auditor.evidence.history import build_history
 from auditor import safeio
+from auditor.config import ProjectConfig
+from auditor.drill.result import DrillRecordError, read_record, result_paths
+from auditor.evidence import checkpoints, runlog, runside
+from auditor.evidence.history import build_history
+from auditor.evidence.checkpoints import (IN_PROGRESS_S, LIGHTNING_PATTERNS,  # noqa: F401 (re-exported)
+                                          ForeignMetadata, read_checkpoint_metadata)
+from auditor.evidence.runlog import LogLine, RunLog
+from auditor.evidence.runfacts import (BatchLog, Checkpoint, Drill, EventRef, Gaps, Progress,  # noqa: F401
+                                       RunEvidence)
+from auditor.evidence.runio import present, read_lines, relative
+from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
 _BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
-_RESUME_LOG_RE = re.compile(r"\bresum(?:ed|ing)\b", re.I)
+_LOG_SUFFIXES = (".log", ".out")
+_WROTE = re.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,27 +97,112 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     ev = RunEvidence(run_dir=run, verified=verify)
     errors: list[str] = []
     events = _read_events(run, ev, errors)
-    ours = our_checkpoints(run, verify, errors)
-    patterns = list(config.checkpoint_patterns)
-    epoch_re = compile_pattern(config.epoch_pattern)  # RE2: linear time, whatever the pattern
-    taken = {c.file for c in ours}
-    foreign = foreign_checkpoints(run, patterns + list(LIGHTNING_PATTERNS), epoch_re, taken, errors)
-    hf, hf_log = hf_checkpoints(run, errors)
-    foreign += hf
-    ev.checkpoints = tuple(ours + foreign)
-    ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if foreign else "none")
-    logs = _read_logs(run, ev, errors)
-    if hf_log.lines and not ev.batch_log.lines:
-        ev.batch_log = BatchLog(hf_log.file, hf_log.lines, None, hf_log.example, ev.batch_log.logs_read)
-    _sessions_and_resumes(ev, events, logs)
+    ours = checkpoints.our_checkpoints(run, verify, errors) if events or _has_manifests(run) else []
+    taken = {c.file for c in ours} | ({c.manifest for c in ours if c.manifest} if ours else set())
+    files, folders = checkpoints.candidates(run, list(config.checkpoint_patterns) + list(LIGHTNING_PATTERNS), taken)
+    if ours:
+        files = [f for f in files if f.parent != run / CHECKPOINTS_DIR]
+    foreign = checkpoints.read_files(run, files, compile_pattern(config.epoch_pattern), errors)
+    in_folders, hf_log = checkpoints.read_folders(run, folders, errors)
+    ev.checkpoints = tuple(ours + foreign + in_folders)
+    ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if ev.checkpoints
+                                                                                 else "none")
+    logs = _read_logs(config, run, errors)
+    flat = [(x.file, x.line, x.time, x.text) for lines in logs.values() for x in lines]
+    if events:
+        _batch_lines_ours(ev, logs)
+        _sessions_and_resumes(ev, events, flat)
+    else:
+        finals = tuple(c.file.rsplit("/", 1)[-1] for c in ev.checkpoints if c.kind == "final")
+        ev.log = runlog.analyse(logs, run.name, finals)
+        _foreign_batch_lines(ev, run, logs, hf_log, errors)
+        _foreign_sessions(ev)
     _checkpoint_gaps(ev, events)
-    _heartbeats(ev, events, logs)
-    _progress(run, ev, events, logs, errors)
-    ev.history = build_history(events, logs, ev.checkpoints, ev.heartbeats)
+    _heartbeats(ev, events, flat, run, errors)
+    _progress(run, ev, events, flat, errors)
+    ev.history = build_history(events, flat, ev.checkpoints, ev.heartbeats, foreign=None if events else ev.log)
     ev.drill = _read_drill(config.root, run, errors)
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
     ev.errors = tuple(errors)
     return ev
+
+
+def _has_manifests(run: Path) -> bool:
+    folder = run / CHECKPOINTS_DIR
+    try:
+        return folder.is_dir() and any(p.suffix == ".json" for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
+    """(path, shown, root) of the run's logs: its own *.log / *.out (and logs/*.log), the logs
+    discovery found for it, and, for a run folder that keeps none, the project root's
+    (`... 2>&1 | tee -a train.log` next to the script)."""
+    inside, project = safeio.run_directory(run), safeio.project(config.root)
+    own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("logs/*" + suffix)]
+                  if not runside.is_heartbeat(p.name)}, key=lambda p: (p.name != TRAIN_LOG, p.as_posix()))
+    out = [(p, relative(p, run), inside) for p in own]
+    found = getattr(config, "discovery", None)
+    extra: list[str] = []
+    for rd in getattr(found, "run_dirs", ()) or ():
+        if (config.root / rd.path).resolve() == run.resolve():
+            extra = list(rd.logs)
+    if not own and not extra and run.resolve() != config.root.resolve() and run.resolve().is_relative_to(
+            config.root.resolve()):
+        extra = [p.name for p in sorted(config.root.glob("*.log")) if not runside.is_heartbeat(p.name)]
+    for rel in extra:
+        path = config.root / rel
+        if path.resolve().is_relative_to(run.resolve()) or runside.is_heartbeat(path.name):
+            continue  # already read as the run's own
+        out.append((path, rel, project))
+    return out
+
+
+def _read_logs(config: ProjectConfig, run: Path, errors: list[str]) -> dict[str, list[LogLine]]:
+    """file (as cited) -> its lines with their times."""
+    logs: dict[str, list[LogLine]] = {}
+    for path, shown, within in _log_paths(config, run):
+        try:
+            logs[shown] = runlog.read_log(path, within, shown)
+        except FileNotFoundError:
+            continue
+        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, no permission: one entry for this log
+            errors.append(safeio.describe(exc, shown))
+    return logs
+
+
+def _batch_lines_ours(ev: RunEvidence, logs: dict[str, list[LogLine]]) -> None:
+    best: BatchLog | None = None
+    for name, lines in logs.items():
+        count, first, example = 0, None, ""
+        for x in lines:
+            if _BATCH_RE.search(x.text) and "heartbeat" not in x.text.lower():
+                count += 1
+                if first is None:
+                    first, example = x.line, x.text.strip()[:200]
+        if count and (best is None or count > best.lines):
+            best = BatchLog(name, count, first, example)
+    names = tuple(logs)
+    ev.batch_log = BatchLog(best.file, best.lines, best.first_line, best.example, names) if best else BatchLog(
+        logs_read=names)
+
+
+def _foreign_batch_lines(ev: RunEvidence, run: Path, logs: dict[str, list[LogLine]], hf_log: Any,
+                         errors: list[str]) -> None:
+    """The richest source of per-step lines: a log, metrics.csv / JSON lines, or transformers' log_history."""
+    names = tuple(logs)
+    side = runside.metrics_batch_lines(run, errors)
+    found = max([ev.log.batch, side], key=lambda b: b.lines)
+    names += (side.file,) if side.file and side.file not in names else ()
+    if found.lines:
+        ev.batch_log = BatchLog(found.file, found.lines, found.first_line, found.example, names)
+    elif hf_log.lines:
+        ev.batch_log = BatchLog(hf_log.file, hf_log.lines, None, hf_log.example, names)
+    elif side.file:  # read, and it shows per-epoch rows only: that line is the evidence
+        ev.batch_log = BatchLog(side.file, 0, side.first_line, side.example, names)
+    else:
+        ev.batch_log = BatchLog(logs_read=names)
 
 
 def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
@@ -128,6 +221,10 @@ def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
         return Drill(rel, record.verdict, {c.id: c.verdict for c in record.checks}, record.kills, record.started_at,
                      resumed.evidence[:5] if resumed else ())
     return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[int, dict]]:
@@ -161,33 +258,6 @@ def _read_events(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[in
     return out
 
 
-def _read_logs(run: Path, ev: RunEvidence, errors: list[str]) -> list[tuple[str, int, float | None, str]]:
-    """(file, line, time, text) of every line of train.log and *.log files in the run directory."""
-    logs = sorted({*run.glob("*.log"), *run.glob("logs/*.log")}, key=lambda p: (p.name != TRAIN_LOG, p.name))
-    out = []
-    best: BatchLog | None = None
-    for path in logs:
-        rel = relative(path, run)
-        count, first, example = 0, None, ""
-        try:
-            for number, line in read_lines(path, run):
-                t = parse_time(line)
-                out.append((rel, number, t, line))
-                if _BATCH_RE.search(line) and "heartbeat" not in line.lower():
-                    count += 1
-                    if first is None:
-                        first, example = number, line.strip()[:200]
-        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, no permission: one entry for this log
-            errors.append(safeio.describe(exc, rel))
-            continue
-        if count and (best is None or count > best.lines):
-            best = BatchLog(rel, count, first, example)
-    names = tuple(relative(p, run) for p in logs)
-    ev.batch_log = BatchLog(best.file, best.lines, best.first_line, best.example, names) if best else BatchLog(
-        logs_read=names)
-    return out
-
-
 def _sessions_and_resumes(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> None:
     starts: list[EventRef] = []
     resumes: list[EventRef] = []
@@ -215,22 +285,6 @@ def _sessions_and_resumes(ev: RunEvidence, events: list[tuple[int, dict]], logs:
             saved_before = True
     if pending is not None:
         scratch.append(pending)
-    if not events:  # foreign: the first timestamped log line starts the run; resumes from log lines
-        timed = [(t, f, n) for f, n, t, _ in logs if t is not None]
-        if timed:
-            t, f, n = min(timed)
-            starts.append(EventRef(f, n, t, "first log line"))
-        for f, n, t, text in logs:
-            if _RESUME_LOG_RE.search(text):
-                resumes.append(EventRef(f, n, t, text.strip()[:160]))
-        periodic = sorted((c for c in ev.checkpoints if c.kind == "periodic" and c.epoch is not None
-                           and c.time is not None), key=lambda c: c.time)
-        highest = None
-        for c in periodic:
-            if highest is not None and c.epoch < highest.epoch and c.epoch == 0:
-                scratch.append(EventRef(c.file, 0, c.time, f"epoch 0 saved again after epoch {highest.epoch}"))
-            if highest is None or c.epoch > highest.epoch:
-                highest = c
     ev.sessions = tuple(starts)
     ev.resumes = tuple(resumes)
     ev.restarts_from_scratch = tuple(scratch)
@@ -238,9 +292,55 @@ def _sessions_and_resumes(ev: RunEvidence, events: list[tuple[int, dict]], logs:
     ev.start_time = min(times) if times else None
     ends = [e["ts"] for _, e in events if e["ts"] is not None] + [f for _, _, f, _ in logs if f is not None]
     ev.end_time = max(ends) if ends else None
+    ev.restarts = max(0, len(starts) - 1)
+
+
+def _where(source: str) -> tuple[str, int]:
+    file, _, line = source.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (source, 0)
+
+
+def _foreign_sessions(ev: RunEvidence) -> None:
+    """Sessions, resumes (explicit or automatic) and restarts from scratch, from a foreign run's log."""
+    log = ev.log
+    starts, resumes, scratch = [], [], []
+    for n, s in enumerate(log.sessions):
+        starts.append(EventRef(*_where(s.start_source), s.start, f"session {n + 1} starts"
+                               + (f": {s.command}" if s.command else "")))
+        if s.resumed_from:
+            mode = f"explicit: {s.explicit_resume}" if s.explicit_resume else ("auto" if s.command else "")
+            resumes.append(EventRef(*_where(s.resume_source), s.resume_time, f"resumed from {s.resumed_from}", mode))
+        if s.from_scratch:
+            scratch.append(EventRef(*_where(s.start_source), s.start, "a restart began from scratch although "
+                                                                       "checkpoints had been saved"))
+    periodic = sorted((c for c in ev.checkpoints if c.kind == "periodic" and c.epoch is not None
+                       and c.time is not None), key=lambda c: c.time)
+    highest = None
+    for c in periodic:
+        if highest is not None and c.epoch < highest.epoch and c.epoch == 0:
+            scratch.append(EventRef(c.file, 0, c.time, f"epoch 0 saved again after epoch {highest.epoch}"))
+        if highest is None or c.epoch > highest.epoch:
+            highest = c
+    ev.sessions, ev.resumes, ev.restarts_from_scratch = tuple(starts), tuple(resumes), tuple(scratch)
+    ev.restarts = max(0, len(log.sessions) - 1)
+    times = [s.start for s in log.sessions if s.start is not None]
+    ends = [s.end for s in log.sessions if s.end is not None]
+    ev.start_time = min(times) if times else None
+    ev.end_time = max(ends) if ends else None
+    ev.step_seconds, ev.step_seconds_source = log.step_seconds, log.step_seconds_source
 
 
 def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
+    if events:
+        _our_gaps(ev, events)
+    else:
+        _foreign_gaps(ev)
+    with_epochs = sorted((c.time, c.epoch) for c in ev.periodic() if c.time is not None and c.epoch is not None)
+    rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(with_epochs, with_epochs[1:]) if e1 > e0 and t1 > t0]
+    ev.epoch_seconds = round(statistics.median(rates), 3) if rates else ev.log.epoch_seconds
+
+
+def _our_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
     starts = [s.ts for s in ev.sessions if s.ts is not None]
     saves = [(e["ts"], str(e.get("file"))) for _, e in events
              if e["event"] == "checkpoint_saved" and e.get("kind") == "periodic" and e["ts"] is not None]
@@ -249,62 +349,108 @@ def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
         saves = [(c.time, c.file) for c in ev.periodic() if c.time is not None]
         sources = {c.time_source for c in ev.periodic()}
         source = "checkpoint times from " + "/".join(sorted(sources)) if sources else ""
-        if not events and any(c.time_source == "mtime" for c in ev.periodic()):
-            source += " (file times: a copy or checkout resets them)"
     ev.saves_recorded = len(saves)
-    if events and starts:
-        ev.gaps = _gaps(_split_sessions(saves, starts), source)
-    else:
-        ev.gaps = _gaps([(ev.start_time, saves)], source)
-    with_epochs = sorted((c.time, c.epoch) for c in ev.periodic() if c.time is not None and c.epoch is not None)
-    rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(with_epochs, with_epochs[1:]) if e1 > e0 and t1 > t0]
-    ev.epoch_seconds = round(statistics.median(rates), 3) if rates else None
+    ev.gaps = _gaps(_split_sessions(saves, starts), source) if starts else _gaps([(ev.start_time, saves)], source)
 
 
-def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list) -> None:
-    beats = [EventRef(EVENTS_FILE, n, e["ts"], "heartbeat") for n, e in events
-             if e["event"] == "heartbeat" and e["ts"] is not None]
-    source = "heartbeat events"
-    if not beats:
-        beats = [EventRef(f, n, t, text.strip()[:120]) for f, n, t, text in logs
-                 if t is not None and "heartbeat" in text.lower()]
-        source = "heartbeat log lines"
+def _foreign_gaps(ev: RunEvidence) -> None:
+    """Gaps between periodic saves within each session: the save lines' times, else the files' times,
+    else (saves logged without times) steps between saves times the measured seconds per step."""
+    log = ev.log
+    sessions = log.sessions
+    logged = [s for s in log.saves if s.kind == "periodic"]
+    ev.saves_recorded = len(logged)
+    groups: list[tuple[float | None, list[tuple[float, str]]]] = [(s.start, []) for s in sessions] or [(None, [])]
+
+    def add(index: int | None, t: float, label: str) -> None:
+        groups[index if index is not None and index < len(groups) else 0][1].append((t, label))
+
+    timed = [s for s in logged if s.time is not None]
+    if timed:
+        for s in timed:
+            add(_session_of_line(log, s), s.time, s.where)
+        ev.gaps = _gaps(groups, "save lines in the log (" + ", ".join(sorted({s.file for s in timed})) + ")")
+        return
+    if logged and log.step_seconds and all(s.step is not None for s in logged):
+        estimated: list[tuple[float | None, list[tuple[float, str]]]] = [(None, []) for _ in groups]
+        for s in logged:
+            index = _session_of_line(log, s) or 0
+            estimated[min(index, len(estimated) - 1)][1].append((s.step * log.step_seconds, s.where))
+        ev.gaps = _gaps(estimated, f"estimated: steps between the logged saves x {log.step_seconds:g} s a step "
+                                   f"({log.step_seconds_source})")
+        return
+    if logged:
+        ev.gaps = Gaps(count=len(logged), source="save lines in the log, without times")
+        return
+    files = [(c.time, c.file) for c in ev.periodic() if c.time is not None]
+    for t, name in files:
+        add(runlog.session_index(sessions, t), t, name)
+    sources = sorted({c.time_source for c in ev.periodic()})
+    source = "checkpoint times from " + "/".join(sources) if sources else ""
+    if "mtime" in sources:
+        source += " (file times: a copy or checkout resets them)"
+    ev.saves_recorded = len(files)
+    ev.gaps = _gaps(groups, source)
+
+
+def _session_of_line(log: RunLog, save: Any) -> int | None:
+    if save.file == log.primary:
+        for n, s in enumerate(log.sessions):
+            if log.lines[s.first].line <= save.line <= log.lines[s.last].line:
+                return n
+    return runlog.session_index(log.sessions, save.time)
+
+
+def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list, run: Path, errors: list[str]) -> None:
+    if events:
+        beats = [EventRef(EVENTS_FILE, n, e["ts"], "heartbeat") for n, e in events
+                 if e["event"] == "heartbeat" and e["ts"] is not None]
+        ev.heartbeats = tuple(beats)
+        starts = [s.ts for s in ev.sessions if s.ts is not None]
+        ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts),
+                                  "heartbeat events")
+        return
+    records = runside.read_beats(run, errors)
+    starts = [s.start for s in ev.log.sessions if s.start is not None]
+    if records:
+        ev.heartbeats = tuple(EventRef(b.file, b.line, b.time, f"heartbeat record (pid {b.pid})" if b.pid
+                                       else "heartbeat record") for b in records)
+        by_pid = runside.beat_sessions(records)
+        groups = [(g[0].time, [(b.time, f"{b.file}:{b.line}") for b in g]) for g in by_pid] if len(by_pid) > 1 \
+            else _split_sessions([(b.time, f"{b.file}:{b.line}") for b in records], starts)
+        how = "a new process id starts a session" if len(by_pid) > 1 else "split at the log's sessions"
+        ev.heartbeat_gaps = _gaps(groups, f"heartbeat records in {', '.join(sorted({b.file for b in records}))} ({how})")
+        return
+    beats = [EventRef(f, n, t, text.strip()[:120]) for f, n, t, text in logs
+             if t is not None and "heartbeat" in text.lower()]
     ev.heartbeats = tuple(beats)
-    starts = [s.ts for s in ev.sessions if s.ts is not None] if events else []
-    ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts), source)
+    ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts),
+                              "heartbeat log lines")
 
 
 def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
-    files = [p for p in (PROGRESS_JSON, PROGRESS_TXT) if present(run / p) and not (run / p).is_dir()]
-    files += [p.name for p in sorted(run.glob("*PROGRESS*")) if not p.is_dir() and p.name not in files]
-    if not files:
+    found = runside.read_progress(run, errors)
+    if found is None:
         ev.progress = Progress(exists=False)
         return
-    state = updated = beat = None
-    if PROGRESS_JSON in files:
-        try:
-            data = read_json(run / PROGRESS_JSON, run)
-            if isinstance(data, dict):
-                state = data.get("state") if isinstance(data.get("state"), str) else None
-                updated = data.get("updated_time") if isinstance(data.get("updated_time"), (int, float)) else None
-                beat = data.get("heartbeat_time") if isinstance(data.get("heartbeat_time"), (int, float)) else None
-        except safeio.READ_ERRORS as exc:
-            errors.append(f"unreadable ({safeio.describe(exc, 'progress.json')})")
-    else:
-        try:
-            for _, line in read_lines(run / files[0], run):
-                if re.match(r"\s*(updated|last update)", line, re.I):
-                    updated = parse_time(line)
-        except safeio.READ_ERRORS as exc:
-            errors.append(safeio.describe(exc, files[0]))
-    # refresh times: our heartbeat rewrites progress.json; a foreign run's log may say when it wrote its file
-    times = [(e["ts"], "heartbeat") for _, e in events if e["event"] == "heartbeat" and e["ts"] is not None]
-    source = "heartbeat events (the heartbeat rewrites progress.json)"
-    if not times:
-        times = [(t, f"{f}:{n}") for f, n, t, text in logs if t is not None and "progress" in text.lower()]
-        source = "log lines that report a progress-file update"
-    starts = [s.ts for s in ev.sessions if s.ts is not None] if events else []
-    gaps = _gaps(_split_sessions(times, starts), source) if times else Gaps()
-    ev.progress = Progress(exists=True, file=files[0], files=tuple(files), state=state, updated_time=updated,
-                           heartbeat_time=beat, cadence_s=gaps.largest_s, median_s=gaps.median_s,
-                           cadence_source=source if times else "", samples=len(times))
+    if events:  # our heartbeat rewrites progress.json
+        times = [(e["ts"], "heartbeat") for _, e in events if e["event"] == "heartbeat" and e["ts"] is not None]
+        source = "heartbeat events (the heartbeat rewrites progress.json)"
+        starts = [s.ts for s in ev.sessions if s.ts is not None]
+        gaps = _gaps(_split_sessions(times, starts), source) if times else Gaps()
+    elif found.carries_heartbeat and ev.heartbeats:
+        times = [(b.ts, f"{b.file}:{b.line}") for b in ev.heartbeats]
+        source = (f"the heartbeat rewrites {found.file} (it carries the heartbeat's time): "
+                  + ev.heartbeat_gaps.source)
+        gaps = ev.heartbeat_gaps
+    else:  # a foreign log may say when it rewrote the file ("PROGRESS.txt updated")
+        names = {n.lower() for n in found.files} | {"progress"}
+        times = [(t, f"{f}:{n}") for f, n, t, text in logs if t is not None and _WROTE.search(text)
+                 and any(name in text.lower() for name in names)]
+        source = f"log lines that report a {found.file} update"
+        starts = [s.start for s in ev.log.sessions if s.start is not None]
+        gaps = _gaps(_split_sessions(times, starts), source) if times else Gaps()
+    ev.progress = Progress(exists=True, file=found.file, files=found.files, state=found.state,
+                           updated_time=found.updated_time, heartbeat_time=found.heartbeat_time,
+                           cadence_s=gaps.largest_s, median_s=gaps.median_s, cadence_source=source if times else "",
+                           samples=len(times), line=found.updated_line)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.evidence.history import RunHistory
+from auditor.evidence.runlog import RunLog
 @dataclass(frozen=True)
 class Checkpoint:
     file: str  # relative to the run directory
@@ -62,6 +63,7 @@ class Progress:
     median_s: float | None = None
     cadence_source: str = ""
     samples: int = 0
+    line: int | None = None  # the line of the progress file its update time was read from
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,16 @@ class RunEvidence:
     found: bool = False
     layout: str = "none"  # ours | foreign | none
     checkpoints: tuple[Checkpoint, ...] = ()
-    sessions: tuple[EventRef, ...] = ()  # run_start events (ours) or the first log time (foreign)
+    sessions: tuple[EventRef, ...] = ()  # run_start events (ours) or each session's first log line (foreign)
     start_time: float | None = None
     end_time: float | None = None
     gaps: Gaps = field(default_factory=Gaps)
-    saves_recorded: int = 0  # periodic saves known (events, or files)
+    saves_recorded: int = 0  # periodic saves known (events, or save lines in a foreign log)
     epoch_seconds: float | None = None
+    step_seconds: float | None = None  # measured seconds per training step
+    step_seconds_source: str = ""
+    restarts: int = 0  # sessions after the first
+    log: RunLog = field(default_factory=RunLog)  # a foreign run's logs: sessions, saves, commands
     resumes: tuple[EventRef, ...] = ()
     restarts_from_scratch: tuple[EventRef, ...] = ()
     heartbeats: tuple[EventRef, ...] = ()

@@ -62,8 +62,9 @@ def periodic_checkpoints(ev: Any, min_count: int = 2) -> ProbeResult:
     usable = run.periodic()
     bad = [c for c in run.checkpoints if c.status in ("corrupt", "unreadable", "incomplete")]
     in_progress = [c for c in run.checkpoints if c.status == "in_progress"]
-    count = max(len(usable), run.saves_recorded) if usable else 0
-    cites = [_ckpt_cite(c) for c in usable[-3:]] + [_ckpt_cite(c) for c in bad[:3]]
+    logged = _logged_backed(run)
+    count = max(len(usable), run.saves_recorded) if usable else len(logged)
+    cites = [_save_cite(s) for s in logged[:3]] + [_ckpt_cite(c) for c in usable[-3:]] + [_ckpt_cite(c) for c in bad[:3]]
     measured = {"periodic_valid_on_disk": len(usable), "periodic_saves_recorded": run.saves_recorded,
                 "invalid": len(bad), "in_progress": len(in_progress),
                 "best": any(c.kind == "best" and c.usable for c in run.checkpoints),
@@ -75,6 +76,10 @@ def periodic_checkpoints(ev: Any, min_count: int = 2) -> ProbeResult:
         extras.append(f"{len(in_progress)} being written")
     extra = f"; {'; '.join(extras)}" if extras else ""
     bf = ", ".join(k for k in ("best", "final") if measured[k])
+    if count >= min_count and logged and not usable:
+        files = ", ".join(sorted({s.target.rsplit("/", 1)[-1] for s in logged}))
+        return ProbeResult(Verdict.YES, f"{count} periodic saves logged ({logged[0].where} ...), {files} overwritten "
+                                        f"in place" + (f", plus {bf}" if bf else "") + extra, tuple(cites), measured)
     if count >= min_count:
         return ProbeResult(Verdict.YES, f"{count} periodic checkpoints saved ({len(usable)} valid on disk"
                                         + (f", plus {bf}" if bf else "") + f"){extra}", tuple(cites), measured)
@@ -85,6 +90,31 @@ def periodic_checkpoints(ev: Any, min_count: int = 2) -> ProbeResult:
     cites += [_ckpt_cite(c) for c in others[:2]]
     return ProbeResult(Verdict.NO, "no valid periodic checkpoint in the run" + (
         f" (only {', '.join(sorted({c.kind for c in others}))})" if others else "") + extra, tuple(cites), measured)
+
+
+def _logged_backed(run: RunEvidence) -> list[Any]:
+    """Periodic saves a foreign log records whose file (or folder) is in the run: one file
+    overwritten at every save shows its saves only in the log."""
+    on_disk = {c.file.rsplit("/", 1)[-1] for c in run.checkpoints if c.usable} | {
+        part for c in run.checkpoints if c.usable for part in c.file.split("/")[:-1]}
+    name = run.run_dir.name if run.run_dir is not None else ""
+    out = []
+    for s in run.log.saves:
+        target = s.target.rstrip("/").rsplit("/", 1)[-1]
+        if s.kind == "periodic" and (target in on_disk or (target == name and run.checkpoints)):
+            out.append(s)
+    return out
+
+
+def _save_cite(s: Any) -> Citation:
+    when = f", at {_stamp(s.time)}" if s.time is not None else ""
+    return Citation(s.file, s.line, detail=f"{s.kind} save of {s.target}{when}")
+
+
+def _at(where: str) -> Citation:
+    """'train.log:56' (a log line) or a checkpoint file, as a citation."""
+    file, _, line = where.rpartition(":")
+    return Citation(file, int(line)) if line.isdigit() and file else Citation(where)
 
 
 @probe("run.checkpoint_gaps")
@@ -104,12 +134,15 @@ def checkpoint_gaps(ev: Any, min_s: float = 60, max_s: float = 300) -> ProbeResu
     cites = []
     if g.largest_s is not None:
         a, b = g.largest_between
-        cites.append(Citation(b or a, detail=f"largest gap {g.largest_s:g}s (after {a}); median {g.median_s:g}s; "
-                                             f"from {g.source}"))
+        at = _at(b or a)
+        cites.append(Citation(at.source, at.line, detail=f"largest gap {g.largest_s:g}s (after {a}); median "
+                                                         f"{g.median_s:g}s; from {g.source}"))
     if g.first_delay_s is not None:
         start = run.sessions[0] if run.sessions else None
         cites.append(Citation(start.file if start else "(run start)", start.line if start else None,
                               detail=f"first save {g.first_delay_s:g}s after the session started"))
+    if run.restarts:
+        measured["sessions"] = run.restarts + 1
     worst = max(x for x in (g.largest_s, g.first_delay_s) if x is not None)
     figures = f"largest gap {g.largest_s:g}s, median {g.median_s:g}s" if g.largest_s is not None else \
         "one save"
@@ -139,7 +172,8 @@ def progress_fresh(ev: Any, max_s: float = 60) -> ProbeResult:
                            (Citation(str(run.run_dir), detail="searched"),))
     measured = {"cadence_s": p.cadence_s, "median_s": p.median_s, "samples": p.samples, "max_s": max_s,
                 "state": p.state}
-    cites = [Citation(p.file, detail=f"updated {_stamp(p.updated_time)}" + (f", state {p.state}" if p.state else ""))]
+    cites = [Citation(p.file, p.line, detail=f"updated {_stamp(p.updated_time)}"
+                      + (f", state {p.state}" if p.state else ""))]
     if p.state == "running" and p.updated_time is not None and time.time() - p.updated_time > 3 * max_s:
         age = time.time() - p.updated_time
         measured["age_s"] = round(age, 1)
@@ -168,8 +202,11 @@ def batch_logging(ev: Any) -> ProbeResult:
         return ProbeResult(Verdict.YES, f"{b.file} has {b.lines} per-batch lines",
                            (Citation(b.file, b.first_line, detail=b.example),), {"batch_lines": b.lines})
     if b.logs_read:
-        return ProbeResult(Verdict.NO, f"no per-batch lines in {', '.join(b.logs_read)}",
-                           tuple(Citation(f, detail="read") for f in b.logs_read[:3]), {"batch_lines": b.lines})
+        cites = [Citation(b.file, b.first_line, detail=b.example)] if b.file and b.first_line else []
+        cites += [Citation(f, 1, detail="read: no per-step line in it") for f in b.logs_read[:3] if f != b.file]
+        return ProbeResult(Verdict.NO, f"no per-batch lines in {', '.join(b.logs_read)}"
+                           + (f" ({b.example.split(':')[0]})" if b.file and not b.lines else ""), tuple(cites),
+                           {"batch_lines": b.lines})
     return ProbeResult(Verdict.NO, "no log file (train.log or *.log) in the run directory",
                        (Citation(str(run.run_dir), detail="searched"),), {"batch_lines": 0})
 
@@ -211,9 +248,21 @@ def _drill(run: RunEvidence) -> ProbeResult | None:
                        cites, measured)
 
 
+def _never_restarted(run: RunEvidence) -> ProbeResult | None:
+    """No evidence either way: a run that never restarted did not exercise resuming."""
+    if run.restarts or run.resumes or run.restarts_from_scratch:
+        return None
+    first = run.sessions[0] if run.sessions else None
+    cites = (_ref_cite(first, "its only session starts here"),) if first else (
+        Citation(str(run.run_dir), detail="searched"),)
+    return ProbeResult(Verdict.NO_EVIDENCE, "the run never restarted (one session): resuming was not exercised",
+                       cites, {"sessions": len(run.sessions), "resumes": 0})
+
+
 @probe("run.resumed")
 def resumed(ev: Any) -> ProbeResult:
-    """yes: the run resumed from a checkpoint and never restarted from scratch after saving."""
+    """yes: the run resumed from a checkpoint and never restarted from scratch after saving;
+    a run that never restarted is no evidence."""
     run = _run(ev)
     if run is None:
         return _none(ev)
@@ -229,6 +278,8 @@ def resumed(ev: Any) -> ProbeResult:
         return ProbeResult(Verdict.YES, f"{r.detail}", tuple(_ref_cite(x) for x in run.resumes[:3]), measured)
     if (drilled := _drill(run)) is not None:
         return drilled
+    if (never := _never_restarted(run)) is not None:
+        return never
     cites = tuple(_ref_cite(s) for s in run.sessions[:2]) or (Citation(str(run.run_dir), detail="searched"),)
     return ProbeResult(Verdict.NO, f"the run never resumed from a checkpoint ({len(run.sessions)} session(s), "
                                    "no resume recorded)", cites, measured)
@@ -236,7 +287,8 @@ def resumed(ev: Any) -> ProbeResult:
 
 @probe("run.auto_resumed")
 def auto_resumed(ev: Any) -> ProbeResult:
-    """yes: a restart of the same command resumed without being given a resume path."""
+    """yes: a restart of the same command resumed without being given a resume path (events, or
+    a foreign session whose recorded command line has no resume option); explicit only -> no."""
     run = _run(ev)
     if run is None:
         return _none(ev)
@@ -244,18 +296,47 @@ def auto_resumed(ev: Any) -> ProbeResult:
     if run.restarts_from_scratch:
         return ProbeResult(Verdict.NO, "a restart began from scratch although checkpoints existed",
                            tuple(_ref_cite(x) for x in run.restarts_from_scratch[:3]), measured)
-    auto = [r for r in run.resumes if r.mode.lower() in ("auto", "", "none")]
-    if auto and run.events_file:
-        return ProbeResult(Verdict.YES, f"restarted with resume={auto[0].mode or 'default'} and {auto[0].detail}",
-                           tuple(_ref_cite(r) for r in auto[:3]), measured)
-    if run.resumes and not run.events_file:
-        return ProbeResult(Verdict.PARTIAL, "the log shows a resume, but not whether a path was given",
-                           tuple(_ref_cite(r) for r in run.resumes[:3]), measured)
+    if run.events_file:
+        auto = [r for r in run.resumes if r.mode.lower() in ("auto", "", "none")]
+        if auto:
+            return ProbeResult(Verdict.YES, f"restarted with resume={auto[0].mode or 'default'} and {auto[0].detail}",
+                               tuple(_ref_cite(r) for r in auto[:3]), measured)
+    elif run.resumes:
+        return _foreign_auto_resume(run, measured)
     if not run.resumes and (drilled := _drill(run)) is not None:
         return drilled
+    if (never := _never_restarted(run)) is not None:
+        return never
     if run.resumes:
         return ProbeResult(Verdict.NO, "resumed only when given a path (resume="
                            + ", ".join(sorted({r.mode for r in run.resumes})) + ")",
                            tuple(_ref_cite(r) for r in run.resumes[:3]), measured)
     cites = tuple(_ref_cite(s) for s in run.sessions[:2]) or (Citation(str(run.run_dir), detail="searched"),)
     return ProbeResult(Verdict.NO, "no restart of the run resumed by itself", cites, measured)
+
+
+def _foreign_auto_resume(run: RunEvidence, measured: dict[str, Any]) -> ProbeResult:
+    """A foreign run's resumes, told by what each resumed session recorded of how it was started."""
+    by_start = {s.start_source: s for s in run.log.sessions}
+    auto = [r for r in run.resumes if r.mode == "auto"]
+    explicit = [r for r in run.resumes if r.mode.startswith("explicit")]
+    if auto:
+        session = next((s for s in run.log.sessions if s.resume_source == f"{auto[0].file}:{auto[0].line}"), None)
+        cites = [_at(session.command_source)] if session is not None and session.command_source else []
+        command = session.command if session is not None else ""
+        cites = [Citation(c.source, c.line, detail=f"the restart's command line, no resume option: {command}")
+                 for c in cites] + [_ref_cite(auto[0])]
+        return ProbeResult(Verdict.YES, f"restarted with '{command}' (no resume option) and {auto[0].detail}",
+                           tuple(cites), measured)
+    if explicit:
+        r = explicit[0]
+        session = next((s for s in run.log.sessions if s.resume_source == f"{r.file}:{r.line}"), None)
+        asked = _at(session.explicit_source) if session is not None and session.explicit_source else None
+        cites = ([Citation(asked.source, asked.line, detail=f"asked for: {session.explicit_resume}")] if asked else []
+                 ) + [_ref_cite(r)]
+        return ProbeResult(Verdict.NO, f"the restart resumed only because it was asked to "
+                                       f"({r.mode.removeprefix('explicit: ')})", tuple(cites), measured)
+    del by_start
+    return ProbeResult(Verdict.PARTIAL, "the log shows a resume, but not how the restart was started "
+                                        "(no command line recorded)", tuple(_ref_cite(r) for r in run.resumes[:3]),
+                       measured)

@@ -1,0 +1,463 @@
+"""A foreign run as its logs tell it: lines with times, sessions, saves, resumes and per-step lines.
+
+Other teams' trainers keep no events file; what happened is in their console log (often one
+file appended to by every attempt, `... | tee -a train.log`), in side files (a heartbeat log,
+a status file) and in their checkpoints. This module reads the log lines and finds:
+
+- **sessions**: a run is split at each restart. A line opens a session when it is the log's
+  first line; a start or command line (`Command line: ...`, `argv: ...`, `start pid=...`)
+  whose process id differs from the current session's; or, once the current session has done
+  work (a per-step line, a save, a metric), a start line, a repeat of the log's first line
+  (`Overriding config with ...`), or a resume line.
+- **commands and explicit resumes**: each session's recorded command line, and whether it (or
+  an override printed before training, `Overriding: init_from = resume`) asked for a resume,
+  so an explicit resume is told apart from an automatic one.
+- **saves**: lines that say a checkpoint was written (`saving checkpoint to out`, `Saving
+  model checkpoint to out/checkpoint-20`, `saved runs/x/ckpt_0191.pt reason=timer`,
+  `persisted state-000323.pt`, ...); the several lines of one save (Accelerate and
+  transformers log each file) count once; the save that ends training (its line says final or
+  end of training, it writes the run folder itself, or only the end line follows it) is kept
+  apart from the periodic ones.
+- **per-step lines** in common formats: `iter 20: loss ...`, `step=5 epoch=0 loss=...`,
+  `[date] it 20 | loss ...`, transformers' `{'loss': ...}` dicts, JSON lines; evaluation lines
+  (`val loss`, `eval_loss`, `--- eval at ...`) are not per-step lines.
+
+Nothing here opens a file except `read_log`, which reads through auditor.safeio.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor import safeio
+from auditor.evidence.timestamps import LineClock
+
+MAX_TEXT_BYTES = 256 * 1024 * 1024
+MAX_LINE_CHARS = 64 * 1024
+
+_START = re.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
+_COMMAND = re.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
+                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>\S+\.py\b.*?)\s*$", re.I)
+_PID = re.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
+# an option that names a checkpoint or asks for a resume, on a recorded command line
+_RESUME_OPTION = re.compile(
+    r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
+    r"continue[\w-]*)(?:[= ](?!None\b|null\b|False\b|-)\S+)?)"
+    r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
+    r"latest)\b)\S+)", re.I)
+# a setting printed before training that asks for a resume (`Overriding: init_from = resume`)
+_RESUME_SETTING = re.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)\s*[=:]\s*['\"]?"
+                             r"(?!None\b|null\b|False\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|\s*$)([^\s,'\"]+)",
+                             re.I)
+_RESUMED = re.compile(r"\bresum(?:ed|ing)\b|\bcontinu(?:ing|ed) from\b|\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoint|"
+                      r"states?|snapshot|weights)\b|\bloading states from\b|\bloaded (?:the )?checkpoint\b", re.I)
+_NOT_RESUMED = re.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoint)\b|\bfrom scratch\b|"
+                          r"\bnothing to resume\b|\bwill not be loaded\b", re.I)
+_RESUME_TARGET = re.compile(r"""(?:from|at|checkpoint|path)\s+['"]?([^\s'",()]+(?:\.(?:pt|pth|ckpt|bin|safetensors)"""
+                            r"""|checkpoint[-_]\d+|/[^\s'",()]*))""", re.I)
+_END = {
+    "finished": re.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+(?:training|at step)\b|"
+                           r"^\W*done\b|\bdone\s*(?:at\b|:)|\btrain_runtime\b|\bmax_epochs=\d+` reached", re.I),
+    "preempted": re.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
+    "failed": re.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
+}
+_SAVE_VERB = re.compile(r"\b(?:sav(?:e|ed|ing)|persist(?:ed|ing)?|wr(?:ote|itten|iting)|stor(?:ed|ing))\b", re.I)
+_NOT_SAVE = re.compile(r"\b(?:load(?:ed|ing)?|restor(?:ed|ing)|remov(?:e|ed|ing)|delet(?:e|ed|ing)|skipp(?:ed|ing)|"
+                       r"could not|failed to|every)\b", re.I)
+_CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*))""")
+_SAVE_TO = re.compile(r"\b(?:checkpoint|model|state|snapshot|weights)s?\s+(?:to|in|at)\s+['\"]?([\w./-]+)", re.I)
+_STEP = re.compile(r"\b(?:global_step|step|iteration|iter|it)\b\s*[=:#]?\s*(\d+)", re.I)
+_EPOCH = re.compile(r"\bepoch\b\s*[=:#]?\s*(\d+)\b", re.I)
+_LOSS = re.compile(r"\b(?:train(?:ing)?[_ ]?)?loss(?:\.\w+)?\b\s*[=:|]?\s*-?\d|['\"]loss['\"]\s*:", re.I)
+_EVAL = re.compile(r"\b(?:eval|evaluation|valid|validation|val|test)(?:\b|_)", re.I)
+_ITER_TIME = re.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d+(?:\.\d+)?)\s*s\b", re.I)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    file: str  # as cited: relative to the run directory (or the project, for a log outside it)
+    line: int
+    time: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class LoggedSave:
+    """One checkpoint save a log line records."""
+
+    time: float | None
+    file: str
+    line: int
+    target: str  # the path the line names
+    kind: str  # periodic | final | best | preempt
+    step: int | None = None
+    epoch: int | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class LogSession:
+    """One process lifetime, as the primary log shows it."""
+
+    first: int  # index of its first line in the primary log
+    last: int  # index of its last line
+    start: float | None
+    end: float | None
+    start_source: str
+    end_source: str
+    ended: str  # finished | preempted | failed | killed | open
+    pid: str = ""
+    command: str = ""
+    command_source: str = ""
+    explicit_resume: str = ""  # the option or setting that asked for the resume, as written
+    explicit_source: str = ""
+    resumed_from: str = ""
+    resume_time: float | None = None
+    resume_source: str = ""
+    from_scratch: bool = False
+
+
+@dataclass(frozen=True)
+class BatchLines:
+    file: str = ""
+    lines: int = 0
+    first_line: int | None = None
+    example: str = ""
+
+
+@dataclass
+class RunLog:
+    """What the logs of one foreign run say."""
+
+    lines: list[LogLine] = field(default_factory=list)  # the primary log's lines, in file order
+    primary: str = ""
+    sessions: tuple[LogSession, ...] = ()
+    saves: tuple[LoggedSave, ...] = ()
+    batch: BatchLines = field(default_factory=BatchLines)
+    step_seconds: float | None = None
+    step_seconds_source: str = ""
+    epoch_seconds: float | None = None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
+    """Every line of one log with its time (bare clock times take the last full date seen)."""
+    clock = LineClock()
+    return [LogLine(shown, number, clock.time_of(text), text)
+            for number, text in safeio.lines(path, within=within, cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS,
+                                             shown=shown)]
+
+
+# --------------------------------------------------------------------------- recognising lines
+
+
+def is_batch_line(text: str) -> bool:
+    """A per-step training line: a step counter with a loss, or transformers' {'loss': ...} dict; not evaluation."""
+    if not _LOSS.search(text) or _EVAL.search(text):
+        return False
+    stripped = text.strip()
+    if stripped.startswith("{") and ("'loss'" in stripped or '"loss"' in stripped):
+        return True
+    return bool(_STEP.search(text)) or bool(re.search(r"\bbatch\b\s*[=:#]?\s*\d+", text, re.I))
+
+
+def _is_metric_line(text: str) -> bool:
+    return bool(_LOSS.search(text)) or bool(re.search(r"\b(?:acc|accuracy|ppl)\b\s*[=:]", text, re.I))
+
+
+def command_of(text: str) -> str | None:
+    m = _COMMAND.search(text)
+    if not m:
+        return None
+    return (m.group("a") or m.group("b") or "").strip()
+
+
+def resume_option(command: str) -> str:
+    """The option of a command line that names a checkpoint or asks for a resume, else ""."""
+    m = _RESUME_OPTION.search(command)
+    return (m.group(1) or m.group(2)).strip() if m else ""
+
+
+def resume_line(text: str) -> bool:
+    positive = _RESUMED.search(text)
+    if not positive:
+        return False
+    negative = _NOT_RESUMED.search(text)
+    return negative is None or negative.start() > positive.start()
+
+
+def _save_target(text: str) -> str | None:
+    if not _SAVE_VERB.search(text) or "heartbeat" in text.lower():
+        return None
+    verb = _SAVE_VERB.search(text)
+    negative = _NOT_SAVE.search(text)
+    if negative is not None and negative.start() < verb.start():
+        return None
+    m = _SAVE_TO.search(text)
+    if m:
+        return m.group(1).rstrip(".,")
+    m = _CKPT_PATH.search(text[verb.start():]) or _CKPT_PATH.search(text)
+    return m.group(1).rstrip(".,") if m and m.group(1) else None
+
+
+def _save_kind(text: str, target: str, run_name: str) -> str:
+    low = text.lower()
+    name = target.rstrip("/").rsplit("/", 1)[-1].lower()
+    if "best" in name or re.search(r"\bbest\b", low):
+        return "best"
+    if re.search(r"\bfinal\b|end of training|reason=final|\bpreempt", low) or "final" in target.lower():
+        return "preempt" if "preempt" in low else "final"
+    return "periodic"
+
+
+def _same_save(a: LoggedSave, b_target: str, b_line: int) -> bool:
+    """Several lines of one save (each file of a checkpoint folder logged on its own)."""
+    if b_line - a.line > 12:
+        return False
+    folder = re.match(r"(.*?checkpoint[-_]\d+)", a.target)
+    other = re.match(r"(.*?checkpoint[-_]\d+)", b_target)
+    if folder and other:
+        return folder.group(1) == other.group(1)
+    return b_target.startswith(a.target.rstrip("/") + "/")
+
+
+# --------------------------------------------------------------------------- the whole log
+
+
+def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[str, ...] = ()) -> RunLog:
+    """Sessions, saves, per-step lines and step times of a foreign run's logs (file -> lines).
+
+    `final_files`: names of end-of-training checkpoint files on disk (final.pt, last.ckpt);
+    when one is there that no save line names, the last logged save is not taken for the end save.
+    """
+    out = RunLog()
+    if not logs:
+        return out
+    primary = max(logs, key=lambda f: (sum(is_batch_line(x.text) for x in logs[f]) + len(logs[f]) / 1e6, f))
+    out.primary, out.lines = primary, logs[primary]
+    saves = [s for f in sorted(logs) for s in _saves(logs[f], run_name)]
+    out.sessions = _sessions(out.lines, [s for s in saves if s.file == primary])
+    named = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in saves}
+    unlogged_final = any(name not in named for name in final_files)
+    out.saves = tuple(saves if unlogged_final else _mark_final(saves, out.lines, out.sessions, primary, run_name))
+    out.batch = _batch_lines(logs)
+    out.step_seconds, out.step_seconds_source = _step_seconds(out.lines, out.sessions)
+    out.epoch_seconds = _epoch_seconds(out.lines, out.sessions, out.saves)
+    return out
+
+
+def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
+    out: list[LoggedSave] = []
+    step = None
+    for x in lines:
+        m = _STEP.search(x.text)
+        if m:
+            step = int(m.group(1))
+        target = _save_target(x.text)
+        if target is None:
+            continue
+        if out and _same_save(out[-1], target, x.line):
+            continue
+        named_step = re.search(r"(?:checkpoint|step|ckpt|state|iter)[-_=]?0*(\d+)", target, re.I)
+        epoch = _EPOCH.search(x.text)
+        out.append(LoggedSave(x.time, x.file, x.line, target, _save_kind(x.text, target, run_name),
+                              int(named_step.group(1)) if named_step else step,
+                              int(epoch.group(1)) if epoch else None))
+    return out
+
+
+def _signature(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split()))
+
+
+def _usable_signature(lines: list[LogLine]) -> str | None:
+    """The first line's shape, when it is a banner (not a per-step line) that recurs rarely."""
+    if not lines or is_batch_line(lines[0].text) or not lines[0].text.strip():
+        return None
+    sig = _signature(lines[0].text)
+    repeats = sum(1 for x in lines if _signature(x.text) == sig)
+    return sig if repeats <= max(10, len(lines) // 50) else None
+
+
+def _sessions(lines: list[LogLine], saves: list[LoggedSave]) -> tuple[LogSession, ...]:
+    if not lines:
+        return ()
+    signature = _usable_signature(lines)
+    save_lines = {s.line for s in saves}
+    starts: list[int] = [0]
+    pids: list[str] = [""]
+    worked = False
+    for i, x in enumerate(lines):
+        text = x.text
+        pid_m = _PID.search(text) if (command_of(text) is not None or _START.search(text)) else None
+        pid = pid_m.group(1) if pid_m else ""
+        if i > 0:
+            strong = bool(pid and pids[-1] and pid != pids[-1])
+            weak = bool(_START.search(text) or command_of(text) is not None
+                        or (signature is not None and _signature(text) == signature) or resume_line(text))
+            if strong or (weak and worked):
+                starts.append(i)
+                pids.append("")
+                worked = False
+        if pid and not pids[-1]:
+            pids[-1] = pid
+        if is_batch_line(text) or x.line in save_lines or _is_metric_line(text):
+            worked = True
+    out: list[LogSession] = []
+    saved_before = False
+    for n, first in enumerate(starts):
+        last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(lines) - 1
+        session = _one_session(lines, first, last, following=n + 1 < len(starts), pid=pids[n])
+        if n > 0 and saved_before and not session.resumed_from:
+            session = _replace(session, from_scratch=True)
+        saved_before = saved_before or any(first <= _index(lines, s.line) <= last for s in saves)
+        out.append(session)
+    return tuple(out)
+
+
+def _index(lines: list[LogLine], number: int) -> int:
+    return next((i for i, x in enumerate(lines) if x.line == number), -1)
+
+
+def _replace(session: LogSession, **changes) -> LogSession:
+    from dataclasses import replace
+
+    return replace(session, **changes)
+
+
+def _one_session(lines: list[LogLine], first: int, last: int, following: bool, pid: str) -> LogSession:
+    part = lines[first:last + 1]
+    timed = [x for x in part if x.time is not None]
+    start, end = (timed[0].time, timed[-1].time) if timed else (None, None)
+    ended = "killed" if following else "open"
+    end_source = f"{part[-1].file}:{part[-1].line}"
+    for x in reversed(part[-5:]):
+        kind = next((k for k, rx in _END.items() if rx.search(x.text)), None)
+        if kind:
+            ended, end_source = kind, f"{x.file}:{x.line}"
+            break
+    command = command_source = explicit = explicit_source = resumed = resume_source = ""
+    resume_time = None
+    before_work = True
+    for x in part:
+        found = command_of(x.text)
+        if found is not None and not command:
+            command, command_source = found, f"{x.file}:{x.line}"
+            option = resume_option(found)
+            if option:
+                explicit, explicit_source = option, command_source
+        if before_work and not explicit:
+            setting = _RESUME_SETTING.search(x.text)
+            if setting and not resume_line(x.text) and not is_batch_line(x.text):
+                explicit, explicit_source = setting.group(0).strip(), f"{x.file}:{x.line}"
+        if not resumed and resume_line(x.text):
+            target = _CKPT_PATH.search(x.text) or _RESUME_TARGET.search(x.text)
+            resumed = target.group(1) if target else x.text.strip()[:120]
+            resume_source, resume_time = f"{x.file}:{x.line}", x.time
+        if is_batch_line(x.text):
+            before_work = False
+    return LogSession(first=first, last=last, start=start, end=end, start_source=f"{part[0].file}:{part[0].line}",
+                      end_source=end_source, ended=ended, pid=pid, command=command, command_source=command_source,
+                      explicit_resume=explicit, explicit_source=explicit_source, resumed_from=resumed,
+                      resume_time=resume_time, resume_source=resume_source)
+
+
+def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[LogSession, ...],
+                primary: str, run_name: str) -> list[LoggedSave]:
+    """The end-of-training save: the last save when it writes the run folder itself (the trained
+    model, as transformers' save_model does), or when only the end of a finished run follows it."""
+    last = max((s for s in saves if s.file == primary), key=lambda s: s.line, default=None)
+    if last is not None and last.kind == "periodic" and run_name \
+            and last.target.rstrip("/").rsplit("/", 1)[-1].lower() == run_name.lower():
+        return [_final(s) if s is last else s for s in saves]
+    if not saves or not sessions or sessions[-1].ended != "finished":
+        return saves
+    if last is None or last.kind != "periodic":
+        return saves
+    after = [x for x in lines if x.line > last.line]
+    if any(is_batch_line(x.text) for x in after) or len(after) > 8:
+        return saves
+    return [_final(s) if s is last else s for s in saves]
+
+
+def _final(save: LoggedSave) -> LoggedSave:
+    from dataclasses import replace
+
+    return replace(save, kind="final")
+
+
+# --------------------------------------------------------------------------- per-step lines and step times
+
+
+def _batch_lines(logs: dict[str, list[LogLine]]) -> BatchLines:
+    best = BatchLines()
+    for name in sorted(logs):
+        count, first, example = 0, None, ""
+        for x in logs[name]:
+            if is_batch_line(x.text):
+                count += 1
+                if first is None:
+                    first, example = x.line, x.text.strip()[:200]
+        if count > best.lines:
+            best = BatchLines(name, count, first, example)
+    return best
+
+
+def _session_of(sessions: tuple[LogSession, ...], index: int) -> int:
+    return next((n for n, s in enumerate(sessions) if s.first <= index <= s.last), 0)
+
+
+def _step_seconds(lines: list[LogLine], sessions: tuple[LogSession, ...]) -> tuple[float | None, str]:
+    """Seconds per step: from timed lines with step numbers within a session, else from logged iteration times."""
+    rates: list[float] = []
+    previous: tuple[int, float, int] | None = None  # (session, time, step)
+    for i, x in enumerate(lines):
+        m = _STEP.search(x.text)
+        if m is None or x.time is None or not is_batch_line(x.text):
+            continue
+        here = (_session_of(sessions, i), x.time, int(m.group(1)))
+        if previous and previous[0] == here[0] and here[2] > previous[2] and here[1] >= previous[1]:
+            rates.append((here[1] - previous[1]) / (here[2] - previous[2]))
+        previous = here
+    if len(rates) >= 2:
+        return round(statistics.median(rates), 4), "timed per-step lines"
+    logged = [float(m.group(1)) / 1000 if m.group(1) else float(m.group(2))
+              for x in lines if (m := _ITER_TIME.search(x.text)) and is_batch_line(x.text)]
+    if len(logged) >= 3:
+        return round(statistics.median(logged), 4), "iteration times printed in the log"
+    return None, ""
+
+
+def _epoch_seconds(lines: list[LogLine], sessions: tuple[LogSession, ...], saves: tuple[LoggedSave, ...]) -> float | None:
+    """Seconds per epoch: from timed saves or lines that name their epoch, within a session."""
+    points = [(s.time, s.epoch) for s in saves if s.time is not None and s.epoch is not None]
+    if len(points) < 2:
+        points = []
+        seen: set[tuple[int, int]] = set()
+        for i, x in enumerate(lines):
+            m = _EPOCH.search(x.text)
+            if m and x.time is not None and (key := (_session_of(sessions, i), int(m.group(1)))) not in seen:
+                seen.add(key)
+                points.append((x.time, int(m.group(1))))
+    points.sort()
+    rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(points, points[1:]) if e1 > e0 and t1 > t0]
+    return round(statistics.median(rates), 3) if rates else None
+
+
+def session_index(sessions: tuple[LogSession, ...], t: float | None) -> int | None:
+    """The session a time falls in (the last one started at or before it)."""
+    if t is None:
+        return None
+    index = None
+    for n, s in enumerate(sessions):
+        if s.start is not None and s.start <= t + 1e-6:
+            index = n
+    return index if index is not None else (0 if sessions else None)

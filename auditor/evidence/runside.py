@@ -1,0 +1,229 @@
+"""A foreign run's side files: heartbeat records, its progress (status) file, Lightning's
+metrics.csv and JSON-lines metrics.
+
+- Heartbeat records: a file named for the heartbeat (`heartbeat.log`, `heartbeat.jsonl`,
+  `heartbeat.txt`), one record a line with its time and, often, the writer's process id; a
+  new process id starts a new session, so no gap is measured across a crash's downtime.
+- A progress file is one rewritten in place with the current state, whatever its name:
+  `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`. Its last update time and state
+  are read; when it carries a heartbeat time (`heartbeat_at`), the heartbeat rewrites it, so its
+  refresh cadence is the heartbeat's.
+- metrics.csv (Lightning's CSVLogger): per-step rows are rows of a training metric of which an
+  epoch has several; one row per epoch is per-epoch logging. JSON lines with a loss and a step
+  are per-step lines.
+
+Every read goes through auditor.safeio, confined to the run directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor import safeio
+from auditor.evidence.runlog import BatchLines, LogLine, read_log
+from auditor.evidence.timestamps import parse as parse_time
+from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT
+
+MAX_SIDE_BYTES = 64 * 1024 * 1024
+_PROGRESS_NAME = re.compile(r"^(?:progress|status|state|run_status|train(?:ing)?_status|run_state)[\w.-]*\."
+                            r"(?:json|txt|yaml|yml)$|PROGRESS", re.I)
+_HEARTBEAT_NAME = re.compile(r"heartbeat|liveness|alive", re.I)
+_PID = re.compile(r"\bpid\W{0,3}(\d+)", re.I)
+_UPDATED_KEYS = ("updated_time", "updated", "updated_at", "last_update", "touched", "time", "timestamp", "ts")
+_HEARTBEAT_KEYS = ("heartbeat_time", "heartbeat_at", "last_heartbeat", "heartbeat")
+_STATE_KEYS = ("state", "status", "phase")
+_VALIDATION = re.compile(r"^(?:val|valid|validation|eval|test)(?:\b|[_/])", re.I)
+_NOT_METRIC = {"epoch", "step", "global_step", "lr", "learning_rate", "time", "timestamp", "created_at"}
+
+
+@dataclass(frozen=True)
+class Beat:
+    file: str
+    line: int
+    time: float
+    pid: str = ""
+
+
+def is_heartbeat(name: str) -> bool:
+    return bool(_HEARTBEAT_NAME.search(name))
+
+
+def heartbeat_files(run: Path) -> list[Path]:
+    # not only regular files: a FIFO or a link out is listed, and refused with a reason when read
+    return [p for p in sorted(run.iterdir()) if not p.is_dir() and _HEARTBEAT_NAME.search(p.name)
+            and p.suffix in (".log", ".jsonl", ".txt", ".json", "")]
+
+
+def read_beats(run: Path, errors: list[str]) -> list[Beat]:
+    """Every timed record of the run's heartbeat files, in file order."""
+    out: list[Beat] = []
+    inside = safeio.run_directory(run)
+    for path in heartbeat_files(run):
+        rel = path.relative_to(run).as_posix()
+        try:
+            lines = read_log(path, inside, rel)
+        except safeio.READ_ERRORS as exc:
+            errors.append(safeio.describe(exc, rel))
+            continue
+        for x in lines:
+            if x.time is not None:
+                pid = _PID.search(x.text)
+                out.append(Beat(rel, x.line, x.time, pid.group(1) if pid else ""))
+    return out
+
+
+def beat_sessions(beats: list[Beat]) -> list[list[Beat]]:
+    """Beats grouped by writer: a new process id is a new session (in file order)."""
+    groups: list[list[Beat]] = []
+    for b in beats:
+        if not groups or (b.pid and groups[-1][-1].pid and b.pid != groups[-1][-1].pid) \
+                or b.file != groups[-1][-1].file:
+            groups.append([])
+        groups[-1].append(b)
+    return groups
+
+
+# --------------------------------------------------------------------------- the progress file
+
+
+@dataclass(frozen=True)
+class ProgressFile:
+    file: str
+    files: tuple[str, ...]
+    state: str | None = None
+    updated_time: float | None = None
+    heartbeat_time: float | None = None
+    updated_line: int | None = None
+    carries_heartbeat: bool = False  # it holds a heartbeat time: the heartbeat rewrites it
+
+
+def progress_files(run: Path) -> list[str]:
+    names = [p.name for p in sorted(run.iterdir()) if not p.is_dir() and _PROGRESS_NAME.search(p.name)
+             and not _HEARTBEAT_NAME.search(p.name) and not p.name.endswith(".tmp")]
+    ours = [n for n in (PROGRESS_JSON, PROGRESS_TXT) if n in names]
+    return ours + [n for n in names if n not in ours]
+
+
+def read_progress(run: Path, errors: list[str]) -> ProgressFile | None:
+    names = progress_files(run)
+    if not names:
+        return None
+    name = names[0]
+    inside = safeio.run_directory(run)
+    state = updated = beat = None
+    line = None
+    carries = False
+    try:
+        text = safeio.read_text(run / name, within=inside, cap=MAX_SIDE_BYTES, shown=name)
+    except safeio.READ_ERRORS as exc:
+        errors.append(f"unreadable ({safeio.describe(exc, name)})")
+        return ProgressFile(name, tuple(names))
+    data: Any = None
+    if name.endswith(".json"):
+        try:
+            data = safeio.parse_json(text, shown=name)
+        except safeio.ReadRefused as exc:
+            errors.append(str(exc))
+    if isinstance(data, dict):
+        state = next((data[k] for k in _STATE_KEYS if isinstance(data.get(k), str)), None)
+        updated = next((t for k in _UPDATED_KEYS if (t := _time_value(data.get(k))) is not None), None)
+        beat = next((t for k in _HEARTBEAT_KEYS if (t := _time_value(data.get(k))) is not None), None)
+        carries = any(k in data for k in _HEARTBEAT_KEYS)
+        key = next((k for k in _UPDATED_KEYS + _HEARTBEAT_KEYS if k in data), None)
+        line = _line_of(text, f'"{key}"') if key else None
+    else:
+        for number, raw in enumerate(text.splitlines(), start=1):
+            key, _, value = raw.partition(":")
+            key = key.strip().lower()
+            if key in _STATE_KEYS and value.strip():
+                state = value.strip()
+            elif re.match(r"(updated|last update|time)", key) and parse_time(value):
+                updated, line = parse_time(value), number
+    return ProgressFile(name, tuple(names), state, updated, beat, line, carries)
+
+
+def _time_value(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e8:
+        return float(value)
+    if isinstance(value, str):
+        return parse_time(value)
+    return None
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+# --------------------------------------------------------------------------- metrics files
+
+
+def metrics_batch_lines(run: Path, errors: list[str]) -> BatchLines:
+    """Per-step rows of Lightning metrics.csv files, or per-step JSON lines, the richest file."""
+    best = BatchLines()
+    inside = safeio.run_directory(run)
+    for path in sorted(run.rglob("metrics.csv"))[:20]:
+        rel = path.relative_to(run).as_posix()
+        try:
+            found = _csv_step_rows(safeio.read_text(path, within=inside, cap=MAX_SIDE_BYTES, shown=rel), rel)
+        except safeio.READ_ERRORS as exc:
+            errors.append(safeio.describe(exc, rel))
+            continue
+        if found.lines > best.lines or (not best.file and found.file):
+            best = found
+    for path in sorted(run.glob("*.jsonl")):
+        if path.name == EVENTS_FILE or _HEARTBEAT_NAME.search(path.name):
+            continue
+        rel = path.relative_to(run).as_posix()
+        try:
+            found = _json_step_lines(read_log(path, inside, rel))
+        except safeio.READ_ERRORS as exc:
+            errors.append(safeio.describe(exc, rel))
+            continue
+        if found.lines > best.lines:
+            best = found
+    return best
+
+
+def _csv_step_rows(text: str, rel: str) -> BatchLines:
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) < 2:
+        return BatchLines()
+    header = rows[0]
+    train_cols = [i for i, name in enumerate(header) if name not in _NOT_METRIC and not _VALIDATION.match(name)
+                  and not name.endswith("_epoch")]
+    epoch_col = header.index("epoch") if "epoch" in header else None
+    per_epoch: dict[str, int] = {}
+    count, first, example = 0, None, ""
+    for number, row in enumerate(rows[1:], start=2):
+        if any(i < len(row) and row[i].strip() for i in train_cols):
+            key = row[epoch_col] if epoch_col is not None and epoch_col < len(row) else "?"
+            per_epoch[key] = per_epoch.get(key, 0) + 1
+            count += 1
+            if first is None:
+                first, example = number, ",".join(row)[:200]
+    if not per_epoch or max(per_epoch.values()) < 2:  # one row an epoch: per-epoch logging
+        return BatchLines(rel, 0, first, "one training row an epoch (per-epoch logging): " + example) if first \
+            else BatchLines()
+    return BatchLines(rel, count, first, f"{','.join(header)[:100]} | {example}")
+
+
+def _json_step_lines(lines: list[LogLine]) -> BatchLines:
+    count, first, example = 0, None, ""
+    for x in lines:
+        try:
+            obj = json.loads(x.text)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and any(k in obj for k in ("loss", "train_loss")) \
+                and any(k in obj for k in ("step", "global_step", "iter", "iteration", "batch")):
+            count += 1
+            if first is None:
+                first, example = x.line, x.text.strip()[:200]
+    return BatchLines(lines[0].file if lines else "", count, first, example) if count else BatchLines()
