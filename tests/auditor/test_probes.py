@@ -208,8 +208,9 @@ SEED_WORKING = {
     "run.progress_fresh": Verdict.YES,
     "run.batch_logging": Verdict.YES,
     "run.heartbeat": Verdict.YES,
-    "run.resumed": Verdict.NO,
-    "run.auto_resumed": Verdict.NO,
+    # one session, never restarted: resuming was not exercised (tests/corpus/README.md, Working?)
+    "run.resumed": Verdict.NO_EVIDENCE,
+    "run.auto_resumed": Verdict.NO_EVIDENCE,
 }
 
 

@@ -25,8 +25,10 @@ EXPECTED = {
     "Progress File Updates": ("yes", "yes", "no", "yes"),
     "Batch-level Monitoring": ("yes", "yes", "no", "yes"),
     "Heartbeat Thread": ("partial", "yes", "no", "yes"),  # the documents only imply it
-    "Resume Capability": ("yes", "partial", "no", "no"),  # load exists, resume_from never passed
-    "Auto-Resume on Restart": ("yes", "no", "no", "no"),
+    # Working?: the seed document wrote ❌ from the code (In Code? says it); its run has one session and
+    # never restarted, which is no evidence either way about resuming (tests/corpus/README.md, Working?)
+    "Resume Capability": ("yes", "partial", "no", "no evidence"),  # load exists, resume_from never passed
+    "Auto-Resume on Restart": ("yes", "no", "no", "no evidence"),
     "Checkpoint Interval 1-5 min": ("yes", "partial", "no", "partial"),  # 10 epochs ~ 50 s
     "TDD Process Followed": ("yes", "n/a", "no", "n/a"),
 }
