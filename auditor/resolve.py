@@ -118,6 +118,16 @@ def _common_folder(paths: list[str]) -> str:
     return "" if common in ("", ".") else common.replace(os.sep, "/") + "/"
 
 
+def _listed(config: ProjectConfig, key: str, named: str, counted: str, none: str) -> str:
+    """Configured paths by name (a folder's files are not counted here); discovered files by count."""
+    values = getattr(config, key)
+    if not values:
+        return none
+    if key in config.explicit:
+        return f"{named} {', '.join(values[:2])}" + (f" (+{len(values) - 2})" if len(values) > 2 else "")
+    return _plural(len(values), counted)
+
+
 def read_summary(config: ProjectConfig, run_dir: str | None) -> ReadSummary:
     """"Read: 7 modules under src/trainerpkg/ (entry point -m trainerpkg), 2 documents, ...; run directory runs/demo"."""
     found: Discovery | None = config.discovery
@@ -129,11 +139,9 @@ def read_summary(config: ProjectConfig, run_dir: str | None) -> ReadSummary:
         parts[0] += f" (entry point {config.entry_point})"
     docs = [d for d in config.requirements if (config.root / d).is_file()]
     parts.append(_plural(len(docs), "document") if docs else "no document")
-    tests = config.tests
-    parts.append(_plural(len(tests), "test path" if "tests" in config.explicit else "test file") if tests
-                 else "no test")
-    parts.append(_plural(len(config.junit), "JUnit file") if config.junit else "no JUnit file")
-    parts.append(_plural(len(config.tdd_artifacts), "TDD record") if config.tdd_artifacts else "no TDD record")
+    parts.append(_listed(config, "tests", "tests in", "test file", "no test"))
+    parts.append(_listed(config, "junit", "JUnit", "JUnit file", "no JUnit file"))
+    parts.append(_listed(config, "tdd_artifacts", "TDD records in", "TDD record", "no TDD record"))
     run = f"run directory {run_dir}" if run_dir else "no run directory"
     set_keys = [k for k in DISCOVERED_KEYS if k in config.explicit]
     configured = f" (configured: {', '.join(set_keys)}; the rest discovered)" if set_keys else ""
