@@ -69,12 +69,10 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import json
 import logging
 import os
 import re
 import shutil
-import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -207,21 +205,12 @@ def _tensor_bytes(obj: Any) -> int:
 
 
 def read_manifest_json(path: Path) -> Any:
-    """A manifest file's parsed JSON. OSError when it cannot be read; ValueError when it is not a
-    regular file, larger than MAX_MANIFEST_BYTES, nested too deeply for the parser, or not JSON."""
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path.name} is not a regular file")  # a FIFO would block the read forever
-    if info.st_size > MAX_MANIFEST_BYTES:
-        raise ValueError(f"{path.name} is {info.st_size} bytes, more than a manifest's {MAX_MANIFEST_BYTES}")
-    with open(path, "rb") as handle:
-        raw = handle.read(MAX_MANIFEST_BYTES + 1)
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise ValueError(f"{path.name} grew past {MAX_MANIFEST_BYTES} bytes while read")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        raise ValueError(f"{path.name} is nested too deeply to be a manifest") from None
+    """A manifest file's parsed JSON, through auditor.safeio's bounded reader. OSError when it cannot
+    be read; ValueError (safeio.ReadRefused) when it is not a regular file (a FIFO would block a
+    plain read for ever), larger than MAX_MANIFEST_BYTES, nested too deeply, or not JSON."""
+    from auditor import safeio  # the one bounded reader (magvit may use it; the auditor never imports magvit)
+
+    return safeio.read_json(path, within=None, cap=MAX_MANIFEST_BYTES, shown=path.name)
 
 
 def _describe_oserror(exc: OSError) -> str:

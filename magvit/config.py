@@ -268,19 +268,30 @@ def _default_is_tuple(cls: type, key: str) -> bool:
     return False
 
 
+# a run config is a few dozen nodes: these limits leave room and stop a hostile file at once
+CONFIG_MAX_BYTES = 256 * 1024
+CONFIG_MAX_DEPTH = 16
+CONFIG_MAX_NODES = 5000
+
+
 def load_run_config(path: str | Path) -> RunConfig:
-    """Read a YAML run config (`tokenizer:` and `train:` sections) with yaml.safe_load."""
+    """Read a YAML run config (`tokenizer:` and `train:` sections) through auditor.safeio's bounded
+    YAML reader: regular files only, at most CONFIG_MAX_BYTES, CONFIG_MAX_DEPTH levels deep and
+    CONFIG_MAX_NODES nodes once aliases are expanded (an alias bomb is refused before it is built)."""
+    from auditor import safeio  # the one bounded reader (magvit may use it; the auditor never imports magvit)
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = safeio.read_yaml(path, within=None, cap=CONFIG_MAX_BYTES, shown=str(path),
+                                max_depth=CONFIG_MAX_DEPTH, max_nodes=CONFIG_MAX_NODES).data
+    except safeio.ReadRefused as exc:
+        raise ConfigError(f"{exc} (a run config)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
-    try:
-        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        line = safeio.yaml_error_line(exc)
+        where = f"{path}:{line}" if line is not None else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or type(exc).__name__}") from None
     return RunConfig.from_dict(data, source=str(path))
 
 

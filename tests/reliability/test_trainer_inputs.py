@@ -229,3 +229,40 @@ def test_a_nan_loss_stops_the_run_as_failed_keeping_the_last_good_checkpoint(tmp
     status = subprocess.run([PYTHON, "-m", "magvit", "status", str(run_dir)], cwd=ROOT, capture_output=True,
                             text=True, env=child_env(), timeout=60)  # fmt: skip
     assert status.returncode == 13, status.stdout + status.stderr
+
+
+# --- hostile configuration and run files ---------------------------------------------------
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """A YAML list under a known key whose aliases expand to 9**levels nodes (387 million for 9)."""
+    rows = ["&l0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    rows += [f"&l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    return "tokenizer:\n  channel_multipliers: [" + ", ".join(rows) + "]\n"
+
+
+@pytest.mark.parametrize("kind", ["deep", "alias bomb", "fifo"])
+def test_a_hostile_config_file_is_a_quick_clear_exit_2(tmp_path: Path, tiny_data: Path, kind: str) -> None:
+    config = tmp_path / "config.yaml"
+    if kind == "deep":
+        config.write_text("train:\n  lr: " + "[" * 5000 + "]" * 5000 + "\n")
+    elif kind == "alias bomb":
+        config.write_text(_alias_bomb())
+    else:
+        os.mkfifo(config)  # nothing ever writes to it: a plain read would block for ever
+    result = train(tiny_data, tmp_path / "run", "--epochs", "1", config=config)  # times out after 300 s
+    assert_clear_exit_2(result, str(config))
+    assert len(result.stderr) < 2000, result.stderr[:2000]  # never the expanded value
+    assert not (tmp_path / "run").exists()  # refused before the run directory is made
+
+
+def test_a_fifo_in_place_of_a_manifest_does_not_hang_resume(tmp_path: Path, tiny_data: Path,
+                                                            finished_run: Path) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    os.mkfifo(run_dir / "checkpoints" / "step-00000099.json")
+    (run_dir / "checkpoints" / "step-00000099.pt").write_bytes(b"not a checkpoint")
+    result = train(tiny_data, run_dir, "--epochs", "1", "--checkpoint-every", "2steps")
+    assert result.returncode == 0, result.stdout + result.stderr
+    skipped = [e for e in events(run_dir) if e["event"] == "checkpoint_skipped"]
+    assert any(e["file"] == "step-00000099.pt" and "regular file" in e["reason"] for e in skipped), skipped
