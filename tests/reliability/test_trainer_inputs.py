@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import shutil
 import subprocess
 from pathlib import Path
