@@ -24,14 +24,14 @@ a candidate: a source for its loop markers, an XML, JSON or text file for its fi
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor import safeio
+from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
+                                 loops)
 
 # folders never entered: not the project's own material
 _SKIP_NAMES = {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", "htmlcov",
@@ -47,58 +47,9 @@ _CHECKPOINT_DIR = re.compile(r"^checkpoint[-_]\d+$")
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
 _AGENT_RULES = {".cursorrules", ".windsurfrules", ".clinerules", "AGENTS.md", "CLAUDE.md", "GEMINI.md"}
 _DOC_NAME = re.compile(r"^(requirements.*\.md|readme.*|contributing.*)$", re.I)
-_CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
 _LOG_NAME = re.compile(r"(\.log|\.out|\.err|log\.txt|\.jsonl)$|^(metrics|log|progress)\.csv$", re.I)
 SNIFF_BYTES = 4096
 MAX_FILES = 50_000  # a walk stops here: a project tree this large is reported, not read whole
-
-# what a training loop does, line by line (cheap: regexes over the text, no parse)
-_LOOP_MARKERS = (
-    (re.compile(r"\.backward\("), "backward"),
-    (re.compile(r"(optimi[sz]er|optim|opt)\w*\.step\(|\bscaler\.step\("), "optimizer step"),
-    (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step"),
-    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)]*\)\.fit\("), "fit()"),
-    (re.compile(r"\btrainer\w*\.train\("), "train()"),
-    (re.compile(r"\bsave_state\("), "save_state"),
-    (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager"),
-)
-_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
-_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
-_COMMAND = re.compile(
-    r"(?:^|[\s`$(;&|])(?:python(?:3(?:\.\d+)?)?|uv run|poetry run python|accelerate launch|torchrun|deepspeed|"
-    r"python -m torch\.distributed\.(?:run|launch))"
-    r"(?:\s+--?(?!m\s)[\w.-]+(?:=[^\s`]+|\s+(?!-)(?![\w./-]*\.py\b)[^\s`]+)?)*\s+"
-    r"(?:-m\s+([A-Za-z_][\w.]*)|([\w./-]+\.py))(?=[\s`'\")]|$)", re.M)
-_ARG_FILE = re.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json))|"
-                       r"\.py\s+([\w./-]+\.(?:ya?ml|json))(?=[\s`]|$)")
-_HYDRA = re.compile(r"@hydra\.main\([^)]*config_path\s*=\s*['\"]([^'\"]+)['\"]")
-
-
-@dataclass(frozen=True)
-class EntryPoint:
-    """A way training is started: a script, a module (`-m pkg`), `file:function` or `file:Class.method`."""
-
-    kind: str  # script | module | function | method
-    target: str  # as a user would write it: "train.py", "-m trainerpkg", "pkg/cli.py:main", "lib/t.py:T.train"
-    file: str  # the file that holds it, relative to the root
-    function: str  # qualified name inside the file ("" for a script or module)
-    why: str  # where it was found, with file:line
-
-    @property
-    def config_value(self) -> str:
-        """The value of the `entry_point` key that names it."""
-        return self.target
-
-
-@dataclass(frozen=True)
-class TrainingLoop:
-    """A function (or a module's top level) that trains, found by what it does."""
-
-    file: str
-    line: int
-    function: str  # qualified name, "<module>" for top-level code
-    does: tuple[str, ...]  # which markers were seen
-
 
 @dataclass(frozen=True)
 class RunDirectory:
@@ -351,216 +302,6 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-# --------------------------------------------------------------------------- code: loops and entry points
-
-
-def _enclosing(lines: list[str], index: int) -> str:
-    """Qualified name of the function (or class.method) around line `index`, "<module>" at top level.
-
-    A `def` encloses the line only when no line between them is indented as little as it is.
-    """
-    indent = _indent(lines[index])
-    names: list[str] = []
-    for i in range(index - 1, -1, -1):
-        line = lines[i]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        own = _indent(line)
-        if own >= indent:
-            continue
-        m = _DEF.match(line)
-        if m:
-            names.append(m.group(2) or m.group(4))
-        elif not line.lstrip().startswith("@") and own == 0:
-            break  # top-level code that is not a definition: the line is in the module's own code
-        indent = own
-        if own == 0:
-            break
-    return ".".join(reversed(names)) or "<module>"
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-_ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _LOOP_MARKERS))
-
-
-def _in_string(line: str, column: int) -> bool:
-    """Whether `column` of `line` sits inside a quoted string (help texts name save_state() too)."""
-    before = line[:column]
-    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
-
-
-def _loops(rel: str, text: str) -> list[TrainingLoop]:
-    by_function: dict[str, tuple[int, list[str]]] = {}
-    if not _ANY_MARKER.search(text):
-        return []
-    lines = text.splitlines()
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
-    for pattern, what in _LOOP_MARKERS:
-        for m in pattern.finditer(text):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            if i >= len(lines) or lines[i].lstrip().startswith("#") or _in_string(lines[i], m.start() - starts[i]):
-                continue
-            function = _enclosing(lines, i)
-            first, does = by_function.setdefault(function, (i + 1, []))
-            if i + 1 < first:
-                by_function[function] = (i + 1, does)
-            if what not in does:
-                does.append(what)
-    out = []
-    for function, (line, does) in by_function.items():
-        trains = ("backward" in does and "optimizer step" in does) or any(
-            d in does for d in ("gradient step", "fit()", "train()", "save_state", "Orbax CheckpointManager"))
-        if trains:
-            out.append(TrainingLoop(rel, line, function, tuple(does)))
-    return out
-
-
-def _drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[str]:
-    """Short names of the functions that train (`_train`) and of those that call them (`train`)."""
-    names = {loop.function.split(".")[-1] for loop in loops if loop.function != "<module>"}
-    frontier = set(names)
-    for _ in range(levels):
-        if not frontier:
-            break
-        pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
-        found: set[str] = set()
-        for text in texts.values():
-            if not pattern.search(text):
-                continue
-            lines = text.splitlines()
-            for m in pattern.finditer(text):
-                index = text.count("\n", 0, m.start())
-                if lines[index].lstrip().startswith(("def ", "async def ", "#")):
-                    continue
-                caller = _enclosing(lines, index).split(".")[-1]
-                if caller != "<module>" and caller not in names:
-                    found.add(caller)
-        names |= found
-        frontier = found
-    return sorted(names)
-
-
-def _module_of(rel: str) -> str:
-    """`src/pkg/cli.py` -> `pkg.cli` (a src/ layout's folder is not part of the module name)."""
-    parts = rel[:-3].split("/")
-    if parts[0] in ("src", "lib") and len(parts) > 1:
-        parts = parts[1:]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
-def _console_scripts(read: _Reader) -> list[tuple[str, str, str]]:
-    """(script name, module, function) of pyproject's [project.scripts]."""
-    text = read.text("pyproject.toml", cap=safeio.JSON_CAP)
-    if not text:
-        return []
-    try:
-        scripts = tomllib.loads(text).get("project", {}).get("scripts", {})
-    except tomllib.TOMLDecodeError as exc:
-        read.errors.append(f"pyproject.toml: not valid TOML ({exc})")
-        return []
-    out = []
-    for name, spec in scripts.items() if isinstance(scripts, dict) else ():
-        module, _, function = str(spec).partition(":")
-        out.append((str(name), module.strip(), function.strip().split()[0] if function.strip() else ""))
-    return out
-
-
-def _documented_commands(read: _Reader, files: list[str]) -> list[tuple[str, str, int]]:
-    """(script path or '-m module', file, line) of each `python ...` command in docs and scripts."""
-    out = []
-    for rel in files:
-        text = read.text(rel)
-        for m in _COMMAND.finditer(text):
-            line = text.count("\n", 0, m.end()) + 1  # the match may begin with the previous line's newline
-            target = f"-m {m.group(1)}" if m.group(1) else m.group(2)
-            out.append((target, rel, line))
-    return out
-
-
-def _entry_points(read: _Reader, w: _Walk, texts: dict[str, str], loops: list[TrainingLoop]) -> list[EntryPoint]:
-    modules = {_module_of(rel): rel for rel in w.py}
-    loop_files = {loop.file for loop in loops}
-    candidates: dict[str, tuple[float, EntryPoint]] = {}
-
-    def offer(entry: EntryPoint, score: float) -> None:
-        old = candidates.get(entry.target)
-        if old is None or score > old[0]:
-            candidates[entry.target] = (score, entry)
-
-    def reaches_loop(rel: str) -> bool:
-        if rel in loop_files:
-            return True
-        text = texts.get(rel, "")
-        imported = set(re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M))
-        names = {a or b for a, b in imported}
-        return any(modules.get(n) in loop_files or modules.get(n.rsplit(".", 1)[0]) in loop_files for n in names) \
-            or any(modules.get(f"{n}.{sub}") in loop_files for n in names for sub in re.findall(
-                rf"^\s*from\s+{re.escape(n)}\s+import\s+([\w, ]+)", text, re.M) for sub in sub.split(", "))
-
-    for name, module, function in _console_scripts(read):
-        rel = modules.get(module)
-        if rel is not None:
-            offer(EntryPoint("function", f"{rel}:{function}", rel, function, f"pyproject.toml [project.scripts] "
-                             f"{name}"), 3 + 2 * reaches_loop(rel))
-    documented = _documented_commands(read, w.docs + w.shell)
-    for target, where, line in documented:
-        if target.startswith("-m "):
-            module = target[3:]
-            rel = modules.get(f"{module}.__main__") or modules.get(module)
-            if rel is not None:
-                offer(EntryPoint("module", target, rel, "", f"{where}:{line} runs `python {target}`"),
-                      4 + 2 * reaches_loop(rel) + reaches_loop(modules.get(module, rel)))
-        elif target.lstrip("./") in texts:
-            rel = target.lstrip("./")
-            offer(EntryPoint("script", rel, rel, "", f"{where}:{line} runs `python {target}`"), 4 + 2 * reaches_loop(rel))
-    for rel, text in texts.items():
-        if rel.endswith("/__main__.py"):
-            package = _module_of(rel).rsplit(".", 1)[0]
-            offer(EntryPoint("module", f"-m {package}", rel, "", f"{rel} (a package's __main__)"),
-                  2 + 2 * reaches_loop(rel))
-        elif (m := _MAIN_BLOCK.search(text)) is not None:
-            line = text.count("\n", 0, m.start()) + 1
-            offer(EntryPoint("script", rel, rel, "", f"{rel}:{line} has a __main__ block"),
-                  1 + 2 * reaches_loop(rel) + ("train" in Path(rel).stem))
-    if not candidates:  # a library: its training loop is where training starts
-        for loop in loops:
-            kind = "method" if "." in loop.function else "function"
-            if loop.function != "<module>":
-                offer(EntryPoint(kind, f"{loop.file}:{loop.function}", loop.file, loop.function,
-                                 f"{loop.file}:{loop.line} trains ({', '.join(loop.does)}); nothing in the project "
-                                 "calls it"), 1)
-            else:
-                offer(EntryPoint("script", loop.file, loop.file, "", f"{loop.file}:{loop.line} trains at its top level"),
-                      1)
-    ranked = sorted(candidates.values(), key=lambda c: (-c[0], c[1].target))
-    return [entry for _, entry in ranked]
-
-
-def _config_files(read: _Reader, w: _Walk, texts: dict[str, str]) -> list[str]:
-    found: set[str] = set()
-    for rel, text in texts.items():
-        for m in _HYDRA.finditer(text):
-            base = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1))).replace(os.sep, "/")
-            found |= {y for y in w.yaml if y.startswith(base.rstrip("/") + "/")}
-    for rel in w.docs + w.shell:
-        for m in _ARG_FILE.finditer(read.text(rel)):
-            named = (m.group(1) or m.group(2)).lstrip("./")
-            if named in w.yaml or named in w.json:
-                found.add(named)
-    for rel in w.yaml + w.json:
-        parts = rel.split("/")
-        if len(parts) > 1 and parts[0] in _CONFIG_DIRS or len(parts) > 2 and parts[-2] in _CONFIG_DIRS:
-            found.add(rel)
-    return sorted(found)
-
-
 # --------------------------------------------------------------------------- the whole
 
 
@@ -574,19 +315,18 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
     read = _Reader(base)
     w = _walk(base)
     texts = {rel: read.text(rel) for rel in w.py} if code else {}
-    loops = [loop for rel, text in texts.items() for loop in _loops(rel, text)]
-    drivers = _drivers(texts, loops)
+    found_loops = [loop for rel, text in texts.items() for loop in loops(rel, text)]
     tdd, junit = _tdd_and_junit(base, w, read) if sniff else ([], [])
     return Discovery(
         root=base,
         documents=tuple(sorted(w.docs, key=_document_rank)),
         sources=tuple(w.py),
         tests=tuple(w.tests),
-        entry_points=tuple(_entry_points(read, w, texts, loops)) if code else (),
-        commands=tuple(name for name, _, _ in _console_scripts(read)),
-        loops=tuple(loops),
-        drivers=tuple(drivers),
-        config_files=tuple(_config_files(read, w, texts)),
+        entry_points=tuple(entry_points(read, w.py, w.docs + w.shell, texts, found_loops)) if code else (),
+        commands=tuple(name for name, _, _ in console_scripts(read)),
+        loops=tuple(found_loops),
+        drivers=tuple(drivers(texts, found_loops)),
+        config_files=tuple(config_files(read, w.yaml + w.json, w.docs + w.shell, texts)),
         junit=tuple(junit),
         tdd=tuple(tdd),
         run_dirs=tuple(_run_dirs(base, w)),

@@ -1,0 +1,297 @@
+"""Entry points and training loops, read from source text (cheap: regexes, no parse).
+
+A training loop is found by what it does (a backward pass and an optimizer step, a JAX
+gradient step, `trainer.fit()` / `trainer.train()`, `save_state`, an Orbax manager), and the
+functions that call it drive training too. Entry points come from the project's own words:
+console scripts, the commands its README, Makefile and shell scripts run, `__main__`
+packages and blocks; a library whose trainer nothing calls starts at the loop itself.
+Files are read through the caller's reader (auditor.discovery, through auditor.safeio).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from auditor import safeio
+
+_CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
+# what a training loop does, line by line (cheap: regexes over the text, no parse)
+_LOOP_MARKERS = (
+    (re.compile(r"\.backward\("), "backward"),
+    (re.compile(r"(optimi[sz]er|optim|opt)\w*\.step\(|\bscaler\.step\("), "optimizer step"),
+    (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step"),
+    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)]*\)\.fit\("), "fit()"),
+    (re.compile(r"\btrainer\w*\.train\("), "train()"),
+    (re.compile(r"\bsave_state\("), "save_state"),
+    (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager"),
+)
+_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
+_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
+_COMMAND = re.compile(
+    r"(?:^|[\s`$(;&|])(?:python(?:3(?:\.\d+)?)?|uv run|poetry run python|accelerate launch|torchrun|deepspeed|"
+    r"python -m torch\.distributed\.(?:run|launch))"
+    r"(?:\s+--?(?!m\s)[\w.-]+(?:=[^\s`]+|\s+(?!-)(?![\w./-]*\.py\b)[^\s`]+)?)*\s+"
+    r"(?:-m\s+([A-Za-z_][\w.]*)|([\w./-]+\.py))(?=[\s`'\")]|$)", re.M)
+_ARG_FILE = re.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json))|"
+                       r"\.py\s+([\w./-]+\.(?:ya?ml|json))(?=[\s`]|$)")
+_HYDRA = re.compile(r"@hydra\.main\([^)]*config_path\s*=\s*['\"]([^'\"]+)['\"]")
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """A way training is started: a script, a module (`-m pkg`), `file:function` or `file:Class.method`."""
+
+    kind: str  # script | module | function | method
+    target: str  # as a user would write it: "train.py", "-m trainerpkg", "pkg/cli.py:main", "lib/t.py:T.train"
+    file: str  # the file that holds it, relative to the root
+    function: str  # qualified name inside the file ("" for a script or module)
+    why: str  # where it was found, with file:line
+
+    @property
+    def config_value(self) -> str:
+        """The value of the `entry_point` key that names it."""
+        return self.target
+
+
+@dataclass(frozen=True)
+class TrainingLoop:
+    """A function (or a module's top level) that trains, found by what it does."""
+
+    file: str
+    line: int
+    function: str  # qualified name, "<module>" for top-level code
+    does: tuple[str, ...]  # which markers were seen
+
+
+
+
+class Reader(Protocol):
+    """How files are read here: through auditor.safeio, one error entry per unreadable file."""
+
+    errors: list[str]
+
+    def text(self, rel: str, cap: int = ...) -> str: ...
+
+
+def _enclosing(lines: list[str], index: int) -> str:
+    """Qualified name of the function (or class.method) around line `index`, "<module>" at top level.
+
+    A `def` encloses the line only when no line between them is indented as little as it is.
+    """
+    indent = _indent(lines[index])
+    names: list[str] = []
+    for i in range(index - 1, -1, -1):
+        line = lines[i]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        own = _indent(line)
+        if own >= indent:
+            continue
+        m = _DEF.match(line)
+        if m:
+            names.append(m.group(2) or m.group(4))
+        elif not line.lstrip().startswith("@") and own == 0:
+            break  # top-level code that is not a definition: the line is in the module's own code
+        indent = own
+        if own == 0:
+            break
+    return ".".join(reversed(names)) or "<module>"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+_ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _LOOP_MARKERS))
+
+
+def _in_string(line: str, column: int) -> bool:
+    """Whether `column` of `line` sits inside a quoted string (help texts name save_state() too)."""
+    before = line[:column]
+    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
+
+
+def loops(rel: str, text: str) -> list[TrainingLoop]:
+    """The functions of one source (and its top level) that train, by the markers of what they do."""
+    by_function: dict[str, tuple[int, list[str]]] = {}
+    if not _ANY_MARKER.search(text):
+        return []
+    lines = text.splitlines()
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for pattern, what in _LOOP_MARKERS:
+        for m in pattern.finditer(text):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= len(lines) or lines[i].lstrip().startswith("#") or _in_string(lines[i], m.start() - starts[i]):
+                continue
+            function = _enclosing(lines, i)
+            first, does = by_function.setdefault(function, (i + 1, []))
+            if i + 1 < first:
+                by_function[function] = (i + 1, does)
+            if what not in does:
+                does.append(what)
+    out = []
+    for function, (line, does) in by_function.items():
+        trains = ("backward" in does and "optimizer step" in does) or any(
+            d in does for d in ("gradient step", "fit()", "train()", "save_state", "Orbax CheckpointManager"))
+        if trains:
+            out.append(TrainingLoop(rel, line, function, tuple(does)))
+    return out
+
+
+def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[str]:
+    """Short names of the functions that train (`_train`) and of those that call them (`train`)."""
+    names = {loop.function.split(".")[-1] for loop in loops if loop.function != "<module>"}
+    frontier = set(names)
+    for _ in range(levels):
+        if not frontier:
+            break
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
+        found: set[str] = set()
+        for text in texts.values():
+            if not pattern.search(text):
+                continue
+            lines = text.splitlines()
+            for m in pattern.finditer(text):
+                index = text.count("\n", 0, m.start())
+                if lines[index].lstrip().startswith(("def ", "async def ", "#")):
+                    continue
+                caller = _enclosing(lines, index).split(".")[-1]
+                if caller != "<module>" and caller not in names:
+                    found.add(caller)
+        names |= found
+        frontier = found
+    return sorted(names)
+
+
+def _module_of(rel: str) -> str:
+    """`src/pkg/cli.py` -> `pkg.cli` (a src/ layout's folder is not part of the module name)."""
+    parts = rel[:-3].split("/")
+    if parts[0] in ("src", "lib") and len(parts) > 1:
+        parts = parts[1:]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def console_scripts(read: Reader) -> list[tuple[str, str, str]]:
+    """(script name, module, function) of pyproject's [project.scripts]."""
+    text = read.text("pyproject.toml", cap=safeio.JSON_CAP)
+    if not text:
+        return []
+    try:
+        scripts = tomllib.loads(text).get("project", {}).get("scripts", {})
+    except tomllib.TOMLDecodeError as exc:
+        read.errors.append(f"pyproject.toml: not valid TOML ({exc})")
+        return []
+    out = []
+    for name, spec in scripts.items() if isinstance(scripts, dict) else ():
+        module, _, function = str(spec).partition(":")
+        out.append((str(name), module.strip(), function.strip().split()[0] if function.strip() else ""))
+    return out
+
+
+def _documented_commands(read: Reader, files: list[str]) -> list[tuple[str, str, int]]:
+    """(script path or '-m module', file, line) of each `python ...` command in docs and scripts."""
+    out = []
+    for rel in files:
+        text = read.text(rel)
+        for m in _COMMAND.finditer(text):
+            line = text.count("\n", 0, m.end()) + 1  # the match may begin with the previous line's newline
+            target = f"-m {m.group(1)}" if m.group(1) else m.group(2)
+            out.append((target, rel, line))
+    return out
+
+
+def entry_points(read: Reader, sources: list[str], documented: list[str], texts: dict[str, str],
+                 found_loops: list[TrainingLoop]) -> list[EntryPoint]:
+    """Ways training is started, the likeliest first: documented commands and console scripts that
+    reach a training loop, __main__ packages and blocks, else the training loop itself."""
+    modules = {_module_of(rel): rel for rel in sources}
+    loop_files = {loop.file for loop in found_loops}
+    candidates: dict[str, tuple[float, EntryPoint]] = {}
+
+    def offer(entry: EntryPoint, score: float) -> None:
+        old = candidates.get(entry.target)
+        if old is None or score > old[0]:
+            candidates[entry.target] = (score, entry)
+
+    def reaches_loop(rel: str) -> bool:
+        if rel in loop_files:
+            return True
+        text = texts.get(rel, "")
+        imported = set(re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M))
+        names = {a or b for a, b in imported}
+        return any(modules.get(n) in loop_files or modules.get(n.rsplit(".", 1)[0]) in loop_files for n in names) \
+            or any(modules.get(f"{n}.{sub}") in loop_files for n in names for sub in re.findall(
+                rf"^\s*from\s+{re.escape(n)}\s+import\s+([\w, ]+)", text, re.M) for sub in sub.split(", "))
+
+    for name, module, function in console_scripts(read):
+        rel = modules.get(module)
+        if rel is not None:
+            offer(EntryPoint("function", f"{rel}:{function}", rel, function, f"pyproject.toml [project.scripts] "
+                             f"{name}"), 3 + 2 * reaches_loop(rel))
+    documented = _documented_commands(read, documented)
+    for target, where, line in documented:
+        if target.startswith("-m "):
+            module = target[3:]
+            rel = modules.get(f"{module}.__main__") or modules.get(module)
+            if rel is not None:
+                offer(EntryPoint("module", target, rel, "", f"{where}:{line} runs `python {target}`"),
+                      4 + 2 * reaches_loop(rel) + reaches_loop(modules.get(module, rel)))
+        elif target.lstrip("./") in texts:
+            rel = target.lstrip("./")
+            offer(EntryPoint("script", rel, rel, "", f"{where}:{line} runs `python {target}`"), 4 + 2 * reaches_loop(rel))
+    for rel, text in texts.items():
+        if rel.endswith("/__main__.py"):
+            package = _module_of(rel).rsplit(".", 1)[0]
+            offer(EntryPoint("module", f"-m {package}", rel, "", f"{rel} (a package's __main__)"),
+                  2 + 2 * reaches_loop(rel))
+        elif (m := _MAIN_BLOCK.search(text)) is not None:
+            line = text.count("\n", 0, m.start()) + 1
+            offer(EntryPoint("script", rel, rel, "", f"{rel}:{line} has a __main__ block"),
+                  1 + 2 * reaches_loop(rel) + ("train" in Path(rel).stem))
+    if not candidates:  # a library: its training loop is where training starts
+        for loop in found_loops:
+            kind = "method" if "." in loop.function else "function"
+            if loop.function != "<module>":
+                offer(EntryPoint(kind, f"{loop.file}:{loop.function}", loop.file, loop.function,
+                                 f"{loop.file}:{loop.line} trains ({', '.join(loop.does)}); nothing in the project "
+                                 "calls it"), 1)
+            else:
+                offer(EntryPoint("script", loop.file, loop.file, "", f"{loop.file}:{loop.line} trains at its top level"),
+                      1)
+    ranked = sorted(candidates.values(), key=lambda c: (-c[0], c[1].target))
+    return [entry for _, entry in ranked]
+
+
+def config_files(read: Reader, data_files: list[str], documented: list[str], texts: dict[str, str]) -> list[str]:
+    """Configuration the code reads: Hydra trees, argument files named on documented command lines,
+    the YAML/JSON of conf/config/configs folders (handed on, not interpreted)."""
+    found: set[str] = set()
+    for rel, text in texts.items():
+        for m in _HYDRA.finditer(text):
+            base = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1))).replace(os.sep, "/")
+            found |= {y for y in data_files if y.startswith(base.rstrip("/") + "/") and not y.endswith(".json")}
+    for rel in documented:
+        for m in _ARG_FILE.finditer(read.text(rel)):
+            named = (m.group(1) or m.group(2)).lstrip("./")
+            if named in data_files:
+                found.add(named)
+    for rel in data_files:
+        parts = rel.split("/")
+        if len(parts) > 1 and parts[0] in _CONFIG_DIRS or len(parts) > 2 and parts[-2] in _CONFIG_DIRS:
+            found.add(rel)
+    return sorted(found)
+
+
+
+
+__all__ = ["EntryPoint", "TrainingLoop", "config_files", "console_scripts", "drivers", "entry_points", "loops"]
