@@ -42,7 +42,7 @@ PHASES = ("imports", "deterministic", "data + find", "load", "build", "restore",
 _STAMPED = """
 import sys, time
 STARTED = float(sys.argv.pop(1))
-import contextlib, torch, magvit.train as T
+import contextlib, torch, magvit.train as T, magvit.resume as R
 from magvit.cli import main
 def stamp(name):
     print(f"PHASE {name} {time.time() - STARTED:.4f} {time.process_time():.4f}", flush=True)
@@ -60,7 +60,7 @@ def deterministic(*a, **k):
         stamp("deterministic")
         yield
 T.deterministic = deterministic
-T.find_resume_point = after(T.find_resume_point, "data + find")
+R.find_resume_point = after(R.find_resume_point, "data + find")  # called by resume_point_and_clean
 T.load_checkpoint = after(T.load_checkpoint, "load")
 T.build = after(T.build, "build")
 T.restore = after(T.restore, "restore")

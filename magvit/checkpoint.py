@@ -356,16 +356,8 @@ class CheckpointManager:
             self._emit("checkpoint_failed", error=f"{pt.name}: {exc}")
             raise CheckpointError(f"saving checkpoint {pt} failed: {_describe_oserror(exc)}") from exc
         self._last_size = size
-        self._emit(
-            "checkpoint_saved",
-            file=pt.name,
-            kind=kind,
-            step=manifest.step,
-            epoch=manifest.epoch,
-            batch_in_epoch=manifest.batch_in_epoch,
-            save_duration_s=manifest.save_duration_s,
-            size_bytes=size,
-        )
+        self._emit("checkpoint_saved", file=manifest.file, kind=manifest.kind, step=manifest.step, epoch=manifest.epoch,
+                   batch_in_epoch=manifest.batch_in_epoch, save_duration_s=manifest.save_duration_s, size_bytes=size)
         # the interval runs from the commit (the event the auditor measures gaps by), not from
         # the save's start: a slow save followed by a quick one would otherwise land early
         self._restart_interval(kind, step)

@@ -12,6 +12,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -303,16 +304,25 @@ def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, n
 def _problems(arrays: dict[str, np.ndarray]) -> list[str]:
     """Every problem of a data set, one sentence each; an empty list means it passes."""
     problems = [f"missing array '{k}'" for k in ARRAY_KEYS if k not in arrays]
-    videos, labels, positions = arrays.get("videos"), arrays.get("labels"), arrays.get("positions")
-    names = arrays.get("label_names")
     if "meta" in arrays:
         try:
             json.loads(str(arrays["meta"]))
         except json.JSONDecodeError:
             problems.append("meta: not a JSON string")
-
-    # shape
+    videos = arrays.get("videos")
     shape_ok = videos is not None and videos.ndim == 5 and videos.shape[-1] in (1, 3) and videos.shape[0] > 0
+    for check in (_shape_problems, _dtype_problems, _value_problems, _content_problems):
+        problems += check(arrays, shape_ok)
+    return problems
+
+
+def _parts(arrays: dict[str, np.ndarray]) -> tuple[Any, Any, Any, Any]:
+    return arrays.get("videos"), arrays.get("labels"), arrays.get("positions"), arrays.get("label_names")
+
+
+def _shape_problems(arrays: dict[str, np.ndarray], shape_ok: bool) -> list[str]:
+    videos, labels, positions, names = _parts(arrays)
+    problems: list[str] = []
     if videos is not None and not shape_ok:
         problems.append(f"shape: videos must be (N, T, H, W, C) with N > 0 and C in (1, 3), got {videos.shape}")
     if shape_ok:
@@ -323,8 +333,12 @@ def _problems(arrays: dict[str, np.ndarray]) -> list[str]:
             problems.append(f"shape: positions must be ({n}, {frames}, 2), got {positions.shape}")
     if names is not None and (names.ndim != 1 or names.size == 0):
         problems.append(f"shape: label_names must be a non-empty 1-D array, got {names.shape}")
+    return problems
 
-    # dtype
+
+def _dtype_problems(arrays: dict[str, np.ndarray], shape_ok: bool) -> list[str]:
+    videos, labels, positions, names = _parts(arrays)
+    problems: list[str] = []
     if videos is not None and videos.dtype != np.uint8:
         problems.append(f"dtype: videos must be uint8, got {videos.dtype}")
     if labels is not None and not np.issubdtype(labels.dtype, np.integer):
@@ -333,18 +347,26 @@ def _problems(arrays: dict[str, np.ndarray]) -> list[str]:
         problems.append(f"dtype: positions must be floating point, got {positions.dtype}")
     if names is not None and names.dtype.kind != "U":
         problems.append(f"dtype: label_names must be strings, got {names.dtype}")
+    return problems
 
-    # NaN / inf
+
+def _label_count(names: Any) -> int | None:
+    return names.size if names is not None and names.ndim == 1 else None
+
+
+def _value_problems(arrays: dict[str, np.ndarray], shape_ok: bool) -> list[str]:
+    """NaN and infinite values, and values out of range (pixels, labels, positions)."""
+    videos, labels, positions, names = _parts(arrays)
+    problems: list[str] = []
     for key, arr in (("videos", videos), ("positions", positions)):
         if arr is not None and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
             problems.append(f"nan: {key} has {int((~np.isfinite(arr)).sum())} NaN or infinite values")
 
-    # value range
     if videos is not None and videos.dtype != np.uint8 and np.issubdtype(videos.dtype, np.number):
         finite = videos[np.isfinite(videos)] if np.issubdtype(videos.dtype, np.floating) else videos
         if finite.size and (finite.min() < 0 or finite.max() > 255):
             problems.append(f"range: videos values must lie in [0, 255], got [{finite.min()}, {finite.max()}]")
-    k = names.size if names is not None and names.ndim == 1 else None
+    k = _label_count(names)
     if labels is not None and np.issubdtype(labels.dtype, np.integer) and labels.size and k:
         bad = (labels < 0) | (labels >= k)
         if bad.any():
@@ -356,7 +378,14 @@ def _problems(arrays: dict[str, np.ndarray]) -> list[str]:
             outside = ((positions < 0) | (positions > limit)).any(-1)
         if outside.any():
             problems.append(f"range: {int(outside.sum())} positions lie outside the {w}x{h} frame")
+    return problems
 
+
+def _content_problems(arrays: dict[str, np.ndarray], shape_ok: bool) -> list[str]:
+    """The object visible in every frame, labels balanced, no clip repeated."""
+    videos, labels, _positions, names = _parts(arrays)
+    problems: list[str] = []
+    k = _label_count(names)
     # object visible in every frame
     if shape_ok and videos.dtype == np.uint8:
         hidden = _hidden_frames(videos)

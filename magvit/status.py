@@ -253,28 +253,9 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     ranks = _rank_heartbeats(run_dir, (_number(last_start.get("ts")) or 0.0) if last_start else 0.0, now)
     lagging = _lagging_rank(ranks)
 
-    if run_end is not None and run_end.get("status") in FINAL_STATES:
-        state, reason = run_end["status"], f"run_end event: {run_end['status']} at step {run_end.get('step')}"
-    elif current and progress.get("state") in FINAL_STATES:
-        state, reason = progress["state"], f"progress.json state: {progress['state']}"
-    elif alive is False:
-        state, reason = "stalled", f"pid {pid} is not running and no run_end was recorded"
-    elif heartbeat_age is None:
-        state, reason = "stalled", "no heartbeat recorded"
-    elif heartbeat_age > STALE_FACTOR * interval:
-        state = "stalled"
-        reason = f"last heartbeat {format_duration(heartbeat_age)} ago, more than {STALE_FACTOR:g} x {interval:g}s"
-    elif lagging is not None:
-        state, reason = "stalled", lagging
-    else:
-        state = "running"
-        where = f"pid {pid} alive" if alive else f"pid {pid} on {host} (not checked here)"
-        reason = f"{where}, heartbeat {format_duration(heartbeat_age)} ago"
+    state, reason = _state(run_end, progress if current else {}, alive, pid, host, heartbeat_age, interval, lagging)
 
-    resumable = [m for m in manifests if m["kind"] != "best"] or manifests
-    last = max(resumable, key=lambda m: (m["step"], m["wall_time"]), default=None)
-    if last is None and progress.get("last_checkpoint"):
-        last = dict(progress["last_checkpoint"])
+    last = _last_checkpoint(manifests, progress)
     wall = None if last is None else _number(last.get("wall_time"))
     checkpoint_age = None if wall is None else max(0.0, now - wall)
 
@@ -305,6 +286,39 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
         now=now,
         ranks=ranks,
     )
+
+
+def _state(run_end: dict | None, progress: dict, alive: bool | None, pid: Any, host: Any,
+           heartbeat_age: float | None, interval: float, lagging: str | None) -> tuple[str, str]:
+    """The run's state and why: a recorded end first, then the process, then the heartbeats.
+    `progress` is the current session's progress.json ({} when it belongs to an earlier one)."""
+    if run_end is not None and run_end.get("status") in FINAL_STATES:
+        state, reason = run_end["status"], f"run_end event: {run_end['status']} at step {run_end.get('step')}"
+    elif progress.get("state") in FINAL_STATES:
+        state, reason = progress["state"], f"progress.json state: {progress['state']}"
+    elif alive is False:
+        state, reason = "stalled", f"pid {pid} is not running and no run_end was recorded"
+    elif heartbeat_age is None:
+        state, reason = "stalled", "no heartbeat recorded"
+    elif heartbeat_age > STALE_FACTOR * interval:
+        state = "stalled"
+        reason = f"last heartbeat {format_duration(heartbeat_age)} ago, more than {STALE_FACTOR:g} x {interval:g}s"
+    elif lagging is not None:
+        state, reason = "stalled", lagging
+    else:
+        state = "running"
+        where = f"pid {pid} alive" if alive else f"pid {pid} on {host} (not checked here)"
+        reason = f"{where}, heartbeat {format_duration(heartbeat_age)} ago"
+    return state, reason
+
+
+def _last_checkpoint(manifests: list[dict], progress: dict) -> dict | None:
+    """The newest resumable checkpoint's manifest (best.pt only when nothing else), else progress.json's."""
+    resumable = [m for m in manifests if m["kind"] != "best"] or manifests
+    last = max(resumable, key=lambda m: (m["step"], m["wall_time"]), default=None)
+    if last is None and progress.get("last_checkpoint"):
+        last = dict(progress["last_checkpoint"])
+    return last
 
 
 def render_text(status: RunStatus) -> str:

@@ -16,8 +16,8 @@ def test_the_trainer_modules_use_the_one_definition() -> None:
     import magvit.checkpoint
     import magvit.progress
     import magvit.runlock
-    import magvit.train
+    import magvit.resume
 
     assert magvit.checkpoint.CHECKPOINT_FORMAT is written.CHECKPOINT_FORMAT
-    assert magvit.train.CHECKPOINT_FORMAT is written.CHECKPOINT_FORMAT
+    assert magvit.resume.CHECKPOINT_FORMAT is written.CHECKPOINT_FORMAT
     assert magvit.progress.EVENTS_FILE is written.EVENTS_FILE and magvit.runlock.LOCK_FILE is written.LOCK_FILE

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from magvit.checkpoint import CHECKPOINT_FORMAT, CheckpointManager
-from magvit.train import find_resume_point
+from magvit.resume import find_resume_point
 
 PROC_IO = Path("/proc/self/io")
 pytestmark = pytest.mark.skipif(not PROC_IO.exists(), reason="needs Linux /proc/self/io to count bytes read")

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from magvit.cli import main
 from magvit.config import ConfigError, RunConfig, TrainConfig, load_run_config
 from magvit.interval import Interval
-from magvit.train import epoch_order, train
+from magvit.runstate import epoch_order
+from magvit.train import train
 
 try:
     from train_helpers import TINY, make_data
