@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, audit_child, replace_with_fifo, replace_with_link
+from auditor.rules import BUILTIN_RULES
+
+from .conftest import audit_child, replace_with_fifo, replace_with_link
 
 BOMB_ITEMS = "\n".join(
     ['  - &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
@@ -23,7 +25,7 @@ BOMB_ITEMS = "\n".join(
 
 def _own_rules(project: Path) -> Path:
     rules = project / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(BUILTIN_RULES, rules)
     return rules
 
 
