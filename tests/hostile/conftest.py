@@ -83,8 +83,20 @@ def run_child(argv: list[str], *, cwd: Path, obey_permissions: bool = False,
     if not result.exists():
         return -9, text(out_path), text(err_path), timeout_s, 0.0
     measured = json.loads(result.read_text(encoding="utf-8"))
+    _log_measurement(measured)
     return (measured["exit_code"], text(out_path), text(err_path), measured["seconds"],
             measured["peak_rss_kb"] / 1024.0)
+
+
+def _log_measurement(measured: dict) -> None:
+    """With HOSTILE_MEASURE_LOG set, append this child's wall and CPU seconds and peak RSS to that
+    file, one line per child named by its test: how close each test runs to the bounds."""
+    log = os.environ.get("HOSTILE_MEASURE_LOG")
+    if log:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{test}\t{measured['seconds']:.2f} s\t{measured['cpu_seconds']:.2f} s CPU\t"
+                     f"{measured['peak_rss_kb'] / 1024.0:.0f} MB\n")
 
 
 def audit_child(project: Path, *extra: str, obey_permissions: bool = False) -> Outcome:
