@@ -8,6 +8,7 @@ duplicate id); `lint_rules` also checks that probes exist and cited passages are
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import os
@@ -195,19 +196,38 @@ def _rule_files(rules_dir: Path) -> list[Path]:
 
 def _parse(path: Path, folder: Path) -> tuple[Rule | None, list[LintError]]:
     try:
-        doc = safeio.read_yaml(path, within=safeio.Root(folder, "the rules folder"), shown=str(path))
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [LintError(path, safeio.yaml_error_line(exc), f"invalid YAML: {problem}")]
+        text = safeio.read_text(path, within=safeio.Root(folder, "the rules folder"), cap=safeio.YAML_CAP,
+                                shown=str(path), strict=True)
     except safeio.ReadRefused as exc:
         return None, [LintError(path, exc.line, exc.why)]
     except safeio.READ_ERRORS as exc:
         return None, [LintError(path, None, safeio.describe(exc, str(path)).split(": ", 1)[1])]
+    rule, errors = _parsed_cached(path, text) if len(text) <= _CACHED_TEXT else _parsed(path, text)
+    return copy.deepcopy(rule), list(errors)  # a caller changing its rule never changes the cache
+
+
+# Parsing and validating the rules is most of a small audit's time, and every in-process audit
+# (the API, the gate, the fuzz tests) loads them again: a file is parsed once per text, keyed by
+# the text itself (not its mtime), so any change is read. Bounded: 64 files of at most 64 KiB.
+_CACHED_TEXT = 64 * 1024
+
+
+def _parsed(path: Path, text: str) -> tuple[Rule | None, tuple[LintError, ...]]:
+    try:
+        doc = safeio.parse_yaml(text, shown=str(path))
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, (LintError(path, safeio.yaml_error_line(exc), f"invalid YAML: {problem}"),)
+    except safeio.ReadRefused as exc:
+        return None, (LintError(path, exc.line, exc.why),)
     root, data = doc.node, doc.data
     errors = _schema_errors(path, data, root) or _document_errors(path, data, root)
     if errors:
-        return None, errors
-    return _build(path, data, root), []
+        return None, tuple(errors)
+    return _build(path, data, root), ()
+
+
+_parsed_cached = lru_cache(maxsize=64)(_parsed)
 
 
 def _document_errors(path: Path, data: Mapping[str, Any], root: yaml.Node | None) -> list[LintError]:

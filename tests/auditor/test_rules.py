@@ -136,3 +136,61 @@ def test_params_that_do_not_fit_the_probe_are_reported(tmp_path: Path) -> None:
     assert len(errors) == 1, errors
     assert errors[0].line == 14 and "params do not fit probe docs.cited" in errors[0].message
     assert "min_count" in errors[0].message
+
+
+def _counting_yaml_parses(monkeypatch) -> list[str]:
+    from auditor import safeio
+
+    parsed: list[str] = []
+    real = safeio.parse_yaml
+
+    def counting(text, **kwargs):
+        parsed.append(kwargs.get("shown", ""))
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(safeio, "parse_yaml", counting)
+    return parsed
+
+
+def test_rule_files_unchanged_since_the_last_load_are_not_parsed_again(tmp_path: Path, monkeypatch) -> None:
+    """Every in-process audit loads the rules; parsing and validating them is most of a small audit's
+    time, so a file whose text is unchanged is parsed once (its text is still read through safeio)."""
+    rules_dir = project(tmp_path, **{"a.yaml": GOOD, "b.yaml": GOOD.replace("demo-rule", "other-rule")})
+    parsed = _counting_yaml_parses(monkeypatch)
+    first = load_rules(rules_dir)
+    assert len(parsed) == 2
+    again = load_rules(rules_dir)
+    assert len(parsed) == 2 and again == first
+    (rules_dir / "b.yaml").write_text(GOOD.replace("demo-rule", "third-rule"), encoding="utf-8")
+    assert [r.id for r in load_rules(rules_dir)] == ["demo-rule", "third-rule"] and len(parsed) == 3
+
+
+def test_a_rule_file_changed_in_place_with_its_size_and_mtime_kept_is_read_again(tmp_path: Path) -> None:
+    import os
+
+    rules_dir = project(tmp_path, **{"a.yaml": GOOD})
+    path = rules_dir / "a.yaml"
+    before = path.stat()
+    assert load_rules(rules_dir)[0].title == "Demo"
+    path.write_text(GOOD.replace("title: Demo", "title: Omed"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert load_rules(rules_dir)[0].title == "Omed"
+
+
+def test_a_rule_changed_by_its_caller_leaves_the_next_load_as_the_file_says(tmp_path: Path) -> None:
+    text = GOOD.replace("working:\n    na: \"no run\"", "working: {probe: run.x, params: {keys: [a, b]}}")
+    rules_dir = project(tmp_path, **{"a.yaml": text})
+    (rule,) = load_rules(rules_dir)
+    rule.columns["working"].params["keys"].append("c")
+    rule.columns["working"].params["extra"] = 1
+    (fresh,) = load_rules(rules_dir)
+    assert dict(fresh.columns["working"].params) == {"keys": ["a", "b"]}
+
+
+def test_a_broken_rule_file_is_reported_on_every_load(tmp_path: Path) -> None:
+    rules_dir = project(tmp_path, **{"bad.yaml": GOOD.replace("rationale: because", "rationale: [because")})
+    for _ in range(2):
+        with pytest.raises(RulesError) as caught:
+            load_rules(rules_dir)
+        assert "bad.yaml" in str(caught.value) and "YAML" in str(caught.value)
