@@ -29,10 +29,12 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import struct
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -549,9 +551,27 @@ def visible(text: str, keep: str = "\n\t") -> str:
 
 
 def needs_visible(text: str, keep: str = "\n\t") -> bool:
-    """Whether `visible` would change `text` (a fast check for the common clean case)."""
-    return any((ord(c) < 0x20 and c not in keep) or 0x7F <= ord(c) <= 0x9F or ord(c) in _BIDI
-               or 0xD800 <= ord(c) <= 0xDFFF or ord(c) in (0xFFFE, 0xFFFF) for c in text)
+    """Whether `visible` would change `text`: one regex search (the common clean case costs
+    little on every string a renderer shows)."""
+    return _changed_by_visible(keep).search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _changed_by_visible(keep: str) -> re.Pattern[str]:
+    """A character class of exactly what `visible` rewrites, but `keep` (a class cannot backtrack)."""
+    codes = {*range(0x20), *range(0x7F, 0xA0), *_BIDI, *range(0xD800, 0xE000), 0xFFFE, 0xFFFF}
+    codes -= {ord(c) for c in keep}
+    ranges, start, prev = [], None, None
+    for code in sorted(codes):
+        if start is None or code != prev + 1:
+            if start is not None:
+                ranges.append((start, prev))
+            start = code
+        prev = code
+    if start is None:
+        return re.compile("(?!)")  # `keep` holds everything: nothing is changed
+    ranges.append((start, prev))
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
 
 
 __all__ = [

@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import safeio
 from auditor.safeio import ReadRefused
@@ -206,6 +208,16 @@ def test_visible_neutralises_escapes_and_keeps_ordinary_text():
     assert safeio.visible("ok \u00e9\u4e2d\n\tend") == "ok \u00e9\u4e2d\n\tend"
     assert safeio.visible("\x1b[31mred\x07\x9b2J\u202etxt\udcff") == "\\x1b[31mred\\x07\\x9b2J\\u202etxt\ufffd"
     assert not safeio.needs_visible("plain") and safeio.needs_visible("\x1b")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x10FFFF, blacklist_categories=()), max_size=40),
+       st.text(alphabet=st.characters(max_codepoint=0x2100, blacklist_categories=()), max_size=3))
+def test_needs_visible_says_exactly_whether_visible_changes_the_text(text, keep):
+    """The renderers skip `visible` when `needs_visible` says no: the two must agree for every
+    text and every `keep` (surrogates, C1, bidi and non-characters included)."""
+    assert safeio.needs_visible(text, keep) == (safeio.visible(text, keep) != text)
+    assert safeio.needs_visible(text) == (safeio.visible(text) != text)
 
 
 def test_sha256_is_streamed_and_capped(tree):
