@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import auditor.probes  # noqa: F401  (fills the probe registry)
-from auditor.config import project_name
+from auditor.config import ProjectConfig, project_name
 from auditor.evidence import Evidence
 from auditor.model import COLUMNS, PROBES, ProbeResult, Verdict
 from auditor.results import AuditResult, Cell, Gap, RuleResult, summarise
@@ -131,7 +131,7 @@ class AuditInputError(Exception):
     """The audit cannot start: a missing run directory, rules folder or similar (exit 2)."""
 
 
-def resolve_rules_dir(config: Any, rules: str | Path | None) -> Path:
+def resolve_rules_dir(config: ProjectConfig, rules: str | Path | None) -> Path:
     """--rules, else the project's rules folder, else the rules that ship with the auditor."""
     from auditor.rules import BUILTIN_RULES
 

@@ -35,6 +35,7 @@ import jsonschema
 import yaml
 
 from auditor import safeio
+from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecord, DrillRecordError, read_record, record_of, result_paths
 from auditor.model import COLUMN_TITLES, FAIL, NO_EVIDENCE, PASS
 from auditor.rules import BUILTIN_RULES, LintError, Rule, _node_at
@@ -205,7 +206,7 @@ def lint_checklists(rules_dir: str | Path) -> list[LintError]:
 
 
 def required_test_names(rules: Iterable[Rule], checklist: Checklist,
-                        config: Any = None) -> tuple[list[str], list[str], list[str]]:
+                        config: ProjectConfig | None = None) -> tuple[list[str], list[str], list[str]]:
     """(test names, keywords, effects) the gate's rules, the project's `required_tests` and the
     checklist's `tests:` items ask for."""
     names: list[str] = []

@@ -284,7 +284,7 @@ def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, c
 
 
 # what the `train` extra brings (pyproject.toml); the auditor alone installs none of them
-_TRAIN_EXTRA = ("torch", "numpy", "PIL", "matplotlib")
+_TRAIN_EXTRA = ("torch", "numpy", "PIL", "matplotlib", "av")
 
 
 def run() -> None:

@@ -143,9 +143,8 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
     own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("logs/*" + suffix)]
                   if not runside.is_heartbeat(p.name)}, key=lambda p: (p.name != TRAIN_LOG, p.as_posix()))
     out = [(p, relative(p, run), inside) for p in own]
-    found = getattr(config, "discovery", None)
     extra: list[str] = []
-    for rd in getattr(found, "run_dirs", ()) or ():
+    for rd in config.discovery.run_dirs if config.discovery is not None else ():
         if (config.root / rd.path).resolve() == run.resolve():
             extra = list(rd.logs)
     if not own and not extra and run.resolve() != config.root.resolve() and run.resolve().is_relative_to(
