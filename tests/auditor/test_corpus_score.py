@@ -16,18 +16,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-# cells right / all labelled cells, over the whole corpus (issue 14: at least 0.95)
-FLOOR = 0.89
-# False ✅ that issue 15 (evidence as other teams write it) is removing: a save or progress
-# write under a condition that is not a period, a weights-only restore, discovery behind an
-# option that is off by default. Nothing else may give a
-# false ✅, and a cell leaves this list as soon as it is right (the test says which).
-KNOWN_FALSE_YES = {
-    ("lookalike", "periodic-checkpoints", "code"),
-    ("lookalike", "progress-file", "code"),
-    ("lookalike", "resume", "code"),
-    ("ownwords", "auto-resume", "code"),
-}
+# cells right / all labelled cells, over the whole corpus (issue 14: at least 0.95; issue 15: at
+# least 0.97; 480/480 when issue 15 landed)
+FLOOR = 1.0
+# False ✅ still to be removed: none since issue 15 (guards decide, weights-only restores are
+# partial, discovery behind an option that is off by default is partial, TDD order needs dates).
+# Nothing may give a false ✅; a cell leaves this list as soon as it is right (the test says which).
+KNOWN_FALSE_YES: set[tuple[str, str, str]] = set()
 
 
 def _bench():

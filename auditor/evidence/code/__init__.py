@@ -20,8 +20,9 @@ from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD,
                                          CodeEvidence, Effect, Function, Interval, Loop, LoopCall, MainCall, Param,
                                          ResumeLoad, ThreadStart, effect_rank)
 from auditor.evidence.code.flow import analyse
-from auditor.evidence.code.frameworks import add_framework_evidence
-from auditor.evidence.code.intervals import declared_intervals, parse_interval
+from auditor.evidence.code.configfiles import read as read_configs
+from auditor.evidence.code.frameworks import add_framework_evidence, site_tags
+from auditor.evidence.code.intervals import declared_intervals, parse_interval, save_intervals
 from auditor.evidence.code.scan import scan_files
 
 
@@ -32,9 +33,13 @@ def collect(config: ProjectConfig) -> CodeEvidence:
     ev = CodeEvidence(root=config.root, entry_point=config.entry_point)
     ev.files = tuple(s.rel for s in scanned.scans)
     ev.errors = scanned.errors
-    analyse(ev, scanned.scans, config)
+    analysis = analyse(ev, scanned.scans, config, site_tags(scanned.scans))
     ev.intervals = tuple(declared_intervals(scanned.scans, config.interval_parameters))
-    add_framework_evidence(ev, list(scanned.scans))
+    ev.save_intervals = tuple(save_intervals(ev.loop_calls))
+    found = getattr(config, "discovery", None)
+    configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()))
+    ev.errors = ev.errors + tuple(configs.errors)
+    add_framework_evidence(ev, list(scanned.scans), analysis, configs)
     return ev
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 # Effect tags a function (or a call site, through the functions it reaches) can carry.
-SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME = (
-    "save", "load", "log", "progress", "heartbeat", "discovery", "autoresume")
+SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP = (
+    "save", "load", "log", "progress", "heartbeat", "discovery", "autoresume", "step")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Call:
     n_args: int
     text: str  # source excerpt (shortened)
     guards: tuple[str, ...] = ()  # source text of surrounding `if` tests
+    loop_line: int = 0  # the line of the innermost loop around the call in its function (0: none)
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,34 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """One `if` test on the way to a call, and what it means (auditor.evidence.code.guards)."""
+
+    text: str
+    kind: str  # period-steps | period-epochs | period-time | period | neutral | condition | flag-off | end
+    what: str  # "a best-metric test", "every 100 steps", "continue_run, off by default", ...
+    file: str
+    line: int
+    interval: Any = None  # for a period: (the expression it tests against, its resolved Value or None)
+
+    @property
+    def blocks(self) -> bool:
+        """It keeps the call from running at a period (a condition, a flag off by default, the end only)."""
+        return self.kind in ("condition", "flag-off", "end")
+
+
+@dataclass(frozen=True)
 class Effect:
     """Why a function carries an effect: the call site that does it directly."""
 
     tag: str
     site: Call
     via: tuple[str, ...] = ()  # functions passed through, outermost first
+    guards: tuple[Guard, ...] = ()  # the `if` tests on the way, the outermost call's first
+
+    @property
+    def blocked_by(self) -> tuple[Guard, ...]:
+        return tuple(g for g in self.guards if g.blocks)
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,8 @@ class ThreadStart:
     effects: tuple[Effect, ...]  # effects of the target
     started: bool
     reachable: bool
+    start_file: str = ""  # where `.start()` is called on it
+    start_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +155,11 @@ class ResumeLoad:
     reachable: bool
     direct: bool = True  # a configured load function itself, not a helper that passes its argument on
     why_not_at_start: str = ""  # when it discovers a checkpoint but cannot be auto-resume: the reason
+    user_source: str = ""  # the option, setting or config field the restored path comes from ("" when none)
+    restores_state: bool | None = None  # False: model weights only (no optimizer, step or RNG); None: unknown
+    state_detail: str = ""  # what it restores, or what it leaves out
+    discovered_at: tuple[str, int] = ("", 0)  # the call that finds the newest checkpoint (file, line)
+    behind: str = ""  # the option, off by default, that the discovery or the restore runs behind
 
 
 @dataclass
@@ -145,7 +175,8 @@ class CodeEvidence:
     reachable: frozenset[str] = frozenset()
     loop_calls: tuple[LoopCall, ...] = ()
     threads: tuple[ThreadStart, ...] = ()
-    intervals: tuple[Interval, ...] = ()
+    intervals: tuple[Interval, ...] = ()  # declared by name (parameters, fields, options): the fallback
+    save_intervals: tuple[Interval, ...] = ()  # the periods periodic saves are reached at (guards, frameworks)
     main_calls: tuple[MainCall, ...] = ()
     resume_passed: tuple[Call, ...] = ()  # entry/CLI calls passing a resume argument
     resume_options: tuple[Call, ...] = ()  # CLI options declaring a resume parameter
@@ -165,9 +196,10 @@ class CodeEvidence:
 _QUIET_LOG = {"warning", "warn", "error", "exception", "critical"}
 
 
-def effect_rank(eff: Effect) -> tuple[int, int]:
-    """Lower is more telling: a direct print/info beats a warning reached through three helpers."""
-    return (int(eff.tag == LOG and eff.site.short in _QUIET_LOG), len(eff.via))
+def effect_rank(eff: Effect) -> tuple[int, int, int]:
+    """Lower is more telling: a direct print/info beats a warning reached through three helpers, and a
+    call every period beats one only a condition reaches."""
+    return (int(eff.tag == LOG and eff.site.short in _QUIET_LOG), int(bool(eff.blocked_by)), len(eff.via))
 
 
 EMPTY_FUNCTION = Function("", "", "", 0, 0, None, (), (), ())

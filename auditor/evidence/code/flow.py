@@ -16,17 +16,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.config import ProjectConfig
-from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, EMPTY_FUNCTION, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE,
-                                         Call, CodeEvidence, Effect, Function, LoopCall, MainCall, Param, ResumeLoad,
-                                         ThreadStart, effect_rank)
+from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call,
+                                         CodeEvidence, Effect, Function, Guard, LoopCall, MainCall, Param, effect_rank)
+from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
-from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name, walk
+from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
+from auditor.evidence.code.resumes import enrich, exists_discovery, resume_names
+from auditor.evidence.code.threads import thread_class_runs, thread_starts, thread_target_quals
+from auditor.evidence.code.values import Values
 
 _LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
 _LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
 _WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
 _NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
-_TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME)
+_TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP)
+# framework calls that find the newest checkpoint themselves: transformers' get_last_checkpoint, Orbax's latest_step
+_FRAMEWORK_DISCOVERY = {"get_last_checkpoint", "latest_step"}
+_OPTIMIZER = re.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
+_STEP_CALLS = {"backward", "apply_gradients", "value_and_grad"}
+_MODULE_MODES = {"train", "eval"}
 _BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
                    "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
 
@@ -51,20 +59,27 @@ Site = tuple[Call, list[str], set[str]]  # a call, the scanned functions it may 
 Scope = tuple[FileScan, FunctionScan]
 
 
-def analyse(ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig) -> None:
-    """Fill `ev` with every fact the whole-program analysis derives from `scans`."""
-    _Analysis(ev, scans, config).run()
+def analyse(ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig,
+            site_tags: dict[int, set[str]] | None = None) -> "_Analysis":
+    """Fill `ev` with every fact the whole-program analysis derives from `scans`.
+
+    `site_tags`: effects framework adapters know a call has (id of its node -> tags), e.g.
+    Accelerate's `accelerator.save_state()` saves and Orbax's `manager.restore()` loads.
+    """
+    analysis = _Analysis(ev, scans, config, site_tags or {})
+    analysis.run()
+    return analysis
 
 
 class _Analysis:
     """One analysis of one project's scans; each step fills some of `ev` and the state later steps use."""
 
-    def __init__(self, ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig) -> None:
-        self.ev, self.scans, self.config = ev, scans, config
+    def __init__(self, ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig,
+                 site_tags: dict[int, set[str]]) -> None:
+        self.ev, self.scans, self.config, self.site_tags = ev, scans, config, site_tags
         self.entry_file, _, self.entry_func = config.entry_point.partition(":")
         self.save, self.load = set(config.checkpoint_save_functions), set(config.checkpoint_load_functions)
-        self.discovery = set(config.checkpoint_discovery_functions)
-        self.resume_names = set(config.resume_parameters)
+        self.discovery = set(config.checkpoint_discovery_functions) | _FRAMEWORK_DISCOVERY
         self.fscans: dict[str, Scope] = {}
         self.by_name: dict[str, list[str]] = {}
         for scan in scans:
@@ -82,9 +97,17 @@ class _Analysis:
         self.effects: dict[str, dict[str, Effect]] = {q: {} for q in self.fscans}
         self.ctx: dict[str, int] = {}
         self.thread_targets: dict[str, list[str]] = {}
+        self.values = Values(scans)
+        self.classifier = Classifier(self.values, self.find_functions)
+        self.resume_names = resume_names(self)
+        self.nodes: dict[int, tuple[ast.Call, str]] = {}  # id(call) -> (its node, its function's qualname)
+        self._guards: dict[tuple[int, bool], tuple[Guard, ...]] = {}
 
     def run(self) -> None:
         self.ev.functions = {qual: _function(scan, fs, qual) for qual, (scan, fs) in self.fscans.items()}
+        for qual, (_scan, fs) in self.fscans.items():
+            for c, node in fs.calls:
+                self.nodes[id(c)] = (node, qual)
         self.sites = {qual: [(c, [t for t in self.resolve(c, scan, fs) if t != qual], self.direct(c, scan, fs))
                              for c, _ in fs.calls] for qual, (scan, fs) in self.fscans.items()}
         self.find_discovery_flow()
@@ -93,14 +116,28 @@ class _Analysis:
         self.propagate_effects()
         self.find_reachable()
         self.ev.loop_calls = tuple(self.loop_calls())
-        self.ev.threads = tuple(self.thread_starts())
+        self.ev.threads = tuple(thread_starts(self))
         main_calls = self.main_and_cli()
         self.ev.resume_loads = tuple(sorted(
-            (ResumeLoad(c, r, d, q in self.ctx, LOAD in self.direct(c, *self.fscans[q]))
-             for q, items in self.loads.items() for c, r, d in items), key=lambda x: not x.direct))
+            (enrich(self, q, c, self.nodes[id(c)][0], r, d) for q, items in self.loads.items() for c, r, d in items),
+            key=lambda x: not x.direct))
         self.ev.auto_resume = tuple(dict.fromkeys(self.auto_resume(main_calls)))
 
     # ------------------------------------------------------------------ call sites
+
+    def find_functions(self, short: str, scan: FileScan, fs: FunctionScan) -> list[Scope]:
+        """The scanned functions a call by this short name may reach (for predicates in guards)."""
+        own = [q for q in self.by_name.get(short, []) if q.startswith(f"{scan.rel}::")]
+        return [self.fscans[q] for q in (own or self.by_name.get(short, []))[:4]]
+
+    def guards_of(self, call: Call, in_loop_only: bool = False) -> tuple[Guard, ...]:
+        """The classified `if` tests around a call (only those inside its loops when asked)."""
+        key = (id(call), in_loop_only)
+        if key not in self._guards:
+            node, qual = self.nodes[id(call)]
+            scan, fs = self.fscans[qual]
+            self._guards[key] = self.classifier.guards(fs.call_guards.get(id(node), ()), scan, fs, in_loop_only)
+        return self._guards[key]
 
     def resolve(self, call: Call, scan: FileScan, fs: FunctionScan) -> list[str]:
         """Functions defined in the scanned files that a call may reach (by name)."""
@@ -120,6 +157,9 @@ class _Analysis:
             return self.by_name.get(tail, candidates)
         if _external_receiver(call.name.split(".")[0], scan, fs, self.scanned_tops):
             return []
+        if call.short in _MODULE_MODES and call.n_args <= 1 and not call.kwargs and call.name.count(".") >= 1 \
+                and not (call.name.startswith("self.") and call.name.count(".") == 1):
+            return []  # model.train() / model.eval(): torch's mode switch, not the project's train()
         if call.name.split(".")[0] in scan.aliases and not call.name.startswith("self."):
             # a call into an imported module: only functions from a scanned module of that name
             module = scan.aliases[call.name.split(".")[0]].split(".")[-1]
@@ -151,6 +191,11 @@ class _Analysis:
             tags.add(HEARTBEAT)
         if call.short in self.discovery or call.name in self.discovery:
             tags.add(DISCOVERY)
+        if call.short in _STEP_CALLS or call.name in ("jax.grad",) or (
+                call.short == "step" and bool(_OPTIMIZER.search(receiver))):
+            tags.add(STEP)
+        node = self.nodes.get(id(call), (None, ""))[0]
+        tags |= self.site_tags.get(id(node), set())
         return tags
 
     # ------------------------------------------------------------------ data flow
@@ -244,7 +289,7 @@ class _Analysis:
                 for g in call.guards:
                     guard_names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", g))
                 from_resume = bool(arg_names & res) or bool(guard_names & self.resume_names)
-                from_disc = bool(arg_names & disc) or any(
+                from_disc = bool(arg_names & disc) or exists_discovery(fs, node) or any(
                     self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords])
                 self.loads.setdefault(qual, []).append((call, from_resume, from_disc))
 
@@ -256,7 +301,7 @@ class _Analysis:
         for qual, entries in self.sites.items():
             for call, _, tags in entries:
                 for tag in tags:
-                    _offer(effects[qual], Effect(tag, call))
+                    _offer(effects[qual], Effect(tag, call, (), self.guards_of(call)))
             for call, _from_resume, from_disc in self.loads.get(qual, []):
                 if from_disc:
                     _offer(effects[qual], Effect(AUTORESUME, call))
@@ -269,20 +314,25 @@ class _Analysis:
                         for tag, eff in list(effects.get(t, {}).items()):
                             short_t = t.split("::")[-1]
                             if short_t not in eff.via:
-                                changed |= _offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via))
+                                changed |= _offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via,
+                                                                        self.guards_of(_call) + eff.guards))
             return changed
 
-        # each pass that changes anything lowers the rank (quiet log?, helpers passed through) of
-        # one function's witness for one tag; a rank has 2 x (functions + 1) values
+        # each pass that changes anything lowers the rank (quiet log?, behind a condition?, helpers
+        # passed through) of one function's witness for one tag; a rank has 2 x 2 x (functions + 1) values
         n = len(self.fscans)
-        until_stable(step, n * len(_TAGS) * 2 * (n + 1), "the effects reached through helpers")
+        until_stable(step, n * len(_TAGS) * 4 * (n + 1), "the effects reached through helpers")
         self.ev.effects = {q: tuple(sorted(e.values(), key=lambda x: x.tag)) for q, e in effects.items() if e}
 
-    def call_effects(self, call: Call, targets: list[str], tags: set[str]) -> tuple[Effect, ...]:
-        out: dict[str, Effect] = {t: Effect(t, call) for t in tags}
+    def call_effects(self, call: Call, targets: list[str], tags: set[str],
+                     in_loop_only: bool = True) -> tuple[Effect, ...]:
+        """What a call in a loop does, with the guards inside the loop on the way to each effect
+        (all of its function's guards when the whole function runs in a loop: a framework's hook)."""
+        own = self.guards_of(call, in_loop_only=in_loop_only)
+        out: dict[str, Effect] = {t: Effect(t, call, (), own) for t in tags}
         for t in targets:
             for tag, eff in self.effects.get(t, {}).items():
-                _offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via))
+                _offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via, own + eff.guards))
         return tuple(sorted(out.values(), key=lambda e: e.tag))
 
     # ------------------------------------------------------------------ reachability
@@ -301,10 +351,13 @@ class _Analysis:
             for qual in self.fscans:
                 starts.setdefault(qual, 0)
         ctx: dict[str, int] = dict(starts)
+        runs = thread_class_runs(self.scans, self.fscans)
         for qual, (scan, fs) in self.fscans.items():
             for call, node in fs.calls:
                 if call.short in THREAD_CLASSES:
-                    self.thread_targets.setdefault(qual, []).extend(_thread_target_quals(node, scan, fs, self.by_name))
+                    self.thread_targets.setdefault(qual, []).extend(thread_target_quals(node, scan, fs, self.by_name))
+                for run_q in runs.get(call.short, ()):
+                    self.thread_targets.setdefault(qual, []).append(run_q)
         # breadth first: a function's context depth is that of its shortest call chain from the
         # entry point (the main path), so call cycles cannot inflate it
         queue = list(ctx)
@@ -323,63 +376,23 @@ class _Analysis:
         self.ev.reachable = frozenset(ctx)
 
     def loop_calls(self) -> list[LoopCall]:
+        """Calls in loops; a loop that takes a training step (backward, optimizer step) is the per-batch loop."""
         thread_target_set = {t for ts in self.thread_targets.values() for t in ts}
         out: list[LoopCall] = []
         for qual in sorted(self.ctx):
-            for call, targets, tags in self.sites.get(qual, []):
+            sites = self.sites.get(qual, [])
+            step_loops = {c.loop_line for c, targets, tags in sites if c.loop_line and (
+                STEP in tags or any(STEP in self.effects.get(t, {}) for t in targets))}
+            for call, targets, tags in sites:
                 if call.loop_depth == 0:
                     continue
                 depth = call.loop_depth + self.ctx[qual]
-                out.append(LoopCall(call, depth, call.batch_loop or depth >= 2,
-                                    self.call_effects(call, targets, tags), qual in thread_target_set))
+                batch = call.batch_loop or depth >= 2 or call.loop_line in step_loops
+                out.append(LoopCall(call, depth, batch, self.call_effects(call, targets, tags),
+                                    qual in thread_target_set))
         return out
 
     # ------------------------------------------------------------------ threads
-
-    def thread_starts(self) -> list[ThreadStart]:
-        threads: list[ThreadStart] = []
-        for qual, (scan, fs) in self.fscans.items():
-            started = any(c.short == "start" for c, _ in fs.calls)
-            for call, node in fs.calls:
-                if call.short not in THREAD_CLASSES or call.name.split(".")[0] not in ("threading", call.short):
-                    continue
-                threads.append(self.thread_start(qual, scan, fs, call, node, started))
-            for cls_name, line in scan.thread_classes if fs is scan.module else ():
-                run_q = f"{scan.rel}::{cls_name}.run"
-                effs = self.effects.get(run_q, {})
-                created = any(c.short == cls_name for q in self.ctx
-                              for c in self.ev.functions.get(q, EMPTY_FUNCTION).calls)
-                threads.append(ThreadStart(
-                    file=scan.rel, line=line, function=cls_name, kind="subclass", target=f"{cls_name}.run",
-                    target_function=f"{cls_name}.run" if run_q in self.fscans else None,
-                    effects=tuple(sorted(effs.values(), key=lambda e: e.tag)), started=created, reachable=created))
-        return threads
-
-    def thread_start(self, qual: str, scan: FileScan, fs: FunctionScan, call: Call, node: ast.Call,
-                     started: bool) -> ThreadStart:
-        """A `Thread(target=...)` / `Timer(interval, function)` call, with the effects of its target."""
-        target_node = next((k.value for k in node.keywords if k.arg in ("target", "function")), None)
-        if target_node is None and call.short == "Timer" and len(node.args) >= 2:
-            target_node = node.args[1]
-        quals = _thread_target_quals(node, scan, fs, self.by_name)
-        effs: dict[str, Effect] = {}
-        for t in quals:
-            for tag, eff in self.effects.get(t, {}).items():
-                effs.setdefault(tag, eff)
-        if isinstance(target_node, ast.Lambda):
-            for sub in walk(target_node.body):
-                if isinstance(sub, ast.Call):
-                    inner = next((c for c, n in fs.calls if n is sub), None)
-                    if inner:
-                        for t in self.resolve(inner, scan, fs):
-                            for tag, eff in self.effects.get(t, {}).items():
-                                effs.setdefault(tag, eff)
-        return ThreadStart(
-            file=scan.rel, line=call.line, function=fs.qualname, kind=call.short,
-            target=scan.seg(target_node) if target_node is not None else "",
-            target_function=quals[0].split("::")[-1] if quals else None,
-            effects=tuple(sorted(effs.values(), key=lambda e: e.tag)),
-            started=started or ".start()" in call.text, reachable=qual in self.ctx)
 
     # ------------------------------------------------------------------ __main__ / CLI and auto-resume
 
@@ -409,6 +422,13 @@ class _Analysis:
                     if fs.qualname == "<module>":
                         continue
                     if self.passes_resume(call, is_entry) and (is_entry or call.short in resume_takers):
+                        passed.append(call)
+        for scan in self.scans:  # a call anywhere that hands a resume argument to one of our functions taking it
+            if scan.rel in (self.config.main_module, self.entry_file):
+                continue
+            for fs in scan.scopes():
+                for call, _node in fs.calls:
+                    if fs.qualname != "<module>" and call.short in resume_takers and self.passes_resume(call, False):
                         passed.append(call)
         self.ev.main_calls = tuple(main_calls)
         self.ev.resume_passed = tuple(passed)
@@ -528,22 +548,6 @@ def _external_receiver(root: str, scan: FileScan, fs: FunctionScan, scanned_tops
             continue
         return False
     return True
-
-
-def _thread_target_quals(node: ast.Call, scan: FileScan, fs: FunctionScan, by_name: dict[str, list[str]]) -> list[str]:
-    target = next((k.value for k in node.keywords if k.arg in ("target", "function")), None)
-    if target is None and len(node.args) >= 2:
-        target = node.args[1]
-    if isinstance(target, ast.Name):
-        if target.id in fs.nested:
-            return [f"{scan.rel}::{fs.nested[target.id]}"]
-        local = [q for q in by_name.get(target.id, []) if q.startswith(f"{scan.rel}::")]
-        return local or by_name.get(target.id, [])
-    if isinstance(target, ast.Attribute):
-        cands = by_name.get(target.attr, [])
-        own = [q for q in cands if fs.class_name and q.startswith(f"{scan.rel}::{fs.class_name}.")]
-        return own or cands
-    return []
 
 
 def _is_write(call: Call) -> bool:

@@ -1,20 +1,31 @@
-"""Checkpoint intervals declared in code: parameter defaults, class fields and CLI option
-defaults whose name is a configured interval name, with the unit decided from the value
-(`"2m"`), the name (`save_every_s`) or the usage (`step % every == 0`).
+"""Checkpoint intervals in code, with their unit.
+
+- `save_intervals`: the period a periodic save is reached at, read from the guard that leads
+  to it (`step % eval_interval == 0`, `time.time() - last >= SAVE_EVERY_MIN * 60`) and followed
+  to the value it holds by default (auditor.evidence.code.values), cited where it is declared;
+- `declared_intervals`: parameter defaults, class fields and CLI option defaults whose name
+  is a configured interval name, with the unit decided from the value (`"2m"`), the name
+  (`save_every_s`) or the usage (`step % every == 0`): the fallback when a save's period is
+  computed somewhere this reading cannot follow.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
-from auditor.evidence.code.facts import Interval
+from auditor.evidence.code.facts import SAVE, Interval, LoopCall
 from auditor.evidence.code.scan import FileScan
 from auditor.evidence.code.syntax import names_in, option_name
 
 
 _UNIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hours?|"
                       r"steps?|it|iters?|iterations?|batch(?:es)?|epochs?)\s*$", re.I)
+
+
+# names of a checkpoint interval besides the configured ones: save_every_minutes, CKPT_EVERY_STEPS, persist_every_s
+_INTERVAL_NAME = re.compile(r"(?:^|_)(?:checkpoint|ckpt|save|persist|snapshot)_?(?:every|interval|period|freq)")
 
 
 def parse_interval(text: str) -> tuple[float, str, float | None] | None:
@@ -71,7 +82,8 @@ def declared_intervals(scans: tuple[FileScan, ...], wanted: tuple[str, ...]) -> 
     """Every parameter default, class field and CLI option default named like an interval, with its unit."""
 
     def matches(name: str) -> bool:
-        return any(name == w or name.startswith(w + "_") for w in wanted)
+        low = name.lower()
+        return any(low == w or low.startswith(w + "_") for w in wanted) or bool(_INTERVAL_NAME.search(low))
 
     found: list[tuple[str, str, ast.AST | None, str, str, int]] = []  # name, where, node, text, file, line
     for scan in scans:
@@ -83,6 +95,11 @@ def declared_intervals(scans: tuple[FileScan, ...], wanted: tuple[str, ...]) -> 
             for arg, d in list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults)):
                 if d is not None and matches(arg.arg):
                     found.append((arg.arg, fs.qualname, d, scan.seg(d), scan.rel, arg.lineno))
+        fields = {id(value) for _cls, _name, value, _line in scan.class_fields}
+        for names, value in scan.module.assigns:  # module-level settings: CKPT_EVERY_STEPS = 50
+            if len(names) == 1 and matches(next(iter(names))) and id(value) not in fields:
+                name = next(iter(names))
+                found.append((name, "<module>", value, scan.seg(value), scan.rel, value.lineno))
         for cls, name, value, line in scan.class_fields:
             if matches(name):
                 found.append((name, cls, value, scan.seg(value), scan.rel, line))
@@ -117,4 +134,42 @@ def declared_intervals(scans: tuple[FileScan, ...], wanted: tuple[str, ...]) -> 
         if const is None and not isinstance(node, ast.Constant):
             reason = f"default is an expression ({text})"
         out.append(Interval(name, text, value, unit, seconds, rel, line, where, reason))
+    return out
+
+
+def seconds_of(value: Any, name: str) -> float | None:
+    """Seconds of a time interval's resolved value: what a timedelta or the arithmetic at its use
+    (`* 60`) made of it, else what its name says (`_minutes`, `_s`), else seconds."""
+    number = value.number
+    if number is None:
+        return None
+    if value.seconds_by_call or value.factor != 1:
+        return number
+    by_name = _unit_from_name(name)
+    return number * by_name[1] if by_name and by_name[0] == "time" else number
+
+
+def save_intervals(loop_calls: tuple[LoopCall, ...]) -> list[Interval]:
+    """The period each periodic save in a loop is reached at, from the guard that decides it."""
+    out: list[Interval] = []
+    for lc in loop_calls:
+        eff = lc.effect(SAVE)
+        if eff is None or eff.blocked_by:
+            continue
+        for g in eff.guards:
+            if not g.kind.startswith("period-") or not g.interval:
+                continue
+            expr, value = g.interval
+            unit = g.kind.removeprefix("period-")
+            unit = "time" if unit == "time" else unit
+            name = value.name if value is not None and value.name else g.text
+            if value is None or value.number is None:
+                out.append(Interval(name, g.text, None, unit, None, g.file, g.line, f"the guard `if {g.text}`",
+                                    f"{g.what}; its value could not be followed"))
+                continue
+            seconds = seconds_of(value, name) if unit == "time" else None
+            declared = value.number / value.factor if value.factor else value.number
+            out.append(Interval(name, f"{declared:g}", value.number, unit, seconds, value.file, value.line,
+                                f"{g.file}:{g.line} `if {g.text}`",
+                                f"{g.what}; {name} = {declared:g} ({value.how})"))
     return out

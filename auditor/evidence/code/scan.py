@@ -1,6 +1,8 @@
 """The per-file scan: one pass over a module's syntax tree that records, per function, its
-calls (with loop depth, batch-loop hint and surrounding `if` guards), loops, assignments and
-returns (for data flow), plus the file's imports, thread classes, class fields and CLI options.
+calls (with loop depth, the loop they are in, batch-loop hint and surrounding `if` guards,
+whose test nodes are kept for auditor.evidence.code.guards), loops, assignments (with their
+guards) and returns (for data flow), plus the file's imports, classes and their bases, thread
+classes, class fields, attribute assignments (`config.x = 2000`) and CLI options.
 
 Files are parsed with `ast.parse`: never imported, never executed.
 """
@@ -8,7 +10,6 @@ Files are parsed with `ast.parse`: never imported, never executed.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,25 @@ from typing import Any
 
 from auditor import safeio
 from auditor.evidence.code.facts import Call, Loop
-from auditor.evidence.code.syntax import children, dotted, names_in, own_nodes, short_text, source_segment, walk
+from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
 
 MAX_SOURCE_BYTES = 2_000_000
 _SKIP_DIRS = {".venv", "venv", "__pycache__", ".git", "node_modules", "build", "dist", ".tox"}
 _BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
 THREAD_CLASSES = {"Thread", "Timer"}
+# files a progress writer rewrites in place, whatever the project calls them (besides the configured names)
+PROGRESS_NAME = re.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
+                           r"\.(?:json|txt|yaml|yml)\b|PROGRESS", re.I)
+
+
+@dataclass(frozen=True)
+class GuardNode:
+    """One `if` test around a call or an assignment: its node, whether the call is in its else branch,
+    and whether the `if` is inside a loop of the function (a guard outside the loop runs once)."""
+
+    test: ast.AST
+    negated: bool
+    in_loop: bool
 
 
 class FunctionScan:
@@ -33,14 +47,13 @@ class FunctionScan:
         self.returns: list[ast.AST] = []
         self.nested: dict[str, str] = {}  # local def name -> qualname
         self.progress_aliases: set[str] = set()  # local names bound to a progress file path
+        self.call_guards: dict[int, tuple[GuardNode, ...]] = {}  # id(call node) -> its guards
+        self.assign_guards: list[tuple[GuardNode, ...]] = []  # aligned with assigns
 
-    @functools.cached_property
+    @property
     def mentions_heartbeat(self) -> bool:
-        """Named after the heartbeat, or a string of its own body mentions it (asked of few
-        functions: only when one of its calls writes or logs, so walked only then)."""
-        return "heartbeat" in self.name.lower() or any(
-            isinstance(n, ast.Constant) and isinstance(n.value, str) and "heartbeat" in n.value.lower()
-            for n in own_nodes(self.node))
+        """Named after the heartbeat, itself or its class (a write's own text naming it is checked at the call)."""
+        return "heartbeat" in self.name.lower() or "heartbeat" in (self.class_name or "").lower()
 
 
 class FileScan(ast.NodeVisitor):
@@ -69,6 +82,8 @@ class FileScan(ast.NodeVisitor):
         self.module = FunctionScan("<module>", "<module>", None, None)
         self.main_block = FunctionScan("<main>", "<main>", None, None)
         self.thread_classes: list[tuple[str, int]] = []  # (class name, line) of Thread subclasses
+        self.classes: dict[str, tuple[tuple[str, ...], int]] = {}  # class name -> (dotted bases, line)
+        self.attr_assigns: list[tuple[str, ast.AST, int]] = []  # (attribute, value, line) of `x.attr = value`
         self.class_fields: list[tuple[str, str, ast.AST, int]] = []  # (class, name, value, line)
         self.options: list[tuple[ast.Call, int]] = []  # click/argparse option declarations
         self.mod_exprs: list[ast.AST] = []  # `%` operations, comparisons (unit hints)
@@ -78,6 +93,8 @@ class FileScan(ast.NodeVisitor):
         self._depth = [0]
         self._batch = [[False]]
         self._guards: list[list[str]] = [[]]
+        self._guard_nodes: list[list[GuardNode]] = [[]]
+        self._loop_line: list[int] = [0]
 
     def scopes(self) -> list[FunctionScan]:
         """Every function of the file, its module level and its `if __name__ == "__main__":` block."""
@@ -97,6 +114,7 @@ class FileScan(ast.NodeVisitor):
 
     # definitions ----------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.classes[node.name] = (tuple(dotted(b, self.aliases) for b in node.bases), node.lineno)
         for base in node.bases:
             if dotted(base, self.aliases).split(".")[-1] in THREAD_CLASSES:
                 self.thread_classes.append((node.name, node.lineno))
@@ -127,8 +145,12 @@ class FileScan(ast.NodeVisitor):
         self._depth.append(0)
         self._batch.append([False])
         self._guards.append([])
+        self._guard_nodes.append([])
+        self._loop_line.append(0)
         for stmt in node.body:
             self.visit(stmt)
+        self._loop_line.pop()
+        self._guard_nodes.pop()
         self._guards.pop()
         self._batch.pop()
         self._depth.pop()
@@ -151,13 +173,16 @@ class FileScan(ast.NodeVisitor):
             self.visit(node.iter)
             fn = self._fn[-1]
             fn.assigns.append((names_in(node.target), node.iter))
+            fn.assign_guards.append(tuple(self._guard_nodes[-1]))
         batch = hint or depth >= 2
         fn = self._fn[-1]
         fn.loops.append(Loop(self.rel, node.lineno, fn.qualname, depth, header, batch))
         self._depth[-1] = depth
         self._batch[-1].append(batch)
+        outer_line, self._loop_line[-1] = self._loop_line[-1], node.lineno
         for stmt in node.body:
             self.visit(stmt)
+        self._loop_line[-1] = outer_line
         self._batch[-1].pop()
         self._depth[-1] = depth - 1
         for stmt in node.orelse:
@@ -177,13 +202,18 @@ class FileScan(ast.NodeVisitor):
                 self.visit(stmt)
             return
         self.visit(node.test)
+        in_loop = self._depth[-1] > 0
         self._guards[-1].append(self.seg(node.test))
+        self._guard_nodes[-1].append(GuardNode(node.test, False, in_loop))
         for stmt in node.body:
             self.visit(stmt)
+        self._guard_nodes[-1].pop()
         self._guards[-1].pop()
         self._guards[-1].append("not (" + self.seg(node.test) + ")")
+        self._guard_nodes[-1].append(GuardNode(node.test, True, in_loop))
         for stmt in node.orelse:
             self.visit(stmt)
+        self._guard_nodes[-1].pop()
         self._guards[-1].pop()
 
     @staticmethod
@@ -205,6 +235,8 @@ class FileScan(ast.NodeVisitor):
         fn = self._fn[-1]
         for t in targets:
             names |= names_in(t)
+            if isinstance(t, ast.Attribute):
+                self.attr_assigns.append((t.attr, value, t.lineno))
             if alias and (self._mentions_progress_file(value) or names_in(value) & (
                     self.progress_aliases | fn.progress_aliases)):
                 if isinstance(t, ast.Attribute):
@@ -212,11 +244,12 @@ class FileScan(ast.NodeVisitor):
                 elif isinstance(t, ast.Name):
                     (self.progress_aliases if fn is self.module else fn.progress_aliases).add(t.id)
         fn.assigns.append((names, value))
+        fn.assign_guards.append(tuple(self._guard_nodes[-1]))
 
     def _mentions_progress_file(self, node: ast.AST) -> bool:
         for sub in walk(node):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                if any(p.lower() in sub.value.lower() for p in self.progress_files):
+                if any(p.lower() in sub.value.lower() for p in self.progress_files) or PROGRESS_NAME.search(sub.value):
                     return True
         return False
 
@@ -277,8 +310,11 @@ class FileScan(ast.NodeVisitor):
             n_args=len(node.args),
             text=self.seg(node),
             guards=tuple(self._guards[-1]),
+            loop_line=self._loop_line[-1],
         )
         fn.calls.append((call, node))
+        if self._guard_nodes[-1]:
+            fn.call_guards[id(node)] = tuple(self._guard_nodes[-1])
         self.generic_visit(node)
 
 

@@ -1,0 +1,120 @@
+"""The configuration files a project's code reads (found by auditor.discovery: Hydra trees,
+JSON/YAML argument files), read as data with the line of every key, through auditor.safeio.
+
+Framework adapters look things up here: a `_target_: lightning.pytorch.callbacks.ModelCheckpoint`
+node with its `every_n_train_steps`, a JSON argument file's `save_strategy`. Nothing is
+interpolated or executed (Hydra's `${...}` stays text); a file that cannot be read is one
+error entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor import safeio
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Node:
+    """A mapping read from a configuration file: its keys' values and lines."""
+
+    file: str
+    line: int  # the mapping's first line
+    values: dict[str, Any]
+    lines: dict[str, int]  # key -> line
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+@dataclass
+class ConfigFiles:
+    """Every mapping of every configuration file read (nested ones too)."""
+
+    nodes: list[Node] = field(default_factory=list)
+    read: tuple[str, ...] = ()
+    errors: list[str] = field(default_factory=list)
+
+    def targets(self, pattern: str) -> list[Node]:
+        """Mappings whose `_target_` matches `pattern` (Hydra's instantiate)."""
+        rx = re.compile(pattern)
+        return [n for n in self.nodes if isinstance(n.values.get("_target_"), str) and rx.search(n.values["_target_"])]
+
+    def with_keys(self, *keys: str) -> list[Node]:
+        return [n for n in self.nodes if any(k in n.values for k in keys)]
+
+
+def read(root: Path, files: tuple[str, ...] | list[str]) -> ConfigFiles:
+    out = ConfigFiles(read=tuple(files))
+    within = safeio.project(root)
+    for rel in files:
+        try:
+            text = safeio.read_text(root / rel, within=within, cap=MAX_CONFIG_BYTES, shown=rel)
+            if rel.endswith(".json"):
+                out.nodes += _json_nodes(rel, text)
+            elif rel.endswith((".yaml", ".yml")):
+                out.nodes += _yaml_nodes(rel, safeio.parse_yaml(text, shown=rel).node)
+        except FileNotFoundError:
+            continue
+        except (yaml.YAMLError, ValueError) as exc:
+            out.errors.append(f"{rel}: not read as configuration ({str(exc).splitlines()[0][:120]})")
+        except safeio.READ_ERRORS as exc:
+            out.errors.append(safeio.describe(exc, rel))
+    return out
+
+
+def _yaml_nodes(rel: str, node: Any) -> list[Node]:
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, yaml.MappingNode):
+            values, lines = {}, {}
+            for key, value in n.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                lines[key.value] = key.start_mark.line + 1
+                values[key.value] = _scalar(value) if isinstance(value, yaml.ScalarNode) else None
+                stack.append(value)
+            out.append(Node(rel, n.start_mark.line + 1, values, lines))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return out
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    try:
+        return safeio.yaml_value(node)
+    except yaml.YAMLError:
+        return node.value
+
+
+def _json_nodes(rel: str, text: str) -> list[Node]:
+    data = safeio.parse_json(text, shown=rel)
+    out: list[Node] = []
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            lines = {k: _line_of_key(text, k) for k in value}
+            out.append(Node(rel, min(lines.values(), default=1), {k: v for k, v in value.items()
+                                                                   if not isinstance(v, (dict, list))}, lines))
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(value)
+    return out
+
+
+def _line_of_key(text: str, key: str) -> int:
+    at = text.find(json.dumps(key) + ":")
+    if at < 0:
+        at = text.find(json.dumps(key))
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1

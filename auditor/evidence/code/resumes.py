@@ -1,0 +1,211 @@
+"""Restores of training state: what they load, where the path comes from, what finds it.
+
+A resume is worth its name when it brings back the training state (optimizer, step, RNG),
+not only the model's weights; when the path is one a user can give (a command-line option, a
+setting, a config field, the public method's parameter) or one the code finds itself (the
+newest checkpoint by listing, `get_last_checkpoint`, `latest_step()`, an `os.path.exists`
+check of the path it will load); and, for auto-resume, when that discovery runs by default,
+not only behind an option that is off unless given (`--continue`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Any
+
+from auditor.evidence.code.facts import LOAD, Call, ResumeLoad
+from auditor.evidence.code.syntax import calls_in, dotted, names_in
+
+if TYPE_CHECKING:
+    from auditor.evidence.code.scan import FileScan, FunctionScan
+
+# the analysis (auditor.evidence.code.flow._Analysis) is passed in; importing its module here would
+# make a cycle (flow calls these functions)
+_Analysis = Any
+
+RESUME_NAME = re.compile(r"^(?:resume\w*|\w+_resume|init_from|ckpt_path|checkpoint_path|resume_from\w*|load_from|"
+                         r"restore_from|from_checkpoint|continue_from)$")
+_STATE_RECEIVER = re.compile(r"opt|optim|sched|scaler|lr_s", re.I)
+_STATE_KEY = re.compile(r"^(?:step|global_step|epoch|iter|iter_num|iteration|it|optimizer|opt|scheduler|rng\w*|"
+                        r"\w*_rng|\w*rng_state\w*|gen_state|torch_rng|numpy_rng|sampler)$")
+_EXISTS = {"exists", "isfile", "is_file", "isdir", "is_dir"}
+
+
+def resume_names(a: _Analysis) -> set[str]:
+    """The configured resume parameters and every name of the project that reads like one."""
+    out = set(a.config.resume_parameters)
+    for table in (a.values.params, a.values.fields, a.values.options, a.values.attrs):
+        out |= {n for n in table if RESUME_NAME.match(n)}
+    for scan in a.scans:
+        for fs in scan.scopes():
+            for names, _value in fs.assigns:
+                out |= {n for n in names if RESUME_NAME.match(n)}
+    return out
+
+
+def user_names(a: _Analysis, scan: FileScan) -> set[str]:
+    """Names a user can set: command-line option dests, config fields, the entry script's settings."""
+    out = set(a.values.options) | set(a.values.fields)
+    entry = a.entry_file
+    if scan.rel == entry:
+        out |= {n for (rel, n) in a.values.module if rel == entry}
+    return out
+
+
+def restores_state(a: _Analysis, qual: str, call: Call) -> tuple[bool | None, str]:
+    """Whether a restore brings back training state: looked for in the function holding it, the
+    functions it calls, and the restorers its load goes through."""
+    scopes = {qual}
+    for c, targets, _ in a.sites.get(qual, []):  # helpers it calls at start-up (`self._restore(payload)`)
+        scopes |= set(targets) if c.loop_depth == 0 else set()
+    frontier = _targets(a, qual, call)
+    for _ in range(6):  # and the restorers its load goes through, all the way down
+        scopes |= set(frontier)
+        frontier = [t for q in frontier for c, _, _ in a.sites.get(q, []) for t in _targets(a, q, c)
+                    if t not in scopes]
+    weights = False
+    for q in sorted(scopes):
+        if q not in a.fscans:
+            continue
+        state, detail = _scope_restores(a, q)
+        if state:
+            return True, detail
+        weights = weights or state is False
+    if weights:
+        return False, "loads the model weights only: optimizer, step and RNG are never restored"
+    return None, ""
+
+
+def _scope_restores(a: _Analysis, q: str) -> tuple[bool | None, str]:
+    """What one function restores by itself: state (True), weights only (False) or nothing (None); cached."""
+    cache = a.__dict__.setdefault("_restores", {})
+    if q in cache:
+        return cache[q]
+    scan, fs = a.fscans[q]
+    found: tuple[bool | None, str] = (None, "")
+    for c, _node in fs.calls:
+        receiver = c.name.rsplit(".", 1)[0] if "." in c.name else ""
+        if c.short == "load_state_dict":
+            if _STATE_RECEIVER.search(receiver.split(".")[-1]):
+                found = (True, f"{c.file}:{c.line} restores {receiver.split('.')[-1]}")
+                break
+            found = (False, "")
+        if c.short in ("set_state", "set_rng_state", "setstate"):
+            found = (True, f"{c.file}:{c.line} restores the RNG state")
+            break
+    if not found[0]:
+        for _names, value in fs.assigns:
+            hit = next((sub for sub in ast.walk(value) if isinstance(sub, ast.Subscript)
+                        and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)
+                        and _STATE_KEY.match(sub.slice.value)), None)
+            if hit is not None:
+                found = (True, f"{scan.rel}:{hit.lineno} reads {hit.slice.value!r} from the checkpoint")
+                break
+    cache[q] = found
+    return found
+
+
+def _targets(a: _Analysis, qual: str, call: Call) -> list[str]:
+    for c, targets, _ in a.sites.get(qual, []):
+        if c is call:
+            return [t for t in targets if t in a.restorers or LOAD in {e for e in a.effects.get(t, {})}]
+    return []
+
+
+def discovery_site(a: _Analysis, scan: FileScan, fs: FunctionScan, node: ast.Call,
+                   disc: set[str]) -> tuple[tuple[str, int], tuple]:
+    """Where the discovered path a restore loads comes from (file, line), and the guards on the way."""
+    for arg in list(node.args) + [k.value for k in node.keywords]:
+        if a.has_discovery_call(arg, scan):
+            return (scan.rel, arg.lineno), fs.call_guards.get(id(node), ())
+    wanted = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords])) & disc
+    guards: tuple = ()
+    for _ in range(8):  # follow the assignments back to the one that calls the discovery
+        hit = None
+        for i, (names, value) in enumerate(fs.assigns):
+            if names & wanted:
+                hit = (value, fs.assign_guards[i] if i < len(fs.assign_guards) else ())
+                if a.has_discovery_call(value, scan):
+                    return (scan.rel, value.lineno), guards + hit[1]
+        if hit is None:
+            break
+        guards += hit[1]
+        wanted = names_in(hit[0]) & disc
+        if not wanted:
+            break
+    for g in fs.call_guards.get(id(node), ()):
+        if _exists_check(g.test, node):
+            return (scan.rel, g.test.lineno), fs.call_guards.get(id(node), ())
+    return ("", 0), guards
+
+
+def _exists_check(test: ast.AST, load: ast.Call) -> bool:
+    """`os.path.exists(path)` / `path.exists()` on the path the restore then loads."""
+    loaded = set().union(*(names_in(x) for x in list(load.args) + [k.value for k in load.keywords]))
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Call):
+            name = dotted(sub.func, {})
+            if name.split(".")[-1] in _EXISTS:
+                checked = set().union(*(names_in(x) for x in sub.args)) | (
+                    names_in(sub.func.value) if isinstance(sub.func, ast.Attribute) else set())
+                if checked & loaded - {"os", "path", "self"}:
+                    return True
+    return False
+
+
+def exists_discovery(fs: FunctionScan, node: ast.Call) -> bool:
+    """The restore loads a path the code computes itself (`<out>/last.pt`) after checking it exists;
+    a user's path (a parameter or option that is None unless given) checked for existence is not found
+    by the code, it is given."""
+    if not any(_exists_check(g.test, node) for g in fs.call_guards.get(id(node), ()) if not g.negated):
+        return False
+    loaded = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords]))
+    return any(_computed_path(fs, name) for name in loaded)
+
+
+def _computed_path(fs: FunctionScan, name: str) -> bool:
+    """`name` is, at least by default, a path the code builds (a string, os.path.join, Path(...) / ...)."""
+    values = [v for names, v in fs.assigns if name in names]
+    args = getattr(fs.node, "args", None)
+    if args is not None:
+        positional = args.posonlyargs + args.args
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        values += [d for a, d in list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+                   if a.arg == name and d is not None]
+    for value in values:
+        for sub in ast.walk(value):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value:
+                return True
+            if isinstance(sub, ast.Call) and dotted(sub.func, {}).split(".")[-1] in ("join", "Path", "joinpath"):
+                return True
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div):
+                return True
+    return False
+
+
+def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: bool, from_disc: bool) -> ResumeLoad:
+    """One restore as a fact, with its user source, what it restores and where its discovery is."""
+    scan, fs = a.fscans[qual]
+    disc = a.taints[qual][1]
+    arg_names = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords]))
+    guard_names = set().union(*(names_in(g.test) for g in fs.call_guards.get(id(node), ())))
+    # the names a user sets that reach the restore: options, config fields, the entry script's settings,
+    # and names that read like a resume path; not every name a resume value passed through
+    sources = sorted(((arg_names | guard_names) & user_names(a, scan) | (arg_names | guard_names) & a.resume_names)
+                     - {"self", "args", "cfg", "config"}, key=lambda n: (not RESUME_NAME.match(n), n))
+    state, detail = restores_state(a, qual, call)
+    site, guards = (("", 0), ())
+    if from_disc:
+        site, guards = discovery_site(a, scan, fs, node, disc)
+    behind = ""
+    if from_disc:  # an explicit resume is behind its option by design; a discovery must not be
+        classified = a.classifier.guards(tuple(guards) + fs.call_guards.get(id(node), ()), scan, fs)
+        behind = next((g.what for g in classified if g.kind == "flag-off"), "")
+    return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),
+                      user_source=", ".join(sources[:3]), restores_state=state, state_detail=detail,
+                      discovered_at=site, behind=behind)
+
+
+def calls_discovery(value: ast.AST, scan: FileScan, names: set[str]) -> bool:
+    return any(short in names for _, short in calls_in(value, scan.aliases))

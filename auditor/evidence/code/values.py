@@ -1,0 +1,232 @@
+"""Values followed through a project's own code: what a name, an attribute or an option holds
+by default, where it was declared, without running anything.
+
+A checkpoint interval is rarely a literal at the call: it is `SAVE_EVERY_MIN * 60` with a
+module-level constant, `self.cfg.save_every_minutes` with a dataclass field default,
+`args.save_every` with an argparse default, `self.save_every` assigned from a parameter in
+`__init__`, `config.checkpoint_every_steps` set in an ml_collections config file. `Values`
+holds every declaration of the scanned files (module constants, class fields, parameter
+defaults, option defaults, attribute assignments) and `resolve` follows an expression to a
+constant, with the file and line of the declaration that gave it, through assignments in the
+same function, attributes and simple arithmetic (`* 60`, `timedelta(minutes=...)`).
+A name declared with two different values is not resolved (no guessing).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from auditor.evidence.code.syntax import dotted, option_name
+
+if TYPE_CHECKING:
+    from auditor.evidence.code.scan import FileScan, FunctionScan
+
+MAX_DEPTH = 8
+_TIMEDELTA = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 1e-3,
+              "microseconds": 1e-6}
+_TIMEDELTA_ORDER = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A constant an expression evaluates to, and the declaration it came from."""
+
+    value: Any  # int, float, str, bool or None
+    file: str
+    line: int
+    name: str  # the name it was declared under ("" for a literal at the use)
+    how: str  # "module constant", "field", "option --x", "parameter", "attribute", "local", "literal", "config key"
+    factor: float = 1.0  # what arithmetic at the use multiplied the declared number by (`* 60`)
+    seconds_by_call: bool = False  # a timedelta(...) gave it in seconds
+
+    @property
+    def number(self) -> float | None:
+        v = self.value
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+_Decl = tuple[ast.AST, "FileScan", "FunctionScan | None", int]  # value node, its file, its scope, line
+
+
+class Values:
+    """Every declaration of the scanned files, by name."""
+
+    def __init__(self, scans: tuple[FileScan, ...] | list[FileScan]) -> None:
+        self.module: dict[tuple[str, str], list[_Decl]] = {}
+        self.fields: dict[str, list[_Decl]] = {}
+        self.options: dict[str, list[_Decl]] = {}
+        self.params: dict[str, list[_Decl]] = {}
+        self.attrs: dict[str, list[_Decl]] = {}
+        for scan in scans:
+            for names, value in scan.module.assigns:
+                if len(names) == 1:
+                    self.module.setdefault((scan.rel, next(iter(names))), []).append((value, scan, scan.module,
+                                                                                       value.lineno))
+            for _cls, name, value, line in scan.class_fields:
+                self.fields.setdefault(name, []).append((value, scan, None, line))
+            for node, line in scan.options:
+                default = next((k.value for k in node.keywords if k.arg == "default"), None)
+                action = next((k.value.value for k in node.keywords if k.arg == "action"
+                               and isinstance(k.value, ast.Constant)), None)
+                if default is None and action in ("store_true", "store_false"):  # a flag: off (or on) unless given
+                    default = ast.copy_location(ast.Constant(action == "store_false"), node)
+                dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)),
+                            None)
+                flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                names = [dest] if dest else [option_name(f) for f in flags if f.startswith("--")] or [
+                    option_name(f) for f in flags[:1]]
+                for name in names:
+                    if default is not None:
+                        self.options.setdefault(name, []).append((default, scan, None, line))
+            for fs in scan.functions:
+                args = getattr(fs.node, "args", None)
+                if args is None:
+                    continue
+                positional = args.posonlyargs + args.args
+                defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+                for arg, d in list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults)):
+                    if d is not None:
+                        self.params.setdefault(arg.arg, []).append((d, scan, None, arg.lineno))
+            for attr, value, line in scan.attr_assigns:
+                scope = next((fs for fs in scan.functions if fs.node is not None
+                              and fs.node.lineno <= line <= getattr(fs.node, "end_lineno", line)
+                              and not any(o is not fs and o.node is not None and fs.node.lineno < o.node.lineno <= line
+                                          <= getattr(o.node, "end_lineno", line) for o in scan.functions)),
+                             scan.module)
+                self.attrs.setdefault(attr, []).append((value, scan, scope, line))
+
+    # ------------------------------------------------------------------ resolving
+
+    def resolve(self, node: ast.AST | None, scan: FileScan, fs: FunctionScan | None, depth: int = 0) -> Value | None:
+        """The constant `node` evaluates to by default, or None when it cannot be told."""
+        if node is None or depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant) and not isinstance(node.value, bytes):
+            return Value(node.value, scan.rel, node.lineno, "", "literal")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.resolve(node.operand, scan, fs, depth + 1)
+            return _scaled(inner, -1.0) if inner is not None and inner.number is not None else None
+        if isinstance(node, ast.BinOp):
+            return self._arithmetic(node, scan, fs, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, scan, fs, depth)
+        if isinstance(node, ast.Name):
+            return self._name(node.id, scan, fs, depth)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node.attr, scan, depth)
+        return None
+
+    def _name(self, name: str, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
+        if fs is not None and fs is not scan.module:
+            local = [v for names, v in fs.assigns if names == {name}]
+            if len(local) == 1:
+                found = self.resolve(local[0], scan, fs, depth + 1)
+                if found is not None:
+                    return found if found.name else _named(found, name, "local")
+            if _is_parameter(fs, name):
+                default = _parameter_default(fs, name)
+                if default is not None:
+                    return self._unique([(default, scan, None, default.lineno)], name, "parameter", depth)
+                # no default here: what callers pass it by default, when the project agrees (`train(..., flag=False)`
+                # and `--flag` off unless given pass it on)
+                return self._unique(self.params.get(name, []) + self.options.get(name, []), name, "parameter", depth)
+        declared = self.module.get((scan.rel, name))
+        if declared:
+            return self._unique(declared, name, "module constant", depth)
+        imported = scan.aliases.get(name, "")
+        if imported and "." in imported:
+            module, _, attr = imported.rpartition(".")
+            tail = module.split(".")[-1]
+            for (rel, n), decls in self.module.items():
+                if n == attr and rel.rsplit("/", 1)[-1].removesuffix(".py") == tail:
+                    return self._unique(decls, attr, "module constant", depth)
+        return None
+
+    def _attribute(self, attr: str, scan: FileScan, depth: int) -> Value | None:
+        for table, how in ((self.options, f"option --{attr.replace('_', '-')}"), (self.fields, "field"),
+                           (self.attrs, "attribute")):
+            decls = table.get(attr)
+            if decls:
+                found = self._unique(decls, attr, how, depth)
+                if found is not None:
+                    return found
+        return None
+
+    def _unique(self, decls: list[_Decl], name: str, how: str, depth: int) -> Value | None:
+        """The value the declarations agree on; None when they disagree or none resolves."""
+        found: list[Value] = []
+        for node, scan, scope, line in decls:
+            value = self.resolve(node, scan, scope, depth + 1)
+            if value is None:
+                continue
+            found.append(value if value.how != "literal" else Value(value.value, scan.rel, line, name, how))
+        if not found or len({repr(v.value) for v in found}) != 1:
+            return None
+        return found[0]
+
+    def _arithmetic(self, node: ast.BinOp, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
+        left = self.resolve(node.left, scan, fs, depth + 1)
+        right = self.resolve(node.right, scan, fs, depth + 1)
+        if left is None or right is None or left.number is None or right.number is None:
+            return None
+        declared, other = (left, right) if left.how != "literal" or right.how == "literal" else (right, left)
+        a, b = left.number, right.number
+        if isinstance(node.op, ast.Mult):
+            return _scaled(declared, other.number)
+        if isinstance(node.op, ast.Div) and b:
+            return _scaled(declared, 1 / b) if declared is left else Value(a / b, declared.file, declared.line,
+                                                                             declared.name, declared.how)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            total = a + b if isinstance(node.op, ast.Add) else a - b
+            return Value(total, declared.file, declared.line, declared.name, declared.how)
+        return None
+
+    def _call(self, node: ast.Call, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
+        name = dotted(node.func, scan.aliases).split(".")[-1]
+        if name == "timedelta":
+            total, first = 0.0, None
+            pairs = list(zip(_TIMEDELTA_ORDER, node.args)) + [(k.arg, k.value) for k in node.keywords]
+            for unit, arg in pairs:
+                value = self.resolve(arg, scan, fs, depth + 1)
+                if unit not in _TIMEDELTA or value is None or value.number is None:
+                    return None
+                total += value.number * _TIMEDELTA[unit]
+                first = first or value
+            if first is None:
+                return None
+            return Value(total, first.file, first.line, first.name, first.how, seconds_by_call=True)
+        if name in ("int", "float") and len(node.args) == 1:
+            return self.resolve(node.args[0], scan, fs, depth + 1)
+        return None
+
+
+def _is_parameter(fs: FunctionScan, name: str) -> bool:
+    args = getattr(fs.node, "args", None)
+    return args is not None and any(a.arg == name for a in args.posonlyargs + args.args + args.kwonlyargs)
+
+
+def _parameter_default(fs: FunctionScan, name: str) -> ast.AST | None:
+    args = getattr(fs.node, "args", None)
+    if args is None:
+        return None
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, d in list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults)):
+        if arg.arg == name:
+            return d
+    return None
+
+
+def _scaled(value: Value, by: float) -> Value:
+    return Value(value.number * by, value.file, value.line, value.name, value.how, value.factor * by,
+                 value.seconds_by_call)
+
+
+def _named(value: Value, name: str, how: str) -> Value:
+    return Value(value.value, value.file, value.line, name, how, value.factor, value.seconds_by_call)
