@@ -72,7 +72,11 @@ def _guard_cites(eff: Effect) -> tuple[Citation, ...]:
 def _period(eff: Effect, lc: LoopCall) -> str:
     """How often the call runs, as its guards say (no guard: at every iteration of its loop)."""
     periods = [g for g in eff.guards if g.kind.startswith("period")]
-    return f", {periods[0].what}" if periods else (", at every iteration" if not lc.call.guards else "")
+    if periods:
+        return f", {periods[0].what}"
+    if eff.via and eff.via[0].endswith("Trainer"):
+        return f", by the {eff.via[0]}'s policy"
+    return ", at every iteration" if not lc.call.guards else ""
 
 
 def _conditional(code: CodeEvidence, hits: list[tuple[LoopCall, Effect]], what: str) -> ProbeResult:

@@ -194,6 +194,7 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
     # and names that read like a resume path; not every name a resume value passed through
     sources = sorted(((arg_names | guard_names) & user_names(a, scan) | (arg_names | guard_names) & a.resume_names)
                      - {"self", "args", "cfg", "config"}, key=lambda n: (not RESUME_NAME.match(n), n))
+    sources = [n for n in sources if RESUME_NAME.match(n)] or sources
     state, detail = restores_state(a, qual, call)
     site, guards = (("", 0), ())
     if from_disc:
