@@ -338,7 +338,7 @@ def _race_rows(summary: dict[str, object]) -> list[tuple[str, str, bool]]:
         ("restarts that took over the dead holder's lock (and said so)", f"{summary['race_took_over']} of {restarts}",
          summary["race_took_over"] == restarts),
         ("restarts refused (exit 2)", str(summary["race_refused"]), summary["race_refused"] == 0),
-        ("each kill's disk snapshot was complete before the relaunch wrote anything",
+        ("each kill's disk snapshot was complete before the relaunch wrote run_start",
          f"the earliest run_start came {summary['race_min_margin_ms']} ms after its snapshot",
          (summary["race_min_margin_ms"] or 0) > 0),
         ("failed checkpoint saves in the whole run (temp files deleted under a live trainer)",

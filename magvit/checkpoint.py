@@ -81,7 +81,7 @@ from typing import TYPE_CHECKING, Any
 
 from magvit.atomic import TMP_PREFIX, atomic_torch_save, atomic_write_json, file_sha256, fsync_dir
 from magvit.interval import DEFAULT_INTERVAL, Interval
-from magvit.rundir import CHECKPOINT_FORMAT
+from magvit.rundir import CHECKPOINT_FORMAT, UNLOADABLE_DIR
 from magvit.progress import iso_utc
 
 
@@ -104,8 +104,6 @@ _OWN_PT_RE = re.compile(r"step-\d{8}\.pt|best\.pt|final\.pt")
 _SIZE_SLACK = 1 << 20
 # a manifest is well under 2 KiB; anything far larger is not one of ours and is not read
 MAX_MANIFEST_BYTES = 1 << 20
-# where a checkpoint that matches its manifest but cannot be loaded is set aside (see set_aside)
-UNLOADABLE_DIR = "unloadable"
 
 
 class CheckpointError(RuntimeError):

@@ -15,3 +15,4 @@ PROGRESS_JSON = "progress.json"
 PROGRESS_TXT = "PROGRESS.txt"
 TRAIN_LOG = "train.log"
 LOCK_FILE = "trainer.lock"
+UNLOADABLE_DIR = "unloadable"  # in CHECKPOINTS_DIR: checkpoints set aside at resume (trainer only)

@@ -20,4 +20,5 @@ def test_the_trainer_modules_use_the_one_definition() -> None:
 
     assert magvit.checkpoint.CHECKPOINT_FORMAT is written.CHECKPOINT_FORMAT
     assert magvit.resume.CHECKPOINT_FORMAT is written.CHECKPOINT_FORMAT
+    assert magvit.checkpoint.UNLOADABLE_DIR is written.UNLOADABLE_DIR
     assert magvit.progress.EVENTS_FILE is written.EVENTS_FILE and magvit.runlock.LOCK_FILE is written.LOCK_FILE
