@@ -116,7 +116,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
         finals = tuple(c.file.rsplit("/", 1)[-1] for c in ev.checkpoints if c.kind == "final")
         ev.log = runlog.analyse(logs, run.name, finals)
         _foreign_batch_lines(ev, run, logs, hf_log, errors)
-        _foreign_sessions(ev)
+        _foreign_sessions(ev, config.root)
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, flat, run, errors)
     _progress(run, ev, events, flat, errors)
@@ -299,7 +299,7 @@ def _where(source: str) -> tuple[str, int]:
     return (file, int(line)) if line.isdigit() else (source, 0)
 
 
-def _foreign_sessions(ev: RunEvidence) -> None:
+def _foreign_sessions(ev: RunEvidence, project: Path) -> None:
     """Sessions, resumes (explicit or automatic) and restarts from scratch, from a foreign run's log."""
     log = ev.log
     starts, resumes, scratch = [], [], []
@@ -307,7 +307,8 @@ def _foreign_sessions(ev: RunEvidence) -> None:
         starts.append(EventRef(*_where(s.start_source), s.start, f"session {n + 1} starts"
                                + (f": {s.command}" if s.command else "")))
         if s.resumed_from:
-            mode = f"explicit: {s.explicit_resume}" if s.explicit_resume else ("auto" if s.command else "")
+            asked = s.explicit_resume or _resume_in_config(s.command, project)
+            mode = f"explicit: {asked}" if asked else ("auto" if s.command else "")
             resumes.append(EventRef(*_where(s.resume_source), s.resume_time, f"resumed from {s.resumed_from}", mode))
         if s.from_scratch:
             scratch.append(EventRef(*_where(s.start_source), s.start, "a restart began from scratch although "
@@ -327,6 +328,25 @@ def _foreign_sessions(ev: RunEvidence) -> None:
     ev.start_time = min(times) if times else None
     ev.end_time = max(ends) if ends else None
     ev.step_seconds, ev.step_seconds_source = log.step_seconds, log.step_seconds_source
+
+
+_CONFIG_ARG = re.compile(r"(?:^|[\s=])([\w./-]+\.(?:ya?ml|json|toml))\b")
+_CONFIG_RESUME = re.compile(r"""^\s*["']?(resume\w*|ckpt_path|init_from|load_from|restore_from)["']?\s*[:=]\s*"""
+                            r"""(?!null\b|None\b|none\b|false\b|False\b|~|""|''|,|$|\s*#|scratch\b|['"]?scratch)(.+)$""",
+                            re.M)
+
+
+def _resume_in_config(command: str, project: Path) -> str:
+    """A resume path or flag set in a configuration file the recorded command names (`--config demo.yaml`)."""
+    for name in _CONFIG_ARG.findall(command or "")[:3]:
+        try:
+            text = safeio.read_text(project / name, within=safeio.project(project), cap=1024 * 1024, shown=name)
+        except (FileNotFoundError, *safeio.READ_ERRORS):
+            continue
+        m = _CONFIG_RESUME.search(text)
+        if m:
+            return f"{m.group(1)}: {m.group(2).strip()[:60]} ({name}:{text.count(chr(10), 0, m.start()) + 1})"
+    return ""
 
 
 def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:

@@ -161,3 +161,12 @@ def test_every_log_citation_has_a_line(tmp_path, name):
         for c in PROBES[probe](ev, **params).citations:
             if c.source.endswith((".log", ".jsonl", ".csv", ".txt")):
                 assert c.line, (probe, c)
+
+
+def test_a_resume_set_in_the_config_file_the_command_names_is_explicit(tmp_path):
+    """The restart's command line has no resume option, but the YAML it names sets resume_from."""
+    project = stage("trainerpkg", tmp_path)
+    demo = project / "configs" / "demo.yaml"
+    demo.write_text(demo.read_text() + "resume_from: runs/demo/checkpoints/ckpt_0000404.pt\n")
+    result = PROBES["run.auto_resumed"](Evidence(ProjectConfig(root=project), project / RUNS["trainerpkg"]))
+    assert result.verdict == Verdict.NO and "resume_from" in result.summary, result.summary
