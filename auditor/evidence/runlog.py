@@ -186,9 +186,13 @@ def resume_option(command: str) -> str:
     return (m.group(1) or m.group(2)).strip() if m else ""
 
 
+_REFUSED = re.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load)",
+                      re.I)
+
+
 def resume_line(text: str) -> bool:
     positive = _RESUMED.search(text)
-    if not positive:
+    if not positive or _REFUSED.search(text):
         return False
     negative = _NOT_RESUMED.search(text)
     return negative is None or negative.start() > positive.start()

@@ -170,3 +170,17 @@ def test_a_resume_set_in_the_config_file_the_command_names_is_explicit(tmp_path)
     demo.write_text(demo.read_text() + "resume_from: runs/demo/checkpoints/ckpt_0000404.pt\n")
     result = PROBES["run.auto_resumed"](Evidence(ProjectConfig(root=project), project / RUNS["trainerpkg"]))
     assert result.verdict == Verdict.NO and "resume_from" in result.summary, result.summary
+
+
+def test_a_line_that_says_it_is_not_resuming_is_no_resume(tmp_path):
+    (tmp_path / "ckpt_000010.pt").write_bytes(b"\x80\x04}\x94.")
+    (tmp_path / "train.log").write_text(
+        "2026-01-01 10:00:00 start pid=1 argv: train.py\n"
+        "2026-01-01 10:00:05 step 10 loss 1.0\n"
+        "2026-01-01 10:00:06 saved ckpt_000010.pt\n"
+        "2026-01-01 10:05:00 start pid=2 argv: train.py\n"
+        "2026-01-01 10:05:01 not resuming: --fresh given\n"
+        "2026-01-01 10:05:05 step 10 loss 1.0\n")
+    run = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path)
+    assert run.restarts == 1 and run.resumes == ()
+    assert PROBES["run.resumed"](Evidence(ProjectConfig(root=tmp_path), tmp_path)).verdict == Verdict.NO
