@@ -21,15 +21,17 @@ from typing import Protocol
 from auditor import safeio
 
 _CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
-# what a training loop does, line by line (cheap: regexes over the text, no parse)
+# what a training loop does, line by line (cheap: regexes over the text, no parse); each with the
+# literal text it cannot match without, so that most files are passed over by a substring test
 _LOOP_MARKERS = (
-    (re.compile(r"\.backward\("), "backward"),
-    (re.compile(r"(optimi[sz]er|optim|opt)\w*\.step\(|\bscaler\.step\("), "optimizer step"),
-    (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step"),
-    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)]*\)\.fit\("), "fit()"),
-    (re.compile(r"\btrainer\w*\.train\("), "train()"),
-    (re.compile(r"\bsave_state\("), "save_state"),
-    (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager"),
+    (re.compile(r"\.backward\("), "backward", (".backward(",)),
+    (re.compile(r"(?:optimi[sz]er|optim|opt|scaler)\w*\.step\("), "optimizer step", (".step(",)),
+    (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step",
+     ("apply_gradients(", "value_and_grad(", "jax.grad(")),
+    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)\n]*\)\.fit\("), "fit()", (".fit(",)),
+    (re.compile(r"\btrainer\w*\.train\("), "train()", (".train(",)),
+    (re.compile(r"\bsave_state\("), "save_state", ("save_state(",)),
+    (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager", ("CheckpointManager(",)),
 )
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
 _MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
@@ -108,9 +110,6 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-_ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _LOOP_MARKERS))
-
-
 def _in_string(line: str, column: int) -> bool:
     """Whether `column` of `line` sits inside a quoted string (help texts name save_state() too)."""
     before = line[:column]
@@ -120,13 +119,14 @@ def _in_string(line: str, column: int) -> bool:
 def loops(rel: str, text: str) -> list[TrainingLoop]:
     """The functions of one source (and its top level) that train, by the markers of what they do."""
     by_function: dict[str, tuple[int, list[str]]] = {}
-    if not _ANY_MARKER.search(text):
+    markers = [(pattern, what) for pattern, what, literals in _LOOP_MARKERS if any(x in text for x in literals)]
+    if not markers:
         return []
     lines = text.splitlines()
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    for pattern, what in _LOOP_MARKERS:
+    for pattern, what in markers:
         for m in pattern.finditer(text):
             i = bisect.bisect_right(starts, m.start()) - 1
             if i >= len(lines) or lines[i].lstrip().startswith("#") or _in_string(lines[i], m.start() - starts[i]):
