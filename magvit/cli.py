@@ -261,11 +261,16 @@ def quality_command(eval_files: tuple[Path, ...]) -> None:
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="MaskGIT decoding steps [default: the config's].")
 @click.option("--temperature", type=click.FloatRange(min=0), default=None,
               help="Sampling temperature of the first step, annealed to 0; 0 is greedy [default: the config's].")
+@click.option("--choice-temperature", type=click.FloatRange(min=0), default=None,
+              help="Gumbel noise on the ranking of sampled tokens, annealed to 0 [default: the config's].")
+@click.option("--order", "decode_order", type=click.Choice(["joint", "frames"]), default=None,
+              help="joint: every unknown token at once; frames: one latent frame after another [default: the config's].")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the sampling.")
 @click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The tokenizer checkpoint, if it moved (its sha256 must match the recorded one).")
 def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, condition_frames: int | None,
-                     steps: int | None, temperature: float | None, seed: int, tokenizer_checkpoint: Path | None) -> None:
+                     steps: int | None, temperature: float | None, choice_temperature: float | None,
+                     decode_order: str | None, seed: int, tokenizer_checkpoint: Path | None) -> None:
     """Predict the rest of held-out clips from their first frames; write GIFs and PNG strips
     (ground truth, prediction, copy-last-frame baseline; predicted frames marked red), the
     object-aware scores by horizon against the baselines (generate.json, horizons.png).
@@ -276,7 +281,8 @@ def generate_command(checkpoint: Path, out_dir: Path, data_path: Path, n: int, c
 
     try:
         summary = generate(checkpoint, data_path, out_dir, n=n, condition_frames=condition_frames, steps=steps,
-                           temperature=temperature, seed=seed, tokenizer=tokenizer_checkpoint)
+                           temperature=temperature, seed=seed, tokenizer=tokenizer_checkpoint,
+                           choice_temperature=choice_temperature, decode_order=decode_order)
     except GenerateError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc

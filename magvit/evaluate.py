@@ -245,6 +245,8 @@ class TransformerEvalResult:
     """Mean PSNR of each predicted frame in time order (the first is the one after the last given frame)."""
     frame_baseline_psnr: list[float]
     """The same for the copy-last-frame baseline: how fast copying falls behind."""
+    choice_temperature: float = 0.0
+    decode_order: str = "joint"
     objects: object_metrics.ObjectReport | None = None
     """The disk in the predicted frames by horizon (centroid error, visibility, colour error, PSNR, SSIM) for
     the prediction, copy-last-frame, constant velocity and the tokenizer's reconstruction (None without positions)."""
@@ -308,7 +310,7 @@ def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
         psnr=mean_psnr(prediction.predicted), baseline_psnr=mean_psnr(prediction.baseline),
         reconstruction_psnr=mean_psnr(prediction.reconstruction),
         frame_psnr=by_frame(prediction.predicted), frame_baseline_psnr=by_frame(prediction.baseline),
-        objects=report, chart=chart,
+        choice_temperature=cfg.choice_temperature, decode_order=cfg.decode_order, objects=report, chart=chart,
     )  # fmt: skip
     if out_dir is not None:
         out = Path(out_dir)
@@ -323,7 +325,8 @@ def format_transformer_table(result: TransformerEvalResult) -> str:
         f"held-out clips: {result.clips}   checkpoint step: {result.step}   task: {result.task}, "
         f"{result.condition_frames} latent frame(s) given, {result.predicted_video_frames} video frames predicted",
         f"masked-token top-1 accuracy: {result.masked_token_accuracy:.1%}   (cross-entropy {result.masked_token_loss:.3f})",
-        f"MaskGIT decoding ({result.decode_steps} steps, temperature {result.temperature:g}): "
+        f"MaskGIT decoding ({result.decode_steps} steps, temperature {result.temperature:g}, choice temperature "
+        f"{result.choice_temperature:g}, order {result.decode_order}): "
         f"{result.prediction_token_accuracy:.1%} of predicted tokens exact",
         f"{'predicted frames':<28}{'PSNR (dB)':>10}",
         f"{'frame prediction':<28}{result.psnr:>10.2f}",

@@ -12,6 +12,7 @@ summary.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -179,6 +180,19 @@ def predict(predictor: FramePredictor, x: torch.Tensor, condition_frames: int | 
     )
 
 
+def with_decoding(predictor: FramePredictor, choice_temperature: float | None = None,
+                  decode_order: str | None = None) -> FramePredictor:
+    """The predictor with other decoding settings (None keeps the trained config's)."""
+    changes = {k: v for k, v in (("choice_temperature", choice_temperature), ("decode_order", decode_order))
+               if v is not None}
+    if not changes:
+        return predictor
+    try:
+        return dataclasses.replace(predictor, config=dataclasses.replace(predictor.config, **changes))
+    except ConfigError as exc:
+        raise GenerateError(str(exc)) from exc
+
+
 def held_out_clips(predictor: FramePredictor, data: str | os.PathLike):
     """The held-out clips of `data` for the run's seed and val_fraction (the ones `magvit eval` uses),
     as a `magvit.loading.HeldOut` (clips, positions, labels)."""
@@ -200,6 +214,8 @@ class GenerateSummary:
     predicted_video_frames: int
     steps: int
     temperature: float
+    choice_temperature: float
+    decode_order: str
     psnr: float
     """Mean PSNR (dB) of the predicted frames."""
     baseline_psnr: float
@@ -221,9 +237,11 @@ class GenerateSummary:
 
 def generate(checkpoint: str | os.PathLike, data: str | os.PathLike, out_dir: str | os.PathLike, n: int = 8,
              condition_frames: int | None = None, steps: int | None = None, temperature: float | None = None,
-             seed: int = 0, tokenizer: str | os.PathLike | None = None) -> GenerateSummary:
-    """Predict the rest of the first `n` held-out clips; write per clip a GIF and a PNG strip, and generate.json."""
-    predictor = load_predictor(checkpoint, tokenizer)
+             seed: int = 0, tokenizer: str | os.PathLike | None = None, choice_temperature: float | None = None,
+             decode_order: str | None = None) -> GenerateSummary:
+    """Predict the rest of the first `n` held-out clips; write per clip a GIF and a PNG strip, and generate.json.
+    `choice_temperature` and `decode_order` override the checkpoint's decoding settings."""
+    predictor = with_decoding(load_predictor(checkpoint, tokenizer), choice_temperature, decode_order)
     held_out = held_out_clips(predictor, data)
     x = held_out.x[:n]
     cfg = predictor.config
@@ -249,6 +267,7 @@ def generate(checkpoint: str | os.PathLike, data: str | os.PathLike, out_dir: st
     summary = GenerateSummary(
         checkpoint=str(checkpoint), data=str(data), clips=len(x), condition_frames=condition_frames,
         predicted_video_frames=int(result.predicted_frames.sum()), steps=steps, temperature=float(temperature),
+        choice_temperature=float(predictor.config.choice_temperature), decode_order=predictor.config.decode_order,
         psnr=float(pred.mean()), baseline_psnr=float(base.mean()),
         reconstruction_psnr=float(result.psnr_of_predicted_frames(result.reconstruction).mean()),
         per_clip_psnr=[round(float(v), 3) for v in pred], per_clip_baseline_psnr=[round(float(v), 3) for v in base],
@@ -321,7 +340,8 @@ def format_summary(summary: GenerateSummary) -> str:
     return "\n".join([
         f"{summary.clips} held-out clips, {summary.condition_frames} latent frame(s) given, "
         f"{summary.predicted_video_frames} video frames predicted in {summary.steps} steps "
-        f"(temperature {summary.temperature:g})",
+        f"(temperature {summary.temperature:g}, choice temperature {summary.choice_temperature:g}, "
+        f"order {summary.decode_order})",
         f"{'':<28}{'PSNR (dB)':>10}",
         f"{'prediction':<28}{summary.psnr:>10.2f}",
         f"{'copy-last-frame baseline':<28}{summary.baseline_psnr:>10.2f}",
