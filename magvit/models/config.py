@@ -29,7 +29,7 @@ def _is_number(value: Any) -> bool:
 @dataclass(frozen=True)
 class TokenizerConfig:
     """Architecture and quantizer settings; the defaults are magvit/configs/default.yaml's and map
-    16x32x32 RGB clips to a 4x8x8 token grid (patch 2x2x2, then one 2x2x2 downsampling)."""
+    16x32x32 RGB clips to an 8x8x8 token grid (patch 2x2x2, then one spatial 2x2 downsampling)."""
 
     in_channels: int = 3
     """Colour channels of the clips."""
@@ -41,8 +41,9 @@ class TokenizerConfig:
     """Residual blocks (GroupNorm, swish, 3x3x3 conv, twice) per level and in the middle, in encoder and decoder."""
     patch_size: tuple[int, int] = (2, 2)
     """(temporal, spatial) space-to-depth folding of the clip before the first conv, undone by depth-to-space after the last; (2, 2) keeps every conv off the full-resolution grid."""
-    temporal_downsample: tuple[bool, ...] = (True,)
-    """Per downsampling step: halve the frame count (len = len(channel_multipliers) - 1)."""
+    temporal_downsample: tuple[bool, ...] = (False,)
+    """Per downsampling step: halve the frame count (len = len(channel_multipliers) - 1); the default keeps
+    the patch's factor 2 only, so that a latent frame covers 2 video frames (docs/tokenizer.md)."""
     spatial_downsample: tuple[bool, ...] = (True,)
     """Per downsampling step: halve height and width (len = len(channel_multipliers) - 1)."""
     num_groups: int = 32

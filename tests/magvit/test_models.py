@@ -90,10 +90,10 @@ def test_space_to_depth_round_trips_and_folds_patches_into_channels():
     assert space_to_depth(x, 1, 1) is x
 
 
-def test_default_config_maps_16x32x32_to_4x8x8():
-    assert TokenizerConfig().token_shape(16, 32, 32) == (4, 8, 8)
-    with pytest.raises(ValueError, match="frames 6"):
-        TokenizerConfig().token_shape(6, 32, 32)
+def test_default_config_maps_16x32x32_to_8x8x8():
+    assert TokenizerConfig().token_shape(16, 32, 32) == (8, 8, 8)
+    with pytest.raises(ValueError, match="frames 5"):
+        TokenizerConfig().token_shape(5, 32, 32)
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -102,7 +102,7 @@ def test_default_config_maps_16x32x32_to_4x8x8():
 @pytest.mark.parametrize(
     "overrides, clip, grid",
     [
-        ({}, (16, 32, 32), (4, 8, 8)),
+        ({}, (16, 32, 32), (4, 8, 8)),  # the small tokenizer of this test downsamples time twice
         ({"temporal_downsample": (False, True), "spatial_downsample": (True, True)}, (8, 16, 16), (4, 4, 4)),
         ({"temporal_downsample": (False, False), "spatial_downsample": (True, False)}, (4, 16, 16), (4, 8, 8)),
         ({"channel_multipliers": (1,), "temporal_downsample": (), "spatial_downsample": ()}, (4, 8, 8), (4, 8, 8)),
@@ -134,7 +134,7 @@ def test_default_model_shapes():
     model = VQTokenizer(TokenizerConfig())
     x = torch.rand(2, 3, 16, 32, 32)
     out = model(x)
-    assert out.recon.shape == x.shape and out.indices.shape == (2, 4, 8, 8)
+    assert out.recon.shape == x.shape and out.indices.shape == (2, 8, 8, 8)
     assert int(out.indices.max()) < 256
 
 

@@ -198,3 +198,9 @@ def test_the_trainer_trains_on_the_imported_file(library, tmp_path):
     assert (run / "checkpoints" / "final.pt").is_file()
     final = json.loads((run / "checkpoints" / "final.json").read_text())
     assert final["data_fingerprint"] == dataset.fingerprint(out)
+    # evaluation works on it too; real videos have no stored disk positions, so no object metrics
+    evaluated = CliRunner().invoke(main, ["eval", "--checkpoint", str(run / "checkpoints" / "final.pt"),
+                                          "--data", str(out), "--json"])  # fmt: skip
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = json.loads(evaluated.output)
+    assert figures["objects"] is None and 0 < figures["psnr"] < 100
