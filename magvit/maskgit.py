@@ -45,8 +45,16 @@ def given_positions(grid: tuple[int, int, int], task: str, condition_frames: int
     return given
 
 
-def draw_mask(batch: int, given: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Bool (B, t, h, w): the positions to mask, per clip a cosine-schedule share (at least one) of the non-given ones."""
+def draw_mask(batch: int, given: torch.Tensor, generator: torch.Generator | None = None,
+              prefix_share: float = 0.0) -> torch.Tensor:
+    """Bool (B, t, h, w): the positions to mask, per clip a cosine-schedule share (at least one) of the non-given ones.
+
+    With `prefix_share` above 0, that share of the clips gets a frame-by-frame mask instead (MAGVIT's
+    frame prediction with a varying number of known frames): a random latent frame k that is not
+    given keeps the cosine-share mask inside it, every later non-given position is masked and every
+    earlier one is left visible. Decoding one latent frame at a time then sees inputs like training's.
+    The extra draws come after the plain ones, so `prefix_share=0` gives the same masks as before.
+    """
     targets = ~given.reshape(-1)
     n_targets = int(targets.sum())
     if n_targets == 0:
@@ -56,7 +64,18 @@ def draw_mask(batch: int, given: torch.Tensor, generator: torch.Generator | None
     scores = torch.rand(batch, targets.numel(), generator=generator)
     scores[:, ~targets] = 2.0  # given positions sort last: never chosen
     rank = scores.argsort(dim=1).argsort(dim=1)
-    return (rank < n_mask[:, None]).reshape(batch, *given.shape)
+    mask = (rank < n_mask[:, None]).reshape(batch, *given.shape)
+    if prefix_share <= 0:
+        return mask
+    open_frames = (~given).flatten(1).any(1).nonzero()[:, 0]  # latent frames with something to predict
+    chosen = torch.rand(batch, generator=generator) < prefix_share
+    k = open_frames[torch.randint(len(open_frames), (batch,), generator=generator)]
+    frame = torch.arange(given.shape[0])[None, :, None, None]
+    cut = k[:, None, None, None]
+    prefix = ((frame > cut) & ~given) | ((frame == cut) & mask)
+    whole = (frame >= cut) & ~given  # when the last frame drew nothing to mask: all of it, never an empty mask
+    prefix = torch.where(prefix.flatten(1).any(1)[:, None, None, None], prefix, whole)
+    return torch.where(chosen[:, None, None, None], prefix, mask)
 
 
 def apply_mask(tokens: torch.Tensor, mask: torch.Tensor, mask_id: int) -> torch.Tensor:

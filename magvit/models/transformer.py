@@ -52,6 +52,9 @@ class TransformerConfig:
     """`predict`: the first `condition_frames` latent frames are given; `interpolate`: the first and last `condition_frames` are given."""
     condition_frames: int = 1
     """Latent (token) frames given at each end the task conditions on; each covers the tokenizer's temporal factor of video frames."""
+    prefix_mask_share: float = 0.0
+    """Share of training clips masked frame by frame (`magvit.maskgit.draw_mask`): a random unknown latent frame
+    partly masked, the later ones fully, the earlier ones visible; 0 masks every clip uniformly (MaskGIT)."""
     label_smoothing: float = 0.1
     """Label smoothing of the masked-token cross-entropy (MaskGIT uses 0.1)."""
     decode_steps: int = 12
@@ -84,6 +87,8 @@ class TransformerConfig:
             value = getattr(self, name)
             if not _is_number(value) or not 0 <= value < 1:
                 _fail(name, value, "must be a number in [0, 1)")
+        if not _is_number(self.prefix_mask_share) or not 0 <= self.prefix_mask_share <= 1:
+            _fail("prefix_mask_share", self.prefix_mask_share, "must be a number in [0, 1]")
         for name in ("temperature", "choice_temperature"):
             if not _is_number(getattr(self, name)) or getattr(self, name) < 0:
                 _fail(name, getattr(self, name), "must be a finite number >= 0")

@@ -212,7 +212,7 @@ class TransformerStage(Stage):
 
     def _masks_and_weight(self, n_global: int, dist: Dist) -> tuple[torch.Tensor, float]:
         """(`training_masks`, the `token_mean_weight` of this rank's share) from one draw."""
-        every = draw_mask(n_global, self.given, self.mask_rng)
+        every = draw_mask(n_global, self.given, self.mask_rng, self.cfg.prefix_mask_share)
         masks = distributed.shard(every, dist)
         return masks, token_mean_weight(int(masks.sum()), int(every.sum()), len(masks), n_global)
 

@@ -158,3 +158,20 @@ def test_choice_noise_changes_which_tokens_stay_but_still_fills_everything():
     assert not (noisy.tokens == mask_id).any()
     assert noisy.masked_per_step == plain.masked_per_step  # the same schedule
     assert not torch.equal(noisy.tokens, plain.tokens)
+
+
+def test_prefix_masks_hide_every_later_frame_and_show_every_earlier_one():
+    grid = (6, 4, 4)
+    given = given_positions(grid, "predict", 2)
+    plain = draw_mask(400, given, torch.Generator().manual_seed(3))
+    same = draw_mask(400, given, torch.Generator().manual_seed(3), prefix_share=0.0)
+    assert torch.equal(plain, same)  # the old masks, draw for draw
+    mask = draw_mask(400, given, torch.Generator().manual_seed(3), prefix_share=1.0)
+    assert not mask[:, :2].any() and bool(mask.flatten(1).any(1).all())
+    for clip in mask:
+        per_frame = clip.flatten(1).sum(1)  # masked tokens in each latent frame
+        first = int(per_frame.nonzero()[0])
+        assert bool((per_frame[first + 1:] == 16).all()), per_frame  # every later frame fully masked
+    half = draw_mask(2000, given, torch.Generator().manual_seed(4), prefix_share=0.5)
+    full_tail = (half[:, -1].flatten(1).all(1) & ~half[:, 2].flatten(1).all(1)).double().mean()
+    assert 0.2 < float(full_tail) < 0.6
