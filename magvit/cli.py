@@ -196,8 +196,12 @@ def _with_stage(config, stage: str | None, tokenizer_checkpoint: Path | None):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for programs.")
 @click.option("--tokenizer", "tokenizer_checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A transformer checkpoint's tokenizer, if it moved (its sha256 must match the recorded one).")
+@click.option("--choice-temperature", type=click.FloatRange(min=0), default=None,
+              help="A transformer's decoding: Gumbel noise on the ranking of sampled tokens [default: the config's].")
+@click.option("--order", "decode_order", type=click.Choice(["joint", "frames"]), default=None,
+              help="A transformer's decoding order [default: the config's].")
 def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_json: bool,
-                 tokenizer_checkpoint: Path | None) -> None:
+                 tokenizer_checkpoint: Path | None, choice_temperature: float | None, decode_order: str | None) -> None:
     """Held-out figures of CHECKPOINT. A tokenizer: PSNR, SSIM and codebook usage against the
     mean-frame baseline, and the disk's centroid error, visibility and per-channel colour error
     in the reconstructions. A transformer: masked-token top-1 accuracy, and the disk's centroid
@@ -214,7 +218,8 @@ def eval_command(checkpoint: Path, data_path: Path, out_dir: Path | None, as_jso
     try:
         out = out_dir or ev.default_out_dir(checkpoint)
         if ev.checkpoint_stage(checkpoint) == "transformer":
-            result = ev.evaluate_transformer(checkpoint, data_path, out_dir=out, tokenizer=tokenizer_checkpoint)
+            result = ev.evaluate_transformer(checkpoint, data_path, out_dir=out, tokenizer=tokenizer_checkpoint,
+                                             choice_temperature=choice_temperature, decode_order=decode_order)
             table = ev.format_transformer_table
         else:
             result = ev.evaluate(checkpoint, data_path, out_dir=out)

@@ -266,15 +266,19 @@ class TransformerEvalResult:
 
 def evaluate_transformer(checkpoint: str | os.PathLike, data: str | os.PathLike,
                          out_dir: str | os.PathLike | None = None, batch_size: int = 16,
-                         seed: int = 0, tokenizer: str | os.PathLike | None = None) -> TransformerEvalResult:
+                         seed: int = 0, tokenizer: str | os.PathLike | None = None,
+                         choice_temperature: float | None = None, decode_order: str | None = None
+                         ) -> TransformerEvalResult:
     """Evaluate a transformer checkpoint on the held-out clips of `data`; write eval.json and the
     horizon chart to `out_dir`. `tokenizer` overrides the tokenizer path the checkpoint records
-    (its sha256 must match)."""
-    from magvit.generate import GenerateError, concat_predictions, load_predictor, object_report, predict
+    (its sha256 must match); `choice_temperature` and `decode_order` its decoding settings."""
+    from magvit.generate import (
+        GenerateError, concat_predictions, load_predictor, object_report, predict, with_decoding,
+    )  # fmt: skip
     from magvit.stages.transformer import TokenCache, masked_token_metrics
 
     try:
-        predictor = load_predictor(checkpoint, tokenizer)
+        predictor = with_decoding(load_predictor(checkpoint, tokenizer), choice_temperature, decode_order)
         clips = load_held_out(data, predictor.run_config)
         x = clips.x
         cfg = predictor.config
