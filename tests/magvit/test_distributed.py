@@ -30,6 +30,9 @@ except ImportError:  # tests/magvit became a package
         of_kind, run_train,
     )  # fmt: skip
 
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
+
 # the tiny config on 2 processes: 18 training clips, a global batch of 2 x 4 = 8, so 3 steps an epoch
 STEPS_PER_EPOCH_2 = 3
 STEPS_PER_EPOCH_1 = 5

@@ -243,6 +243,7 @@ with distributed.process_group() as dist:
 '''
 
 
+@pytest.mark.slow  # a real trainer process
 def test_two_ranks_average_the_gradients_of_both_networks(tmp_path):
     import json
     import subprocess

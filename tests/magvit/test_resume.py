@@ -22,6 +22,9 @@ except ImportError:  # tests/magvit became a package
         make_data, manifests, of_kind, run_train,
     )  # fmt: skip
 
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, data):

@@ -162,6 +162,7 @@ def test_an_unreadable_lock_record_still_locks_and_is_named_unknown(tmp_path: Pa
 # --- magvit train ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a real trainer process
 def test_two_trainers_on_one_run_dir_give_one_runner_and_one_exit_2(tmp_path: Path, data: Path) -> None:
     run_dir = tmp_path / "run"
     args = ("--epochs", "400", "--checkpoint-every", "2steps", "--lock-wait", "1")
@@ -186,6 +187,7 @@ def test_two_trainers_on_one_run_dir_give_one_runner_and_one_exit_2(tmp_path: Pa
     assert _record(run_dir)["state"] == "released"
 
 
+@pytest.mark.slow  # a real trainer process
 def test_a_sigkilled_trainers_lock_is_taken_over_by_a_restart_racing_its_death(tmp_path: Path, data: Path) -> None:
     run_dir = tmp_path / "run"
     args = ("--epochs", "6", "--checkpoint-every", "2steps")

@@ -27,6 +27,9 @@ except ImportError:  # tests/magvit became a package
         REPO, _env, events, final_checkpoint, logged_steps, manifests, of_kind, run_train,
     )  # fmt: skip
 
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
+
 # 18 training clips of the tiny data, a global batch of 8 (2 ranks x 4, or 1 process x 8): 3 steps an epoch
 EPOCHS = 2
 STEPS = EPOCHS * 3

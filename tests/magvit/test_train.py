@@ -230,6 +230,7 @@ def test_checkpoint_holds_everything_needed_to_continue(finished, data):
 # --- heartbeat during a real run ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # a real trainer process
 def test_heartbeat_ticks_while_one_long_batch_runs(tmp_path):
     """One batch of 120 clips takes seconds; the heartbeat (every 1 s) keeps progress.json fresh meanwhile."""
     try:

@@ -42,6 +42,9 @@ from magvit.progress import EventLog
 
 from .conftest import PYTHON, ROOT, child_env, mode_bits_popen
 
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
+
 FAULT_TRAINER = textwrap.dedent(r'''
     """usage: python fault_trainer.py RUN_DIR DATA FAULT   (FAULT: efbig, efbig-final, enospc or eacces)"""
     import json, os, re, resource, shutil, signal, subprocess, sys, threading, time

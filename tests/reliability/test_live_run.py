@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main as audit_main
@@ -24,6 +25,9 @@ from auditor.evidence import run as run_evidence
 from magvit.status import read_status
 
 from .conftest import PYTHON, ROOT, child_env
+
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
 
 
 def _tmp_files(run: Path) -> list[Path]:

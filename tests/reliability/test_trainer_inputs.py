@@ -26,6 +26,9 @@ from magvit.checkpoint import CheckpointManager
 
 from .conftest import PYTHON, ROOT, child_env, mode_bits_popen
 
+# real trainer processes, seconds each: CI runs them; the developer loop (-m "not slow") leaves them out
+pytestmark = pytest.mark.slow
+
 TINY = ROOT / "magvit" / "configs" / "tiny.yaml"
 
 
