@@ -1,0 +1,1 @@
+"""DQN on a small gridworld, with checkpoints that keep the replay buffer."""
