@@ -221,9 +221,10 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     if not run_dir.is_dir():
         why = "it does not exist" if not run_dir.exists() else "it is not a directory"
         raise NotARunDirError(f"{run_dir} is not a run directory: {why}")
-    progress = _read_progress(run_dir)
-    events = _read_events(run_dir)
-    manifests = _checkpoint_manifests(run_dir)
+    where = run_dir.absolute()  # auditor.safeio takes a relative path as relative to the run directory itself
+    progress = _read_progress(where)
+    events = _read_events(where)
+    manifests = _checkpoint_manifests(where)
     if progress is None and not events and not manifests:
         raise NotARunDirError(f"{run_dir} is not a run directory: no {PROGRESS_JSON}, {EVENTS_FILE} or checkpoints")
     now = time.time() if now is None else now
@@ -250,7 +251,7 @@ def read_status(run_dir: str | Path, *, now: float | None = None) -> RunStatus:
     heartbeat_candidates = [t for t in (progress.get("heartbeat_time") if current else None, *beats[-1:]) if t is not None]
     heartbeat = max(heartbeat_candidates) if heartbeat_candidates else None
     heartbeat_age = None if heartbeat is None else max(0.0, now - float(heartbeat))
-    ranks = _rank_heartbeats(run_dir, (_number(last_start.get("ts")) or 0.0) if last_start else 0.0, now)
+    ranks = _rank_heartbeats(where, (_number(last_start.get("ts")) or 0.0) if last_start else 0.0, now)
     lagging = _lagging_rank(ranks)
 
     state, reason = _state(run_end, progress if current else {}, alive, pid, host, heartbeat_age, interval, lagging)

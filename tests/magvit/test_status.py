@@ -189,3 +189,13 @@ def test_a_manifest_with_an_impossible_wall_time_is_skipped_not_a_crash(tmp_path
     result = invoke(str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "finished" in result.output and "step-00000020.pt" in result.output
+
+
+def test_a_relative_run_directory_is_read_like_an_absolute_one(tmp_path, monkeypatch):
+    """The main job passes results/magvit_training: the files are read from that folder, not from
+    the folder joined to itself (a relative path was taken relative to the run directory)."""
+    finished_run(tmp_path / "runs" / "r")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("runs/r")
+    assert result.exit_code == 0, result.output
+    assert read_status(Path("runs/r")).state == "finished"
