@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from magvit import distributed
 from magvit.distributed import Dist, DistributedError
+from magvit.rundir import LOCK_FILE
 
 try:
     from train_helpers import (
@@ -193,14 +195,36 @@ def test_audit_gives_a_ddp_run_the_verdicts_of_a_single_process_run(tmp_path, da
     assert ddp["heartbeat"]["working"] == ddp["periodic-checkpoints"]["working"] == "yes"
 
 
+def run_data(run_dir: Path) -> dict[Path, tuple[int, bytes | None]]:
+    """Every path of the run directory but the lock file: mtime, and the bytes of each file."""
+    return {p: (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+            for p in run_dir.rglob("*") if p != run_dir / LOCK_FILE}  # fmt: skip
+
+
+def assert_lock_released_by_the_dead(run_dir: Path) -> None:
+    """The lock record says released, its pid is gone, and the flock is free to take."""
+    record = json.loads((run_dir / LOCK_FILE).read_text())
+    assert record["state"] == "released", record
+    with pytest.raises(ProcessLookupError):
+        os.kill(record["pid"], 0)
+    fd = os.open(run_dir / LOCK_FILE, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if anything still held it
+    finally:
+        os.close(fd)
+
+
 def test_a_refusal_on_rank_0_stops_every_rank_without_writing(tmp_path, data, two_proc_run):
+    # The refusal reads the run directory, so it holds the lock while it does and its record names it meanwhile
+    # (docs/run-directory.md "The lock"): the lock file is the lock's bookkeeping and changes; the run's data may not.
     run_dir = tmp_path / "run"
     shutil.copytree(two_proc_run[0], run_dir)
-    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+    before = run_data(run_dir)
     result = run_torchrun(data, run_dir, "--resume", "never")
     assert result.returncode != 0
     assert "rank 0 refused to start: --resume never" in result.stderr  # rank 1 heard it, instead of hanging
-    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
+    assert run_data(run_dir) == before
+    assert_lock_released_by_the_dead(run_dir)
 
 
 def test_status_names_a_frozen_rank_while_rank_0_keeps_beating(tmp_path, data):
