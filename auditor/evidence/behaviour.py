@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 from auditor.evidence.code.syntax import dotted as _dotted
@@ -288,5 +290,36 @@ def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
 
 
 def passes_resume_option(closure_text: str) -> bool:
-    """Whether the test hands training a resume path or flag (so a resume it sees is not automatic)."""
-    return bool(_RESUME_OPTION.search(closure_text))
+    """Whether the test hands training a resume path or flag (so a resume it sees is not automatic).
+    Comments and docstrings hand nothing over: `# same command: --resume latest is the default`
+    describes the rerun, it is not an argument of it."""
+    return bool(_RESUME_OPTION.search(closure_text)) and bool(_RESUME_OPTION.search(code_only(closure_text)))
+
+
+_STATEMENT_START = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
+
+
+def code_only(text: str) -> str:
+    """`text` (Python source, possibly several functions joined) with its comments and its
+    statement-level strings (docstrings) blanked; unchanged when it cannot be tokenized."""
+    lines = text.splitlines(keepends=True)
+    cuts: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    previous = tokenize.NEWLINE
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and previous in _STATEMENT_START):
+                cuts.append((tok.start, tok.end))
+            if tok.type not in (tokenize.COMMENT, tokenize.NL):
+                previous = tok.type
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return text
+    for (row, col), (end_row, end_col) in reversed(cuts):
+        if row == end_row:
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + " " * (end_col - col) + line[end_col:]
+        else:
+            lines[row - 1] = lines[row - 1][:col] + "\n"
+            for r in range(row, end_row - 1):
+                lines[r] = "\n"
+            lines[end_row - 1] = " " * end_col + lines[end_row - 1][end_col:]
+    return "".join(lines)

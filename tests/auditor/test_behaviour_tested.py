@@ -151,3 +151,37 @@ def test_required_test_names_are_a_project_option(tmp_path):
     r = effect_verdict(ev, "checkpoints", requirement="periodic-checkpoints")
     assert r.verdict == Verdict.NO and "tests a helper" in r.summary  # the named test decides
     assert effect_verdict(ev, "checkpoints", requirement="checkpoint-interval").verdict == Verdict.YES  # not named
+
+
+RERUN_TESTS = '''
+import subprocess
+import sys
+
+
+def run(tmp_path, *extra):
+    return subprocess.run([sys.executable, "-m", "trainer", "--out", str(tmp_path), *extra])
+
+
+def test_rerun_without_an_option_continues(tmp_path):
+    """A kill, then the unchanged command: nobody passes --resume."""
+    run(tmp_path)
+    out = run(tmp_path)  # same command: --resume latest is the default
+    assert "resumed from step 2" in str(out)
+'''
+
+RERUN_JUNIT = """<?xml version="1.0"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.test_rerun" name="test_rerun_without_an_option_continues" time="3"/>
+</testsuite></testsuites>
+"""
+
+
+def test_a_resume_option_named_only_in_a_comment_or_docstring_is_not_handed_to_training(tmp_path):
+    files = {**SRC, "tests/test_rerun.py": RERUN_TESTS, "reports/junit.xml": RERUN_JUNIT}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    ev = Evidence(resolve(load_config(tmp_path)))
+    t = {f.name: f for f in ev.tests.tests}["test_rerun_without_an_option_continues"]
+    assert not t.resume_option and "resumed" in t.effects
+    r = effect_verdict(ev, "resumed", automatic=True)
+    assert r.verdict == Verdict.YES and r.citations[0].location() == "tests/test_rerun.py:10"
