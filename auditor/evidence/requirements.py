@@ -142,14 +142,16 @@ _NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five"
               "sixty": 60, "ninety": 90, "half a": 0.5, "half an": 0.5}
 _NUM = r"(\d+(?:\.\d+)?|forty-five|half an?|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty|ninety)"
 _TIME_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b"
-_STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps)\b"
+# the units a training loop counts in, reinforcement learning's included
+_STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps|episodes?|" \
+             r"rollouts?|timesteps?)\b"
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
             "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
 _PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
                      rf"\bevery\s+()()(second|minute|hour)\b")  # "every minute": one
 _LOSS_BOUND = re.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
                          rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
-_STEP_PERIOD = re.compile(rf"\bevery\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
+_STEP_PERIOD = re.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
 
 _CKPT = re.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
                    r"state files?\b")
@@ -165,19 +167,33 @@ _DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dash
                         r"progress bar|tqdm")
 # a dashboard the section's commands start (`tensorboard --logdir ...`), not one a flag turns off
 _DASHBOARD_RUN = re.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdom)\b(?!\s*=\s*(?:false|0|none))")
-_METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity")
+_METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity|"
+                     r"\brewards?\b|\b(?:episode|episodic|mean|average) returns?\b")
+# a log that receives a line (an entry, a record) per unit of training, whatever the line holds
+_LOG_DEST = re.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole\b|\bterminal\b")
+_LOG_ENTRY = re.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|entry|record|row)\b")
 _LOG_VERB = re.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
-_PER_STEP = re.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter)s?\b|"
+_PER_STEP = re.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter|update)s?\b|"
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
-_PER_EPOCH = re.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?epochs?\b")
+_PER_EPOCH = re.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
 _BATCH_MONITORING = re.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
 _HEARTBEAT = re.compile(r"heart ?beat|liveness|keep-?alive|alive signal|still alive|proof of life|sign of life")
-_STALL = re.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen")
+_STALL = re.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen|"
+                    r"\bstops? (?:moving|changing|advancing|updating|ticking)")
+# a file touched on a period, or watched by its modification time, is a liveness signal
+_TOUCH = re.compile(r"\btouch(?:es|ed|ing)?\b|\bmtime\b|modification time|last[- ]modified")
+_FILEISH = re.compile(r"\bfiles?\b|[\w.-]+/[\w./-]+|\b[\w-]+\.[a-z]{2,5}\b|\bmtime\b|modification time")
+_ON_A_PERIOD = re.compile(r"\bevery\b|\beach\b|\bper\b|regularly|periodic|\btimer\b|interval")
 _RESUME = re.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
                      r"\bpick(?:s|ed)? up\b|\brestor(?:e|es|ed|ing)\b|where it left off")
-_RESUME_FROM = re.compile(r"checkpoint|ckpt|saved|last save|newest|latest|\bstep\b|iteration|where it left off|"
-                          r"\bstate\b")
+_RESUME_FROM = re.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|latest|\bstep\b|iteration|"
+                          r"where it left off|\bstate\b")
+# "carry on from one of these files": what the sentence points back to is what its paragraph saved
+_FROM_ANAPHOR = re.compile(r"\bfrom\s+(?:one of\s+|any of\s+)?(?:th(?:ese|ose|em)|it|that|this)\b")
+# a checkpoint path handed over by hand (an option, a setting, a variable)
+_HANDED_PATH = re.compile(r"\b(?:put|set|write|give|enter|fill in|name|pass|point)\w*\s+(?:in\s+|into\s+)?"
+                          r"(?:its|the|a|their|that|this)\s+(?:[\w'.-]+\s+){0,2}?path\b|\bby hand\b|\bmanually\b")
 _LOADABLE = re.compile(r"(?:can|could|may) be (?:re)?loaded|\bload(?:s|ed|ing)?\b.{0,30}(?:checkpoint|weights|state)")
 _RESTART = re.compile(r"restart|again|crash|preempt|dies|died|killed|interrupt|rerun|re-run")
 _AUTO = re.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its own|no (?:flag|option|argument|path)s? "
@@ -189,8 +205,8 @@ _EXPLICIT = re.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|in
                        r"ckpt_path|ask(?:ed)? for it|has to be asked|must (?:be )?pass|deliberate|explicit(?:ly)?|"
                        r"needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|only when|from scratch|"
                        r"(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
-                       r"never resumes? on its own")
-_NEGATION = re.compile(r"\b(?:no|not|never|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
+                       r"never resumes? on its own|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b")
+_NEGATION = re.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
 _TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
@@ -296,7 +312,10 @@ def batch_monitoring(s: Statement) -> Match:
         return STATED, m.start(), f"'{m.group(0)}'"
     metric, verb = _METRIC.search(low), _LOG_VERB.search(low)
     if not (metric and verb):
-        return None
+        # "train.log gets a line every N updates": what the line holds is not said, that it is per step is
+        metric = _LOG_ENTRY.search(low) if _LOG_DEST.search(low) else None
+        if metric is None:
+            return None
     if (step := _PER_STEP.search(low)) is not None:
         return STATED, metric.start(), f"the {metric.group(0)} is logged '{step.group(0)}'"
     if (epoch := _PER_EPOCH.search(low)) is not None:
@@ -308,6 +327,9 @@ def heartbeat(s: Statement) -> Match:
     low = s.low
     if (m := _HEARTBEAT.search(low)) is not None and not _negated_before(low, m.start()):
         return STATED, m.start(), f"a liveness signal ('{m.group(0)}')"
+    if (m := _TOUCH.search(low)) is not None and _FILEISH.search(low) and not _negated_before(low, m.start()) \
+            and (_ON_A_PERIOD.search(low) or _STALL.search(low)):
+        return STATED, m.start(), f"a file whose modification time is a liveness signal ('{m.group(0)}')"
     if (m := _STALL.search(low)) is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
     if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
@@ -318,7 +340,8 @@ def heartbeat(s: Statement) -> Match:
 
 def resume(s: Statement) -> Match:
     low = s.low
-    if (m := _RESUME.search(low)) is not None and _RESUME_FROM.search(low) and not _negated_before(low, m.start()):
+    if (m := _RESUME.search(low)) is not None and not _negated_before(low, m.start()) and (
+            _RESUME_FROM.search(low) or (_FROM_ANAPHOR.search(low, m.end()) and _CKPT.search(s.paragraph))):
         return STATED, m.start(), f"training '{m.group(0)}' from saved state"
     if (m := _LOADABLE.search(low)) is not None:
         return IMPLIED, m.start(), "a checkpoint can be loaded; nothing says training continues from it"
@@ -328,14 +351,17 @@ def resume(s: Statement) -> Match:
 def auto_resume(s: Statement) -> Match:
     low = s.low
     about = (_RESUME.search(low) or _RESTART.search(low) or _RESUME.search(s.context)) and re.search(
-        r"checkpoint|resum|restor|continu|restart|again|same command|saved|step", low + s.context)
+        r"checkpoint|resum|restor|continu|carr(?:y|ies) on|picks? up|restart|again|same command|saved|step|snapshot|"
+        r"weights", low + s.context)
     if not about:
         return None
     auto = _AUTO.search(low)
     if auto and not _negated_before(low, auto.start()):
         return STATED, auto.start(), f"a restart resumes with nothing given ('{auto.group(0)}')"
-    explicit = _EXPLICIT.search(low)
-    if auto or (explicit and _RESUME.search(low + s.context)):
+    handed = _HANDED_PATH.search(low)
+    explicit = _EXPLICIT.search(low) or handed
+    asked_to_resume = _RESUME.search(low + s.context) or (handed and _CKPT.search(low))
+    if auto or (explicit and asked_to_resume):
         at = (explicit or auto).start()
         return IMPLIED, at, "a restart resumes only when asked to"
     return None

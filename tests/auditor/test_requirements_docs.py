@@ -66,6 +66,40 @@ def test_requirements_are_recognised_by_meaning(requirement, text, expected):
     assert level(requirement, text) == expected
 
 
+@pytest.mark.parametrize("requirement, text, expected", [
+    # resume: a snapshot is saved state too, and "these files" means what the paragraph saves
+    ("resume", "Restarted workers carry on from the most recent snapshot rather than from the beginning.", STATED),
+    ("resume", "Weights go to `ckpt/step_N.pt` after every epoch. To carry on from one of these files, name it "
+               "in `INIT` and launch again.", STATED),
+    ("resume", "To continue, press Enter.", None),
+    ("resume", "Nothing here continues from a snapshot.", None),
+    # auto-resume: a path handed over by hand, a rerun that starts afresh
+    ("auto-resume", "A rerun begins afresh unless you put the checkpoint's path in `CKPT`.", IMPLIED),
+    ("auto-resume", "Write the path of the weights into `LOAD_FROM` to carry on; without it the job starts anew.",
+     IMPLIED),
+    ("auto-resume", "It carries on from the newest checkpoint by itself; nothing has to be passed.", STATED),
+    # heartbeat: a file touched on a period, or whose modification time shows a stall
+    ("heartbeat", "`out/pulse` is touched after each batch; if its modification time stops changing, the process "
+                  "is stuck.", STATED),
+    ("heartbeat", "The trainer touches `beat.stamp` every 10 seconds.", STATED),
+    ("heartbeat", "Do not touch `config.yaml` while a job runs.", None),
+    ("heartbeat", "Please touch base with the team every week.", None),
+    # batch monitoring: a log that gets a line per update, in any units; per episode is coarse
+    ("batch-monitoring", "`metrics.log` receives a line every `--print-freq` optimizer updates.", STATED),
+    ("batch-monitoring", "The console gets one entry per gradient update.", STATED),
+    ("batch-monitoring", "The mean reward is printed after each episode.", IMPLIED),
+    ("batch-monitoring", "The log file is rotated every day.", None),
+    # checkpoint interval: counted in episodes, or once per epoch
+    ("checkpoint-interval", "A snapshot is written every `--save-freq` episodes.", IMPLIED),
+    ("checkpoint-interval", "The weights are saved after each epoch so that a crash costs one epoch at most.",
+     IMPLIED),
+    ("checkpoint-interval", "Model state is stored once per epoch.", IMPLIED),
+    ("checkpoint-interval", "Each checkpoint file is named by its step.", None),
+])
+def test_more_phrasings_synonyms_units_and_negations(requirement, text, expected):
+    assert level(requirement, text) == expected
+
+
 def test_a_finding_cites_the_projects_own_line():
     found = find("resume", statements("docs/ops.md", "# Ops\n\nSome intro.\n\n- Retries are fine.\n"
                                                      "- After a crash the job\n  carries on from its newest saved state.\n"))
