@@ -288,11 +288,29 @@ def _run_dirs(root: Path, w: _Walk) -> list[RunDirectory]:
         logs = [log for folder, items in w.logs.items() if folder == run or folder.startswith(run + "/")
                 for log in items] if run else list(w.logs.get("", []))
         if run and not logs:  # a run that keeps no log of its own: the root's (`... | tee -a train.log`)
-            logs = list(w.logs.get("", []))
+            logs = list(w.logs.get("", [])) or _stray_logs(w, set(runs))
         out.append(RunDirectory(run or ".", count, tuple(sorted(logs)), newest))
     # most checkpoints first, then the newest
     out.sort(key=lambda r: (-r.checkpoints, -r.newest, r.path))
     return out
+
+
+MAX_STRAY_LOGS = 8
+# a folder an experiment tracker keeps one run's logs in: named with the run's date stamp
+# (`wandb/offline-run-20261202_165628-b4effaf4/files/`), or under the tracker's own folder
+_RUN_LOG_FOLDER = re.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
+
+
+def _stray_logs(w: _Walk, runs: set[str]) -> list[str]:
+    """Logs a tracker kept apart from every run folder: a run with no log of its own, and none at
+    the root, has its log there if anywhere. A log in any other folder (a sample in docs/) is not
+    taken for the run's."""
+    def inside_a_run(folder: str) -> bool:
+        return any(r and (folder == r or folder.startswith(r + "/")) for r in runs)
+
+    found = [log for folder, items in sorted(w.logs.items())
+             if folder and _RUN_LOG_FOLDER.search(folder) and not inside_a_run(folder) for log in items]
+    return found[:MAX_STRAY_LOGS]
 
 
 def _mtime(path: Path) -> float:

@@ -103,7 +103,7 @@ def build_history(events: list[tuple[int, dict]], logs: list[tuple[str, int, flo
         sessions, sessions_source = _our_sessions(events), "events.jsonl (run_start, resumed_from, run_end)"
     else:
         sessions, sessions_source = _log_sessions(foreign)
-    beats = tuple(Beat(h.ts, f"{h.file}:{h.line}") for h in heartbeats if h.ts is not None)
+    beats = tuple(Beat(h.ts, f"{h.file}:{h.line}" if h.line else h.file) for h in heartbeats if h.ts is not None)
     beats_source = "heartbeat events" if events else "heartbeat log lines"
     if not beats:
         beats = tuple(Beat(t, f"{f}:{n}") for f, n, t, text in logs if t is not None and "progress" in text.lower())

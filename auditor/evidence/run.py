@@ -35,6 +35,7 @@ from auditor.safeio import compile_pattern
 
 _BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
 _LOG_SUFFIXES = (".log", ".out")
+MAX_OWN_LOGS = 32  # a run folder's own logs read (one a session: a long-lived run restarted many times)
 _WROTE = re.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
 
 
@@ -136,12 +137,16 @@ def _has_manifests(run: Path) -> bool:
 
 
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
-    """(path, shown, root) of the run's logs: its own *.log / *.out (and logs/*.log), the logs
-    discovery found for it, and, for a run folder that keeps none, the project root's
-    (`... 2>&1 | tee -a train.log` next to the script)."""
+    """(path, shown, root) of the run's logs: its own *.log / *.out, those one folder down
+    (logs/*.log, a session folder's `<stamp>/<stamp>.log`), the logs discovery found for it,
+    and, for a run folder that keeps none, the project root's (`... 2>&1 | tee -a train.log`
+    next to the script)."""
     inside, project = safeio.run_directory(run), safeio.project(config.root)
-    own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("logs/*" + suffix)]
-                  if not runside.is_heartbeat(p.name)}, key=lambda p: (p.name != TRAIN_LOG, p.as_posix()))
+    own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("*/*" + suffix)]
+                  if not runside.is_heartbeat(p.name) and p.is_file()},
+                 key=lambda p: (p.name != TRAIN_LOG, len(p.parts), p.as_posix()))
+    own = own[:MAX_OWN_LOGS]
+    taken = {p.resolve() for p in own}
     out = [(p, relative(p, run), inside) for p in own]
     extra: list[str] = []
     for rd in config.discovery.run_dirs if config.discovery is not None else ():
@@ -152,8 +157,8 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
         extra = [p.name for p in sorted(config.root.glob("*.log")) if not runside.is_heartbeat(p.name)]
     for rel in extra:
         path = config.root / rel
-        if path.resolve().is_relative_to(run.resolve()) or runside.is_heartbeat(path.name):
-            continue  # already read as the run's own
+        if path.resolve() in taken or path.resolve().is_relative_to(run.resolve()) or runside.is_heartbeat(path.name):
+            continue  # the run's own (its metrics files are read as such, not as logs)
         out.append((path, rel, project))
     return out
 
@@ -413,9 +418,10 @@ def _foreign_gaps(ev: RunEvidence) -> None:
 
 
 def _session_of_line(log: RunLog, save: Any) -> int | None:
-    if save.file == log.primary:
+    index = log.index_of(save.file, save.line)
+    if index is not None:
         for n, s in enumerate(log.sessions):
-            if log.lines[s.first].line <= save.line <= log.lines[s.last].line:
+            if s.first <= index <= s.last:
                 return n
     return runlog.session_index(log.sessions, save.time)
 
@@ -442,9 +448,15 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list, run
         return
     beats = [EventRef(f, n, t, text.strip()[:120]) for f, n, t, text in logs
              if t is not None and "heartbeat" in text.lower()]
-    ev.heartbeats = tuple(beats)
-    ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts),
-                              "heartbeat log lines")
+    if beats:
+        ev.heartbeats = tuple(beats)
+        ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts),
+                                  "heartbeat log lines")
+        return
+    touched = runside.touched_files(run)  # no record but the file's mtime: one record each
+    ev.heartbeats = tuple(EventRef(b.file, 0, b.time, "the heartbeat file's mtime, its only record "
+                                                       "(a copy or checkout resets it)") for b in touched)
+    ev.heartbeat_gaps = _gaps([(None, [(b.time, b.file)]) for b in touched], "heartbeat files' mtimes")
 
 
 def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:

@@ -33,10 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor import safeio
+from auditor.evidence.steplines import LOSS as _LOSS
+from auditor.evidence.steplines import STEP as _STEP
+from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
 from auditor.evidence.timestamps import LineClock
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
+BANNER_S = 60  # a restarted process prints its banner within this many seconds of its resume line
+ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 
 _START = re.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
 _COMMAND = re.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
@@ -49,9 +54,11 @@ _RESUME_OPTION = re.compile(
     r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
     r"latest)\b)\S+)", re.I)
 # a setting printed before training that asks for a resume (`Overriding: init_from = resume`)
-_RESUME_SETTING = re.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)\s*[=:]\s*['\"]?"
-                             r"(?!None\b|null\b|False\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|\s*$)([^\s,'\"]+)",
-                             re.I)
+# (a boolean names no checkpoint: `resume = True` may be the standing default, so it does not say
+# that this restart was asked to resume; a path or `init_from = resume` does)
+_RESUME_SETTING = re.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)['\"]?\s*[=:]\s*['\"]?"
+                             r"(?!None\b|null\b|False\b|True\b|yes\b|no\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|"
+                             r"\s*$)([^\s,'\"]+)", re.I)
 _RESUMED = re.compile(r"\bresum(?:ed|ing)\b|\bcontinu(?:ing|ed) from\b|\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoint|"
                       r"states?|snapshot|weights)\b|\bloading states from\b|\bloaded (?:the )?checkpoint\b", re.I)
 _NOT_RESUMED = re.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoint)\b|\bfrom scratch\b|"
@@ -63,16 +70,15 @@ _END = {
                            r"^\W*done\b|\bdone\s*(?:at\b|:)|\btrain_runtime\b|\bmax_epochs=\d+` reached", re.I),
     "preempted": re.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
     "failed": re.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
+    # a launcher reporting a worker killed by SIGKILL (`exitcode: -9`), or a shell's `Killed`
+    "killed": re.compile(r"\bexit\s*code:?\s*-9\b|\bSIGKILL\b|^\W*Killed\b", re.I),
 }
 _SAVE_VERB = re.compile(r"\b(?:sav(?:e|ed|ing)|persist(?:ed|ing)?|wr(?:ote|itten|iting)|stor(?:ed|ing))\b", re.I)
 _NOT_SAVE = re.compile(r"\b(?:load(?:ed|ing)?|restor(?:ed|ing)|remov(?:e|ed|ing)|delet(?:e|ed|ing)|skipp(?:ed|ing)|"
                        r"could not|failed to|every)\b", re.I)
 _CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*))""")
 _SAVE_TO = re.compile(r"\b(?:checkpoint|model|state|snapshot|weights)s?\s+(?:to|in|at)\s+['\"]?([\w./-]+)", re.I)
-_STEP = re.compile(r"\b(?:global_step|step|iteration|iter|it)\b\s*[=:#]?\s*(\d+)", re.I)
 _EPOCH = re.compile(r"\bepoch\b\s*[=:#]?\s*(\d+)\b", re.I)
-_LOSS = re.compile(r"\b(?:train(?:ing)?[_ ]?)?loss(?:\.\w+)?\b\s*[=:|]?\s*-?\d|['\"]loss['\"]\s*:", re.I)
-_EVAL = re.compile(r"\b(?:eval|evaluation|valid|validation|val|test)(?:\b|_)", re.I)
 _ITER_TIME = re.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d+(?:\.\d+)?)\s*s\b", re.I)
 
 
@@ -137,36 +143,43 @@ class RunLog:
 
     lines: list[LogLine] = field(default_factory=list)  # the primary log's lines, in file order
     primary: str = ""
+    parts: tuple[str, ...] = ()  # the files the primary log is: itself, or one file a session, in time order
     sessions: tuple[LogSession, ...] = ()
     saves: tuple[LoggedSave, ...] = ()
     batch: BatchLines = field(default_factory=BatchLines)
     step_seconds: float | None = None
     step_seconds_source: str = ""
     epoch_seconds: float | None = None
+    _where: dict[tuple[str, int], int] = field(default_factory=dict, repr=False, compare=False)
+
+    def index_of(self, file: str, line: int) -> int | None:
+        """Where a line of the primary log (any of its parts) sits in `lines`, or None."""
+        if len(self._where) != len(self.lines):
+            self._where = _positions(self.lines)
+        return self._where.get((file, line))
+
+
+def _positions(lines: list[LogLine]) -> dict[tuple[str, int], int]:
+    return {(x.file, x.line): i for i, x in enumerate(lines)}
 
 
 # --------------------------------------------------------------------------- reading
 
 
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?([0-3]\d)(?!\d)")
+
+
 def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
-    """Every line of one log with its time (bare clock times take the last full date seen)."""
-    clock = LineClock()
+    """Every line of one log with its time (bare clock times take the last full date seen; a
+    month/day stamp without a year takes the year of the date the file's name carries)."""
+    year = _DATE_IN_NAME.search(shown)
+    clock = LineClock(year=int(year.group(1)) if year else None)
     return [LogLine(shown, number, clock.time_of(text), text)
             for number, text in safeio.lines(path, within=within, cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS,
                                              shown=shown)]
 
 
 # --------------------------------------------------------------------------- recognising lines
-
-
-def is_batch_line(text: str) -> bool:
-    """A per-step training line: a step counter with a loss, or transformers' {'loss': ...} dict; not evaluation."""
-    if not _LOSS.search(text) or _EVAL.search(text):
-        return False
-    stripped = text.strip()
-    if stripped.startswith("{") and ("'loss'" in stripped or '"loss"' in stripped):
-        return True
-    return bool(_STEP.search(text)) or bool(re.search(r"\bbatch\b\s*[=:#]?\s*\d+", text, re.I))
 
 
 def _is_metric_line(text: str) -> bool:
@@ -245,13 +258,17 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
     out = RunLog()
     if not logs:
         return out
-    primary = max(logs, key=lambda f: (sum(is_batch_line(x.text) for x in logs[f]) + len(logs[f]) / 1e6, f))
-    out.primary, out.lines = primary, logs[primary]
+    streams = session_series(logs)
+    counted = {f: sum(is_batch_line(x.text) for x in lines) for f, lines in logs.items()}
+    primary = max(streams, key=lambda n: (sum(counted[f] for f in streams[n])
+                                          + sum(len(logs[f]) for f in streams[n]) / 1e6, n))
+    out.primary, out.parts = primary, streams[primary]
+    out.lines = [x for f in out.parts for x in logs[f]]
     saves = [s for f in sorted(logs) for s in _saves(logs[f], run_name)]
-    out.sessions = _sessions(out.lines, [s for s in saves if s.file == primary])
+    out.sessions = _sessions(out.lines, [s for s in saves if s.file in out.parts], _file_sessions(out.parts, logs))
     named = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in saves}
     unlogged_final = any(name not in named for name in final_files)
-    out.saves = tuple(saves if unlogged_final else _mark_final(saves, out.lines, out.sessions, primary, run_name))
+    out.saves = tuple(saves if unlogged_final else _mark_final(saves, out.lines, out.sessions, run_name))
     out.batch = _batch_lines(logs)
     out.step_seconds, out.step_seconds_source = _step_seconds(out.lines, out.sessions)
     out.epoch_seconds = _epoch_seconds(out.lines, out.sessions, out.saves)
@@ -291,44 +308,104 @@ def _usable_signature(lines: list[LogLine]) -> str | None:
     return sig if repeats <= max(10, len(lines) // 50) else None
 
 
-def _sessions(lines: list[LogLine], saves: list[LoggedSave]) -> tuple[LogSession, ...]:
-    if not lines:
-        return ()
+_SESSION_STAMP = re.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?")
+
+
+def session_series(logs: dict[str, list[LogLine]]) -> dict[str, tuple[str, ...]]:
+    """The logs as streams: a file on its own, or files that differ only by a date stamp
+    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`), one a session, as one
+    stream in time order (by their first timed line, else their names). Keyed by the first file."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(logs):
+        key = _SESSION_STAMP.sub("#", name) if _SESSION_STAMP.search(name) else name
+        groups.setdefault(key, []).append(name)
+
+    def started(name: str) -> tuple[float, str]:
+        first = next((x.time for x in logs[name] if x.time is not None), None)
+        return (first if first is not None else float("inf"), name)
+
+    out: dict[str, tuple[str, ...]] = {}
+    for names in groups.values():
+        names.sort(key=started)
+        out[names[0]] = tuple(names)
+    return out
+
+
+def _file_sessions(parts: tuple[str, ...], logs: dict[str, list[LogLine]]) -> set[int]:
+    """Indexes (in the joined lines) where a file of a series opens a session of its own: each
+    one after the first, unless it carries straight on from the one before (a log rotated while
+    one process wrote it: its first line within ROTATION_S of the last one's)."""
+    opened, at, previous_end = set(), 0, None
+    for n, f in enumerate(parts):
+        lines = logs[f]
+        first = next((x.time for x in lines if x.time is not None), None)
+        if n and not (previous_end is not None and first is not None and 0 <= first - previous_end < ROTATION_S):
+            opened.add(at)
+        at += len(lines)
+        previous_end = next((x.time for x in reversed(lines) if x.time is not None), previous_end)
+    return opened
+
+
+def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
+                    opened: frozenset[int] | set[int]) -> tuple[list[int], list[str]]:
+    """Indexes where sessions start, and each one's process id (when a start line names one)."""
     signature = _usable_signature(lines)
-    save_lines = {s.line for s in saves}
     starts: list[int] = [0]
     pids: list[str] = [""]
+    work = [is_batch_line(x.text) or (x.file, x.line) in save_lines or _is_metric_line(x.text) for x in lines]
     worked = False
     for i, x in enumerate(lines):
         text = x.text
         pid_m = _PID.search(text) if (command_of(text) is not None or _START.search(text)) else None
         pid = pid_m.group(1) if pid_m else ""
         if i > 0:
-            strong = bool(pid and pids[-1] and pid != pids[-1])
-            weak = bool(_START.search(text) or command_of(text) is not None
-                        or (signature is not None and _signature(text) == signature) or resume_line(text))
-            if strong or (weak and worked):
-                starts.append(i)
+            strong = bool(pid and pids[-1] and pid != pids[-1]) or i in opened
+            opener = bool(_START.search(text) or command_of(text) is not None
+                          or (signature is not None and _signature(text) == signature))
+            if strong or (worked and (opener or resume_line(text))):
+                first = i if strong or opener else _banner_start(lines, work, starts[-1], i)
+                starts.append(first)
                 pids.append("")
-                worked = False
+                worked = any(work[first:i])
         if pid and not pids[-1]:
             pids[-1] = pid
-        if is_batch_line(text) or x.line in save_lines or _is_metric_line(text):
-            worked = True
+        worked = worked or work[i]
+    return starts, pids
+
+
+def _banner_start(lines: list[LogLine], work: list[bool], floor: int, at: int) -> int:
+    """Where a session that a resume line reveals really began: the lines a restarted process
+    printed before it (its configuration, `Resume from a checkpoint: ...`), none of them work or
+    an end line, all within a minute of the resume line."""
+    first = at
+    when = lines[at].time
+    for j in range(at - 1, floor, -1):
+        x = lines[j]
+        if work[j] or any(rx.search(x.text) for rx in _END.values()):
+            break
+        if when is not None and x.time is not None and when - x.time > BANNER_S:
+            break
+        first = j
+    return first
+
+
+def _sessions(lines: list[LogLine], saves: list[LoggedSave],
+              opened: frozenset[int] | set[int] = frozenset()) -> tuple[LogSession, ...]:
+    """Split the primary log at restarts; `opened`: indexes where a new file of a series begins."""
+    if not lines:
+        return ()
+    starts, pids = _session_starts(lines, {(s.file, s.line) for s in saves}, opened)
     out: list[LogSession] = []
     saved_before = False
+    where = _positions(lines)
     for n, first in enumerate(starts):
         last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(lines) - 1
         session = _one_session(lines, first, last, following=n + 1 < len(starts), pid=pids[n])
         if n > 0 and saved_before and not session.resumed_from:
             session = _replace(session, from_scratch=True)
-        saved_before = saved_before or any(first <= _index(lines, s.line) <= last for s in saves)
+        saved_before = saved_before or any(first <= where.get((s.file, s.line), -1) <= last for s in saves)
         out.append(session)
     return tuple(out)
-
-
-def _index(lines: list[LogLine], number: int) -> int:
-    return next((i for i, x in enumerate(lines) if x.line == number), -1)
 
 
 def _replace(session: LogSession, **changes) -> LogSession:
@@ -361,7 +438,7 @@ def _one_session(lines: list[LogLine], first: int, last: int, following: bool, p
         if before_work and not explicit:
             setting = _RESUME_SETTING.search(x.text)
             if setting and not resume_line(x.text) and not is_batch_line(x.text):
-                explicit, explicit_source = setting.group(0).strip(), f"{x.file}:{x.line}"
+                explicit, explicit_source = re.sub(r"['\"]", "", setting.group(0)).strip(), f"{x.file}:{x.line}"
         if not resumed and resume_line(x.text):
             target = _CKPT_PATH.search(x.text) or _RESUME_TARGET.search(x.text)
             resumed = target.group(1) if target else x.text.strip()[:120]
@@ -375,10 +452,11 @@ def _one_session(lines: list[LogLine], first: int, last: int, following: bool, p
 
 
 def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[LogSession, ...],
-                primary: str, run_name: str) -> list[LoggedSave]:
+                run_name: str) -> list[LoggedSave]:
     """The end-of-training save: the last save when it writes the run folder itself (the trained
     model, as transformers' save_model does), or when only the end of a finished run follows it."""
-    last = max((s for s in saves if s.file == primary), key=lambda s: s.line, default=None)
+    where = _positions(lines)
+    last = max((s for s in saves if (s.file, s.line) in where), key=lambda s: where[(s.file, s.line)], default=None)
     if last is not None and last.kind == "periodic" and run_name \
             and last.target.rstrip("/").rsplit("/", 1)[-1].lower() == run_name.lower():
         return [_final(s) if s is last else s for s in saves]
@@ -386,7 +464,7 @@ def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[L
         return saves
     if last is None or last.kind != "periodic":
         return saves
-    after = [x for x in lines if x.line > last.line]
+    after = lines[where[(last.file, last.line)] + 1:]
     if any(is_batch_line(x.text) for x in after) or len(after) > 8:
         return saves
     return [_final(s) if s is last else s for s in saves]

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor import safeio
 from auditor.evidence.runlog import BatchLines, LogLine, read_log
+from auditor.evidence.steplines import is_step_record, json_object
 from auditor.evidence.timestamps import parse as parse_time
 from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT
 
@@ -75,6 +77,20 @@ def read_beats(run: Path, errors: list[str]) -> list[Beat]:
             if x.time is not None:
                 pid = _PID.search(x.text)
                 out.append(Beat(rel, x.line, x.time, pid.group(1) if pid else ""))
+    return out
+
+
+def touched_files(run: Path) -> list[Beat]:
+    """A heartbeat file's mtime as its one record, for files that keep no timed record (an empty
+    file touched by the trainer): one record a file, so no period is ever measured from them."""
+    out = []
+    for path in heartbeat_files(run):
+        try:
+            info = path.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            out.append(Beat(path.relative_to(run).as_posix(), 0, info.st_mtime))
     return out
 
 
@@ -164,11 +180,35 @@ def _line_of(text: str, needle: str) -> int | None:
 # --------------------------------------------------------------------------- metrics files
 
 
+_JSON_LINES_NAME = re.compile(r"\.jsonl$|^(?:scalars|metrics|history|log|train(?:ing)?_log)[\w-]*\.json$", re.I)
+SIDE_DEPTH = 6  # folders below the run searched for metrics files (a session folder's vis_data/ is two)
+MAX_SIDE_FILES = 20
+
+
+def _metrics_files(run: Path) -> tuple[list[Path], list[Path]]:
+    """(metrics.csv files, JSON-lines files) down to SIDE_DEPTH folders below the run, the first
+    MAX_SIDE_FILES of each in name order; symlinked folders are not followed."""
+    csvs: list[Path] = []
+    jsonl: list[Path] = []
+    for folder, dirs, files in os.walk(run):
+        depth = len(Path(folder).relative_to(run).parts)
+        dirs[:] = sorted(d for d in dirs if depth < SIDE_DEPTH and not d.startswith("."))
+        for name in sorted(files):
+            if name == "metrics.csv":
+                csvs.append(Path(folder) / name)
+            elif _JSON_LINES_NAME.search(name) and not (depth == 0 and name == EVENTS_FILE) \
+                    and not _HEARTBEAT_NAME.search(name):
+                jsonl.append(Path(folder) / name)
+    return sorted(csvs)[:MAX_SIDE_FILES], sorted(jsonl)[:MAX_SIDE_FILES]
+
+
 def metrics_batch_lines(run: Path, errors: list[str]) -> BatchLines:
-    """Per-step rows of Lightning metrics.csv files, or per-step JSON lines, the richest file."""
+    """Per-step rows of Lightning metrics.csv files, or per-step JSON lines (`*.jsonl`, a
+    `scalars.json` of JSON lines), the richest file."""
     best = BatchLines()
     inside = safeio.run_directory(run)
-    for path in sorted(run.rglob("metrics.csv"))[:20]:
+    csvs, jsonl = _metrics_files(run)
+    for path in csvs:
         rel = path.relative_to(run).as_posix()
         try:
             found = _csv_step_rows(safeio.read_text(path, within=inside, cap=MAX_SIDE_BYTES, shown=rel), rel)
@@ -177,9 +217,7 @@ def metrics_batch_lines(run: Path, errors: list[str]) -> BatchLines:
             continue
         if found.lines > best.lines or (not best.file and found.file):
             best = found
-    for path in sorted(run.glob("*.jsonl")):
-        if path.name == EVENTS_FILE or _HEARTBEAT_NAME.search(path.name):
-            continue
+    for path in jsonl:
         rel = path.relative_to(run).as_posix()
         try:
             found = _json_step_lines(read_log(path, inside, rel))
@@ -217,12 +255,8 @@ def _csv_step_rows(text: str, rel: str) -> BatchLines:
 def _json_step_lines(lines: list[LogLine]) -> BatchLines:
     count, first, example = 0, None, ""
     for x in lines:
-        try:
-            obj = json.loads(x.text)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and any(k in obj for k in ("loss", "train_loss")) \
-                and any(k in obj for k in ("step", "global_step", "iter", "iteration", "batch")):
+        obj = json_object(x.text)
+        if obj is not None and is_step_record(obj):
             count += 1
             if first is None:
                 first, example = x.line, x.text.strip()[:200]

@@ -21,6 +21,7 @@ _DATE_CMD = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+)?
                        r"Oct|Nov|Dec)\s+(?:(\d{1,2})\s+)?(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})"
                        r"(?:\s+(?:UTC|GMT|Z|[+-]\d{4}|[A-Z]{3,5}))?(?:\s+(\d{4}))?\b")
 _US = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
+_MONTH_DAY = re.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
 _CLOCK = re.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
 
 
@@ -70,15 +71,21 @@ class LineClock:
     """Times of successive lines of one log: full stamps, and bare clock times on the last full date.
 
     A bare `16:20:31` after `2026-12-02 16:20:26` is 2026-12-02 16:20:31; one that reads
-    earlier than the previous time by more than an hour is on the next day.
+    earlier than the previous time by more than an hour is on the next day. With `year` known
+    (from the file's name), a line that starts with a month/day stamp and no year
+    (`12/02 17:03:37`, as some runners print) is on that day of that year.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, year: int | None = None) -> None:
         self._day: float | None = None  # midnight (UTC) of the last date seen
         self._last: float | None = None
+        self._year = year
 
     def time_of(self, line: str) -> float | None:
         t = parse(line)
+        if t is None and self._year is not None and (m := _MONTH_DAY.match(line)) is not None:
+            month, day, hh, mm, ss = (int(g) for g in m.groups())
+            t = _utc(self._year, month, day, hh, mm, ss) if 1 <= month <= 12 else None
         if t is not None:
             self._day = t - t % 86400
             self._last = t

@@ -143,6 +143,10 @@ def checkpoint_gaps(ev: Any, min_s: float = 60, max_s: float = 300) -> ProbeResu
                               detail=f"first save {g.first_delay_s:g}s after the session started"))
     if run.restarts:
         measured["sessions"] = run.restarts + 1
+    if g.largest_s is None and g.first_delay_s is None:
+        return ProbeResult(Verdict.NO_EVIDENCE, f"{g.count} periodic save(s) known, none with a time ({g.source}): "
+                                                "no interval can be measured",
+                           tuple(cites) or tuple(_ckpt_cite(c) for c in run.checkpoints[:2]), measured)
     worst = max(x for x in (g.largest_s, g.first_delay_s) if x is not None)
     figures = f"largest gap {g.largest_s:g}s, median {g.median_s:g}s" if g.largest_s is not None else \
         "one save"

@@ -14,10 +14,11 @@ from __future__ import annotations
 import pytest
 
 import auditor.probes  # noqa: F401  (registers the probes)
-from auditor.config import ProjectConfig
+from auditor.config import ProjectConfig, load_config
 from auditor.evidence import Evidence
 from auditor.evidence import run as run_ev
 from auditor.model import PROBES, Verdict
+from auditor.resolve import resolve
 from tests.auditor.corpus import CORPUS, label, stage
 
 WORKING = {  # rule -> (probe, params) of the built-in rules' Working? column
@@ -32,17 +33,23 @@ WORKING = {  # rule -> (probe, params) of the built-in rules' Working? column
 RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_json": "outputs",
         "lit_hydra": "logs/train/runs/2026-12-02_16-09-02", "lit_python": "outputs", "lookalike": "results/run_001",
         "nanoscript": "out", "nodocs": "checkpoints", "overwrite": "run", "ownwords": "outputs/demo",
-        "tddhistory": "out", "trainerpkg": "runs/demo"}
+        "tddhistory": "out", "trainerpkg": "runs/demo", "ignite_run": "outputs/exp1", "ddp_script": "run",
+        "registry_runner": "work_dirs/mlp_toy", "notebook_export": "checkpoints", "rl_loop": "runs/grid5"}
+
+
+def _config(project):
+    """What `audit check --run` reads with: nothing configured, the rest discovered."""
+    return resolve(load_config(project))
 
 
 def _evidence(tmp_path, name):
     project = stage(name, tmp_path)
-    return Evidence(ProjectConfig(root=project), project / RUNS[name])
+    return Evidence(_config(project), project / RUNS[name])
 
 
 def _run(tmp_path, name):
     project = stage(name, tmp_path)
-    return run_ev.collect(ProjectConfig(root=project), project / RUNS[name])
+    return run_ev.collect(_config(project), project / RUNS[name])
 
 
 def test_every_corpus_run_is_listed():
@@ -69,7 +76,9 @@ def test_the_working_column_equals_the_hand_labels(tmp_path, name):
 
 @pytest.mark.parametrize("name,restart_line", [("trainerpkg", 447), ("hf_cli", 158), ("nanoscript", 56),
                                                ("overwrite", 28), ("lit_python", 20), ("accel", 76),
-                                               ("compliant", 67), ("hf_json", 20), ("tddhistory", 28)])
+                                               ("compliant", 67), ("hf_json", 20), ("tddhistory", 28),
+                                               ("ignite_run", 41), ("ddp_script", 35), ("rl_loop", 94),
+                                               ("registry_runner", 1)])
 def test_a_run_is_split_into_sessions_at_its_restart(tmp_path, name, restart_line):
     run = _run(tmp_path, name)
     first, second = run.log.sessions
@@ -129,7 +138,8 @@ def test_heartbeat_gaps_are_never_measured_across_a_crash(tmp_path, name, downti
 
 @pytest.mark.parametrize("name,explicit", [("hf_json", True), ("tddhistory", True), ("nanoscript", True),
                                            ("accel", False), ("compliant", False), ("trainerpkg", False),
-                                           ("hf_cli", False), ("overwrite", False), ("lit_python", False)])
+                                           ("hf_cli", False), ("overwrite", False), ("lit_python", False),
+                                           ("ignite_run", True), ("ddp_script", False), ("rl_loop", False)])
 def test_explicit_resume_is_told_apart_from_automatic(tmp_path, name, explicit):
     result = PROBES["run.auto_resumed"](_evidence(tmp_path, name))
     assert result.verdict == (Verdict.NO if explicit else Verdict.YES), result.summary
