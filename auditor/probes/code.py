@@ -293,6 +293,8 @@ def auto_resume(ev: Any) -> ProbeResult:
             r = by_default[0]
             cites = ([Citation(r.discovered_at[0], r.discovered_at[1], detail="finds the newest checkpoint")]
                      if r.discovered_at[0] else []) + [_cite(r.call, "restores it: " + r.call.text)]
+            if r.enabled_by[0]:
+                cites.append(Citation(r.enabled_by[0], r.enabled_by[1], detail=f"runs behind {r.enabled_by[2]}"))
             return ProbeResult(Verdict.YES, "at start-up the newest checkpoint is looked up"
                                             + (f" ({r.discovered_at[0]}:{r.discovered_at[1]})" if r.discovered_at[0]
                                                else "") + f" and restored ({r.call.file}:{r.call.line})",

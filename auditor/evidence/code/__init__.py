@@ -7,10 +7,12 @@ The package is layered, each module depending only on those above it:
 - `syntax`: small helpers over syntax trees;
 - `scan`: the per-file scan (calls with loop depth and guards, assignments, returns, options);
 - `intervals`: checkpoint intervals declared in code, with their unit;
+- `effects`: what one call site does by itself (save, load, log, progress, heartbeat, ...);
+- `hooks`: hook methods a runner calls by name, added to the calls that name them;
 - `flow`: the whole-program analysis (effects through helpers, resume and discovery data
   flow, reachability from the entry point, threads, `__main__` / CLI wiring);
-- `frameworks`: what Lightning / transformers calls say, read from the same scans into the
-  same facts (it uses only `facts` and `syntax`).
+- `frameworks`: what Lightning / transformers / event-engine calls say, read from the same
+  scans into the same facts.
 """
 
 from __future__ import annotations

@@ -69,11 +69,12 @@ class Guard:
     """One `if` test on the way to a call, and what it means (auditor.evidence.code.guards)."""
 
     text: str
-    kind: str  # period-steps | period-epochs | period-time | period | neutral | condition | flag-off | end
+    kind: str  # period-steps | period-epochs | period-time | period | neutral | flag-on | condition | flag-off | end
     what: str  # "a best-metric test", "every 100 steps", "continue_run, off by default", ...
     file: str
     line: int
-    interval: Any = None  # for a period: (the expression it tests against, its resolved Value or None)
+    interval: Any = None  # for a period: (the expression it tests against, its resolved Value or None); for a
+    # flag on by default: (the flag, its Value)
 
     @property
     def blocks(self) -> bool:
@@ -160,6 +161,7 @@ class ResumeLoad:
     state_detail: str = ""  # what it restores, or what it leaves out
     discovered_at: tuple[str, int] = ("", 0)  # the call that finds the newest checkpoint (file, line)
     behind: str = ""  # the option, off by default, that the discovery or the restore runs behind
+    enabled_by: tuple[str, int, str] = ("", 0, "")  # the setting, on by default, it runs behind: file, line, what
 
 
 @dataclass

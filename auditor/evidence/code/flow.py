@@ -18,22 +18,18 @@ from pathlib import Path
 from auditor.config import ProjectConfig
 from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call,
                                          CodeEvidence, Effect, Function, Guard, LoopCall, MainCall, Param, effect_rank)
+from auditor.evidence.code.effects import call_tags
 from auditor.evidence.code.guards import Classifier
+from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
-from auditor.evidence.code.resumes import enrich, exists_discovery, resume_names
+from auditor.evidence.code.resumes import caller_exists, enrich, exists_discovery, resume_names
 from auditor.evidence.code.threads import thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
-_LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
-_LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
-_WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
-_NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
 _TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP)
 # framework calls that find the newest checkpoint themselves: transformers' get_last_checkpoint, Orbax's latest_step
 _FRAMEWORK_DISCOVERY = {"get_last_checkpoint", "latest_step"}
-_OPTIMIZER = re.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
-_STEP_CALLS = {"backward", "apply_gradients", "value_and_grad"}
 _MODULE_MODES = {"train", "eval"}
 _BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
                    "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
@@ -110,6 +106,7 @@ class _Analysis:
                 self.nodes[id(c)] = (node, qual)
         self.sites = {qual: [(c, [t for t in self.resolve(c, scan, fs) if t != qual], self.direct(c, scan, fs))
                              for c, _ in fs.calls] for qual, (scan, fs) in self.fscans.items()}
+        add_dispatched_targets(self)
         self.find_discovery_flow()
         self.find_restorers()
         self.find_loads()
@@ -167,36 +164,10 @@ class _Analysis:
         return candidates
 
     def direct(self, call: Call, scan: FileScan, fs: FunctionScan) -> set[str]:
-        """The effects a call site has by itself."""
-        tags: set[str] = set()
-        low = call.text.lower()
-        if call.short in self.save or call.name in self.save:
-            tags.add(SAVE)
-        if (call.short in self.load or call.name in self.load) and not _NOT_CHECKPOINT_LOADERS.match(call.name):
-            tags.add(LOAD)
-        receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
-        is_log = call.name == "print" or call.name.startswith("logging.") or (
-            call.short in _LOG_METHODS and bool(_LOG_RECEIVERS.search(receiver))) or call.name in (
-            "sys.stdout.write", "sys.stderr.write")
-        if is_log:
-            tags.add(LOG)
-        is_write = _is_write(call)
-        if is_write and re.search(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_", low) and "progress" not in low:
-            tags.add(LOG)
-        if is_write and _mentions_progress(call, scan, fs):
-            tags.add(PROGRESS)
-        if is_write and ("progress" in fs.name.lower() or (fs.class_name or "").lower().find("progress") >= 0):
-            tags.add(PROGRESS)
-        if (is_write or is_log) and ("heartbeat" in low or fs.mentions_heartbeat):
-            tags.add(HEARTBEAT)
-        if call.short in self.discovery or call.name in self.discovery:
-            tags.add(DISCOVERY)
-        if call.short in _STEP_CALLS or call.name in ("jax.grad",) or (
-                call.short == "step" and bool(_OPTIMIZER.search(receiver))):
-            tags.add(STEP)
+        """The effects a call site has by itself (auditor.evidence.code.effects, and the adapters' tags)."""
+        tags = call_tags(call, scan, fs, self.save, self.load, self.discovery)
         node = self.nodes.get(id(call), (None, ""))[0]
-        tags |= self.site_tags.get(id(node), set())
-        return tags
+        return tags | self.site_tags.get(id(node), set())
 
     # ------------------------------------------------------------------ data flow
 
@@ -290,7 +261,8 @@ class _Analysis:
                     guard_names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", g))
                 from_resume = bool(arg_names & res) or bool(guard_names & self.resume_names)
                 from_disc = bool(arg_names & disc) or exists_discovery(fs, node) or any(
-                    self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords])
+                    self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords]) \
+                    or caller_exists(self, qual, node) is not None
                 self.loads.setdefault(qual, []).append((call, from_resume, from_disc))
 
     # ------------------------------------------------------------------ effects
@@ -548,23 +520,3 @@ def _external_receiver(root: str, scan: FileScan, fs: FunctionScan, scanned_tops
             continue
         return False
     return True
-
-
-def _is_write(call: Call) -> bool:
-    if call.short == "open":  # open(path, "w") and path.open("w")
-        mode = dict(call.kwargs).get("mode", "")
-        m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
-        mode = mode or (m.group(2) if m else "")
-        return any(ch in mode for ch in "wax")
-    if call.short in _WRITE_SHORT or call.name in ("json.dump", "os.replace", "os.rename", "shutil.move"):
-        return True
-    low = call.short.lower()
-    return "write" in low or "atomic" in low or "dump" in low
-
-
-def _mentions_progress(call: Call, scan: FileScan, fs: FunctionScan) -> bool:
-    text = call.text
-    if "progress" in text.lower():
-        return True
-    aliases = scan.progress_aliases | fs.progress_aliases
-    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])", text) for a in aliases if a)

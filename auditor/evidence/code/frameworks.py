@@ -9,7 +9,8 @@ configuration, not in a loop of its own. The adapters read the files `scan` alre
   framework's classes: Accelerate's `accelerator.save_state()` saves, `.load_state()` loads,
   `.print()` logs, `.backward()` takes a step; Orbax's `manager.restore()` loads.
 - `add_framework_evidence` (after it): Lightning (auditor.evidence.code.fw_lightning) and
-  transformers (auditor.evidence.code.fw_hf) loops, intervals and resumes; Orbax's
+  transformers (auditor.evidence.code.fw_hf) loops, intervals and resumes; handlers registered
+  on an engine's events (auditor.evidence.code.fw_events, PyTorch-Ignite and the like); Orbax's
   `CheckpointManagerOptions(save_interval_steps=...)`.
 
 A call counts only when its name resolves (through the file's imports) to the framework's
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code import fw_hf, fw_lightning
+from auditor.evidence.code import fw_events, fw_hf, fw_lightning
 from auditor.evidence.code.facts import DISCOVERY, LOAD, LOG, SAVE, STEP, CodeEvidence, Interval
 from auditor.evidence.code.fwcommon import bound_to, imports, keyword, keyword_line, package, receiver_of, sites
 
@@ -65,6 +66,7 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[FileScan], analysis: _A
     """Append what Lightning / transformers / Orbax calls and configuration say to `ev`."""
     fw_lightning.add(ev, scans, analysis, configs)
     fw_hf.add(ev, scans, analysis, configs)
+    fw_events.add(ev, scans, analysis)
     _orbax_intervals(ev, scans, analysis)
 
 

@@ -39,7 +39,16 @@ _RANK = re.compile(r"rank$", re.I)
 _LIMIT = re.compile(r"max|total|num_|n_steps|n_epochs|epochs$|last|final|end|limit", re.I)
 _DUE = re.compile(r"due|should_?(?:save|checkpoint|ckpt|persist|snapshot)|time_to_(?:save|checkpoint)|"
                   r"needs?_(?:save|checkpoint)|is_time|save_now", re.I)
+# the threshold a warm-up compares with: once the count passes it, it stays passed (replay buffers, schedules)
+_WARMUP = re.compile(r"warm|learning_starts|start_steps|burn_?in|min_(?:replay|buffer|memory|history|samples)|"
+                     r"replay_start|prefill", re.I)
+_FLIP = {ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+         ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
 MAX_DEPTH = 4
+_UNCLEAR = "a test that is not a period"
+# what a condition says when it says something about when the call runs (not a bare comparison or predicate)
+_DECISIVE = ("best-metric", "stop-signal", "stop flag", "between the periods", "until the wall-clock", "during warm-up",
+             "the negation of", "every ")
 
 FunctionFinder = Callable[[str, "FileScan", "FunctionScan"], "list[tuple[FileScan, FunctionScan]]"]
 
@@ -49,27 +58,47 @@ class Classifier:
 
     def __init__(self, values: Values, find: FunctionFinder) -> None:
         self.values, self.find = values, find
-        self._cache: dict[tuple[int, bool], Guard] = {}
+        self._cache: dict[tuple[int, bool, bool], Guard] = {}
 
     def guards(self, nodes: tuple[GuardNode, ...], scan: FileScan, fs: FunctionScan,
                in_loop_only: bool = False) -> tuple[Guard, ...]:
         """The classified guards of a call or an assignment (only those inside a loop when asked)."""
-        return tuple(self.classify(g.test, g.negated, scan, fs) for g in nodes if g.in_loop or not in_loop_only)
+        return tuple(self.classify(g.test, g.negated, scan, fs, early=g.early) for g in nodes
+                     if g.in_loop or not in_loop_only)
 
-    def classify(self, test: ast.AST, negated: bool, scan: FileScan, fs: FunctionScan, depth: int = 0) -> Guard:
-        key = (id(test), negated)
+    def classify(self, test: ast.AST, negated: bool, scan: FileScan, fs: FunctionScan, depth: int = 0,
+                 early: bool = False) -> Guard:
+        """What one test means; `early`: the call comes after `if test: return` (or break, continue, raise)."""
+        key = (id(test), negated, early)
         if key in self._cache:
             return self._cache[key]
-        kind, what, interval = self._kind(test, scan, fs, depth)
-        if negated:
-            kind, what = ("neutral", what) if kind in ("neutral", "end") else ("condition", f"the else branch of {what}")
-            interval = None
+        kind, what, interval = self._negated(test, scan, fs, depth) if negated else self._kind(test, scan, fs, depth)
+        if early and kind == "condition" and not any(marker in what for marker in _DECISIVE):
+            # `if samples >= n: break` is the loop's own bound more often than a condition on what follows:
+            # only a test that says something (a metric, a flag, a period, a signal) decides after an early exit
+            kind, what = "neutral", f"past an early exit ({what})"
         text = ("not (" if negated else "") + short_text(scan.seg(test), 120) + (")" if negated else "")
         guard = Guard(text, kind, what, scan.rel, test.lineno, interval)
         self._cache[key] = guard
         return guard
 
     # ------------------------------------------------------------------ kinds
+
+    def _negated(self, test: ast.AST, scan: FileScan, fs: FunctionScan, depth: int) -> tuple[str, str, object]:
+        """What the else branch of `if test:` (or the code after `if test: return`) runs under."""
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _FLIP:
+            flipped = ast.copy_location(ast.Compare(test.left, [_FLIP[type(test.ops[0])]()], test.comparators), test)
+            return self._kind(flipped, scan, fs, depth)
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self._kind(test.operand, scan, fs, depth)
+        kind, what, _ = self._kind(test, scan, fs, depth)
+        if kind == "flag-on":
+            return "flag-off", f"{what} turned off", None
+        if kind == "flag-off":
+            return "neutral", f"{what} not given", None
+        if kind in ("neutral", "end"):
+            return "neutral", what, None
+        return "condition", f"the else branch of {what}", None
 
     def _kind(self, test: ast.AST, scan: FileScan, fs: FunctionScan, depth: int) -> tuple[str, str, object]:
         if isinstance(test, ast.BoolOp):
@@ -79,10 +108,10 @@ class Classifier:
                     hit = next((p for p in parts if p[0] == wanted), None)
                     if hit:
                         return hit
-                return next((p for p in parts if p[0] in PERIOD_KINDS), ("neutral", "main-process or bounds checks",
-                                                                           None))
-            if any(p[0] == "neutral" for p in parts):  # `a or flag_on_by_default`: taken by default
-                return next(p for p in parts if p[0] == "neutral")
+                return next((p for p in parts if p[0] in PERIOD_KINDS), next(
+                    (p for p in parts if p[0] == "flag-on"), ("neutral", "main-process or bounds checks", None)))
+            if any(p[0] in ("neutral", "flag-on") for p in parts):  # `a or flag_on_by_default`: taken by default
+                return next(p for p in parts if p[0] in ("neutral", "flag-on"))
             return next((p for p in parts if p[0] in PERIOD_KINDS), parts[0])
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             if isinstance(test.operand, ast.BinOp) and isinstance(test.operand.op, ast.Mod):
@@ -92,6 +121,8 @@ class Classifier:
                 return "condition", f"the negation of {what}", None
             if kind == "flag-off":  # `not fresh` with fresh off by default: taken by default
                 return "neutral", f"{what} not given", None
+            if kind == "flag-on":  # `not enabled` with enabled on by default: not taken unless turned off
+                return "flag-off", f"{what} turned off", None
             return (kind, what, None) if kind in ("neutral",) else ("condition", what, None)
         if isinstance(test, ast.Compare):
             return self._compare(test, scan, fs, depth)
@@ -99,7 +130,7 @@ class Classifier:
             return self._predicate(test, scan, fs, depth)
         if isinstance(test, (ast.Name, ast.Attribute)):
             return self._flag(test, scan, fs, depth)
-        return "condition", "a test that is not a period", None
+        return "condition", _UNCLEAR, None
 
     def _modulo(self, mod: ast.BinOp, scan: FileScan, fs: FunctionScan) -> tuple[str, str, object]:
         counter = " ".join(names_in(mod.left))
@@ -112,8 +143,18 @@ class Classifier:
         if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mod) and isinstance(op, ast.Eq) \
                 and isinstance(right, ast.Constant) and right.value == 0:
             return self._modulo(left, scan, fs)
+        if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mod) and isinstance(op, (ast.NotEq, ast.Gt)) \
+                and isinstance(right, ast.Constant) and right.value == 0:
+            return "condition", f"between the periods of every {short_text(scan.seg(left.right), 60)}", None
         if isinstance(op, (ast.Is, ast.IsNot)) or isinstance(right, ast.Constant) and right.value is None:
             return "neutral", "a None check", None
+        if isinstance(right, ast.Constant) and isinstance(right.value, str):  # a setting, not a metric
+            setting = self.values.resolve(left, scan, fs)
+            if setting is not None and isinstance(op, (ast.Eq, ast.NotEq)):
+                taken = (setting.value == right.value) == isinstance(op, ast.Eq)
+                what = f"{short_text(scan.seg(test), 60)}, {scan.seg(left)} being {setting.value!r} by default"
+                return ("neutral" if taken else "flag-off"), what, None
+            return "condition", f"{short_text(scan.seg(test), 60)} (a setting the user must change)", None
         lnames, rnames = names_in(left), names_in(right)
         if any(_TIME.search(n) for n in lnames) and isinstance(op, (ast.Gt, ast.GtE)):
             return "period-time", f"every {short_text(scan.seg(right), 60)} of wall-clock time", (
@@ -121,6 +162,15 @@ class Classifier:
         if any(_TIME.search(n) for n in rnames) and isinstance(op, (ast.Lt, ast.LtE)):
             return "period-time", f"every {short_text(scan.seg(left), 60)} of wall-clock time", (
                 left, self.values.resolve(left, scan, fs))
+        # (the smaller side, the larger side) of an ordering
+        lesser, greater = (lnames, rnames) if isinstance(op, (ast.Lt, ast.LtE)) else (rnames, lnames) \
+            if isinstance(op, (ast.Gt, ast.GtE)) else ((), ())
+        if any(_TIME.search(n) for n in lesser) and not any(_LIMIT.search(n) for n in greater):
+            return "condition", "until the wall-clock period has passed", None
+        if any(_WARMUP.search(n) for n in lesser):
+            return "neutral", f"a warm-up threshold ({short_text(scan.seg(test), 60)}), true once reached", None
+        if any(_WARMUP.search(n) for n in greater):
+            return "condition", f"during warm-up only ({short_text(scan.seg(test), 60)})", None
         every = lnames | rnames
         if any(_MAIN_PROCESS.search(n) for n in every) or (any(_RANK.search(n) for n in every)
                                                             and isinstance(right, ast.Constant)):
@@ -136,12 +186,7 @@ class Classifier:
         if isinstance(right, ast.Constant) and isinstance(right.value, (int, float)) and right.value == 0 \
                 and isinstance(op, (ast.Gt, ast.NotEq)):
             return "neutral", "a check that the step count is past zero", None
-        if isinstance(right, ast.Constant) and isinstance(right.value, str):
-            setting = self.values.resolve(left, scan, fs)
-            if setting is not None and setting.value == right.value:
-                return ("neutral" if isinstance(op, ast.Eq) else "condition"), f"{scan.seg(left)} set to {right.value!r}", None
-            return "condition", f"{short_text(scan.seg(test), 60)} (a setting the user must change)", None
-        return "condition", "a test that is not a period", None
+        return "condition", _UNCLEAR, None
 
     def _predicate(self, call: ast.Call, scan: FileScan, fs: FunctionScan, depth: int) -> tuple[str, str, object]:
         name = dotted(call.func, scan.aliases)
@@ -183,7 +228,7 @@ class Classifier:
             return "condition", f"a stop flag ({name})", None
         default = self.values.resolve(node, scan, fs)
         if default is not None and default.value is True:
-            return "neutral", f"{name}, on by default", None
+            return "flag-on", f"{name}, on by default ({default.how} at {default.where})", (node, default)
         if default is not None and default.value in (False, None, 0, ""):
             return "flag-off", f"{name}, off by default", None
         return "condition", f"{name} (a flag)", None

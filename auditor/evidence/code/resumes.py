@@ -114,11 +114,12 @@ def _targets(a: _Analysis, qual: str, call: Call) -> list[str]:
 
 
 def discovery_site(a: _Analysis, scan: FileScan, fs: FunctionScan, node: ast.Call,
-                   disc: set[str]) -> tuple[tuple[str, int], tuple]:
-    """Where the discovered path a restore loads comes from (file, line), and the guards on the way."""
+                   disc: set[str]) -> tuple[tuple[str, int], tuple, ast.AST | None]:
+    """Where the discovered path a restore loads comes from (file, line), the guards on the way, and the
+    expression that calls the discovery (None for an existence check)."""
     for arg in list(node.args) + [k.value for k in node.keywords]:
         if a.has_discovery_call(arg, scan):
-            return (scan.rel, arg.lineno), fs.call_guards.get(id(node), ())
+            return (scan.rel, arg.lineno), fs.call_guards.get(id(node), ()), arg
     wanted = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords])) & disc
     guards: tuple = ()
     for _ in range(8):  # follow the assignments back to the one that calls the discovery
@@ -127,41 +128,131 @@ def discovery_site(a: _Analysis, scan: FileScan, fs: FunctionScan, node: ast.Cal
             if names & wanted:
                 hit = (value, fs.assign_guards[i] if i < len(fs.assign_guards) else ())
                 if a.has_discovery_call(value, scan):
-                    return (scan.rel, value.lineno), guards + hit[1]
+                    return (scan.rel, value.lineno), guards + hit[1], value
         if hit is None:
             break
         guards += hit[1]
         wanted = names_in(hit[0]) & disc
         if not wanted:
             break
-    for g in fs.call_guards.get(id(node), ()):
-        if _exists_check(g.test, node):
-            return (scan.rel, g.test.lineno), fs.call_guards.get(id(node), ())
-    return ("", 0), guards
+    checked = existence_check(fs, node)
+    if checked:
+        return (scan.rel, checked), fs.call_guards.get(id(node), ()), None
+    return ("", 0), guards, None
 
 
-def _exists_check(test: ast.AST, load: ast.Call) -> bool:
-    """`os.path.exists(path)` / `path.exists()` on the path the restore then loads."""
-    loaded = set().union(*(names_in(x) for x in list(load.args) + [k.value for k in load.keywords]))
+# names too general to tie an existence check to a restore (`os.path.exists(args.out)` and `load(args.resume)`)
+_GENERAL = {"os", "path", "osp", "self", "cls", "args", "cfg", "config", "opt", "opts", "options", "hparams", "Path",
+            "open", "read", "strip", "join", "str"}
+
+
+def _load_names(load: ast.Call) -> set[str]:
+    return set().union(*(names_in(x) for x in list(load.args) + [k.value for k in load.keywords]))
+
+
+def _sources(fs: FunctionScan, names: set[str]) -> set[str]:
+    """`names` and the local names they were computed from, back through assignments (`last` <- `f` <-
+    `open(pointer)`): a restore of what a pointer file names loads what that file says."""
+    out, frontier = set(names), set(names)
+    for _ in range(6):
+        new: set[str] = set()
+        for targets, value in fs.assigns:
+            if targets & frontier:
+                new |= names_in(value)
+        frontier = new - out
+        if not frontier:
+            break
+        out |= frontier
+    return out
+
+
+def _positive_tests(guards: tuple) -> list[ast.AST]:
+    """The tests that hold where the call runs: `if t:` and, after `if not t: return`, `t`."""
+    out = []
+    for g in guards:
+        if not g.negated:
+            out.append(g.test)
+        elif isinstance(g.test, ast.UnaryOp) and isinstance(g.test.op, ast.Not):
+            out.append(g.test.operand)
+    return out
+
+
+def _exists_checked(test: ast.AST, wanted: set[str]) -> set[str]:
+    """The names of `wanted` that an `os.path.exists(path)` / `path.exists()` in `test` checks."""
+    hit: set[str] = set()
     for sub in ast.walk(test):
-        if isinstance(sub, ast.Call):
-            name = dotted(sub.func, {})
-            if name.split(".")[-1] in _EXISTS:
-                checked = set().union(*(names_in(x) for x in sub.args)) | (
-                    names_in(sub.func.value) if isinstance(sub.func, ast.Attribute) else set())
-                if checked & loaded - {"os", "path", "self"}:
-                    return True
-    return False
+        if isinstance(sub, ast.Call) and dotted(sub.func, {}).split(".")[-1] in _EXISTS:
+            checked = set().union(*(names_in(x) for x in sub.args)) | (
+                names_in(sub.func.value) if isinstance(sub.func, ast.Attribute) else set())
+            hit |= checked & wanted
+    return hit - _GENERAL
+
+
+def existence_check(fs: FunctionScan, node: ast.Call) -> int:
+    """The line of the existence check of the path a restore loads (or of the file it reads it from), 0 if none."""
+    wanted = _sources(fs, _load_names(node))
+    for test in _positive_tests(fs.call_guards.get(id(node), ())):
+        if _exists_checked(test, wanted):
+            return test.lineno
+    return 0
 
 
 def exists_discovery(fs: FunctionScan, node: ast.Call) -> bool:
-    """The restore loads a path the code computes itself (`<out>/last.pt`) after checking it exists;
-    a user's path (a parameter or option that is None unless given) checked for existence is not found
-    by the code, it is given."""
-    if not any(_exists_check(g.test, node) for g in fs.call_guards.get(id(node), ()) if not g.negated):
-        return False
-    loaded = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords]))
-    return any(_computed_path(fs, name) for name in loaded)
+    """The restore loads a path the code computes itself (`<out>/last.pt`, or what a pointer file there
+    names) after checking it exists; a user's path (a parameter or option that is None unless given)
+    checked for existence is not found by the code, it is given."""
+    loaded = _load_names(node)
+    wanted = _sources(fs, loaded)
+    for test in _positive_tests(fs.call_guards.get(id(node), ())):
+        hit = _exists_checked(test, wanted)
+        if hit and any(_computed_path(fs, name) for name in hit | loaded):
+            return True
+    return False
+
+
+def caller_exists(a: _Analysis, qual: str, node: ast.Call) -> tuple[str, int] | None:
+    """A restore in a helper that its callers call only after checking the path exists, the path an
+    attribute the code builds: `if self.snapshot_path.exists(): self._load_snapshot()` with
+    `torch.load(self.snapshot_path)` inside and `self.snapshot_path = self.out / "snapshot.pt"`."""
+    scan, _fs = a.fscans[qual]
+    attrs = {sub.attr for x in list(node.args) + [k.value for k in node.keywords] for sub in ast.walk(x)
+             if isinstance(sub, ast.Attribute)} - _GENERAL
+    if not attrs:
+        return None
+    for caller, entries in a.sites.items():
+        if caller == qual:
+            continue
+        cscan, cfs = a.fscans[caller]
+        for call, targets, _tags in entries:
+            if qual not in targets or call.loop_depth:
+                continue
+            for test in _positive_tests(cfs.call_guards.get(id(a.nodes[id(call)][0]), ())):
+                hit = _exists_checked(test, attrs)
+                if hit and any(_computed(v) for attr, v, _ in cscan.attr_assigns + scan.attr_assigns if attr in hit):
+                    return cscan.rel, test.lineno
+    return None
+
+
+def helper_guards(a: _Analysis, value: ast.AST, scan: FileScan) -> tuple:
+    """The guards inside the helper that returns a discovered checkpoint (`if value == "latest": return
+    newest(folder)`), classified in its own scope; the least guarded of its discovering returns."""
+    best: tuple | None = None
+    for _name, short in calls_in(value, scan.aliases):
+        for q in a.by_name.get(short, []):
+            if q not in a.returns_discovery:
+                continue
+            hscan, hfs = a.fscans[q]
+            disc = a.taints[q][1]
+            for ret, guards in zip(hfs.returns, hfs.return_guards):
+                if names_in(ret) & disc or a.has_discovery_call(ret, hscan):
+                    classified = a.classifier.guards(guards, hscan, hfs)
+                    if best is None or _blocked(classified) < _blocked(best):
+                        best = classified
+    return best or ()
+
+
+def _blocked(guards: tuple) -> int:
+    return sum(g.kind == "flag-off" for g in guards)
 
 
 def _computed_path(fs: FunctionScan, name: str) -> bool:
@@ -173,14 +264,18 @@ def _computed_path(fs: FunctionScan, name: str) -> bool:
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         values += [d for a, d in list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
                    if a.arg == name and d is not None]
-    for value in values:
-        for sub in ast.walk(value):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value:
-                return True
-            if isinstance(sub, ast.Call) and dotted(sub.func, {}).split(".")[-1] in ("join", "Path", "joinpath"):
-                return True
-            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div):
-                return True
+    return any(_computed(value) for value in values)
+
+
+def _computed(value: ast.AST) -> bool:
+    """An expression that builds a path: a string, os.path.join, Path(...), `folder / "name"`."""
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value:
+            return True
+        if isinstance(sub, ast.Call) and dotted(sub.func, {}).split(".")[-1] in ("join", "Path", "joinpath"):
+            return True
+        if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div):
+            return True
     return False
 
 
@@ -196,16 +291,21 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
                      - {"self", "args", "cfg", "config"}, key=lambda n: (not RESUME_NAME.match(n), n))
     sources = [n for n in sources if RESUME_NAME.match(n)] or sources
     state, detail = restores_state(a, qual, call)
-    site, guards = (("", 0), ())
+    site, guards, found_in = (("", 0), (), None)
     if from_disc:
-        site, guards = discovery_site(a, scan, fs, node, disc)
-    behind = ""
+        site, guards, found_in = discovery_site(a, scan, fs, node, disc)
+        site = site if site[0] else caller_exists(a, qual, node) or site
+    behind, enabled = "", ("", 0, "")
     if from_disc:  # an explicit resume is behind its option by design; a discovery must not be
         classified = a.classifier.guards(tuple(guards) + fs.call_guards.get(id(node), ()), scan, fs)
+        if found_in is not None:  # and the guards inside a helper that returns what it found
+            classified += helper_guards(a, found_in, scan)
         behind = next((g.what for g in classified if g.kind == "flag-off"), "")
+        on = next((g for g in classified if g.kind == "flag-on" and g.interval), None)
+        enabled = (on.interval[1].file, on.interval[1].line, on.what) if on is not None else enabled
     return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),
                       user_source=", ".join(sources[:3]), restores_state=state, state_detail=detail,
-                      discovered_at=site, behind=behind)
+                      discovered_at=site, behind=behind, enabled_by=enabled)
 
 
 def calls_discovery(value: ast.AST, scan: FileScan, names: set[str]) -> bool:

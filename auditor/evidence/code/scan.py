@@ -23,6 +23,10 @@ MAX_SOURCE_BYTES = 2_000_000
 _SKIP_DIRS = {".venv", "venv", "__pycache__", ".git", "node_modules", "build", "dist", ".tox"}
 _BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
 THREAD_CLASSES = {"Thread", "Timer"}
+_EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w{0,80}")
+# calls that put a value into a container, for data flow as `found = found + [value]` would
+_ADDS = {"append", "extend", "add", "insert", "appendleft", "update", "put"}
 # files a progress writer rewrites in place, whatever the project calls them (besides the configured names)
 PROGRESS_NAME = re.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
                            r"\.(?:json|txt|yaml|yml)\b|PROGRESS", re.I)
@@ -30,12 +34,14 @@ PROGRESS_NAME = re.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(
 
 @dataclass(frozen=True)
 class GuardNode:
-    """One `if` test around a call or an assignment: its node, whether the call is in its else branch,
-    and whether the `if` is inside a loop of the function (a guard outside the loop runs once)."""
+    """One `if` test around a call or an assignment: its node, whether the call is in its else branch (or
+    after the `if` that exits early), and whether the `if` is inside a loop of the function (a guard
+    outside the loop runs once)."""
 
     test: ast.AST
     negated: bool
     in_loop: bool
+    early: bool = False  # from `if test: return` (or break, continue, raise) before the call, not an `if` around it
 
 
 class FunctionScan:
@@ -45,6 +51,7 @@ class FunctionScan:
         self.loops: list[Loop] = []
         self.assigns: list[tuple[set[str], ast.AST]] = []  # (target names, value)
         self.returns: list[ast.AST] = []
+        self.return_guards: list[tuple[GuardNode, ...]] = []  # aligned with returns
         self.nested: dict[str, str] = {}  # local def name -> qualname
         self.progress_aliases: set[str] = set()  # local names bound to a progress file path
         self.call_guards: dict[int, tuple[GuardNode, ...]] = {}  # id(call node) -> its guards
@@ -88,6 +95,7 @@ class FileScan(ast.NodeVisitor):
         self.options: list[tuple[ast.Call, int]] = []  # click/argparse option declarations
         self.mod_exprs: list[ast.AST] = []  # `%` operations, comparisons (unit hints)
         self.progress_aliases: set[str] = set()
+        self.names_in_strings: set[str] = set()  # identifier-like string constants (`type='CheckpointHook'`)
         self._fn: list[FunctionScan] = [self.module]
         self._scope: list[str] = [""]  # class name when directly inside a class body, else ""
         self._depth = [0]
@@ -147,8 +155,7 @@ class FileScan(ast.NodeVisitor):
         self._guards.append([])
         self._guard_nodes.append([])
         self._loop_line.append(0)
-        for stmt in node.body:
-            self.visit(stmt)
+        self._visit_block(node.body)
         self._loop_line.pop()
         self._guard_nodes.pop()
         self._guards.pop()
@@ -180,8 +187,7 @@ class FileScan(ast.NodeVisitor):
         self._depth[-1] = depth
         self._batch[-1].append(batch)
         outer_line, self._loop_line[-1] = self._loop_line[-1], node.lineno
-        for stmt in node.body:
-            self.visit(stmt)
+        self._visit_block(node.body)
         self._loop_line[-1] = outer_line
         self._batch[-1].pop()
         self._depth[-1] = depth - 1
@@ -205,16 +211,29 @@ class FileScan(ast.NodeVisitor):
         in_loop = self._depth[-1] > 0
         self._guards[-1].append(self.seg(node.test))
         self._guard_nodes[-1].append(GuardNode(node.test, False, in_loop))
-        for stmt in node.body:
-            self.visit(stmt)
+        self._visit_block(node.body)
         self._guard_nodes[-1].pop()
         self._guards[-1].pop()
         self._guards[-1].append("not (" + self.seg(node.test) + ")")
         self._guard_nodes[-1].append(GuardNode(node.test, True, in_loop))
-        for stmt in node.orelse:
-            self.visit(stmt)
+        self._visit_block(node.orelse)
         self._guard_nodes[-1].pop()
         self._guards[-1].pop()
+
+    def _visit_block(self, stmts: list[ast.stmt]) -> None:
+        """Visit a block's statements; after `if test: return` (or continue, break, raise) with no else,
+        the rest of the block runs only when the test is false, as if under `if not test:`."""
+        pushed = 0
+        for stmt in stmts:
+            self.visit(stmt)
+            if isinstance(stmt, ast.If) and not stmt.orelse and stmt.body \
+                    and isinstance(stmt.body[-1], _EXITS) and not self._is_main_test(stmt.test):
+                self._guards[-1].append("not (" + self.seg(stmt.test) + ")")
+                self._guard_nodes[-1].append(GuardNode(stmt.test, True, self._depth[-1] > 0, early=True))
+                pushed += 1
+        for _ in range(pushed):
+            self._guard_nodes[-1].pop()
+            self._guards[-1].pop()
 
     @staticmethod
     def _is_main_test(test: ast.AST) -> bool:
@@ -255,6 +274,8 @@ class FileScan(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._record_assign(node.targets, node.value)
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return  # the names a module exports are not what it builds (nor calls anything)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -271,16 +292,22 @@ class FileScan(ast.NodeVisitor):
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
+            self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self._record_assign([item.optional_vars], item.context_expr, alias=False)
-        self.generic_visit(node)
+        self._visit_block(node.body)
 
     visit_AsyncWith = visit_With
 
     def visit_Return(self, node: ast.Return) -> None:
         if node.value is not None:
             self._fn[-1].returns.append(node.value)
+            self._fn[-1].return_guards.append(tuple(self._guard_nodes[-1]))
         self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and _IDENTIFIER.fullmatch(node.value):
+            self.names_in_strings.add(node.value)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Mod):
@@ -313,6 +340,11 @@ class FileScan(ast.NodeVisitor):
             loop_line=self._loop_line[-1],
         )
         fn.calls.append((call, node))
+        if short in _ADDS and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and (node.args or node.keywords):
+            added = ast.copy_location(ast.Tuple([*node.args, *(k.value for k in node.keywords)], ast.Load()), node)
+            fn.assigns.append(({node.func.value.id}, added))
+            fn.assign_guards.append(tuple(self._guard_nodes[-1]))
         if self._guard_nodes[-1]:
             fn.call_guards[id(node)] = tuple(self._guard_nodes[-1])
         self.generic_visit(node)

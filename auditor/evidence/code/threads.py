@@ -110,6 +110,9 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
                     for tag, eff in _effects_of(a, a.resolve(inner, scan, fs)).items():
                         effs.setdefault(tag, eff)
     start = _start_call(_bound(node, fs), node, scan)
+    if start is not None and f"{start.file}::{start.function}" in quals:
+        # a Timer re-arming itself from its own target: it runs once something else calls that target
+        start = _kicked_off(a, quals)
     return ThreadStart(
         file=scan.rel, line=call.line, function=fs.qualname, kind=call.short,
         target=scan.seg(target_node) if target_node is not None else "",
@@ -117,6 +120,28 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
         effects=tuple(sorted(effs.values(), key=lambda e: e.tag)),
         started=start is not None, reachable=qual in a.ctx,
         start_file=start.file if start else "", start_line=start.line if start else 0)
+
+
+def _kicked_off(a: _Analysis, targets: list[str]) -> Call | None:
+    """The call outside the thread's own class that calls its target, directly or through the class's
+    own methods (`Heartbeat(...).start()` calling `self._beat()`, which re-arms a Timer on itself)."""
+    own = {t.rsplit(".", 1)[0] for t in targets if "." in t.split("::")[-1]}
+    inside, frontier = set(targets), set(targets)
+    for _ in range(6):
+        callers: set[str] = set()
+        for caller, entries in a.sites.items():
+            if caller in inside:
+                continue
+            for call, called, _tags in entries:
+                if frontier.intersection(called):
+                    if "." not in caller.split("::")[-1] or caller.rsplit(".", 1)[0] not in own:
+                        return call
+                    callers.add(caller)
+        frontier = callers
+        inside |= callers
+        if not frontier:
+            return None
+    return None
 
 
 def _subclass(a: _Analysis, scan: FileScan, cls_name: str, line: int) -> ThreadStart:

@@ -15,7 +15,9 @@ A name declared with two different values is not resolved (no guessing).
 from __future__ import annotations
 
 import ast
+import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.evidence.code.syntax import dotted, option_name
@@ -63,7 +65,12 @@ class Values:
         self.options: dict[str, list[_Decl]] = {}
         self.params: dict[str, list[_Decl]] = {}
         self.attrs: dict[str, list[_Decl]] = {}
+        self.calls: dict[str, list[tuple[ast.Call, FileScan, FunctionScan]]] = {}  # short name -> call sites
+        self.defined: dict[str, int] = {}  # function and class name -> how many the scanned files define
+        self.settings = config_settings(scans)
+        tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans}
         for scan in scans:
+            self._index_calls(scan, tops)
             for names, value in scan.module.assigns:
                 if len(names) == 1:
                     self.module.setdefault((scan.rel, next(iter(names))), []).append((value, scan, scan.module,
@@ -101,6 +108,19 @@ class Values:
                              scan.module)
                 self.attrs.setdefault(attr, []).append((value, scan, scope, line))
 
+    def _index_calls(self, scan: FileScan, tops: set[str]) -> None:
+        """Calls by short name that may call the project's own functions (not `torch.load` for our `load`)."""
+        for fs in scan.functions:
+            self.defined[fs.name] = self.defined.get(fs.name, 0) + 1
+        for cls in scan.classes:
+            self.defined[cls] = self.defined.get(cls, 0) + 1
+        for fs in scan.scopes():
+            for call, node in fs.calls:
+                root = call.name.split(".")[0]
+                if "." in call.name and root in scan.aliases and scan.aliases[root].split(".")[0] not in tops:
+                    continue
+                self.calls.setdefault(call.short, []).append((node, scan, fs))
+
     # ------------------------------------------------------------------ resolving
 
     def resolve(self, node: ast.AST | None, scan: FileScan, fs: FunctionScan | None, depth: int = 0) -> Value | None:
@@ -119,7 +139,15 @@ class Values:
         if isinstance(node, ast.Name):
             return self._name(node.id, scan, fs, depth)
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "self" and fs is not None and fs.class_name:
+                # `self.interval` in a method: what its own class assigns first (hook classes share names)
+                own = [d for d in self.attrs.get(node.attr, []) if d[2] is not None and d[2].class_name == fs.class_name]
+                found = self._unique(own, node.attr, "attribute", depth) if own else None
+                if found is not None:
+                    return found
             return self._attribute(node.attr, scan, depth)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            return self._attribute(node.slice.value, scan, depth)  # cfg["lr"] reads the setting cfg.lr would
         return None
 
     def _name(self, name: str, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
@@ -130,11 +158,15 @@ class Values:
                 if found is not None:
                     return found if found.name else _named(found, name, "local")
             if _is_parameter(fs, name):
+                # what its callers pass, when they all pass it and agree (`Runner(resume=cfg.get("resume"))`)
+                passed = self._passed(fs, name, depth)
+                if passed is not None:
+                    return passed
                 default = _parameter_default(fs, name)
                 if default is not None:
                     return self._unique([(default, scan, None, default.lineno)], name, "parameter", depth)
-                # no default here: what callers pass it by default, when the project agrees (`train(..., flag=False)`
-                # and `--flag` off unless given pass it on)
+                # else what the project's declarations of that name agree on (`train(..., flag=False)` and
+                # `--flag` off unless given)
                 return self._unique(self.params.get(name, []) + self.options.get(name, []), name, "parameter", depth)
         declared = self.module.get((scan.rel, name))
         if declared:
@@ -147,6 +179,33 @@ class Values:
                 if n == attr and rel.rsplit("/", 1)[-1].removesuffix(".py") == tail:
                     return self._unique(decls, attr, "module constant", depth)
         return None
+
+    def _passed(self, fs: FunctionScan, name: str, depth: int) -> Value | None:
+        """The value every call of the function passes for parameter `name` (its name must be unique)."""
+        args = fs.node.args
+        constructor = fs.name == "__init__" and bool(fs.class_name)
+        if self.defined.get(fs.class_name if constructor else fs.name) != 1:
+            return None
+        positional = [a.arg for a in args.posonlyargs + args.args]
+        index = positional.index(name) if name in positional else None
+        method = bool(fs.class_name) and bool(args.args) and args.args[0].arg in ("self", "cls")
+        if constructor:  # `Runner(...)`, and `cls(...)` in the class's own classmethods
+            sites = self.calls.get(fs.class_name, []) + [c for c in self.calls.get("cls", [])
+                                                         if c[2].class_name == fs.class_name]
+        else:
+            sites = self.calls.get(fs.name, [])
+        decls: list[_Decl] = []
+        for call, scan, caller in sites:
+            given = next((k.value for k in call.keywords if k.arg == name), None)
+            implicit = constructor or (method and isinstance(call.func, ast.Attribute))
+            position = None if index is None else index - implicit
+            if given is None and position is not None and 0 <= position < len(call.args) \
+                    and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
+                given = call.args[position]
+            if given is None:
+                return None
+            decls.append((given, scan, caller, given.lineno))
+        return self._unique(decls, name, "parameter", depth) if decls else None
 
     def _attribute(self, attr: str, scan: FileScan, depth: int) -> Value | None:
         for table, how in ((self.options, f"option --{attr.replace('_', '-')}"), (self.fields, "field"),
@@ -203,7 +262,39 @@ class Values:
             return Value(total, first.file, first.line, first.name, first.how, seconds_by_call=True)
         if name in ("int", "float") and len(node.args) == 1:
             return self.resolve(node.args[0], scan, fs, depth + 1)
+        if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            # cfg.get("resume", False): what the project's configuration files set, else the default given
+            key = node.args[0].value
+            if key in self.settings:
+                return self._unique(self.settings[key], key, "config key", depth)
+            return self.resolve(node.args[1], scan, fs, depth + 1) if len(node.args) > 1 else None
         return None
+
+
+_CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
+
+
+def config_settings(scans: tuple[FileScan, ...] | list[FileScan]) -> dict[str, list[_Decl]]:
+    """Module-level settings of the project's Python configuration files (under conf/, config/, configs/),
+    by name. A file another names as its base (`_base_ = ['./_base_/runtime.py']`) is overridden by it:
+    a setting comes from the files no other builds on when they set it, else from the bases."""
+    configs = [s for s in scans if _CONFIG_DIRS & set(Path(s.rel).parts[:-1])]
+    bases: set[str] = set()
+    for scan in configs:
+        for _names, value in scan.module.assigns:
+            for sub in ast.walk(value):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value.endswith(".py"):
+                    bases.add(posixpath.normpath(posixpath.join(posixpath.dirname(scan.rel), sub.value)))
+    out: dict[str, list[_Decl]] = {}
+    for group in ([s for s in configs if s.rel not in bases], [s for s in configs if s.rel in bases]):
+        found: dict[str, list[_Decl]] = {}
+        for scan in group:
+            for names, value in scan.module.assigns:
+                if len(names) == 1:
+                    found.setdefault(next(iter(names)), []).append((value, scan, scan.module, value.lineno))
+        for key, decls in found.items():
+            out.setdefault(key, decls)
+    return out
 
 
 def _is_parameter(fs: FunctionScan, name: str) -> bool:

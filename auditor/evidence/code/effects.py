@@ -1,0 +1,100 @@
+"""What one call site does by itself: save, load, log, progress write, heartbeat, checkpoint
+discovery, training step. The whole-program analysis (auditor.evidence.code.flow) carries these
+through the functions that reach them.
+
+- a log call is `print`, `logging.*`, a logger's methods, a `write` to a log file, and an
+  experiment tracker's log call (`run.log({...}, step=...)`, `writer.add_scalar(...)`,
+  `log_metrics(...)`); a tensor's `x.log()` and `torch.log(x)` are arithmetic, not logging;
+- a heartbeat is a write that names it (or is made by a heartbeat function or class), and any
+  `Path.touch()` / `os.utime()`: refreshing a file's modification time says only "alive".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from auditor.evidence.code.facts import DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call
+
+if TYPE_CHECKING:
+    from auditor.evidence.code.scan import FileScan, FunctionScan
+
+_LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
+_LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
+# an experiment tracker's calls (W&B, TensorBoard, MLflow, Aim, ...), whatever the object is called
+_TRACKER_LOG = {"log_metrics", "log_metric", "log_dict", "log_scalar", "log_scalars", "add_scalar", "add_scalars"}
+# packages whose `log` is the logarithm
+_MATH = {"math", "cmath", "numpy", "np", "torch", "jax", "jnp", "tensorflow", "tf", "scipy", "mxnet"}
+_WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
+_NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
+_OPTIMIZER = re.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
+_STEP_CALLS = {"backward", "apply_gradients", "value_and_grad"}
+
+
+def call_tags(call: Call, scan: FileScan, fs: FunctionScan, save: set[str], load: set[str],
+              discovery: set[str]) -> set[str]:
+    """The effects a call site has by itself, given the configured save, load and discovery names."""
+    tags: set[str] = set()
+    low = call.text.lower()
+    if call.short in save or call.name in save:
+        tags.add(SAVE)
+    if (call.short in load or call.name in load) and not _NOT_CHECKPOINT_LOADERS.match(call.name):
+        tags.add(LOAD)
+    receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
+    is_log = is_log_call(call, receiver)
+    if is_log:
+        tags.add(LOG)
+    is_write = _is_write(call)
+    if is_write and re.search(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_", low) and "progress" not in low:
+        tags.add(LOG)
+    if is_write and _mentions_progress(call, scan, fs):
+        tags.add(PROGRESS)
+    if is_write and ("progress" in fs.name.lower() or (fs.class_name or "").lower().find("progress") >= 0):
+        tags.add(PROGRESS)
+    if (is_write or is_log) and ("heartbeat" in low or fs.mentions_heartbeat) or _refreshes_mtime(call, receiver):
+        tags.add(HEARTBEAT)
+    if call.short in discovery or call.name in discovery:
+        tags.add(DISCOVERY)
+    if call.short in _STEP_CALLS or call.name in ("jax.grad",) or (
+            call.short == "step" and bool(_OPTIMIZER.search(receiver))):
+        tags.add(STEP)
+    return tags
+
+
+def is_log_call(call: Call, receiver: str) -> bool:
+    if call.name == "print" or call.name.startswith("logging.") or call.name in ("sys.stdout.write",
+                                                                                 "sys.stderr.write"):
+        return True
+    if call.short in _LOG_METHODS and bool(_LOG_RECEIVERS.search(receiver)):
+        return True
+    if call.short in _TRACKER_LOG and receiver:
+        return True
+    # `run.log({...}, step=n)`, `wandb.log(metrics)`, `accelerator.log(...)`: a tracker's log takes what
+    # it logs; `x.log()` (a tensor) takes nothing and `np.log(x)` is the logarithm
+    return call.short == "log" and bool(receiver) and receiver.split(".")[0] not in _MATH and (
+        call.n_args > 0 or bool(call.kwargs))
+
+
+def _refreshes_mtime(call: Call, receiver: str) -> bool:
+    """`path.touch()` / `os.utime(path)`: the file's time is the signal (a liveness file)."""
+    return (call.short == "touch" and bool(receiver)) or call.name in ("os.utime", "utime")
+
+
+def _is_write(call: Call) -> bool:
+    if call.short == "open":  # open(path, "w") and path.open("w")
+        mode = dict(call.kwargs).get("mode", "")
+        m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
+        mode = mode or (m.group(2) if m else "")
+        return any(ch in mode for ch in "wax")
+    if call.short in _WRITE_SHORT or call.name in ("json.dump", "os.replace", "os.rename", "shutil.move"):
+        return True
+    low = call.short.lower()
+    return "write" in low or "atomic" in low or "dump" in low
+
+
+def _mentions_progress(call: Call, scan: FileScan, fs: FunctionScan) -> bool:
+    text = call.text
+    if "progress" in text.lower():
+        return True
+    aliases = scan.progress_aliases | fs.progress_aliases
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])", text) for a in aliases if a)
