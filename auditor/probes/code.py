@@ -250,7 +250,8 @@ def resume_wired(ev: Any) -> ProbeResult:
     measured = {"restore_sites": len(loads), "passing_sites": len(passed)}
     if passed or load.from_discovery or _user_given(ev, load):
         cites += [_cite(c, "passes the resume argument: " + c.text) for c in passed[:2]]
-        how = "a discovered checkpoint" if load.from_discovery and not load.user_source else load.user_source
+        how = "a discovered checkpoint" if load.from_discovery and not load.user_source else (
+            load.user_source or "a path the user gives")
         return ProbeResult(Verdict.YES, f"training state is restored from {how} ({load.call.file}:{load.call.line})",
                            tuple(cites), measured)
     if not entry_calls and not _callers(code, load.call.function):

@@ -119,6 +119,17 @@ def test_a_handler_on_the_completed_event_saves_once_not_periodically(tmp_path):
     assert r["interval"].verdict == Verdict.NO, r["interval"].summary
 
 
+def test_a_handler_that_saves_only_on_improvement_is_partial_and_no_interval(tmp_path):
+    files = engine_project(save_event="ITERATION_COMPLETED")
+    files["train.py"] = files["train.py"].replace(
+        'saver = Checkpoint({"model": model, "optimizer": opt}, DiskSaver("ckpts"))',
+        'best = [1e9]\n\n    def saver(engine):\n        if engine.state.output < best[0]:\n'
+        '            torch.save(model.state_dict(), "best.pt")')
+    r = audit(tmp_path, files)
+    assert r["save"].verdict == Verdict.PARTIAL and "best-metric" in r["save"].summary, r["save"].summary
+    assert r["interval"].verdict == Verdict.NO, r["interval"].summary
+
+
 def test_handlers_of_an_engine_that_is_never_run_do_not_count(tmp_path):
     r = audit(tmp_path, engine_project(run="return trainer"))
     assert r["save"].verdict == Verdict.NO, r["save"].summary

@@ -61,7 +61,8 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
             lc, interval = _loop_call(a, scan, fs, call, event, handler)
             if lc is not None:
                 found.append(lc)
-                plain += [interval] if interval is not None and lc.effect(SAVE) else []
+                save = lc.effect(SAVE)
+                plain += [interval] if interval is not None and save is not None and not save.blocked_by else []
     ev.loop_calls = ev.loop_calls + tuple(found)
     ev.save_intervals = ev.save_intervals + tuple(save_intervals(tuple(found))) + tuple(plain)
 

@@ -283,8 +283,8 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
     """One restore as a fact, with its user source, what it restores and where its discovery is."""
     scan, fs = a.fscans[qual]
     disc = a.taints[qual][1]
-    arg_names = set().union(*(names_in(x) for x in list(node.args) + [k.value for k in node.keywords]))
-    guard_names = set().union(*(names_in(g.test) for g in fs.call_guards.get(id(node), ())))
+    arg_names = set().union(*(_names_and_keys(x) for x in list(node.args) + [k.value for k in node.keywords]))
+    guard_names = set().union(*(_names_and_keys(g.test) for g in fs.call_guards.get(id(node), ())))
     # the names a user sets that reach the restore: options, config fields, the entry script's settings,
     # and names that read like a resume path; not every name a resume value passed through
     sources = sorted(((arg_names | guard_names) & user_names(a, scan) | (arg_names | guard_names) & a.resume_names)
@@ -306,6 +306,13 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
     return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),
                       user_source=", ".join(sources[:3]), restores_state=state, state_detail=detail,
                       discovered_at=site, behind=behind, enabled_by=enabled)
+
+
+def _names_and_keys(node: ast.AST) -> set[str]:
+    """Names in an expression and the string keys it reads (`config["resume_from"]` names resume_from)."""
+    keys = {sub.slice.value for sub in ast.walk(node) if isinstance(sub, ast.Subscript)
+            and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)}
+    return set(names_in(node)) | keys
 
 
 def calls_discovery(value: ast.AST, scan: FileScan, names: set[str]) -> bool:
