@@ -1,0 +1,1 @@
+"""Denoising diffusion on 8x8 toy images: noise schedule, eps-network, EMA, checkpoints."""
