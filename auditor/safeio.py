@@ -335,14 +335,45 @@ def parse_python(text: str, *, shown: str, max_depth: int = PYTHON_DEPTH) -> Any
         raise ReadRefused(shown, "Python source nested too deeply to analyse (over the parser's limit)") from None
     except ValueError as exc:  # a null byte
         raise ReadRefused(shown, f"not Python source ({exc})") from None
+    if _deeper_than(tree, max_depth):
+        raise ReadRefused(shown, f"Python source nested deeper than {max_depth} levels; not analysed",
+                          _line_too_deep(tree, max_depth))
+    return tree
+
+
+def _deeper_than(tree: Any, max_depth: int) -> bool:
+    """Whether a node of `tree` (at depth 1) lies deeper than `max_depth`. Level by level, with no
+    (node, depth) pair or generator per node: every file an audit reads is checked, and this is a
+    third of the cost of the stack of pairs that _line_too_deep keeps for the rare refusal."""
+    import ast
+
+    level = [tree]
+    for _ in range(max_depth):
+        below: list[Any] = []
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    below += value
+                elif isinstance(value, ast.AST):
+                    below.append(value)
+        level = [child for child in below if isinstance(child, ast.AST)]
+        if not level:
+            return False
+    return True
+
+
+def _line_too_deep(tree: Any, max_depth: int) -> int | None:
+    """The line of the first node deeper than `max_depth` met depth first: the line a refusal names."""
+    import ast
+
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > max_depth:
-            line = getattr(node, "lineno", None)
-            raise ReadRefused(shown, f"Python source nested deeper than {max_depth} levels; not analysed", line)
+            return getattr(node, "lineno", None)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return tree
+    return None
 
 
 # --------------------------------------------------------------------------- YAML
