@@ -20,6 +20,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from typing import Callable
 
 from auditor.evidence.code.syntax import dotted as _dotted
 from auditor.evidence.code.syntax import walk
@@ -37,7 +38,7 @@ EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
 _CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|\bsaves?\b|snapshot|"
                               r"persist|state_?files?|list_states", re.I)
 _PROGRESS_MARK = re.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
-_LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertLogs|log_lines|\blogs?\b|"
+_LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
                          r"metrics\.csv|\.jsonl\b", re.I)
 # a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step
 _PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
@@ -75,6 +76,18 @@ class Facts:
     calls: tuple[tuple[str, str, ast.Call], ...]  # (dotted name, short name, node), in ast.walk order
     strings: tuple[str, ...]  # string constants
     asserts: int  # assert statements, pytest.raises / warns / fail, *assert* calls
+    called: frozenset[str] = frozenset()  # the calls' short names
+
+
+def _nodes(node: ast.AST) -> list[ast.AST]:
+    """walk(node); what lies below the node is kept on it (not the node itself, which would make
+    a reference cycle that only the garbage collector frees): a test or helper is walked for its
+    facts, its assertions and its bindings, and a helper for every test that uses it."""
+    below = getattr(node, "_audit_below", None)
+    if below is None:
+        below = walk(node)[1:]
+        node._audit_below = below  # type: ignore[attr-defined]
+    return [node, *below]
 
 
 def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
@@ -85,7 +98,7 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
     calls: list[tuple[str, str, ast.Call]] = []
     strings: list[str] = []
     asserts = 0
-    for sub in walk(node):
+    for sub in _nodes(node):
         if isinstance(sub, ast.Call):
             name = _dotted(sub.func, aliases)
             short = name.split(".")[-1]
@@ -96,7 +109,7 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
             asserts += 1
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             strings.append(sub.value)
-    out = Facts(tuple(calls), tuple(strings), asserts)
+    out = Facts(tuple(calls), tuple(strings), asserts, frozenset(short for _, short, _ in calls))
     node._audit_facts = out  # type: ignore[attr-defined]
     return out
 
@@ -110,6 +123,15 @@ def _lines_keepends(text: str) -> tuple[str, ...]:
 def segment(text: str, node: ast.AST) -> str:
     """The source of `node`, with the file split once (ast.get_source_segment re-splits the whole
     file per call, which was half the time of an audit of this repository)."""
+    cached = getattr(node, "_audit_segment", None)
+    if cached is not None and cached[0] is text:  # a helper's source, asked by every test that uses it
+        return cached[1]
+    out = _segment(text, node)
+    node._audit_segment = (text, out)  # type: ignore[attr-defined]
+    return out
+
+
+def _segment(text: str, node: ast.AST) -> str:
     end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
     if end_lineno is None or end_col is None or getattr(node, "lineno", None) is None:
         return ""
@@ -193,7 +215,7 @@ def _assert_nodes(node: ast.AST, aliases: dict[str, str]) -> list[ast.AST]:
     """The expressions an assertion reads: `assert X`, the arguments of self.assert*/pytest.raises,
     and what a `with self.assertLogs(...) as logs` binds."""
     out: list[ast.AST] = []
-    for sub in walk(node):
+    for sub in _nodes(node):
         if isinstance(sub, ast.Assert):
             out.append(sub.test)
         elif isinstance(sub, ast.Call):
@@ -206,7 +228,7 @@ def _assert_nodes(node: ast.AST, aliases: dict[str, str]) -> list[ast.AST]:
 def _assigned(node: ast.AST) -> dict[str, list[ast.AST]]:
     """name -> the values bound to it in `node` (assignments, loop targets, with ... as, walrus)."""
     out: dict[str, list[ast.AST]] = {}
-    for sub in walk(node):
+    for sub in _nodes(node):
         pairs: list[tuple[ast.AST, ast.AST]] = []
         if isinstance(sub, ast.Assign):
             pairs = [(t, sub.value) for t in sub.targets]
@@ -239,6 +261,31 @@ def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: di
     """The source an assertion of `node` depends on: asserted expressions, the values of the names
     they read (to a fixed point within `node`, then the module's constants), and the helpers those
     call (one level)."""
+    return "\n".join(asserted_pieces(node, text, aliases, helpers, constants))
+
+
+def asserted_pieces(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper],
+                    constants: dict[str, list[ast.AST]] | None = None) -> list[str]:
+    """asserted_text's pieces, unjoined (effects_in searches each piece once, however many tests share it)."""
+    if constants is None:  # a helper: the same for every test that uses it, so kept on its node
+        cached = getattr(node, "_audit_asserted", None)
+        if cached is None or cached[0] is not text or cached[1] is not aliases:
+            cached = (text, aliases, _asserted_core(node, text, aliases, None))
+            node._audit_asserted = cached  # type: ignore[attr-defined]
+        pieces, called = cached[2]
+    else:
+        pieces, called = _asserted_core(node, text, aliases, constants)
+    pieces = list(pieces)
+    for name in called:
+        helper = helpers.get(name)
+        if helper is not None and helper.node is not node:
+            pieces.append(segment(helper.text, helper.node))
+    return pieces
+
+
+def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
+                   constants: dict[str, list[ast.AST]] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The asserted expressions and the values they read, as source, and the names they call (sorted)."""
     bound = {**(constants or {}), **_assigned(node)}
     pending = list(_assert_nodes(node, aliases))
     seen: set[int] = set()
@@ -258,11 +305,7 @@ def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: di
                 called.add(_dotted(sub.func, aliases).split(".")[-1])
             elif isinstance(sub, ast.Lambda):
                 pending.append(sub.body)
-    for name in sorted(called):
-        helper = helpers.get(name)
-        if helper is not None and helper.node is not node:
-            pieces.append(segment(helper.text, helper.node))
-    return "\n".join(pieces)
+    return tuple(pieces), tuple(sorted(called))
 
 
 _FRESH_START = re.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
@@ -273,20 +316,79 @@ _STATE_COUNTER = re.compile(r"step|epoch|iter|newest|latest|last", re.I)
 def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
     """The effects an asserted text looks at; `runs`: training runs the test starts (a second run
     asserted on its step or epoch is a resume, whatever words it uses)."""
+    return _effects(lambda mark: bool(mark.search(asserted)), runs)
+
+
+def effects_in(pieces: list[str], runs: int = 1) -> frozenset[str]:
+    """effects_of("\n".join(pieces), runs), with each piece searched once however many tests share it."""
+    return _effects(lambda mark: _marked(mark, pieces), runs)
+
+
+def _effects(has: Callable[[re.Pattern[str]], bool], runs: int) -> frozenset[str]:
     found = set()
-    if runs >= 2 and _STATE_COUNTER.search(asserted) and not _FRESH_START.search(asserted):
+    if runs >= 2 and has(_STATE_COUNTER) and not has(_FRESH_START):
         found.add(RESUMED)
-    if _CHECKPOINT_MARK.search(asserted):
+    if has(_CHECKPOINT_MARK):
         found.add(CHECKPOINTS)
-    if _PROGRESS_MARK.search(asserted):
+    if has(_PROGRESS_MARK):
         found.add(PROGRESS)
-    if _LOG_SOURCE.search(asserted) and _PER_STEP.search(asserted):
+    if has(_LOG_SOURCE) and has(_PER_STEP):
         found.add(STEP_LOG)
-    if _HEARTBEAT_MARK.search(asserted):
+    if has(_HEARTBEAT_MARK):
         found.add(HEARTBEAT)
-    if _RESUME_MARK.search(asserted) and not _FRESH_START.search(asserted):
+    if has(_RESUME_MARK) and not has(_FRESH_START):
         found.add(RESUMED)
     return frozenset(found)
+
+
+# Searching "\n".join(pieces) piece by piece finds the same as searching it whole, but where a
+# match runs across a join. The newline a join adds is matched only by _PER_STEP's \W{0,3},
+# _FRESH_START's \s* and _RESUME_OPTION's \s* (the lookbehinds and \b see it as they see a
+# text's start or end), so such a match ends in a piece that begins with the rest of it: these
+# patterns, matched at the start of every piece but the first, say whether one could; only
+# then is the whole text searched.
+_GOES_ON = {
+    _PER_STEP: re.compile(r"\W{0,2}(?:\(\\d|\\d|\{)", re.I),
+    _FRESH_START: re.compile(r"\s*(?:==\s*)?0\b", re.I),
+    _RESUME_OPTION: re.compile(r"\s*(?:resume|continue|restore|=)", re.I),
+}
+
+
+def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
+    """`mark` without re.I, for lower-cased ASCII text: there it matches where `mark` matches the
+    text (ASCII letters have no case-insensitive matches outside ASCII), and Python's re skips
+    ahead to a literal's first letters only when the case is fixed: about twice as fast."""
+    if re.search(r"(?<!\\)[A-Z]", mark.pattern):
+        raise ValueError(f"a mark must be written in lower case: {mark.pattern}")
+    return re.compile(mark.pattern, mark.flags & ~re.I)
+
+
+_LOWER = {mark: _case_sensitive(mark) for mark in (_CHECKPOINT_MARK, _PROGRESS_MARK, _LOG_SOURCE, _PER_STEP,
+                                                    _HEARTBEAT_MARK, _RESUME_MARK, _RESUME_OPTION, _FRESH_START,
+                                                    _STATE_COUNTER)}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
+    if piece.isascii():
+        return bool(_LOWER[mark].search(piece.lower()))
+    return bool(mark.search(piece))
+
+
+def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
+    """Whether `mark` matches "\n".join(pieces)."""
+    if any(_in_piece(mark, p) for p in pieces):
+        return True
+    goes_on = _GOES_ON.get(mark)
+    if goes_on is None or not any(goes_on.match(p) for p in pieces[1:]):
+        return False
+    return bool(mark.search("\n".join(pieces)))
+
+
+def hands_resume_option(pieces: list[str]) -> bool:
+    """passes_resume_option("\n".join(pieces)); the pieces are joined only when they could hold a
+    resume option (passes_resume_option is false where _RESUME_OPTION finds nothing)."""
+    return _marked(_RESUME_OPTION, pieces) and passes_resume_option("\n".join(pieces))
 
 
 def passes_resume_option(closure_text: str) -> bool:

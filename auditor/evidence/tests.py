@@ -293,7 +293,7 @@ def _module_marks(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[str, 
 def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
              helpers: dict[str, Helper]) -> list[tuple[Helper, str]]:
     """The test, and the helpers and fixtures it uses (and theirs, a few levels down), with how reached."""
-    called = {short for _, short, _ in facts(node, aliases).calls}
+    called = facts(node, aliases).called
     fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
     own = Helper(node, text, aliases, rel)
     closure: list[tuple[Helper, str]] = [(own, "")]
@@ -309,9 +309,9 @@ def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
                 seen.add(id(h.node))
                 via = f"{path} -> {name}" if path else name
                 closure.append((h, via))
-                sub_called = {short for _, short, _ in facts(h.node, h.aliases).calls}
+                sub_called = facts(h.node, h.aliases).called
                 if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    sub_called |= {a.arg for a in h.node.args.args}
+                    sub_called = sub_called | {a.arg for a in h.node.args.args}
                 nxt.append((h, via, sub_called))
         frontier = nxt
     return closure
@@ -345,21 +345,22 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     runs = behaviour.drive_sites(node, aliases, strings, targets, driving)
     # the effects: what the test's own assertions (and those of helpers it asserts through) read
     all_helpers = {**helpers, **({} if cls is None else _class_helpers(cls, text, aliases, rel))}
-    asserted = behaviour.asserted_text(node, text, aliases, all_helpers, constants)
+    # the pieces of the asserted text: "\n".join(asserted) is what the assertions read
+    asserted = behaviour.asserted_pieces(node, text, aliases, all_helpers, constants) or [""]
     for h, _via in closure[1:]:
         if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            asserted += "\n" + behaviour.asserted_text(h.node, h.text, h.aliases, all_helpers)
-    called = {short for _, short, _ in facts(node, aliases).calls}
+            asserted += behaviour.asserted_pieces(h.node, h.text, h.aliases, all_helpers) or [""]
+    called = facts(node, aliases).called
     mention = [closure[0][0]] + [h for h, via in closure if via and " -> " not in via and h.file == rel
                                  and via in called]
     source = "\n".join(segment(h.text, h.node) for h in mention)
     test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
-    closure_text = "\n".join(segment(h.text, h.node) for h, _ in closure)
+    closure_pieces = [segment(h.text, h.node) for h, _ in closure]
     return TestFunction(
         id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
         markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
         drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source,
-        effects=behaviour.effects_of(asserted, runs), resume_option=behaviour.passes_resume_option(closure_text))
+        effects=behaviour.effects_in(asserted, runs), resume_option=behaviour.hands_resume_option(closure_pieces))
 
 
 def _class_helpers(cls: ast.ClassDef, text: str, aliases: dict[str, str], rel: str) -> dict[str, Helper]:
@@ -394,8 +395,11 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
     ev.junit_errors = tuple(errors)
     by_test: dict[str, list[TestCaseResult]] = {}
     unmatched = []
+    by_name: dict[str, list[TestFunction]] = {}
+    for t in ev.tests:
+        by_name.setdefault(t.name, []).append(t)
     for _rel, case in cases:
-        match = _match(ev.tests, case)
+        match = _match(by_name, case)
         if match is None:
             unmatched.append(case.id)
         else:
@@ -423,9 +427,9 @@ def _replace(t: TestFunction, **changes: Any) -> TestFunction:
     return replace(t, **changes)
 
 
-def _match(tests: tuple[TestFunction, ...], case: TestCaseResult) -> TestFunction | None:
+def _match(by_name: dict[str, list[TestFunction]], case: TestCaseResult) -> TestFunction | None:
     base = case.name.split("[", 1)[0]
-    named = [t for t in tests if t.name == base]
+    named = by_name.get(base, [])
     if not named:
         return None
     cls = case.classname
