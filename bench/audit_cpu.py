@@ -1,0 +1,172 @@
+"""CPU seconds of `audit check`, whole and per evidence kind: this repository and every corpus project.
+
+    .venv/bin/python bench/audit_cpu.py [--repeats 5] [--baseline REV ...] [--only NAME ...]
+
+Targets (issue 15, "Speed held"): an audit of this repository under 1 s CPU, a corpus
+project under 0.5 s. Inputs: this repository's tree at HEAD (extracted with `git archive`,
+so that uncommitted files and run outputs do not count), alone and with
+tests/fixtures/compliant_run as its run, and each tests/corpus project staged as
+bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
+
+Two children per input and round, each median of --repeats:
+
+- `audit check --format json` as a user runs it: CPU seconds (user + system, from wait4),
+  interpreter start-up and imports included;
+- one child that runs the same steps in-process, with the garbage collector's threshold that
+  auditor's CLI sets (if any), and times each with time.process_time(): imports,
+  configuration with discovery and rules, each evidence collector, the probes and the JSON
+  rendering.
+
+--baseline REV (repeatable) also times the auditor of an earlier commit (its auditor/ and
+rules/ on PYTHONPATH) on the same inputs, interleaved round by round with the working tree,
+so that the machine's load touches them alike; the ratio is the figure that holds under load.
+Each variant's JSON output is compared with the working tree's, input by input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PYTHON, ROOT, machine_line, run_child, table  # noqa: E402
+from corpus_score import projects as corpus_projects  # noqa: E402
+from corpus_score import stage as stage_corpus  # noqa: E402
+
+AUDIT = "import sys; from auditor.cli import main; main(sys.argv[1:])"
+DATE = "2026-01-25"
+KINDS = ("docs", "code", "tests", "tdd", "run")
+
+STAGES = r"""
+import json, sys, time
+from pathlib import Path
+project, run = sys.argv[1], (sys.argv[2] or None)
+t = time.process_time()
+import gc
+import auditor.cli
+gc.set_threshold(getattr(auditor.cli, "GC_THRESHOLD", gc.get_threshold()[0]), *gc.get_threshold()[1:])  # as its CLI
+from auditor import engine
+from auditor.config import load_config
+from auditor.evidence import Evidence
+from auditor.render import render
+from auditor.resolve import resolve
+from auditor.rules import load_rules
+times = {"imports": time.process_time() - t}
+t = time.process_time()
+config = resolve(load_config(project))
+run_path = Path(run) if run else config.default_run_dir()
+rules = load_rules(engine.resolve_rules_dir(config, None))
+times["configuration, discovery, rules"] = time.process_time() - t
+ev = Evidence(config, run_path)
+for kind in ("docs", "code", "tests", "tdd", "run"):
+    t = time.process_time()
+    getattr(ev, kind)
+    times[kind] = time.process_time() - t
+t = time.process_time()
+result = engine.evaluate(rules, ev, gate="prelaunch", date="2026-01-25", project=project, run_dir=run, rules_dir="rules")
+render(result, "json")
+times["probes and render"] = time.process_time() - t
+print(json.dumps(times))
+"""
+
+
+def extract(rev: str, dest: Path, paths: tuple[str, ...]) -> Path:
+    """`paths` of commit `rev` under `dest`."""
+    dest.mkdir(parents=True)
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", rev, *paths], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def inputs(tmp: Path, only: list[str]) -> dict[str, tuple[Path, Path | None]]:
+    """name -> (project, run directory or None): this repository at HEAD and the staged corpus."""
+    repo = extract("HEAD", tmp / "repo", ())
+    found = {"this repository": (repo, None),
+             "this repository + compliant_run": (repo, repo / "tests" / "fixtures" / "compliant_run")}
+    corpus = repo / "tests" / "corpus"
+    for name in corpus_projects(corpus):
+        found[f"corpus/{name}"] = (stage_corpus(name, tmp / "corpus", corpus), None)
+    return {k: v for k, v in found.items() if not only or any(o in k for o in only)}
+
+
+def measure(code: Path, project: Path, run: Path | None, cwd: Path) -> tuple[float, dict[str, float], str]:
+    env = {"PYTHONPATH": str(code)}
+    cmd = [PYTHON, "-c", AUDIT, "check", "--project", str(project), "--format", "json", "--date", DATE]
+    whole = run_child(cmd + (["--run", str(run)] if run else []), env=env, cwd=cwd)
+    if whole.returncode not in (0, 1):
+        raise SystemExit(f"audit check {project} exited {whole.returncode}:\n{whole.stderr[-2000:]}")
+    staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env=env, cwd=cwd)
+    if staged.returncode != 0:
+        raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
+    return whole.cpu_s, json.loads(staged.stdout.strip().splitlines()[-1]), whole.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline", action="append", default=[], metavar="REV")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME", help="inputs whose name contains NAME")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-audit-cpu-"))
+    try:
+        cases = inputs(tmp, args.only)
+        variants = {"working tree": ROOT}
+        for rev in args.baseline:
+            short = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True,
+                                   capture_output=True, text=True).stdout.strip()
+            variants[rev if short == rev else f"{rev} ({short})"] = extract(rev, tmp / "revs" / short,
+                                                                            ("auditor", "rules"))
+        print(f"<!-- {machine_line()} -->\n")
+        whole: dict[tuple[str, str], list[float]] = {}
+        stages: dict[tuple[str, str], list[dict[str, float]]] = {}
+        outputs: dict[tuple[str, str], str] = {}
+        for code in variants.values():  # warm-up: bytecode caches, page cache
+            measure(code, *next(iter(cases.values())), cwd=tmp)
+        for _ in range(args.repeats):
+            for name, (project, run) in cases.items():
+                for variant, code in variants.items():
+                    cpu, times, out = measure(code, project, run, cwd=tmp)
+                    whole.setdefault((variant, name), []).append(cpu)
+                    stages.setdefault((variant, name), []).append(times)
+                    outputs[(variant, name)] = out.replace(str(tmp), "<tmp>")
+        for variant in variants:
+            print(f"### {variant}: CPU seconds, median of {args.repeats}\n")
+            rows = []
+            for name in cases:
+                med = {k: statistics.median(t[k] for t in stages[(variant, name)]) for k in stages[(variant, name)][0]}
+                target = 1.0 if name.startswith("this repository") else 0.5
+                total = statistics.median(whole[(variant, name)])
+                rows.append([name, total, "yes" if total < target else "NO", med["imports"],
+                             med["configuration, discovery, rules"], *(med[k] for k in KINDS),
+                             med["probes and render"]])
+            print(table(["input", "audit check CPU s", "under target", "imports", "config+discovery+rules",
+                         *KINDS, "probes+render"], rows))
+            print()
+        for variant in list(variants)[1:]:
+            rows = []
+            for name in cases:
+                a, b = statistics.median(whole[(variant, name)]), statistics.median(whole[("working tree", name)])
+                rows.append([name, a, b, f"{b / a:.2f}",
+                             "same" if outputs[(variant, name)] == outputs[("working tree", name)] else "DIFFERENT"])
+            print(f"### working tree against {variant}\n")
+            print(table(["input", f"{variant} CPU s", "working tree CPU s", "ratio", "JSON output"], rows))
+            print()
+        print(f"<!-- {machine_line()} -->")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.pop("PYTHONPATH", None)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python caches compiled modules
+    main()
