@@ -11,7 +11,7 @@ folder's fixtures or corpus are not entered) sorts what it sees into:
 - JUnit XML anywhere, recognised by content (a `<testsuite`), except the XML that a TDD
   record made; TDD artifacts by content (`audit-tdd/1` records, pytest output);
 - run directories: folders holding `.pt`, `.pth`, `.ckpt`, `.safetensors` files or
-  `checkpoint-N/` folders (with their logs);
+  `checkpoint-N/` / `step_N/` folders, with their logs (auditor.runfinder);
 - configuration the code reads: Hydra trees, argument files named on documented command
   lines, the YAML/JSON of `conf`/`config`/`configs` folders; handed on, not interpreted;
 - entry points: console scripts, `__main__.py` packages, `__main__` blocks, the scripts a
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor import safeio
+from auditor.runfinder import RunDirectory, Seen, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
                                  loops)
 
@@ -43,21 +44,14 @@ _TEST_DATA_DIRS = {"fixtures", "fixture", "corpus", "data", "resources", "assets
                    "snapshots", "testdata", "test_data"}
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "audit.yaml")
 _CHECKPOINT_SUFFIXES = {".pt", ".pth", ".ckpt", ".safetensors"}
+# shell scripts and batch-scheduler job scripts (they name the commands that train, and a job's log)
+_SCRIPT_SUFFIXES = {".sh", ".bash", ".sbatch", ".slurm", ".pbs", ".qsub", ".job"}
 _CHECKPOINT_DIR = re.compile(r"^checkpoint[-_]\d+$")
-_CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
 _AGENT_RULES = {".cursorrules", ".windsurfrules", ".clinerules", "AGENTS.md", "CLAUDE.md", "GEMINI.md"}
 _DOC_NAME = re.compile(r"^(requirements.*\.md|readme.*|contributing.*)$", re.I)
 _LOG_NAME = re.compile(r"(\.log|\.out|\.err|log\.txt|\.jsonl)$|^(metrics|log|progress)\.csv$", re.I)
 SNIFF_BYTES = 4096
 MAX_FILES = 50_000  # a walk stops here: a project tree this large is reported, not read whole
-
-@dataclass(frozen=True)
-class RunDirectory:
-    path: str  # relative to the root
-    checkpoints: int  # checkpoint files and checkpoint-N folders seen
-    logs: tuple[str, ...]  # log files in it, or at the root when they name it
-    newest: float  # newest mtime of a checkpoint in it
-
 
 @dataclass(frozen=True)
 class Discovery:
@@ -180,7 +174,7 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
         w.json.append(rel)
     elif suffix in (".yaml", ".yml"):
         w.yaml.append(rel)
-    elif suffix in (".sh", ".bash") or name in ("Makefile", "makefile", "justfile", "Justfile"):
+    elif suffix in _SCRIPT_SUFFIXES or name in ("Makefile", "makefile", "justfile", "Justfile"):
         w.shell.append(rel)
     if _is_document(rel, name, parts):
         w.docs.append(rel)
@@ -211,11 +205,11 @@ class _Reader:
         self.errors: list[str] = []
         self._texts: dict[str, str] = {}
 
-    def head(self, rel: str) -> str:
+    def head(self, rel: str, size: int = SNIFF_BYTES) -> str:
         if rel in self._texts:
-            return self._texts[rel][:SNIFF_BYTES]
+            return self._texts[rel][:size]
         try:
-            data = safeio.read_bytes(rel, within=self.within, cap=SNIFF_BYTES, shown=rel, truncate=True)
+            data = safeio.read_bytes(rel, within=self.within, cap=size, shown=rel, truncate=True)
         except FileNotFoundError:
             return ""
         except safeio.READ_ERRORS as exc:
@@ -268,58 +262,6 @@ def _tdd_and_junit(root: Path, w: _Walk, read: "_Reader") -> tuple[list[str], li
     return sorted(tdd), junit
 
 
-# --------------------------------------------------------------------------- run directories
-
-
-def _run_dirs(root: Path, w: _Walk) -> list[RunDirectory]:
-    folders = set(w.checkpoint_files) | set(w.checkpoint_dirs)
-    runs: dict[str, tuple[int, float]] = {}
-    for folder in folders:
-        files = w.checkpoint_files.get(folder, []) + w.checkpoint_dirs.get(folder, [])
-        run = folder
-        name = folder.rsplit("/", 1)[-1]
-        if name.lower() in _CHECKPOINT_FOLDER_NAMES and "/" in folder:
-            run = folder.rsplit("/", 1)[0]  # runs/x/checkpoints/*.pt: the run is runs/x
-        newest = max((_mtime(root / f) for f in files), default=0.0)
-        count, old = runs.get(run, (0, 0.0))
-        runs[run] = (count + len(files), max(old, newest))
-    out = []
-    for run, (count, newest) in runs.items():
-        logs = [log for folder, items in w.logs.items() if folder == run or folder.startswith(run + "/")
-                for log in items] if run else list(w.logs.get("", []))
-        if run and not logs:  # a run that keeps no log of its own: the root's (`... | tee -a train.log`)
-            logs = list(w.logs.get("", [])) or _stray_logs(w, set(runs))
-        out.append(RunDirectory(run or ".", count, tuple(sorted(logs)), newest))
-    # most checkpoints first, then the newest
-    out.sort(key=lambda r: (-r.checkpoints, -r.newest, r.path))
-    return out
-
-
-MAX_STRAY_LOGS = 8
-# a folder an experiment tracker keeps one run's logs in: named with the run's date stamp
-# (`wandb/offline-run-20261202_165628-b4effaf4/files/`), or under the tracker's own folder
-_RUN_LOG_FOLDER = re.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
-
-
-def _stray_logs(w: _Walk, runs: set[str]) -> list[str]:
-    """Logs a tracker kept apart from every run folder: a run with no log of its own, and none at
-    the root, has its log there if anywhere. A log in any other folder (a sample in docs/) is not
-    taken for the run's."""
-    def inside_a_run(folder: str) -> bool:
-        return any(r and (folder == r or folder.startswith(r + "/")) for r in runs)
-
-    found = [log for folder, items in sorted(w.logs.items())
-             if folder and _RUN_LOG_FOLDER.search(folder) and not inside_a_run(folder) for log in items]
-    return found[:MAX_STRAY_LOGS]
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return os.stat(path, follow_symlinks=False).st_mtime
-    except OSError:
-        return 0.0
-
-
 # --------------------------------------------------------------------------- the whole
 
 
@@ -347,7 +289,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         config_files=tuple(config_files(read, w.yaml + w.json, w.docs + w.shell, texts)),
         junit=tuple(junit),
         tdd=tuple(tdd),
-        run_dirs=tuple(_run_dirs(base, w)),
+        run_dirs=tuple(run_dirs(base, Seen(w.checkpoint_files, w.checkpoint_dirs, w.logs, w.shell), read)),
         not_read=tuple(w.not_read),
         errors=tuple(read.errors),
     )

@@ -25,10 +25,13 @@ _CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
 # literal text it cannot match without, so that most files are passed over by a substring test
 _LOOP_MARKERS = (
     (re.compile(r"\.backward\("), "backward", (".backward(",)),
-    (re.compile(r"(?:optimi[sz]er|optim|opt|scaler)\w*\.step\("), "optimizer step", (".step(",)),
+    # an optimizer, a loss scaler, or an engine that wraps the optimizer (DeepSpeed's `model_engine.step()`)
+    (re.compile(r"(?:optimi[sz]er|optim|opt|scaler|engine)\w*\.step\("), "optimizer step", (".step(",)),
     (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step",
      ("apply_gradients(", "value_and_grad(", "jax.grad(")),
-    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)\n]*\)\.fit\("), "fit()", (".fit(",)),
+    # a trainer's fit(), and a learner's (fastai: `learn.fit_one_cycle(...)`, `learn.fine_tune(...)`)
+    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)\n]*\)\.fit\(|\blearn(?:er)?\w*\.(?:fit\w*|fine_tune)\("),
+     "fit()", (".fit(", ".fit_", ".fine_tune(")),
     (re.compile(r"\btrainer\w*\.train\("), "train()", (".train(",)),
     (re.compile(r"\bsave_state\("), "save_state", ("save_state(",)),
     (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager", ("CheckpointManager(",)),
@@ -248,7 +251,9 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
                       4 + 2 * reaches_loop(rel) + reaches_loop(modules.get(module, rel)))
         elif target.lstrip("./") in texts:
             rel = target.lstrip("./")
-            offer(EntryPoint("script", rel, rel, "", f"{where}:{line} runs `python {target}`"), 4 + 2 * reaches_loop(rel))
+            # between documented scripts that reach no loop found, the one named for training
+            offer(EntryPoint("script", rel, rel, "", f"{where}:{line} runs `python {target}`"),
+                  4 + 2 * reaches_loop(rel) + 0.5 * ("train" in Path(rel).stem))
     for rel, text in texts.items():
         if rel.endswith("/__main__.py"):
             package = _module_of(rel).rsplit(".", 1)[0]

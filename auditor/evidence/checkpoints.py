@@ -20,7 +20,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +255,12 @@ _NUMBERED = re.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkp
 _NAME_STEP = re.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
 _NAME_EPOCH = re.compile(r"epoch[_=-]?0*(\d+)", re.I)
 _FOLDER = re.compile(r"^checkpoint[-_](\d+)$")
+# one checkpoint saved as a folder named for its step or epoch (`step_000546/`, DeepSpeed's `global_step500/`):
+# weights, an optimizer file and often a JSON sidecar with the step and the time
+_STEP_FOLDER = re.compile(r"^(?:ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?(\d+)$", re.I)
+_CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+MAX_SIDECAR_BYTES = 64 * 1024
 _WEIGHTS = re.compile(r"^(?:model|pytorch_model|adapter_model)[\w.-]*\.(?:safetensors|bin)$")
 _SKIP_DIRS = {"__pycache__", "tensorboard", "wandb", "mlruns", ".hydra"}
 
@@ -274,7 +280,7 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
         depth = len(here.relative_to(run).parts)
         keep = []
         for d in sorted(dirs):
-            if _FOLDER.match(d):
+            if _FOLDER.match(d) or _saved_as_folder(here, d):
                 folders.append(here / d)  # one checkpoint: stat'ed, not walked
             elif depth < MAX_DEPTH and not d.startswith(".") and d not in _SKIP_DIRS:
                 keep.append(d)
@@ -288,6 +294,18 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
             seen.add(rel)
             unique.append(p)
     return unique, folders
+
+
+def _saved_as_folder(parent: Path, name: str) -> bool:
+    """A step- or epoch-named folder is one checkpoint when it holds weights, or sits in a checkpoints folder."""
+    if not _STEP_FOLDER.match(name):
+        return False
+    if parent.name.lower() in _CHECKPOINT_FOLDER_NAMES:
+        return True
+    try:
+        return any(p.name.endswith(_WEIGHT_SUFFIXES) for p in (parent / name).iterdir())
+    except OSError:
+        return False
 
 
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
@@ -357,20 +375,22 @@ class HfLogHistory:
     file: str = ""
     lines: int = 0
     example: str = ""
+    step: int = 0  # the checkpoint's global step
 
 
 def read_folders(run: Path, folders: list[Path], errors: list[str]) -> tuple[list[Checkpoint], HfLogHistory]:
-    """`checkpoint-N/` (transformers) and `checkpoint_N/` (Accelerate) folders, each one checkpoint.
+    """Checkpoints saved as folders, each one checkpoint: `checkpoint-N/` (transformers),
+    `checkpoint_N/` (Accelerate) and step- or epoch-named folders (`step_000546/`, `global_step500/`).
 
     transformers writes trainer_state.json among its last files: without it the save did not
-    finish. Accelerate writes no marker: a folder with model weights counts as written.
+    finish. Accelerate and the step-named folders write no marker: a folder with model weights
+    counts as written; a step folder's JSON sidecar (`meta.json`) gives its step and time.
     """
     inside = safeio.run_directory(run)
     out: list[Checkpoint] = []
-    newest_log, newest_step = HfLogHistory(), -1
+    newest_log = HfLogHistory()
     now = time.time()
     for folder in folders:
-        named = _FOLDER.match(folder.name)
         rel = relative(folder, run)
         try:
             entries = [p for p in folder.rglob("*") if not p.is_dir()]
@@ -381,33 +401,77 @@ def read_folders(run: Path, folders: list[Path], errors: list[str]) -> tuple[lis
         except FileNotFoundError:
             continue  # purged by a save limit since the listing
         t = max((st.st_mtime for st in stats), default=None)
-        size = sum(st.st_size for st in stats)
         young = t is not None and now - t < IN_PROGRESS_S
-        step, epoch, status, note = int(named.group(1)), None, "readable", ""
+        unfinished = "in_progress" if young else "incomplete"
+        base = Checkpoint(rel, "periodic", "readable", None, None, t, "mtime", sum(st.st_size for st in stats), None,
+                          "")
         if folder.name.startswith("checkpoint-"):
-            state = _trainer_state(folder, run, errors)
-            if state is None:
-                status, note = ("in_progress" if young else "incomplete"), f"no {HF_STATE_FILE}: the save did not finish"
-            elif isinstance(state, dict):
-                step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
-                raw_epoch = state.get("epoch")
-                if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
-                    epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
-                history = state.get("log_history")
-                batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
-                    if isinstance(history, list) else []
-                if batches and step > newest_step:
-                    newest_step = step
-                    newest_log = HfLogHistory(f"{rel}/{HF_STATE_FILE}", len(batches),
-                                              "log_history: " + json.dumps(batches[-1])[:180])
-            else:
-                status, note = "unreadable", f"{HF_STATE_FILE} unreadable"
+            found, log = _hf_folder(folder, run, base, unfinished, errors)
+            if log.lines and (not newest_log.lines or log.step > newest_log.step):
+                newest_log = log
+        elif _FOLDER.match(folder.name):  # Accelerate numbers its folders by save, not by step
+            weighted = any(_WEIGHTS.match(p.name) for p in entries)
+            found = base if weighted else replace(base, status=unfinished, note="no model weights in it")
         else:
-            step = None  # Accelerate numbers its folders by save, not by step
-            if not any(_WEIGHTS.match(p.name) for p in entries):
-                status, note = ("in_progress" if young else "incomplete"), "no model weights in it"
-        out.append(Checkpoint(rel, "periodic", status, epoch, step, t, "mtime", size, None, note))
+            found = _step_folder(folder, run, base, entries, unfinished, errors)
+        out.append(found)
     return out, newest_log
+
+
+def _hf_folder(folder: Path, run: Path, base: Checkpoint, unfinished: str,
+               errors: list[str]) -> tuple[Checkpoint, HfLogHistory]:
+    named = _FOLDER.match(folder.name)
+    step = int(named.group(1)) if named else None
+    state = _trainer_state(folder, run, errors)
+    if state is None:
+        return replace(base, status=unfinished, step=step, note=f"no {HF_STATE_FILE}: the save did not finish"), \
+            HfLogHistory()
+    if not isinstance(state, dict):
+        return replace(base, status="unreadable", step=step, note=f"{HF_STATE_FILE} unreadable"), HfLogHistory()
+    step = _int(state.get("global_step")) if _int(state.get("global_step")) is not None else step
+    epoch = None
+    raw_epoch = state.get("epoch")
+    if isinstance(raw_epoch, (int, float)) and not isinstance(raw_epoch, bool) and raw_epoch >= 0:
+        epoch = int(raw_epoch)  # a fraction is an epoch in progress: count the completed ones
+    history = state.get("log_history")
+    batches = [h for h in history if isinstance(h, dict) and "loss" in h and "step" in h] \
+        if isinstance(history, list) else []
+    log = HfLogHistory(f"{base.file}/{HF_STATE_FILE}", len(batches), "log_history: " + json.dumps(batches[-1])[:180],
+                       step or 0) if batches else HfLogHistory()
+    return replace(base, step=step, epoch=epoch), log
+
+
+def _step_folder(folder: Path, run: Path, base: Checkpoint, entries: list[Path], unfinished: str,
+                 errors: list[str]) -> Checkpoint:
+    """A step- or epoch-named folder: its number from the name, step and time from a JSON sidecar."""
+    kind, epoch, step = kind_of(folder.name)
+    found = replace(base, kind=kind if kind in ("best", "final") else "periodic", epoch=epoch, step=step)
+    for sidecar in [p for p in entries if p.suffix == ".json" and p.parent == folder][:2]:
+        rel = relative(sidecar, run)
+        try:
+            data = safeio.read_json(sidecar, within=safeio.run_directory(run), cap=MAX_SIDECAR_BYTES, shown=rel)
+        except FileNotFoundError:
+            continue
+        except safeio.READ_ERRORS as exc:
+            errors.append(f"unreadable ({safeio.describe(exc, rel)})")
+            continue
+        if isinstance(data, dict):
+            found = _with_sidecar(found, data)
+    if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in entries):
+        return replace(found, status=unfinished, note="no weights in it: the save did not finish")
+    return found
+
+
+def _with_sidecar(found: Checkpoint, data: dict[str, Any]) -> Checkpoint:
+    step = next((data[k] for k in _STEP_KEYS if _int(data.get(k)) is not None), found.step)
+    epoch = next((data[k] for k in _EPOCH_KEYS if _int(data.get(k)) is not None), found.epoch)
+    for key in _TIME_KEYS:
+        value = data.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e8:
+            return replace(found, step=step, epoch=epoch, time=float(value), time_source="json")
+        if isinstance(value, str) and parse_time(value) is not None:
+            return replace(found, step=step, epoch=epoch, time=parse_time(value), time_source="json")
+    return replace(found, step=step, epoch=epoch)
 
 
 def _trainer_state(folder: Path, run: Path, errors: list[str]) -> Any:

@@ -76,7 +76,13 @@ _END = {
 _SAVE_VERB = re.compile(r"\b(?:sav(?:e|ed|ing)|persist(?:ed|ing)?|wr(?:ote|itten|iting)|stor(?:ed|ing))\b", re.I)
 _NOT_SAVE = re.compile(r"\b(?:load(?:ed|ing)?|restor(?:ed|ing)|remov(?:e|ed|ing)|delet(?:e|ed|ing)|skipp(?:ed|ing)|"
                        r"could not|failed to|every)\b", re.I)
-_CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*))""")
+_CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*|"""
+                        r"""(?<![\w-])(?:step|global_step|epoch|iter|ckpt)[-_]?\d+(?=[\s)'",;]|$)))""")
+# `checkpoint [timer] step 988 -> /scratch/ckpt/step_0000988.pt`: a save that names no verb, only where it went
+_ARROW_SAVE = re.compile(r"\b(?:checkpoint|ckpt|snapshot)s?\b.{0,60}?(?:->|=>|\u2192)\s*['\"]?([\w./-]+)", re.I)
+# a save a signal asked for (the scheduler's warning before a time limit, a preemption): not a periodic one
+_SIGNALLED = re.compile(r"\bSIG(?:USR[12]|TERM|INT|HUP|CONT|QUIT)\b|\bpreempt|\bsignal(?:l?ed)?\b|"
+                        r"\btime limit\b", re.I)
 _SAVE_TO = re.compile(r"\b(?:checkpoint|model|state|snapshot|weights)s?\s+(?:to|in|at)\s+['\"]?([\w./-]+)", re.I)
 _EPOCH = re.compile(r"\bepoch\b\s*[=:#]?\s*(\d+)\b", re.I)
 _ITER_TIME = re.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d+(?:\.\d+)?)\s*s\b", re.I)
@@ -212,9 +218,12 @@ def resume_line(text: str) -> bool:
 
 
 def _save_target(text: str) -> str | None:
-    if not _SAVE_VERB.search(text) or "heartbeat" in text.lower():
+    if "heartbeat" in text.lower():
         return None
     verb = _SAVE_VERB.search(text)
+    if verb is None:
+        arrow = _ARROW_SAVE.search(text)
+        return arrow.group(1).rstrip(".,") if arrow and not _NOT_SAVE.search(text[:arrow.start(1)]) else None
     negative = _NOT_SAVE.search(text)
     if negative is not None and negative.start() < verb.start():
         return None
@@ -230,8 +239,10 @@ def _save_kind(text: str, target: str, run_name: str) -> str:
     name = target.rstrip("/").rsplit("/", 1)[-1].lower()
     if "best" in name or re.search(r"\bbest\b", low):
         return "best"
-    if re.search(r"\bfinal\b|end of training|reason=final|\bpreempt", low) or "final" in target.lower():
-        return "preempt" if "preempt" in low else "final"
+    if _SIGNALLED.search(text):
+        return "preempt"
+    if re.search(r"\bfinal\b|end of training|reason=final", low) or "final" in target.lower():
+        return "final"
     return "periodic"
 
 

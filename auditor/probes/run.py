@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from auditor.evidence.code.facts import PROGRESS
 from auditor.evidence.runfacts import Checkpoint, EventRef, RunEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
 
@@ -224,6 +225,9 @@ def heartbeat(ev: Any, max_s: float = 60) -> ProbeResult:
     beats = run.heartbeats
     g = run.heartbeat_gaps
     measured = {"heartbeats": len(beats), "largest_gap_s": g.largest_s, "median_gap_s": g.median_s, "max_s": max_s}
+    if not beats and (single := _progress_as_beat(ev, run)) is not None:
+        return ProbeResult(Verdict.PARTIAL, f"a single heartbeat record: {single.detail}", (single,),
+                           {**measured, "heartbeats": 1})
     if not beats:
         return ProbeResult(Verdict.NO, "no heartbeat records (heartbeat events or log lines) in the run",
                            (Citation(run.events_file or str(run.run_dir), detail="searched"),), measured)
@@ -234,6 +238,24 @@ def heartbeat(ev: Any, max_s: float = 60) -> ProbeResult:
     if g.largest_s <= max_s:
         return ProbeResult(Verdict.YES, figures, cites, measured)
     return ProbeResult(Verdict.NO, f"{figures}: above {max_s:g}s", cites, measured)
+
+
+def _progress_as_beat(ev: Any, run: RunEvidence) -> Citation | None:
+    """The progress file's last update time, when the code's started heartbeat thread is what rewrites
+    it: the one record the run keeps of the heartbeat (a file rewritten in place keeps no series)."""
+    p = run.progress
+    if not p.exists or p.updated_time is None:
+        return None
+    try:
+        threads = ev.code.threads
+    except Exception:  # noqa: BLE001 - unreadable code: the run alone decides, and it holds no record
+        return None
+    writer = next((t for t in threads if t.started and t.reachable and any(e.tag == PROGRESS for e in t.effects)),
+                  None)
+    if writer is None:
+        return None
+    return Citation(p.file, p.line, detail=f"{p.file}'s last update, {_stamp(p.updated_time)}, rewritten by the "
+                                           f"heartbeat thread started at {writer.start_file}:{writer.start_line}")
 
 
 def _drill(run: RunEvidence) -> ProbeResult | None:

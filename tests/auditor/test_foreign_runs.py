@@ -34,7 +34,8 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "lit_hydra": "logs/train/runs/2026-12-02_16-09-02", "lit_python": "outputs", "lookalike": "results/run_001",
         "nanoscript": "out", "nodocs": "checkpoints", "overwrite": "run", "ownwords": "outputs/demo",
         "tddhistory": "out", "trainerpkg": "runs/demo", "ignite_run": "outputs/exp1", "ddp_script": "run",
-        "registry_runner": "work_dirs/mlp_toy", "notebook_export": "checkpoints", "rl_loop": "runs/grid5"}
+        "registry_runner": "work_dirs/mlp_toy", "notebook_export": "checkpoints", "rl_loop": "runs/grid5",
+        "slurm_requeue": "scratch", "diffusion_ema": "experiments/rect8", "make_pipeline": "work"}
 
 
 def _config(project):
@@ -107,7 +108,8 @@ def test_one_file_overwritten_at_every_save_counts_each_logged_save(tmp_path):
     ("nodocs", {"step_000050.pt", "step_000300.pt"}), ("trainerpkg", {"checkpoints/ckpt_0000191.pt"}),
     ("lit_hydra", {"checkpoints/step_000100.ckpt"}), ("lit_python", {"checkpoints/epoch=1-step=167.ckpt"}),
     ("hf_json", {"checkpoint-64"}), ("accel", {"checkpoints/checkpoint_3"}), ("ownwords", {"state-000323.pt"}),
-    ("tddhistory", {"ckpt_000200.pt"}), ("compliant", {"checkpoints/step-000885.pt"})])
+    ("tddhistory", {"ckpt_000200.pt"}), ("compliant", {"checkpoints/step-000885.pt"}),
+    ("diffusion_ema", {"checkpoints/step_000546", "checkpoints/step_001078"})])
 def test_step_and_epoch_named_checkpoints_and_checkpoint_folders_are_periodic(tmp_path, name, files):
     run = _run(tmp_path, name)
     periodic = {c.file for c in run.periodic()}
@@ -116,7 +118,8 @@ def test_step_and_epoch_named_checkpoints_and_checkpoint_folders_are_periodic(tm
 
 @pytest.mark.parametrize("name,largest,first_delay", [("overwrite", 76, 90), ("compliant", 76, 76),
                                                       ("trainerpkg", 66.5, 67), ("ownwords", 90.1, 91),
-                                                      ("lit_python", 60.5, 63)])
+                                                      ("lit_python", 60.5, 63), ("diffusion_ema", 150.1, 152),
+                                                      ("slurm_requeue", 120.1, 128), ("make_pipeline", 240.1, 241)])
 def test_gaps_are_measured_within_sessions_without_the_end_of_training_save(tmp_path, name, largest, first_delay):
     gaps = _run(tmp_path, name).gaps
     assert gaps.largest_s is not None and 59.5 <= gaps.largest_s <= largest, gaps

@@ -1,0 +1,142 @@
+"""Run directories, found from what discovery's walk saw: folders holding checkpoints, and their logs.
+
+- A folder holding `.pt`, `.pth`, `.ckpt` or `.safetensors` files, or `checkpoint-N/` folders,
+  holds checkpoints. A folder named for a step (`step_000546/`, `global_step500/`,
+  `epoch_3/`) that holds such files is one checkpoint (weights, optimizer, a JSON sidecar), of
+  the folder above it; a `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
+- The run's logs are its own (anywhere below it); else the project root's (`... | tee -a
+  train.log`); else the logs a batch scheduler writes for the job (`#SBATCH --output=logs/%x-%j.out`)
+  and the logs kept elsewhere that name the run's checkpoint files (a job's `.out` file saying
+  `checkpoint -> .../step_0000988.pt`); else an experiment tracker's date-stamped log folder.
+  A log in a documentation or test folder is a sample, never the run's.
+
+Runs are ranked most checkpoints first, then the newest.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+_CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
+# one checkpoint saved as a folder, named for its step or epoch
+_NUMBERED_FOLDER = re.compile(r"^(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?\d+$",
+                              re.I)
+# a batch scheduler's output file: `#SBATCH --output=logs/%x-%j.out`, `#PBS -o logs/run.log`
+_SCHEDULER_OUTPUT = re.compile(r"^#(?:SBATCH|PBS|\$)\s+(?:--output|--error|-o|-e)(?:=|\s+)\s*['\"]?([^\s'\"]+)", re.M)
+_PATTERN_TOKEN = re.compile(r"%\w|\$\{\w+\}|\$\w+")  # %x %j %A %a, ${SLURM_JOB_ID}, $PBS_JOBID
+_SAMPLE_DIRS = {"docs", "doc", "examples", "example", "samples", "tests", "test"}
+MAX_STRAY_LOGS = 8
+MAX_NAMING_LOGS = 16  # logs elsewhere read for the run's checkpoint names
+NAMING_BYTES = 4 * 1024 * 1024  # of each, the first bytes read
+# a folder an experiment tracker keeps one run's logs in: named with the run's date stamp
+# (`wandb/offline-run-20261202_165628-b4effaf4/files/`), or under the tracker's own folder
+_RUN_LOG_FOLDER = re.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    path: str  # relative to the root
+    checkpoints: int  # checkpoint files and checkpoint folders seen
+    logs: tuple[str, ...]  # log files in it, or elsewhere when they are the run's
+    newest: float  # newest mtime of a checkpoint in it
+
+
+class Sniffer(Protocol):
+    def head(self, rel: str, size: int = ...) -> str: ...
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the walk saw that run directories are made of (folders relative to the root, "" the root)."""
+
+    checkpoint_files: dict[str, list[str]]  # folder -> checkpoint files in it
+    checkpoint_dirs: dict[str, list[str]]  # folder -> checkpoint-N folders in it
+    logs: dict[str, list[str]]  # folder -> log files in it
+    job_scripts: list[str]  # shell and batch-scheduler scripts
+
+
+def _run_of(folder: str) -> str:
+    """The run a folder of checkpoints belongs to: `runs/x/checkpoints` -> `runs/x`."""
+    name = folder.rsplit("/", 1)[-1]
+    if name.lower() in _CHECKPOINT_FOLDER_NAMES and "/" in folder:
+        return folder.rsplit("/", 1)[0]
+    return folder
+
+
+def _parent(folder: str) -> str:
+    return folder.rsplit("/", 1)[0] if "/" in folder else ""
+
+
+def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
+    """Every run directory, the likeliest first."""
+    runs: dict[str, list[str]] = {}  # run -> its checkpoints (files, or a folder for one saved as a folder)
+    stamped: dict[str, list[str]] = {}  # run -> the paths whose mtimes say when it saved
+    for folder, files in seen.checkpoint_files.items():
+        one_save = bool(_NUMBERED_FOLDER.match(folder.rsplit("/", 1)[-1]))  # step_000546/: one checkpoint
+        run = _run_of(_parent(folder)) if one_save else _run_of(folder)
+        runs.setdefault(run, []).extend([folder] if one_save else files)
+        stamped.setdefault(run, []).extend(files)
+    for folder, dirs in seen.checkpoint_dirs.items():
+        runs.setdefault(_run_of(folder), []).extend(dirs)
+        stamped.setdefault(_run_of(folder), []).extend(dirs)
+    outputs = _scheduler_outputs(seen, read)
+    out = []
+    for run, saved in runs.items():
+        newest = max((_mtime(root / f) for f in stamped.get(run, ())), default=0.0)
+        logs = _logs_of(run, saved, seen, set(runs), outputs, read)
+        out.append(RunDirectory(run or ".", len(saved), tuple(sorted(logs)), newest))
+    out.sort(key=lambda r: (-r.checkpoints, -r.newest, r.path))
+    return out
+
+
+def _inside(folder: str, run: str) -> bool:
+    return folder == run or folder.startswith(run + "/")
+
+
+def _logs_of(run: str, saved: list[str], seen: Seen, runs: set[str], outputs: list[str], read: Sniffer) -> list[str]:
+    if not run:
+        return list(seen.logs.get("", []))
+    own = [log for folder, items in seen.logs.items() if _inside(folder, run) for log in items]
+    if own:
+        return own
+    if seen.logs.get(""):  # a run that keeps no log of its own: the root's (`... | tee -a train.log`)
+        return list(seen.logs[""])
+    elsewhere = [log for folder, items in sorted(seen.logs.items()) if folder
+                 and not any(r and _inside(folder, r) for r in runs)
+                 and not _SAMPLE_DIRS.intersection(folder.split("/")) for log in items]
+    declared = [log for log in elsewhere if any(fnmatch.fnmatch(log, p) for p in outputs)]
+    names = {s.rsplit("/", 1)[-1] for s in saved}
+    naming = [log for log in elsewhere[:MAX_NAMING_LOGS] if log not in declared
+              and any(n in read.head(log, NAMING_BYTES) for n in names)]
+    return declared + naming or _stray_logs(seen, runs)
+
+
+def _scheduler_outputs(seen: Seen, read: Sniffer) -> list[str]:
+    """Glob patterns of the files batch-scheduler scripts send a job's output to (relative to the root)."""
+    out = []
+    for script in seen.job_scripts:
+        for m in _SCHEDULER_OUTPUT.finditer(read.head(script)):
+            out.append(os.path.normpath(_PATTERN_TOKEN.sub("*", m.group(1))).replace(os.sep, "/"))
+    return out
+
+
+def _stray_logs(seen: Seen, runs: set[str]) -> list[str]:
+    """Logs a tracker kept apart from every run folder: a run with no log of its own, and none at
+    the root, has its log there if anywhere. A log in any other folder (a sample in docs/) is not
+    taken for the run's."""
+    found = [log for folder, items in sorted(seen.logs.items())
+             if folder and _RUN_LOG_FOLDER.search(folder) and not any(r and _inside(folder, r) for r in runs)
+             for log in items]
+    return found[:MAX_STRAY_LOGS]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path, follow_symlinks=False).st_mtime
+    except OSError:
+        return 0.0
