@@ -172,8 +172,8 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
         w.xml.append(rel)
     elif suffix == ".json":
         w.json.append(rel)
-    elif suffix in (".yaml", ".yml"):
-        w.yaml.append(rel)
+    elif suffix in (".yaml", ".yml") or (suffix == ".toml" and name != "pyproject.toml"):
+        w.yaml.append(rel)  # configuration data (YAML, TOML): candidates for the configuration the code reads
     elif suffix in _SCRIPT_SUFFIXES or name in ("Makefile", "makefile", "justfile", "Justfile"):
         w.shell.append(rel)
     if _is_document(rel, name, parts):

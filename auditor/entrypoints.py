@@ -43,8 +43,8 @@ _COMMAND = re.compile(
     r"python -m torch\.distributed\.(?:run|launch))"
     r"(?:\s+--?(?!m\s)[\w.-]+(?:=[^\s`]+|\s+(?!-)(?![\w./-]*\.py\b)[^\s`]+)?)*\s+"
     r"(?:-m\s+([A-Za-z_][\w.]*)|([\w./-]+\.py))(?=[\s`'\")]|$)", re.M)
-_ARG_FILE = re.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json))|"
-                       r"\.py\s+([\w./-]+\.(?:ya?ml|json))(?=[\s`]|$)")
+_ARG_FILE = re.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json|toml))|"
+                       r"\.py\s+([\w./-]+\.(?:ya?ml|json|toml))(?=[\s`]|$)")
 _HYDRA = re.compile(r"@hydra\.main\([^)]*config_path\s*=\s*['\"]([^'\"]+)['\"]")
 
 
@@ -279,12 +279,12 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
 
 def config_files(read: Reader, data_files: list[str], documented: list[str], texts: dict[str, str]) -> list[str]:
     """Configuration the code reads: Hydra trees, argument files named on documented command lines,
-    the YAML/JSON of conf/config/configs folders (handed on, not interpreted)."""
+    the YAML/JSON/TOML of conf/config/configs folders (handed on, not interpreted)."""
     found: set[str] = set()
     for rel, text in texts.items():
         for m in _HYDRA.finditer(text):
             base = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1))).replace(os.sep, "/")
-            found |= {y for y in data_files if y.startswith(base.rstrip("/") + "/") and not y.endswith(".json")}
+            found |= {y for y in data_files if y.startswith(base.rstrip("/") + "/") and y.endswith((".yaml", ".yml"))}
     for rel in documented:
         for m in _ARG_FILE.finditer(read.text(rel)):
             named = (m.group(1) or m.group(2)).lstrip("./")

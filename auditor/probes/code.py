@@ -61,7 +61,10 @@ def _loop_effect(code: CodeEvidence, tag: str, batch_only: bool = False) -> list
         eff = lc.effect(tag)
         if eff is not None:
             found.append((lc, eff))
-    found.sort(key=lambda item: (item[0].in_thread, effect_rank(item[1]), item[0].depth))
+    entry_file = code.entry_point.partition(":")[0]
+    # a hit in the file training starts from first, among equally telling ones (not a helper script's loop)
+    found.sort(key=lambda item: (item[0].in_thread, effect_rank(item[1]), item[0].call.file != entry_file,
+                                 item[0].depth))
     return found
 
 

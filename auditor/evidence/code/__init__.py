@@ -35,11 +35,11 @@ def collect(config: ProjectConfig) -> CodeEvidence:
     ev = CodeEvidence(root=config.root, entry_point=config.entry_point)
     ev.files = tuple(s.rel for s in scanned.scans)
     ev.errors = scanned.errors
-    analysis = analyse(ev, scanned.scans, config, site_tags(scanned.scans))
-    ev.intervals = tuple(declared_intervals(scanned.scans, config.interval_parameters))
-    ev.save_intervals = tuple(save_intervals(ev.loop_calls))
     found = getattr(config, "discovery", None)
     configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()))
+    analysis = analyse(ev, scanned.scans, config, site_tags(scanned.scans), configs.nodes)
+    ev.intervals = tuple(declared_intervals(scanned.scans, config.interval_parameters))
+    ev.save_intervals = tuple(save_intervals(ev.loop_calls))
     ev.errors = ev.errors + tuple(configs.errors)
     add_framework_evidence(ev, list(scanned.scans), analysis, configs)
     return ev

@@ -1,5 +1,5 @@
 """The configuration files a project's code reads (found by auditor.discovery: Hydra trees,
-JSON/YAML argument files), read as data with the line of every key, through auditor.safeio.
+JSON/YAML/TOML argument files), read as data with the line of every key, through auditor.safeio.
 
 Framework adapters look things up here: a `_target_: lightning.pytorch.callbacks.ModelCheckpoint`
 node with its `every_n_train_steps`, a JSON argument file's `save_strategy`. Nothing is
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,13 @@ def read(root: Path, files: tuple[str, ...] | list[str]) -> ConfigFiles:
             text = safeio.read_text(root / rel, within=within, cap=MAX_CONFIG_BYTES, shown=rel)
             if rel.endswith(".json"):
                 out.nodes += _json_nodes(rel, text)
+            elif rel.endswith(".toml"):
+                out.nodes += _toml_nodes(rel, text)
             elif rel.endswith((".yaml", ".yml")):
                 out.nodes += _yaml_nodes(rel, safeio.parse_yaml(text, shown=rel).node)
         except FileNotFoundError:
             continue
-        except (yaml.YAMLError, ValueError) as exc:
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:  # (TOMLDecodeError is a ValueError)
             out.errors.append(f"{rel}: not read as configuration ({str(exc).splitlines()[0][:120]})")
         except safeio.READ_ERRORS as exc:
             out.errors.append(safeio.describe(exc, rel))
@@ -110,6 +113,38 @@ def _json_nodes(rel: str, text: str) -> list[Node]:
             stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
         elif isinstance(value, list):
             stack.extend(value)
+    return out
+
+
+_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]+\")\s*=")
+
+
+def _toml_nodes(rel: str, text: str) -> list[Node]:
+    """A TOML file's tables, each a mapping with the line of every key (tomllib keeps no lines: the
+    `[table]` headers and `key =` lines are read for them)."""
+    data = tomllib.loads(text)
+    lines: dict[tuple[str, str], int] = {}
+    headers: dict[str, int] = {"": 1}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        header = _TOML_TABLE.match(raw)
+        if header:
+            table = ".".join(part.strip().strip('"') for part in header.group(1).split("."))
+            headers.setdefault(table, number)
+            continue
+        key = _TOML_KEY.match(raw)
+        if key:
+            lines.setdefault((table, key.group(1).strip('"')), number)
+    out: list[Node] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            keys = {k: lines.get((path, k), headers.get(path, 1)) for k in value}
+            out.append(Node(rel, headers.get(path, 1), {k: v for k, v in value.items()
+                                                         if not isinstance(v, (dict, list))}, keys))
+            stack.extend((f"{path}.{k}" if path else k, v) for k, v in value.items() if isinstance(v, dict))
     return out
 
 

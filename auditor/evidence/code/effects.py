@@ -2,7 +2,7 @@
 discovery, training step. The whole-program analysis (auditor.evidence.code.flow) carries these
 through the functions that reach them.
 
-- a log call is `print`, `logging.*`, a logger's methods, a `write` to a log file, and an
+- a log call is `print`, `logging.*`, a logger's methods, `tqdm.write`, `click.echo`, a `write` to a log file, and an
   experiment tracker's log call (`run.log({...}, step=...)`, `writer.add_scalar(...)`,
   `log_metrics(...)`); a tensor's `x.log()` and `torch.log(x)` are arithmetic, not logging;
 - a heartbeat is a write that names it (or is made by a heartbeat function or class), and any
@@ -61,9 +61,15 @@ def call_tags(call: Call, scan: FileScan, fs: FunctionScan, save: set[str], load
     return tags
 
 
+# console writers that print a line: tqdm's `tqdm.write` (a line above the progress bar), click's and typer's echo
+_CONSOLE = {"click.echo", "click.secho", "typer.echo", "typer.secho", "rich.print"}
+
+
 def is_log_call(call: Call, receiver: str) -> bool:
     if call.name == "print" or call.name.startswith("logging.") or call.name in ("sys.stdout.write",
                                                                                  "sys.stderr.write"):
+        return True
+    if call.name in _CONSOLE or (call.short == "write" and call.name.split(".")[0] == "tqdm"):
         return True
     if call.short in _LOG_METHODS and bool(_LOG_RECEIVERS.search(receiver)):
         return True

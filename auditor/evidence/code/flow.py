@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from auditor.config import ProjectConfig
 from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call,
-                                         CodeEvidence, Effect, Function, Guard, LoopCall, MainCall, Param, effect_rank)
+                                         CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param,
+                                         effect_rank)
+from auditor.evidence.code.configfiles import Node
 from auditor.evidence.code.effects import call_tags
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
@@ -56,13 +58,14 @@ Scope = tuple[FileScan, FunctionScan]
 
 
 def analyse(ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig,
-            site_tags: dict[int, set[str]] | None = None) -> "_Analysis":
+            site_tags: dict[int, set[str]] | None = None, settings: Sequence[Node] = ()) -> "_Analysis":
     """Fill `ev` with every fact the whole-program analysis derives from `scans`.
 
     `site_tags`: effects framework adapters know a call has (id of its node -> tags), e.g.
     Accelerate's `accelerator.save_state()` saves and Orbax's `manager.restore()` loads.
+    `settings`: the mappings of the configuration files the code reads (`cfg["save_every_s"]`).
     """
-    analysis = _Analysis(ev, scans, config, site_tags or {})
+    analysis = _Analysis(ev, scans, config, site_tags or {}, settings)
     analysis.run()
     return analysis
 
@@ -71,7 +74,7 @@ class _Analysis:
     """One analysis of one project's scans; each step fills some of `ev` and the state later steps use."""
 
     def __init__(self, ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig,
-                 site_tags: dict[int, set[str]]) -> None:
+                 site_tags: dict[int, set[str]], settings: Sequence[Node] = ()) -> None:
         self.ev, self.scans, self.config, self.site_tags = ev, scans, config, site_tags
         self.entry_file, _, self.entry_func = config.entry_point.partition(":")
         self.save, self.load = set(config.checkpoint_save_functions), set(config.checkpoint_load_functions)
@@ -93,7 +96,7 @@ class _Analysis:
         self.effects: dict[str, dict[str, Effect]] = {q: {} for q in self.fscans}
         self.ctx: dict[str, int] = {}
         self.thread_targets: dict[str, list[str]] = {}
-        self.values = Values(scans)
+        self.values = Values(scans, settings)
         self.classifier = Classifier(self.values, self.find_functions)
         self.resume_names = resume_names(self)
         self.nodes: dict[int, tuple[ast.Call, str]] = {}  # id(call) -> (its node, its function's qualname)
@@ -260,7 +263,8 @@ class _Analysis:
                 for g in call.guards:
                     guard_names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", g))
                 from_resume = bool(arg_names & res) or bool(guard_names & self.resume_names)
-                from_disc = bool(arg_names & disc) or exists_discovery(fs, node) or any(
+                finds_itself = DISCOVERY in self.sites[qual][i][2]  # a framework's load of its newest checkpoint
+                from_disc = bool(arg_names & disc) or finds_itself or exists_discovery(fs, node) or any(
                     self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords]) \
                     or caller_exists(self, qual, node) is not None
                 self.loads.setdefault(qual, []).append((call, from_resume, from_disc))
@@ -353,8 +357,9 @@ class _Analysis:
         out: list[LoopCall] = []
         for qual in sorted(self.ctx):
             sites = self.sites.get(qual, [])
-            step_loops = {c.loop_line for c, targets, tags in sites if c.loop_line and (
-                STEP in tags or any(STEP in self.effects.get(t, {}) for t in targets))}
+            step_loops = _around_accumulation(self.ev.functions[qual].loops, {
+                c.loop_line for c, targets, tags in sites if c.loop_line and (
+                    STEP in tags or any(STEP in self.effects.get(t, {}) for t in targets))})
             for call, targets, tags in sites:
                 if call.loop_depth == 0:
                     continue
@@ -446,6 +451,23 @@ class _Analysis:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+# a loop over the micro-batches of one optimizer step (`for _ in range(gradient_accumulation_steps)`)
+_ACCUMULATION = re.compile(r"^for .* in .*(?:accum|micro|grad(?:ient)?_acc)", re.I)
+
+
+def _around_accumulation(loops: tuple[Loop, ...], step_lines: set[int]) -> set[int]:
+    """The loops that take a training step, and the loop around a gradient-accumulation loop among
+    them: it runs once an optimizer step, so it is the per-batch loop as much as the inner one."""
+    out = set(step_lines)
+    for i, loop in enumerate(loops):
+        if loop.line in step_lines and _ACCUMULATION.match(loop.header):
+            parent = next((p for p in reversed(loops[:i]) if p.depth == loop.depth - 1), None)
+            if parent is not None:
+                out.add(parent.line)
+    return out
+
 
 
 def _function(scan: FileScan, fs: FunctionScan, qual: str) -> Function:

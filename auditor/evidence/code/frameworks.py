@@ -7,10 +7,13 @@ configuration, not in a loop of its own. The adapters read the files `scan` alre
 
 - `site_tags` (before the analysis): effects of framework methods on objects bound to the
   framework's classes: Accelerate's `accelerator.save_state()` saves, `.load_state()` loads,
-  `.print()` logs, `.backward()` takes a step; Orbax's `manager.restore()` loads.
+  `.print()` logs, `.backward()` takes a step; Orbax's `manager.restore()` loads; a DeepSpeed
+  engine's `save_checkpoint()` saves, `.backward()` / `.step()` take a step, and `.load_checkpoint(dir)`
+  without a tag loads the checkpoint `<dir>/latest` names (it finds the newest itself).
 - `add_framework_evidence` (after it): Lightning (auditor.evidence.code.fw_lightning) and
   transformers (auditor.evidence.code.fw_hf) loops, intervals and resumes; handlers registered
-  on an engine's events (auditor.evidence.code.fw_events, PyTorch-Ignite and the like); Orbax's
+  on an engine's events (auditor.evidence.code.fw_events, PyTorch-Ignite and the like); fastai
+  learners' fits and callbacks (auditor.evidence.code.fw_fastai); Orbax's
   `CheckpointManagerOptions(save_interval_steps=...)`.
 
 A call counts only when its name resolves (through the file's imports) to the framework's
@@ -19,9 +22,10 @@ package: a `ModelCheckpoint` of one's own is not Lightning's.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code import fw_events, fw_hf, fw_lightning
+from auditor.evidence.code import fw_events, fw_fastai, fw_hf, fw_lightning
 from auditor.evidence.code.facts import DISCOVERY, LOAD, LOG, SAVE, STEP, CodeEvidence, Interval
 from auditor.evidence.code.fwcommon import bound_to, imports, keyword, keyword_line, package, receiver_of, sites
 
@@ -34,6 +38,8 @@ ACCELERATE = ("accelerate",)
 ORBAX = ("orbax",)
 _ACCELERATOR_METHODS = {"save_state": {SAVE}, "load_state": {LOAD}, "print": {LOG}, "backward": {STEP}}
 _MANAGER_METHODS = {"restore": {LOAD}, "latest_step": {DISCOVERY}}
+DEEPSPEED = ("deepspeed",)
+_ENGINE_METHODS = {"save_checkpoint": {SAVE}, "load_checkpoint": {LOAD}, "backward": {STEP}, "step": {STEP}}
 
 
 # --------------------------------------------------------------------------- before the analysis
@@ -44,7 +50,8 @@ def site_tags(scans: list[FileScan] | tuple[FileScan, ...]) -> dict[int, set[str
     tags: dict[int, set[str]] = {}
     for scan in scans:
         for packages, classes, methods in ((ACCELERATE, ("Accelerator",), _ACCELERATOR_METHODS),
-                                           (ORBAX, ("CheckpointManager",), _MANAGER_METHODS)):
+                                           (ORBAX, ("CheckpointManager",), _MANAGER_METHODS),
+                                           (DEEPSPEED, ("initialize", "DeepSpeedEngine"), _ENGINE_METHODS)):
             if not imports(scan, packages):
                 continue
             bound = bound_to(scan, packages, classes)
@@ -54,8 +61,16 @@ def site_tags(scans: list[FileScan] | tuple[FileScan, ...]) -> dict[int, set[str
                     extra = set(methods[method])
                     if method == "load_state" and not s.node.args and not s.node.keywords:
                         extra.add(DISCOVERY)  # automatic checkpoint naming: the newest checkpoint_N
+                    if method == "load_checkpoint" and _no_tag(s.node):
+                        extra.add(DISCOVERY)  # DeepSpeed follows the `latest` file its saves rewrite
                     tags[id(s.node)] = extra
     return tags
+
+
+def _no_tag(node: ast.Call) -> bool:
+    """`engine.load_checkpoint(dir)` with no tag (or `tag=None`): the tag is read from `<dir>/latest`."""
+    tag = keyword(node, "tag")
+    return len(node.args) < 2 and (tag is None or (isinstance(tag, ast.Constant) and tag.value is None))
 
 
 # --------------------------------------------------------------------------- after the analysis
@@ -67,6 +82,7 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[FileScan], analysis: _A
     fw_lightning.add(ev, scans, analysis, configs)
     fw_hf.add(ev, scans, analysis, configs)
     fw_events.add(ev, scans, analysis)
+    fw_fastai.add(ev, scans, analysis)
     _orbax_intervals(ev, scans, analysis)
 
 

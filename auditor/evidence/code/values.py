@@ -4,7 +4,8 @@ by default, where it was declared, without running anything.
 A checkpoint interval is rarely a literal at the call: it is `SAVE_EVERY_MIN * 60` with a
 module-level constant, `self.cfg.save_every_minutes` with a dataclass field default,
 `args.save_every` with an argparse default, `self.save_every` assigned from a parameter in
-`__init__`, `config.checkpoint_every_steps` set in an ml_collections config file. `Values`
+`__init__`, `config.checkpoint_every_steps` set in an ml_collections config file, `cfg["save_every_s"]`
+set in a TOML, YAML or JSON file the code reads. `Values`
 holds every declaration of the scanned files (module constants, class fields, parameter
 defaults, option defaults, attribute assignments) and `resolve` follows an expression to a
 constant, with the file and line of the declaration that gave it, through assignments in the
@@ -18,11 +19,13 @@ import ast
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from auditor.evidence.code.syntax import dotted, option_name
 
 if TYPE_CHECKING:
+    from auditor.evidence.code.configfiles import Node
     from auditor.evidence.code.scan import FileScan, FunctionScan
 
 MAX_DEPTH = 8
@@ -59,7 +62,7 @@ _Decl = tuple[ast.AST, "FileScan", "FunctionScan | None", int]  # value node, it
 class Values:
     """Every declaration of the scanned files, by name."""
 
-    def __init__(self, scans: tuple[FileScan, ...] | list[FileScan]) -> None:
+    def __init__(self, scans: tuple[FileScan, ...] | list[FileScan], settings: Sequence[Node] = ()) -> None:
         self.module: dict[tuple[str, str], list[_Decl]] = {}
         self.fields: dict[str, list[_Decl]] = {}
         self.options: dict[str, list[_Decl]] = {}
@@ -68,6 +71,11 @@ class Values:
         self.calls: dict[str, list[tuple[ast.Call, FileScan, FunctionScan]]] = {}  # short name -> call sites
         self.defined: dict[str, int] = {}  # function and class name -> how many the scanned files define
         self.settings = config_settings(scans)
+        self.data: dict[str, list[tuple[Any, str, int]]] = {}  # key -> (value, file, line) in the data config files
+        for mapping in settings:
+            for key, value in mapping.values.items():
+                if isinstance(value, (int, float, str, bool)):
+                    self.data.setdefault(key, []).append((value, mapping.file, mapping.line_of(key)))
         tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans}
         for scan in scans:
             self._index_calls(scan, tops)
@@ -147,7 +155,8 @@ class Values:
                     return found
             return self._attribute(node.attr, scan, depth)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-            return self._attribute(node.slice.value, scan, depth)  # cfg["lr"] reads the setting cfg.lr would
+            # cfg["lr"] reads the setting cfg.lr would, else the key of the configuration files the code reads
+            return self._attribute(node.slice.value, scan, depth) or self._setting(node.slice.value)
         return None
 
     def _name(self, name: str, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
@@ -217,6 +226,15 @@ class Values:
                     return found
         return None
 
+    def _setting(self, key: str) -> Value | None:
+        """A key of the YAML/JSON/TOML configuration files, when every file that sets it agrees."""
+        entries = self.data.get(key, [])
+        if not entries or len({repr(v) for v, _, _ in entries}) != 1:
+            return None
+        value, file, line = entries[0]
+        others = sorted({f"{f}:{n}" for _, f, n in entries[1:]})
+        return Value(value, file, line, key, "config key" + (f"; the same in {', '.join(others[:3])}" if others else ""))
+
     def _unique(self, decls: list[_Decl], name: str, how: str, depth: int) -> Value | None:
         """The value the declarations agree on; None when they disagree or none resolves."""
         found: list[Value] = []
@@ -267,6 +285,8 @@ class Values:
             key = node.args[0].value
             if key in self.settings:
                 return self._unique(self.settings[key], key, "config key", depth)
+            if key in self.data:
+                return self._setting(key)
             return self.resolve(node.args[1], scan, fs, depth + 1) if len(node.args) > 1 else None
         return None
 
