@@ -149,6 +149,9 @@ _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "mi
             "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
 _PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
                      rf"\bevery\s+()()(second|minute|hour)\b")  # "every minute": one
+# "every `--save-every-min` minutes (2.5 by default)": the period an option sets, its default in parentheses
+_OPTION_PERIOD = re.compile(rf"\bevery\s+[^\s()]+\s+{_TIME_UNIT}\s*\(\s*(?:defaults?\s*(?:to|is|[:=])?\s*{_NUM}|"
+                            rf"{_NUM}\s+(?:by default|is the default|default))")
 _LOSS_BOUND = re.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
                          rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
 _STEP_PERIOD = re.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
@@ -170,8 +173,11 @@ _DASHBOARD_RUN = re.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdo
 _METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity|"
                      r"\brewards?\b|\b(?:episode|episodic|mean|average) returns?\b")
 # a log that receives a line (an entry, a record) per unit of training, whatever the line holds
-_LOG_DEST = re.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole\b|\bterminal\b")
+_LOG_DEST = re.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole\b|\bterminal\b|\.csv\b|\bcsv\b|"
+                       r"logger\b")
 _LOG_ENTRY = re.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|entry|record|row)\b")
+# a line described by the fields it holds (`a step N loss X line`): a log line when a metric is among them
+_DESCRIBED_LINE = re.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:line|entry|record|row)\b")
 _LOG_VERB = re.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
 _PER_STEP = re.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter|update)s?\b|"
@@ -234,6 +240,10 @@ def _durations(low: str) -> list[tuple[float, float, int]]:
                 continue
             scale = _SECONDS.get(unit, 60)
             out.append((first * scale, (second if second is not None else first) * scale, m.start()))
+    for m in _OPTION_PERIOD.finditer(low):
+        default = _number(m.group(2) or m.group(3))
+        if default is not None:
+            out.append((default * _SECONDS.get(m.group(1), 60), default * _SECONDS.get(m.group(1), 60), m.start()))
     return out
 
 
@@ -312,14 +322,17 @@ def batch_monitoring(s: Statement) -> Match:
         return STATED, m.start(), f"'{m.group(0)}'"
     metric, verb = _METRIC.search(low), _LOG_VERB.search(low)
     if not (metric and verb):
-        # "train.log gets a line every N updates": what the line holds is not said, that it is per step is
-        metric = _LOG_ENTRY.search(low) if _LOG_DEST.search(low) else None
+        # "train.log gets a line every N updates": what the line holds is not said, that it is per step is;
+        # "a `step N loss X` line every 25 steps": the line holds the loss
+        metric = (_LOG_ENTRY.search(low) if _LOG_DEST.search(low) else None) or next(
+            (m for m in _DESCRIBED_LINE.finditer(low) if _METRIC.search(m.group(0))), None)
         if metric is None:
             return None
+    what = re.sub(r"^(?:a|an|one)\s+", "", metric.group(0))
     if (step := _PER_STEP.search(low)) is not None:
-        return STATED, metric.start(), f"the {metric.group(0)} is logged '{step.group(0)}'"
+        return STATED, metric.start(), f"the {what} is logged '{step.group(0)}'"
     if (epoch := _PER_EPOCH.search(low)) is not None:
-        return IMPLIED, epoch.start(), f"the {metric.group(0)} is logged per epoch only"
+        return IMPLIED, epoch.start(), f"the {what} is logged per epoch only"
     return None
 
 
