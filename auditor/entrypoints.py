@@ -93,8 +93,8 @@ def _enclosing(lines: list[str], index: int) -> str:
     names: list[str] = []
     for i in range(index - 1, -1, -1):
         line = lines[i]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+        if not line.strip() or line.lstrip().startswith(("#", ")", "]", "}")):
+            continue  # a comment, or the closing bracket of a signature or a call that spans lines
         own = _indent(line)
         if own >= indent:
             continue

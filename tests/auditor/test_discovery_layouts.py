@@ -109,3 +109,18 @@ def test_a_log_kept_apart_from_the_checkpoints_is_the_runs_when_it_names_them(tm
     })
     found = discover(root)
     assert found.run_dir.path == "scratch" and found.run_dir.logs == ("logs/job-17.out",)
+
+
+def test_a_loop_in_a_function_whose_signature_closes_at_the_margin_is_that_functions(tmp_path):
+    root = write(tmp_path / "p", {"train.py": """
+        def main(
+            epochs: int = 8,   # total epochs
+            lr: float = 3e-3,
+        ):
+            "Train."
+            learn = Learner(dls, net())
+            learn.fit_one_cycle(epochs, lr)
+    """})
+    found = discover(root)
+    assert [(loop.file, loop.function) for loop in found.loops] == [("train.py", "main")]
+    assert found.drivers == ("main",)
