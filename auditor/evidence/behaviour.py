@@ -77,41 +77,54 @@ class Facts:
     strings: tuple[str, ...]  # string constants
     asserts: int  # assert statements, pytest.raises / warns / fail, *assert* calls
     called: frozenset[str] = frozenset()  # the calls' short names
-
-
-def _nodes(node: ast.AST) -> list[ast.AST]:
-    """walk(node); what lies below the node is kept on it (not the node itself, which would make
-    a reference cycle that only the garbage collector frees): a test or helper is walked for its
-    facts, its assertions and its bindings, and a helper for every test that uses it."""
-    below = getattr(node, "_audit_below", None)
-    if below is None:
-        below = walk(node)[1:]
-        node._audit_below = below  # type: ignore[attr-defined]
-    return [node, *below]
+    asserted: tuple[ast.AST, ...] = ()  # what the assertions read (_assert_nodes), in ast.walk order
+    bindings: tuple[tuple[ast.AST, ast.AST], ...] = ()  # (target, value) of each binding (_assigned), in order
 
 
 def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
-    """The node's calls, strings and assert count, kept on the node (asked once per question per test)."""
+    """The node's calls, strings, assertions and bindings, kept on the node (asked once per
+    question per test, and for a helper by every test that uses it)."""
     cached = getattr(node, "_audit_facts", None)
     if cached is not None:
         return cached
     calls: list[tuple[str, str, ast.Call]] = []
     strings: list[str] = []
-    asserts = 0
-    for sub in _nodes(node):
+    asserted: list[ast.AST] = []
+    bindings: list[tuple[ast.AST, ast.AST]] = []
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             name = _dotted(sub.func, aliases)
             short = name.split(".")[-1]
             calls.append((name, short, sub))
             if name in ASSERT_CALLS or short.startswith("assert"):
-                asserts += 1
+                asserted.append(sub)
         elif isinstance(sub, ast.Assert):
-            asserts += 1
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            strings.append(sub.value)
-    out = Facts(tuple(calls), tuple(strings), asserts, frozenset(short for _, short, _ in calls))
+            asserted.append(sub.test)
+        elif isinstance(sub, ast.Constant):
+            if isinstance(sub.value, str):
+                strings.append(sub.value)
+        elif isinstance(sub, _BINDINGS):
+            bindings += _bound_pairs(sub)
+    out = Facts(tuple(calls), tuple(strings), len(asserted), frozenset(short for _, short, _ in calls),
+                tuple(asserted), tuple(bindings))
     node._audit_facts = out  # type: ignore[attr-defined]
     return out
+
+
+_BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.comprehension, ast.withitem)
+
+
+def _bound_pairs(sub: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
+    """(target, value) of a binding: assignments, loop targets, with ... as, walrus."""
+    if isinstance(sub, ast.Assign):
+        return [(t, sub.value) for t in sub.targets]
+    if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and sub.value is not None:
+        return [(sub.target, sub.value)]
+    if isinstance(sub, (ast.For, ast.comprehension)):
+        return [(sub.target, sub.iter)]
+    if isinstance(sub, ast.withitem) and sub.optional_vars is not None:
+        return [(sub.optional_vars, sub.context_expr)]
+    return []
 
 
 @functools.lru_cache(maxsize=8)
@@ -214,34 +227,16 @@ def _runs_training(strings: list[str], targets: Targets) -> bool:
 def _assert_nodes(node: ast.AST, aliases: dict[str, str]) -> list[ast.AST]:
     """The expressions an assertion reads: `assert X`, the arguments of self.assert*/pytest.raises,
     and what a `with self.assertLogs(...) as logs` binds."""
-    out: list[ast.AST] = []
-    for sub in _nodes(node):
-        if isinstance(sub, ast.Assert):
-            out.append(sub.test)
-        elif isinstance(sub, ast.Call):
-            name = _dotted(sub.func, aliases)
-            if name in ASSERT_CALLS or name.split(".")[-1].startswith("assert"):
-                out.append(sub)
-    return out
+    return list(facts(node, aliases).asserted)
 
 
-def _assigned(node: ast.AST) -> dict[str, list[ast.AST]]:
+def _assigned(node: ast.AST, aliases: dict[str, str]) -> dict[str, list[ast.AST]]:
     """name -> the values bound to it in `node` (assignments, loop targets, with ... as, walrus)."""
     out: dict[str, list[ast.AST]] = {}
-    for sub in _nodes(node):
-        pairs: list[tuple[ast.AST, ast.AST]] = []
-        if isinstance(sub, ast.Assign):
-            pairs = [(t, sub.value) for t in sub.targets]
-        elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and sub.value is not None:
-            pairs = [(sub.target, sub.value)]
-        elif isinstance(sub, (ast.For, ast.comprehension)):
-            pairs = [(sub.target, sub.iter)]
-        elif isinstance(sub, ast.withitem) and sub.optional_vars is not None:
-            pairs = [(sub.optional_vars, sub.context_expr)]
-        for target, value in pairs:
-            for t in walk(target):
-                if isinstance(t, ast.Name):
-                    out.setdefault(t.id, []).append(value)
+    for target, value in facts(node, aliases).bindings:
+        for t in walk(target):
+            if isinstance(t, ast.Name):
+                out.setdefault(t.id, []).append(value)
     return out
 
 
@@ -286,7 +281,7 @@ def asserted_pieces(node: ast.AST, text: str, aliases: dict[str, str], helpers: 
 def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
                    constants: dict[str, list[ast.AST]] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The asserted expressions and the values they read, as source, and the names they call (sorted)."""
-    bound = {**(constants or {}), **_assigned(node)}
+    bound = {**(constants or {}), **_assigned(node, aliases)}
     pending = list(_assert_nodes(node, aliases))
     seen: set[int] = set()
     pieces: list[str] = []
@@ -363,15 +358,28 @@ def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(mark.pattern, mark.flags & ~re.I)
 
 
-_LOWER = {mark: _case_sensitive(mark) for mark in (_CHECKPOINT_MARK, _PROGRESS_MARK, _LOG_SOURCE, _PER_STEP,
-                                                    _HEARTBEAT_MARK, _RESUME_MARK, _RESUME_OPTION, _FRESH_START,
-                                                    _STATE_COUNTER)}
+# The words every match of a mark holds, lower-cased: a piece holding none of them is not searched
+# (most are not, and `in` runs at memory speed).
+_WORDS = {
+    _CHECKPOINT_MARK: ("ckpt", "checkpoint", ".pt", "safetensors", "save", "step_", "snapshot", "persist",
+                       "statefile", "state_file", "list_states"),
+    _PROGRESS_MARK: ("progress", "status.", "state."),
+    _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl"),
+    _PER_STEP: ("loss", "step", "iter", "batch"),
+    _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
+    _RESUME_MARK: ("resum", "restor", "continu", "restart"),
+    _RESUME_OPTION: ("resume", "continue", "restore", "--from", "--init", "--load", "init_from", "ckpt_path"),
+    _FRESH_START: ("--fresh", "from scratch", "start", "overwrite_output_dir", "=="),
+    _STATE_COUNTER: ("step", "epoch", "iter", "newest", "latest", "last"),
+}
+_LOWER = {mark: _case_sensitive(mark) for mark in _WORDS}
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
     if piece.isascii():
-        return bool(_LOWER[mark].search(piece.lower()))
+        lower = piece.lower()
+        return any(word in lower for word in _WORDS[mark]) and bool(_LOWER[mark].search(lower))
     return bool(mark.search(piece))
 
 

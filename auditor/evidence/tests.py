@@ -121,7 +121,8 @@ def _test_paths(root: Path, config: ProjectConfig) -> tuple[list[Path], str]:
         base = root / entry
         if base.is_dir():
             found = sorted(p for p in base.rglob("*.py") if ".venv" not in p.parts and "__pycache__" not in p.parts)
-            paths += [p for p in found if not _ignored(p, base)]
+            conftests: dict[Path, bool] = {}  # folder -> holds a conftest.py (asked for every file below it)
+            paths += [p for p in found if not _ignored(p, base, conftests)]
         elif base.is_file():
             paths.append(base)
     return list(dict.fromkeys(paths)), ", ".join(entries) or "(none found)"
@@ -212,12 +213,14 @@ def _collect_ignore_of(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _ignored(path: Path, base: Path) -> bool:
+def _ignored(path: Path, base: Path, conftests: dict[Path, bool]) -> bool:
     """True when a conftest.py between `base` and `path` tells pytest not to collect `path`."""
     for parent in [base, *[base / Path(*path.relative_to(base).parts[:i]) for i in range(1, len(
             path.relative_to(base).parts))]]:
         conftest = parent / "conftest.py"
-        if conftest.is_file() and conftest != path:
+        if parent not in conftests:
+            conftests[parent] = conftest.is_file()
+        if conftests[parent] and conftest != path:
             rel = path.relative_to(parent)
             if any(rel.match(g) or Path(*rel.parts[:1]).match(g) or fnmatch.fnmatch(rel.as_posix(), g)
                    for g in _collect_ignore(conftest)):

@@ -46,3 +46,15 @@ def test_a_match_across_a_join_is_found():
     assert "step_log" in effects_in(["log_lines step", "", "{}"])
     assert hands_resume_option(["def f():\n    run(", "resume=True)"])
     assert hands_resume_option(["def f():\n    run(resume", "= True)"])
+
+
+def test_each_mark_is_found_in_one_piece_as_in_the_joined_text():
+    # the words a piece must hold before it is searched: one example of each alternative that has its own
+    assert effects_in(["assert resumed and epoch == 0"], runs=2) == effects_of("assert resumed and epoch == 0", 2)
+    assert "resumed" not in effects_in(["assert resumed and epoch == 0"], runs=2)
+    assert effects_in(["assert (run / 'model.safetensors').exists()"]) == {"checkpoints"}
+    assert effects_in(["assert Path('STATUS.JSON').exists()"]) == {"progress"}
+    assert effects_in(["assert 'LOSS' in capfd.readouterr().out"]) == {"step_log"}
+    assert hands_resume_option(["def test_x():\n    main(['--init-from', str(p)])"])
+    assert hands_resume_option(["def test_x():\n    fit(ckpt_path=p)"])
+
