@@ -34,6 +34,7 @@ import stat
 import struct
 import zipfile
 from dataclasses import dataclass
+import functools
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -91,8 +92,9 @@ class Root:
     path: Path
     name: str = "the project"
 
-    @property
+    @functools.cached_property
     def real(self) -> str:
+        # resolved once: every read inside the root compares its own real path with this one
         return os.path.realpath(self.path)
 
     def shown(self, path: str | os.PathLike[str]) -> str:
@@ -157,8 +159,10 @@ def stat_file(path: str | os.PathLike[str], within: Root | None, shown: str | No
     FileNotFoundError when it is absent; ReadRefused when it links outside, is not a regular
     file (FIFO, socket, device, directory) or cannot be stat'ed.
     """
-    name = _shown(Path(path), within, shown)
-    real = resolve(path, within, shown)
+    return _stat_regular(resolve(path, within, shown), _shown(Path(path), within, shown))
+
+
+def _stat_regular(real: str, name: str) -> os.stat_result:
     try:
         st = os.stat(real)
     except (FileNotFoundError, NotADirectoryError):
@@ -175,8 +179,8 @@ class _Opened:
 
     def __init__(self, path: str | os.PathLike[str], within: Root | None, shown: str | None) -> None:
         self.name = _shown(Path(path), within, shown)
-        self.size = stat_file(path, within, shown).st_size
         real = resolve(path, within, shown)
+        self.size = _stat_regular(real, self.name).st_size
         flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(real, flags)

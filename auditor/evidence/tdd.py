@@ -111,13 +111,14 @@ def collect(config: ProjectConfig) -> TddEvidence:
     # JUnit XML saved per phase may have been found as test results: it is TDD evidence too
     candidates += [root / j for j in config.junit if _phase(Path(j).name) and (root / j).is_file()]
     artifacts, errors = [], []
+    within = safeio.project(root)
     for path in dict.fromkeys(candidates):
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         phase = _phase(path.name)
         if phase is None or (path.suffix == ".xml" and path.with_suffix(".json").exists()):
             continue  # an audit tdd record's own JUnit file is read through the record
         try:
-            text = safeio.read_text(path, within=safeio.project(root), cap=MAX_ARTIFACT_BYTES, shown=rel)
+            text = safeio.read_text(path, within=within, cap=MAX_ARTIFACT_BYTES, shown=rel)
             if path.suffix == ".json":
                 artifacts.append(_from_record(rel, path, text))
             elif path.suffix == ".xml":

@@ -377,10 +377,11 @@ def scan_files(root: Path, entries: list[str], progress_files: tuple[str, ...]) 
     """Parse and scan every Python file under `entries` (files or folders relative to `root`)."""
     scans: list[FileScan] = []
     errors: list[str] = []
+    within = safeio.project(root)
     for path in python_files(root, entries):
         rel = path.relative_to(root).as_posix()
         try:
-            text = safeio.read_text(path, within=safeio.project(root), cap=MAX_SOURCE_BYTES, shown=rel)
+            text = safeio.read_text(path, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
             tree = safeio.parse_python(text, shown=rel)
             scan = FileScan(rel, text, progress_files)
             scan.visit(tree)
