@@ -93,7 +93,7 @@ class _Walk:
     xml: list[str]
     json: list[str]
     text: list[str]
-    yaml: list[str]
+    settings: list[str]  # YAML and TOML files: candidates for the configuration the code reads
     shell: list[str]
     checkpoint_files: dict[str, list[str]]  # folder -> checkpoint files in it
     checkpoint_dirs: dict[str, list[str]]  # folder -> checkpoint-N folders in it
@@ -173,7 +173,7 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
     elif suffix == ".json":
         w.json.append(rel)
     elif suffix in (".yaml", ".yml") or (suffix == ".toml" and name != "pyproject.toml"):
-        w.yaml.append(rel)  # configuration data (YAML, TOML): candidates for the configuration the code reads
+        w.settings.append(rel)
     elif suffix in _SCRIPT_SUFFIXES or name in ("Makefile", "makefile", "justfile", "Justfile"):
         w.shell.append(rel)
     if _is_document(rel, name, parts):
@@ -286,7 +286,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         commands=tuple(name for name, _, _ in console_scripts(read)),
         loops=tuple(found_loops),
         drivers=tuple(drivers(texts, found_loops)),
-        config_files=tuple(config_files(read, w.yaml + w.json, w.docs + w.shell, texts)),
+        config_files=tuple(config_files(read, w.settings + w.json, w.docs + w.shell, texts)),
         junit=tuple(junit),
         tdd=tuple(tdd),
         run_dirs=tuple(run_dirs(base, Seen(w.checkpoint_files, w.checkpoint_dirs, w.logs, w.shell), read)),
