@@ -223,7 +223,8 @@ def _save_target(text: str) -> str | None:
     verb = _SAVE_VERB.search(text)
     if verb is None:
         arrow = _ARROW_SAVE.search(text)
-        return arrow.group(1).rstrip(".,") if arrow and not _NOT_SAVE.search(text[:arrow.start(1)]) else None
+        read = arrow and (_NOT_SAVE.search(text[:arrow.start(1)]) or resume_line(text[:arrow.start(1)]))
+        return arrow.group(1).rstrip(".,") if arrow and not read else None
     negative = _NOT_SAVE.search(text)
     if negative is not None and negative.start() < verb.start():
         return None

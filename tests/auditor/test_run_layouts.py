@@ -171,3 +171,24 @@ def test_a_progress_file_a_heartbeat_thread_rewrites_is_one_heartbeat_record(tmp
     r = probe("run.heartbeat", root, root / "out", discovered=True)
     assert r.verdict == Verdict.PARTIAL and "single" in r.summary, r.summary
     assert r.citations[0].source == "progress.json"
+
+
+def test_an_engines_tagged_checkpoint_folders_and_its_latest_file(tmp_path):
+    files: dict[str, str | bytes] = {"ckpts/latest": "global_step10\n"}
+    for step in (5, 10):
+        files[f"ckpts/global_step{step}/mp_rank_00_model_states.pt"] = PICKLE
+        files[f"ckpts/global_step{step}/zero_pp_rank_0_mp_rank_00_optim_states.pt"] = PICKLE
+    root = write(tmp_path / "p", files)
+    run = run_ev.collect(resolve(load_config(root)), root / "ckpts")
+    assert sorted((c.file, c.kind, c.step) for c in run.checkpoints) == [("global_step10", "periodic", 10),
+                                                                         ("global_step5", "periodic", 5)]
+    assert probe("run.periodic_checkpoints", root, root / "ckpts", discovered=True).verdict == Verdict.YES
+
+
+def test_an_arrow_to_a_checkpoint_is_a_save_only_when_nothing_says_it_was_read(tmp_path):
+    from auditor.evidence.runlog import LogLine, analyse
+
+    texts = ["10:00:00 checkpoint [timer] step 10 -> /s/step_10.pt", "10:00:01 resuming from checkpoint -> /s/step_10.pt",
+             "10:00:02 loaded checkpoint -> /s/step_10.pt"]
+    log = analyse({"x.log": [LogLine("x.log", n, None, t) for n, t in enumerate(texts, start=1)]}, "run")
+    assert [s.line for s in log.saves] == [1]
