@@ -1,0 +1,333 @@
+"""Tested?: what an assertion reads must really be the rule's effect, and an unknown is never ✅.
+
+Small projects written here (not the corpus): a test that asserts only on the final checkpoint,
+or on a resume line printed to stdout, drives training and passes, yet shows neither saves
+during training nor per-step log lines; a test skipped only on some machines, with no JUnit
+result, is no evidence either way; a launcher option that merely starts with `--load` hands
+training no checkpoint; a fixture's own text is not what a test asserts on; and calling a
+documented training script's `main()` in-process drives training even when discovery took
+another script for the entry point.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import auditor.probes  # noqa: F401  (fills the registry)
+from auditor.config import load_config
+from auditor.evidence import Evidence
+from auditor.model import PROBES, Verdict
+from auditor.resolve import resolve
+
+SRC = {
+    "README.md": "Train with `python train.py --max-steps 100`.\n",
+    "train.py": textwrap.dedent("""\
+        import argparse
+
+
+        def main():
+            p = argparse.ArgumentParser()
+            p.add_argument("--max-steps", type=int, default=100)
+            args = p.parse_args()
+            for step in range(args.max_steps):
+                loss.backward()
+                opt.step()
+
+
+        if __name__ == "__main__":
+            main()
+        """),
+}
+
+HEADER = '''
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def train(tmp_path, *extra):
+    done = subprocess.run([sys.executable, "train.py", "--out", str(tmp_path), *extra],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def status(tmp_path):
+    return dict(line.split(": ", 1) for line in (tmp_path / "status.txt").read_text().splitlines())
+'''
+
+
+def _write(root: Path, files: dict[str, str]) -> Evidence:
+    for rel, text in {**SRC, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    return Evidence(resolve(load_config(root)))
+
+
+def _junit(module: str, *names: str, outcome: str = "") -> str:
+    cases = "".join(f'<testcase classname="tests.{module}" name="{n}" time="1">{outcome}</testcase>' for n in names)
+    return f'<?xml version="1.0"?><testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>'
+
+
+def _project(root: Path, tests: str, *, junit: bool = True, outcome: str = "") -> Evidence:
+    source = HEADER + textwrap.dedent(tests)
+    names = [line.split("(")[0][4:] for line in source.splitlines() if line.startswith("def test_")]
+    files = {"tests/test_train.py": source}
+    if junit:
+        files["reports/junit.xml"] = _junit("test_train", *names, outcome=outcome)
+    return _write(root, files)
+
+
+def _verdict(ev: Evidence, effect: str, **params):
+    return PROBES["tests.effect_tested"](ev, effect=effect, **params)
+
+
+def _effects(ev: Evidence) -> dict[str, frozenset[str]]:
+    return {t.name: t.effects for t in ev.tests.tests}
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def test_a_final_checkpoint_alone_is_no_evidence_of_saves_during_training(tmp_path):
+    """False ✅ class: 'the checkpoint files training writes' from the final checkpoint's name."""
+    ev = _project(tmp_path, '''
+        def test_status_is_rewritten_while_training(tmp_path):
+            train(tmp_path, "--max-steps", "100")
+            seen = [1, 2]
+            assert len(seen) >= 2
+            final = status(tmp_path)
+            assert final["state"] == "finished"
+            assert final["last_checkpoint"].endswith("step_000100")
+        ''')
+    assert "checkpoints" not in _effects(ev)["test_status_is_rewritten_while_training"]
+    for rule in ("periodic-checkpoints", "checkpoint-interval"):
+        r = _verdict(ev, "checkpoints", requirement=rule)
+        assert r.verdict == Verdict.NO, r.summary
+        assert "one checkpoint" in r.summary and "test_status_is_rewritten_while_training" in r.summary
+
+
+def test_the_final_checkpoints_of_two_runs_are_no_evidence_of_saves_during_training(tmp_path):
+    ev = _project(tmp_path, '''
+        def test_resume_from_continues(tmp_path):
+            train(tmp_path, "--max-steps", "40")
+            saved = tmp_path / "checkpoints" / "step_000040"
+            assert (saved / "meta.json").is_file()
+            train(tmp_path, "--max-steps", "60", "--resume-from", str(saved))
+            assert (tmp_path / "checkpoints" / "step_000060" / "meta.json").is_file()
+        ''')
+    assert "checkpoints" not in _effects(ev)["test_resume_from_continues"]
+    assert _verdict(ev, "checkpoints").verdict == Verdict.NO
+
+
+def test_checkpoints_written_during_training_are_evidence_in_every_usual_form(tmp_path):
+    ev = _project(tmp_path, '''
+        def test_two_step_named_files_one_assertion_each(tmp_path):
+            train(tmp_path, "--max-iters", "60", "--ckpt-every", "20")
+            names = [p.name for p in (tmp_path / "out").iterdir()]
+            assert "ckpt_000020.pt" in names
+            assert "ckpt_000040.pt" in names
+
+
+        def test_a_count_of_checkpoints(tmp_path):
+            train(tmp_path)
+            saved = sorted((tmp_path / "checkpoints").glob("*.pt"))
+            assert len(saved) >= 2
+
+
+        def test_their_times(tmp_path):
+            train(tmp_path)
+            mtimes = [os.path.getmtime(p) for p in sorted((tmp_path / "ckpts").glob("*.pt"))]
+            assert all(b - a >= 0.9 for a, b in zip(mtimes, mtimes[1:]))
+
+
+        def test_a_count_of_logged_saves(tmp_path):
+            out = train(tmp_path).stdout
+            timer_saves = [line for line in out.splitlines() if "reason=timer" in line]
+            assert len(timer_saves) >= 2
+
+
+        def test_steps_of_the_listed_checkpoints(tmp_path):
+            train(tmp_path, "--max-steps", "30")
+            steps = sorted(int(p.stem) for p in (tmp_path / "checkpoints").iterdir())
+            assert steps == [10, 20, 30]
+
+
+        def test_one_step_named_save_before_the_last_step(tmp_path):
+            train(tmp_path, "--max-iters", "60", "--ckpt-every", "20")
+            assert (tmp_path / "out" / "ckpt_000020.pt").is_file()
+        ''')
+    effects = _effects(ev)
+    assert all("checkpoints" in effects[name] for name in effects), effects
+    assert _verdict(ev, "checkpoints").verdict == Verdict.YES
+
+
+def test_one_checkpoint_whose_step_is_unknown_is_not_taken_for_a_save_during_training(tmp_path):
+    ev = _project(tmp_path, '''
+        def test_a_checkpoint_exists(tmp_path):
+            train(tmp_path)
+            assert (tmp_path / "out" / "ckpt_000020.pt").is_file()
+
+
+        def test_a_model_file_of_many_shapes(tmp_path):
+            train(tmp_path)
+            import torch
+            state = torch.load(tmp_path / "out" / "model.pt")
+            assert state["weight"].shape == (16, 3)
+        ''')
+    assert not any("checkpoints" in e for e in _effects(ev).values())
+    assert _verdict(ev, "checkpoints").verdict == Verdict.NO
+
+
+# --------------------------------------------------------------------------- per-step log lines
+
+
+def test_a_resume_line_on_stdout_is_not_a_per_step_log_line(tmp_path):
+    """False ✅ class: 'asserts on per-step log lines' from a resume line with a step in it."""
+    ev = _project(tmp_path, '''
+        def test_killed_run_continues(tmp_path):
+            train(tmp_path, "--max-steps", "20")
+            newest = max((tmp_path / "checkpoints").glob("ckpt-*.pt"))
+            saved_step = int(newest.stem.split("-")[1])
+            again = train(tmp_path, "--max-steps", "30")
+            assert f"resumed from {newest} (newest by mtime): step {saved_step}" in again.stdout
+            assert f"saved checkpoint at step {saved_step}" in again.stdout
+        ''')
+    assert "step_log" not in _effects(ev)["test_killed_run_continues"]
+    assert "resumed" in _effects(ev)["test_killed_run_continues"]
+    assert _verdict(ev, "step_log").verdict == Verdict.NO
+
+
+def test_per_step_loss_lines_still_count(tmp_path):
+    ev = _project(tmp_path, '''
+        LINE = re.compile(r"step (\\d+) \\| loss [\\d.]+")
+
+
+        def test_a_line_every_step(tmp_path):
+            out = train(tmp_path, "--max-steps", "20").stdout
+            assert [int(s) for s in LINE.findall(out)] == list(range(1, 21))
+
+
+        def test_a_resume_then_loss_lines(tmp_path):
+            out = train(tmp_path, "--max-steps", "20").stdout
+            assert "resumed from" in out
+            assert re.findall(r"step\\s+(\\d+) \\| loss", out) == ["15", "20"]
+        ''')
+    assert all("step_log" in e for e in _effects(ev).values()), _effects(ev)
+    assert _verdict(ev, "step_log").verdict == Verdict.YES
+
+
+# --------------------------------------------------------------------------- skips
+
+
+def test_a_test_skipped_only_on_some_machines_with_no_result_is_no_evidence(tmp_path):
+    ev = _project(tmp_path, '''
+        torch = pytest.importorskip("torch")
+        pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+        def test_checkpoints(tmp_path):
+            train(tmp_path, "--max-steps", "20", "--save-every", "5")
+            assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["step5", "step10", "step15"]
+        ''', junit=False)
+    r = _verdict(ev, "checkpoints")
+    assert r.verdict == Verdict.NO_EVIDENCE, r.summary
+    assert "no JUnit result" in r.summary and "skipif" in r.summary
+
+
+def test_a_test_always_skipped_is_no_and_a_skip_in_junit_stays_no(tmp_path):
+    ev = _project(tmp_path / "a", '''
+        @pytest.mark.skip(reason="flaky")
+        def test_checkpoints(tmp_path):
+            train(tmp_path, "--max-steps", "20", "--save-every", "5")
+            assert len(list((tmp_path / "ckpt").glob("*.pt"))) >= 3
+        ''', junit=False)
+    r = _verdict(ev, "checkpoints")
+    assert r.verdict == Verdict.NO and "marked skip" in r.summary, r.summary
+    ev = _project(tmp_path / "b", '''
+        @pytest.mark.skipif(not os.environ.get("SLOW"), reason="slow")
+        def test_checkpoints(tmp_path):
+            train(tmp_path, "--max-steps", "20", "--save-every", "5")
+            assert len(list((tmp_path / "ckpt").glob("*.pt"))) >= 3
+        ''', outcome='<skipped message="slow"/>')
+    r = _verdict(ev, "checkpoints")
+    assert r.verdict == Verdict.NO and "skipped" in r.summary, r.summary
+
+
+# --------------------------------------------------------------------------- resume options and fixtures
+
+
+def test_a_launcher_option_that_starts_with_load_hands_training_no_checkpoint(tmp_path):
+    ev = _project(tmp_path, '''
+        def test_requeued_attempt_continues(tmp_path):
+            train(tmp_path, "--loader-delay", "0.1", "--max-steps", "300")
+            again = train(tmp_path, "--loader-delay", "0.1", "--max-steps", "300").stdout
+            assert "resumed from" in again
+        ''')
+    t = ev.tests.tests[0]
+    assert not t.resume_option
+    assert _verdict(ev, "resumed", automatic=True).verdict == Verdict.YES
+
+
+def test_a_fixture_that_mentions_restarts_does_not_make_its_users_assert_on_a_resume(tmp_path):
+    ev = _project(tmp_path, '''
+        @pytest.fixture
+        def job(tmp_path):
+            class Job:
+                def start(self, *flags, restart=0):
+                    env = {"SLURM_RESTART_COUNT": str(restart)}
+                    return subprocess.Popen([sys.executable, "train.py", *flags], env=env)
+
+                def lines(self):
+                    return (tmp_path / "job.out").read_text().splitlines()
+
+            yield Job()
+
+
+        def test_loss_lines(job):
+            assert job.start("--max-steps", "200").wait() == 0
+            assert len(job.lines()) > 10
+        ''')
+    assert "resumed" not in _effects(ev)["test_loss_lines"]
+    assert _verdict(ev, "resumed").verdict == Verdict.NO
+
+
+# --------------------------------------------------------------------------- what drives training
+
+
+def test_calling_a_documented_training_scripts_main_drives_training_whatever_the_entry(tmp_path):
+    files = {
+        "README.md": "Predict with `python predict.py`.\n\nTrain with `python train.py --epochs 8`.\n",
+        "train.py": "def get_learner(path):\n    return Learner(path)\n\n\ndef main(epochs=8, path='work'):\n"
+                    "    learn = get_learner(path)\n    learn.fit_one_cycle(epochs, 3e-3, cbs=[Save(every_epoch=True)])\n"
+                    "    return learn\n",
+        "predict.py": "def main(path='work'):\n    learn = load_learner(path)\n    print(learn.predict(1))\n\n\n"
+                      "if __name__ == '__main__':\n    main()\n",
+        "tests/test_train.py": textwrap.dedent('''
+            import train
+
+
+            def test_a_model_file_after_every_epoch(tmp_path):
+                train.main(epochs=3, path=str(tmp_path))
+                saved = sorted(p.name for p in (tmp_path / "models").glob("*.pth"))
+                assert saved == ["model_0.pth", "model_1.pth", "model_2.pth"]
+
+
+            def test_the_learner_has_a_path(tmp_path):
+                learn = train.get_learner(tmp_path)
+                assert learn.path == tmp_path
+            '''),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    ev = Evidence(resolve(load_config(tmp_path)))
+    t = {f.name: f for f in ev.tests.tests}
+    assert t["test_a_model_file_after_every_epoch"].drives_entry
+    assert not t["test_the_learner_has_a_path"].drives_entry  # a helper of the script, not its entry
+    r = _verdict(ev, "checkpoints")
+    assert r.verdict == Verdict.NO_EVIDENCE and "no JUnit result" in r.summary, r.summary
