@@ -236,21 +236,34 @@ _JUNIT = re.compile(r"<testsuites?[\s>]")
 
 
 _PHASE_NAME = re.compile(r"(?:^|[-_.])(?:red|green|refactor)(?:[-_.]|$)", re.I)  # the names TDD evidence reads
+# a TDD journal's section header: a line naming a phase, set off by markup or dated
+# (`=== red | keep-last | 2026-12-02 18:19:50 UTC | pytest ...`, `## Green`, `2026-12-02 18:20 refactor`)
+JOURNAL_HEADER = re.compile(r"^(?:[=#*\[-]+[^\n]{0,60}?\b(red|green|refactor)\b"
+                            r"|\d{4}-\d\d-\d\d[T ][\d:.]+\S*[\s|\]:-]+(red|green|refactor)\b"
+                            r"|(red|green|refactor)\b[^\n]*\d{4}-\d\d-\d\d)", re.I | re.M)
+
+
+def journal_phase(line: str) -> str | None:
+    """The phase a journal's section header names, None when `line` is not one."""
+    m = JOURNAL_HEADER.match(line)
+    return next(g for g in m.groups() if g).lower() if m else None
 
 
 def _tdd_and_junit(root: Path, w: _Walk, read: "_Reader") -> tuple[list[str], list[str]]:
     """TDD artifacts and JUnit files, each recognised by its first bytes.
 
-    Only files named for a phase can be TDD evidence (the phase is read from the name), so
-    only those are opened; an XML whose same-named JSON is a TDD record is that record's
-    JUnit, not the project's test results.
+    A JSON or XML file is TDD evidence only when named for a phase (the phase is read from the
+    name), so only those are opened; pytest output is, too, or when it is a journal: sections
+    under headers that name the phases. An XML whose same-named JSON is a TDD record is that
+    record's JUnit, not the project's test results.
     """
     tdd: list[str] = []
     for rel in w.json:
         if _PHASE_NAME.search(Path(rel).stem) and _TDD_JSON.search(read.head(rel)):
             tdd.append(rel)
     for rel in w.text:
-        if _PHASE_NAME.search(Path(rel).stem) and _PYTEST_OUTPUT.search(read.head(rel)):
+        head = read.head(rel)
+        if _PYTEST_OUTPUT.search(head) and (_PHASE_NAME.search(Path(rel).stem) or JOURNAL_HEADER.search(head)):
             tdd.append(rel)
     records = {rel[:-5] for rel in tdd if rel.endswith(".json")}
     junit = []

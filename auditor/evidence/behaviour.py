@@ -30,12 +30,13 @@ SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subproce
               "pexpect.spawn"}
 ASSERT_CALLS = ("pytest.raises", "pytest.warns", "pytest.fail")
 HELPER_DEPTH = 3  # test -> helper -> helper -> helper
+_SCRIPT_MAINS = {"main", "run", "cli"}  # what a script's __main__ block calls, by convention
 _GENERIC_METHODS = {"train", "fit", "run", "main", "step", "__call__"}  # model.train() is not training
 
 # effect -> what an asserted expression shows when it looks at that effect
 CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress", "step_log", "heartbeat", "resumed"
 EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
-_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|\bsaves?\b|snapshot|"
+_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|saves?\b|snapshot|"
                               r"persist|state_?files?|list_states", re.I)
 _PROGRESS_MARK = re.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
 _LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
@@ -45,7 +46,8 @@ _PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!te
                        r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)", re.I)
 _HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
-_RESUME_OPTION = re.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)[\w-]*|"
+# `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
+_RESUME_OPTION = re.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
                             r"[(,]\s*(?:resume|continue|restore)\w*\s*=(?!=)|\bresume_from\w*|\binit_from\b|"
                             r"\bckpt_path\b", re.I)
 
@@ -183,6 +185,8 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
             return "calls"
     if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
         return f"calls a trainer's {short_name}():"
+    if short_name in _SCRIPT_MAINS and "." in name and name.split(".")[-2] + ".py" in targets.scripts:
+        return "calls the training script's entry function:"  # `train.main(...)`: the script, in-process
     if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets):
         return "runs the training command:"
     if short_name == "invoke":

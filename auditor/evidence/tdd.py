@@ -1,8 +1,10 @@
 """TDD evidence: red / green / refactor artifacts, in time order.
 
-Three formats are read: the JSON records `audit tdd record` writes (`*-<phase>.json`,
+Four formats are read: the JSON records `audit tdd record` writes (`*-<phase>.json`,
 format audit-tdd/1, next to their JUnit XML), JUnit XML saved per phase (`red.xml`, ...),
-and plain pytest text output saved by hand (`*red*.txt`, `*green*.txt`, `*refactor*.txt`).
+plain pytest text output saved by hand (`*red*.txt`, `*green*.txt`, `*refactor*.txt`), and a
+journal: one text file whose sections each start with a header naming the phase (and, dated,
+the time: `=== red | keep-last-3 | 2026-12-02 18:19:50 UTC | pytest ...`), one record per section.
 
 An artifact's time is what it says itself: the record's `finished_at`, the JUnit testsuite's
 `timestamp`, a date in the text (a `date` line before the pytest output, an ISO stamp), else a
@@ -26,6 +28,7 @@ from defusedxml import DefusedXmlException
 
 from auditor import safeio
 from auditor.config import ProjectConfig
+from auditor.discovery import journal_phase
 from auditor.evidence import githistory, timestamps
 
 MAX_ARTIFACT_BYTES = 5_000_000
@@ -115,11 +118,14 @@ def collect(config: ProjectConfig) -> TddEvidence:
     for path in dict.fromkeys(candidates):
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         phase = _phase(path.name)
-        if phase is None or (path.suffix == ".xml" and path.with_suffix(".json").exists()):
+        journal = phase is None and path.suffix in (".txt", ".log", ".out")  # perhaps phases in sections
+        if (phase is None and not journal) or (path.suffix == ".xml" and path.with_suffix(".json").exists()):
             continue  # an audit tdd record's own JUnit file is read through the record
         try:
             text = safeio.read_text(path, within=within, cap=MAX_ARTIFACT_BYTES, shown=rel)
-            if path.suffix == ".json":
+            if journal:
+                artifacts += _from_journal(rel, path, text)
+            elif path.suffix == ".json":
                 artifacts.append(_from_record(rel, path, text))
             elif path.suffix == ".xml":
                 artifacts.append(_from_junit(rel, path, text, phase))
@@ -285,6 +291,32 @@ def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
     return TddArtifact(path=rel, kind="text", phase=phase, feature=_feature(path), time=time,
                        time_source=source, counts=counts, failed=tuple(failed), passed=tuple(passed),
                        timed_out=tuple(timed), summary=summary, line=line or summary_line or 1)
+
+
+def _from_journal(rel: str, path: Path, text: str) -> list[TddArtifact]:
+    """A journal's sections, one artifact each: a header naming the phase (and, when it is
+    dated, the time), then that run's pytest output. Each is cited at its header's line."""
+    lines = text.splitlines()
+    heads = [(i, phase) for i, line in enumerate(lines) if (phase := journal_phase(line))]
+    out = []
+    for k, (i, phase) in enumerate(heads):
+        end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
+        art = _from_text(rel, path, "\n".join(lines[i:end]), phase)
+        out.append(replace(art, feature=_journal_feature(lines[i], path), line=i + (art.line or 1)))
+    return out
+
+
+_STAMP_TEXT = re.compile(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+)?\s*(?:UTC|GMT|Z|[+-]\d\d:?\d\d)?|\b\d{1,2}:\d\d(?::\d\d)?\b")
+
+
+def _journal_feature(header: str, path: Path) -> str:
+    """The feature a journal's section is for: what its header says besides the phase, the date
+    and the command (`=== red | keep-last-3 | 2026-12-02 ... | pytest ...` is keep-last-3)."""
+    text = re.split(r"\b(?:pytest|python\S*|\.venv\S*)\b|\$ ", header, maxsplit=1)[0]
+    text = _STAMP_TEXT.sub(" ", re.sub(r"\b(?:red|green|refactor)\b", " ", text, count=1, flags=re.I))
+    parts = [p.strip(" =#*[]()-:|,.\t") for p in re.split(r"[|\]\[()]|\s[-:]\s", text)]
+    named = [p for p in parts if p and not re.fullmatch(r"(?i)phase|tdd|run|step", p)]
+    return named[0] if named else _feature(path)
 
 
 TEXT_DATE_LINES = 12  # a date printed before or after the pytest output, or in its header

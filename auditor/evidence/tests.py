@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor import safeio
 from auditor.config import ProjectConfig
-from auditor.evidence import behaviour
+from auditor.evidence import assertions, behaviour
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
 from auditor.evidence.code.scan import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import dotted
@@ -50,6 +50,7 @@ class TestFunction:
     results: tuple[str, ...] = ()  # JUnit case ids joined to it
     effects: frozenset[str] = frozenset()  # what its assertions look at (behaviour.EFFECTS)
     resume_option: bool = False  # it hands training a resume path or flag
+    always_skipped: bool = False  # marked skip (or skipif on a constant): skipped on every machine
 
     def mentions(self, keyword: str) -> bool:
         return keyword.lower() in self.text.lower()
@@ -57,6 +58,11 @@ class TestFunction:
     @property
     def skip_marked(self) -> bool:
         return bool(_SKIP_MARKS.intersection(self.markers))
+
+    @property
+    def skipped_here_or_there(self) -> bool:
+        """Marked skipif on a condition (a missing module, no GPU): whether it runs depends on the machine."""
+        return "skipif" in self.markers and not self.always_skipped
 
 
 @dataclass
@@ -328,6 +334,17 @@ def _timeout(marks: list[tuple[str, ast.AST]]) -> float | None:
     return None
 
 
+def _always_skipped(marks: list[tuple[str, ast.AST]]) -> bool:
+    """`@pytest.mark.skip`, or skipif on a constant true condition: skipped wherever it runs."""
+    for name, d in marks:
+        if name == "skip":
+            return True
+        if name == "skipif" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant) \
+                and d.args[0].value:
+            return True
+    return False
+
+
 def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: ast.ClassDef | None,
            node: ast.FunctionDef, helpers: dict[str, Helper], module_marks: list,
            constants: dict[str, list[ast.AST]]) -> TestFunction:
@@ -359,11 +376,23 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     source = "\n".join(segment(h.text, h.node) for h in mention)
     test_id = f"{rel}::{cls.name}::{node.name}" if cls else f"{rel}::{node.name}"
     closure_pieces = [segment(h.text, h.node) for h, _ in closure]
+
+    def each_assertion() -> list[assertions.Reads]:
+        texts = assertions.assertion_texts(node, text, aliases, all_helpers, constants)
+        for h, _via in closure[1:]:
+            if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                texts += assertions.assertion_texts(h.node, h.text, h.aliases, all_helpers)
+        return texts
+
+    effects = behaviour.effects_in(asserted, runs)
+    if drive:  # only a test that drives training can decide a cell: only its effects need confirming
+        effects = assertions.confirm(effects, each_assertion, lambda: "\n".join(closure_pieces), runs)
     return TestFunction(
         id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
         markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
         drive=drive, drive_line=drive_line, asserts=asserts, calls=tuple(sorted(called)), text=source,
-        effects=behaviour.effects_in(asserted, runs), resume_option=behaviour.hands_resume_option(closure_pieces))
+        effects=effects, resume_option=behaviour.hands_resume_option(closure_pieces),
+        always_skipped=_always_skipped(marks))
 
 
 def _class_helpers(cls: ast.ClassDef, text: str, aliases: dict[str, str], rel: str) -> dict[str, Helper]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from auditor.evidence.assertions import ONE_CHECKPOINT
 from auditor.evidence.behaviour import CHECKPOINTS, EFFECTS, HEARTBEAT, PROGRESS, RESUMED, STEP_LOG
 from auditor.evidence.tests import TestFunction, TestsEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
@@ -36,7 +37,7 @@ def _problems(t: TestFunction) -> list[str]:
         out.append("tests a helper, not the training entry point")
     if t.asserts == 0:
         out.append("asserts nothing")
-    if t.skip_marked and t.outcome is None:
+    if t.outcome is None and (t.always_skipped or "xfail" in t.markers):  # skipped or expected to fail anywhere
         out.append("marked " + "/".join(m for m in t.markers if m in ("skip", "skipif", "xfail")))
     if t.outcome is not None and t.outcome != "passed":
         out.append(t.outcome.replace("_", " ") + (f" ({t.message.splitlines()[0][:120]})" if t.message else ""))
@@ -164,17 +165,23 @@ def effect_tested(ev: Any, effect: str, automatic: bool = False, requirement: st
                            tuple(_cite(t, f"{t.drive}; {_outcome(t)}") for t in passed[:3]), measured)
     if good:
         t = good[0]
+        machine = " (marked skipif: whether it runs depends on the machine)" if t.skipped_here_or_there else ""
         return ProbeResult(Verdict.NO_EVIDENCE, f"{t.id} drives training and asserts on {what}, but no JUnit "
-                           f"result for it was found{_junit_hint(te)}", tuple(_cite(t, t.drive) for t in good[:3]),
-                           measured)
+                           f"result for it was found{machine}{_junit_hint(te)}",
+                           tuple(_cite(t, t.drive) for t in good[:3]), measured)
     if looking:
         cites = tuple(_cite(t, "; ".join(_problems(t))) for t in looking[:3])
         why = "; ".join(f"{t.name}: {'; '.join(_problems(t))}" for t in looking[:3])
         return ProbeResult(Verdict.NO, f"the tests that assert on {what} do not count: {why}"
                            + _rejected_junit(te), cites, measured)
     drivers = [t for t in te.tests if t.drives_entry]
+    single = [t for t in drivers if effect == CHECKPOINTS and ONE_CHECKPOINT in t.effects]
     if automatic and any(effect in t.effects for t in te.tests):
         why = "every test that sees a resume hands training a resume path or flag"
+    elif single:
+        why = ("the tests that drive training assert on one checkpoint only, and one (a final save alone) is no "
+               "evidence of saves during training: " + ", ".join(t.name for t in single[:3]))
+        drivers = single
     elif drivers:
         why = f"{len(drivers)} test(s) drive training but none asserts on it"
     else:
