@@ -185,7 +185,7 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
             return "calls"
     if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
         return f"calls a trainer's {short_name}():"
-    if short_name in _SCRIPT_MAINS and "." in name and name.split(".")[-2] + ".py" in targets.scripts:
+    if short_name in _SCRIPT_MAINS and "." in name and _is_script(name.rsplit(".", 1)[0], targets):
         return "calls the training script's entry function:"  # `train.main(...)`: the script, in-process
     if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets):
         return "runs the training command:"
@@ -195,6 +195,13 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
         if "train" in facts(sub, aliases).strings or first_name in targets.functions | targets.commands:
             return "invokes the CLI:"
     return ""
+
+
+def _is_script(module: str, targets: Targets) -> bool:
+    """Whether the module `module` (as imported: `train`, `scripts.train`) is one of the scripts that
+    start training, by its path (`tools/train.py` is not the documented `train.py`)."""
+    path = module.replace(".", "/") + ".py"
+    return any(script == path or script.endswith("/" + path) for script in targets.scripts)
 
 
 def drive(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str], targets: Targets) -> tuple[str, int]:

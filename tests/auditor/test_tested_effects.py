@@ -331,3 +331,26 @@ def test_calling_a_documented_training_scripts_main_drives_training_whatever_the
     assert not t["test_the_learner_has_a_path"].drives_entry  # a helper of the script, not its entry
     r = _verdict(ev, "checkpoints")
     assert r.verdict == Verdict.NO_EVIDENCE and "no JUnit result" in r.summary, r.summary
+
+
+def test_a_main_of_another_module_with_the_scripts_file_name_does_not_drive_training(tmp_path):
+    files = {
+        "README.md": "Train with `python train.py`.\n",
+        "train.py": "def main():\n    for b in data:\n        loss.backward()\n        opt.step()\n\n\n"
+                    "if __name__ == '__main__':\n    main()\n",
+        "tools/__init__.py": "",
+        "tools/train.py": "def main():\n    print('lint the configs')\n",
+        "tests/test_tools.py": textwrap.dedent('''
+            from tools import train
+
+
+            def test_the_config_linter(tmp_path):
+                train.main()
+                assert len(list((tmp_path / "checkpoints").glob("*.pt"))) >= 2
+            '''),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    ev = Evidence(resolve(load_config(tmp_path)))
+    assert not ev.tests.tests[0].drives_entry  # tools/train.py is not the documented train.py
