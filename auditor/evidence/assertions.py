@@ -38,7 +38,9 @@ _OPTION = re.compile(r"--[a-z][\w-]*")  # `--ckpt-every` names a setting, not a 
 _CHECKPOINT = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|state_?files?|"
                          r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
 _COUNT = re.compile(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
-                    r"|\b(?:[2-9]|\d\d)\s*<=\s*len\(", re.S)
+                    r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
+                    r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
+                    r"|assertlen\(.{0,160}?,\s*(?:[2-9]|\d\d)\s*\)", re.S)  # unittest's and absltest's
 _TIMES = re.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime")
 _PAIRS = re.compile(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
 _SINCE_LAST = re.compile(r"since (?:the )?(?:last|previous)")

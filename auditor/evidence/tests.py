@@ -27,6 +27,8 @@ from auditor.junit import JUnitError, TestCaseResult, read_junit
 # worst first: a test run several times (parameters) takes its worst outcome
 _OUTCOME_RANK = {"timed_out": 5, "error": 4, "failed": 3, "passed": 2, "skipped": 1}
 _SKIP_MARKS = {"skip", "skipif", "xfail"}
+# unittest's decorators, read as the pytest marks they amount to (skipUnless: a condition, like skipif's)
+_UNITTEST_MARKS = {"skip": "skip", "skipIf": "skipif", "skipUnless": "skipif", "expectedFailure": "xfail"}
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,8 @@ def _marks(decorators: list[ast.AST], aliases: dict[str, str]) -> list[tuple[str
         name = dotted(target, aliases)
         if ".mark." in f".{name}" or name.startswith("pytest.mark"):
             out.append((name.split(".")[-1], d))
+        elif name.split(".")[-1] in _UNITTEST_MARKS and ("unittest" in name or name.startswith("absltest.")):
+            out.append((_UNITTEST_MARKS[name.split(".")[-1]], d))
     return out
 
 
@@ -339,9 +343,10 @@ def _always_skipped(marks: list[tuple[str, ast.AST]]) -> bool:
     for name, d in marks:
         if name == "skip":
             return True
-        if name == "skipif" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant) \
-                and d.args[0].value:
-            return True
+        if name == "skipif" and isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant):
+            unless = dotted(d.func, {}).split(".")[-1] == "skipUnless"
+            if bool(d.args[0].value) != unless:
+                return True
     return False
 
 

@@ -354,3 +354,25 @@ def test_a_main_of_another_module_with_the_scripts_file_name_does_not_drive_trai
         (tmp_path / rel).write_text(text, encoding="utf-8")
     ev = Evidence(resolve(load_config(tmp_path)))
     assert not ev.tests.tests[0].drives_entry  # tools/train.py is not the documented train.py
+
+
+def test_unittest_skip_decorators_are_read_like_pytest_marks(tmp_path):
+    ev = _project(tmp_path, '''
+        import unittest
+
+
+        class TrainTest(unittest.TestCase):
+            @unittest.skip("flaky on CI")
+            def test_checkpoints_always_skipped(self):
+                train(self.tmp, "--max-steps", "20", "--save-every", "5")
+                self.assertGreaterEqual(len(list((self.tmp / "ckpt").glob("*.pt"))), 3)
+
+            @unittest.skipIf(not os.environ.get("GPU"), "needs a GPU")
+            def test_heartbeat_on_a_gpu(self):
+                train(self.tmp, "--max-steps", "20")
+                self.assertTrue((self.tmp / "heartbeat.log").exists())
+        ''', junit=False)
+    r = _verdict(ev, "checkpoints")
+    assert r.verdict == Verdict.NO and "marked skip" in r.summary, r.summary
+    r = _verdict(ev, "heartbeat")
+    assert r.verdict == Verdict.NO_EVIDENCE and "skipif" in r.summary, r.summary
