@@ -124,6 +124,20 @@ def test_the_final_checkpoints_of_two_runs_are_no_evidence_of_saves_during_train
     assert _verdict(ev, "checkpoints").verdict == Verdict.NO
 
 
+def test_checkpoints_named_in_a_test_that_trains_twice_are_the_runs_ends_not_saves_during_training(tmp_path):
+    """Two runs told to stop by epoch, checkpoints named by step: which names are the runs' final
+    saves cannot be told, so the names alone are no evidence of saves during training."""
+    ev = _project(tmp_path, '''
+        def test_resume_continues(tmp_path):
+            train(tmp_path, "--epochs", "3")
+            assert (tmp_path / "ckpt" / "ckpt_000300.pt").is_file()
+            train(tmp_path, "--epochs", "6", "--resume", str(tmp_path / "ckpt" / "ckpt_000300.pt"))
+            assert (tmp_path / "ckpt" / "ckpt_000600.pt").is_file()
+        ''')
+    assert "checkpoints" not in _effects(ev)["test_resume_continues"]
+    assert _verdict(ev, "checkpoints").verdict == Verdict.NO
+
+
 def test_checkpoints_written_during_training_are_evidence_in_every_usual_form(tmp_path):
     ev = _project(tmp_path, '''
         def test_two_step_named_files_one_assertion_each(tmp_path):
