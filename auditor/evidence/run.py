@@ -143,7 +143,7 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
     next to the script)."""
     inside, project = safeio.run_directory(run), safeio.project(config.root)
     own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("*/*" + suffix)]
-                  if not runside.is_heartbeat(p.name) and p.is_file()},
+                  if not runside.is_heartbeat(p.name) and not p.is_dir()},  # a FIFO or a link out: one error entry
                  key=lambda p: (p.name != TRAIN_LOG, len(p.parts), p.as_posix()))
     own = own[:MAX_OWN_LOGS]
     taken = {p.resolve() for p in own}
