@@ -330,5 +330,8 @@ class QuietProgress:
     def checkpoint_failed(self, **_: Any) -> None:
         return None
 
+    def stop_heartbeat(self) -> None:
+        return None
+
     def close(self, state: str = "finished") -> None:
         return None

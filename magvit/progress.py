@@ -29,6 +29,10 @@ log_every=10, events=None, stream=None, clock=time.time)``
         (flushed) and to ``stream`` (with a bar when it is a TTY); returns the line.
     ``checkpoint_saved(manifest)``: records the last checkpoint (a ``Manifest`` or its
         dict) and rewrites the files.
+    ``stop_heartbeat()``: stops and joins the heartbeat thread; once it returns no heartbeat
+        is written or recorded, so the loop calls it before it records ``run_end``, which
+        then is the session's last event.
+
     ``close(state="finished")``: stops and joins the heartbeat, writes the final state
         (``finished``, ``preempted`` or ``failed``), closes ``train.log``. Idempotent.
         It does not append ``run_end``: the training loop records that event.
@@ -226,9 +230,7 @@ class ProgressReporter:
             if self._closed:
                 return
             self._closed = True
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=max(5.0, 2 * self.heartbeat_interval_s))
+        self.stop_heartbeat()
         with self._lock:
             self._state = state
             self._write_quietly()
@@ -242,6 +244,14 @@ class ProgressReporter:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close("failed" if exc_type is not None else "finished")
 
+    def stop_heartbeat(self) -> None:
+        """Stop the heartbeat thread: once this returns it writes and records nothing more, so that
+        the ``run_end`` the loop records next is the session's last event. Later calls do nothing."""
+        with self._lock:  # a tick checks the flag under the lock and records its event before releasing it
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=max(5.0, 2 * self.heartbeat_interval_s))
+
     @property
     def heartbeat_alive(self) -> bool:
         """Whether the heartbeat thread is running."""
@@ -251,13 +261,14 @@ class ProgressReporter:
         while not self._stop.wait(self.heartbeat_interval_s):
             try:
                 with self._lock:
-                    if self._closed:
+                    # the event too is recorded under the lock: a tick that began before
+                    # stop_heartbeat() records before it returns, and none begins after
+                    if self._closed or self._stop.is_set():
                         return
                     self._heartbeat_time = self._clock()
                     self.write()
-                    step = self._step
-                if self.events is not None:
-                    self.events.emit("heartbeat", step=step, heartbeat_interval_s=self.heartbeat_interval_s)
+                    if self.events is not None:
+                        self.events.emit("heartbeat", step=self._step, heartbeat_interval_s=self.heartbeat_interval_s)
             except Exception as exc:  # noqa: BLE001 - the heartbeat must outlive one bad tick
                 log.warning("heartbeat could not write progress: %s", exc)
 

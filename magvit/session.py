@@ -263,6 +263,7 @@ class Session:
         reason = self.preempt.signal_name or "time-limit"
         self.save("preempt")
         self.events.emit("preempted", signal=reason, step=state.step)
+        self.progress.stop_heartbeat()  # no heartbeat event after run_end
         self.events.emit("run_end", status="preempted", step=state.step)
         self.progress.close("preempted")
         self.echo(f"Stopped by {reason} at epoch {state.epoch + 1}, step {state.step}; "
@@ -275,6 +276,7 @@ class Session:
         error = self.save("final") if save_final else None
         if error is not None:
             return self._final_save_failed(error)
+        self.progress.stop_heartbeat()  # no heartbeat event after run_end
         self.events.emit("run_end", status="finished", step=state.step)
         self.progress.close("finished")
         best = self.trainer.stage.best_metric
@@ -285,6 +287,7 @@ class Session:
     def _final_save_failed(self, error: str) -> TrainResult:
         """No interval follows the final save: end as failed (exit 4), never as finished."""
         state = self.state
+        self.progress.stop_heartbeat()  # no heartbeat event after run_end
         self.events.emit("run_end", status="failed", step=state.step, error=f"final checkpoint not saved: {error}")
         self.progress.close("failed")
         self.echo(f"error: the final checkpoint could not be saved: {error}. The run is not finished; once "

@@ -137,6 +137,7 @@ def _train(data: Path, run_dir: Path, config: RunConfig, resume: str, deadline: 
         try:
             return session.run()
         except BaseException as exc:
+            progress.stop_heartbeat()  # no heartbeat event after run_end
             events.emit("run_end", status="failed", step=state.step, error=f"{type(exc).__name__}: {exc}")
             raise
 

@@ -261,6 +261,22 @@ def test_heartbeat_thread_keeps_writing_while_the_main_thread_is_busy(tmp_path):
     assert len([e for e in events.read() if e["event"] == "heartbeat"]) == count
 
 
+def test_no_heartbeat_is_written_or_recorded_once_stop_heartbeat_returns(tmp_path):
+    events = EventLog(tmp_path)
+    reporter = make_reporter(tmp_path, heartbeat_interval_s=0.02, events=events)
+    reporter.start()
+    time.sleep(0.3)
+    reporter.stop_heartbeat()
+    beats = len([e for e in events.read() if e["event"] == "heartbeat"])
+    stamped = read_progress(tmp_path)["heartbeat_time"]
+    assert beats >= 2 and not reporter.heartbeat_alive
+    time.sleep(0.3)  # fifteen intervals: the stopped thread neither beats nor records
+    assert len([e for e in events.read() if e["event"] == "heartbeat"]) == beats
+    assert read_progress(tmp_path)["heartbeat_time"] == stamped
+    reporter.close("finished")
+    assert read_progress(tmp_path)["state"] == "finished"
+
+
 _BUSY_CHILD = textwrap.dedent(
     """
     import sys, time
@@ -294,3 +310,49 @@ def test_heartbeat_advances_in_a_real_process_stuck_in_one_long_batch(tmp_path):
     assert second["heartbeat_time"] > first["heartbeat_time"]
     assert second["step"] == 1 and second["state"] == "running"
     assert len([e for e in read_events(tmp_path / "events.jsonl") if e["event"] == "heartbeat"]) >= 3
+
+
+# A real training run whose heartbeat thread is slow to record a tick made as the session ends
+# (as a thread descheduled between its tick and its record is, on a loaded machine): once the
+# final checkpoint is recorded, the main thread pauses for several heartbeat intervals, and a
+# heartbeat record waits until run_end is written (2 s at most).
+_SLOW_BEAT_CHILD = textwrap.dedent(
+    """
+    import sys, threading, time
+    from magvit import progress
+    from magvit.cli import main
+
+    ending, run_end_written = threading.Event(), threading.Event()
+    emit = progress.EventLog.emit
+
+    def emit_with_a_slow_heartbeat(self, event, **fields):
+        if event == "heartbeat" and ending.is_set():
+            run_end_written.wait(2.0)
+        record = emit(self, event, **fields)
+        if event == "run_end":
+            run_end_written.set()
+        elif event == "checkpoint_saved" and fields.get("kind") == "final":
+            ending.set()
+            time.sleep(0.3)  # a tick begins meanwhile
+        return record
+
+    progress.EventLog.emit = emit_with_a_slow_heartbeat
+    main(["train", "--data", sys.argv[1], "--run-dir", sys.argv[2], "--config", sys.argv[3]])
+    """
+)
+
+
+@pytest.mark.slow
+def test_run_end_is_the_last_event_even_when_a_heartbeat_is_late_to_record(tmp_path, data):
+    config = tmp_path / "fast_beat.yaml"
+    text = (REPO / "magvit" / "configs" / "tiny.yaml").read_text()
+    config.write_text(text.replace("heartbeat_interval_s: 1.0", "heartbeat_interval_s: 0.05").replace("epochs: 3",
+                                                                                                       "epochs: 1"))
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", _SLOW_BEAT_CHILD, str(data), str(run_dir), str(config)], cwd=REPO,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = [e["event"] for e in read_events(run_dir / "events.jsonl")]
+    assert "heartbeat" in names and names.count("run_end") == 1, names
+    assert names[-1] == "run_end", names[names.index("run_end"):]
