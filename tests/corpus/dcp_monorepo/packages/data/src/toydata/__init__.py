@@ -1,0 +1,3 @@
+from toydata.synthetic import SeriesConfig, WindowStream
+
+__all__ = ["SeriesConfig", "WindowStream"]

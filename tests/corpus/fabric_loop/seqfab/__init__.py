@@ -1,0 +1,1 @@
+"""seqfab: a tiny sequence model trained with Lightning Fabric."""
