@@ -252,6 +252,38 @@ def _negated_before(low: str, at: int) -> bool:
     return bool(_NEGATION.search(low[start:at]))
 
 
+# what the text sets against the claim: an old version, the road not taken
+_CONTRAST = re.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
+_CONTRAST_REACH = 40  # characters: "unlike the old script, which resumed automatically"
+_FRESH_START = re.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?"
+                          r"(?:0|zero)\b|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b|"
+                          r"\b(?:loses?|discards?|ignores?)\b")
+
+
+def _claims_auto_resume(low: str, auto: re.Match) -> bool:
+    """The phrase `auto` says a restart resumes with nothing given: it is not negated, not set against
+    something else, and a "without <option>" phrase names the run the option is missing from, which
+    is a claim only when that run is said to resume ('without --resume it starts from scratch' is not)."""
+    at = auto.start()
+    if _negated_before(low, at) or _CONTRAST.search(low, max(0, at - _CONTRAST_REACH), at):
+        return False
+    if not auto.group(0).startswith("without"):
+        return True
+    clause = _clause_around(low, auto.start(), auto.end())
+    return bool(_RESUME.search(clause.replace(auto.group(0), " "))) and not _NEGATION.search(clause) \
+        and not _FRESH_START.search(clause)
+
+
+_CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
+
+
+def _clause_around(low: str, start: int, end: int) -> str:
+    """The clause of `low` holding low[start:end]: from the break before it to the break after it."""
+    before = [m.end() for m in _CLAUSE_BREAK.finditer(low, 0, start)]
+    after = _CLAUSE_BREAK.search(low, end)
+    return low[before[-1] if before else 0: after.start() if after else len(low)]
+
+
 # --------------------------------------------------------------------------- one matcher per requirement
 # each returns (level, offset of what decided it in the statement, why) or None
 
@@ -369,7 +401,7 @@ def auto_resume(s: Statement) -> Match:
     if not about:
         return None
     auto = _AUTO.search(low)
-    if auto and not _negated_before(low, auto.start()):
+    if auto and _claims_auto_resume(low, auto):
         return STATED, auto.start(), f"a restart resumes with nothing given ('{auto.group(0)}')"
     handed = _HANDED_PATH.search(low)
     explicit = _EXPLICIT.search(low) or handed
