@@ -153,6 +153,8 @@ class Values:
                 found = self._unique(own, node.attr, "attribute", depth) if own else None
                 if found is not None:
                     return found
+            if isinstance(node.value, ast.Name) and self._declares(scan.aliases.get(node.value.id, ""), node.attr):
+                return self._module_attribute(scan.aliases[node.value.id], node.attr, depth)
             return self._attribute(node.attr, scan, depth)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
             # cfg["lr"] reads the setting cfg.lr would, else the key of the configuration files the code reads
@@ -215,6 +217,20 @@ class Values:
                 return None
             decls.append((given, scan, caller, given.lineno))
         return self._unique(decls, name, "parameter", depth) if decls else None
+
+    def _module_attribute(self, module: str, attr: str, depth: int) -> Value | None:
+        """`settings.CHECKPOINT_EVERY_MIN` after `import settings`: the constant of the scanned module of that
+        name, together with every `x.CHECKPOINT_EVERY_MIN = ...` of the project (a reassignment that disagrees
+        leaves it unresolved)."""
+        return self._unique(self._declared(module, attr) + self.attrs.get(attr, []), attr, "module constant", depth)
+
+    def _declared(self, module: str, attr: str) -> list[_Decl]:
+        tail = module.split(".")[-1]
+        return [d for (rel, n), decls in self.module.items() if n == attr
+                and rel.rsplit("/", 1)[-1].removesuffix(".py") == tail for d in decls] if tail else []
+
+    def _declares(self, module: str, attr: str) -> bool:
+        return bool(self._declared(module, attr))
 
     def _attribute(self, attr: str, scan: FileScan, depth: int) -> Value | None:
         for table, how in ((self.options, f"option --{attr.replace('_', '-')}"), (self.fields, "field"),
