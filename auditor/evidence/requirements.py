@@ -166,6 +166,14 @@ _REPEATED = re.compile(r"\bevery\b|\beach\b|periodic|regularly|at regular|interv
 _PROGRESS_FILE = re.compile(r"\b(?:status|progress|state)(?:\.json|\.txt|\.ya?ml|\s+file)|\bprogress\.\w+|"
                             r"\bstatus\.\w+|\bprogress file")
 _FRESH = re.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\bevery\b|\bkept\b|\bkeeps?\b|overwrit\w*")
+# a file named with a data extension (not a log, a table or a checkpoint)
+_DATA_FILE = re.compile(r"[\w./-]*\b[\w-]+\.(?:json|txt|ya?ml|toml)\b")
+# what a file is read for: how far training is, the step or epoch it is at now
+_AT_NOW = r"(?:is|it'?s|are|they'?re)\s+(?:at|on|in|up to)|(?:has|have)\s+(?:reached|got to|got)|reached|got to"
+_SHOWS_PROGRESS = re.compile(
+    rf"\b(?:which|what)\s+(?:step|epoch|iteration|batch|update)\s+(?:[\w-]+\s+){{0,3}}?(?:{_AT_NOW})\b|"
+    r"\bhow far\s+(?:along\s+)?(?:[\w-]+\s+){0,2}?(?:is|are|has got|has gotten|got|has come|has progressed)\b|"
+    r"\bthe current (?:step|epoch|iteration)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
 _DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
                         r"progress bar|tqdm")
 # a dashboard the section's commands start (`tensorboard --logdir ...`), not one a flag turns off
@@ -189,12 +197,21 @@ _STALL = re.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen|"
                     r"\bstops? (?:moving|changing|advancing|updating|ticking)")
 # a file touched on a period, or watched by its modification time, is a liveness signal
 _TOUCH = re.compile(r"\btouch(?:es|ed|ing)?\b|\bmtime\b|modification time|last[- ]modified")
+# a file rewritten on a wall-clock period, for telling a live job from a hung or dead one
+_WRITES = re.compile(r"\b(?:rewrit\w*|writ(?:e|es|ten|ing)|updat(?:e|es|ed|ing)|refresh\w*|touch\w*|stamps?|"
+                     r"overwrit\w*|append\w*)\b")
+_ALIVE = re.compile(r"\balive\b|liveness|\bdead\b|\bdied\b|\bgone\b|\bhangs?\b|\bhung\b|\bstuck\b|"
+                    r"\bstall(?:s|ed)?\b|\bfrozen\b|\bwedged\b|still running")
 _FILEISH = re.compile(r"\bfiles?\b|[\w.-]+/[\w./-]+|\b[\w-]+\.[a-z]{2,5}\b|\bmtime\b|modification time")
 _ON_A_PERIOD = re.compile(r"\bevery\b|\beach\b|\bper\b|regularly|periodic|\btimer\b|interval")
 _RESUME = re.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
                      r"\bpick(?:s|ed)? up\b|\brestor(?:e|es|ed|ing)\b|where it left off")
 _RESUME_FROM = re.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|latest|\bstep\b|iteration|"
-                          r"where it left off|\bstate\b")
+                          r"where it left off|\bstate\b|\bbackups?\b|"
+                          # "from the epoch it was in", "at the batch where it stopped": the point it had reached
+                          r"\b(?:epoch|batch|step|point|position|place)\s+(?:it|training|the run|the job)\s+"
+                          r"(?:was|had|stopped|reached|died|crashed)|"
+                          r"\bwhere (?:it|training|the run|the job) (?:was|stopped|died|crashed|had got)\b")
 # "carry on from one of these files": what the sentence points back to is what its paragraph saved
 _FROM_ANAPHOR = re.compile(r"\bfrom\s+(?:one of\s+|any of\s+)?(?:th(?:ese|ose|em)|it|that|this)\b")
 # a checkpoint path handed over by hand (an option, a setting, a variable)
@@ -216,6 +233,13 @@ _NEGATION = re.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|wo
 _TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
+_TESTS_WITH_CHANGES = re.compile(
+    # "please add a test with every change", "include unit tests for each new feature"
+    r"\b(?:add|write|include|provide|ship|bring)\w*\s+(?:(?:a|an|new|unit|some|the|matching)\s+)*tests?\b.{0,40}?"
+    r"\b(?:with|for|to|alongside|in)\s+(?:every|each|any|all)\b|"
+    # "nothing gets merged without tests", "pull requests without tests will not be reviewed"
+    r"\b(?:merg|accept|review|land|approv)\w*\b.{0,30}?\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b|"
+    r"\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b.{0,40}?\b(?:merg|accept|review|land|approv|reject)\w*")
 _TESTS_REQUIRED = re.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
                              r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
                              r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")
@@ -339,6 +363,9 @@ def progress_file(s: Statement) -> Match:
     found = _PROGRESS_FILE.search(low)
     if found and _FRESH.search(low):
         return STATED, found.start(), f"a progress file ('{found.group(0)}') kept current"
+    named = found or _DATA_FILE.search(low)
+    if named and _SHOWS_PROGRESS.search(low) and not _CKPT.search(low):
+        return STATED, named.start(), f"a file ('{named.group(0)}') read to see how far training is"
     board = _DASHBOARD.search(low) or _DASHBOARD_RUN.search(s.context)
     metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low)
     if board and metric:
@@ -375,6 +402,9 @@ def heartbeat(s: Statement) -> Match:
     if (m := _TOUCH.search(low)) is not None and _FILEISH.search(low) and not _negated_before(low, m.start()) \
             and (_ON_A_PERIOD.search(low) or _STALL.search(low)):
         return STATED, m.start(), f"a file whose modification time is a liveness signal ('{m.group(0)}')"
+    if (m := _WRITES.search(low)) is not None and _PERIOD.search(low) and _FILEISH.search(low) \
+            and not _CKPT.search(low) and not _negated_before(low, m.start()) and _ALIVE.search(s.context):
+        return STATED, m.start(), "a file written on a wall-clock period that tells a live job from a hung or dead one"
     if (m := _STALL.search(low)) is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
     if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
@@ -416,7 +446,7 @@ def tdd_process(s: Statement) -> Match:
     low = s.low
     if (m := _TDD.search(low)) is not None:
         return STATED, m.start(), f"tests are written first ('{m.group(0)}')"
-    if (m := _TESTS_REQUIRED.search(low)) is not None:
+    if (m := _TESTS_REQUIRED.search(low) or _TESTS_WITH_CHANGES.search(low)) is not None:
         return IMPLIED, m.start(), "tests are required, but not that they are written first"
     return None
 
