@@ -1,0 +1,212 @@
+"""Keras `model.fit(..., callbacks=[...])` as code facts: the loop is Keras', the policy is in the callbacks.
+
+- `model.fit(...)` in a file that imports Keras (`keras`, `tf_keras`, `tensorflow.keras`) runs Keras'
+  epoch and batch loops, when it is given `callbacks=` or `epochs=` (a scikit-learn `fit(X, y)` takes
+  neither). It reports as it goes: `verbose=2` prints a line an epoch, `verbose=0` nothing, and the
+  default progress bar (`1`, `"auto"`) a line with the running loss as batches complete.
+- `ModelCheckpoint(save_freq=N)` saves every N batches, `save_freq="epoch"` (the default) every epoch,
+  the old `period=N` every N epochs; `save_best_only=True` saves only when the monitored value improves.
+- `BackupAndRestore(backup_dir, save_freq=...)` backs the training state up at the same kind of period
+  and, at the start of every fit, restores weights, optimizer and epoch from the backup when there is
+  one: a resume nobody has to ask for (a first start finds none and begins at epoch 1).
+- `CSVLogger` writes a row an epoch; `TensorBoard(update_freq=N | "batch")` writes scalars every N
+  batches, at its default once an epoch.
+- A subclass of Keras' `Callback` given to fit runs its batch hooks (`on_train_batch_end`, ...) in the
+  batch loop and its epoch hooks (`on_epoch_end`, ...) in the epoch loop, with their own guards.
+
+The callbacks are those of the fit's `callbacks=`: a list, a name bound to one (with what is appended
+to it), or one callback. A callback counts only when its name resolves to Keras: a `ModelCheckpoint`
+of one's own is not Keras', nor is MindSpore's `BackupAndRestore`, whose integer `save_freq` counts epochs.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from auditor.evidence.code.facts import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall,
+                                         ResumeLoad)
+from auditor.evidence.code.fwcommon import Site, imports, keyword, keyword_line, sites
+from auditor.evidence.code.syntax import short_text
+
+if TYPE_CHECKING:
+    from auditor.evidence.code.flow import _Analysis
+    from auditor.evidence.code.scan import FileScan
+
+KERAS = ("keras", "tf_keras", "tensorflow")
+BATCH_HOOKS = {"on_train_batch_end", "on_train_batch_begin", "on_batch_end", "on_batch_begin"}
+EPOCH_HOOKS = {"on_epoch_end", "on_epoch_begin"}
+VIA = ("Keras fit",)
+_SAVERS = {"ModelCheckpoint", "BackupAndRestore"}
+
+
+def is_keras(call: Call) -> bool:
+    parts = call.name.split(".")
+    return parts[0] in ("keras", "tf_keras") or (parts[0] == "tensorflow" and "keras" in parts)
+
+
+def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
+    """Append the loops Keras fits run, with their callbacks' saves, logs and hooks, their save intervals and
+    BackupAndRestore's resume."""
+    subclasses = _callback_classes(scans)
+    for scan in (s for s in scans if imports(s, KERAS)):
+        for fit in (s for s in sites(scan) if _is_fit(s)):
+            if not (fit.function.qualname in ("<module>", "<main>") or f"{scan.rel}::{fit.function.qualname}" in a.ctx):
+                continue
+            # the model's own checkpoints are cited before the backup BackupAndRestore deletes when fit ends
+            callbacks = sorted(_callbacks(fit, keyword(fit.node, "callbacks")),
+                               key=lambda c: c[0].short == "BackupAndRestore")
+            found = _progress_bar(fit, a)
+            intervals: list[Interval] = []
+            for call, node in callbacks:
+                if is_keras(call):
+                    loops, interval = _library_callback(fit, call, node, a)
+                    found += loops
+                    intervals += [interval] if interval is not None else []
+                    if call.short == "BackupAndRestore":
+                        _backup_resume(ev, call, node, fit)
+                elif call.short in subclasses:
+                    found += _hooks(subclasses[call.short], call.short, a)
+            ev.loop_calls = ev.loop_calls + tuple(found)
+            ev.save_intervals = ev.save_intervals + tuple(intervals)
+
+
+def _is_fit(s: Site) -> bool:
+    """`model.fit(...)` given callbacks or epochs (Keras' fit takes them, scikit-learn's does not)."""
+    return s.call.short == "fit" and isinstance(s.node.func, ast.Attribute) and any(
+        k.arg in ("callbacks", "epochs") for k in s.node.keywords)
+
+
+def _callbacks(s: Site, node: ast.AST | None) -> list[tuple[Call, ast.Call]]:
+    """The calls making the fit's callbacks: in the list (or the one callback) given, the list a name was bound
+    to, and what is appended to that name in the same function."""
+    exprs: list[ast.AST] = []
+    if isinstance(node, ast.Name):
+        exprs += [v for names, v in s.function.assigns if names == {node.id}]
+        exprs += [arg for c, n in s.function.calls if c.short in ("append", "extend", "insert")
+                  and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                  and n.func.value.id == node.id for arg in n.args]
+    elif node is not None:
+        exprs.append(node)
+    made: set[int] = set()
+    for expr in exprs:
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call):
+                made.add(id(sub))
+            elif isinstance(sub, ast.Name):  # a callback made first and bound to a name
+                made |= {id(v) for names, v in s.function.assigns if names == {sub.id} and isinstance(v, ast.Call)}
+    return [(c, n) for c, n in s.function.calls if id(n) in made]
+
+
+def _progress_bar(fit: Site, a: _Analysis) -> list[LoopCall]:
+    """What fit prints itself: nothing at verbose=0, a line an epoch at 2, the progress bar's lines as batches
+    complete at 1 or "auto" (the default); an unknown value is taken for the least (a line an epoch)."""
+    node = keyword(fit.node, "verbose")
+    value = a.values.resolve(node, fit.scan, fit.function).value if node is not None else "auto"
+    if node is not None and value is None:
+        value = 2
+    if value in (0, False, "0"):
+        return []
+    per_batch = value in (1, True, "auto", "1")
+    effect = Effect(LOG, fit.call, ("Keras progress bar",) if per_batch else ("Keras fit, a line an epoch",))
+    return [LoopCall(fit.call, depth=2 if per_batch else 1, batch_loop=per_batch, effects=(effect,))]
+
+
+def _library_callback(fit: Site, call: Call, node: ast.Call, a: _Analysis) -> tuple[list[LoopCall], Interval | None]:
+    if call.short in _SAVERS:
+        effect, interval = _saver(fit, call, node, a)
+        batch = interval is not None and interval.unit == "steps"
+        return [LoopCall(fit.call, depth=2 if batch else 1, batch_loop=batch, effects=(effect,))], interval
+    if call.short == "CSVLogger":
+        return [LoopCall(fit.call, depth=1, batch_loop=False, effects=(Effect(LOG, call, VIA),))], None
+    if call.short == "TensorBoard":
+        freq = keyword(node, "update_freq")
+        value = a.values.resolve(freq, fit.scan, fit.function) if freq is not None else None
+        batch = value is not None and (value.value == "batch" or (value.number or 0) >= 1)
+        return [LoopCall(fit.call, depth=2 if batch else 1, batch_loop=batch, effects=(Effect(LOG, call, VIA),))], None
+    return [], None
+
+
+def _saver(fit: Site, call: Call, node: ast.Call, a: _Analysis) -> tuple[Effect, Interval | None]:
+    """A ModelCheckpoint's (or a backup's) save: its period and interval, or the best-metric condition it
+    saves under."""
+    best = keyword(node, "save_best_only")
+    best_value = a.values.resolve(best, fit.scan, fit.function) if best is not None else None
+    if best_value is not None and best_value.value not in (False, 0, None):
+        monitor = keyword(node, "monitor")
+        shown = fit.scan.seg(monitor) if monitor is not None else "'val_loss'"
+        guard = Guard(short_text(call.text, 120), "condition", f"a best-metric test (it saves only when {shown} "
+                      "improves)", call.file, call.line)
+        return Effect(SAVE, call, VIA, (guard,)), None
+    name = "save_freq" if keyword(node, "save_freq") is not None or keyword(node, "period") is None else "period"
+    given = keyword(node, name)
+    value = a.values.resolve(given, fit.scan, fit.function) if given is not None else None
+    line = keyword_line(node, name)
+    where = f"{call.file}:{line} {call.short}({name}=...)"
+    text = fit.scan.seg(given) if given is not None else '"epoch"'
+    if given is None or (value is not None and value.value == "epoch"):
+        interval = Interval(name, "1", 1.0, "epochs", None, call.file, line, where,
+                            f"Keras' {call.short} saves at every epoch end (save_freq=\"epoch\", the default)")
+        return Effect(SAVE, call, VIA, (Guard(text, "period-epochs", f"every epoch ({call.short})", call.file,
+                                              line),)), interval
+    unit = "epochs" if name == "period" else "steps"
+    what = "epochs" if unit == "epochs" else "batches"
+    if value is None or value.number is None:
+        interval = Interval(name, text, None, "unknown", None, call.file, line, where,
+                            f"Keras' {call.short}({name}=...) counts {what} or is \"epoch\"; its value could not be "
+                            "followed")
+        return Effect(SAVE, call, VIA, (Guard(text, "period", f"every {text} ({call.short})", call.file, line),)), \
+            interval
+    declared = value.number / (value.factor or 1)
+    interval = Interval(name, f"{declared:g}", value.number, unit, None, value.file, value.line, where,
+                        f"Keras' {call.short} saves every N {what}"
+                        + (f"; {value.name} = {declared:g} ({value.how})" if value.name else ""))
+    guard = Guard(text, f"period-{unit}", f"every {value.number:g} {what} ({call.short})", call.file, line,
+                  (given, value))
+    return Effect(SAVE, call, VIA, (guard,)), interval
+
+
+def _backup_resume(ev: CodeEvidence, call: Call, node: ast.Call, fit: Site) -> None:
+    """BackupAndRestore restores the newest backup of its folder at the start of every fit, by itself."""
+    folder = keyword(node, "backup_dir") or (node.args[0] if node.args else None)
+    shown = fit.scan.seg(folder) if folder is not None else "its backup_dir"
+    load = ResumeLoad(call, from_resume=False, from_discovery=True, reachable=True, restores_state=True,
+                      state_detail=f"{call.file}:{call.line} Keras' BackupAndRestore restores weights, optimizer and "
+                                   f"epoch from the backup in {shown} when one exists, at the start of every fit",
+                      discovered_at=(call.file, call.line))
+    ev.resume_loads = ev.resume_loads + (load,)
+    ev.auto_resume = ev.auto_resume + (Effect(AUTORESUME, call, VIA),)
+
+
+def _callback_classes(scans: list[FileScan]) -> dict[str, FileScan]:
+    """The project's subclasses of Keras' Callback (directly, or through another of them), by name."""
+    found: dict[str, FileScan] = {}
+    changed = True
+    while changed:
+        changed = False
+        for scan in scans:
+            for cls, (bases, _line) in scan.classes.items():
+                if cls in found:
+                    continue
+                if any(_keras_callback_base(b) or b.split(".")[-1] in found for b in bases):
+                    found[cls] = scan
+                    changed = True
+    return found
+
+
+def _keras_callback_base(base: str) -> bool:
+    parts = base.split(".")
+    return parts[-1] == "Callback" and (parts[0] in ("keras", "tf_keras") or (parts[0] == "tensorflow"
+                                                                              and "keras" in parts))
+
+
+def _hooks(scan: FileScan, cls: str, a: _Analysis) -> list[LoopCall]:
+    """Calls in the batch and epoch hooks of a Callback subclass given to fit."""
+    out: list[LoopCall] = []
+    for hook in sorted(BATCH_HOOKS | EPOCH_HOOKS):
+        for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
+            effects = a.call_effects(call, targets, tags, in_loop_only=False)
+            if effects:
+                out.append(LoopCall(call, depth=2 if hook in BATCH_HOOKS else 1, batch_loop=hook in BATCH_HOOKS,
+                                    effects=effects))
+    return out
