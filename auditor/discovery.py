@@ -231,7 +231,10 @@ class _Reader:
 
 _TDD_JSON = re.compile(r'"format"\s*:\s*"audit-tdd/1"')
 _PYTEST_OUTPUT = re.compile(r"=+ test session starts =+|^(?:FAILED|PASSED|ERROR) \S+::|^\S+::\S+ (?:PASSED|FAILED|ERROR)|"
-                            r"=+ (?:\d+ (?:failed|passed|errors?)(?:, )?)+.* in [\d.]+s", re.M)
+                            r"=+ (?:\d+ (?:failed|passed|errors?)(?:, )?)+.* in [\d.]+s|"
+                            # `pytest -q`: the bare summary line, alone on its line
+                            r"^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+"
+                            r" in [\d.]+s\s*$", re.M)
 _JUNIT = re.compile(r"<testsuites?[\s>]")
 
 
