@@ -4,8 +4,11 @@ A document is cut into statements: the sentences of its paragraphs, list items a
 (code blocks are not statements; they are kept as context for the text after them, like the
 heading a statement sits under). Each built-in requirement is recognised by meaning: concepts
 and their synonyms ("persists its whole state on a timer", "carries on from its newest saved
-state", "a liveness signal"), negation ("does not pick up an old checkpoint by itself"), and
-numbers with units ("every two minutes", "1-5 min", "every `save_steps` steps").
+state", "a liveness signal"), negation ("does not pick up an old checkpoint by itself") and
+contrast ("without `--resume` it starts from scratch" names the run an option is missing from; it
+is no claim that a restart resumes with nothing given), what a thing is for ("the quickest way to
+see which step a run is at"), and numbers with units ("every two minutes", "1-5 min", "every
+`save_steps` steps").
 
 The answer for a requirement is its best statement: `stated` (In Docs? yes), `implied`
 (partial: the text only implies it), or `other` (a neighbouring requirement was documented
@@ -32,6 +35,7 @@ class Statement:
     context: str  # lower-cased heading and code block(s) of its section, and the rest of its paragraph
     paragraph: str = ""  # lower-cased text of its paragraph (list item, table row), for a pronoun's noun
     line_starts: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) where each source line begins
+    heading: str = ""  # lower-cased heading of its section
 
     def line_at(self, offset: int) -> int:
         line = self.line
@@ -69,9 +73,9 @@ def _clean(line: str) -> str:
     return _EMPHASIS.sub("", line)
 
 
-def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
-    """Paragraphs, list items and table rows as (lines, section context)."""
-    units: list[tuple[list[tuple[int, str]], str]] = []
+def _units(text: str) -> list[tuple[list[tuple[int, str]], str, str]]:
+    """Paragraphs, list items and table rows as (lines, section context, section heading)."""
+    units: list[tuple[list[tuple[int, str]], str, str]] = []
     current: list[tuple[int, str]] = []
     heading, code = "", ""
     in_code = False
@@ -79,7 +83,7 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
     def close() -> None:
         nonlocal current
         if current:
-            units.append((current, f"{heading} {code}".lower()))
+            units.append((current, f"{heading} {code}".lower(), heading.lower()))
         current = []
 
     previous_blank, indented_code = True, False
@@ -101,7 +105,7 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
         if (m := _HEADING.match(raw)) is not None:
             close()
             heading, code = m.group(1).strip(), ""
-            units.append(([(number, m.group(1).strip())], ""))
+            units.append(([(number, m.group(1).strip())], "", ""))
             continue
         if _ITEM.match(raw) or raw.lstrip().startswith("|"):
             close()
@@ -114,7 +118,7 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str]]:
 def statements(path: str, document_text: str) -> list[Statement]:
     """The sentences of the document at `path` (its text given), each with its line and its section's context."""
     out: list[Statement] = []
-    for lines, context in _units(document_text):
+    for lines, context, heading in _units(document_text):
         text, starts = "", []
         for number, piece in lines:
             if text:
@@ -131,7 +135,7 @@ def statements(path: str, document_text: str) -> list[Statement]:
             first = max((n for s, n in starts if s <= at), default=lines[0][0])
             local = tuple((s - at, n) for s, n in starts if at <= s < offset)
             out.append(Statement(path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}",
-                                 paragraph=paragraph, line_starts=local))
+                                 paragraph=paragraph, line_starts=local, heading=heading))
     return out
 
 
@@ -170,9 +174,10 @@ _FRESH = re.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\be
 _DATA_FILE = re.compile(r"[\w./-]*\b[\w-]+\.(?:json|txt|ya?ml|toml)\b")
 # what a file is read for: how far training is, the step or epoch it is at now
 _AT_NOW = r"(?:is|it'?s|are|they'?re)\s+(?:at|on|in|up to)|(?:has|have)\s+(?:reached|got to|got)|reached|got to"
+_TRAINING = r"(?:(?:the|a|this|its|each)\s+)?(?:training|run|job|fit|trainer|model|experiment|it)"
 _SHOWS_PROGRESS = re.compile(
-    rf"\b(?:which|what)\s+(?:step|epoch|iteration|batch|update)\s+(?:[\w-]+\s+){{0,3}}?(?:{_AT_NOW})\b|"
-    r"\bhow far\s+(?:along\s+)?(?:[\w-]+\s+){0,2}?(?:is|are|has got|has gotten|got|has come|has progressed)\b|"
+    rf"\b(?:which|what)\s+(?:step|epoch|iteration|batch|update)\s+{_TRAINING}\s+(?:{_AT_NOW})\b|"
+    rf"\bhow far\s+(?:along\s+)?{_TRAINING}\s+(?:is|are|has got|has gotten|got|has come|has progressed)\b|"
     r"\bthe current (?:step|epoch|iteration)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
 _DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
                         r"progress bar|tqdm")
@@ -200,6 +205,9 @@ _TOUCH = re.compile(r"\btouch(?:es|ed|ing)?\b|\bmtime\b|modification time|last[-
 # a file rewritten on a wall-clock period, for telling a live job from a hung or dead one
 _WRITES = re.compile(r"\b(?:rewrit\w*|writ(?:e|es|ten|ing)|updat(?:e|es|ed|ing)|refresh\w*|touch\w*|stamps?|"
                      r"overwrit\w*|append\w*)\b")
+# a file that tells by going stale: "older than a minute", "keeps writing even when ..."
+_STALE = re.compile(r"\bstale\b|older than|\bfresh\b|stops? (?:changing|moving|updating)|"
+                    r"keeps? (?:writing|going|ticking|beating)|even (?:when|while|if)")
 _ALIVE = re.compile(r"\balive\b|liveness|\bdead\b|\bdied\b|\bgone\b|\bhangs?\b|\bhung\b|\bstuck\b|"
                     r"\bstall(?:s|ed)?\b|\bfrozen\b|\bwedged\b|still running")
 _FILEISH = re.compile(r"\bfiles?\b|[\w.-]+/[\w./-]+|\b[\w-]+\.[a-z]{2,5}\b|\bmtime\b|modification time")
@@ -207,7 +215,9 @@ _ON_A_PERIOD = re.compile(r"\bevery\b|\beach\b|\bper\b|regularly|periodic|\btime
 _RESUME = re.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
                      r"\bpick(?:s|ed)? up\b|\brestor(?:e|es|ed|ing)\b|where it left off")
 _RESUME_FROM = re.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|latest|\bstep\b|iteration|"
-                          r"where it left off|\bstate\b|\bbackups?\b|"
+                          r"where it left off|\bstate\b|"
+                          # a backup resumed from, not one merely kept
+                          r"\b(?:from|restor\w*|finds?|loads?)\s+(?:the |a |its |that |this )?(?:\w+ )?backup\b|"
                           # "from the epoch it was in", "at the batch where it stopped": the point it had reached
                           r"\b(?:epoch|batch|step|point|position|place)\s+(?:it|training|the run|the job)\s+"
                           r"(?:was|had|stopped|reached|died|crashed)|"
@@ -403,7 +413,7 @@ def heartbeat(s: Statement) -> Match:
             and (_ON_A_PERIOD.search(low) or _STALL.search(low)):
         return STATED, m.start(), f"a file whose modification time is a liveness signal ('{m.group(0)}')"
     if (m := _WRITES.search(low)) is not None and _PERIOD.search(low) and _FILEISH.search(low) \
-            and not _CKPT.search(low) and not _negated_before(low, m.start()) and _ALIVE.search(s.context):
+            and not _CKPT.search(low) and not _negated_before(low, m.start()) and _tells_liveness(s, m):
         return STATED, m.start(), "a file written on a wall-clock period that tells a live job from a hung or dead one"
     if (m := _STALL.search(low)) is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
@@ -411,6 +421,13 @@ def heartbeat(s: Statement) -> Match:
         # a file promised fresh every N seconds goes stale when the process hangs: liveness, implied
         return IMPLIED, m.start(), "a progress file refreshed on a wall-clock period shows a stall by going stale"
     return None
+
+
+def _tells_liveness(s: Statement, write: re.Match) -> bool:
+    """The write is for telling a live job from a hung or dead one: its clause or its heading says so,
+    or its paragraph says the file tells it by going stale."""
+    return bool(_ALIVE.search(_clause_around(s.low, write.start(), write.end())) or _ALIVE.search(s.heading)
+                or (_ALIVE.search(s.paragraph) and _STALE.search(s.paragraph)))
 
 
 def resume(s: Statement) -> Match:

@@ -70,3 +70,16 @@ def test_a_file_read_to_see_how_far_training_is(text, expected):
 ])
 def test_tests_asked_for_with_every_change(text, expected):
     assert level("tdd-process", text) == expected
+
+
+@pytest.mark.parametrize("requirement, text", [
+    # a backup kept, not resumed from; a step of an install guide, not of training
+    ("resume", "We continue to keep nightly backups of the dataset."),
+    ("progress-file", "`setup.txt` shows which step of the install you are at."),
+    ("progress-file", "Look at `notes.txt` to see how far we are with the paper."),
+    # a hang mentioned beside a file written on a period, without the file being what tells it
+    ("heartbeat", "## Troubleshooting\n\nIf the job is stuck on data loading, lower num_workers; metrics are "
+                  "written to `metrics.json` every 60 seconds."),
+])
+def test_near_misses_are_not_stated(requirement, text):
+    assert level(requirement, text) != STATED
