@@ -79,6 +79,8 @@ def _period(eff: Effect, lc: LoopCall) -> str:
         return f", {periods[0].what}"
     if eff.via and eff.via[0].endswith("Trainer"):
         return f", by the {eff.via[0]}'s policy"
+    if eff.via and eff.via[0].endswith(" fit") and not lc.batch_loop:
+        return f", once an epoch ({' -> '.join(eff.via)})"
     return ", at every iteration" if not lc.call.guards else ""
 
 
@@ -137,7 +139,8 @@ def progress_written_in_loop(ev: Any) -> ProbeResult:
         eff = next(e for e in t.effects if e.tag == PROGRESS)
         cites = (Citation(eff.site.file, eff.site.line, detail=f"writes progress: {eff.site.text}"),
                  Citation(t.start_file or t.file, t.start_line or t.line, detail=f"thread started: {t.target}"))
-        return ProbeResult(Verdict.YES, f"a thread started at {t.start_file or t.file}:{t.start_line or t.line} rewrites "
+        started = f"{t.start_file or t.file}:{t.start_line or t.line}"
+        return ProbeResult(Verdict.YES, f"a {_worker(t)} started at {started} rewrites "
                                         f"the progress file ({eff.site.file}:{eff.site.line})", cites,
                            {"progress_threads": len(threads)})
     blocked = [(lc, eff) for lc, eff in hits if not lc.in_thread]
@@ -169,6 +172,10 @@ def batch_logging(ev: Any) -> ProbeResult:
                        cites, {"batch_log_sites": len(hits), "loop_depth": lc.depth})
 
 
+def _worker(t: Any) -> str:
+    return "process" if t.kind == "Process" else "thread"
+
+
 def _beats(t: Any) -> Effect | None:
     """The effect by which a thread's target signals liveness: a heartbeat or progress write (or log line)."""
     return next((e for e in t.effects if e.tag in (HEARTBEAT, PROGRESS)), None)
@@ -191,7 +198,7 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
         cites = (Citation(t.start_file, t.start_line, detail=f"started: {t.target}"),
                  Citation(t.file, t.line, detail=f"{t.kind}(target={t.target})"),
                  _cite(eff.site, f"target {'writes progress' if eff.tag == PROGRESS else 'beats'}: {eff.site.text}"))
-        return ProbeResult(Verdict.YES, f"a heartbeat thread is started ({t.start_file}:{t.start_line}, target "
+        return ProbeResult(Verdict.YES, f"a heartbeat {_worker(t)} is started ({t.start_file}:{t.start_line}, target "
                                         f"{t.target})", cites, measured)
     in_loop = [(lc, eff) for lc, eff in _loop_effect(code, HEARTBEAT) if not lc.in_thread]
     if in_loop:
@@ -208,7 +215,8 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
         return ProbeResult(Verdict.NO, f"no thread refreshes a liveness signal (the thread at {t.file}:{t.line} writes "
                                        "neither a heartbeat nor progress)",
                            (Citation(t.file, t.line, detail=f"{t.kind}(target={t.target})"),), measured)
-    return ProbeResult(Verdict.NO, "no thread (threading.Thread/Timer) is created in the training code",
+    return ProbeResult(Verdict.NO, "no thread or process (threading.Thread/Timer, multiprocessing.Process) is created "
+                                   "in the training code",
                        _entry_cite(code), measured)
 
 

@@ -6,6 +6,7 @@ The package is layered, each module depending only on those above it:
 - `facts`: the fact types probes read (`CodeEvidence`, `Call`, `LoopCall`, `Interval`, ...);
 - `syntax`: small helpers over syntax trees;
 - `scan`: the per-file scan (calls with loop depth and guards, assignments, returns, options);
+- `pathflow`: progress and liveness file paths followed into the parameters of the code that writes them;
 - `intervals`: checkpoint intervals declared in code, with their unit;
 - `effects`: what one call site does by itself (save, load, log, progress, heartbeat, ...);
 - `hooks`: hook methods a runner calls by name, added to the calls that name them;
@@ -24,6 +25,7 @@ from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD,
 from auditor.evidence.code.flow import analyse
 from auditor.evidence.code.configfiles import read as read_configs
 from auditor.evidence.code.frameworks import add_framework_evidence, site_tags
+from auditor.evidence.code.pathflow import follow as follow_paths
 from auditor.evidence.code.intervals import declared_intervals, parse_interval, save_intervals
 from auditor.evidence.code.scan import scan_files
 
@@ -32,6 +34,7 @@ def collect(config: ProjectConfig) -> CodeEvidence:
     """Parse the configured source files and derive the facts the code probes need."""
     entry_file = config.entry_point.partition(":")[0]
     scanned = scan_files(config.root, [*config.source, entry_file, config.main_module], config.progress_files)
+    follow_paths(scanned.scans)
     ev = CodeEvidence(root=config.root, entry_point=config.entry_point)
     ev.files = tuple(s.rel for s in scanned.scans)
     ev.errors = scanned.errors

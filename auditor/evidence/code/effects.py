@@ -5,12 +5,14 @@ through the functions that reach them.
 - a log call is `print`, `logging.*`, a logger's methods, `tqdm.write`, `click.echo`, a `write` to a log file, and an
   experiment tracker's log call (`run.log({...}, step=...)`, `writer.add_scalar(...)`,
   `log_metrics(...)`); a tensor's `x.log()` and `torch.log(x)` are arithmetic, not logging;
-- a heartbeat is a write that names it (or is made by a heartbeat function or class), and any
+- a heartbeat is a write that names it (or is made by a heartbeat function or class), a write to a
+  liveness file (`alive.json`, `heartbeat.txt`: a name bound to its path), and any
   `Path.touch()` / `os.utime()`: refreshing a file's modification time says only "alive".
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
@@ -53,6 +55,8 @@ def call_tags(call: Call, scan: FileScan, fs: FunctionScan, save: set[str], load
         tags.add(PROGRESS)
     if (is_write or is_log) and ("heartbeat" in low or fs.mentions_heartbeat) or _refreshes_mtime(call, receiver):
         tags.add(HEARTBEAT)
+    if is_write and _mentions(call.text, scan.liveness_aliases | fs.liveness_aliases):
+        tags.add(HEARTBEAT)
     if call.short in discovery or call.name in discovery:
         tags.add(DISCOVERY)
     if call.short in _STEP_CALLS or call.name in ("jax.grad",) or (
@@ -88,19 +92,47 @@ def _refreshes_mtime(call: Call, receiver: str) -> bool:
 
 def _is_write(call: Call) -> bool:
     if call.short == "open":  # open(path, "w") and path.open("w")
-        mode = dict(call.kwargs).get("mode", "")
-        m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
-        mode = mode or (m.group(2) if m else "")
-        return any(ch in mode for ch in "wax")
+        return any(ch in _open_mode(call) for ch in "wax")
     if call.short in _WRITE_SHORT or call.name in ("json.dump", "os.replace", "os.rename", "shutil.move"):
         return True
     low = call.short.lower()
     return "write" in low or "atomic" in low or "dump" in low
 
 
+def _open_mode(call: Call) -> str:
+    mode = dict(call.kwargs).get("mode", "")
+    m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
+    return mode or (m.group(2) if m else "")
+
+
 def _mentions_progress(call: Call, scan: FileScan, fs: FunctionScan) -> bool:
     text = call.text
     if "progress" in text.lower():
         return True
-    aliases = scan.progress_aliases | fs.progress_aliases
+    return _mentions(text, scan.progress_aliases | fs.progress_aliases)
+
+
+def _mentions(text: str, aliases: set[str]) -> bool:
+    """The call's text names one of the names bound to a file's path."""
     return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])", text) for a in aliases if a)
+
+
+_STEP_KEYS = {"step", "global_step", "iteration", "iter", "epoch", "batch"}
+
+
+def liveness_progress(call: Call, node: ast.Call, scan: FileScan, fs: FunctionScan) -> bool:
+    """A liveness file rewritten with how far training is (`{"step": ..., "time": ...}` into alive.json, the
+    record given to this write or dumped by another write of the same function, `with open(p, "w") as f:
+    json.dump(record, f)`) is a progress file too; a record appended to a log is not."""
+    if not _is_write(call) or not _mentions(call.text, scan.liveness_aliases | fs.liveness_aliases):
+        return False
+    if call.short == "open" and "a" in _open_mode(call):
+        return False
+    return _records_position(node) or any(_is_write(c) and _records_position(n) for c, n in fs.calls)
+
+
+def _records_position(node: ast.Call) -> bool:
+    """The call writes a record holding how far training is: a mapping with a step (or epoch) key."""
+    return any(isinstance(sub, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _STEP_KEYS
+                                                 for k in sub.keys)
+               for arg in [*node.args, *(k.value for k in node.keywords)] for sub in ast.walk(arg))

@@ -20,13 +20,13 @@ from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD,
                                          CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param,
                                          effect_rank)
 from auditor.evidence.code.configfiles import Node
-from auditor.evidence.code.effects import call_tags
+from auditor.evidence.code.effects import call_tags, liveness_progress
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
 from auditor.evidence.code.resumes import caller_exists, enrich, exists_discovery, resume_names
-from auditor.evidence.code.threads import thread_class_runs, thread_starts, thread_target_quals
+from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
 _TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP)
@@ -170,6 +170,8 @@ class _Analysis:
         """The effects a call site has by itself (auditor.evidence.code.effects, and the adapters' tags)."""
         tags = call_tags(call, scan, fs, self.save, self.load, self.discovery)
         node = self.nodes.get(id(call), (None, ""))[0]
+        if node is not None and liveness_progress(call, node, scan, fs):
+            tags.add(PROGRESS)
         return tags | self.site_tags.get(id(node), set())
 
     # ------------------------------------------------------------------ data flow
@@ -330,7 +332,7 @@ class _Analysis:
         runs = thread_class_runs(self.scans, self.fscans)
         for qual, (scan, fs) in self.fscans.items():
             for call, node in fs.calls:
-                if call.short in THREAD_CLASSES:
+                if call.short in THREAD_CLASSES or is_process(call, scan):
                     self.thread_targets.setdefault(qual, []).extend(thread_target_quals(node, scan, fs, self.by_name))
                 for run_q in runs.get(call.short, ()):
                     self.thread_targets.setdefault(qual, []).append(run_q)

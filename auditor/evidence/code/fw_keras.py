@@ -205,7 +205,8 @@ def _hooks(scan: FileScan, cls: str, a: _Analysis) -> list[LoopCall]:
     out: list[LoopCall] = []
     for hook in sorted(BATCH_HOOKS | EPOCH_HOOKS):
         for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
-            effects = a.call_effects(call, targets, tags, in_loop_only=False)
+            effects = tuple(Effect(e.tag, e.site, (*VIA, f"{cls}.{hook}", *e.via), e.guards)
+                            for e in a.call_effects(call, targets, tags, in_loop_only=False))
             if effects:
                 out.append(LoopCall(call, depth=2 if hook in BATCH_HOOKS else 1, batch_loop=hook in BATCH_HOOKS,
                                     effects=effects))

@@ -30,6 +30,9 @@ _ADDS = {"append", "extend", "add", "insert", "appendleft", "update", "put"}
 # files a progress writer rewrites in place, whatever the project calls them (besides the configured names)
 PROGRESS_NAME = re.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
                            r"\.(?:json|txt|yaml|yml)\b|PROGRESS", re.I)
+# files whose refresh says only "alive": alive.json, heartbeat.txt, .keepalive, liveness
+LIVENESS_NAME = re.compile(r"(?:^|[/\\])[._]?(?:alive|heartbeat|liveness|keep_?alive)"
+                           r"(?:\.(?:json|txt|yaml|yml|stamp))?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class FunctionScan:
         self.return_guards: list[tuple[GuardNode, ...]] = []  # aligned with returns
         self.nested: dict[str, str] = {}  # local def name -> qualname
         self.progress_aliases: set[str] = set()  # local names bound to a progress file path
+        self.liveness_aliases: set[str] = set()  # local names bound to a liveness file path (alive.json)
         self.call_guards: dict[int, tuple[GuardNode, ...]] = {}  # id(call node) -> its guards
         self.assign_guards: list[tuple[GuardNode, ...]] = []  # aligned with assigns
 
@@ -95,6 +99,7 @@ class FileScan(ast.NodeVisitor):
         self.options: list[tuple[ast.Call, int]] = []  # click/argparse option declarations
         self.mod_exprs: list[ast.AST] = []  # `%` operations, comparisons (unit hints)
         self.progress_aliases: set[str] = set()
+        self.liveness_aliases: set[str] = set()
         self.names_in_strings: set[str] = set()  # identifier-like string constants (`type='CheckpointHook'`)
         self._fn: list[FunctionScan] = [self.module]
         self._scope: list[str] = [""]  # class name when directly inside a class body, else ""
@@ -258,10 +263,10 @@ class FileScan(ast.NodeVisitor):
                 self.attr_assigns.append((t.attr, value, t.lineno))
             if alias and (self._mentions_progress_file(value) or names_in(value) & (
                     self.progress_aliases | fn.progress_aliases)):
-                if isinstance(t, ast.Attribute):
-                    self.progress_aliases.add(t.attr)
-                elif isinstance(t, ast.Name):
-                    (self.progress_aliases if fn is self.module else fn.progress_aliases).add(t.id)
+                _alias(t, self.progress_aliases, self.progress_aliases if fn is self.module else fn.progress_aliases)
+            if alias and (_names_file(value, LIVENESS_NAME) or names_in(value) & (
+                    self.liveness_aliases | fn.liveness_aliases)):
+                _alias(t, self.liveness_aliases, self.liveness_aliases if fn is self.module else fn.liveness_aliases)
         fn.assigns.append((names, value))
         fn.assign_guards.append(tuple(self._guard_nodes[-1]))
 
@@ -371,6 +376,20 @@ def python_files(root: Path, entries: list[str]) -> list[Path]:
     seen: set[Path] = set()
     return [p for p in found if not (p in seen or seen.add(p))]
 
+
+
+def _alias(target: ast.AST, file_wide: set[str], local: set[str]) -> None:
+    """An attribute bound to a file's path names it in the whole file, a name only in its scope."""
+    if isinstance(target, ast.Attribute):
+        file_wide.add(target.attr)
+    elif isinstance(target, ast.Name):
+        local.add(target.id)
+
+
+def _names_file(node: ast.AST, pattern: re.Pattern[str]) -> bool:
+    """A string constant in the expression names such a file (`out / "alive.json"`, `f"{d}/alive.json"`)."""
+    return any(isinstance(sub, ast.Constant) and isinstance(sub.value, str) and bool(pattern.search(sub.value))
+               for sub in walk(node))
 
 
 def scan_files(root: Path, entries: list[str], progress_files: tuple[str, ...]) -> ScannedFiles:

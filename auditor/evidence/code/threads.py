@@ -15,13 +15,26 @@ from typing import Any
 
 from auditor.evidence.code.facts import Call, Effect, ThreadStart
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
-from auditor.evidence.code.syntax import walk
+from auditor.evidence.code.syntax import dotted, walk
 
 # the analysis (auditor.evidence.code.flow._Analysis) is passed in; importing its module here would
 # make a cycle (flow calls these functions)
 _Analysis = Any
 
 _NOT_BOUND = {"self", "cls"}
+
+
+def is_process(call: Call, scan: FileScan) -> bool:
+    """`multiprocessing.Process(...)` (or torch's), or `ctx.Process(...)` on a context from `get_context()`: a
+    worker that runs its target beside the training loop, as a thread does."""
+    if call.short != "Process":
+        return False
+    if call.name.startswith(("multiprocessing.", "torch.multiprocessing.")):
+        return True
+    receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
+    return bool(receiver) and any(receiver in names and isinstance(value, ast.Call)
+                                  and dotted(value.func, scan.aliases).endswith("get_context")
+                                  for fs in scan.scopes() for names, value in fs.assigns)
 
 
 def thread_target_quals(node: ast.Call, scan: FileScan, fs: FunctionScan, by_name: dict[str, list[str]]) -> list[str]:
@@ -79,7 +92,8 @@ def thread_starts(a: _Analysis) -> list[ThreadStart]:
     threads: list[ThreadStart] = []
     for qual, (scan, fs) in a.fscans.items():
         for call, node in fs.calls:
-            if call.short in THREAD_CLASSES and call.name.split(".")[0] in ("threading", call.short):
+            if (call.short in THREAD_CLASSES and call.name.split(".")[0] in ("threading", call.short)) \
+                    or is_process(call, scan):
                 threads.append(_thread(a, qual, scan, fs, call, node))
     for scan in a.scans:
         for cls_name, line in scan.thread_classes:
