@@ -311,10 +311,10 @@ def _claims_auto_resume(low: str, auto: re.Match) -> bool:
 _CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
 
 
-def _clause_around(low: str, start: int, end: int) -> str:
+def _clause_around(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> str:
     """The clause of `low` holding low[start:end]: from the break before it to the break after it."""
-    before = [m.end() for m in _CLAUSE_BREAK.finditer(low, 0, start)]
-    after = _CLAUSE_BREAK.search(low, end)
+    before = [m.end() for m in breaks.finditer(low, 0, start)]
+    after = breaks.search(low, end)
     return low[before[-1] if before else 0: after.start() if after else len(low)]
 
 
@@ -481,6 +481,23 @@ MATCHERS = {
 REQUIREMENTS = tuple(MATCHERS)
 
 
+# a negation that bounds or sharpens a claim rather than denying it
+_BOUNDING = re.compile(r"\b(?:no|not|never)\s+(?:more|less|longer|later|fewer)\s+than\b|\bnot\s+(?:only|just|merely)\b|"
+                       r"\bno\s+(?:extra\s+|additional\s+)?(?:flags?|options?|arguments?|path|edits?|changes?)\b|"
+                       r"\bno matter\b|\bnothing\s+(?:\w+\s+){0,2}?lost\b|\bno\s+(?:\w+\s+){0,2}?(?:is|gets|will be)\s+lost\b|"
+                       r"\bnot lost\b|\bnever los\w*|\bnobody\s+(?:should|needs?|has)\s+to\b|\bnothing\s+(?:needs|has)\s+to\s+be\b|"
+                       r"(?:\bnot|\bnever|n't)\s+(?:stop|die|block|wait|depend|rely|hang|stall)\w*")
+_DENIAL = re.compile(r"\b(?:no|not|never|nothing|nobody|none|neither|nor|cannot)\b|\w+n't\b")
+_DENIAL_BREAK = re.compile(r"[;:(),]|\.\s|\bbut\b")
+
+
+def _denied(low: str, at: int) -> bool:
+    """The clause holding offset `at` says the requirement is not met ('checkpoints are not saved
+    periodically', 'we don't keep a status.json current'); bounds like 'no more than' do not deny."""
+    clause = _clause_around(low, at, at + 1, _DENIAL_BREAK)
+    return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)))
+
+
 def find(requirement: str, found: list[Statement]) -> Finding | None:
     """The statement that best documents `requirement` (stated over implied over other; first wins)."""
     matcher = MATCHERS.get(requirement)
@@ -492,6 +509,8 @@ def find(requirement: str, found: list[Statement]) -> Finding | None:
         if hit is None:
             continue
         level, at, why = hit
+        if level == STATED and _denied(s.low, at):
+            continue  # a requirement said not to be met documents nothing
         if best is None or _RANK[level] > _RANK[best.level]:
             best = Finding(requirement, level, s.document, s.line_at(at), s.text, why)
             if level == STATED:
