@@ -11,7 +11,8 @@ effect is only ever taken away, never added:
 - checkpoints (written during training): an assertion on checkpoints that shows more than one
   save (a count of two or more, their times compared, a range of them), or step- or
   epoch-numbered checkpoints besides the run's last step (two or more, or one before a last step
-  the test gives). The last step is what the test tells training to stop at (`--max-steps 40`,
+  the test gives), or two or more file names of one pattern listed in one assertion, one of them not
+  named for the last step. The last step is what the test tells training to stop at (`--max-steps 40`,
   `max_epochs=3`): a checkpoint named for it is the end-of-training save, which any trainer
   writes. A test that looks at one checkpoint only keeps ONE_CHECKPOINT, for the reason given;
 - step_log: a log source and a training loss or a step-numbered line, once the strings that are
@@ -54,6 +55,11 @@ _NUMBER_LIST = re.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
 _LAST_STEP = re.compile(r"(?:steps|iters|iterations|epochs|updates|episodes)[\"']?\s*[,=:]\s*[\"']?(\d+)\b")
 _LAST_STEP_BEFORE = re.compile(r"\W(?:(?:max|num|total|train)[-_]?(?:train[-_]?)?)?$")  # not `log_every_steps`
 _STRING = re.compile(r"(\"\"\"|'''|\"|')(?:\\.|(?!\1).)*?\1", re.S)
+# a checkpoint file's name listed in an assertion: a number in it and an extension
+_FILE_NAME = re.compile(r"^[\w.-]*\d[\w.-]*\.[a-z][a-z0-9]{0,11}$")
+_CHECKPOINT_FILE = re.compile(r"\.(?:keras|h5|hdf5|pt|pth|ckpt|safetensors|bin|npz|msgpack|pkl|tar)$")
+# numbers that tell the files of one save apart, not saves: shards, ranks, parts
+_ONE_SAVE = re.compile(r"\d+-of-\d+|rank|shard|part|distcp|world|gpu|device|worker")
 _NOT_A_STEP_LINE = re.compile(r"resum|restor|continu|sav(?:e|es|ed|ing)\b|checkpoint|ckpt|wrote|writing")
 
 
@@ -220,15 +226,21 @@ def _checkpoints(reads: list[Reads], last: frozenset[int], runs: int = 1) -> str
     twice (a resume), numbered names alone are not enough: each run ends with a save of its own,
     and which names those are cannot be told when the runs stop by a unit the names do not count."""
     numbers: set[int] = set()
+    listed: tuple[tuple[int, ...], ...] = ()
     for r in reads:
         about, shown, named = _saves_read(r.near, r.full)
         if shown:
             return CHECKPOINTS
         if about:
             numbers |= named
+            listed = max(listed, _listed_names(r.near), key=len)
     during = numbers - last
     if runs >= 2:
         return None
+    if len(listed) >= 2 and any(any(nums) and not set(nums) & last for nums in listed):
+        # one run ends with one save: of two or more names of one pattern, one not named for the last
+        # step (nor for step 0, a save before training) was written during training
+        return CHECKPOINTS
     if len(during) >= 2 or (len(during) == 1 and last and 0 < min(during) < max(last)):
         return CHECKPOINTS
     return None
@@ -253,6 +265,21 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
     if near_marked and stepped:
         numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in re.findall(r"\d+", listed)}
     return True, False, frozenset(numbers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _listed_names(near: str) -> tuple[tuple[int, ...], ...]:
+    """The numbers of the largest set of checkpoint file names of one pattern that an assertion lists
+    (`["ckpt-e01-b0040.keras", "ckpt-e02-b0017.keras"]`: one pattern, two saves); shards and ranks of one
+    save are not listed saves."""
+    groups: dict[str, set[tuple[int, ...]]] = {}
+    for quoted in _STRING.finditer(near):
+        name = quoted.group(0).strip("\"'")
+        if not _FILE_NAME.match(name) or _ONE_SAVE.search(name) or not (
+                _CHECKPOINT.search(name) or _CHECKPOINT_FILE.search(name)):
+            continue
+        groups.setdefault(re.sub(r"\d+", "#", name), set()).add(tuple(int(n) for n in re.findall(r"\d+", name)))
+    return tuple(sorted(max(groups.values(), key=len, default=set())))
 
 
 @functools.lru_cache(maxsize=4096)

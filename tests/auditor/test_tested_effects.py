@@ -390,3 +390,48 @@ def test_unittest_skip_decorators_are_read_like_pytest_marks(tmp_path):
     assert r.verdict == Verdict.NO and "marked skip" in r.summary, r.summary
     r = _verdict(ev, "heartbeat")
     assert r.verdict == Verdict.NO_EVIDENCE and "skipif" in r.summary, r.summary
+
+
+# --------------------------------------------------------------------------- checkpoint names listed
+
+
+def test_checkpoint_files_of_one_naming_asserted_as_a_list_are_saves_during_training(tmp_path):
+    """Three names of one pattern that differ in their numbers: one run ends with one save, so the
+    others were written during training (Keras' `ckpt-e{epoch}-b{batch}.keras`)."""
+    ev = _project(tmp_path, '''
+        def test_every_n_batches(tmp_path):
+            train(tmp_path, "--epochs", "2", "--ckpt-every", "40")
+            names = sorted(p.name for p in (tmp_path / "checkpoints").glob("*.keras"))
+            assert names == ["ckpt-e01-b0040.keras", "ckpt-e02-b0017.keras", "ckpt-e02-b0057.keras"]
+        ''')
+    assert "checkpoints" in _effects(ev)["test_every_n_batches"]
+    assert _verdict(ev, "checkpoints").verdict == Verdict.YES
+
+
+def test_listed_files_of_one_save_are_not_saves_during_training(tmp_path):
+    """Shards of one save (`-00001-of-00002`, one file a rank), a save at step 0 beside the final one,
+    and the files of two runs that each end with a save are no evidence of saves during training."""
+    ev = _project(tmp_path, '''
+        def test_sharded_weights(tmp_path):
+            train(tmp_path)
+            names = sorted(p.name for p in (tmp_path / "checkpoint").iterdir())
+            assert names == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+
+
+        def test_one_file_a_rank(tmp_path):
+            train(tmp_path)
+            assert sorted(os.listdir(tmp_path / "ckpt")) == ["ckpt_rank0.pt", "ckpt_rank1.pt"]
+
+
+        def test_the_initial_and_the_final_save(tmp_path):
+            train(tmp_path, "--max-steps", "20")
+            assert sorted(os.listdir(tmp_path / "ckpt")) == ["ckpt_0.pt", "ckpt_20.pt"]
+
+
+        def test_two_runs_each_ending_with_a_save(tmp_path):
+            train(tmp_path, "--epochs", "1")
+            train(tmp_path, "--epochs", "2", "--resume", str(tmp_path / "ckpt"))
+            assert sorted(os.listdir(tmp_path / "ckpt")) == ["ckpt-e01.keras", "ckpt-e02.keras"]
+        ''')
+    assert not any("checkpoints" in e for e in _effects(ev).values()), _effects(ev)
+    assert _verdict(ev, "checkpoints").verdict == Verdict.NO
