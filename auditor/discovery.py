@@ -10,8 +10,9 @@ folder's fixtures or corpus are not entered) sorts what it sees into:
   `conftest.py` and the files of a test folder;
 - JUnit XML anywhere, recognised by content (a `<testsuite`), except the XML that a TDD
   record made; TDD artifacts by content (`audit-tdd/1` records, pytest output);
-- run directories: folders holding `.pt`, `.pth`, `.ckpt`, `.safetensors` files or
-  `checkpoint-N/` / `step_N/` folders, with their logs (auditor.runfinder);
+- run directories: folders holding checkpoint files (`.pt`, `.pth`, `.ckpt`, `.safetensors`,
+  Keras's `.keras` / `.h5`: auditor.ckptnames) or `checkpoint-N/` / `step_N/` / DCP folders,
+  with their logs (auditor.runfinder);
 - configuration the code reads: Hydra trees, argument files named on documented command
   lines, the YAML/JSON of `conf`/`config`/`configs` folders; handed on, not interpreted;
 - entry points: console scripts, `__main__.py` packages, `__main__` blocks, the scripts a
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor import safeio
+from auditor import ckptnames, safeio
 from auditor.runfinder import RunDirectory, Seen, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
                                  loops)
@@ -43,7 +44,6 @@ _TEST_DIRS = {"tests", "test"}
 _TEST_DATA_DIRS = {"fixtures", "fixture", "corpus", "data", "resources", "assets", "golden", "goldens",
                    "snapshots", "testdata", "test_data"}
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "audit.yaml")
-_CHECKPOINT_SUFFIXES = {".pt", ".pth", ".ckpt", ".safetensors"}
 # shell scripts and batch-scheduler job scripts (they name the commands that train, and a job's log)
 _SCRIPT_SUFFIXES = {".sh", ".bash", ".sbatch", ".slurm", ".pbs", ".qsub", ".job"}
 _CHECKPOINT_DIR = re.compile(r"^checkpoint[-_]\d+$")
@@ -166,7 +166,7 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
             w.tests.append(rel)
         else:
             w.py.append(rel)
-    elif suffix in _CHECKPOINT_SUFFIXES and not (in_tests or hidden):
+    elif _is_checkpoint(name, folder) and not (in_tests or hidden):
         w.checkpoint_files.setdefault(folder, []).append(rel)
     elif suffix == ".xml":
         w.xml.append(rel)
@@ -182,6 +182,10 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
         w.text.append(rel)
     if _LOG_NAME.search(name) and not in_tests:
         w.logs.setdefault(folder, []).append(rel)
+
+
+def _is_checkpoint(name: str, folder: str) -> bool:
+    return ckptnames.is_checkpoint_file(name, folder.rsplit("/", 1)[-1]) or ckptnames.is_shard(name)
 
 
 def _is_document(rel: str, name: str, parts: list[str]) -> bool:

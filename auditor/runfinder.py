@@ -1,9 +1,11 @@
 """Run directories, found from what discovery's walk saw: folders holding checkpoints, and their logs.
 
-- A folder holding `.pt`, `.pth`, `.ckpt` or `.safetensors` files, or `checkpoint-N/` folders,
-  holds checkpoints. A folder named for a step (`step_000546/`, `global_step500/`,
-  `epoch_3/`) that holds such files is one checkpoint (weights, optimizer, a JSON sidecar), of
-  the folder above it; a `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
+- A folder holding checkpoint files (auditor.ckptnames: `.pt`, `.pth`, `.ckpt`,
+  `.safetensors`, `.keras`, `.weights.h5`, ...) or `checkpoint-N/` folders holds checkpoints.
+  A folder named for a step (`step_000546/`, `global_step500/`, `epoch_3/`) that holds such
+  files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so
+  is a folder of torch.distributed.checkpoint shards (`*.distcp`) whatever its name; a
+  `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
 - The run's logs are its own (anywhere below it); else the project root's (`... | tee -a
   train.log`); else the logs a batch scheduler writes for the job (`#SBATCH --output=logs/%x-%j.out`)
   and the logs kept elsewhere that name the run's checkpoint files (a job's `.out` file saying
@@ -21,6 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from auditor.ckptnames import shards_folder
 
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
 # one checkpoint saved as a folder, named for its step or epoch
@@ -77,7 +81,8 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
     runs: dict[str, list[str]] = {}  # run -> its checkpoints (files, or a folder for one saved as a folder)
     stamped: dict[str, list[str]] = {}  # run -> the paths whose mtimes say when it saved
     for folder, files in seen.checkpoint_files.items():
-        one_save = bool(_NUMBERED_FOLDER.match(folder.rsplit("/", 1)[-1]))  # step_000546/: one checkpoint
+        # step_000546/ or a folder of DCP shards: one checkpoint
+        one_save = bool(_NUMBERED_FOLDER.match(folder.rsplit("/", 1)[-1])) or shards_folder(files)
         run = _run_of(_parent(folder)) if one_save else _run_of(folder)
         runs.setdefault(run, []).extend([folder] if one_save else files)
         stamped.setdefault(run, []).extend(files)

@@ -3,8 +3,9 @@ and a foreign run's, read without loading them.
 
 Other teams' trainers name their checkpoints in many ways; every one of these is a periodic
 candidate: step- or epoch-named files (`step_000050.pt`, `ckpt_0000191.pt`, `state-000323.pt`,
-`epoch=1-step=167.ckpt`, `step_000100.ckpt`), transformers' `checkpoint-N/` folders and
-Accelerate's `checkpoint_N/` folders. `best*`, `final*` and Lightning's `last.ckpt` are not
+`epoch=1-step=167.ckpt`, `step_000100.ckpt`, Keras's `ckpt-e05-b0048.keras`), transformers'
+`checkpoint-N/` folders, Accelerate's `checkpoint_N/` folders and torch.distributed.checkpoint
+folders; so is a series of files named alike but for their numbers. `best*`, `final*` and Lightning's `last.ckpt` are not
 periodic; an unnumbered file (`ckpt.pt`, `last.pt`) is `other`, and a run that overwrites one
 file at every save shows its saves in its log instead (auditor.evidence.runlog).
 
@@ -27,8 +28,9 @@ from typing import Any
 from auditor import safeio
 from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
 from auditor.evidence.runfacts import Checkpoint
-from auditor.evidence import runio
+from auditor.evidence import ckptformats, runio
 from auditor.evidence.runio import parse_time, present, read_json, relative
+from auditor.ckptnames import is_checkpoint_file
 from auditor.runlayout import CHECKPOINTS_DIR, CHECKPOINT_FORMAT
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 
@@ -249,7 +251,6 @@ def _int(value: Any) -> int | None:
 
 
 MAX_DEPTH = 4  # folders below the run directory searched for checkpoints
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
 _NUMBERED = re.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save)"
                        r"[_=-]?0*(\d+)|^0*(\d+)$", re.I)
 _NAME_STEP = re.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
@@ -259,7 +260,7 @@ _FOLDER = re.compile(r"^checkpoint[-_](\d+)$")
 # weights, an optimizer file and often a JSON sidecar with the step and the time
 _STEP_FOLDER = re.compile(r"^(?:ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?(\d+)$", re.I)
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".distcp")
 MAX_SIDECAR_BYTES = 64 * 1024
 _WEIGHTS = re.compile(r"^(?:model|pytorch_model|adapter_model)[\w.-]*\.(?:safetensors|bin)$")
 _SKIP_DIRS = {"__pycache__", "tensorboard", "wandb", "mlruns", ".hydra"}
@@ -270,7 +271,7 @@ _SKIP_DIRS = {"__pycache__", "tensorboard", "wandb", "mlruns", ".hydra"}
 
 def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Path], list[Path]]:
     """(checkpoint files, checkpoint folders) under `run`: the configured patterns, and every
-    .pt/.pth/.ckpt file and checkpoint-N / checkpoint_N folder down to MAX_DEPTH levels."""
+    checkpoint file (auditor.ckptnames) and checkpoint folder down to MAX_DEPTH levels."""
     files: list[Path] = []
     for pattern in patterns:
         files += sorted(p for p in run.glob(pattern) if not p.is_dir())
@@ -285,7 +286,7 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
             elif depth < MAX_DEPTH and not d.startswith(".") and d not in _SKIP_DIRS:
                 keep.append(d)
         dirs[:] = keep
-        files += [here / n for n in sorted(names) if n.endswith(CHECKPOINT_SUFFIXES)]
+        files += [here / n for n in sorted(names) if _checkpoint_file(n, here.name)]
     seen: set[str] = set(taken)
     unique = []
     for p in files:
@@ -296,14 +297,20 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
     return unique, folders
 
 
+def _checkpoint_file(name: str, folder: str) -> bool:
+    # a lone .safetensors file is weights, read as part of a checkpoint folder, not a checkpoint of its own here
+    return is_checkpoint_file(name, folder) and not name.endswith(".safetensors")
+
+
 def _saved_as_folder(parent: Path, name: str) -> bool:
-    """A step- or epoch-named folder is one checkpoint when it holds weights, or sits in a checkpoints folder."""
-    if not _STEP_FOLDER.match(name):
-        return False
-    if parent.name.lower() in _CHECKPOINT_FOLDER_NAMES:
+    """A step- or epoch-named folder is one checkpoint when it holds weights, or sits in a checkpoints
+    folder; a folder of torch.distributed.checkpoint shards is one whatever its name."""
+    named = bool(_STEP_FOLDER.match(name))
+    if named and parent.name.lower() in _CHECKPOINT_FOLDER_NAMES:
         return True
     try:
-        return any(p.name.endswith(_WEIGHT_SUFFIXES) for p in (parent / name).iterdir())
+        return any(p.name.endswith(".distcp") or (named and p.name.endswith(_WEIGHT_SUFFIXES))
+                   for p in (parent / name).iterdir())
     except OSError:
         return False
 
@@ -311,7 +318,7 @@ def _saved_as_folder(parent: Path, name: str) -> bool:
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
     """(kind, epoch, step) a checkpoint's name says."""
     low = name.lower()
-    stem = re.sub(r"\.(pt|pth|ckpt|safetensors|bin)$", "", low)
+    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5)$", "", low)
     epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
     epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
     step_m = _NAME_STEP.search(stem)
@@ -344,6 +351,10 @@ def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", 0, None, "empty file"))
             continue
+        if ckptformats.is_framework_file(pt.name):
+            status, note = ckptformats.framework_file_status(pt, inside, rel)
+            out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", st.st_size, None, note))
+            continue
         meta = read_checkpoint_metadata(pt, inside)
         t, source = None, "mtime"
         if meta.scalars:
@@ -365,7 +376,18 @@ def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -
         else:
             status = "unreadable" if meta.runs_code else "readable"
         out.append(Checkpoint(rel, kind, status, epoch, step, t, source, st.st_size, None, meta.note))
-    return out
+    return _series_periodic(out)
+
+
+def _series_periodic(found: list[Checkpoint]) -> list[Checkpoint]:
+    """Files of one folder named alike but for their numbers (`ckpt-e05-b0048.keras`,
+    `ckpt-e10-b0033.keras`) are a series of saves: periodic, though no word names a step."""
+    shapes: dict[str, set[str]] = {}
+    for c in found:
+        if c.kind == "other" and re.search(r"\d", c.file.rsplit("/", 1)[-1]):
+            shapes.setdefault(re.sub(r"\d+", "#", c.file), set()).add(c.file)
+    series = {f for files in shapes.values() if len(files) >= 2 for f in files}
+    return [replace(c, kind="periodic") if c.file in series else c for c in found]
 
 
 @dataclass(frozen=True)
@@ -409,6 +431,8 @@ def read_folders(run: Path, folders: list[Path], errors: list[str]) -> tuple[lis
             found, log = _hf_folder(folder, run, base, unfinished, errors)
             if log.lines and (not newest_log.lines or log.step > newest_log.step):
                 newest_log = log
+        elif ckptformats.dcp_folder(entries):
+            found = _dcp_folder(folder, base, entries, unfinished)
         elif _FOLDER.match(folder.name):  # Accelerate numbers its folders by save, not by step
             weighted = any(_WEIGHTS.match(p.name) for p in entries)
             found = base if weighted else replace(base, status=unfinished, note="no model weights in it")
@@ -416,6 +440,14 @@ def read_folders(run: Path, folders: list[Path], errors: list[str]) -> tuple[lis
             found = _step_folder(folder, run, base, entries, unfinished, errors)
         out.append(found)
     return out, newest_log
+
+
+def _dcp_folder(folder: Path, base: Checkpoint, entries: list[Path], unfinished: str) -> Checkpoint:
+    """A torch.distributed.checkpoint folder: its step from its name, finished once its .metadata is written."""
+    kind, epoch, step = kind_of(folder.name)
+    found = replace(base, kind=kind, epoch=epoch, step=step, note="torch.distributed.checkpoint folder (not loaded)")
+    why = ckptformats.dcp_unfinished(folder, entries)
+    return replace(found, status=unfinished, note=why) if why else found
 
 
 def _hf_folder(folder: Path, run: Path, base: Checkpoint, unfinished: str,

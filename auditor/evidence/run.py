@@ -403,16 +403,20 @@ def _foreign_gaps(ev: RunEvidence) -> None:
         ev.gaps = _gaps(estimated, f"estimated: steps between the logged saves x {log.step_seconds:g} s a step "
                                    f"({log.step_seconds_source})")
         return
-    if logged:
+    not_periodic = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in log.saves if s.kind != "periodic"}
+    files = [(c.time, c.file) for c in ev.periodic() if c.time is not None
+             and c.file.rsplit("/", 1)[-1] not in not_periodic]  # the log says it was the end save
+    if logged and len(files) < 2:  # the files' times say nothing more (one file overwritten, or none kept)
         ev.gaps = Gaps(count=len(logged), source="save lines in the log, without times")
         return
-    files = [(c.time, c.file) for c in ev.periodic() if c.time is not None]
     for t, name in files:
         add(runlog.session_index(sessions, t), t, name)
     sources = sorted({c.time_source for c in ev.periodic()})
     source = "checkpoint times from " + "/".join(sources) if sources else ""
     if "mtime" in sources:
         source += " (file times: a copy or checkout resets them)"
+    if logged:
+        source += "; the log's save lines carry no time"
     ev.saves_recorded = len(files)
     ev.gaps = _gaps(groups, source)
 

@@ -36,7 +36,7 @@ from auditor import safeio
 from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import STEP as _STEP
 from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
-from auditor.evidence.timestamps import LineClock
+from auditor.evidence.timestamps import LineClock, clock_seconds
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
@@ -45,7 +45,7 @@ ROTATION_S = 2  # a file of a series that starts within this of the last one's e
 
 _START = re.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
 _COMMAND = re.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
-                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>\S+\.py\b.*?)\s*$", re.I)
+                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
 _PID = re.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
 # an option that names a checkpoint or asks for a resume, on a recorded command line
 _RESUME_OPTION = re.compile(
@@ -59,8 +59,9 @@ _RESUME_OPTION = re.compile(
 _RESUME_SETTING = re.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)['\"]?\s*[=:]\s*['\"]?"
                              r"(?!None\b|null\b|False\b|True\b|yes\b|no\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|"
                              r"\s*$)([^\s,'\"]+)", re.I)
-_RESUMED = re.compile(r"\bresum(?:ed|ing)\b|\bcontinu(?:ing|ed) from\b|\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoint|"
-                      r"states?|snapshot|weights)\b|\bloading states from\b|\bloaded (?:the )?checkpoint\b", re.I)
+_RESUMED = re.compile(r"\bresum(?:ed|ing)\b|\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
+                      r"\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoints?|states?|snapshot|weights)\b|"
+                      r"\bloading states from\b|\bloaded (?:the )?checkpoint\b", re.I)
 _NOT_RESUMED = re.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoint)\b|\bfrom scratch\b|"
                           r"\bnothing to resume\b|\bwill not be loaded\b", re.I)
 _RESUME_TARGET = re.compile(r"""(?:from|at|checkpoint|path)\s+['"]?([^\s'",()]+(?:\.(?:pt|pth|ckpt|bin|safetensors)"""
@@ -80,6 +81,10 @@ _CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pk
                         r"""(?<![\w-])(?:step|global_step|epoch|iter|ckpt)[-_]?\d+(?=[\s)'",;]|$)))""")
 # `checkpoint [timer] step 988 -> /scratch/ckpt/step_0000988.pt`: a save that names no verb, only where it went
 _ARROW_SAVE = re.compile(r"\b(?:checkpoint|ckpt|snapshot)s?\b.{0,60}?(?:->|=>|\u2192)\s*['\"]?([\w./-]+)", re.I)
+# `INFO trainer: checkpoint runs/x/checkpoints/step_000100`: a message that is the noun and a numbered path
+_NOUN_SAVE = re.compile(r"(?:^|[:\]|]\s+)(?:checkpoint|ckpt|snapshot)\s*:?\s+['\"]?"
+                        r"([\w./-]*?(?:step|global_step|epoch|iter|ckpt|checkpoint)[-_=]?\d+(?:\.\w+)?)['\"]?"
+                        r"\s*(?:\([^)]*\))?\s*$", re.I)
 # a save a signal asked for (the scheduler's warning before a time limit, a preemption): not a periodic one
 _SIGNALLED = re.compile(r"\bSIG(?:USR[12]|TERM|INT|HUP|CONT|QUIT)\b|\bpreempt|\bsignal(?:l?ed)?\b|"
                         r"\btime limit\b", re.I)
@@ -177,12 +182,31 @@ _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?([0-3]\d)(?!\d)"
 
 def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
     """Every line of one log with its time (bare clock times take the last full date seen; a
-    month/day stamp without a year takes the year of the date the file's name carries)."""
+    month/day stamp without a year takes the year of the date the file's name carries).
+
+    A log whose lines carry clock times only (`[18:51:01] saved ...`) and no date at all is
+    dated by its modification time: its last line was written then. Gaps between its lines hold
+    whatever the date; a copy or checkout that reset the mtime moves only the day."""
     year = _DATE_IN_NAME.search(shown)
     clock = LineClock(year=int(year.group(1)) if year else None)
-    return [LogLine(shown, number, clock.time_of(text), text)
-            for number, text in safeio.lines(path, within=within, cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS,
-                                             shown=shown)]
+    text = list(safeio.lines(path, within=within, cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS, shown=shown))
+    times = [clock.time_of(line) for _, line in text]
+    if not any(t is not None for t in times) and any(clock_seconds(line) is not None for _, line in text):
+        times = _dated_by_mtime(text, safeio.stat_file(path, within, shown).st_mtime)
+    return [LogLine(shown, number, t, line) for (number, line), t in zip(text, times)]
+
+
+MTIME_SLACK_S = 120  # a clock time this far after the file's mtime is still that day's (clocks differ)
+
+
+def _dated_by_mtime(text: list[tuple[int, str]], mtime: float) -> list[float | None]:
+    """Clock-only lines' times on the day that puts the last of them at or just before `mtime`."""
+    clock = LineClock(day=0.0)
+    times = [clock.time_of(line) for _, line in text]
+    last = next(t for t in reversed(times) if t is not None)
+    latest = mtime + MTIME_SLACK_S
+    shift = latest - (latest - last) % 86400 - last
+    return [t + shift if t is not None else None for t in times]
 
 
 # --------------------------------------------------------------------------- recognising lines
@@ -205,7 +229,8 @@ def resume_option(command: str) -> str:
     return (m.group(1) or m.group(2)).strip() if m else ""
 
 
-_REFUSED = re.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load)",
+_REFUSED = re.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load|"
+                      r"continu)",
                       re.I)
 
 
@@ -222,7 +247,7 @@ def _save_target(text: str) -> str | None:
         return None
     verb = _SAVE_VERB.search(text)
     if verb is None:
-        arrow = _ARROW_SAVE.search(text)
+        arrow = _ARROW_SAVE.search(text) or _NOUN_SAVE.search(text)
         read = arrow and (_NOT_SAVE.search(text[:arrow.start(1)]) or resume_line(text[:arrow.start(1)]))
         return arrow.group(1).rstrip(".,") if arrow and not read else None
     negative = _NOT_SAVE.search(text)
@@ -242,7 +267,9 @@ def _save_kind(text: str, target: str, run_name: str) -> str:
         return "best"
     if _SIGNALLED.search(text):
         return "preempt"
-    if re.search(r"\bfinal\b|end of training|reason=final", low) or "final" in target.lower():
+    # the save that ends training, or a session's time slot (`(end of session slot)`): not periodic
+    if re.search(r"\bfinal\b|end of (?:the )?(?:training|session|slot|job|run)\b|reason=final", low) \
+            or "final" in target.lower():
         return "final"
     return "periodic"
 
@@ -290,15 +317,19 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
 def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
     out: list[LoggedSave] = []
     step = None
+    worked = False  # a per-step line since the last save
     for x in lines:
         m = _STEP.search(x.text)
         if m:
             step = int(m.group(1))
         target = _save_target(x.text)
         if target is None:
+            worked = worked or is_batch_line(x.text)
             continue
-        if out and _same_save(out[-1], target, x.line):
+        # `saving model to X` then `finished saving model to X`, no training between: one save told twice
+        if out and (_same_save(out[-1], target, x.line) or (target == out[-1].target and not worked)):
             continue
+        worked = False
         named_step = re.search(r"(?:checkpoint|step|ckpt|state|iter)[-_=]?0*(\d+)", target, re.I)
         epoch = _EPOCH.search(x.text)
         out.append(LoggedSave(x.time, x.file, x.line, target, _save_kind(x.text, target, run_name),

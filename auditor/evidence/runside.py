@@ -3,11 +3,14 @@ metrics.csv and JSON-lines metrics.
 
 - Heartbeat records: a file named for the heartbeat (`heartbeat.log`, `heartbeat.jsonl`,
   `heartbeat.txt`), one record a line with its time and, often, the writer's process id; a
-  new process id starts a new session, so no gap is measured across a crash's downtime.
+  new process id starts a new session, so no gap is measured across a crash's downtime. A
+  JSON file that is one document (`alive.json` rewritten in place) is one record, its time
+  the heartbeat or update time it holds, whatever other times it carries (`started`).
 - A progress file is one rewritten in place with the current state, whatever its name:
-  `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`. Its last update time and state
-  are read; when it carries a heartbeat time (`heartbeat_at`), the heartbeat rewrites it, so its
-  refresh cadence is the heartbeat's.
+  `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`, or any JSON document in the
+  run folder that holds a step (or epoch) and the time it was written (a watchdog's
+  `alive.json`). Its last update time and state are read; when it carries a heartbeat time
+  (`heartbeat_at`), the heartbeat rewrites it, so its refresh cadence is the heartbeat's.
 - metrics.csv (Lightning's CSVLogger): per-step rows are rows of a training metric of which an
   epoch has several; one row per epoch is per-epoch logging. JSON lines with a loss and a step
   are per-step lines.
@@ -68,6 +71,10 @@ def read_beats(run: Path, errors: list[str]) -> list[Beat]:
     inside = safeio.run_directory(run)
     for path in heartbeat_files(run):
         rel = path.relative_to(run).as_posix()
+        document = _json_document(path, inside, rel) if path.suffix == ".json" else None
+        if document is not None:
+            out += _document_beat(rel, *document)
+            continue
         try:
             lines = read_log(path, inside, rel)
         except safeio.READ_ERRORS as exc:
@@ -78,6 +85,31 @@ def read_beats(run: Path, errors: list[str]) -> list[Beat]:
                 pid = _PID.search(x.text)
                 out.append(Beat(rel, x.line, x.time, pid.group(1) if pid else ""))
     return out
+
+
+MAX_DOCUMENT_BYTES = 1024 * 1024  # a status document rewritten in place is small; a longer file is read as lines
+
+
+def _json_document(path: Path, inside: safeio.Root, rel: str) -> tuple[dict, str] | None:
+    """(the object, its text) of a file holding one JSON object, else None (JSON lines, anything else)."""
+    try:
+        text = safeio.read_text(path, within=inside, cap=MAX_DOCUMENT_BYTES, shown=rel)
+        data = safeio.parse_json(text, shown=rel)
+    except safeio.READ_ERRORS:  # not one document: read line by line (which reports a bad file)
+        return None
+    return (data, text) if isinstance(data, dict) else None
+
+
+def _document_beat(rel: str, data: dict, text: str) -> list[Beat]:
+    key = next((k for k in _HEARTBEAT_KEYS + _UPDATED_KEYS if _time_value(data.get(k)) is not None), None)
+    if key is None:
+        return []
+    pid = next((str(data[k]) for k in ("pid", "trainer_pid", "process_id") if _is_count(data.get(k))), "")
+    return [Beat(rel, _line_of(text, f'"{key}"') or 1, _time_value(data[key]), pid)]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def touched_files(run: Path) -> list[Beat]:
@@ -126,8 +158,29 @@ def progress_files(run: Path) -> list[str]:
     return ours + [n for n in names if n not in ours]
 
 
+MAX_PROGRESS_CANDIDATES = 16  # JSON files of the run folder opened to see whether one is a progress file
+_COUNTER_KEYS = ("step", "global_step", "iteration", "iter", "epoch", "episode", "batch")
+
+
+def progress_by_content(run: Path) -> list[str]:
+    """JSON documents in the run folder holding a step (or epoch) and the time they were written:
+    a progress file under another name (a watchdog's `alive.json`)."""
+    inside = safeio.run_directory(run)
+    found = []
+    names = [p.name for p in sorted(run.iterdir()) if p.suffix == ".json" and p.name != EVENTS_FILE and not p.is_dir()]
+    for name in names[:MAX_PROGRESS_CANDIDATES]:
+        document = _json_document(run / name, inside, name)
+        if document is None:
+            continue
+        data = document[0]
+        if any(_is_count(data.get(k)) for k in _COUNTER_KEYS) and any(
+                _time_value(data.get(k)) is not None for k in _UPDATED_KEYS + _HEARTBEAT_KEYS):
+            found.append(name)
+    return found
+
+
 def read_progress(run: Path, errors: list[str]) -> ProgressFile | None:
-    names = progress_files(run)
+    names = progress_files(run) or progress_by_content(run)
     if not names:
         return None
     name = names[0]

@@ -71,13 +71,14 @@ class LineClock:
     """Times of successive lines of one log: full stamps, and bare clock times on the last full date.
 
     A bare `16:20:31` after `2026-12-02 16:20:26` is 2026-12-02 16:20:31; one that reads
-    earlier than the previous time by more than an hour is on the next day. With `year` known
+    earlier than the previous time by more than an hour is on the next day. With `day` given
+    (midnight, in Unix seconds), bare clock times before any full date are on that day. With `year` known
     (from the file's name), a line that starts with a month/day stamp and no year
     (`12/02 17:03:37`, as some runners print) is on that day of that year.
     """
 
-    def __init__(self, year: int | None = None) -> None:
-        self._day: float | None = None  # midnight (UTC) of the last date seen
+    def __init__(self, year: int | None = None, day: float | None = None) -> None:
+        self._day: float | None = day  # midnight (UTC) of the last date seen; `day`: before any is seen
         self._last: float | None = None
         self._year = year
 

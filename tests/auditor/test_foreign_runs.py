@@ -35,7 +35,9 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "nanoscript": "out", "nodocs": "checkpoints", "overwrite": "run", "ownwords": "outputs/demo",
         "tddhistory": "out", "trainerpkg": "runs/demo", "ignite_run": "outputs/exp1", "ddp_script": "run",
         "registry_runner": "work_dirs/mlp_toy", "notebook_export": "checkpoints", "rl_loop": "runs/grid5",
-        "slurm_requeue": "scratch", "diffusion_ema": "experiments/rect8", "make_pipeline": "work"}
+        "slurm_requeue": "scratch", "diffusion_ema": "experiments/rect8", "make_pipeline": "work",
+        "keras_backup": "artifacts/run1", "dcp_monorepo": "experiments/tiny", "fabric_loop": "out/exp1",
+        "watchdog_proc": "runs/exp01", "half_done": "outputs"}
 
 
 def _config(project):

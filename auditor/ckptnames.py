@@ -1,0 +1,43 @@
+"""Which files are checkpoints, by name alone: one answer for discovery's walk and a run's reading.
+
+Trainers save in their framework's formats:
+
+- torch and Lightning: `.pt`, `.pth`, `.ckpt`; safetensors: `.safetensors`;
+- Keras: `.keras` (ModelCheckpoint, `model.save`), `.weights.h5` (save_weights_only, the
+  backup of BackupAndRestore) and the legacy `.h5`. HDF5 is also a common format for data,
+  so a bare `.h5` counts only when its name or its folder says it is a model or a checkpoint
+  (`model.h5`, `weights-03.h5`, `checkpoints/e05.h5`), never `train.h5` in a data folder;
+- torch.distributed.checkpoint (DCP): one save is a folder of `*.distcp` shards and a
+  `.metadata` file, written last, whatever the folder is called. A shard is not a checkpoint
+  alone: its folder is (`shards_folder`).
+"""
+
+from __future__ import annotations
+
+import re
+
+FILE_SUFFIXES = (".pt", ".pth", ".ckpt", ".safetensors", ".keras", ".weights.h5")
+SHARD_SUFFIX = ".distcp"
+DCP_METADATA = ".metadata"  # DCP writes it after every shard: without it the save did not finish
+_MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models"})
+_MODEL_H5 = re.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot)", re.I)
+
+
+def is_checkpoint_file(name: str, folder: str = "") -> bool:
+    """Whether a file called `name`, in a folder called `folder` (its last part), is one checkpoint."""
+    low = name.lower()
+    if low.endswith(FILE_SUFFIXES):
+        return True
+    if low.endswith(".h5"):
+        return bool(_MODEL_H5.search(low[:-3])) or folder.lower() in _MODEL_FOLDERS
+    return False
+
+
+def is_shard(name: str) -> bool:
+    """A file that is one part of a checkpoint saved as a folder (a DCP shard)."""
+    return name.lower().endswith(SHARD_SUFFIX)
+
+
+def shards_folder(names: list[str] | tuple[str, ...]) -> bool:
+    """Whether a folder holding `names` is one checkpoint saved as a folder of shards."""
+    return any(is_shard(n) for n in names)
