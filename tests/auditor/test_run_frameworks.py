@@ -286,3 +286,13 @@ def test_a_json_without_a_step_or_a_time_is_no_progress_file(tmp_path):
     write(tmp_path, {"out/ckpt_10.pt": b"\x80\x04}\x94.", "out/config.json": json.dumps({"epochs": 3}),
                      "out/summary.json": json.dumps({"step": 3})})
     assert probe("run.progress_fresh", tmp_path, tmp_path / "out").verdict == Verdict.NO
+
+
+def test_a_progress_file_refreshed_slower_than_the_bound_is_partial(tmp_path):
+    log = "".join(f"2026-01-01 10:{2 * m:02d}:00,000 - Epoch {m} finished (progress.json updated)\n"
+                  for m in range(4))
+    write(tmp_path, {"out/ckpt_10.pt": b"\x80\x04}\x94.", "out/train.log": log,
+                     "out/progress.json": json.dumps({"epoch": 3, "last_update": "2026-01-01 10:06:00"})})
+    r = probe("run.progress_fresh", tmp_path, tmp_path / "out")
+    assert r.verdict == Verdict.PARTIAL and r.measured["cadence_s"] == 120, r.summary
+    assert "120s" in r.summary and "bound 60s" in r.summary
