@@ -120,3 +120,38 @@ def test_fit_of_a_file_that_does_not_import_keras_runs_no_callbacks(tmp_path):
     got = audit(tmp_path, {"train.py": text})
     assert got["save"].verdict == Verdict.NO, got["save"].summary
     assert got["auto"].verdict == Verdict.NO, got["auto"].summary
+
+
+OWN_TRAINER = """
+    import tensorflow as tf
+
+
+    class Trainer:
+        def __init__(self, model):
+            self.model = model
+
+        def fit(self, data, epochs=1, callbacks=()):
+            for epoch in range(epochs):
+                for batch in data:
+                    self.model.train_step(batch)
+
+
+    def main():
+        trainer = Trainer(build_model())
+        trainer.fit(tf.data.Dataset.range(10), epochs=3)
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def test_the_fit_of_a_trainer_class_of_ones_own_is_not_keras(tmp_path):
+    got = audit(tmp_path, {"train.py": OWN_TRAINER})
+    assert got["log"].verdict == Verdict.NO, got["log"].summary
+
+
+def test_a_file_that_uses_tensorflow_without_keras_runs_no_keras_fit(tmp_path):
+    text = OWN_TRAINER.replace("trainer = Trainer(build_model())", "trainer = build_trainer()")
+    got = audit(tmp_path, {"train.py": text})
+    assert got["log"].verdict == Verdict.NO, got["log"].summary

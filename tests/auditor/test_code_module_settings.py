@@ -61,3 +61,10 @@ def test_a_module_constant_the_code_reassigns_otherwise_is_not_followed(tmp_path
     got = audit(tmp_path, {"settings.py": SETTINGS.format(minutes=2),
                            "train.py": TRAIN.format(rebind="\n        settings.CHECKPOINT_EVERY_MIN = 30")})
     assert got["interval"].verdict == Verdict.PARTIAL, got["interval"].summary
+
+
+def test_a_parameter_named_like_the_settings_module_is_not_the_module(tmp_path):
+    train = TRAIN.format(rebind="").replace("def main():", "def main(settings=None):").replace(
+        "main()\n", "main(load_settings())\n")
+    got = audit(tmp_path, {"settings.py": SETTINGS.format(minutes=2), "train.py": train})
+    assert got["interval"].verdict != Verdict.YES, got["interval"].summary

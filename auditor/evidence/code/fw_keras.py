@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from auditor.evidence.code.facts import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall,
                                          ResumeLoad)
-from auditor.evidence.code.fwcommon import Site, imports, keyword, keyword_line, sites
+from auditor.evidence.code.fwcommon import Site, keyword, keyword_line, sites
 from auditor.evidence.code.syntax import short_text
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
     """Append the loops Keras fits run, with their callbacks' saves, logs and hooks, their save intervals and
     BackupAndRestore's resume."""
     subclasses = _callback_classes(scans)
-    for scan in (s for s in scans if imports(s, KERAS)):
-        for fit in (s for s in sites(scan) if _is_fit(s)):
+    own = {cls for scan in scans for cls in scan.classes}
+    for scan in (s for s in scans if _uses_keras(s)):
+        for fit in (s for s in sites(scan) if _is_fit(s, own)):
             if not (fit.function.qualname in ("<module>", "<main>") or f"{scan.rel}::{fit.function.qualname}" in a.ctx):
                 continue
             # the model's own checkpoints are cited before the backup BackupAndRestore deletes when fit ends
@@ -71,10 +72,25 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
             ev.save_intervals = ev.save_intervals + tuple(intervals)
 
 
-def _is_fit(s: Site) -> bool:
-    """`model.fit(...)` given callbacks or epochs (Keras' fit takes them, scikit-learn's does not)."""
-    return s.call.short == "fit" and isinstance(s.node.func, ast.Attribute) and any(
-        k.arg in ("callbacks", "epochs") for k in s.node.keywords)
+def _uses_keras(scan: FileScan) -> bool:
+    """The file imports Keras (`keras`, `tf_keras`, `from tensorflow import keras`) or calls `tf.keras.*`;
+    TensorFlow used for its data pipeline alone trains with no Keras fit."""
+    return any(t.split(".")[0] in ("keras", "tf_keras") or "keras" in t.split(".") for t in scan.aliases.values()) \
+        or any(is_keras(s.call) for s in sites(scan))
+
+
+def _is_fit(s: Site, own: set[str]) -> bool:
+    """`model.fit(...)` given callbacks or epochs (Keras' fit takes them, scikit-learn's does not), on anything
+    but an instance of one of the project's own classes (a trainer of its own with a `fit` method)."""
+    if s.call.short != "fit" or not isinstance(s.node.func, ast.Attribute) or not any(
+            k.arg in ("callbacks", "epochs") for k in s.node.keywords):
+        return False
+    receiver = s.node.func.value
+    if isinstance(receiver, ast.Call):
+        return receiver not in {n for c, n in s.function.calls if c.short in own}
+    made = {id(n) for c, n in s.function.calls if c.short in own}
+    return not (isinstance(receiver, ast.Name) and any(
+        names == {receiver.id} and id(value) in made for names, value in s.function.assigns))
 
 
 def _callbacks(s: Site, node: ast.AST | None) -> list[tuple[Call, ast.Call]]:

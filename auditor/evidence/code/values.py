@@ -98,7 +98,7 @@ class Values:
                     option_name(f) for f in flags[:1]]
                 for name in names:
                     if default is not None:
-                        self.options.setdefault(name, []).append((default, scan, None, line))
+                        self.options.setdefault(name, []).append((default, scan, _scope_at(scan, line), line))
             for fs in scan.functions:
                 args = getattr(fs.node, "args", None)
                 if args is None:
@@ -109,12 +109,7 @@ class Values:
                     if d is not None:
                         self.params.setdefault(arg.arg, []).append((d, scan, None, arg.lineno))
             for attr, value, line in scan.attr_assigns:
-                scope = next((fs for fs in scan.functions if fs.node is not None
-                              and fs.node.lineno <= line <= getattr(fs.node, "end_lineno", line)
-                              and not any(o is not fs and o.node is not None and fs.node.lineno < o.node.lineno <= line
-                                          <= getattr(o.node, "end_lineno", line) for o in scan.functions)),
-                             scan.module)
-                self.attrs.setdefault(attr, []).append((value, scan, scope, line))
+                self.attrs.setdefault(attr, []).append((value, scan, _scope_at(scan, line), line))
 
     def _index_calls(self, scan: FileScan, tops: set[str]) -> None:
         """Calls by short name that may call the project's own functions (not `torch.load` for our `load`)."""
@@ -153,7 +148,8 @@ class Values:
                 found = self._unique(own, node.attr, "attribute", depth) if own else None
                 if found is not None:
                     return found
-            if isinstance(node.value, ast.Name) and self._declares(scan.aliases.get(node.value.id, ""), node.attr):
+            if isinstance(node.value, ast.Name) and not _local(fs, node.value.id) \
+                    and self._declares(scan.aliases.get(node.value.id, ""), node.attr):
                 return self._module_attribute(scan.aliases[node.value.id], node.attr, depth)
             return self._attribute(node.attr, scan, depth)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
@@ -331,6 +327,21 @@ def config_settings(scans: tuple[FileScan, ...] | list[FileScan]) -> dict[str, l
         for key, decls in found.items():
             out.setdefault(key, decls)
     return out
+
+
+def _scope_at(scan: FileScan, line: int) -> FunctionScan:
+    """The innermost function of the file around a line (the module outside every function)."""
+    return next((fs for fs in scan.functions if fs.node is not None
+                 and fs.node.lineno <= line <= getattr(fs.node, "end_lineno", line)
+                 and not any(o is not fs and o.node is not None and fs.node.lineno < o.node.lineno <= line
+                             <= getattr(o.node, "end_lineno", line) for o in scan.functions)),
+                scan.module)
+
+
+def _local(fs: FunctionScan | None, name: str) -> bool:
+    """The name is the function's own (a parameter or a local), not the module the file imported under it."""
+    return fs is not None and fs.node is not None and (_is_parameter(fs, name) or any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(fs.node)))
 
 
 def _is_parameter(fs: FunctionScan, name: str) -> bool:
