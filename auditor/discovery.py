@@ -238,7 +238,8 @@ _PYTEST_OUTPUT = re.compile(r"=+ test session starts =+|^(?:FAILED|PASSED|ERROR)
                             r"=+ (?:\d+ (?:failed|passed|errors?)(?:, )?)+.* in [\d.]+s|"
                             # `pytest -q`: the bare summary line, alone on its line
                             r"^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+"
-                            r" in [\d.]+s\s*$", re.M)
+                            r" in [\d.]+s\s*$|"
+                            r"^Ran \d+ tests? in [\d.]+s\s*$", re.M)  # unittest's summary
 _JUNIT = re.compile(r"<testsuites?[\s>]")
 
 

@@ -44,6 +44,10 @@ _SUMMARY_LINE = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*?)?\s*=*
 _FAILED = re.compile(r"^(FAILED|ERROR) (\S+::\S+|\S+\.py)(?: - (.*))?$")
 _VERBOSE = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 # pytest-timeout's banner and failure text, subprocess/asyncio time-outs; not the plugin list
+# unittest's output: `Ran 3 tests in 0.004s`, then `OK` or `FAILED (failures=1, errors=1)`
+_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s$")
+_UNITTEST_END = re.compile(r"^(?:OK|FAILED)(?: \(([^)]*)\))?$")
+_UNITTEST_CASE = re.compile(r"^(?:FAIL|ERROR): (\w+) \(([\w.]+)\)")
 _TIMEOUT = re.compile(r"\+ Timeout \+|Failed: Timeout|Timeout >|TimeoutExpired|TimeoutError|timed out", re.I)
 
 
@@ -284,6 +288,8 @@ def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
     if not summary and (failed or passed):
         counts["failed"] = max(counts["failed"], len(failed) - len(timed))
         counts["passed"] = max(counts["passed"], len(passed))
+    if not summary and not failed and not passed:
+        summary, summary_line, counts, failed = _unittest(lines, counts)
     time, line = _text_time(lines)
     source = "text"
     if time is None:
@@ -291,6 +297,28 @@ def _from_text(rel: str, path: Path, text: str, phase: str) -> TddArtifact:
     return TddArtifact(path=rel, kind="text", phase=phase, feature=_feature(path), time=time,
                        time_source=source, counts=counts, failed=tuple(failed), passed=tuple(passed),
                        timed_out=tuple(timed), summary=summary, line=line or summary_line or 1)
+
+
+def _unittest(lines: list[str], counts: dict[str, int]) -> tuple[str, int | None, dict[str, int], list[str]]:
+    """unittest's summary, its line, counts and failing tests (`module.Class::name`), when the text
+    is unittest's output: `Ran N tests in Xs`, then `OK` or `FAILED (failures=1, errors=1)`."""
+    stripped = [line.strip() for line in lines]
+    ran_at = next((i for i, line in enumerate(stripped) if _UNITTEST_RAN.match(line)), None)
+    end_at = next((i for i in range(ran_at + 1, len(stripped)) if _UNITTEST_END.match(stripped[i])), None) \
+        if ran_at is not None else None
+    if ran_at is None or end_at is None:
+        return "", None, counts, []
+    ran = int(_UNITTEST_RAN.match(stripped[ran_at]).group(1))
+    said = {k.strip(): int(v) for k, v in re.findall(r"([\w ]+)=(\d+)", _UNITTEST_END.match(stripped[end_at]).group(1) or "")}
+    counts = dict(counts, failed=said.get("failures", 0) + said.get("unexpected successes", 0),
+                  errors=said.get("errors", 0), skipped=said.get("skipped", 0) + said.get("expected failures", 0))
+    counts["passed"] = max(0, ran - counts["failed"] - counts["errors"] - counts["skipped"])
+    failed: list[str] = []
+    for m in filter(None, map(_UNITTEST_CASE.match, stripped)):
+        name, where = m.group(1), m.group(2)
+        owner = where[: -len(name) - 1] if where.endswith("." + name) else where  # 3.11+ adds the name
+        failed.append(f"{owner}::{name}")
+    return f"{stripped[ran_at]}, {stripped[end_at]}", end_at + 1, counts, list(dict.fromkeys(failed))
 
 
 def _from_journal(rel: str, path: Path, text: str) -> list[TddArtifact]:
