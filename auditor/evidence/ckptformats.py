@@ -48,13 +48,13 @@ def _keras_archive(path: Path, within: safeio.Root, shown: str) -> tuple[str, st
     if data is None:
         return "unreadable", f"a zip without {KERAS_METADATA}: not a Keras archive"
     try:
-        meta = safeio.parse_json(data.decode("utf-8", errors="replace"), shown=f"{shown}:{KERAS_METADATA}")
+        meta = safeio.parse_json(data, shown=f"{shown}:{KERAS_METADATA}")
     except safeio.ReadRefused as exc:
         return "unreadable", f"{KERAS_METADATA}: {exc.why}"
     version = meta.get("keras_version") if isinstance(meta, dict) else None
     if not isinstance(version, str):
         return "unreadable", f"{KERAS_METADATA} names no keras_version: not a Keras archive"
-    return "readable", f"Keras archive (keras {json.dumps(version)[1:-1][:20]}; not loaded)"
+    return "readable", f"Keras archive (keras {json.dumps(version)[1:-1][:20]}; not loaded)"  # escaped, bounded
 
 
 def dcp_folder(entries: list[Path]) -> bool:
