@@ -23,8 +23,9 @@ from auditor.rules import Column, Rule
 def _probe_cell(rule: Rule, column: Column, evidence: Evidence) -> Cell:
     name = column.probe or ""
     if name.startswith("run.") and evidence.run_dir is None:
-        return Cell(Verdict.NO_EVIDENCE, "no run directory found (a folder of .pt/.pth/.ckpt/.safetensors or "
-                                         "checkpoint-N/): pass --run DIR, or set `run_dir` in audit.yaml or "
+        return Cell(Verdict.NO_EVIDENCE, "no run directory found (a folder of checkpoint files, .pt/.pth/.ckpt/"
+                                         ".safetensors/.keras/.h5, or of checkpoint folders, checkpoint-N/, "
+                                         "step_N/, DCP): pass --run DIR, or set `run_dir` in audit.yaml or "
                                          "[tool.audit] of pyproject.toml", probe=name)
     fn = PROBES.get(name)
     if fn is None:
