@@ -155,3 +155,29 @@ def test_a_file_that_uses_tensorflow_without_keras_runs_no_keras_fit(tmp_path):
     text = OWN_TRAINER.replace("trainer = Trainer(build_model())", "trainer = build_trainer()")
     got = audit(tmp_path, {"train.py": text})
     assert got["log"].verdict == Verdict.NO, got["log"].summary
+
+
+HELPER_BUILT = """
+    import keras
+
+
+    def make_callbacks(run_dir, every):
+        callbacks = [keras.callbacks.CSVLogger(run_dir + "/history.csv")]
+        callbacks.append(keras.callbacks.ModelCheckpoint(run_dir + "/ckpt-{epoch:02d}.keras", save_freq=every))
+        return callbacks
+
+
+    def main():
+        model = build_model()
+        model.fit(data, epochs=10, callbacks=make_callbacks("runs/a", 200), verbose=2)
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def test_callbacks_a_helper_of_the_project_builds_are_the_fits(tmp_path):
+    got = audit(tmp_path, {"train.py": HELPER_BUILT})
+    assert got["save"].verdict == Verdict.YES and "train.py:7" in cited(got["save"]), got["save"].summary
+    assert got["interval"].verdict == Verdict.PARTIAL and "200" in got["interval"].summary, got["interval"].summary

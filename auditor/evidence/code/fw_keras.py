@@ -55,19 +55,19 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
             if not (fit.function.qualname in ("<module>", "<main>") or f"{scan.rel}::{fit.function.qualname}" in a.ctx):
                 continue
             # the model's own checkpoints are cited before the backup BackupAndRestore deletes when fit ends
-            callbacks = sorted(_callbacks(fit, keyword(fit.node, "callbacks")),
-                               key=lambda c: c[0].short == "BackupAndRestore")
+            callbacks = sorted(_callbacks(fit, keyword(fit.node, "callbacks"), a),
+                               key=lambda c: c.call.short == "BackupAndRestore")
             found = _progress_bar(fit, a)
             intervals: list[Interval] = []
-            for call, node in callbacks:
-                if is_keras(call):
-                    loops, interval = _library_callback(fit, call, node, a)
+            for cb in callbacks:
+                if is_keras(cb.call):
+                    loops, interval = _library_callback(fit, cb, a)
                     found += loops
                     intervals += [interval] if interval is not None else []
-                    if call.short == "BackupAndRestore":
-                        _backup_resume(ev, call, node, fit)
-                elif call.short in subclasses:
-                    found += _hooks(subclasses[call.short], call.short, a)
+                    if cb.call.short == "BackupAndRestore":
+                        _backup_resume(ev, cb)
+                elif cb.call.short in subclasses:
+                    found += _hooks(subclasses[cb.call.short], cb.call.short, a)
             ev.loop_calls = ev.loop_calls + tuple(found)
             ev.save_intervals = ev.save_intervals + tuple(intervals)
 
@@ -93,9 +93,10 @@ def _is_fit(s: Site, own: set[str]) -> bool:
         names == {receiver.id} and id(value) in made for names, value in s.function.assigns))
 
 
-def _callbacks(s: Site, node: ast.AST | None) -> list[tuple[Call, ast.Call]]:
+def _callbacks(s: Site, node: ast.AST | None, a: _Analysis, depth: int = 0) -> list[Site]:
     """The calls making the fit's callbacks: in the list (or the one callback) given, the list a name was bound
-    to, and what is appended to that name in the same function."""
+    to and what is appended to that name in the same function, and what a helper of the project that builds
+    the list returns (`callbacks=make_callbacks(args)`)."""
     exprs: list[ast.AST] = []
     if isinstance(node, ast.Name):
         exprs += [v for names, v in s.function.assigns if names == {node.id}]
@@ -111,7 +112,18 @@ def _callbacks(s: Site, node: ast.AST | None) -> list[tuple[Call, ast.Call]]:
                 made.add(id(sub))
             elif isinstance(sub, ast.Name):  # a callback made first and bound to a name
                 made |= {id(v) for names, v in s.function.assigns if names == {sub.id} and isinstance(v, ast.Call)}
-    return [(c, n) for c, n in s.function.calls if id(n) in made]
+    out = [Site(c, n, s.scan, s.function) for c, n in s.function.calls if id(n) in made]
+    return out + [cb for site in out if depth < 2 for cb in _built_by(site, a, depth)]
+
+
+def _built_by(site: Site, a: _Analysis, depth: int) -> list[Site]:
+    """The callbacks a function of the project returns, when the fit is given what it returns."""
+    quals = [q for q in a.by_name.get(site.call.short, []) if q in a.fscans and not is_keras(site.call)]
+    if len(quals) != 1:
+        return []
+    scan, fs = a.fscans[quals[0]]
+    helper = Site(site.call, site.node, scan, fs)
+    return [cb for returned in fs.returns for cb in _callbacks(helper, returned, a, depth + 1)]
 
 
 def _progress_bar(fit: Site, a: _Analysis) -> list[LoopCall]:
@@ -128,38 +140,40 @@ def _progress_bar(fit: Site, a: _Analysis) -> list[LoopCall]:
     return [LoopCall(fit.call, depth=2 if per_batch else 1, batch_loop=per_batch, effects=(effect,))]
 
 
-def _library_callback(fit: Site, call: Call, node: ast.Call, a: _Analysis) -> tuple[list[LoopCall], Interval | None]:
+def _library_callback(fit: Site, cb: Site, a: _Analysis) -> tuple[list[LoopCall], Interval | None]:
+    call, node = cb.call, cb.node
     if call.short in _SAVERS:
-        effect, interval = _saver(fit, call, node, a)
+        effect, interval = _saver(cb, a)
         batch = interval is not None and interval.unit == "steps"
         return [LoopCall(fit.call, depth=2 if batch else 1, batch_loop=batch, effects=(effect,))], interval
     if call.short == "CSVLogger":
         return [LoopCall(fit.call, depth=1, batch_loop=False, effects=(Effect(LOG, call, VIA),))], None
     if call.short == "TensorBoard":
         freq = keyword(node, "update_freq")
-        value = a.values.resolve(freq, fit.scan, fit.function) if freq is not None else None
+        value = a.values.resolve(freq, cb.scan, cb.function) if freq is not None else None
         batch = value is not None and (value.value == "batch" or (value.number or 0) >= 1)
         return [LoopCall(fit.call, depth=2 if batch else 1, batch_loop=batch, effects=(Effect(LOG, call, VIA),))], None
     return [], None
 
 
-def _saver(fit: Site, call: Call, node: ast.Call, a: _Analysis) -> tuple[Effect, Interval | None]:
+def _saver(cb: Site, a: _Analysis) -> tuple[Effect, Interval | None]:
     """A ModelCheckpoint's (or a backup's) save: its period and interval, or the best-metric condition it
     saves under."""
+    call, node = cb.call, cb.node  # values are read in the scope that makes the callback
     best = keyword(node, "save_best_only")
-    best_value = a.values.resolve(best, fit.scan, fit.function) if best is not None else None
+    best_value = a.values.resolve(best, cb.scan, cb.function) if best is not None else None
     if best_value is not None and best_value.value not in (False, 0, None):
         monitor = keyword(node, "monitor")
-        shown = fit.scan.seg(monitor) if monitor is not None else "'val_loss'"
+        shown = cb.scan.seg(monitor) if monitor is not None else "'val_loss'"
         guard = Guard(short_text(call.text, 120), "condition", f"a best-metric test (it saves only when {shown} "
                       "improves)", call.file, call.line)
         return Effect(SAVE, call, VIA, (guard,)), None
     name = "save_freq" if keyword(node, "save_freq") is not None or keyword(node, "period") is None else "period"
     given = keyword(node, name)
-    value = a.values.resolve(given, fit.scan, fit.function) if given is not None else None
+    value = a.values.resolve(given, cb.scan, cb.function) if given is not None else None
     line = keyword_line(node, name)
     where = f"{call.file}:{line} {call.short}({name}=...)"
-    text = fit.scan.seg(given) if given is not None else '"epoch"'
+    text = cb.scan.seg(given) if given is not None else '"epoch"'
     if given is None or (value is not None and value.value == "epoch"):
         interval = Interval(name, "1", 1.0, "epochs", None, call.file, line, where,
                             f"Keras' {call.short} saves at every epoch end (save_freq=\"epoch\", the default)")
@@ -182,10 +196,11 @@ def _saver(fit: Site, call: Call, node: ast.Call, a: _Analysis) -> tuple[Effect,
     return Effect(SAVE, call, VIA, (guard,)), interval
 
 
-def _backup_resume(ev: CodeEvidence, call: Call, node: ast.Call, fit: Site) -> None:
+def _backup_resume(ev: CodeEvidence, cb: Site) -> None:
     """BackupAndRestore restores the newest backup of its folder at the start of every fit, by itself."""
+    call, node = cb.call, cb.node
     folder = keyword(node, "backup_dir") or (node.args[0] if node.args else None)
-    shown = fit.scan.seg(folder) if folder is not None else "its backup_dir"
+    shown = cb.scan.seg(folder) if folder is not None else "its backup_dir"
     load = ResumeLoad(call, from_resume=False, from_discovery=True, reachable=True, restores_state=True,
                       state_detail=f"{call.file}:{call.line} Keras' BackupAndRestore restores weights, optimizer and "
                                    f"epoch from the backup in {shown} when one exists, at the start of every fit",
