@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -116,6 +117,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     else:
         finals = tuple(c.file.rsplit("/", 1)[-1] for c in ev.checkpoints if c.kind == "final")
         ev.log = runlog.analyse(logs, run.name, finals)
+        ev.checkpoints = _kinds_from_log(ev.checkpoints, ev.log)
         _foreign_batch_lines(ev, run, logs, hf_log, errors)
         _foreign_sessions(ev, config.root)
     _checkpoint_gaps(ev, events)
@@ -126,6 +128,16 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
     ev.errors = tuple(errors)
     return ev
+
+
+def _kinds_from_log(found: tuple[Checkpoint, ...], log: RunLog) -> tuple[Checkpoint, ...]:
+    """A file named for its step whose save line calls it the end-of-training (best, signalled) save
+    is that, not one more periodic checkpoint (`saved .../step-001500.ckpt (end of training)`); a
+    save taken for the end save only because the run's end follows it keeps its file's kind."""
+    said = {s.target.rstrip("/").rsplit("/", 1)[-1]: s.kind for s in log.saves if s.kind != "periodic"
+            and not s.placed}
+    return tuple(replace(c, kind=said[name]) if c.kind == "periodic" and (name := c.file.rsplit("/", 1)[-1]) in said
+                 else c for c in found)
 
 
 def _has_manifests(run: Path) -> bool:
@@ -403,9 +415,7 @@ def _foreign_gaps(ev: RunEvidence) -> None:
         ev.gaps = _gaps(estimated, f"estimated: steps between the logged saves x {log.step_seconds:g} s a step "
                                    f"({log.step_seconds_source})")
         return
-    not_periodic = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in log.saves if s.kind != "periodic"}
-    files = [(c.time, c.file) for c in ev.periodic() if c.time is not None
-             and c.file.rsplit("/", 1)[-1] not in not_periodic]  # the log says it was the end save
+    files = [(c.time, c.file) for c in ev.periodic() if c.time is not None]  # not a file the log calls the end save
     if logged and len(files) < 2:  # the files' times say nothing more (one file overwritten, or none kept)
         ev.gaps = Gaps(count=len(logged), source="save lines in the log, without times")
         return

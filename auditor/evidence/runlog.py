@@ -112,6 +112,7 @@ class LoggedSave:
     kind: str  # periodic | final | best | preempt
     step: int | None = None
     epoch: int | None = None
+    placed: bool = False  # final by where it stands (only the run's end follows), not by what the line says
 
     @property
     def where(self) -> str:
@@ -516,7 +517,7 @@ def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[L
 def _final(save: LoggedSave) -> LoggedSave:
     from dataclasses import replace
 
-    return replace(save, kind="final")
+    return replace(save, kind="final", placed=True)
 
 
 # --------------------------------------------------------------------------- per-step lines and step times

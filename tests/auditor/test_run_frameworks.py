@@ -296,3 +296,14 @@ def test_a_progress_file_refreshed_slower_than_the_bound_is_partial(tmp_path):
     r = probe("run.progress_fresh", tmp_path, tmp_path / "out")
     assert r.verdict == Verdict.PARTIAL and r.measured["cadence_s"] == 120, r.summary
     assert "120s" in r.summary and "bound 60s" in r.summary
+
+
+def test_a_step_named_file_the_log_calls_the_end_save_is_not_counted_periodic(tmp_path):
+    names = ("step-000090", "step-000180", "step-000190")
+    write(tmp_path, {"out/console.log": CLOCK_LOG, **{f"out/ckpt/{n}.ckpt": b"\x80\x04}\x94." for n in names}},
+          {"out/console.log": T0 + 190})
+    run = run_ev.collect(ProjectConfig(root=tmp_path), tmp_path / "out")
+    assert {c.file: c.kind for c in run.checkpoints} == {
+        "ckpt/step-000090.ckpt": "periodic", "ckpt/step-000180.ckpt": "periodic", "ckpt/step-000190.ckpt": "final"}
+    r = probe("run.periodic_checkpoints", tmp_path, tmp_path / "out")
+    assert r.verdict == Verdict.YES and "2 periodic checkpoints saved" in r.summary and "plus final" in r.summary
