@@ -181,3 +181,44 @@ def test_callbacks_a_helper_of_the_project_builds_are_the_fits(tmp_path):
     got = audit(tmp_path, {"train.py": HELPER_BUILT})
     assert got["save"].verdict == Verdict.YES and "train.py:7" in cited(got["save"]), got["save"].summary
     assert got["interval"].verdict == Verdict.PARTIAL and "200" in got["interval"].summary, got["interval"].summary
+
+
+TF_LOOP = """
+    import tensorflow as tf
+
+
+    def main(steps=1000):
+        net = build_model()
+        opt = tf.keras.optimizers.Adam(1e-3)
+        ckpt = tf.train.Checkpoint(step=tf.Variable(0), optimizer=opt, net=net)
+        manager = tf.train.CheckpointManager(ckpt, "./tf_ckpts", max_to_keep=3)
+        ckpt.restore({restored})
+        for batch in dataset:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(net(batch))
+            grads = tape.gradient(loss, net.trainable_variables)
+            opt.apply_gradients(zip(grads, net.trainable_variables))
+            ckpt.step.assign_add(1)
+            if int(ckpt.step) % 100 == 0:
+                manager.save()
+                print(f"step {{int(ckpt.step)}} loss {{float(loss):.4f}}")
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def test_a_tensorflow_checkpoint_restored_from_the_managers_latest_resumes_by_itself(tmp_path):
+    got = audit(tmp_path, {"train.py": TF_LOOP.format(restored="manager.latest_checkpoint")})
+    assert got["save"].verdict == Verdict.YES and "train.py:18" in cited(got["save"]), got["save"].summary
+    assert got["resume"].verdict == Verdict.YES and "train.py:10" in cited(got["resume"]), got["resume"].summary
+    assert got["auto"].verdict == Verdict.YES, got["auto"].summary
+
+
+def test_a_tensorflow_checkpoint_restored_from_a_path_given_is_no_automatic_resume(tmp_path):
+    text = TF_LOOP.format(restored="resume").replace("def main(steps=1000):", "def main(resume=None):")
+    text = text.replace("ckpt.restore(resume)", "if resume:\n            ckpt.restore(resume)")
+    got = audit(tmp_path, {"train.py": text})
+    assert got["resume"].verdict != Verdict.NO, got["resume"].summary  # a restore of the path given
+    assert got["auto"].verdict == Verdict.NO, got["auto"].summary

@@ -6,7 +6,9 @@ configuration, not in a loop of its own. The adapters read the files `scan` alre
 (and the configuration files discovery found), never importing the framework or the project:
 
 - `site_tags` (before the analysis): effects of framework methods on objects bound to the
-  framework's classes: Accelerate's `accelerator.save_state()` saves, `.load_state()` loads,
+  framework's classes: TensorFlow's `tf.train.Checkpoint` / `CheckpointManager` `.save()` saves and
+  `.restore(manager.latest_checkpoint)` restores the newest checkpoint (found by TensorFlow);
+  Accelerate's `accelerator.save_state()` saves, `.load_state()` loads,
   `.print()` logs, `.backward()` takes a step; Orbax's `manager.restore()` loads; a DeepSpeed
   engine's `save_checkpoint()` saves, `.backward()` / `.step()` take a step, and `.load_checkpoint(dir)`
   without a tag loads the checkpoint `<dir>/latest` names (it finds the newest itself).
@@ -41,6 +43,9 @@ _ACCELERATOR_METHODS = {"save_state": {SAVE}, "load_state": {LOAD}, "print": {LO
 _MANAGER_METHODS = {"restore": {LOAD}, "latest_step": {DISCOVERY}}
 DEEPSPEED = ("deepspeed",)
 _ENGINE_METHODS = {"save_checkpoint": {SAVE}, "load_checkpoint": {LOAD}, "backward": {STEP}, "step": {STEP}}
+TENSORFLOW = ("tensorflow",)
+_TF_CHECKPOINT_METHODS = {"restore": {LOAD}, "read": {LOAD}, "save": {SAVE}, "write": {SAVE},
+                          "restore_or_initialize": {LOAD, DISCOVERY}}
 
 
 # --------------------------------------------------------------------------- before the analysis
@@ -52,7 +57,8 @@ def site_tags(scans: list[FileScan] | tuple[FileScan, ...]) -> dict[int, set[str
     for scan in scans:
         for packages, classes, methods in ((ACCELERATE, ("Accelerator",), _ACCELERATOR_METHODS),
                                            (ORBAX, ("CheckpointManager",), _MANAGER_METHODS),
-                                           (DEEPSPEED, ("initialize", "DeepSpeedEngine"), _ENGINE_METHODS)):
+                                           (DEEPSPEED, ("initialize", "DeepSpeedEngine"), _ENGINE_METHODS),
+                                           (TENSORFLOW, ("Checkpoint", "CheckpointManager"), _TF_CHECKPOINT_METHODS)):
             if not imports(scan, packages):
                 continue
             bound = bound_to(scan, packages, classes)
@@ -64,8 +70,18 @@ def site_tags(scans: list[FileScan] | tuple[FileScan, ...]) -> dict[int, set[str
                         extra.add(DISCOVERY)  # automatic checkpoint naming: the newest checkpoint_N
                     if method == "load_checkpoint" and _no_tag(s.node):
                         extra.add(DISCOVERY)  # DeepSpeed follows the `latest` file its saves rewrite
+                    if method in ("restore", "read") and _latest(s.node):
+                        extra.add(DISCOVERY)  # TensorFlow's newest checkpoint of the manager's folder
                     tags[id(s.node)] = extra
     return tags
+
+
+def _latest(node: ast.Call) -> bool:
+    """`ckpt.restore(manager.latest_checkpoint)` / `ckpt.restore(tf.train.latest_checkpoint(dir))`: the newest
+    checkpoint, found by TensorFlow (None on a first start, which restores nothing)."""
+    arg = node.args[0] if node.args else keyword(node, "save_path")
+    target = arg.func if isinstance(arg, ast.Call) else arg
+    return isinstance(target, ast.Attribute) and target.attr == "latest_checkpoint"
 
 
 def _no_tag(node: ast.Call) -> bool:
