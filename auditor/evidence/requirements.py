@@ -311,11 +311,17 @@ def _claims_auto_resume(low: str, auto: re.Match) -> bool:
 _CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
 
 
-def _clause_around(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> str:
-    """The clause of `low` holding low[start:end]: from the break before it to the break after it."""
+def _clause_bounds(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> tuple[int, int]:
+    """Where the clause of `low` holding low[start:end] begins and ends: the breaks around it."""
     before = [m.end() for m in breaks.finditer(low, 0, start)]
     after = breaks.search(low, end)
-    return low[before[-1] if before else 0: after.start() if after else len(low)]
+    return (before[-1] if before else 0), (after.start() if after else len(low))
+
+
+def _clause_around(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> str:
+    """The clause of `low` holding low[start:end]."""
+    first, last = _clause_bounds(low, start, end, breaks)
+    return low[first:last]
 
 
 # --------------------------------------------------------------------------- one matcher per requirement
@@ -493,9 +499,14 @@ _DENIAL_BREAK = re.compile(r"[;:(),]|\.\s|\bbut\b")
 
 def _denied(low: str, at: int) -> bool:
     """The clause holding offset `at` says the requirement is not met ('checkpoints are not saved
-    periodically', 'we don't keep a status.json current'); bounds like 'no more than' do not deny."""
-    clause = _clause_around(low, at, at + 1, _DENIAL_BREAK)
-    return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)))
+    periodically', 'we don't keep a status.json current') or sets it against the project ('unlike the
+    old script, which saved every 2 minutes', 'used to'); bounds like 'no more than' do not deny."""
+    start, end = _clause_bounds(low, at, at + 1, _DENIAL_BREAK)
+    clause = low[start:end]
+    lead = low[start:at]  # a contrast sets aside what follows it, not what comes before
+    if re.match(r"\s*(?:which|that|who|where)\b", clause) and start > 1:  # "unlike X, which saved every ...": X's clause
+        lead = _clause_around(low, start - 2, start - 1, _DENIAL_BREAK) + lead
+    return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)) or _CONTRAST.search(lead))
 
 
 def find(requirement: str, found: list[Statement]) -> Finding | None:

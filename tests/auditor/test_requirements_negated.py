@@ -51,3 +51,21 @@ def test_a_negation_that_bounds_a_claim_leaves_it_stated(requirement, text):
 ])
 def test_the_negations_an_auto_resume_claim_is_made_of_leave_it_stated(text):
     assert level("auto-resume", text) == STATED
+
+
+@pytest.mark.parametrize("requirement, text", [
+    ("periodic-checkpoints", "Unlike the old script, which checkpointed every 2 minutes, this one saves only at the end."),
+    ("checkpoint-interval", "The trainer used to save its state every 2 minutes; now it saves once at the end."),
+    ("batch-monitoring", "Rather than the loss of every step, only the epoch mean is printed."),
+    ("tdd-process", "Unlike the core team, which works test-first, we add tests afterwards."),
+])
+def test_what_is_set_against_the_project_is_not_stated(requirement, text):
+    assert level(requirement, text) != STATED
+
+
+@pytest.mark.parametrize("requirement, text", [
+    ("checkpoint-interval", "Instead of saving only at the end, it checkpoints every 2 minutes."),
+    ("periodic-checkpoints", "Rather than one file at the end, checkpoints are written every 500 steps."),
+])
+def test_the_claim_beside_a_contrast_is_still_stated(requirement, text):
+    assert level(requirement, text) == STATED
