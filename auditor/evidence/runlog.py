@@ -318,25 +318,29 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
 def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
     out: list[LoggedSave] = []
     step = None
-    worked = False  # a per-step line since the last save
+    told = ""  # the last save line's text
     for x in lines:
         m = _STEP.search(x.text)
         if m:
             step = int(m.group(1))
         target = _save_target(x.text)
         if target is None:
-            worked = worked or is_batch_line(x.text)
             continue
-        # `saving model to X` then `finished saving model to X`, no training between: one save told twice
-        if out and (_same_save(out[-1], target, x.line) or (target == out[-1].target and not worked)):
+        if out and (_same_save(out[-1], target, x.line) or _told_twice(out[-1], told, target, x)):
             continue
-        worked = False
+        told = x.text
         named_step = re.search(r"(?:checkpoint|step|ckpt|state|iter)[-_=]?0*(\d+)", target, re.I)
         epoch = _EPOCH.search(x.text)
         out.append(LoggedSave(x.time, x.file, x.line, target, _save_kind(x.text, target, run_name),
                               int(named_step.group(1)) if named_step else step,
                               int(epoch.group(1)) if epoch else None))
     return out
+
+
+def _told_twice(last: LoggedSave, told: str, target: str, x: LogLine) -> bool:
+    """`saving model to X` then, a line or two on, `finished saving model to X`: one save told twice
+    (the same line again is a second save of a file overwritten in place)."""
+    return target == last.target and x.line - last.line <= 3 and _signature(x.text) != _signature(told)
 
 
 def _signature(text: str) -> str:

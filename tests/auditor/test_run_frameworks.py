@@ -307,3 +307,11 @@ def test_a_step_named_file_the_log_calls_the_end_save_is_not_counted_periodic(tm
         "ckpt/step-000090.ckpt": "periodic", "ckpt/step-000180.ckpt": "periodic", "ckpt/step-000190.ckpt": "final"}
     r = probe("run.periodic_checkpoints", tmp_path, tmp_path / "out")
     assert r.verdict == Verdict.YES and "2 periodic checkpoints saved" in r.summary and "plus final" in r.summary
+
+
+def test_the_same_file_saved_again_with_only_evaluations_between_is_two_saves():
+    lines = ["2026-01-01 10:00:00 eval: val loss 0.5", "2026-01-01 10:00:01 saving checkpoint to out/ckpt.pt",
+             "2026-01-01 10:01:00 eval: val loss 0.4", "2026-01-01 10:01:01 saving checkpoint to out/ckpt.pt",
+             "2026-01-01 10:01:02 saving checkpoint to out/ckpt.pt"]
+    saves = runlog._saves([runlog.LogLine("train.log", n, None, t) for n, t in enumerate(lines, 1)], "out")
+    assert [s.line for s in saves] == [2, 4, 5]
