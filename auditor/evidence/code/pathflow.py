@@ -26,6 +26,7 @@ _WORKERS = {"Thread", "Process"}
 _NOT_BOUND = {"self", "cls"}
 # (the scope's names for the kind of file, the file-wide ones) of one kind of file
 Kind = Callable[[FileScan, FunctionScan], tuple[set[str], set[str]]]
+Site = tuple[FileScan, FunctionScan, ast.Call, bool]  # the caller's file and scope, the call, bound (self given)
 
 
 def _progress(scan: FileScan, fs: FunctionScan) -> tuple[set[str], set[str]]:
@@ -44,23 +45,29 @@ def follow(scans: tuple[FileScan, ...] | list[FileScan]) -> None:
         key = _called_as(fs)
         defined[key] = defined.get(key, 0) + 1
     sites = _call_sites(scans)
+    candidates = [(scan, fs, sites[_called_as(fs)]) for scan, fs in functions
+                  if defined[_called_as(fs)] == 1 and _called_as(fs) in sites]
+    parameters = sum(len(_parameters(fs)) for _scan, fs, _sites in candidates)
     for kind, named in ((_progress, _progress_file), (_liveness, _liveness_file)):
-        for _ in range(len(functions) + 1):  # each pass that changes anything names one more parameter at least
-            changed = False
-            for scan, fs in functions:
-                key = _called_as(fs)
-                if defined.get(key) != 1 or key not in sites:
-                    continue
-                for param in _parameters(fs):
-                    if param in kind(scan, fs)[0]:
-                        continue
-                    passed = [_passed(fs, param, site) for site in sites[key]]
-                    if all(arg is not None and _names(arg, caller_scan, caller, kind, named)
-                           for arg, (caller_scan, caller, _node, _implicit) in zip(passed, sites[key])):
-                        _bind(scan, fs, param, kind)
-                        changed = True
-            if not changed:
+        for _ in range(parameters + 1):  # each pass that changes anything names one more parameter
+            if not _pass(candidates, kind, named):
                 break
+
+
+def _pass(candidates: list[tuple[FileScan, FunctionScan, list[Site]]], kind: Kind,
+          named: Callable[[str, FileScan], bool]) -> bool:
+    """One pass over the functions: name the parameters every call now fills with the file; whether any was."""
+    changed = False
+    for scan, fs, calls in candidates:
+        for param in _parameters(fs):
+            if param in kind(scan, fs)[0]:
+                continue
+            passed = [_passed(fs, param, site) for site in calls]
+            if all(arg is not None and _names(arg, caller_scan, caller, kind, named)
+                   for arg, (caller_scan, caller, _node, _bound) in zip(passed, calls)):
+                _bind(scan, fs, param, kind)
+                changed = True
+    return changed
 
 
 def _called_as(fs: FunctionScan) -> str:
@@ -70,9 +77,6 @@ def _called_as(fs: FunctionScan) -> str:
 def _parameters(fs: FunctionScan) -> list[str]:
     args = fs.node.args
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs if a.arg not in _NOT_BOUND]
-
-
-Site = tuple[FileScan, FunctionScan, ast.Call, bool]  # the caller's file and scope, the call, bound (self given)
 
 
 def _call_sites(scans: tuple[FileScan, ...] | list[FileScan]) -> dict[str, list[Site]]:
