@@ -222,3 +222,31 @@ def test_a_tensorflow_checkpoint_restored_from_a_path_given_is_no_automatic_resu
     got = audit(tmp_path, {"train.py": text})
     assert got["resume"].verdict != Verdict.NO, got["resume"].summary  # a restore of the path given
     assert got["auto"].verdict == Verdict.NO, got["auto"].summary
+
+
+WEIGHTS_RESUME = """
+    import os
+
+    import tensorflow as tf
+    from tensorflow import keras
+
+
+    def main(ckpt_dir="training"):
+        model = build_model()
+        latest = tf.train.latest_checkpoint(ckpt_dir)
+        if latest:
+            model.load_weights(latest)
+        saver = keras.callbacks.ModelCheckpoint(os.path.join(ckpt_dir, "cp-{epoch:04d}.ckpt"), save_weights_only=True)
+        model.fit(data, epochs=50, callbacks=[saver])
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def test_the_latest_weights_loaded_at_start_up_are_an_automatic_resume_of_the_weights_only(tmp_path):
+    got = audit(tmp_path, {"train.py": WEIGHTS_RESUME})
+    assert got["auto"].verdict == Verdict.YES and "train.py:12" in cited(got["auto"]), got["auto"].summary
+    assert got["resume"].verdict == Verdict.PARTIAL and "weights" in got["resume"].summary, got["resume"].summary
+    assert got["save"].verdict == Verdict.YES, got["save"].summary

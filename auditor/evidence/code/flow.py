@@ -30,8 +30,9 @@ from auditor.evidence.code.threads import is_process, thread_class_runs, thread_
 from auditor.evidence.code.values import Values
 
 _TAGS = (SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP)
-# framework calls that find the newest checkpoint themselves: transformers' get_last_checkpoint, Orbax's latest_step
-_FRAMEWORK_DISCOVERY = {"get_last_checkpoint", "latest_step"}
+# framework calls that find the newest checkpoint themselves: transformers' get_last_checkpoint, Orbax's latest_step,
+# TensorFlow's tf.train.latest_checkpoint
+_FRAMEWORK_DISCOVERY = {"get_last_checkpoint", "latest_step", "latest_checkpoint"}
 _MODULE_MODES = {"train", "eval"}
 _BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
                    "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}

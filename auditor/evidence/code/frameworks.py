@@ -55,6 +55,7 @@ def site_tags(scans: list[FileScan] | tuple[FileScan, ...]) -> dict[int, set[str
     """Effects of Accelerate and Orbax methods on the objects a file binds to their classes."""
     tags: dict[int, set[str]] = {}
     for scan in scans:
+        tags.update(fw_keras.site_tags(scan))
         for packages, classes, methods in ((ACCELERATE, ("Accelerator",), _ACCELERATOR_METHODS),
                                            (ORBAX, ("CheckpointManager",), _MANAGER_METHODS),
                                            (DEEPSPEED, ("initialize", "DeepSpeedEngine"), _ENGINE_METHODS),

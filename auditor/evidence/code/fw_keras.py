@@ -11,6 +11,8 @@
   one: a resume nobody has to ask for (a first start finds none and begins at epoch 1).
 - `CSVLogger` writes a row an epoch; `TensorBoard(update_freq=N | "batch")` writes scalars every N
   batches, at its default once an epoch.
+- `model.load_weights(path)` loads the model's weights (not the optimizer's, nor the epoch); with
+  `tf.train.latest_checkpoint(dir)` as its path, the newest checkpoint found at start-up.
 - A subclass of Keras' `Callback` given to fit runs its batch hooks (`on_train_batch_end`, ...) in the
   batch loop and its epoch hooks (`on_epoch_end`, ...) in the epoch loop, with their own guards.
 
@@ -24,8 +26,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code.facts import (AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall,
-                                         ResumeLoad)
+from auditor.evidence.code.facts import (AUTORESUME, LOAD, LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval,
+                                         LoopCall, ResumeLoad)
 from auditor.evidence.code.fwcommon import Site, keyword, keyword_line, sites
 from auditor.evidence.code.syntax import short_text
 
@@ -38,6 +40,14 @@ BATCH_HOOKS = {"on_train_batch_end", "on_train_batch_begin", "on_batch_end", "on
 EPOCH_HOOKS = {"on_epoch_end", "on_epoch_begin"}
 VIA = ("Keras fit",)
 _SAVERS = {"ModelCheckpoint", "BackupAndRestore"}
+
+
+def site_tags(scan: FileScan) -> dict[int, set[str]]:
+    """`model.load_weights(path)` in a file that uses Keras loads a checkpoint (the model's weights)."""
+    if not _uses_keras(scan):
+        return {}
+    return {id(s.node): {LOAD} for s in sites(scan)
+            if s.call.short == "load_weights" and isinstance(s.node.func, ast.Attribute)}
 
 
 def is_keras(call: Call) -> bool:

@@ -91,6 +91,8 @@ def _scope_restores(a: _Analysis, q: str) -> tuple[bool | None, str]:
                 found = (True, f"{c.file}:{c.line} restores {receiver.split('.')[-1]}")
                 break
             found = (False, "")
+        if c.short == "load_weights":  # Keras: the model's variables, not the optimizer's nor the epoch
+            found = (False, "")
         if c.short in ("set_state", "set_rng_state", "setstate"):
             found = (True, f"{c.file}:{c.line} restores the RNG state")
             break
