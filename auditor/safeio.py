@@ -347,24 +347,23 @@ def parse_python(text: str, *, shown: str, max_depth: int = PYTHON_DEPTH) -> Any
 
 def _deeper_than(tree: Any, max_depth: int) -> bool:
     """Whether a node of `tree` (at depth 1) lies deeper than `max_depth`. Level by level, with no
-    (node, depth) pair or generator per node: every file an audit reads is checked, and this is a
-    third of the cost of the stack of pairs that _line_too_deep keeps for the rare refusal."""
+    (node, depth) pair or generator per node: every file an audit reads is checked. A level is
+    built from the fields that can hold nodes (auditor.evidence.code.syntax.walk's), so names and
+    constants, over half the nodes, cost nothing; their contexts and operators (the leaves those
+    fields skip) lie one level down, so the last level is asked for any child at all."""
     import ast
 
+    from auditor.astnodes import children
+
     level = [tree]
-    for _ in range(max_depth):
+    for _ in range(max_depth - 1):
         below: list[Any] = []
         for node in level:
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if value.__class__ is list:
-                    below += value
-                elif isinstance(value, ast.AST):
-                    below.append(value)
-        level = [child for child in below if isinstance(child, ast.AST)]
+            below += children(node)
+        level = below
         if not level:
             return False
-    return True
+    return any(next(ast.iter_child_nodes(node), None) is not None for node in level)
 
 
 def _line_too_deep(tree: Any, max_depth: int) -> int | None:
