@@ -11,6 +11,7 @@ functions), so a loop calling `self.checkpointer.maybe_save()` counts as saving 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +72,13 @@ def analyse(ev: CodeEvidence, scans: tuple[FileScan, ...], config: ProjectConfig
     return analysis
 
 
+def _find_functions(by_name: dict[str, list[str]], fscans: dict[str, Scope], short: str, scan: FileScan,
+                    fs: FunctionScan) -> list[Scope]:
+    """The scanned functions a call by this short name may reach (for predicates in guards)."""
+    own = [q for q in by_name.get(short, []) if q.startswith(f"{scan.rel}::")]
+    return [fscans[q] for q in (own or by_name.get(short, []))[:4]]
+
+
 class _Analysis:
     """One analysis of one project's scans; each step fills some of `ev` and the state later steps use."""
 
@@ -98,7 +106,9 @@ class _Analysis:
         self.ctx: dict[str, int] = {}
         self.thread_targets: dict[str, list[str]] = {}
         self.values = Values(scans, settings)
-        self.classifier = Classifier(self.values, self.find_functions)
+        # a finder that holds the tables, not the analysis: a bound method here would make a
+        # cycle that keeps every syntax tree of the scan alive until the garbage collector runs
+        self.classifier = Classifier(self.values, functools.partial(_find_functions, self.by_name, self.fscans))
         self.resume_names = resume_names(self)
         self.nodes: dict[int, tuple[ast.Call, str]] = {}  # id(call) -> (its node, its function's qualname)
         self._guards: dict[tuple[int, bool], tuple[Guard, ...]] = {}
@@ -125,11 +135,6 @@ class _Analysis:
         self.ev.auto_resume = tuple(dict.fromkeys(self.auto_resume(main_calls)))
 
     # ------------------------------------------------------------------ call sites
-
-    def find_functions(self, short: str, scan: FileScan, fs: FunctionScan) -> list[Scope]:
-        """The scanned functions a call by this short name may reach (for predicates in guards)."""
-        own = [q for q in self.by_name.get(short, []) if q.startswith(f"{scan.rel}::")]
-        return [self.fscans[q] for q in (own or self.by_name.get(short, []))[:4]]
 
     def guards_of(self, call: Call, in_loop_only: bool = False) -> tuple[Guard, ...]:
         """The classified `if` tests around a call (only those inside its loops when asked)."""
