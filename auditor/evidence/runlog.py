@@ -27,6 +27,7 @@ Nothing here opens a file except `read_log`, which reads through auditor.safeio.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from auditor import safeio
 from auditor.evidence.steplines import LOSS as _LOSS
+from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
 from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
 from auditor.evidence.timestamps import LineClock, clock_seconds
@@ -217,6 +219,7 @@ def _is_metric_line(text: str) -> bool:
     return bool(_LOSS.search(text)) or bool(re.search(r"\b(?:acc|accuracy|ppl)\b\s*[=:]", text, re.I))
 
 
+@functools.lru_cache(maxsize=LINE_CACHE)
 def command_of(text: str) -> str | None:
     m = _COMMAND.search(text)
     if not m:
@@ -235,6 +238,7 @@ _REFUSED = re.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|can
                       re.I)
 
 
+@functools.lru_cache(maxsize=LINE_CACHE)
 def resume_line(text: str) -> bool:
     positive = _RESUMED.search(text)
     if not positive or _REFUSED.search(text):
@@ -243,6 +247,7 @@ def resume_line(text: str) -> bool:
     return negative is None or negative.start() > positive.start()
 
 
+@functools.lru_cache(maxsize=LINE_CACHE)
 def _save_target(text: str) -> str | None:
     if "heartbeat" in text.lower():
         return None
