@@ -54,8 +54,9 @@ def check_manifest_matches_checkpoint(run_dir, manifest, n_train, bpe, batch_siz
 def test_checkpoints_created_at_intervals(tmp_path, data):
     """A wall-clock interval of 1 s: saves about a second apart, each with a correct manifest."""
     run_dir = tmp_path / "run"
-    # many epochs, stopped by the time limit: the run lasts about 5 s of training whatever the machine
-    result = run_train(data, run_dir, "--epochs", "1000", "--checkpoint-every", "1s", "--time-limit", "5s")
+    # many epochs, stopped by the time limit: the run lasts about 8 s of training whatever the
+    # machine (5 s gave only two periodic saves on a loaded machine, where a batch can take a second)
+    result = run_train(data, run_dir, "--epochs", "1000", "--checkpoint-every", "1s", "--time-limit", "8s")
     assert result.returncode == 0, result.stdout + result.stderr
 
     evs = events(run_dir)
