@@ -396,11 +396,8 @@ def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
 
 def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
     """Whether `mark` matches "\n".join(pieces)."""
-    return any(_in_piece(mark, p) for p in pieces) or _joined_match(mark, pieces)
-
-
-def _joined_match(mark: re.Pattern[str], pieces: list[str]) -> bool:
-    """Whether `mark`, matching no piece alone, matches across a join of "\n".join(pieces)."""
+    if any(_in_piece(mark, p) for p in pieces):
+        return True
     goes_on = _GOES_ON.get(mark)
     if goes_on is None or not any(goes_on.match(p) for p in pieces[1:]):
         return False
@@ -408,13 +405,9 @@ def _joined_match(mark: re.Pattern[str], pieces: list[str]) -> bool:
 
 
 def hands_resume_option(pieces: list[str]) -> bool:
-    """passes_resume_option("\n".join(pieces)), with each piece's comments and docstrings blanked
-    alone: a piece is a whole function, which tokenizes alone as it does joined, so a helper shared
-    by many tests is tokenized once (and one that cannot be tokenized is kept as it is, the others
-    blanked). Nothing is tokenized where _RESUME_OPTION finds nothing."""
-    if not _marked(_RESUME_OPTION, pieces):
-        return False
-    return bool(_RESUME_OPTION.search("\n".join(map(_code_only_piece, pieces))))
+    """passes_resume_option("\n".join(pieces)); the pieces are joined only when they could hold a
+    resume option (passes_resume_option is false where _RESUME_OPTION finds nothing)."""
+    return _marked(_RESUME_OPTION, pieces) and passes_resume_option("\n".join(pieces))
 
 
 def passes_resume_option(closure_text: str) -> bool:
@@ -422,11 +415,6 @@ def passes_resume_option(closure_text: str) -> bool:
     Comments and docstrings hand nothing over: `# same command: --resume latest is the default`
     describes the rerun, it is not an argument of it."""
     return bool(_RESUME_OPTION.search(closure_text)) and bool(_RESUME_OPTION.search(code_only(closure_text)))
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _code_only_piece(piece: str) -> str:
-    return code_only(piece)
 
 
 _STATEMENT_START = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
