@@ -9,6 +9,7 @@ duplicate id); `lint_rules` also checks that probes exist and cited passages are
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
 import json
 import os
@@ -16,9 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import jsonschema
 import yaml
 
 from auditor import safeio
@@ -28,6 +28,13 @@ from auditor.model import COLUMNS
 # rules/ folder overrides them); found through importlib.resources, so an installed wheel has them
 BUILTIN_RULES = Path(str(resources.files("auditor").joinpath("builtin_rules")))
 SCHEMA_PATH = BUILTIN_RULES / "schema.json"
+# sha256 of the built-in rule texts that passed the schema, and of the schema they passed, written
+# by scripts/validated_rules.py and checked against the files by tests/auditor/test_rules_validated.py:
+# a text listed there is not validated again (importing jsonschema alone is a sixth of a small audit)
+VALIDATED_PATH = BUILTIN_RULES / "validated.json"
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,8 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # only for a text that is not a built-in rule as shipped
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
@@ -221,13 +230,31 @@ def _parsed(path: Path, text: str) -> tuple[Rule | None, tuple[LintError, ...]]:
     except safeio.ReadRefused as exc:
         return None, (LintError(path, exc.line, exc.why),)
     root, data = doc.node, doc.data
-    errors = _schema_errors(path, data, root) or _document_errors(path, data, root)
+    schema_errors = [] if _sha256(text) in _validated_texts() else _schema_errors(path, data, root)
+    errors = schema_errors or _document_errors(path, data, root)
     if errors:
         return None, tuple(errors)
     return _build(path, data, root), ()
 
 
 _parsed_cached = lru_cache(maxsize=64)(_parsed)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _validated_texts() -> frozenset[str]:
+    """The digests of the rule texts known to pass the schema as it is now; none when the record
+    is missing, unreadable or written for another schema (then every text is validated)."""
+    try:
+        record = json.loads(VALIDATED_PATH.read_text(encoding="utf-8"))
+        if record["schema_sha256"] != _sha256(SCHEMA_PATH.read_text(encoding="utf-8")):
+            return frozenset()
+        return frozenset(str(d) for d in record["rule_sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
 
 
 def _document_errors(path: Path, data: Mapping[str, Any], root: yaml.Node | None) -> list[LintError]:
