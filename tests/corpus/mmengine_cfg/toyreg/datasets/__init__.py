@@ -1,0 +1,3 @@
+from .noisy_sine import NoisySineDataset
+
+__all__ = ['NoisySineDataset']

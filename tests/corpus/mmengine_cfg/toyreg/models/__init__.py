@@ -1,0 +1,3 @@
+from .mlp_regressor import MLPRegressor
+
+__all__ = ['MLPRegressor']

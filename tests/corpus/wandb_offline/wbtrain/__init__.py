@@ -1,0 +1,1 @@
+"""Tiny regression trainer used to shake out the W&B setup before the real runs."""
