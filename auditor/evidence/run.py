@@ -461,7 +461,7 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list, run
         ev.heartbeat_gaps = _gaps(groups, f"heartbeat records in {', '.join(sorted({b.file for b in records}))} ({how})")
         return
     beats = [EventRef(f, n, t, text.strip()[:120]) for f, n, t, text in logs
-             if t is not None and "heartbeat" in text.lower()]
+             if t is not None and runside.heartbeat_line(text)]
     if beats:
         ev.heartbeats = tuple(beats)
         ev.heartbeat_gaps = _gaps(_split_sessions([(b.ts, f"{b.file}:{b.line}") for b in beats], starts),

@@ -6,6 +6,9 @@ metrics.csv and JSON-lines metrics.
   new process id starts a new session, so no gap is measured across a crash's downtime. A
   JSON file that is one document (`alive.json` rewritten in place) is one record, its time
   the heartbeat or update time it holds, whatever other times it carries (`started`).
+- Heartbeat lines in a log: a line that reports a beat (`heartbeat step=20 pid=411`,
+  `[heartbeat] alive`), not one that echoes a setting named for it (`Namespace(...,
+  heartbeat_interval=30.0)`, `--heartbeat-interval 30`, `heartbeat every 30s`).
 - A progress file is one rewritten in place with the current state, whatever its name:
   `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`, or any JSON document in the
   run folder that holds a step (or epoch) and the time it was written (a watchdog's
@@ -57,6 +60,17 @@ class Beat:
 
 def is_heartbeat(name: str) -> bool:
     return bool(_HEARTBEAT_NAME.search(name))
+
+
+# the word, not a part of an identifier or option (`heartbeat_interval`, `--heartbeat-interval`)
+_BEAT_WORD = re.compile(r"(?<![\w-])heartbeats?(?![\w-])", re.I)
+# what a setting puts after it: a number (`heartbeat=30`, `'heartbeat': 30`) or its period (`every 30s`)
+_BEAT_SETTING = re.compile(r"\A['\"]?\s*(?:[=:]\s*['\"]?-?\d|(?:every|interval|period)\b)", re.I)
+
+
+def heartbeat_line(text: str) -> bool:
+    """A log line that reports a heartbeat, not one that names a heartbeat setting."""
+    return any(not _BEAT_SETTING.match(text[m.end():]) for m in _BEAT_WORD.finditer(text))
 
 
 def heartbeat_files(run: Path) -> list[Path]:
