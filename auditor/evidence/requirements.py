@@ -2,7 +2,7 @@
 
 A document is cut into statements: the sentences of its paragraphs, list items and table rows
 (code blocks are not statements; they are kept as context for the text after them, like the
-heading a statement sits under). Each built-in requirement is recognised by meaning: concepts
+heading a statement sits under; a heading names a topic and states nothing by itself). Each built-in requirement is recognised by meaning: concepts
 and their synonyms ("persists its whole state on a timer", "carries on from its newest saved
 state", "a liveness signal"), negation ("does not pick up an old checkpoint by itself") and
 contrast ("without `--resume` it starts from scratch" names the run an option is missing from; it
@@ -36,6 +36,7 @@ class Statement:
     paragraph: str = ""  # lower-cased text of its paragraph (list item, table row), for a pronoun's noun
     line_starts: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) where each source line begins
     heading: str = ""  # lower-cased heading of its section
+    title: bool = False  # a heading: a topic's name, context for its section, never a statement of it
 
     def line_at(self, offset: int) -> int:
         line = self.line
@@ -73,9 +74,10 @@ def _clean(line: str) -> str:
     return _EMPHASIS.sub("", line)
 
 
-def _units(text: str) -> list[tuple[list[tuple[int, str]], str, str]]:
-    """Paragraphs, list items and table rows as (lines, section context, section heading)."""
-    units: list[tuple[list[tuple[int, str]], str, str]] = []
+def _units(text: str) -> list[tuple[list[tuple[int, str]], str, str | None]]:
+    """Paragraphs, list items and table rows as (lines, section context, section heading); a heading
+    is a unit of its own, with None for its section heading."""
+    units: list[tuple[list[tuple[int, str]], str, str | None]] = []
     current: list[tuple[int, str]] = []
     heading, code = "", ""
     in_code = False
@@ -105,7 +107,7 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str, str]]:
         if (m := _HEADING.match(raw)) is not None:
             close()
             heading, code = m.group(1).strip(), ""
-            units.append(([(number, m.group(1).strip())], "", ""))
+            units.append(([(number, m.group(1).strip())], "", None))
             continue
         if _ITEM.match(raw) or raw.lstrip().startswith("|"):
             close()
@@ -135,7 +137,8 @@ def statements(path: str, document_text: str) -> list[Statement]:
             first = max((n for s, n in starts if s <= at), default=lines[0][0])
             local = tuple((s - at, n) for s, n in starts if at <= s < offset)
             out.append(Statement(path, first, sentence.strip(), sentence.lower(), f"{context} {paragraph}",
-                                 paragraph=paragraph, line_starts=local, heading=heading))
+                                 paragraph=paragraph, line_starts=local, heading=heading or "",
+                                 title=heading is None))
     return out
 
 
@@ -509,19 +512,36 @@ def _denied(low: str, at: int) -> bool:
     return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)) or _CONTRAST.search(lead))
 
 
+def _hit(matcher, s: Statement) -> Match:
+    hit = matcher(s)
+    if hit is not None and hit[0] == STATED and _denied(s.low, hit[1]):
+        return None  # a requirement said not to be met documents nothing
+    return hit
+
+
+def _backed(matcher, found: list[Statement], i: int, level: str) -> bool:
+    """The heading found[i] names a topic; its section's sentences (up to the next heading) say whether
+    the project has it: one of them must reach `level` for the heading's passage to count."""
+    for s in found[i + 1:]:
+        if s.title or s.document != found[i].document:
+            return False
+        if (hit := _hit(matcher, s)) is not None and _RANK[hit[0]] >= _RANK[level]:
+            return True
+    return False
+
+
 def find(requirement: str, found: list[Statement]) -> Finding | None:
-    """The statement that best documents `requirement` (stated over implied over other; first wins)."""
+    """The statement that best documents `requirement` (stated over implied over other; first wins).
+    A heading counts only as the start of a section that documents it ('## Heartbeat' over
+    'heartbeat.py is dead code', or '## Is it still alive?', documents nothing)."""
     matcher = MATCHERS.get(requirement)
     if matcher is None:
         raise KeyError(f"no built-in requirement {requirement!r} (known: {', '.join(REQUIREMENTS)})")
     best: Finding | None = None
-    for s in found:
-        hit = matcher(s)
-        if hit is None:
+    for i, s in enumerate(found):
+        if (hit := _hit(matcher, s)) is None or (s.title and not _backed(matcher, found, i, hit[0])):
             continue
         level, at, why = hit
-        if level == STATED and _denied(s.low, at):
-            continue  # a requirement said not to be met documents nothing
         if best is None or _RANK[level] > _RANK[best.level]:
             best = Finding(requirement, level, s.document, s.line_at(at), s.text, why)
             if level == STATED:
