@@ -41,9 +41,13 @@ _CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|sa
 _PROGRESS_MARK = re.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
 _LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
                          r"metrics\.csv|\.jsonl\b", re.I)
-# a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step
+# a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step.
+# A training progress line with a batch counter is one too, written out or as its format
+# (timm's `Train: 3 [  40/100 ( 40%)]`, PyTorch's `Train Epoch: {} [{}/{}`); an evaluation
+# counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not
 _PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
-                       r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)", re.I)
+                       r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)|"
+                       r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)", re.I)
 _HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
@@ -354,7 +358,7 @@ def _effects(has: Callable[[re.Pattern[str]], bool], runs: int) -> frozenset[str
 # patterns, matched at the start of every piece but the first, say whether one could; only
 # then is the whole text searched.
 _GOES_ON = {
-    _PER_STEP: re.compile(r"\W{0,2}(?:\(\\d|\\d|\{)", re.I),
+    _PER_STEP: re.compile(r"\W{0,2}(?:\(\\d|\\d|\{)|\W{0,2}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)", re.I),
     _FRESH_START: re.compile(r"\s*(?:==\s*)?0\b", re.I),
     _RESUME_OPTION: re.compile(r"\s*(?:resume|continue|restore|=)", re.I),
 }
@@ -376,7 +380,7 @@ _WORDS = {
                        "statefile", "state_file", "list_states"),
     _PROGRESS_MARK: ("progress", "status.", "state."),
     _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl"),
-    _PER_STEP: ("loss", "step", "iter", "batch"),
+    _PER_STEP: ("loss", "step", "iter", "batch", "train"),
     _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
     _RESUME_MARK: ("resum", "restor", "continu", "restart"),
     _RESUME_OPTION: ("resume", "continue", "restore", "--from", "--init", "--load", "init_from", "ckpt_path"),

@@ -18,12 +18,12 @@ WORDS = ["step", "Iter", "batch", "epoch", "loss", "eval_", "val ", "test_", "\\
          "init_from", "ckpt_path", "log", ".log", "stdout", "caplog", "metrics.csv", ".jsonl", "start over",
          "from scratch", "overwrite_output_dir", "checkpoint", ".pt", "saved_", "progress", "status.json",
          "state.json", "heartbeat", "alive", "restart", "latest", "last", "x", "_", "-", "#", '"', "'", "def f():",
-         "\n    ", "ſ", "K"]
+         "\n    ", "ſ", "K", "train", "Train: 3", ": ", " [", "3", "}"]
 PIECE = st.lists(st.sampled_from(WORDS), max_size=8).map("".join)
 PIECES = st.lists(PIECE, min_size=1, max_size=6)
 # the joins' neighbourhood: few words, so that empty and blank pieces and split marks are common
 EDGE = st.lists(st.lists(st.sampled_from(["epoch", "step", "==", "0", " ", "\n", "(", "\\d", "{", ",", "resume", "=",
-                                          "log"]), max_size=3).map("".join), min_size=1, max_size=5)
+                                          "log", "train", "["]), max_size=3).map("".join), min_size=1, max_size=5)
 
 
 @settings(max_examples=1000, deadline=None)
