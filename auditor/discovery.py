@@ -33,7 +33,7 @@ from pathlib import Path
 from auditor import ckptnames, safeio
 from auditor.runfinder import RunDirectory, Seen, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
-                                 loops)
+                                 loops, named_config_files)
 
 # folders never entered: not the project's own material
 _SKIP_NAMES = {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", "htmlcov",
@@ -66,6 +66,7 @@ class Discovery:
     loops: tuple[TrainingLoop, ...] = ()
     drivers: tuple[str, ...] = ()  # names of the functions that train: the loops' and their callers' (two levels)
     config_files: tuple[str, ...] = ()
+    named_configs: tuple[str, ...] = ()  # those of config_files that documented command lines pass
     junit: tuple[str, ...] = ()
     tdd: tuple[str, ...] = ()
     run_dirs: tuple[RunDirectory, ...] = ()
@@ -308,6 +309,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         loops=tuple(found_loops),
         drivers=tuple(drivers(texts, found_loops)),
         config_files=tuple(config_files(read, w.settings + w.json, w.docs + w.shell, texts)),
+        named_configs=tuple(named_config_files(read, w.settings + w.json, w.docs + w.shell)),
         junit=tuple(junit),
         tdd=tuple(tdd),
         run_dirs=tuple(run_dirs(base, Seen(w.checkpoint_files, w.checkpoint_dirs, w.logs, w.shell), read)),

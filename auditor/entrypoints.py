@@ -285,11 +285,7 @@ def config_files(read: Reader, data_files: list[str], documented: list[str], tex
         for m in _HYDRA.finditer(text):
             base = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1))).replace(os.sep, "/")
             found |= {y for y in data_files if y.startswith(base.rstrip("/") + "/") and y.endswith((".yaml", ".yml"))}
-    for rel in documented:
-        for m in _ARG_FILE.finditer(read.text(rel)):
-            named = (m.group(1) or m.group(2)).lstrip("./")
-            if named in data_files:
-                found.add(named)
+    found |= set(named_config_files(read, data_files, documented))
     for rel in data_files:
         parts = rel.split("/")
         if len(parts) > 1 and parts[0] in _CONFIG_DIRS or len(parts) > 2 and parts[-2] in _CONFIG_DIRS:
@@ -299,4 +295,15 @@ def config_files(read: Reader, data_files: list[str], documented: list[str], tex
 
 
 
-__all__ = ["EntryPoint", "TrainingLoop", "config_files", "console_scripts", "drivers", "entry_points", "loops"]
+def named_config_files(read: Reader, data_files: list[str], documented: list[str]) -> list[str]:
+    """The configuration files documented command lines pass (`--config configs/fit.yaml`, `train.py cfg.yaml`)."""
+    found: set[str] = set()
+    for rel in documented:
+        for m in _ARG_FILE.finditer(read.text(rel)):
+            named = (m.group(1) or m.group(2)).lstrip("./")
+            if named in data_files:
+                found.add(named)
+    return sorted(found)
+
+
+__all__ = ["EntryPoint", "TrainingLoop", "config_files", "named_config_files", "console_scripts", "drivers", "entry_points", "loops"]

@@ -34,12 +34,13 @@ def collect(config: ProjectConfig) -> CodeEvidence:
     """Parse the configured source files and derive the facts the code probes need."""
     entry_file = config.entry_point.partition(":")[0]
     scanned = scan_files(config.root, [*config.source, entry_file, config.main_module], config.progress_files)
-    follow_paths(scanned.scans)
+    found = getattr(config, "discovery", None)
+    configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()),
+                           tuple(getattr(found, "named_configs", ()) or ()))
+    follow_paths(scanned.scans, configs.built())
     ev = CodeEvidence(root=config.root, entry_point=config.entry_point)
     ev.files = tuple(s.rel for s in scanned.scans)
     ev.errors = scanned.errors
-    found = getattr(config, "discovery", None)
-    configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()))
     analysis = analyse(ev, scanned.scans, config, site_tags(scanned.scans), configs.nodes)
     ev.intervals = tuple(declared_intervals(scanned.scans, config.interval_parameters))
     ev.save_intervals = tuple(save_intervals(ev.loop_calls))

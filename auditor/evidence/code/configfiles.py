@@ -2,7 +2,8 @@
 JSON/YAML/TOML argument files), read as data with the line of every key, through auditor.safeio.
 
 Framework adapters look things up here: a `_target_: lightning.pytorch.callbacks.ModelCheckpoint`
-node with its `every_n_train_steps`, a JSON argument file's `save_strategy`. Nothing is
+node with its `every_n_train_steps`, a jsonargparse (LightningCLI) `class_path:` node whose
+`init_args:` are read as its own keys, a JSON argument file's `save_strategy`. Nothing is
 interpolated or executed (Hydra's `${...}` stays text); a file that cannot be read is one
 error entry.
 """
@@ -43,18 +44,42 @@ class ConfigFiles:
     nodes: list[Node] = field(default_factory=list)
     read: tuple[str, ...] = ()
     errors: list[str] = field(default_factory=list)
+    named: tuple[str, ...] = ()  # the files a documented command line passes (`--config configs/fit.yaml`)
 
     def targets(self, pattern: str) -> list[Node]:
         """Mappings whose `_target_` matches `pattern` (Hydra's instantiate)."""
         rx = re.compile(pattern)
         return [n for n in self.nodes if isinstance(n.values.get("_target_"), str) and rx.search(n.values["_target_"])]
 
+    def commanded(self) -> list[Node]:
+        """The mappings of the files the documented commands pass, else of every file read: the
+        configuration a command-line tool (LightningCLI) is run with."""
+        named = [n for n in self.nodes if n.file in self.named]
+        return named or list(self.nodes)
+
+    @staticmethod
+    def class_paths(nodes: list[Node], pattern: str) -> list[Node]:
+        """Mappings among `nodes` whose `class_path` (jsonargparse) matches `pattern`."""
+        rx = re.compile(pattern)
+        return [n for n in nodes if isinstance(n.values.get("class_path"), str) and rx.search(n.values["class_path"])]
+
+    def built(self) -> dict[str, list[dict[str, Any]]]:
+        """The classes configuration entries construct (`class_path:` or `_target_:`), by class name, with the
+        arguments each entry gives."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for n in self.nodes:
+            named = n.values.get("class_path", n.values.get("_target_"))
+            if isinstance(named, str) and named:
+                given = {k: v for k, v in n.values.items() if k not in ("class_path", "_target_", "init_args")}
+                out.setdefault(named.rsplit(".", 1)[-1], []).append(given)
+        return out
+
     def with_keys(self, *keys: str) -> list[Node]:
         return [n for n in self.nodes if any(k in n.values for k in keys)]
 
 
-def read(root: Path, files: tuple[str, ...] | list[str]) -> ConfigFiles:
-    out = ConfigFiles(read=tuple(files))
+def read(root: Path, files: tuple[str, ...] | list[str], named: tuple[str, ...] | list[str] = ()) -> ConfigFiles:
+    out = ConfigFiles(read=tuple(files), named=tuple(named))
     within = safeio.project(root)
     for rel in files:
         try:
@@ -75,21 +100,35 @@ def read(root: Path, files: tuple[str, ...] | list[str]) -> ConfigFiles:
 
 
 def _yaml_nodes(rel: str, node: Any) -> list[Node]:
+    """Every mapping; the `init_args:` of a `class_path:` mapping (jsonargparse's form of a class and its
+    constructor's arguments) are read as keys of that mapping, as Hydra's arguments sit beside `_target_`."""
     out: list[Node] = []
     stack = [node]
     while stack:
         n = stack.pop()
         if isinstance(n, yaml.MappingNode):
             values, lines = {}, {}
-            for key, value in n.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
+            for key, value in _pairs(n):
                 lines[key.value] = key.start_mark.line + 1
                 values[key.value] = _scalar(value) if isinstance(value, yaml.ScalarNode) else None
                 stack.append(value)
             out.append(Node(rel, n.start_mark.line + 1, values, lines))
         elif isinstance(n, yaml.SequenceNode):
             stack.extend(n.value)
+    return out
+
+
+def _pairs(n: yaml.MappingNode) -> list[tuple[yaml.ScalarNode, Any]]:
+    """A mapping's scalar-keyed pairs, with the pairs of its `init_args:` in place of it when it has a `class_path`."""
+    pairs = [(k, v) for k, v in n.value if isinstance(k, yaml.ScalarNode)]
+    if not any(k.value == "class_path" for k, _ in pairs):
+        return pairs
+    out: list[tuple[yaml.ScalarNode, Any]] = []
+    for k, v in pairs:
+        if k.value == "init_args" and isinstance(v, yaml.MappingNode):
+            out += [(ik, iv) for ik, iv in v.value if isinstance(ik, yaml.ScalarNode)]
+        else:
+            out.append((k, v))
     return out
 
 

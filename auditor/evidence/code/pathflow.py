@@ -6,8 +6,10 @@ A progress or liveness file is often named in one place and written in another:
     start_watchdog(out / "alive.json")   # ctx.Process(target=watch, args=(..., str(path)))  ->  _write(path, ...)
 
 `follow` makes a parameter a name for such a file when every call of its function passes it one:
-a call by the function's name, a class's construction for its `__init__`, and a `Thread` or
-`Process` whose `target=` is the function (its `args=` and `kwargs=`). What a function binds from such
+a call by the function's name, a class's construction for its `__init__` (in code, or by a
+configuration entry that names the class, `class_path:` with its `init_args:` or Hydra's `_target_`
+with its keys, the others left at their defaults), and a `Thread` or `Process` whose `target=` is
+the function (its `args=` and `kwargs=`). What a function binds from such
 a parameter names the file too (`tmp = path.with_name(...)`), and so does an attribute of `self` set
 from one (`self.path = Path(path)`), in every method of the class. A parameter some call passes
 another file, or that a call leaves out with no default, names nothing: a helper that writes whatever
@@ -17,7 +19,8 @@ it is given is not a progress writer because one of its callers gives it the pro
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from auditor.evidence.code.scan import LIVENESS_NAME, PROGRESS_NAME, FileScan, FunctionScan
 from auditor.evidence.code.syntax import names_in, walk
@@ -37,14 +40,23 @@ def _liveness(scan: FileScan, fs: FunctionScan) -> tuple[set[str], set[str]]:
     return fs.liveness_aliases, scan.liveness_aliases
 
 
-def follow(scans: tuple[FileScan, ...] | list[FileScan]) -> None:
-    """Add to each function's names for progress and liveness files the parameters every caller fills with one."""
+def follow(scans: tuple[FileScan, ...] | list[FileScan],
+           built: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> None:
+    """Add to each function's names for progress and liveness files the parameters every caller fills with one.
+
+    `built`: classes a configuration builds, by name, with the arguments each entry gives (scalars)."""
     functions = [(scan, fs) for scan in scans for fs in scan.functions if getattr(fs.node, "args", None) is not None]
     defined: dict[str, int] = {}
     for _scan, fs in functions:
         key = _called_as(fs)
         defined[key] = defined.get(key, 0) + 1
     sites = _call_sites(scans)
+    for scan in scans:  # a configuration entry constructs the class as a call with those keywords would
+        for cls in set(scan.classes) & set(built or {}):
+            for given in (built or {})[cls]:
+                keywords = [ast.keyword(arg=k, value=ast.Constant(v)) for k, v in given.items()
+                            if isinstance(v, (str, int, float, bool)) or v is None]
+                sites.setdefault(cls, []).append((scan, scan.module, ast.Call(ast.Name(cls), [], keywords), False))
     candidates = [(scan, fs, sites[_called_as(fs)]) for scan, fs in functions
                   if defined[_called_as(fs)] == 1 and _called_as(fs) in sites]
     parameters = sum(len(_parameters(fs)) for _scan, fs, _sites in candidates)
@@ -153,13 +165,25 @@ def _bind(scan: FileScan, fs: FunctionScan, param: str, kind: Kind) -> None:
     _grow(fs, local)
     if not fs.class_name:
         return
-    attrs = {t.attr for sub in walk(fs.node) if isinstance(sub, ast.Assign) and names_in(sub.value) & local
-             for t in sub.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
-             and t.value.id == "self"}
-    for method in scan.functions:
-        if method.class_name == fs.class_name and attrs - kind(scan, method)[0]:
-            kind(scan, method)[0].update(attrs)
-            _grow(method, kind(scan, method)[0])
+    attrs = _self_attrs(fs, local)
+    for _ in range(len(scan.functions) + 1):  # and what a method sets from those (`self.path = run / self.name`)
+        more: set[str] = set()
+        for method in scan.functions:
+            if method.class_name == fs.class_name and attrs - kind(scan, method)[0]:
+                kind(scan, method)[0].update(attrs)
+                _grow(method, kind(scan, method)[0])
+            if method.class_name == fs.class_name:
+                more |= _self_attrs(method, kind(scan, method)[0])
+        if not more - attrs:
+            return
+        attrs |= more
+
+
+def _self_attrs(fs: FunctionScan, local: set[str]) -> set[str]:
+    """The attributes of `self` a function sets from a name of the file."""
+    return {t.attr for sub in walk(fs.node) if isinstance(sub, ast.Assign) and names_in(sub.value) & local
+            for t in sub.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+            and t.value.id == "self"}
 
 
 def _grow(fs: FunctionScan, local: set[str]) -> None:
