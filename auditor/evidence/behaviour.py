@@ -44,10 +44,14 @@ _LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|as
 # a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step.
 # A training progress line with a batch counter is one too, written out or as its format
 # (timm's `Train: 3 [  40/100 ( 40%)]`, PyTorch's `Train Epoch: {} [{}/{}`); an evaluation
-# counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not
+# counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not. So is the start of a
+# step-numbered line that lines or a logger's records are picked by (`startswith("step ")`,
+# "iter=", "Step: "), a string that is the step word and its separator alone (not the key "step")
 _PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
                        r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)|"
-                       r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)", re.I)
+                       r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
+                       r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
+                       r"'(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+'", re.I)
 _HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)

@@ -109,3 +109,52 @@ def test_an_evaluation_counter_or_an_epoch_counter_is_not_a_per_step_log_line(tm
     effects = _effects(ev)
     assert not any("step_log" in e for e in effects.values()), effects
     assert _verdict(ev, "step_log").verdict == Verdict.NO
+
+
+# --------------------------------------------------------------------------- a logger's records
+
+
+def test_records_that_start_with_the_step_word_are_per_step_log_lines(tmp_path):
+    ev = _evidence(tmp_path, '''
+        import logging
+
+        import fit as script
+
+
+        def test_every_fifth_iteration_is_logged(caplog):
+            caplog.set_level(logging.INFO, logger="fit")
+            script.main()
+            seen = [r.getMessage().split("=")[1] for r in caplog.records if r.getMessage().startswith("iter=")]
+            assert seen == ["5", "10", "15"]
+
+
+        def test_a_step_record_is_there(caplog):
+            script.main()
+            assert any(r.message.startswith("Step: ") for r in caplog.records)
+        ''')
+    effects = _effects(ev)
+    assert all("step_log" in e for e in effects.values()), effects
+    assert _verdict(ev, "step_log").verdict == Verdict.YES
+
+
+def test_evaluation_records_or_a_step_key_alone_are_not_per_step_log_lines(tmp_path):
+    ev = _evidence(tmp_path, '''
+        import logging
+
+        import fit as script
+
+
+        def test_the_evaluations_are_logged(caplog):
+            caplog.set_level(logging.INFO, logger="fit")
+            script.main()
+            seen = [r.getMessage().split()[2] for r in caplog.records if r.getMessage().startswith("eval at step")]
+            assert seen == ["10", "20"]
+
+
+        def test_the_evaluation_rows(caplog):
+            script.main()
+            rows = [r.__dict__ for r in caplog.records if hasattr(r, "val_acc")]
+            assert [row["step"] for row in rows] == [10, 20]
+        ''')
+    effects = _effects(ev)
+    assert not any("step_log" in e for e in effects.values()), effects
