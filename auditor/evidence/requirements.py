@@ -20,6 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor.evidence.requirements_clauses import CONTRAST as _CONTRAST
+from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_REACH
+from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
+from auditor.evidence.requirements_clauses import clause_around as _clause_around
+from auditor.evidence.requirements_clauses import denied as _denied
+from auditor.evidence.requirements_clauses import disowned as _disowned
+from auditor.evidence.requirements_clauses import negated_before as _negated_before
+
 STATED, IMPLIED, OTHER = "stated", "implied", "other"
 _RANK = {STATED: 3, IMPLIED: 2, OTHER: 1}
 
@@ -242,7 +250,6 @@ _EXPLICIT = re.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|in
                        r"needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|only when|from scratch|"
                        r"(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
                        r"never resumes? on its own|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b")
-_NEGATION = re.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
 _TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
@@ -284,14 +291,6 @@ def _durations(low: str) -> list[tuple[float, float, int]]:
     return out
 
 
-def _negated_before(low: str, at: int) -> bool:
-    start = max(low.rfind(",", 0, at), low.rfind(":", 0, at), 0)
-    return bool(_NEGATION.search(low[start:at]))
-
-
-# what the text sets against the claim: an old version, the road not taken
-_CONTRAST = re.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
-_CONTRAST_REACH = 40  # characters: "unlike the old script, which resumed automatically"
 _FRESH_START = re.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?"
                           r"(?:0|zero)\b|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b|"
                           r"\b(?:loses?|discards?|ignores?)\b")
@@ -309,22 +308,6 @@ def _claims_auto_resume(low: str, auto: re.Match) -> bool:
     clause = _clause_around(low, auto.start(), auto.end())
     return bool(_RESUME.search(clause.replace(auto.group(0), " "))) and not _NEGATION.search(clause) \
         and not _FRESH_START.search(clause)
-
-
-_CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
-
-
-def _clause_bounds(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> tuple[int, int]:
-    """Where the clause of `low` holding low[start:end] begins and ends: the breaks around it."""
-    before = [m.end() for m in breaks.finditer(low, 0, start)]
-    after = breaks.search(low, end)
-    return (before[-1] if before else 0), (after.start() if after else len(low))
-
-
-def _clause_around(low: str, start: int, end: int, breaks: re.Pattern = _CLAUSE_BREAK) -> str:
-    """The clause of `low` holding low[start:end]."""
-    first, last = _clause_bounds(low, start, end, breaks)
-    return low[first:last]
 
 
 # --------------------------------------------------------------------------- one matcher per requirement
@@ -490,32 +473,15 @@ MATCHERS = {
 REQUIREMENTS = tuple(MATCHERS)
 
 
-# a negation that bounds or sharpens a claim rather than denying it
-_BOUNDING = re.compile(r"\b(?:no|not|never)\s+(?:more|less|longer|later|fewer)\s+than\b|\bnot\s+(?:only|just|merely)\b|"
-                       r"\bno\s+(?:extra\s+|additional\s+)?(?:flags?|options?|arguments?|path|edits?|changes?)\b|"
-                       r"\bno matter\b|\bnothing\s+(?:\w+\s+){0,2}?lost\b|\bno\s+(?:\w+\s+){0,2}?(?:is|gets|will be)\s+lost\b|"
-                       r"\bnot lost\b|\bnever los\w*|\bnobody\s+(?:should|needs?|has)\s+to\b|\bnothing\s+(?:needs|has)\s+to\s+be\b|"
-                       r"(?:\bnot|\bnever|n't)\s+(?:stop|die|block|wait|depend|rely|hang|stall)\w*")
-_DENIAL = re.compile(r"\b(?:no|not|never|nothing|nobody|none|neither|nor|cannot)\b|\w+n't\b")
-_DENIAL_BREAK = re.compile(r"[;:(),]|\.\s|\bbut\b")
-
-
-def _denied(low: str, at: int) -> bool:
-    """The clause holding offset `at` says the requirement is not met ('checkpoints are not saved
-    periodically', 'we don't keep a status.json current') or sets it against the project ('unlike the
-    old script, which saved every 2 minutes', 'used to'); bounds like 'no more than' do not deny."""
-    start, end = _clause_bounds(low, at, at + 1, _DENIAL_BREAK)
-    clause = low[start:end]
-    lead = low[start:at]  # a contrast sets aside what follows it, not what comes before
-    if re.match(r"\s*(?:which|that|who|where)\b", clause) and start > 1:  # "unlike X, which saved every ...": X's clause
-        lead = _clause_around(low, start - 2, start - 1, _DENIAL_BREAK) + lead
-    return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)) or _CONTRAST.search(lead))
-
-
 def _hit(matcher, s: Statement) -> Match:
     hit = matcher(s)
-    if hit is not None and hit[0] == STATED and _denied(s.low, hit[1]):
+    if hit is None:
+        return None
+    if hit[0] == STATED and _denied(s.low, hit[1]):
         return None  # a requirement said not to be met documents nothing
+    following = s.paragraph[s.paragraph.find(s.low) + len(s.low):] if s.low in s.paragraph else ""
+    if _disowned(s.low, hit[1], following):
+        return None  # nor does a mechanism said to be out of use ('heartbeat.py is a leftover nothing starts')
     return hit
 
 

@@ -1,0 +1,93 @@
+"""Clauses of a document's sentences, and the words that take a claim back: negation ('checkpoints
+are not saved periodically'), contrast ('unlike the old script, which saved every 2 minutes'),
+and the bounds that only sharpen a claim ('no more than 5 min is lost', 'no flag is needed').
+
+auditor.evidence.requirements decides what a sentence claims; this module says whether the
+clause that claims it is denied.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEGATION = re.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
+
+
+def negated_before(low: str, at: int) -> bool:
+    """A negation between the last comma or colon before offset `at` and `at`."""
+    start = max(low.rfind(",", 0, at), low.rfind(":", 0, at), 0)
+    return bool(NEGATION.search(low[start:at]))
+
+
+# what the text sets against the claim: an old version, the road not taken
+CONTRAST = re.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
+CONTRAST_REACH = 40  # characters: "unlike the old script, which resumed automatically"
+
+CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
+
+
+def clause_bounds(low: str, start: int, end: int, breaks: re.Pattern = CLAUSE_BREAK) -> tuple[int, int]:
+    """Where the clause of `low` holding low[start:end] begins and ends: the breaks around it."""
+    before = [m.end() for m in breaks.finditer(low, 0, start)]
+    after = breaks.search(low, end)
+    return (before[-1] if before else 0), (after.start() if after else len(low))
+
+
+def clause_around(low: str, start: int, end: int, breaks: re.Pattern = CLAUSE_BREAK) -> str:
+    """The clause of `low` holding low[start:end]."""
+    first, last = clause_bounds(low, start, end, breaks)
+    return low[first:last]
+
+
+# a negation that bounds or sharpens a claim rather than denying it
+_BOUNDING = re.compile(r"\b(?:no|not|never)\s+(?:more|less|longer|later|fewer)\s+than\b|\bnot\s+(?:only|just|merely)\b|"
+                       r"\bno\s+(?:extra\s+|additional\s+)?(?:flags?|options?|arguments?|path|edits?|changes?)\b|"
+                       r"\bno matter\b|\bnothing\s+(?:\w+\s+){0,2}?lost\b|\bno\s+(?:\w+\s+){0,2}?(?:is|gets|will be)\s+lost\b|"
+                       r"\bnot lost\b|\bnever los\w*|\bnobody\s+(?:should|needs?|has)\s+to\b|\bnothing\s+(?:needs|has)\s+to\s+be\b|"
+                       r"(?:\bnot|\bnever|n't)\s+(?:stop|die|block|wait|depend|rely|hang|stall)\w*")
+_DENIAL = re.compile(r"\b(?:no|not|never|nothing|nobody|none|neither|nor|cannot)\b|\w+n't\b")
+_DENIAL_BREAK = re.compile(r"[;:(),]|\.\s|\bbut\b")
+
+
+def denied(low: str, at: int) -> bool:
+    """The clause holding offset `at` says the requirement is not met ('checkpoints are not saved
+    periodically', 'we don't keep a status.json current') or sets it against the project ('unlike the
+    old script, which saved every 2 minutes', 'used to'); bounds like 'no more than' do not deny."""
+    start, end = clause_bounds(low, at, at + 1, _DENIAL_BREAK)
+    clause = low[start:end]
+    lead = low[start:at]  # a contrast sets aside what follows it, not what comes before
+    if re.match(r"\s*(?:which|that|who|where)\b", clause) and start > 1:  # "unlike X, which saved every ...": X's clause
+        lead = clause_around(low, start - 2, start - 1, _DENIAL_BREAK) + lead
+    return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)) or CONTRAST.search(lead))
+
+
+# a mechanism said to be out of use: "heartbeat.py is a leftover", "the keep-alive module is dead code"
+_DISUSED = re.compile(r"\bleftovers?\b|\bleft over\b|\bdead code\b|\bunused\b|\bobsolete\b|\bdeprecated\b|"
+                      r"\b(?:is|are|was|were|stays?|remains?|kept)\s+(?:currently\s+|still\s+)?"
+                      r"(?:disabled|switched off|turned off|commented out)\b")
+_DISUSE_BREAK = re.compile(r"[;:,]|\.\s|\bbut\b|\b(?:which|whereas|while|unlike)\b")
+# what follows the claim says it never runs: "..., but it is never started", "Nothing launches it."
+_NOT_STARTED = re.compile(
+    r"\s*(?:(?:but|and|yet|however)\s+)?(?:(?:it|they|this|that|these|those)\s+)?"
+    r"(?:(?:is|are|was|were|has|have|had|stays?|remains?)\s+)?(?:(?:still|currently|yet|ever)\s+)?"
+    r"(?:not|never|isn't|aren't|wasn't|weren't|hasn't|haven't)\s+(?:(?:yet|ever|been|currently)\s+)*"
+    r"(?:switched on|turned on|enabled|started|launched|wired(?: up| in)?|hooked up|called|activated|in use|"
+    r"used(?!\s+(?:for|to|as|with|by)\b))\b"
+    r"(?!\s+(?:in|by|during|under)\s+(?:the\s+)?(?:unit\s+)?tests?\b)|"
+    r"\s*(?:(?:but|and|yet)\s+)?nothing\s+(?:\w+\s+)?(?:starts|launches|calls|runs|uses|enables|imports|spawns)\s+"
+    r"(?:it|them)\b")
+_NEXT_CLAUSE = re.compile(r"[;,:]|\.\s")
+
+
+def disowned(low: str, at: int, following: str = "") -> bool:
+    """The mechanism claimed at offset `at` is said not to be in use: its clause calls it a leftover,
+    dead code, obsolete or disabled, or the clause after it (or the next sentence, `following`) says
+    it is never started, not switched on, or that nothing launches it."""
+    if _DISUSED.search(clause_around(low, at, at + 1, _DISUSE_BREAK)):
+        return True
+    after = _NEXT_CLAUSE.search(low, at)
+    return bool((after and _NOT_STARTED.match(low, after.end())) or _NOT_STARTED.match(following))
+
+
+__all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "clause_around", "clause_bounds", "denied",
+           "disowned", "negated_before"]
