@@ -6,6 +6,9 @@
   files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so
   is a folder of torch.distributed.checkpoint shards (`*.distcp`) whatever its name; a
   `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
+- Lightning's loggers write each launch of `fit` into a new `version_N/` of one log folder
+  (`lightning_logs/version_1/checkpoints/`): a launch folder belongs to the run above it, its
+  launches that run's sessions.
 - The run's logs are its own (anywhere below it); else the project root's (`... | tee -a
   train.log`); else the logs a batch scheduler writes for the job (`#SBATCH --output=logs/%x-%j.out`)
   and the logs kept elsewhere that name the run's checkpoint files (a job's `.out` file saying
@@ -27,6 +30,7 @@ from typing import Protocol
 from auditor.ckptnames import shards_folder
 
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
+LAUNCH_FOLDER = re.compile(r"^version_\d+$")  # one launch of a Lightning logger (lightning_logs/version_3)
 # one checkpoint saved as a folder, named for its step or epoch
 _NUMBERED_FOLDER = re.compile(r"^(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?\d+$",
                               re.I)
@@ -68,7 +72,9 @@ def _run_of(folder: str) -> str:
     """The run a folder of checkpoints belongs to: `runs/x/checkpoints` -> `runs/x`."""
     name = folder.rsplit("/", 1)[-1]
     if name.lower() in _CHECKPOINT_FOLDER_NAMES and "/" in folder:
-        return folder.rsplit("/", 1)[0]
+        folder = folder.rsplit("/", 1)[0]
+    if "/" in folder and LAUNCH_FOLDER.match(folder.rsplit("/", 1)[-1]):
+        return folder.rsplit("/", 1)[0]  # a launch of the run in the log folder above it
     return folder
 
 

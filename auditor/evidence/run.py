@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from auditor import safeio
 from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecordError, read_record, result_paths
-from auditor.evidence import checkpoints, runlog, runside
+from auditor.evidence import checkpoints, launches, runlog, runside
 from auditor.evidence.history import build_history
 from auditor.evidence.checkpoints import (IN_PROGRESS_S, LIGHTNING_PATTERNS,  # noqa: F401 (re-exported)
                                           ForeignMetadata, read_checkpoint_metadata)
@@ -116,7 +116,9 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
         _sessions_and_resumes(ev, events, flat)
     else:
         finals = tuple(c.file.rsplit("/", 1)[-1] for c in ev.checkpoints if c.kind == "final")
-        ev.log = runlog.analyse(logs, run.name, finals)
+        launched = launches.read(run)  # Lightning's version_N/: one folder a launch
+        ev.log = runlog.analyse(logs, run.name, finals, len(launched))
+        ev.log.sessions = launches.with_launches(ev.log.sessions, launched)
         ev.checkpoints = _kinds_from_log(ev.checkpoints, ev.log)
         _foreign_batch_lines(ev, run, logs, hf_log, errors)
         _foreign_sessions(ev, config.root)
@@ -164,13 +166,15 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
     for rd in config.discovery.run_dirs if config.discovery is not None else ():
         if (config.root / rd.path).resolve() == run.resolve():
             extra = list(rd.logs)
+    # discovery lists the run's metrics files (metrics.csv) as its logs: they are read as such, not as a console log
+    extra = [rel for rel in extra if not (config.root / rel).resolve().is_relative_to(run.resolve())]
     if not own and not extra and run.resolve() != config.root.resolve() and run.resolve().is_relative_to(
             config.root.resolve()):
         extra = [p.name for p in sorted(config.root.glob("*.log")) if not runside.is_heartbeat(p.name)]
     for rel in extra:
         path = config.root / rel
         if path.resolve() in taken or path.resolve().is_relative_to(run.resolve()) or runside.is_heartbeat(path.name):
-            continue  # the run's own (its metrics files are read as such, not as logs)
+            continue
         out.append((path, rel, project))
     return out
 

@@ -30,10 +30,11 @@ from __future__ import annotations
 import functools
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor import safeio
+from auditor.evidence.launches import launch_banners
 from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
@@ -294,11 +295,14 @@ def _same_save(a: LoggedSave, b_target: str, b_line: int) -> bool:
 # --------------------------------------------------------------------------- the whole log
 
 
-def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[str, ...] = ()) -> RunLog:
+def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[str, ...] = (),
+            launches: int = 0) -> RunLog:
     """Sessions, saves, per-step lines and step times of a foreign run's logs (file -> lines).
 
     `final_files`: names of end-of-training checkpoint files on disk (final.pt, last.ckpt);
     when one is there that no save line names, the last logged save is not taken for the end save.
+    `launches`: how many launches the run's folders show (Lightning's version_N/); a log they all
+    appended to whose first line recurs exactly once a launch opens a session at each.
     """
     out = RunLog()
     if not logs:
@@ -310,7 +314,8 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
     out.primary, out.parts = primary, streams[primary]
     out.lines = [x for f in out.parts for x in logs[f]]
     saves = [s for f in sorted(logs) for s in _saves(logs[f], run_name)]
-    out.sessions = _sessions(out.lines, [s for s in saves if s.file in out.parts], _file_sessions(out.parts, logs))
+    opened = _file_sessions(out.parts, logs) | launch_banners([x.text for x in out.lines], launches)
+    out.sessions = _sessions(out.lines, [s for s in saves if s.file in out.parts], opened)
     named = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in saves}
     unlogged_final = any(name not in named for name in final_files)
     out.saves = tuple(saves if unlogged_final else _mark_final(saves, out.lines, out.sessions, run_name))
@@ -455,16 +460,10 @@ def _sessions(lines: list[LogLine], saves: list[LoggedSave],
         last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(lines) - 1
         session = _one_session(lines, first, last, following=n + 1 < len(starts), pid=pids[n])
         if n > 0 and saved_before and not session.resumed_from:
-            session = _replace(session, from_scratch=True)
+            session = replace(session, from_scratch=True)
         saved_before = saved_before or any(first <= where.get((s.file, s.line), -1) <= last for s in saves)
         out.append(session)
     return tuple(out)
-
-
-def _replace(session: LogSession, **changes) -> LogSession:
-    from dataclasses import replace
-
-    return replace(session, **changes)
 
 
 def _one_session(lines: list[LogLine], first: int, last: int, following: bool, pid: str) -> LogSession:
@@ -512,7 +511,7 @@ def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[L
     last = max((s for s in saves if (s.file, s.line) in where), key=lambda s: where[(s.file, s.line)], default=None)
     if last is not None and last.kind == "periodic" and run_name \
             and last.target.rstrip("/").rsplit("/", 1)[-1].lower() == run_name.lower():
-        return [_final(s) if s is last else s for s in saves]
+        return [replace(s, kind="final", placed=True) if s is last else s for s in saves]
     if not saves or not sessions or sessions[-1].ended != "finished":
         return saves
     if last is None or last.kind != "periodic":
@@ -520,13 +519,7 @@ def _mark_final(saves: list[LoggedSave], lines: list[LogLine], sessions: tuple[L
     after = lines[where[(last.file, last.line)] + 1:]
     if any(is_batch_line(x.text) for x in after) or len(after) > 8:
         return saves
-    return [_final(s) if s is last else s for s in saves]
-
-
-def _final(save: LoggedSave) -> LoggedSave:
-    from dataclasses import replace
-
-    return replace(save, kind="final", placed=True)
+    return [replace(s, kind="final", placed=True) if s is last else s for s in saves]
 
 
 # --------------------------------------------------------------------------- per-step lines and step times

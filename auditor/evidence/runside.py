@@ -12,7 +12,8 @@ metrics.csv and JSON-lines metrics.
 - A progress file is one rewritten in place with the current state, whatever its name:
   `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`, or any JSON document in the
   run folder that holds a step (or epoch) and the time it was written (a watchdog's
-  `alive.json`). Its last update time and state are read; when it carries a heartbeat time
+  `alive.json`), else the newest launch folder's (Lightning's `version_N/status.json`, written
+  into the launch's log_dir). Its last update time and state are read; when it carries a heartbeat time
   (`heartbeat_at`), the heartbeat rewrites it, so its refresh cadence is the heartbeat's.
 - metrics.csv (Lightning's CSVLogger): per-step rows are rows of a training metric of which an
   epoch has several; one row per epoch is per-epoch logging. JSON lines with a loss and a step
@@ -36,6 +37,7 @@ from auditor import safeio
 from auditor.evidence.runlog import BatchLines, LogLine, read_log
 from auditor.evidence.steplines import is_step_record, json_object
 from auditor.evidence.timestamps import parse as parse_time
+from auditor.runfinder import LAUNCH_FOLDER
 from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT
 
 MAX_SIDE_BYTES = 64 * 1024 * 1024
@@ -165,11 +167,21 @@ class ProgressFile:
     carries_heartbeat: bool = False  # it holds a heartbeat time: the heartbeat rewrites it
 
 
-def progress_files(run: Path) -> list[str]:
-    names = [p.name for p in sorted(run.iterdir()) if not p.is_dir() and _PROGRESS_NAME.search(p.name)
+def progress_files(run: Path, under: str = "") -> list[str]:
+    """The progress files of the run folder (or of its folder `under`), relative to the run."""
+    folder = run / under if under else run
+    names = [p.name for p in sorted(folder.iterdir()) if not p.is_dir() and _PROGRESS_NAME.search(p.name)
              and not _HEARTBEAT_NAME.search(p.name) and not p.name.endswith(".tmp")]
     ours = [n for n in (PROGRESS_JSON, PROGRESS_TXT) if n in names]
-    return ours + [n for n in names if n not in ours]
+    return [f"{under}/{n}" if under else n for n in ours + [n for n in names if n not in ours]]
+
+
+def _in_launches(run: Path) -> list[str]:
+    """The progress files of the newest launch folder that has one (Lightning's version_N/: a
+    callback writes its status file into the launch's log_dir)."""
+    launches = sorted((p.name for p in run.iterdir() if LAUNCH_FOLDER.match(p.name) and p.is_dir()
+                       and not p.is_symlink()), key=lambda n: int(n.rsplit("_", 1)[-1]))
+    return next((names for n in reversed(launches) if (names := progress_files(run, n))), [])
 
 
 MAX_PROGRESS_CANDIDATES = 16  # JSON files of the run folder opened to see whether one is a progress file
@@ -194,7 +206,7 @@ def progress_by_content(run: Path) -> list[str]:
 
 
 def read_progress(run: Path, errors: list[str]) -> ProgressFile | None:
-    names = progress_files(run) or progress_by_content(run)
+    names = progress_files(run) or progress_by_content(run) or _in_launches(run)
     if not names:
         return None
     name = names[0]
