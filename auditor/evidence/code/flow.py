@@ -26,7 +26,7 @@ from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
-from auditor.evidence.code.resumes import caller_exists, enrich, exists_discovery, resume_names
+from auditor.evidence.code.resumes import caller_exists, default_last, enrich, exists_discovery, resume_names
 from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
@@ -274,7 +274,8 @@ class _Analysis:
                 finds_itself = DISCOVERY in self.sites[qual][i][2]  # a framework's load of its newest checkpoint
                 from_disc = bool(arg_names & disc) or finds_itself or exists_discovery(fs, node) or any(
                     self.has_discovery_call(a, scan) for a in list(node.args) + [k.value for k in node.keywords]) \
-                    or caller_exists(self, qual, node) is not None
+                    or caller_exists(self, qual, node) is not None \
+                    or default_last(self, qual, node, self.sites[qual][i][1]) is not None
                 self.loads.setdefault(qual, []).append((call, from_resume, from_disc))
 
     # ------------------------------------------------------------------ effects

@@ -4,7 +4,8 @@ A resume is worth its name when it brings back the training state (optimizer, st
 not only the model's weights; when the path is one a user can give (a command-line option, a
 setting, a config field, the public method's parameter) or one the code finds itself (the
 newest checkpoint by listing, `get_last_checkpoint`, `latest_step()`, an `os.path.exists`
-check of the path it will load); and, for auto-resume, when that discovery runs by default,
+check of the path it will load, a newest-checkpoint file an option names by default that the
+restorer skips when it does not exist: fairseq's `--restore-file checkpoint_last.pt`); and, for auto-resume, when that discovery runs by default,
 not only behind an option that is off unless given (`--continue`).
 """
 
@@ -30,6 +31,8 @@ _STATE_RECEIVER = re.compile(r"opt|optim|sched|scaler|lr_s", re.I)
 _STATE_KEY = re.compile(r"^(?:step|global_step|epoch|iter|iter_num|iteration|it|optimizer|opt|scheduler|rng\w*|"
                         r"\w*_rng|\w*rng_state\w*|gen_state|torch_rng|numpy_rng|sampler)$")
 _EXISTS = {"exists", "isfile", "is_file", "isdir", "is_dir"}
+# a file name that says it holds the newest state: checkpoint_last.pt, last.ckpt, latest.pth
+_LAST_FILE = re.compile(r"(?:^|[/\\_.\-])(?:last|latest|newest)(?:[_.\-]|$)", re.I)
 
 
 def resume_names(a: _Analysis) -> set[str]:
@@ -212,6 +215,52 @@ def exists_discovery(fs: FunctionScan, node: ast.Call) -> bool:
     return False
 
 
+def default_last(a: _Analysis, qual: str, node: ast.Call, targets: list[str] | tuple[str, ...]) -> tuple[str, int] | None:
+    """A restore that loads, by default, a fixed newest-checkpoint file of the run folder (a literal, or an
+    option's default, joined to a folder: `os.path.join(args.save_dir, "checkpoint_last.pt")`) through a
+    restorer that skips the file when it does not exist: a plain restart resumes, a first start starts
+    fresh. Where that file is named (file, line), or None; an option whose default is None or empty names none."""
+    if not any(_checks_its_path(a, t) for t in targets):
+        return None
+    scan, fs = a.fscans[qual]
+    wanted = _sources(fs, _load_names(node))
+    exprs = list(node.args) + [k.value for k in node.keywords] + [v for names, v in fs.assigns if names & wanted]
+    for expr in exprs:
+        joined = _joins(expr)
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Constant):
+                text = sub.value
+            elif isinstance(sub, (ast.Name, ast.Attribute)):
+                found = a.values.resolve(sub, scan, fs)
+                text = found.value if found is not None else None
+            else:
+                continue
+            if isinstance(text, str) and _LAST_FILE.search(text) and (joined or "/" in text):
+                return scan.rel, sub.lineno
+    return None
+
+
+def _joins(expr: ast.AST) -> bool:
+    return any((isinstance(sub, ast.Call) and dotted(sub.func, {}).split(".")[-1] in ("join", "Path", "joinpath"))
+               or (isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div)) for sub in ast.walk(expr))
+
+
+def _checks_its_path(a: _Analysis, qual: str) -> bool:
+    """The restorer loads one of its parameters only after checking that it exists
+    (`if not os.path.exists(filename): return None`)."""
+    if qual not in a.fscans or qual not in a.restorers:
+        return False
+    _scan, fs = a.fscans[qual]
+    params = {arg.arg for arg in fs.node.args.posonlyargs + fs.node.args.args + fs.node.args.kwonlyargs} - {"self", "cls"}
+    for i, (_call, load) in enumerate(fs.calls):
+        if not a.is_restore(qual, i):
+            continue
+        wanted = _sources(fs, _load_names(load)) & params
+        if wanted and any(_exists_checked(test, wanted) for test in _positive_tests(fs.call_guards.get(id(load), ()))):
+            return True
+    return False
+
+
 def caller_exists(a: _Analysis, qual: str, node: ast.Call) -> tuple[str, int] | None:
     """A restore in a helper that its callers call only after checking the path exists, the path an
     attribute the code builds: `if self.snapshot_path.exists(): self._load_snapshot()` with
@@ -296,7 +345,8 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
     site, guards, found_in = (("", 0), (), None)
     if from_disc:
         site, guards, found_in = discovery_site(a, scan, fs, node, disc)
-        site = site if site[0] else caller_exists(a, qual, node) or site
+        targets = next((t for c, t, _ in a.sites.get(qual, []) if c is call), ())
+        site = site if site[0] else caller_exists(a, qual, node) or default_last(a, qual, node, targets) or site
     behind, enabled = "", ("", 0, "")
     if from_disc:  # an explicit resume is behind its option by design; a discovery must not be
         classified = a.classifier.guards(tuple(guards) + fs.call_guards.get(id(node), ()), scan, fs)
