@@ -37,7 +37,9 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "registry_runner": "work_dirs/mlp_toy", "notebook_export": "checkpoints", "rl_loop": "runs/grid5",
         "slurm_requeue": "scratch", "diffusion_ema": "experiments/rect8", "make_pipeline": "work",
         "keras_backup": "artifacts/run1", "dcp_monorepo": "experiments/tiny", "fabric_loop": "out/exp1",
-        "watchdog_proc": "runs/exp01", "half_done": "outputs"}
+        "watchdog_proc": "runs/exp01", "half_done": "outputs", "mmengine_cfg": "work_dirs/mlp-3x256_noisysine_8k",
+        "timm_style": "output/train/20261203-075903-tiny_cnn-32", "fairseq_style": "checkpoints/toy_lstm",
+        "wandb_offline": "checkpoints", "lit_cli": "lightning_logs"}
 
 
 def _config(project):
