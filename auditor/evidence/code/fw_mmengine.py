@@ -1,0 +1,271 @@
+"""OpenMMLab's mmengine `Runner`, configured by Python config files read as data, as code facts.
+
+An OpenMMLab project trains with `runner = Runner.from_cfg(cfg)` (or `RUNNERS.build(cfg)`, or
+`Runner(...)` given the settings as keywords) and `runner.train()`: the loop is mmengine's, and
+what it does at each iteration is in the config's hooks (auditor.evidence.code.mmconfig reads
+the config files with their `_base_` merge, never executing them):
+
+- `default_hooks.checkpoint`, a `CheckpointHook`: its `after_train_iter` (`by_epoch=False`) or
+  `after_train_epoch` (`by_epoch=True`, its default) saves every `interval` iterations or epochs;
+  the hook's own default `interval=-1` never saves, and a config without the key gets the
+  Runner's default `CheckpointHook(interval=1)`, a save every epoch; `checkpoint=None` removes it.
+- `default_hooks.logger`, a `LoggerHook`: a log line every `interval` iterations (10 by default,
+  and the Runner registers one when the config names none).
+- `custom_hooks` (and default hooks of the project's own classes): the named classes' iteration
+  hooks (`before/after_train_iter`) run in the per-batch loop, their epoch hooks in the epoch
+  loop, with their own guards; mmengine's `self.every_n_train_iters(runner, n)` (and the like) is
+  a period. A hook class no config names never runs.
+
+The config is that of a config file no other config inherits (outside `_base_` folders): the
+first, in path order, with a periodic checkpoint, else the first. Only a project that imports
+mmengine is read this way.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from auditor.evidence.code.facts import LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall
+from auditor.evidence.code.fwcommon import Site, config_call, imports, package, sites
+from auditor.evidence.code.mmconfig import UNKNOWN, Configs, Value, literal
+from auditor.evidence.code.syntax import names_in
+
+if TYPE_CHECKING:
+    from auditor.evidence.code.flow import _Analysis
+    from auditor.evidence.code.scan import FileScan
+
+MMENGINE = ("mmengine",)
+VIA = ("mmengine Runner",)
+BATCH_HOOKS = ("before_train_iter", "after_train_iter")
+EPOCH_HOOKS = ("before_train_epoch", "after_train_epoch")
+LIBRARY_HOOKS = frozenset({"CheckpointHook", "LoggerHook", "IterTimerHook", "ParamSchedulerHook", "DistSamplerSeedHook",
+                           "RuntimeInfoHook", "EMAHook", "EmptyCacheHook", "SyncBuffersHook", "ProfilerHook",
+                           "NaiveVisualizationHook", "EarlyStoppingHook", "PrepareTTAHook"})
+# mmengine Hook's period helpers: `if self.every_n_train_iters(runner, self.interval):`
+_PERIODS = re.compile(r"\bevery_n_(?:train_|inner_)?(iters|epochs)\s*\(")
+_RUNNER_DEFAULTS = {"checkpoint": {"type": "CheckpointHook", "interval": 1}, "logger": {"type": "LoggerHook"}}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where the Runner is made and trained, and the settings it is made with."""
+
+    runner: Site
+    train: Site
+    config: dict[str, Value]
+    config_file: str  # the config file the settings come from ("" for keywords of `Runner(...)`)
+
+
+def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
+    ours = [s for s in scans if imports(s, MMENGINE)]
+    if not ours:
+        return
+    configs = Configs(ev.root, {s.rel: s.text for s in scans})
+    entry = next((e for e in _entries(ours, configs) if _reachable(ev, e.train.call)), None)
+    if entry is None:
+        return
+    loop_calls: list[LoopCall] = []
+    save = _checkpoint(entry)
+    if save is not None:
+        loop_calls.append(save[0])
+        ev.save_intervals = ev.save_intervals + (save[1],)
+        ev.intervals = ev.intervals + (save[1],)
+    logger = _logger(entry)
+    loop_calls += [logger] if logger is not None else []
+    loop_calls += _project_hooks(entry, scans, analysis)
+    ev.loop_calls = ev.loop_calls + tuple(loop_calls)
+    ev.errors = ev.errors + tuple(configs.errors)
+
+
+def _reachable(ev: CodeEvidence, call: Call) -> bool:
+    return call.function in ("<module>", "<main>") or f"{call.file}::{call.function}" in ev.reachable
+
+
+# --------------------------------------------------------------------------- the Runner and its config
+
+
+def _makes_runner(s: Site) -> bool:
+    if package(s.call) not in MMENGINE:
+        return False
+    return s.call.short in ("from_cfg", "Runner") or (s.call.short == "build" and "RUNNERS" in s.call.name)
+
+
+def _entries(ours: list[FileScan], configs: Configs) -> list[Entry]:
+    """`runner.train()` on a name bound to a Runner the file makes (or `Runner.from_cfg(cfg).train()`)."""
+    out: list[Entry] = []
+    for scan in ours:
+        every = list(sites(scan))
+        made: dict[str, Site] = {}
+        for s in every:
+            if _makes_runner(s):
+                made.update({name: s for names, value in s.function.assigns if value is s.node for name in names})
+        for s in every:
+            if s.call.short != "train" or not isinstance(s.node.func, ast.Attribute):
+                continue
+            receiver = s.node.func.value
+            runner = next((made[n] for n in sorted(names_in(receiver)) if n in made), None)
+            if runner is None and isinstance(receiver, ast.Call):
+                runner = next((x for x in every if x.node is receiver and _makes_runner(x)), None)
+            if runner is not None:
+                config, file = _settings(runner, configs)
+                out.append(Entry(runner, s, config, file))
+    return out
+
+
+def _settings(runner: Site, configs: Configs) -> tuple[dict[str, Value], str]:
+    """The keywords of `Runner(...)`, or the config file a `from_cfg` / `RUNNERS.build` is given."""
+    if runner.call.short == "Runner" and runner.node.keywords:
+        return {k.arg: literal(k.value, runner.scan.rel, runner.scan.text, {}) for k in runner.node.keywords
+                if k.arg}, ""
+    leaves = configs.leaves()
+    merged = [(rel, configs.merged(rel)) for rel in leaves]
+    chosen = next(((rel, cfg) for rel, cfg in merged if _saves(_hook(cfg, "checkpoint"))), None)
+    if chosen is None and merged:
+        chosen = merged[0]
+    return (chosen[1], chosen[0]) if chosen else ({}, "")
+
+
+def _hook(cfg: dict[str, Value], name: str) -> Value | None:
+    """A default hook's settings: the config's, or the Runner's own default when the config has none;
+    None when the config removes it (`checkpoint=None`)."""
+    hooks = cfg.get("default_hooks")
+    given = hooks.get(name) if hooks is not None else None
+    if given is None:
+        default = _RUNNER_DEFAULTS.get(name)
+        return None if default is None else Value({k: Value(v, "", 0) for k, v in default.items()}, "", 0)
+    return given if isinstance(given.value, dict) else None
+
+
+def _saves(hook: Value | None) -> bool:
+    if hook is None or hook.plain("type", "CheckpointHook") != "CheckpointHook":
+        return False
+    interval = hook.get("interval")
+    return interval is not None and (interval.value is UNKNOWN or (_positive(interval.value)))
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _at(value: Value, entry: Entry) -> tuple[str, int]:
+    """Where a setting is made: its config line, or the Runner's construction for a default of mmengine's."""
+    return (value.file, value.line) if value.file else (entry.runner.call.file, entry.runner.call.line)
+
+
+# --------------------------------------------------------------------------- checkpoints and logs
+
+
+def _checkpoint(entry: Entry) -> tuple[LoopCall, Interval] | None:
+    """The CheckpointHook's periodic save in mmengine's loop, and its interval."""
+    hook = _hook(entry.config, "checkpoint")
+    if not _saves(hook):
+        return None
+    interval, by_epoch = hook.get("interval"), hook.get("by_epoch")
+    per_epoch = by_epoch is None or by_epoch.value is not False
+    unit, counted = ("epochs", "epochs") if per_epoch else ("steps", "iterations")
+    file, line = _at(interval, entry)
+    number = None if interval.value is UNKNOWN else float(interval.value)
+    shown = interval.text if number is None else f"{number:g}"
+    epoch_where = f"by_epoch={per_epoch}" + (f" at {by_epoch.file}:{by_epoch.line}" if by_epoch and by_epoch.file
+                                             else " (CheckpointHook's default)")
+    default = "" if interval.file else "not given: mmengine's Runner registers CheckpointHook(interval=1); "
+    site = config_call(file, line, "CheckpointHook", f"checkpoint=dict(type='CheckpointHook', interval={shown}, "
+                                                      f"by_epoch={per_epoch})")
+    where = f"{by_epoch.file}:{by_epoch.line} CheckpointHook(by_epoch={per_epoch})" if by_epoch and by_epoch.file else \
+        "CheckpointHook"
+    reason = f"{default}mmengine's CheckpointHook saves every interval {counted} ({epoch_where})"
+    result = Interval("interval", shown, number, unit if number is not None else "unknown", None, file, line, where,
+                      reason)
+    guard = Guard(site.text, f"period-{unit}", f"every {shown} {counted} (CheckpointHook)", file, line)
+    steps = not per_epoch
+    loop = LoopCall(entry.train.call, depth=2 if steps else 1, batch_loop=steps,
+                    effects=(Effect(SAVE, site, VIA, (guard,)),))
+    return loop, result
+
+
+def _logger(entry: Entry) -> LoopCall | None:
+    """The LoggerHook's line every `interval` iterations (10 by default), from after_train_iter."""
+    hook = _hook(entry.config, "logger")
+    if hook is None or hook.plain("type", "LoggerHook") != "LoggerHook":
+        return None
+    interval = hook.get("interval") or Value(10, "", 0)
+    if interval.value is not UNKNOWN and not _positive(interval.value):
+        return None
+    file, line = _at(interval if interval.file else hook, entry)
+    shown = interval.text if interval.value is UNKNOWN else f"{interval.value:g}"
+    default = "" if interval.file else " (LoggerHook's default)"
+    site = config_call(file, line, "LoggerHook", f"logger=dict(type='LoggerHook', interval={shown}){default}")
+    guard = Guard(site.text, "period-steps", f"every {shown} iterations (LoggerHook)", file, line)
+    return LoopCall(entry.train.call, depth=2, batch_loop=True, effects=(Effect(LOG, site, VIA, (guard,)),))
+
+
+# --------------------------------------------------------------------------- the project's own hooks
+
+
+def _named_hooks(cfg: dict[str, Value]) -> list[tuple[str, Value]]:
+    """The hook classes the config names that are not mmengine's: custom_hooks, and default hooks of the
+    project's own classes; with the config entry naming each."""
+    entries: list[Value] = []
+    custom = cfg.get("custom_hooks")
+    if custom is not None and isinstance(custom.value, list):
+        entries += custom.value
+    defaults = cfg.get("default_hooks")
+    if defaults is not None and isinstance(defaults.value, dict):
+        entries += list(defaults.value.values())
+    out = []
+    for entry in entries:
+        kind = entry.plain("type") if isinstance(entry.value, dict) else None
+        if isinstance(kind, str) and kind.split(".")[-1] not in LIBRARY_HOOKS:
+            out.append((kind.split(".")[-1], entry))
+    return out
+
+
+def _project_hooks(entry: Entry, scans: list[FileScan], a: _Analysis) -> list[LoopCall]:
+    """Calls in the iteration and epoch hooks of the project's hook classes the config names."""
+    classes = {cls: (scan, bases) for scan in scans for cls, (bases, _line) in scan.classes.items()}
+    out: list[LoopCall] = []
+    for cls, named in _named_hooks(entry.config):
+        if cls not in classes:
+            continue
+        for hook in BATCH_HOOKS + EPOCH_HOOKS:
+            owner = _owner(cls, hook, classes, a)
+            if owner is None:
+                continue
+            via = (*VIA, f"{cls}.{hook} (named at {named.file}:{named.line})")
+            for call, targets, tags in a.sites.get(owner, []):
+                effects = tuple(Effect(e.tag, e.site, (*via, *e.via), tuple(_period(g) for g in e.guards))
+                                for e in a.call_effects(call, targets, tags, in_loop_only=False))
+                if effects:
+                    batch = hook in BATCH_HOOKS
+                    out.append(LoopCall(call, depth=2 if batch else 1, batch_loop=batch, effects=effects))
+    return out
+
+
+def _owner(cls: str, hook: str, classes: dict[str, tuple[FileScan, tuple[str, ...]]], a: _Analysis) -> str | None:
+    """The qualname of the method `hook` a project class has, itself or through project base classes."""
+    seen: set[str] = set()
+    todo = [cls]
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in classes:
+            continue
+        seen.add(name)
+        scan, bases = classes[name]
+        qual = f"{scan.rel}::{name}.{hook}"
+        if qual in a.sites:
+            return qual
+        todo += [b.split(".")[-1] for b in bases]
+    return None
+
+
+def _period(guard: Guard) -> Guard:
+    """mmengine's Hook helpers `every_n_train_iters(runner, n)` / `every_n_epochs(runner, n)` test a period."""
+    found = _PERIODS.search(guard.text)
+    if found is None or guard.kind != "condition" or guard.text.startswith("not ("):
+        return guard
+    unit = "epochs" if found.group(1) == "epochs" else "steps"
+    return Guard(guard.text, f"period-{unit}", f"every n {'epochs' if unit == 'epochs' else 'iterations'} "
+                                              f"(`{guard.text}`)", guard.file, guard.line)
