@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code.facts import LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall
+from auditor.evidence.code.facts import LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall, ResumeLoad
 from auditor.evidence.code.fwcommon import Site, config_call, imports, package, sites
 from auditor.evidence.code.mmconfig import UNKNOWN, Configs, Value, literal
 from auditor.evidence.code.syntax import names_in
@@ -77,6 +77,7 @@ def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
     loop_calls += [logger] if logger is not None else []
     loop_calls += _project_hooks(entry, scans, analysis)
     ev.loop_calls = ev.loop_calls + tuple(loop_calls)
+    _resumes(ev, entry)
     ev.errors = ev.errors + tuple(configs.errors)
 
 
@@ -269,3 +270,117 @@ def _period(guard: Guard) -> Guard:
     unit = "epochs" if found.group(1) == "epochs" else "steps"
     return Guard(guard.text, f"period-{unit}", f"every n {'epochs' if unit == 'epochs' else 'iterations'} "
                                               f"(`{guard.text}`)", guard.file, guard.line)
+
+
+# --------------------------------------------------------------------------- resume
+
+
+@dataclass(frozen=True)
+class _Set:
+    """`cfg.resume = ...` / `cfg.load_from = ...` (or `cfg['resume'] = ...`) on the config the Runner gets,
+    with the `if` tests it runs under (innermost last) and the line of the innermost."""
+
+    key: str
+    value: ast.AST
+    line: int
+    guards: tuple[str, ...]
+    guard_line: int
+
+
+def _sets(entry: Entry) -> list[_Set]:
+    """The assignments of `resume` and `load_from` to the config object in the function making the Runner."""
+    scan, fs = entry.runner.scan, entry.runner.function
+    args = entry.runner.node.args
+    names = set(names_in(args[0])) if args and entry.runner.call.short != "Runner" else set()
+    body = getattr(fs.node, "body", None)
+    if not names or body is None:
+        return []
+    out: list[_Set] = []
+    todo: list[tuple[list[ast.stmt], tuple[str, ...], int]] = [(body, (), 0)]
+    while todo:
+        stmts, guards, guard_line = todo.pop()
+        for stmt in stmts:
+            if isinstance(stmt, ast.If):
+                test = scan.seg(stmt.test)
+                todo.append((stmt.body, (*guards, test), stmt.lineno))
+                todo.append((stmt.orelse, (*guards, f"not ({test})"), stmt.lineno))
+            elif isinstance(stmt, ast.Assign):
+                out += [_Set(key, stmt.value, stmt.lineno, guards, guard_line) for target in stmt.targets
+                        if (key := _config_key(target, names))]
+    return sorted(out, key=lambda s: s.line)
+
+
+def _config_key(target: ast.AST, names: set[str]) -> str:
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in names:
+        key = target.attr
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in names \
+            and isinstance(target.slice, ast.Constant):
+        key = target.slice.value
+    else:
+        return ""
+    return key if key in ("resume", "load_from") else ""
+
+
+def _constant(node: ast.AST, *values: object) -> bool:
+    return isinstance(node, ast.Constant) and any(node.value is v for v in values)
+
+
+STATE = "mmengine's Runner.train() resumes model, optimizer, parameter schedulers and iteration (load_or_resume)"
+
+
+def _resumes(ev: CodeEvidence, entry: Entry) -> None:
+    """What `runner.train()` restores, by the resume / load_from the code sets or the config holds."""
+    scan, fs = entry.runner.scan, entry.runner.function
+    reachable = _reachable(ev, entry.train.call)
+    sets = _sets(entry)
+    state = f"{entry.train.call.file}:{entry.train.call.line} {STATE}"
+    loads = []
+    for s in (s for s in sets if s.key == "resume" and not _constant(s.value, False, None)):
+        load_from = next((o for o in sets if o.key == "load_from" and o.guards == s.guards), None)
+        behind = " and ".join(s.guards) or ("" if _constant(s.value, True) else scan.seg(s.value))
+        behind += _off_by_default(entry) if behind else ""
+        call = _call(scan, fs.qualname, (load_from or s).line, s.guards)
+        if load_from is not None and not _constant(load_from.value, None):
+            loads.append(ResumeLoad(call, from_resume=True, from_discovery=False, reachable=reachable,
+                                    user_source=scan.seg(load_from.value), restores_state=True, state_detail=state))
+        elif load_from is not None or _empty(entry.config.get("load_from")):
+            loads.append(ResumeLoad(call, from_resume=bool(behind), from_discovery=True, reachable=reachable,
+                                    restores_state=True, state_detail=state, behind=behind,
+                                    discovered_at=(scan.rel, s.guard_line or s.line)))
+    if not any(s.key == "resume" and not s.guards for s in sets):
+        loads += _config_resume(entry, reachable, state)
+    loads.sort(key=lambda r: not r.user_source)  # a path the user gives before the newest checkpoint found
+    ev.resume_loads = ev.resume_loads + tuple(loads)
+
+
+def _off_by_default(entry: Entry) -> str:
+    """The config's own `resume = False` (or mmengine's default), shown with the option the resume runs behind."""
+    resume = entry.config.get("resume")
+    if resume is None or not resume.file:
+        return " (resume is False by default in mmengine's Runner)"
+    return f" (resume = {resume.value!r} at {resume.file}:{resume.line})" if resume.value is not True else ""
+
+
+def _empty(value: Value | None) -> bool:
+    return value is None or value.value is None
+
+
+def _config_resume(entry: Entry, reachable: bool, state: str) -> list[ResumeLoad]:
+    """`resume = True` in the config itself: the newest checkpoint (load_from None) or load_from's path."""
+    resume, load_from = entry.config.get("resume"), entry.config.get("load_from")
+    if resume is None or resume.value is not True:
+        return []
+    call = config_call(resume.file or entry.runner.call.file, resume.line or entry.runner.call.line, "resume",
+                       "resume = True")
+    if _empty(load_from):
+        return [ResumeLoad(call, from_resume=False, from_discovery=True, reachable=reachable, restores_state=True,
+                           state_detail=state, discovered_at=(call.file, call.line),
+                           enabled_by=(call.file, call.line, "resume = True with load_from = None in the config"))]
+    return [ResumeLoad(call, from_resume=True, from_discovery=False, reachable=reachable, restores_state=True,
+                       user_source="load_from", state_detail=state)]
+
+
+def _call(scan: FileScan, function: str, line: int, guards: tuple[str, ...]) -> Call:
+    text = scan.lines[line - 1].strip() if 0 < line <= len(scan.lines) else ""
+    return Call(file=scan.rel, line=line, function=function, name="mmengine.runner.Runner.train", short="train",
+                loop_depth=0, batch_loop=False, kwargs=(), n_args=0, text=text, guards=guards)
