@@ -183,3 +183,45 @@ def test_a_project_that_does_not_use_mmengine_gets_nothing_from_config_files(tmp
                        "mmengine.registry", "minirunner")})
     assert got["save"].verdict == Verdict.NO, got["save"].summary
     assert got["log"].verdict == Verdict.NO, got["log"].summary
+
+
+BEAT = """
+
+class _Beat(threading.Thread):
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+
+    def run(self):
+        while True:
+            with open(self.path, 'w') as f:
+                f.write(str(time.time()))
+            time.sleep(30)
+
+
+@HOOKS.register_module()
+class HeartbeatHook(Hook):
+
+    def before_train(self, runner):
+        self._beat = _Beat(osp.join(runner.work_dir, 'heartbeat'))
+        self._beat.start()
+"""
+
+
+def _beating(tmp_path, listed):
+    runtime = RUNTIME.replace("    dict(type='RunStatusHook', every=10),\n",
+                              "    dict(type='RunStatusHook', every=10),\n"
+                              + ("    dict(type='HeartbeatHook'),\n" if listed else "    # dict(type='HeartbeatHook'),\n"))
+    hooks = "import threading\nimport time\n" + HOOKS + BEAT
+    return _project(tmp_path, runtime=runtime, extra={"tinypkg/hooks.py": hooks})
+
+
+def test_a_thread_a_custom_hook_starts_before_training_is_a_heartbeat(tmp_path):
+    got = _beating(tmp_path, listed=True)
+    assert got["heartbeat"].verdict == Verdict.YES, got["heartbeat"].summary
+
+
+def test_a_thread_of_a_hook_no_config_names_is_never_started(tmp_path):
+    got = _beating(tmp_path, listed=False)
+    assert got["heartbeat"].verdict == Verdict.NO, got["heartbeat"].summary

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from auditor.evidence.code.facts import LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall, ResumeLoad
@@ -78,6 +78,7 @@ def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
     loop_calls += _project_hooks(entry, scans, analysis)
     ev.loop_calls = ev.loop_calls + tuple(loop_calls)
     _resumes(ev, entry)
+    _unbuilt_hook_threads(ev, scans, configs, entry)
     ev.errors = ev.errors + tuple(configs.errors)
 
 
@@ -243,6 +244,48 @@ def _project_hooks(entry: Entry, scans: list[FileScan], a: _Analysis) -> list[Lo
                     batch = hook in BATCH_HOOKS
                     out.append(LoopCall(call, depth=2 if batch else 1, batch_loop=batch, effects=effects))
     return out
+
+
+def _unbuilt_hook_threads(ev: CodeEvidence, scans: list[FileScan], configs: Configs, entry: Entry) -> None:
+    """A thread started from a method of a hook class of the project that no config names (and no code
+    creates) never starts: mmengine builds only the hooks its config lists."""
+    hooks = _hook_classes(scans)
+    named = {cls for cls, _ in _named_hooks(entry.config)}
+    named |= {cls for rel in configs.leaves() for cls, _ in _named_hooks(configs.merged(rel))}
+    created = {c.short for scan in scans for fs in scan.scopes() for c, _ in fs.calls}
+    unbuilt = set(hooks) - named - created
+    if not unbuilt:
+        return
+    by_file = {scan.rel: scan for scan in scans}
+    threads = []
+    for t in ev.threads:
+        owner = _class_at(by_file.get(t.start_file or t.file), t.start_line or t.line)
+        threads.append(replace(t, reachable=False) if t.reachable and owner in unbuilt else t)
+    ev.threads = tuple(threads)
+
+
+def _hook_classes(scans: list[FileScan]) -> set[str]:
+    """The project's subclasses of mmengine's Hook (directly, or through another of them)."""
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for scan in scans:
+            for cls, (bases, _line) in scan.classes.items():
+                if cls not in found and any((b.split(".")[0] in MMENGINE and b.endswith("Hook"))
+                                            or b.split(".")[-1] in found for b in bases):
+                    found.add(cls)
+                    changed = True
+    return found
+
+
+def _class_at(scan: FileScan | None, line: int) -> str | None:
+    """The class of the innermost function of `scan` holding `line`."""
+    if scan is None:
+        return None
+    around = [fs for fs in scan.functions if fs.node is not None
+              and fs.node.lineno <= line <= (fs.node.end_lineno or fs.node.lineno)]
+    return max(around, key=lambda fs: fs.node.lineno).class_name if around else None
 
 
 def _owner(cls: str, hook: str, classes: dict[str, tuple[FileScan, tuple[str, ...]]], a: _Analysis) -> str | None:
