@@ -296,6 +296,14 @@ _FRESH_START = re.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\
                           r"\b(?:loses?|discards?|ignores?)\b")
 
 
+# an option added to "the same command": "plus --resume", "with --continue appended", "adding --resume"
+_ADDED_OPTION = re.compile(r"\b(?:with|plus|adding|add|append(?:ing)?)\s+(?:the\s+|an?\s+)?(?:(?:flag|option)\s+)?--\w|"
+                           r"--[\w-]+\s+(?:added|appended|tacked on|on the end|at the end)")
+# a clause whose subject is an option: "--resume by itself finds the latest checkpoint"
+_OPTION_SUBJECT = re.compile(r"\s*(?:(?:the|a|an)\s+)?(?:(?:flag|option)\s+)?--\w[\w-]*(?:\s+(?:flag|option))?\s")
+_PHRASE_BREAK = re.compile(r"[;:,]|\.\s|\bbut\b")
+
+
 def _claims_auto_resume(low: str, auto: re.Match) -> bool:
     """The phrase `auto` says a restart resumes with nothing given: it is not negated, not set against
     something else, and a "without <option>" phrase names the run the option is missing from, which
@@ -303,6 +311,10 @@ def _claims_auto_resume(low: str, auto: re.Match) -> bool:
     at = auto.start()
     if _negated_before(low, at) or _CONTRAST.search(low, max(0, at - _CONTRAST_REACH), at):
         return False
+    if _OPTION_SUBJECT.match(_clause_around(low, at, auto.end(), _PHRASE_BREAK)):
+        return False  # "--resume on its own picks the newest": what the option does, not a restart given nothing
+    if auto.group(0) == "same command" and _ADDED_OPTION.search(_clause_around(low, at, auto.end())):
+        return False  # "the same command with --resume added" is another command
     if not auto.group(0).startswith("without"):
         return True
     clause = _clause_around(low, auto.start(), auto.end())
