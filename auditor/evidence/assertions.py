@@ -50,13 +50,19 @@ _RANGE = re.compile(r"\brange\(")
 # checkpoints named for a step or epoch: `ckpt_000020.pt`, `global_step10`, `checkpoint-6`, `ep_3.pt`, `model_0.pth`
 _NUMBERED = re.compile(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
                        r"(?![\d])|(?<![a-z0-9])(?:model|state|weights)[-_]?0*(\d+)\.\w+")
+# Lightning's `epoch=0-step=20.ckpt`: the step is the save's number (not the epoch beside it); only in
+# a checkpoint file's name (a log line's `step=20` is no save)
+_STEP_NAMED = re.compile(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
 _NUMBER_LIST = re.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
+# the checkpoint files listed from a folder, `(run / "checkpoints").glob("*.ckpt")`, `os.listdir(ckpt_dir)`
+_CHECKPOINT_LISTING = re.compile(r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"
+                                 r"(?:glob|iterdir|listdir|scandir)\([^\n]{0,80}?(?:ckpt|checkpoint|\.pth?\b|safetensors)")
 # the step, iteration or epoch a run is told to stop at: `"--max-steps", "40"`, `max_epochs=3`, `num_train_steps=30`
 _LAST_STEP = re.compile(r"(?:steps|iters|iterations|epochs|updates|episodes)[\"']?\s*[,=:]\s*[\"']?(\d+)\b")
 _LAST_STEP_BEFORE = re.compile(r"\W(?:(?:max|num|total|train)[-_]?(?:train[-_]?)?)?$")  # not `log_every_steps`
 _STRING = re.compile(r"(\"\"\"|'''|\"|')(?:\\.|(?!\1).)*?\1", re.S)
 # a checkpoint file's name listed in an assertion: a number in it and an extension
-_FILE_NAME = re.compile(r"^[\w.-]*\d[\w.-]*\.[a-z][a-z0-9]{0,11}$")
+_FILE_NAME = re.compile(r"^[\w.=-]*\d[\w.=-]*\.[a-z][a-z0-9]{0,11}$")  # `epoch=0-step=20.ckpt` too
 _CHECKPOINT_FILE = re.compile(r"\.(?:keras|h5|hdf5|pt|pth|ckpt|safetensors|bin|npz|msgpack|pkl|tar)$")
 # numbers that tell the files of one save apart, not saves: shards, ranks, parts
 _ONE_SAVE = re.compile(r"\d+-of-\d+|rank|shard|part|distcp|world|gpu|device|worker")
@@ -261,10 +267,18 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
     stepped = bool(_STEP_WORD.search(near))
     if near_marked and (_COUNT.search(near) or (stepped and _RANGE.search(near))):
         return True, True, frozenset()
-    numbers = {int(a or b) for a, b in _NUMBERED.findall(full)}
-    if near_marked and stepped:
+    numbers = {int(a or b) for a, b in _NUMBERED.findall(full)} | {int(n) for n in _STEP_NAMED.findall(full)}
+    if stepped and (near_marked or _listed_steps(full)):
         numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in re.findall(r"\d+", listed)}
     return True, False, frozenset(numbers)
+
+
+def _listed_steps(full: str) -> bool:
+    """Whether steps asserted where no checkpoint is named come from checkpoint files listed in a
+    folder (the names bound, the steps parsed from them, then compared): not where the test hands
+    training a checkpoint to resume from, whose logged steps are no saves."""
+    return bool(_CHECKPOINT_LISTING.search(full)) and not (
+        behaviour._in_piece(behaviour._RESUME_MARK, full) or behaviour._in_piece(behaviour._RESUME_OPTION, full))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -158,3 +158,56 @@ def test_evaluation_records_or_a_step_key_alone_are_not_per_step_log_lines(tmp_p
         ''')
     effects = _effects(ev)
     assert not any("step_log" in e for e in effects.values()), effects
+
+
+# --------------------------------------------------------------------------- Lightning's checkpoint names
+
+
+def test_lightning_step_named_checkpoints_besides_the_last_are_saves_during_training(tmp_path):
+    """`epoch=E-step=S.ckpt`: the steps parsed from listed names, or the names written out."""
+    ev = _evidence(tmp_path, '''
+        import os
+
+
+        def test_the_steps_of_the_saved_files(tmp_path):
+            fit(tmp_path, "--epochs", "2")
+            files = [p.name for p in (tmp_path / "ckpts").iterdir()]
+            saved_at = sorted(int(f.rsplit("step=", 1)[1][:-5]) for f in files if "step=" in f)
+            assert saved_at == [25, 50, 75]
+
+
+        def test_the_names_written_out(tmp_path):
+            fit(tmp_path, "--epochs", "2")
+            assert sorted(os.listdir(tmp_path / "ckpts")) == ["epoch=0-step=25.ckpt", "epoch=1-step=50.ckpt",
+                                                              "last.ckpt"]
+        ''')
+    effects = _effects(ev)
+    assert all("checkpoints" in e for e in effects.values()), effects
+    for rule in ("periodic-checkpoints", "checkpoint-interval"):
+        assert PROBES["tests.effect_tested"](ev, effect="checkpoints", requirement=rule).verdict == Verdict.YES
+
+
+def test_the_final_lightning_checkpoint_or_logged_steps_after_a_resume_are_not_saves_during_training(tmp_path):
+    ev = _evidence(tmp_path, '''
+        import os
+
+
+        def test_the_final_save(tmp_path):
+            fit(tmp_path, "--max-steps", "50")
+            assert (tmp_path / "ckpts" / "epoch=1-step=50.ckpt").is_file()
+
+
+        def test_the_final_save_and_the_last_link(tmp_path):
+            fit(tmp_path)
+            assert sorted(os.listdir(tmp_path / "ckpts")) == ["epoch=1-step=50.ckpt", "last.ckpt"]
+
+
+        def test_the_steps_logged_after_a_resume(tmp_path):
+            newest = sorted((tmp_path / "ckpts").glob("*.ckpt"))[-1]
+            printed = fit(tmp_path, "--ckpt_path", str(newest))
+            steps = [int(line.split("step=")[1].split()[0]) for line in printed.splitlines() if "step=" in line]
+            assert steps == [60, 70, 80]
+        ''')
+    effects = _effects(ev)
+    assert not any("checkpoints" in e for e in effects.values()), effects
+    assert _verdict(ev, "checkpoints").verdict == Verdict.NO
