@@ -57,6 +57,7 @@ class Entry:
     train: Site
     config: dict[str, Value]
     config_file: str  # the config file the settings come from ("" for keywords of `Runner(...)`)
+    known: bool = True  # False: the settings could not be read (a config built in code, `Runner(**kwargs)`)
 
 
 def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
@@ -67,6 +68,15 @@ def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
     entry = next((e for e in _entries(ours, configs) if _reachable(ev, e.train.call)), None)
     if entry is None:
         return
+    if entry.known:
+        _hook_facts(ev, entry, scans, analysis)
+    _resumes(ev, entry)
+    _unbuilt_hook_threads(ev, scans, configs, entry)
+    ev.errors = ev.errors + tuple(configs.errors)
+
+
+def _hook_facts(ev: CodeEvidence, entry: Entry, scans: list[FileScan], analysis: _Analysis) -> None:
+    """The saves, logs and project hooks mmengine's loop runs by the settings."""
     loop_calls: list[LoopCall] = []
     save = _checkpoint(entry)
     if save is not None:
@@ -77,9 +87,6 @@ def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis) -> None:
     loop_calls += [logger] if logger is not None else []
     loop_calls += _project_hooks(entry, scans, analysis)
     ev.loop_calls = ev.loop_calls + tuple(loop_calls)
-    _resumes(ev, entry)
-    _unbuilt_hook_threads(ev, scans, configs, entry)
-    ev.errors = ev.errors + tuple(configs.errors)
 
 
 def _reachable(ev: CodeEvidence, call: Call) -> bool:
@@ -112,28 +119,36 @@ def _entries(ours: list[FileScan], configs: Configs) -> list[Entry]:
             if runner is None and isinstance(receiver, ast.Call):
                 runner = next((x for x in every if x.node is receiver and _makes_runner(x)), None)
             if runner is not None:
-                config, file = _settings(runner, configs)
-                out.append(Entry(runner, s, config, file))
+                config, file, known = _settings(runner, configs)
+                out.append(Entry(runner, s, config, file, known))
     return out
 
 
-def _settings(runner: Site, configs: Configs) -> tuple[dict[str, Value], str]:
-    """The keywords of `Runner(...)`, or the config file a `from_cfg` / `RUNNERS.build` is given."""
-    if runner.call.short == "Runner" and runner.node.keywords:
-        return {k.arg: literal(k.value, runner.scan.rel, runner.scan.text, {}) for k in runner.node.keywords
-                if k.arg}, ""
-    leaves = configs.leaves()
-    merged = [(rel, configs.merged(rel)) for rel in leaves]
+def _settings(runner: Site, configs: Configs) -> tuple[dict[str, Value], str, bool]:
+    """The keywords of `Runner(...)` (names bound earlier in its function followed), or the config file a
+    `from_cfg` / `RUNNERS.build` / `Runner(**cfg)` is given; (settings, their file, whether they were read)."""
+    node = runner.node
+    if runner.call.short == "Runner" and any(k.arg for k in node.keywords):
+        env: dict[str, Value] = {}
+        for names, value in runner.function.assigns:
+            if len(names) == 1 and getattr(value, "lineno", node.lineno) < node.lineno:
+                env[next(iter(names))] = literal(value, runner.scan.rel, runner.scan.text, env)
+        known = not any(k.arg is None for k in node.keywords)
+        return {k.arg: literal(k.value, runner.scan.rel, runner.scan.text, env) for k in node.keywords
+                if k.arg}, "", known
+    merged = [(rel, configs.merged(rel)) for rel in configs.leaves()]
     chosen = next(((rel, cfg) for rel, cfg in merged if _saves(_hook(cfg, "checkpoint"))), None)
     if chosen is None and merged:
         chosen = merged[0]
-    return (chosen[1], chosen[0]) if chosen else ({}, "")
+    return (chosen[1], chosen[0], True) if chosen else ({}, "", False)
 
 
 def _hook(cfg: dict[str, Value], name: str) -> Value | None:
     """A default hook's settings: the config's, or the Runner's own default when the config has none;
     None when the config removes it (`checkpoint=None`)."""
     hooks = cfg.get("default_hooks")
+    if hooks is not None and not isinstance(hooks.value, dict):
+        return None  # made where this reading cannot follow: nothing is claimed, not even mmengine's defaults
     given = hooks.get(name) if hooks is not None else None
     if given is None:
         default = _RUNNER_DEFAULTS.get(name)
