@@ -27,6 +27,7 @@ from auditor.evidence.requirements_clauses import clause_around as _clause_aroun
 from auditor.evidence.requirements_clauses import denied as _denied
 from auditor.evidence.requirements_clauses import disowned as _disowned
 from auditor.evidence.requirements_clauses import negated_before as _negated_before
+from auditor.evidence.requirements_clauses import negated_lead as _negated_lead
 
 STATED, IMPLIED, OTHER = "stated", "implied", "other"
 _RANK = {STATED: 3, IMPLIED: 2, OTHER: 1}
@@ -419,7 +420,9 @@ def heartbeat(s: Statement) -> Match:
     if (m := _WRITES.search(low)) is not None and _PERIOD.search(low) and _FILEISH.search(low) \
             and not _CKPT.search(low) and not _negated_before(low, m.start()) and _tells_liveness(s, m):
         return STATED, m.start(), "a file written on a wall-clock period that tells a live job from a hung or dead one"
-    if (m := _STALL.search(low)) is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
+    # a stall detector that runs ('a watchdog kills jobs that hang'), not one said to be absent ('we run no watchdog')
+    m = next((m for m in _STALL.finditer(low) if not _negated_lead(low, m.start())), None)
+    if m is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
     if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
         # a file promised fresh every N seconds goes stale when the process hangs: liveness, implied

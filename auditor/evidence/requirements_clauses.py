@@ -61,6 +61,14 @@ def denied(low: str, at: int) -> bool:
     return bool(_DENIAL.search(_BOUNDING.sub(" ", clause)) or CONTRAST.search(lead))
 
 
+def negated_lead(low: str, at: int) -> bool:
+    """The clause holding offset `at` denies what stands at `at` before it is named: 'we run no
+    watchdog', 'nothing kills a job that hangs'; a negation after it ('stuck with no new lines') or
+    in another clause ('we run no watchdog; the scheduler kills jobs that hang') does not."""
+    start, _ = clause_bounds(low, at, at + 1, _DENIAL_BREAK)
+    return bool(_DENIAL.search(_BOUNDING.sub(" ", low[start:at])))
+
+
 # a mechanism said to be out of use: "heartbeat.py is a leftover", "the keep-alive module is dead code"
 _DISUSED = re.compile(r"\bleftovers?\b|\bleft over\b|\bdead code\b|\bunused\b|\bobsolete\b|\bdeprecated\b|"
                       r"\b(?:is|are|was|were|stays?|remains?|kept)\s+(?:currently\s+|still\s+)?"
@@ -90,4 +98,5 @@ def disowned(low: str, at: int, following: str = "") -> bool:
 
 
 __all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "clause_around", "clause_bounds", "denied",
-           "disowned", "negated_before"]
+           "disowned", "negated_before",
+           "negated_lead"]
