@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import operator
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +28,10 @@ MAX_BASE_DEPTH = 8
 # the keys that make a module of assignments an mmengine config (one of them is enough)
 CONFIG_KEYS = frozenset({"_base_", "default_hooks", "custom_hooks", "train_cfg", "optim_wrapper", "train_dataloader",
                          "param_scheduler", "load_from", "resume", "default_scope", "runner_type", "log_processor"})
+
+
+# a top-level assignment of one of those keys: only such files are parsed again as configs
+_CANDIDATE = re.compile(r"^(?:" + "|".join(sorted(CONFIG_KEYS)) + r")\s*[:=]", re.M)
 
 
 class _Unknown:
@@ -140,6 +145,7 @@ class Configs:
         self.root, self.texts = root, texts
         self._trees: dict[str, ast.Module | None] = {}
         self._merged: dict[str, dict[str, Value]] = {}
+        self._values: dict[str, dict[str, Value]] = {}
         self.errors: list[str] = []
 
     def tree(self, rel: str) -> ast.Module | None:
@@ -167,7 +173,15 @@ class Configs:
 
     def configs(self) -> list[str]:
         """The project's config files (modules of config assignments), in path order."""
-        return sorted(rel for rel in self.texts if (tree := self.tree(rel)) is not None and is_config(tree))
+        return sorted(rel for rel, text in self.texts.items() if _CANDIDATE.search(text)
+                      and (tree := self.tree(rel)) is not None and is_config(tree))
+
+    def values(self, rel: str) -> dict[str, Value]:
+        """The file's own assignments (read once)."""
+        if rel not in self._values:
+            tree = self.tree(rel)
+            self._values[rel] = module_values(rel, tree, self.texts.get(rel, "")) if tree is not None else {}
+        return self._values[rel]
 
     def leaves(self) -> list[str]:
         """The configs a run is started with: those no other config inherits, outside `_base_` folders."""
@@ -177,10 +191,7 @@ class Configs:
         return leaves or every
 
     def bases(self, rel: str) -> list[str]:
-        tree = self.tree(rel)
-        if tree is None:
-            return []
-        given = module_values(rel, tree, self.texts.get(rel, "")).get("_base_")
+        given = self.values(rel).get("_base_")
         names = [given.value] if given is not None and isinstance(given.value, str) else [
             v.value for v in (given.value if given is not None and isinstance(given.value, list) else [])
             if isinstance(v.value, str)]
@@ -198,7 +209,7 @@ class Configs:
         out: dict[str, Value] = {}
         for base in self.bases(rel):
             out = merge(out, self.merged(base, depth + 1))
-        own = {k: v for k, v in module_values(rel, tree, self.texts.get(rel, "")).items() if k != "_base_"}
+        own = {k: v for k, v in self.values(rel).items() if k != "_base_"}
         out = merge(out, own)
         self._merged[rel] = out
         return out
