@@ -9,9 +9,12 @@ given included), hparams.yaml, metrics.csv and checkpoints/.
 - `launch_banners(texts, launches)`: where the 2nd, 3rd, ... launch began in a console log they
   all appended to (`... | tee -a train.log`): the log's first line's shape, recurring exactly
   once a launch (a console that kept no per-step line between them gives no other sign).
-- `with_launches(sessions, launches)`: a log's sessions, one a launch, take the launch's times
-  where the log has none, and the `ckpt_path` the launch recorded as the explicit resume it was
-  given; a recorded configuration with no `ckpt_path` is a launch started without one.
+- `with_launches(sessions, launches, session)`: a log's sessions, one a launch, take the launch's
+  times where the log has none, and the `ckpt_path` the launch recorded as the explicit resume it
+  was given; a recorded configuration with no `ckpt_path` is a launch started without one. With
+  no log at all, each launch is a session: one whose metrics.csv begins past the step the launch
+  before began at (`2469` after `9`; a fresh start logs its first row at the same step) continued
+  that run, from its `ckpt_path` when it names one.
 
 Every read goes through auditor.safeio, confined to the run directory.
 """
@@ -45,6 +48,9 @@ class Launch:
     records_ckpt: bool = False  # the configuration has a ckpt_path entry (null or a path)
     ckpt_path: str = ""
     ckpt_line: int = 0
+    metrics: str = ""  # its metrics.csv, relative to the run
+    first_step: int | None = None  # the step of metrics.csv's first row
+    first_line: int = 0
 
 
 def read(run: Path) -> list[Launch]:
@@ -69,7 +75,7 @@ def _launch(run: Path, folder: Path) -> Launch:
             if stat.S_ISREG(info.st_mode):
                 times.append(info.st_mtime)
     rel = folder.relative_to(run).as_posix()
-    out = Launch(rel, min(times, default=None), max(times, default=None))
+    out = Launch(rel, min(times, default=None), max(times, default=None), **_first_step(run, folder, rel))
     config = next((folder / n for n in _CONFIG_NAMES if (folder / n).is_file()), None)
     if config is None:
         return out
@@ -87,6 +93,24 @@ def _launch(run: Path, folder: Path) -> Launch:
                    ckpt_line=text.count("\n", 0, m.start()) + 1)
 
 
+def _first_step(run: Path, folder: Path, rel: str) -> dict[str, Any]:
+    """metrics.csv's first row with a step, as Launch fields (none when it has none)."""
+    path, shown = folder / "metrics.csv", f"{rel}/metrics.csv"
+    if not path.is_file():
+        return {}
+    try:
+        rows = safeio.lines(path, within=safeio.run_directory(run), cap=CONFIG_BYTES, shown=shown)
+        _, header = next(rows, (0, ""))
+        column = header.split(",").index("step") if "step" in header.split(",") else None
+        for number, row in rows:
+            cells = row.split(",")
+            if column is not None and column < len(cells) and re.fullmatch(r"\d+(?:\.0+)?", cells[column].strip()):
+                return {"metrics": shown, "first_step": int(float(cells[column])), "first_line": number}
+    except safeio.READ_ERRORS:
+        return {}
+    return {"metrics": shown}
+
+
 def _signature(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split()))
 
@@ -100,8 +124,11 @@ def launch_banners(texts: list[str], launches: int) -> set[int]:
     return set(at[1:]) if len(at) == launches else set()
 
 
-def with_launches(sessions: tuple[Any, ...], launches: list[Launch]) -> tuple[Any, ...]:
-    """The log's sessions (runlog.LogSession), completed from the launches when there is one a launch."""
+def with_launches(sessions: tuple[Any, ...], launches: list[Launch], session: Any) -> tuple[Any, ...]:
+    """The log's sessions (`session`: runlog.LogSession), completed from the launches when there is
+    one a launch, or made from them when there is no log."""
+    if len(launches) >= 2 and not sessions:
+        sessions = tuple(_session_of(launches, n, session) for n in range(len(launches)))
     if len(launches) < 2 or len(sessions) != len(launches):
         return sessions
     out = []
@@ -117,3 +144,19 @@ def with_launches(sessions: tuple[Any, ...], launches: list[Launch]) -> tuple[An
                            explicit_source=f"{launch.config}:{launch.ckpt_line}")
         out.append(replace(s, **changes) if changes else s)
     return tuple(out)
+
+
+def _session_of(launches: list[Launch], n: int, session: Any) -> Any:
+    """A session made of a launch folder; resumed when its steps continue past the launch before's."""
+    launch = launches[n]
+    before = launches[n - 1].first_step if n else None
+    # past the step the launch before began at; with that unknown, a launch that trained (Lightning
+    # restores a given ckpt_path before the first step, or fails) from a ckpt_path it was given
+    continues = n > 0 and launch.first_step is not None and (
+        launch.first_step > before if before is not None else bool(launch.ckpt_path))
+    where = launch.config or launch.metrics or launch.folder
+    return session(first=0, last=0, start=launch.start, end=launch.end, start_source=where,
+                   end_source=launch.folder, ended="killed" if n + 1 < len(launches) else "open",
+                   resumed_from=(launch.ckpt_path or f"the steps of {launches[n - 1].folder}") if continues else "",
+                   resume_time=launch.start if continues else None,
+                   resume_source=f"{launch.metrics}:{launch.first_line}" if continues else "")

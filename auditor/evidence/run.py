@@ -118,7 +118,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
         finals = tuple(c.file.rsplit("/", 1)[-1] for c in ev.checkpoints if c.kind == "final")
         launched = launches.read(run)  # Lightning's version_N/: one folder a launch
         ev.log = runlog.analyse(logs, run.name, finals, len(launched))
-        ev.log.sessions = launches.with_launches(ev.log.sessions, launched)
+        ev.log.sessions = launches.with_launches(ev.log.sessions, launched, runlog.LogSession)
         ev.checkpoints = _kinds_from_log(ev.checkpoints, ev.log)
         _foreign_batch_lines(ev, run, logs, hf_log, errors)
         _foreign_sessions(ev, config.root)
