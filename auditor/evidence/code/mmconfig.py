@@ -31,7 +31,7 @@ CONFIG_KEYS = frozenset({"_base_", "default_hooks", "custom_hooks", "train_cfg",
 
 
 # a top-level assignment of one of those keys: only such files are parsed again as configs
-_CANDIDATE = re.compile(r"^(?:" + "|".join(sorted(CONFIG_KEYS)) + r")\s*[:=]", re.M)
+_CANDIDATE = re.compile(r"^(?:(?:" + "|".join(sorted(CONFIG_KEYS)) + r")\s*[:=]|with\s+read_base\s*\()", re.M)
 
 
 class _Unknown:
@@ -66,21 +66,48 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: o
 
 
 def is_config(tree: ast.Module) -> bool:
-    """A module of assignments (and imports) only, assigning at least one of mmengine's config keys."""
+    """A module of assignments (and imports) only, assigning at least one of mmengine's config keys or
+    importing its bases under `with read_base():` (the pure-Python style)."""
     names: set[str] = set()
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
             names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             names.add(stmt.target.id)
+        elif read_base(stmt):
+            names.add("_base_")
         elif not isinstance(stmt, (ast.Expr, ast.Import, ast.ImportFrom, ast.Delete)):
             return False
     return bool(names & CONFIG_KEYS)
 
 
-def module_values(rel: str, tree: ast.Module, text: str) -> dict[str, Value]:
-    """The module-level assignments of one config file, in order (a later one replaces an earlier one)."""
-    env: dict[str, Value] = {}
+def read_base(stmt: ast.stmt) -> bool:
+    """`with read_base():`, the pure-Python style's block of base imports."""
+    return isinstance(stmt, ast.With) and any(
+        isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") == "read_base"
+        for item in stmt.items)
+
+
+def imported_bases(rel: str, tree: ast.Module) -> list[str]:
+    """The files a pure-Python config imports under `with read_base():` (`from .._base_.x import *`)."""
+    out = []
+    for stmt in tree.body:
+        if not read_base(stmt):
+            continue
+        for imp in stmt.body:
+            if isinstance(imp, ast.ImportFrom) and imp.module:
+                folder = posixpath.dirname(rel)
+                for _ in range(max(imp.level - 1, 0)):
+                    folder = posixpath.dirname(folder)
+                path = imp.module.replace(".", "/") + ".py"
+                out.append(posixpath.normpath(posixpath.join(folder, path) if imp.level else path))
+    return out
+
+
+def module_values(rel: str, tree: ast.Module, text: str, inherited: dict[str, Value] | None = None) -> dict[str, Value]:
+    """The module-level assignments of one config file, in order (a later one replaces an earlier one), over
+    what it `inherited` (the pure-Python style's bases), with `name.update(...)` merged in."""
+    env: dict[str, Value] = dict(inherited or {})
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -88,7 +115,25 @@ def module_values(rel: str, tree: ast.Module, text: str) -> dict[str, Value]:
                     env[target.id] = literal(stmt.value, rel, text, env)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             env[stmt.target.id] = literal(stmt.value, rel, text, env)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            _update(stmt.value, rel, text, env)
     return env
+
+
+def _update(call: ast.Call, rel: str, text: str, env: dict[str, Value]) -> None:
+    """`default_hooks.update(dict(...))` / `.update(key=...)`: merged into the dict the name holds."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "update" and isinstance(func.value, ast.Name)):
+        return
+    old = env.get(func.value.id)
+    if old is None or not isinstance(old.value, dict):
+        return
+    given: dict[str, Value] = {}
+    for arg in call.args[:1]:
+        value = literal(arg, rel, text, env)
+        given.update(value.value if isinstance(value.value, dict) else {})
+    given.update({k.arg: literal(k.value, rel, text, env) for k in call.keywords if k.arg})
+    env[func.value.id] = Value(merge(old.value, given), old.file, old.line)
 
 
 def literal(node: ast.AST, rel: str, text: str, env: dict[str, Value]) -> Value:
@@ -97,9 +142,9 @@ def literal(node: ast.AST, rel: str, text: str, env: dict[str, Value]) -> Value:
     if isinstance(node, ast.Constant):
         return Value(node.value, rel, line)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
-        return Value({k.arg: literal(k.value, rel, text, env) for k in node.keywords if k.arg}, rel, line)
+        return Value({k.arg: _entry(k.arg, k.value, rel, text, env) for k in node.keywords if k.arg}, rel, line)
     if isinstance(node, ast.Dict):
-        return Value({k.value: literal(v, rel, text, env) for k, v in zip(node.keys, node.values)
+        return Value({k.value: _entry(k.value, v, rel, text, env) for k, v in zip(node.keys, node.values)
                       if isinstance(k, ast.Constant) and isinstance(k.value, str)}, rel, line)
     if isinstance(node, (ast.List, ast.Tuple)):
         return Value([literal(e, rel, text, env) for e in node.elts], rel, line)
@@ -117,6 +162,14 @@ def literal(node: ast.AST, rel: str, text: str, env: dict[str, Value]) -> Value:
             except ZeroDivisionError:
                 pass
     return Value(UNKNOWN, rel, line, ast.get_source_segment(text, node) or "")
+
+
+def _entry(key: str, node: ast.AST, rel: str, text: str, env: dict[str, Value]) -> Value:
+    """A dict entry; `type=CheckpointHook` (the pure-Python style's imported class) is the class's name."""
+    if key == "type" and isinstance(node, (ast.Name, ast.Attribute)) and not (isinstance(node, ast.Name)
+                                                                              and node.id in env):
+        return Value(node.id if isinstance(node, ast.Name) else node.attr, rel, node.lineno)
+    return literal(node, rel, text, env)
 
 
 def _number(value: Any) -> bool:
@@ -196,7 +249,9 @@ class Configs:
             v.value for v in (given.value if given is not None and isinstance(given.value, list) else [])
             if isinstance(v.value, str)]
         folder = posixpath.dirname(rel)
-        return [posixpath.normpath(posixpath.join(folder, name)) for name in names if name.endswith(".py")]
+        tree = self.tree(rel)
+        imported = imported_bases(rel, tree) if tree is not None else []
+        return [posixpath.normpath(posixpath.join(folder, name)) for name in names if name.endswith(".py")] + imported
 
     def merged(self, rel: str, depth: int = 0) -> dict[str, Value]:
         """The values of a config with those of its `_base_` files under them."""
@@ -209,7 +264,9 @@ class Configs:
         out: dict[str, Value] = {}
         for base in self.bases(rel):
             out = merge(out, self.merged(base, depth + 1))
-        own = {k: v for k, v in self.values(rel).items() if k != "_base_"}
-        out = merge(out, own)
+        if any(read_base(stmt) for stmt in tree.body):  # plain Python: assignments replace, update() merges
+            out = module_values(rel, tree, self.texts.get(rel, ""), out)
+        else:
+            out = merge(out, {k: v for k, v in self.values(rel).items() if k != "_base_"})
         self._merged[rel] = out
         return out
