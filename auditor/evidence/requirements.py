@@ -30,7 +30,8 @@ from auditor.evidence.requirements_clauses import negated_before as _negated_bef
 from auditor.evidence.requirements_clauses import negated_lead as _negated_lead
 
 STATED, IMPLIED, OTHER = "stated", "implied", "other"
-_RANK = {STATED: 3, IMPLIED: 2, OTHER: 1}
+# a wall-clock interval outside the bounds (other) is a wall-clock term: it outranks a steps-only mention (implied)
+_RANK = {STATED: 3, OTHER: 2, IMPLIED: 1}
 
 
 @dataclass(frozen=True)
@@ -347,13 +348,35 @@ def periodic_checkpoints(s: Statement) -> Match:
     return _saves(s)
 
 
+# a step interval told in wall-clock time: "every 200 iterations, which works out at about 8 seconds"
+_EQUIVALENT = re.compile(rf"\b(?:(?:comes?|came|amounts?|amounted)\s+to|works?\s+out\s+(?:at|to)|corresponds?\s+to|"
+                         rf"translates?\s+(?:in)?to|(?:is|are)\s+equivalent\s+to|equals?)\s+"
+                         rf"(?:(?:roughly|about|around|approximately|some|nearly|almost|just (?:under|over))\s+)?"
+                         rf"{_NUM}\s*{_TIME_UNIT}")
+
+
+def _converted(s: Statement) -> list[tuple[float, float, int]]:
+    """The wall-clock time a sentence equates a save's step interval with, when its paragraph saves
+    checkpoints at a step interval ('The state is saved every N batches. N = 10 comes to about 5 s')."""
+    paragraph = s.paragraph
+    if not (_STEP_PERIOD.search(paragraph) and (_CKPT.search(paragraph) or _STATE.search(paragraph))
+            and _SAVE.search(paragraph)):
+        return []
+    out = []
+    for m in _EQUIVALENT.finditer(s.low):
+        if (value := _number(m.group(1))) is not None:
+            out.append((value * _SECONDS.get(m.group(2), 60), value * _SECONDS.get(m.group(2), 60), m.start()))
+    return out
+
+
 def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0)) -> Match:
     low = s.low
     about_saving = _saves(s) is not None or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
         r"\blos[est]\b|\blosing\b|\blost\b", low)
-    if not about_saving:
+    converted = _converted(s)
+    if not (about_saving or converted):
         return None
-    timed = _durations(low)
+    timed = (_durations(low) if about_saving else []) + converted
     inside = [(lo, hi, at) for lo, hi, at in timed if bounds[0] <= lo and hi <= bounds[1]]
     if inside:
         lo, hi, at = inside[0]
