@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import safeio
-from auditor.evidence.pickles import StaticPickle, pickle_end, read_pickle, refused_globals
+from auditor.evidence.pickles import StaticPickle, blocking_globals, pickle_end, read_pickle
 from auditor.evidence.runfacts import Checkpoint
 from auditor.evidence import ckptformats, runio
 from auditor.evidence.runio import parse_time, present, read_json, relative
@@ -123,13 +123,14 @@ def _static(data: bytes) -> ForeignMetadata:
 
 
 def _judged(read: StaticPickle) -> ForeignMetadata:
-    """Readable only when every global the pickle references is on torch's weights_only allowlist:
-    an allowlist, not a list of what is forbidden, so `cProfile.run`, `pydoc.pipepager` or any
-    function nobody thought of is refused. Its scalars are still read, as a clue, never as evidence."""
-    refused = refused_globals(read.globals)
-    if refused:
-        return ForeignMetadata(read.scalars, "pickle", f"unloadable: references {_listed(refused)} (not on torch's "
-                               "weights_only allowlist; never loaded here)", runs_code=True)
+    """Readable when loading it would build data only (auditor.evidence.pickles.blocking_globals):
+    torch's weights_only allowlist, plain data constructors and other libraries' classes. Any call
+    of a function is refused, so `cProfile.run`, `pydoc.pipepager` or any function nobody thought
+    of is. Its scalars are still read, as a clue, never as evidence."""
+    blocking = blocking_globals(read)
+    if blocking:
+        return ForeignMetadata(read.scalars, "pickle", f"unloadable: references {_listed(blocking)} (a call "
+                               "acting outside the data; never loaded here)", runs_code=True)
     return ForeignMetadata(read.scalars, "pickle", "")
 
 

@@ -6,6 +6,16 @@ which ones `torch.load(weights_only=True)` refuses (a mirror of torch's allowlis
 against torch's own in the tests), and which of those are functions whose call reaches
 outside the data (files, processes, imports, evaluation): a pickle naming one would run it
 when loaded with `weights_only=False`.
+
+`blocking_globals` is what keeps a checkpoint from being read as data at all. Other
+libraries' objects are data: mmengine's HistoryBuffer and ConfigDict, timm's argparse.Namespace,
+a project's own config class, built by their class (NEWOBJ, or a call of a third-party class)
+and filled with state. Any call of a function is refused, whatever its name (an allowlist, not
+a list of bad names: `cProfile.run`, `pydoc.pipepager`), and so is a call of a standard-library
+class outside a few data modules (`logging.FileHandler` opens a file), a call of a value the
+pickle computed, state set on a class or function itself, and any mention of a module that
+acts (os, subprocess, io, ...). `getattr(Class, "name")`, how protocols 0-2 pickle a method or
+a nested name, is read as a reference to `Class.name`, so calling it is a method call.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import _compat_pickle
 import io
 import pickletools
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +91,42 @@ _PLAIN = frozenset({
     "numpy.random._pickle.__randomstate_ctor", "numpy.random._pickle.__bit_generator_ctor",
     "numpy.random._pickle.__generator_ctor",
 })
+
+
+# standard-library modules whose classes are data: building one touches nothing outside it
+_STDLIB_DATA = frozenset({"argparse", "collections", "datetime", "decimal", "fractions", "uuid", "pathlib",
+                          "enum", "numbers", "ipaddress"})
+COMPUTED_CALL = "<a computed value>"  # the callable of a call was itself built by the pickle
+_GETATTR = "builtins.getattr"
+
+
+def blocking_globals(read: StaticPickle) -> tuple[str, ...]:
+    """The globals (or calls) that keep a pickle from being read as data: see the module's docstring."""
+    called = set(read.calls)
+    out = []
+    for name in dict.fromkeys(refused_globals(read.globals + read.calls)):
+        if name in _PLAIN:
+            continue
+        if name in called:
+            if not _data_class(name):
+                out.append(name)
+        elif name.split(".")[0] in _ACTING_MODULES and name != _GETATTR:  # getattr uncalled, or read as a reference
+            out.append(name)
+    return tuple(out)
+
+
+def _data_class(name: str) -> bool:
+    """A class whose construction builds data: not a function or method, not an acting module's,
+    and of the standard library only in its data modules."""
+    parts = name.split(".")
+    if not parts[-1][:1].isupper() or not all(p.isidentifier() for p in parts):
+        return False
+    if any(a[:1].isupper() and not b[:1].isupper() for a, b in zip(parts, parts[1:])):
+        return False  # a method or attribute of a class
+    root = parts[0]
+    if root in _ACTING_MODULES:
+        return False
+    return root in _STDLIB_DATA or root not in sys.stdlib_module_names
 
 
 def refused_globals(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -182,6 +229,8 @@ class _Walk:
     def _call(self, fn: Any) -> None:
         if isinstance(fn, _Opaque) and fn.name is not None:
             self.called.append(fn.name)
+        else:
+            self.called.append(COMPUTED_CALL)
 
     def _value(self, n: str, arg: Any) -> bool:
         """Opcodes that push one value: literals, empty containers, opaque bytes."""
@@ -270,8 +319,13 @@ class _Walk:
             self.named.append(dotted)
             stack.append(_Opaque(f"global {module} {name}", dotted))
         elif n == "REDUCE":
-            stack.pop()
+            args = stack.pop()
             fn = stack.pop()
+            ref = _attribute(fn, args)
+            if ref is not None:
+                self.named.append(ref.name)
+                stack.append(ref)
+                return True
             self._call(fn)
             stack.append(_Opaque(f"call of {getattr(fn, 'what', fn)}"))
         elif n in ("NEWOBJ", "NEWOBJ_EX"):
@@ -285,6 +339,9 @@ class _Walk:
             stack.append(_Opaque("object"))
         elif n == "BUILD":
             stack.pop()
+            target = stack[-1]
+            if isinstance(target, _Opaque) and target.name is not None:  # state set on a class or function itself
+                self.called.append(f"{target.name}.__setstate__")
         elif n in ("BINPERSID", "PERSID"):
             if n == "BINPERSID":
                 stack.pop()
@@ -292,6 +349,19 @@ class _Walk:
         else:
             return False
         return True
+
+
+def _attribute(fn: Any, args: Any) -> _Opaque | None:
+    """`getattr(Class, "name")` with a global and a public name: a reference to `Class.name`, else None."""
+    if not (isinstance(fn, _Opaque) and fn.name == _GETATTR and isinstance(args, tuple) and len(args) == 2):
+        return None
+    owner, attr = args
+    if not (isinstance(owner, _Opaque) and owner.name is not None and isinstance(attr, str)):
+        return None
+    if not attr.isidentifier() or attr.startswith("_"):
+        return None
+    dotted = f"{owner.name}.{attr}"
+    return _Opaque(f"global {dotted}", dotted)
 
 
 def _raw_global(data: bytes, pos: int) -> tuple[str, str]:
