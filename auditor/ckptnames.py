@@ -2,7 +2,11 @@
 
 Trainers save in their framework's formats:
 
-- torch and Lightning: `.pt`, `.pth`, `.ckpt`; safetensors: `.safetensors`;
+- torch and Lightning: `.pt`, `.pth`, `.ckpt`; safetensors: `.safetensors`; torch.save to a
+  `.pth.tar` / `.pt.tar` name (timm's checkpoint-3.pth.tar, recovery-2-79.pth.tar, model_best.pth.tar,
+  and many older trainers'), read like any torch file, never unpacked as a tar. A bare `.tar` is
+  also an ordinary archive, so it counts only when its name or its folder says it is a model or a
+  checkpoint (`checkpoint.tar`, `model_best.tar`), never `data.tar`;
 - Keras: `.keras` (ModelCheckpoint, `model.save`), `.weights.h5` (save_weights_only, the
   backup of BackupAndRestore) and the legacy `.h5`. HDF5 is also a common format for data,
   so a bare `.h5` counts only when its name or its folder says it is a model or a checkpoint
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-FILE_SUFFIXES = (".pt", ".pth", ".ckpt", ".safetensors", ".keras", ".weights.h5")
+FILE_SUFFIXES = (".pt", ".pth", ".pth.tar", ".pt.tar", ".ckpt", ".safetensors", ".keras", ".weights.h5")
 SHARD_SUFFIX = ".distcp"
 DCP_METADATA = ".metadata"  # DCP writes it after every shard: without it the save did not finish
 _MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models"})
@@ -28,8 +32,9 @@ def is_checkpoint_file(name: str, folder: str = "") -> bool:
     low = name.lower()
     if low.endswith(FILE_SUFFIXES):
         return True
-    if low.endswith(".h5"):
-        return bool(_MODEL_H5.search(low[:-3])) or folder.lower() in _MODEL_FOLDERS
+    for suffix in (".h5", ".tar"):
+        if low.endswith(suffix):
+            return bool(_MODEL_H5.search(low[:-len(suffix)])) or folder.lower() in _MODEL_FOLDERS
     return False
 
 

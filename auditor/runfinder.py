@@ -1,6 +1,6 @@
 """Run directories, found from what discovery's walk saw: folders holding checkpoints, and their logs.
 
-- A folder holding checkpoint files (auditor.ckptnames: `.pt`, `.pth`, `.ckpt`,
+- A folder holding checkpoint files (auditor.ckptnames: `.pt`, `.pth`, `.pth.tar`, `.ckpt`,
   `.safetensors`, `.keras`, `.weights.h5`, ...) or `checkpoint-N/` folders holds checkpoints.
   A folder named for a step (`step_000546/`, `global_step500/`, `epoch_3/`) that holds such
   files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so

@@ -257,6 +257,7 @@ _NUMBERED = re.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkp
 _NAME_STEP = re.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
 _NAME_EPOCH = re.compile(r"epoch[_=-]?0*(\d+)", re.I)
 _FOLDER = re.compile(r"^checkpoint[-_](\d+)$")
+_RECOVERY = re.compile(r"(?:^|[^a-z])recovery[-_]0*(\d+)[-_]\d+$")  # timm's mid-epoch save, recovery-2-79
 # one checkpoint saved as a folder named for its step or epoch (`step_000546/`, DeepSpeed's `global_step500/`):
 # weights, an optimizer file and often a JSON sidecar with the step and the time
 _STEP_FOLDER = re.compile(r"^(?:ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?(\d+)$", re.I)
@@ -319,7 +320,7 @@ def _saved_as_folder(parent: Path, name: str) -> bool:
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
     """(kind, epoch, step) a checkpoint's name says."""
     low = name.lower()
-    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5)$", "", low)
+    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5)$|(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
     epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
     epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
     step_m = _NAME_STEP.search(stem)
@@ -330,6 +331,9 @@ def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | Non
         return "final", epoch, step
     if "preempt" in low:
         return "preempt", epoch, step
+    recovery = _RECOVERY.search(stem)
+    if recovery:  # timm's recovery-E-B: epoch E, batch B of it (not a global step)
+        return "periodic", int(recovery.group(1)) if epoch is None else epoch, step
     numbered = epoch is not None or step is not None or bool(_NUMBERED.search(stem))
     return ("periodic" if numbered else "other"), epoch, step
 

@@ -35,7 +35,7 @@ from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
 _BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
-_LOG_SUFFIXES = (".log", ".out")
+_LOG_SUFFIXES = (".log", ".out", "log.txt")
 MAX_OWN_LOGS = 32  # a run folder's own logs read (one a session: a long-lived run restarted many times)
 _WROTE = re.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
 
@@ -329,6 +329,8 @@ def _foreign_sessions(ev: RunEvidence, project: Path) -> None:
                                + (f": {s.command}" if s.command else "")))
         if s.resumed_from:
             asked = s.explicit_resume or _resume_in_config(s.command, project)
+            if not asked and not s.command and n == len(log.sessions) - 1 and ev.run_dir is not None:
+                asked = _resume_in_run_args(ev.run_dir)
             mode = f"explicit: {asked}" if asked else ("auto" if s.command else "")
             resumes.append(EventRef(*_where(s.resume_source), s.resume_time, f"resumed from {s.resumed_from}", mode))
         if s.from_scratch:
@@ -362,6 +364,24 @@ def _resume_in_config(command: str, project: Path) -> str:
     for name in _CONFIG_ARG.findall(command or "")[:3]:
         try:
             text = safeio.read_text(project / name, within=safeio.project(project), cap=1024 * 1024, shown=name)
+        except (FileNotFoundError, *safeio.READ_ERRORS):
+            continue
+        m = _CONFIG_RESUME.search(text)
+        if m:
+            return f"{m.group(1)}: {m.group(2).strip()[:60]} ({name}:{text.count(chr(10), 0, m.start()) + 1})"
+    return ""
+
+
+# the arguments a trainer writes into its run folder at every start (timm's args.yaml,
+# LightningCLI's config.yaml): the file holds the latest start's, so it tells how the last session began
+_RUN_ARGS = ("args.yaml", "args.yml", "args.json", "config.yaml", "config.yml", "config.json")
+
+
+def _resume_in_run_args(run: Path) -> str:
+    """A resume path or flag in the arguments file the last start wrote into the run folder."""
+    for name in _RUN_ARGS:
+        try:
+            text = safeio.read_text(run / name, within=safeio.run_directory(run), cap=1024 * 1024, shown=name)
         except (FileNotFoundError, *safeio.READ_ERRORS):
             continue
         m = _CONFIG_RESUME.search(text)

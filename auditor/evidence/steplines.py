@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 STEP = re.compile(r"\b(?:global_step|step|iteration|iter|it|update)\b\s*[=:#\[(]?\s*(\d+)", re.I)
-COUNTER = re.compile(r"\[\s*(\d+)\s*/\s*\d+\s*\]")  # `[ 20/100]`: item i of n
+COUNTER = re.compile(r"\[\s*(\d+)\s*/\s*\d+\s*(?:\(\s*\d+%\)\s*)?\]")  # `[ 20/100]`, timm's `[ 20/100 ( 20%)]`
 # fairseq's simple progress line: `epoch 001:     25 / 400 loss=...`: update i of the epoch's n
 EPOCH_COUNTER = re.compile(r"\bepoch\s+\d+\s*:\s*(\d+)\s*/\s*\d+\b", re.I)
 _LAST_WORD = re.compile(r"(\w+)\W*(?:\(\w+\)\W*)?$")  # the word a counter follows, past a `(train)` mode
