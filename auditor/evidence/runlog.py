@@ -39,7 +39,7 @@ from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
 from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
-from auditor.evidence.timestamps import LineClock, clock_seconds
+from auditor.evidence.timestamps import LineClock, clock_seconds, month_day_year
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
@@ -185,15 +185,16 @@ _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?([0-3]\d)(?!\d)"
 
 
 def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
-    """Every line of one log with its time (bare clock times take the last full date seen; a
-    month/day stamp without a year takes the year of the date the file's name carries).
+    """Every line of one log with its time (bare clock times take the last full date seen; a month/day
+    stamp without a year, the year of the last full date seen, else of the file's name, else of its mtime).
 
     A log whose lines carry clock times only (`[18:51:01] saved ...`) and no date at all is
     dated by its modification time: its last line was written then. Gaps between its lines hold
     whatever the date; a copy or checkout that reset the mtime moves only the day."""
-    year = _DATE_IN_NAME.search(shown)
-    clock = LineClock(year=int(year.group(1)) if year else None)
     text = list(safeio.lines(path, within=within, cap=MAX_TEXT_BYTES, line_cap=MAX_LINE_CHARS, shown=shown))
+    named = _DATE_IN_NAME.search(shown)
+    clock = LineClock(year=int(named.group(1)) if named else
+                      month_day_year([x for _, x in text], lambda: safeio.stat_file(path, within, shown).st_mtime))
     times = [clock.time_of(line) for _, line in text]
     if not any(t is not None for t in times) and any(clock_seconds(line) is not None for _, line in text):
         times = _dated_by_mtime(text, safeio.stat_file(path, within, shown).st_mtime)

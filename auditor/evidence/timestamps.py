@@ -2,16 +2,20 @@
 
 Logs and records carry their times in many shapes: ISO 8601 (`2026-12-02 16:07:08,123`,
 `2026-12-02T16:07:08+00:00`), `date`'s output (`Wed Dec  2 16:07:08 UTC 2026`), the US
-month/day order of some loggers (`12/02/2026 15:52:55`), bracketed stamps, and bare clock
-times (`16:20:31`) whose date is the last full date seen before them. A stamp without a zone
+month/day order of some loggers (`12/02/2026 15:52:55`), year/month/day with slashes
+(mmengine's file log, `2026/12/02 15:52:55`), bracketed stamps, a month/day without a year
+(mmengine's console, `12/02 15:52:55`: the year of the last full date seen, else one given), and
+bare clock times (`16:20:31`) whose date is the last full date seen before them. A stamp without a zone
 is read as UTC: within one project every stamp is read the same way, so gaps and order hold.
 """
 
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 _ISO = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?")
@@ -20,6 +24,7 @@ _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun",
 _DATE_CMD = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
                        r"Oct|Nov|Dec)\s+(?:(\d{1,2})\s+)?(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})"
                        r"(?:\s+(?:UTC|GMT|Z|[+-]\d{4}|[A-Z]{3,5}))?(?:\s+(\d{4}))?\b")
+_YMD = re.compile(r"\b(\d{4})/(\d{2})/(\d{2})[ T,]+(\d{2}):(\d{2}):(\d{2})\b")  # mmengine: 2026/12/02 15:52:55
 _US = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
 _MONTH_DAY = re.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
 _CLOCK = re.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
@@ -55,6 +60,21 @@ def parse(text: str) -> float | None:
     if m:
         month, day, year, hh, mm, ss = (int(g) for g in m.groups())
         return _utc(year, month, day, hh, mm, ss)
+    m = _YMD.search(text)
+    if m:
+        year, month, day, hh, mm, ss = (int(g) for g in m.groups())
+        return _utc(year, month, day, hh, mm, ss)
+    return None
+
+
+MONTH_DAY_PROBE = 2000  # lines looked at for a month/day stamp
+
+
+def month_day_year(lines: Iterable[str], mtime: Callable[[], float]) -> int | None:
+    """The year of the file's last write (`mtime()`) when one of its first MONTH_DAY_PROBE lines
+    starts with a month/day stamp and no year, else None (the file is not asked)."""
+    if any(_MONTH_DAY.match(line) for line in itertools.islice(lines, MONTH_DAY_PROBE)):
+        return time.gmtime(mtime()).tm_year
     return None
 
 
@@ -72,22 +92,34 @@ class LineClock:
 
     A bare `16:20:31` after `2026-12-02 16:20:26` is 2026-12-02 16:20:31; one that reads
     earlier than the previous time by more than an hour is on the next day. With `day` given
-    (midnight, in Unix seconds), bare clock times before any full date are on that day. With `year` known
-    (from the file's name), a line that starts with a month/day stamp and no year
-    (`12/02 17:03:37`, as some runners print) is on that day of that year.
+    (midnight, in Unix seconds), bare clock times before any full date are on that day. A line that
+    starts with a month/day stamp and no year (`12/02 17:03:37`, as mmengine's console prints) is on
+    that day of the year of the last full date seen, else of `year` (from the file's name or its
+    modification time).
     """
 
     def __init__(self, year: int | None = None, day: float | None = None) -> None:
         self._day: float | None = day  # midnight (UTC) of the last date seen; `day`: before any is seen
         self._last: float | None = None
         self._year = year
+        self._seen_year: int | None = None  # the year of the last dated line
+
+    def _month_day(self, year: int, month: int, day: int, hh: int, mm: int, ss: int) -> float | None:
+        """A month/day stamp's time in `year`, or the next year's when it would go back past New Year."""
+        if not 1 <= month <= 12:
+            return None
+        t = _utc(year, month, day, hh, mm, ss)
+        if t is not None and self._last is not None and t < self._last - 86400:
+            t = _utc(year + 1, month, day, hh, mm, ss)
+        return t
 
     def time_of(self, line: str) -> float | None:
         t = parse(line)
-        if t is None and self._year is not None and (m := _MONTH_DAY.match(line)) is not None:
-            month, day, hh, mm, ss = (int(g) for g in m.groups())
-            t = _utc(self._year, month, day, hh, mm, ss) if 1 <= month <= 12 else None
+        year = self._seen_year or self._year
+        if t is None and year is not None and (m := _MONTH_DAY.match(line)) is not None:
+            t = self._month_day(year, *(int(g) for g in m.groups()))
         if t is not None:
+            self._seen_year = time.gmtime(t).tm_year
             self._day = t - t % 86400
             self._last = t
             return t
