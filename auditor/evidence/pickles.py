@@ -9,12 +9,13 @@ when loaded with `weights_only=False`.
 
 `blocking_globals` is what keeps a checkpoint from being read as data at all. Other
 libraries' objects are data: mmengine's HistoryBuffer and ConfigDict, timm's argparse.Namespace,
-a project's own config class, built by their class (NEWOBJ, or a call of a third-party class)
-and filled with state. Any call of a function is refused, whatever its name (an allowlist, not
-a list of bad names: `cProfile.run`, `pydoc.pipepager`), and so is a call of a standard-library
-class outside a few data modules (`logging.FileHandler` opens a file), a call of a value the
-pickle computed, state set on a class or function itself, and any mention of a module that
-acts (os, subprocess, io, ...). `getattr(Class, "name")`, how protocols 0-2 pickle a method or
+a project's own config class, made without their constructor (NEWOBJ: the class's `__new__`)
+and filled with state. Any call is refused but of torch's allowlist, plain data constructors and
+the classes of torch, numpy and a few standard-library data modules: a function whatever its
+name (an allowlist, not a list of bad names: `cProfile.run`, `pydoc.pipepager`), any other
+class's constructor (`logging.FileHandler` opens a file, and a library's module may hold any
+class under any name, `pkg.utils.Popen`), a value the pickle computed; so is state set on a
+class or function itself, and any mention of a module that acts (os, subprocess, io, ...). `getattr(Class, "name")`, how protocols 0-2 pickle a method or
 a nested name, is read as a reference to `Class.name`, so calling it is a method call.
 """
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import _compat_pickle
 import io
 import pickletools
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,17 +116,14 @@ def blocking_globals(read: StaticPickle) -> tuple[str, ...]:
 
 
 def _data_class(name: str) -> bool:
-    """A class whose construction builds data: not a function or method, not an acting module's,
-    and of the standard library only in its data modules."""
+    """A class whose construction builds data: not a function or method, of torch, numpy or a
+    standard-library data module."""
     parts = name.split(".")
     if not parts[-1][:1].isupper() or not all(p.isidentifier() for p in parts):
         return False
     if any(a[:1].isupper() and not b[:1].isupper() for a, b in zip(parts, parts[1:])):
         return False  # a method or attribute of a class
-    root = parts[0]
-    if root in _ACTING_MODULES:
-        return False
-    return root in _STDLIB_DATA or root not in sys.stdlib_module_names
+    return parts[0] in _STDLIB_DATA or parts[0] in _DATA_LIBRARIES
 
 
 def refused_globals(names: tuple[str, ...]) -> tuple[str, ...]:
