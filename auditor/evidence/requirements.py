@@ -396,6 +396,14 @@ def _fmt(lo: float, hi: float) -> str:
     return one(lo) if lo == hi else f"{one(lo)}-{one(hi)}"
 
 
+# what a dashboard is for: runs followed on it ("the team follows each run on W&B", "to see how the run is doing")
+_RUNS = r"(?:runs?|jobs?|training|experiments?)"
+_FOLLOWED = re.compile(rf"\b(?:follow|monitor|track|watch)(?:s|ed|ing)?\s+(?:(?:a|the|each|every|our|your|its|their|all)\s+)?"
+                       rf"{_RUNS}\b|\b{_RUNS}\s+(?:is|are|get|gets)\s+(?:followed|monitored|tracked|watched)\b|"
+                       rf"\bkeep(?:s|ing)?\s+an\s+eye\s+on\b|"
+                       rf"\bhow\s+(?:it|the run|a run|training|the job|a job|things)\s+(?:is|are)\s+(?:doing|going|progressing)\b")
+
+
 def progress_file(s: Statement) -> Match:
     low = s.low
     found = _PROGRESS_FILE.search(low)
@@ -405,7 +413,7 @@ def progress_file(s: Statement) -> Match:
     if named and _SHOWS_PROGRESS.search(low) and not _CKPT.search(low):
         return STATED, named.start(), f"a file ('{named.group(0)}') read to see how far training is"
     board = _DASHBOARD.search(low) or _DASHBOARD_RUN.search(s.context)
-    metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low)
+    metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low) or _FOLLOWED.search(low)
     if board and metric:
         return IMPLIED, metric.start(), f"progress is visible another way ({board.group(0)}), not in a file"
     if found:
