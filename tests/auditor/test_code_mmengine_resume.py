@@ -72,3 +72,13 @@ def test_without_resume_anywhere_nothing_resumes(tmp_path):
     got = _project(tmp_path, runtime=RUNTIME.replace("load_from = None", "load_from = 'pretrained/tiny.pth'"))
     assert got["resume"].verdict == Verdict.NO, got["resume"].summary
     assert got["auto"].verdict == Verdict.NO, got["auto"].summary
+
+
+def test_resume_set_by_a_helper_that_merges_the_options_into_the_config(tmp_path):
+    helper = ("def merge_args(cfg, args):\n" + SETTING.replace("    ", "    ", 1) + "    return cfg\n\n\n")
+    train = _train(OPTION, "    cfg = merge_args(cfg, args)\n").replace("def main():", helper + "def main():")
+    got = _project(tmp_path, train=train)
+    line = train.splitlines().index("        cfg.load_from = args.resume") + 1
+    assert got["resume"].verdict == Verdict.YES and f"tools/train.py:{line}" in cited(got["resume"]), \
+        (got["resume"].summary, cited(got["resume"]))
+    assert got["auto"].verdict == Verdict.PARTIAL, got["auto"].summary

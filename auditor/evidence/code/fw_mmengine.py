@@ -35,7 +35,7 @@ from auditor.evidence.code.syntax import names_in
 
 if TYPE_CHECKING:
     from auditor.evidence.code.flow import _Analysis
-    from auditor.evidence.code.scan import FileScan
+    from auditor.evidence.code.scan import FileScan, FunctionScan
 
 MMENGINE = ("mmengine",)
 VIA = ("mmengine Runner",)
@@ -343,13 +343,27 @@ class _Set:
     line: int
     guards: tuple[str, ...]
     guard_line: int
+    function: str  # the qualname of the function assigning it
 
 
 def _sets(entry: Entry) -> list[_Set]:
-    """The assignments of `resume` and `load_from` to the config object in the function making the Runner."""
+    """The assignments of `resume` and `load_from` to the config object in the function making the Runner,
+    and in the helpers of its file it hands the config to (`cfg = merge_args(cfg, args)`)."""
     scan, fs = entry.runner.scan, entry.runner.function
     args = entry.runner.node.args
     names = set(names_in(args[0])) if args and entry.runner.call.short != "Runner" else set()
+    out = _sets_in(scan, fs, names)
+    for call, node in fs.calls if names else ():
+        given = [i for i, a in enumerate(node.args) if isinstance(a, ast.Name) and a.id in names]
+        helper = next((f for f in scan.functions if f.name == call.short and f is not fs and f.node is not None
+                       and f.class_name is None), None) if given else None
+        if helper is not None:
+            params = [a.arg for a in helper.node.args.posonlyargs + helper.node.args.args]
+            out += _sets_in(scan, helper, {params[i] for i in given if i < len(params)})
+    return sorted(out, key=lambda s: s.line)
+
+
+def _sets_in(scan: FileScan, fs: FunctionScan, names: set[str]) -> list[_Set]:
     body = getattr(fs.node, "body", None)
     if not names or body is None:
         return []
@@ -363,9 +377,9 @@ def _sets(entry: Entry) -> list[_Set]:
                 todo.append((stmt.body, (*guards, test), stmt.lineno))
                 todo.append((stmt.orelse, (*guards, f"not ({test})"), stmt.lineno))
             elif isinstance(stmt, ast.Assign):
-                out += [_Set(key, stmt.value, stmt.lineno, guards, guard_line) for target in stmt.targets
+                out += [_Set(key, stmt.value, stmt.lineno, guards, guard_line, fs.qualname) for target in stmt.targets
                         if (key := _config_key(target, names))]
-    return sorted(out, key=lambda s: s.line)
+    return out
 
 
 def _config_key(target: ast.AST, names: set[str]) -> str:
@@ -388,7 +402,7 @@ STATE = "mmengine's Runner.train() resumes model, optimizer, parameter scheduler
 
 def _resumes(ev: CodeEvidence, entry: Entry) -> None:
     """What `runner.train()` restores, by the resume / load_from the code sets or the config holds."""
-    scan, fs = entry.runner.scan, entry.runner.function
+    scan = entry.runner.scan
     reachable = _reachable(ev, entry.train.call)
     sets = _sets(entry)
     state = f"{entry.train.call.file}:{entry.train.call.line} {STATE}"
@@ -397,7 +411,7 @@ def _resumes(ev: CodeEvidence, entry: Entry) -> None:
         load_from = next((o for o in sets if o.key == "load_from" and o.guards == s.guards), None)
         behind = " and ".join(s.guards) or ("" if _constant(s.value, True) else scan.seg(s.value))
         behind += _off_by_default(entry) if behind else ""
-        call = _call(scan, fs.qualname, (load_from or s).line, s.guards)
+        call = _call(scan, s.function, (load_from or s).line, s.guards)
         if load_from is not None and not _constant(load_from.value, None):
             loads.append(ResumeLoad(call, from_resume=True, from_discovery=False, reachable=reachable,
                                     user_source=scan.seg(load_from.value), restores_state=True, state_detail=state))
