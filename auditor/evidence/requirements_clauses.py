@@ -69,10 +69,11 @@ def negated_lead(low: str, at: int) -> bool:
     return bool(_DENIAL.search(_BOUNDING.sub(" ", low[start:at])))
 
 
-# a mechanism said to be out of use: "heartbeat.py is a leftover", "the keep-alive module is dead code"
-_DISUSED = re.compile(r"\bleftovers?\b|\bleft over\b|\bdead code\b|\bunused\b|\bobsolete\b|\bdeprecated\b|"
-                      r"\b(?:is|are|was|were|stays?|remains?|kept)\s+(?:currently\s+|still\s+)?"
-                      r"(?:disabled|switched off|turned off|commented out)\b")
+# a mechanism said to be out of use, as what its clause says of it ("heartbeat.py is a leftover", "the keep-alive
+# module is dead code", "stays unused"), not an adjective of something else ("unused ones are deleted")
+_DISUSED = re.compile(r"\b(?:is|are|was|were|stays?|remains?|now|considered|kept)\s+(?:(?:now|currently|still|just|"
+                      r"only|simply|a|an|old|some)\s+)*(?:leftovers?|left over|dead code|unused|obsolete|deprecated|"
+                      r"disabled|switched off|turned off|commented out)\b")
 _DISUSE_BREAK = re.compile(r"[;:,]|\.\s|\bbut\b|\b(?:which|whereas|while|unlike)\b")
 # what follows the claim says it never runs: "..., but it is never started", "Nothing launches it."
 _NOT_STARTED = re.compile(

@@ -36,6 +36,10 @@ def test_a_mechanism_said_not_to_be_in_use_is_not_stated(requirement, text):
     ("heartbeat", "A keep-alive thread refreshes alive.txt every 10 s; it is not switched off during evaluation."),
     ("heartbeat", "We wrote a heartbeat thread that train.py starts. Nothing else is needed."),
     ("periodic-checkpoints", "Checkpoints are written every 2 minutes, but they are not used for evaluation."),
+    # the words said of something else in the clause, not of the mechanism
+    ("periodic-checkpoints", "Checkpoints are saved every 2 minutes and unused ones are deleted after a day."),
+    ("heartbeat", "A heartbeat file is touched every 30 s and leftover files from old runs are removed."),
+    ("periodic-checkpoints", "Checkpoints are written every 500 steps with the new writer and obsolete formats get converted."),
 ])
 def test_a_mechanism_in_use_beside_such_words_is_still_stated(requirement, text):
     assert level(requirement, text) == STATED
