@@ -130,8 +130,11 @@ def test_a_checkpoint_hook_by_iteration_in_the_config_is_a_periodic_save_in_step
     assert "configs/tiny_4k.py:7" in cited(interval), cited(interval)
 
 
+EPOCHS = {"configs/tiny_4k.py": "_base_ = ['./_base_/runtime.py', './_base_/schedule.py']\n"}  # EpochBasedTrainLoop
+
+
 def test_the_checkpoint_hook_of_a_base_file_is_inherited_with_its_epoch_interval(tmp_path):
-    got = _project(tmp_path, hooks="")
+    got = _project(tmp_path, hooks="", extra=EPOCHS)
     save, interval = got["save"], got["interval"]
     assert save.verdict == Verdict.YES and "configs/_base_/runtime.py:7" in cited(save), (save.summary, cited(save))
     assert interval.verdict == Verdict.PARTIAL and "1 epochs" in interval.summary, interval.summary
@@ -148,7 +151,7 @@ def test_a_checkpoint_hook_at_its_default_interval_or_turned_off_never_saves_per
 
 def test_without_default_hooks_the_runner_registers_its_own_checkpoint_and_logger_hooks(tmp_path):
     runtime = RUNTIME.split("default_hooks")[0] + "custom_hooks = []\n"
-    got = _project(tmp_path, hooks="", runtime=runtime)
+    got = _project(tmp_path, hooks="", runtime=runtime, extra=EPOCHS)
     assert got["save"].verdict == Verdict.YES, got["save"].summary
     assert got["interval"].verdict == Verdict.PARTIAL and "1 epochs" in got["interval"].summary, \
         got["interval"].summary
@@ -225,3 +228,35 @@ def test_a_thread_a_custom_hook_starts_before_training_is_a_heartbeat(tmp_path):
 def test_a_thread_of_a_hook_no_config_names_is_never_started(tmp_path):
     got = _beating(tmp_path, listed=False)
     assert got["heartbeat"].verdict == Verdict.NO, got["heartbeat"].summary
+
+
+EPOCH_HOOK = """
+
+@HOOKS.register_module()
+class EpochStatusHook(Hook):
+
+    def after_train_epoch(self, runner):
+        path = osp.join(runner.work_dir, 'status.json')
+        with open(path + '.tmp', 'w') as f:
+            json.dump(dict(epoch=runner.epoch), f)
+        os.replace(path + '.tmp', path)
+"""
+
+
+def test_an_epoch_checkpoint_in_an_iteration_loop_is_saved_once_at_the_end(tmp_path):
+    # IterBasedTrainLoop runs the whole training as one big epoch: after_train_epoch runs once, at the end
+    got = _project(tmp_path, hooks="default_hooks = dict(checkpoint=dict(interval=1, by_epoch=True))\n")
+    assert got["save"].verdict == Verdict.NO, got["save"].summary
+    assert got["interval"].verdict == Verdict.NO, got["interval"].summary
+
+
+def test_an_epoch_hook_in_an_iteration_loop_runs_once(tmp_path):
+    runtime = RUNTIME.replace("dict(type='RunStatusHook', every=10)", "dict(type='EpochStatusHook')")
+    got = _project(tmp_path, runtime=runtime, extra={"tinypkg/hooks.py": HOOKS + EPOCH_HOOK})
+    assert got["progress"].verdict == Verdict.NO, got["progress"].summary
+
+
+def test_an_epoch_hook_in_an_epoch_loop_runs_every_epoch(tmp_path):
+    runtime = RUNTIME.replace("dict(type='RunStatusHook', every=10)", "dict(type='EpochStatusHook')")
+    got = _project(tmp_path, hooks="", runtime=runtime, extra={**EPOCHS, "tinypkg/hooks.py": HOOKS + EPOCH_HOOK})
+    assert got["progress"].verdict == Verdict.YES, got["progress"].summary

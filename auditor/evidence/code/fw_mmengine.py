@@ -13,7 +13,8 @@ the config files with their `_base_` merge, never executing them):
   and the Runner registers one when the config names none).
 - `custom_hooks` (and default hooks of the project's own classes): the named classes' iteration
   hooks (`before/after_train_iter`) run in the per-batch loop, their epoch hooks in the epoch
-  loop, with their own guards; mmengine's `self.every_n_train_iters(runner, n)` (and the like) is
+  loop, with their own guards (an `IterBasedTrainLoop` runs the whole training as one epoch: its
+  epoch hooks, and an epoch CheckpointHook's save, run once, at the end); mmengine's `self.every_n_train_iters(runner, n)` (and the like) is
   a period. A hook class no config names never runs.
 
 The config is that of a config file no other config inherits (outside `_base_` folders): the
@@ -167,6 +168,18 @@ def _positive(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
+def _iteration_loop(cfg: dict[str, Value]) -> Value | None:
+    """The train_cfg that makes an IterBasedTrainLoop (`type='IterBasedTrainLoop'`, or `by_epoch=False`), which
+    runs the whole training as one big epoch: its epoch hooks run once, at the start and the end."""
+    train_cfg = cfg.get("train_cfg")
+    if train_cfg is None or not isinstance(train_cfg.value, dict):
+        return None
+    kind = train_cfg.plain("type")
+    if kind == "IterBasedTrainLoop" or (kind is None and train_cfg.plain("by_epoch") is False):
+        return train_cfg
+    return None
+
+
 def _at(value: Value, entry: Entry) -> tuple[str, int]:
     """Where a setting is made: its config line, or the Runner's construction for a default of mmengine's."""
     return (value.file, value.line) if value.file else (entry.runner.call.file, entry.runner.call.line)
@@ -182,6 +195,8 @@ def _checkpoint(entry: Entry) -> tuple[LoopCall, Interval] | None:
         return None
     interval, by_epoch = hook.get("interval"), hook.get("by_epoch")
     per_epoch = by_epoch is None or by_epoch.value is not False
+    if per_epoch and _iteration_loop(entry.config) is not None:
+        return None  # after_train_epoch of an IterBasedTrainLoop: one save, at the end of training
     unit, counted = ("epochs", "epochs") if per_epoch else ("steps", "iterations")
     file, line = _at(interval, entry)
     number = None if interval.value is UNKNOWN else float(interval.value)
@@ -244,10 +259,11 @@ def _project_hooks(entry: Entry, scans: list[FileScan], a: _Analysis) -> list[Lo
     """Calls in the iteration and epoch hooks of the project's hook classes the config names."""
     classes = {cls: (scan, bases) for scan in scans for cls, (bases, _line) in scan.classes.items()}
     out: list[LoopCall] = []
+    hooks = BATCH_HOOKS if _iteration_loop(entry.config) is not None else BATCH_HOOKS + EPOCH_HOOKS
     for cls, named in _named_hooks(entry.config):
         if cls not in classes:
             continue
-        for hook in BATCH_HOOKS + EPOCH_HOOKS:
+        for hook in hooks:
             owner = _owner(cls, hook, classes, a)
             if owner is None:
                 continue
