@@ -71,11 +71,15 @@ MONTH_DAY_PROBE = 2000  # lines looked at for a month/day stamp
 
 
 def month_day_year(lines: Iterable[str], mtime: Callable[[], float]) -> int | None:
-    """The year of the file's last write (`mtime()`) when one of its first MONTH_DAY_PROBE lines
-    starts with a month/day stamp and no year, else None (the file is not asked)."""
-    if any(_MONTH_DAY.match(line) for line in itertools.islice(lines, MONTH_DAY_PROBE)):
-        return time.gmtime(mtime()).tm_year
-    return None
+    """The year the log began in when one of its first MONTH_DAY_PROBE lines starts with a month/day
+    stamp and no year: the year of its last write (`mtime()`), or the one before when its first stamp
+    falls later in the year than that write (a log begun in December, last written in January).
+    None when there is no such stamp (the file is not asked)."""
+    first = next((m for line in itertools.islice(lines, MONTH_DAY_PROBE) if (m := _MONTH_DAY.match(line))), None)
+    if first is None:
+        return None
+    written = time.gmtime(mtime())
+    return written.tm_year - ((int(first.group(1)), int(first.group(2))) > (written.tm_mon, written.tm_mday))
 
 
 def clock_seconds(text: str) -> int | None:

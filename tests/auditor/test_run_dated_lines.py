@@ -75,3 +75,13 @@ def test_mmengine_console_dates_take_the_year_of_the_files_mtime(tmp_path):
     assert ev.log.saves and ev.log.saves[0].time == utc(2026, 12, 3, 7, 54, 50)
     r = _gaps(tmp_path, run)
     assert r.verdict == Verdict.PARTIAL and r.measured["largest_gap_s"] == 15, r.summary
+
+
+def test_a_month_day_log_written_past_new_year_is_dated_in_the_year_it_began(tmp_path):
+    text = ("12/31 23:59:40 - mmengine - INFO - Iter(train) [1000/2000]  loss: 0.1\n"
+            "12/31 23:59:40 - mmengine - INFO - Saving checkpoint at 1000 iterations\n"
+            "01/01 00:00:10 - mmengine - INFO - Iter(train) [2000/2000]  loss: 0.1\n"
+            "01/01 00:00:10 - mmengine - INFO - Saving checkpoint at 2000 iterations\n")
+    run = _run(tmp_path, "train.log", text, mtime=utc(2027, 1, 1, 0, 5, 0))
+    ev = run_ev.collect(ProjectConfig(root=tmp_path), run)
+    assert [s.time for s in ev.log.saves] == [utc(2026, 12, 31, 23, 59, 40), utc(2027, 1, 1, 0, 0, 10)]
