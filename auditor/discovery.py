@@ -299,6 +299,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
     texts = {rel: read.text(rel) for rel in w.py} if code else {}
     found_loops = [loop for rel, text in texts.items() for loop in loops(rel, text)]
     tdd, junit = _tdd_and_junit(base, w, read) if sniff else ([], [])
+    named = named_config_files(read, w.settings + w.json, w.docs + w.shell)
     return Discovery(
         root=base,
         documents=tuple(sorted(w.docs, key=_document_rank)),
@@ -308,8 +309,8 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         commands=tuple(name for name, _, _ in console_scripts(read)),
         loops=tuple(found_loops),
         drivers=tuple(drivers(texts, found_loops)),
-        config_files=tuple(config_files(read, w.settings + w.json, w.docs + w.shell, texts)),
-        named_configs=tuple(named_config_files(read, w.settings + w.json, w.docs + w.shell)),
+        config_files=tuple(config_files(named, w.settings + w.json, texts)),
+        named_configs=tuple(named),
         junit=tuple(junit),
         tdd=tuple(tdd),
         run_dirs=tuple(run_dirs(base, Seen(w.checkpoint_files, w.checkpoint_dirs, w.logs, w.shell), read)),

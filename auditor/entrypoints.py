@@ -277,15 +277,15 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
     return [entry for _, entry in ranked]
 
 
-def config_files(read: Reader, data_files: list[str], documented: list[str], texts: dict[str, str]) -> list[str]:
-    """Configuration the code reads: Hydra trees, argument files named on documented command lines,
-    the YAML/JSON/TOML of conf/config/configs folders (handed on, not interpreted)."""
-    found: set[str] = set()
+def config_files(named: list[str], data_files: list[str], texts: dict[str, str]) -> list[str]:
+    """Configuration the code reads: Hydra trees, the argument files documented command lines name
+    (`named`, named_config_files'), the YAML/JSON/TOML of conf/config/configs folders (handed on,
+    not interpreted)."""
+    found: set[str] = set(named)
     for rel, text in texts.items():
         for m in _HYDRA.finditer(text):
             base = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1))).replace(os.sep, "/")
             found |= {y for y in data_files if y.startswith(base.rstrip("/") + "/") and y.endswith((".yaml", ".yml"))}
-    found |= set(named_config_files(read, data_files, documented))
     for rel in data_files:
         parts = rel.split("/")
         if len(parts) > 1 and parts[0] in _CONFIG_DIRS or len(parts) > 2 and parts[-2] in _CONFIG_DIRS:

@@ -6,6 +6,7 @@ given included), hparams.yaml, metrics.csv and checkpoints/.
 
 - `read(run)`: the launch folders in number order, each with the span of its files' mtimes (its
   config and hparams are written as it starts) and the `ckpt_path` its config.yaml records.
+- `launch_folders(run)`: the same folders, unread (runside looks in the newest for a progress file).
 - `launch_banners(texts, launches)`: where the 2nd, 3rd, ... launch began in a console log they
   all appended to (`... | tee -a train.log`): the log's first line's shape, recurring exactly
   once a launch (a console that kept no per-step line between them gives no other sign).
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import safeio
+from auditor.evidence.steplines import line_shape
 from auditor.runfinder import LAUNCH_FOLDER
 
 MAX_LAUNCHES = 64
@@ -53,14 +55,19 @@ class Launch:
     first_line: int = 0
 
 
-def read(run: Path) -> list[Launch]:
-    """The run's launch folders (`version_N/`), in number order."""
+def launch_folders(run: Path) -> list[Path]:
+    """The run's launch folders (`version_N/`, no links), in number order, at most MAX_LAUNCHES."""
     try:
         folders = [p for p in run.iterdir() if LAUNCH_FOLDER.match(p.name) and p.is_dir() and not p.is_symlink()]
     except OSError:
         return []
     folders.sort(key=lambda p: int(p.name.rsplit("_", 1)[-1]))
-    return [_launch(run, p) for p in folders[:MAX_LAUNCHES]]
+    return folders[:MAX_LAUNCHES]
+
+
+def read(run: Path) -> list[Launch]:
+    """The run's launches, one a launch folder, in number order."""
+    return [_launch(run, p) for p in launch_folders(run)]
 
 
 def _launch(run: Path, folder: Path) -> Launch:
@@ -111,16 +118,12 @@ def _first_step(run: Path, folder: Path, rel: str) -> dict[str, Any]:
     return {"metrics": shown}
 
 
-def _signature(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.split()))
-
-
 def launch_banners(texts: list[str], launches: int) -> set[int]:
     """Indexes where the 2nd, 3rd, ... launch began in a log all `launches` appended to."""
     if launches < 2 or not texts or not texts[0].strip():
         return set()
-    sig = _signature(texts[0])
-    at = [i for i, text in enumerate(texts) if _signature(text) == sig]
+    shape = line_shape(texts[0])
+    at = [i for i, text in enumerate(texts) if line_shape(text) == shape]
     return set(at[1:]) if len(at) == launches else set()
 
 

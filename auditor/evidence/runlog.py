@@ -39,6 +39,7 @@ from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
 from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
+from auditor.evidence.steplines import line_shape
 from auditor.evidence.timestamps import LineClock, clock_seconds, month_day_year
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024
@@ -351,19 +352,15 @@ def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
 def _told_twice(last: LoggedSave, told: str, target: str, x: LogLine) -> bool:
     """`saving model to X` then, a line or two on, `finished saving model to X`: one save told twice
     (the same line again is a second save of a file overwritten in place)."""
-    return target == last.target and x.line - last.line <= 3 and _signature(x.text) != _signature(told)
+    return target == last.target and x.line - last.line <= 3 and line_shape(x.text) != line_shape(told)
 
 
-def _signature(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.split()))
-
-
-def _usable_signature(lines: list[LogLine]) -> str | None:
+def _usable_shape(lines: list[LogLine]) -> str | None:
     """The first line's shape, when it is a banner (not a per-step line) that recurs rarely."""
     if not lines or is_batch_line(lines[0].text) or not lines[0].text.strip():
         return None
-    sig = _signature(lines[0].text)
-    repeats = sum(1 for x in lines if _signature(x.text) == sig)
+    sig = line_shape(lines[0].text)
+    repeats = sum(1 for x in lines if line_shape(x.text) == sig)
     return sig if repeats <= max(10, len(lines) // 50) else None
 
 
@@ -408,7 +405,7 @@ def _file_sessions(parts: tuple[str, ...], logs: dict[str, list[LogLine]]) -> se
 def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
                     opened: frozenset[int] | set[int]) -> tuple[list[int], list[str]]:
     """Indexes where sessions start, and each one's process id (when a start line names one)."""
-    signature = _usable_signature(lines)
+    signature = _usable_shape(lines)
     starts: list[int] = [0]
     pids: list[str] = [""]
     work = [is_batch_line(x.text) or (x.file, x.line) in save_lines or _is_metric_line(x.text) for x in lines]
@@ -420,7 +417,7 @@ def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
         if i > 0:
             strong = bool(pid and pids[-1] and pid != pids[-1]) or i in opened
             opener = bool(_START.search(text) or command_of(text) is not None
-                          or (signature is not None and _signature(text) == signature))
+                          or (signature is not None and line_shape(text) == signature))
             if strong or (worked and (opener or resume_line(text))):
                 first = i if strong or opener else _banner_start(lines, work, starts[-1], i)
                 starts.append(first)

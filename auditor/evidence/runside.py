@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor import safeio
+from auditor.evidence.launches import launch_folders
 from auditor.evidence.runlog import BatchLines, LogLine, read_log
 from auditor.evidence.steplines import is_step_record, json_object
 from auditor.evidence.timestamps import parse as parse_time
-from auditor.runfinder import LAUNCH_FOLDER
 from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT
 
 MAX_SIDE_BYTES = 64 * 1024 * 1024
@@ -179,9 +179,7 @@ def progress_files(run: Path, under: str = "") -> list[str]:
 def _in_launches(run: Path) -> list[str]:
     """The progress files of the newest launch folder that has one (Lightning's version_N/: a
     callback writes its status file into the launch's log_dir)."""
-    launches = sorted((p.name for p in run.iterdir() if LAUNCH_FOLDER.match(p.name) and p.is_dir()
-                       and not p.is_symlink()), key=lambda n: int(n.rsplit("_", 1)[-1]))
-    return next((names for n in reversed(launches) if (names := progress_files(run, n))), [])
+    return next((names for p in reversed(launch_folders(run)) if (names := progress_files(run, p.name))), [])
 
 
 MAX_PROGRESS_CANDIDATES = 16  # JSON files of the run folder opened to see whether one is a progress file

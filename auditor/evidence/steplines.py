@@ -116,3 +116,8 @@ def is_batch_line(text: str) -> bool:
     if stripped.startswith("{") and ("'loss'" in stripped or '"loss"' in stripped):
         return True
     return bool(STEP.search(text) or _BATCH.search(text) or step_counter(text) or EPOCH_COUNTER.search(text))
+
+
+def line_shape(text: str) -> str:
+    """A line with its numbers blanked and its spaces collapsed: the shape a banner keeps at every start."""
+    return re.sub(r"\d+", "#", " ".join(text.split()))
