@@ -7,6 +7,7 @@ rules, missing paths), 3 internal error.
 import contextlib
 import functools
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -90,6 +91,11 @@ def _collections_as_usual() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _no_cache(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:  # read by auditor.colcache, here and in any audit this process starts
+        os.environ["AUDIT_NO_CACHE"] = "1"
+
+
 def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
@@ -105,6 +111,9 @@ def _audit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--ascii", "ascii_", is_flag=True, help="Replace emoji with [YES]/[PART]/[NO]/[N/A]/[??]."),
         click.option("--waivers", default=None, type=click.Path(dir_okay=False),
                      help="Waivers file [default: the project's audit-waivers.yaml if it exists]."),
+        click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache, is_eager=True,
+                     help="Read every source and test file afresh, keeping nothing (same as AUDIT_NO_CACHE=1; "
+                          "the cache lives in AUDIT_CACHE_DIR, else ~/.cache/magvit-audit)."),
     ]
     for opt in reversed(options):
         fn = opt(fn)

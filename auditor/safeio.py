@@ -31,6 +31,7 @@ import json
 import os
 import stat
 import struct
+import threading
 import zipfile
 from dataclasses import dataclass
 import functools
@@ -128,6 +129,8 @@ def is_inside(real: str, root_real: str) -> bool:
 
 def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> str:
     """The real path of `path`; ReadRefused when it resolves outside `within` (None: any place)."""
+    if _recorders and not getattr(_door, "depth", 0):
+        _taint()  # a read, stat or listing a Recorder cannot replay
     p = Path(path)
     if within is not None and not p.is_absolute():
         p = within.path / p
@@ -223,6 +226,23 @@ def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, s
 def read_text(path: str | os.PathLike[str], *, within: Root | None, cap: int = TEXT_CAP, shown: str | None = None,
               strict: bool = False) -> str:
     """UTF-8 text of a file (a BOM dropped); undecodable bytes are replaced unless `strict`."""
+    if not _recorders:
+        return _read_text(path, within, cap, shown, strict)
+    call = TextRead(os.fspath(path), None if within is None else (os.fspath(within.path), within.name), cap, shown,
+                    strict)
+    _door.depth = getattr(_door, "depth", 0) + 1
+    try:
+        text = _read_text(path, within, cap, shown, strict)
+    except BaseException as exc:
+        _record(call, outcome_of_error(exc))
+        raise
+    finally:
+        _door.depth -= 1
+    _record(call, outcome_of_text(text))
+    return text
+
+
+def _read_text(path: str | os.PathLike[str], within: Root | None, cap: int, shown: str | None, strict: bool) -> str:
     data = read_bytes(path, within=within, cap=cap, shown=shown)
     try:
         text = data.decode("utf-8")
@@ -282,19 +302,88 @@ def sha256(path: str | os.PathLike[str], *, within: Root | None, cap: int, shown
     return digest.hexdigest()
 
 
+# --------------------------------------------------------------------------- recording reads
+# auditor.colcache keeps a column's result with the reads it made, and uses it again only when
+# every one of them gives the same today. Only read_text can be replayed; any other read, stat
+# or listing through this module while a Recorder listens marks it tainted (then nothing is kept).
+
+
+@dataclass(frozen=True)
+class TextRead:
+    """One read_text call, as it can be made again."""
+
+    path: str
+    within: tuple[str, str] | None  # Root's path and name
+    cap: int
+    shown: str | None
+    strict: bool
+
+    def again(self) -> str:
+        """The outcome of this read made now: outcome_of_text or outcome_of_error."""
+        within = None if self.within is None else Root(Path(self.within[0]), self.within[1])
+        try:
+            return outcome_of_text(_read_text(self.path, within, self.cap, self.shown, self.strict))
+        except Exception as exc:  # noqa: BLE001 - whatever it raised is the outcome compared
+            return outcome_of_error(exc)
+
+
+def outcome_of_text(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def outcome_of_error(exc: BaseException) -> str:
+    return f"raised {type(exc).__name__}: {exc}"
+
+
+class Recorder:
+    """The read_text calls made while it listens (`with Recorder() as r:`), with their outcomes."""
+
+    def __init__(self) -> None:
+        self.reads: dict[TextRead, str] = {}
+        self.tainted = ""  # why the reads do not tell everything that was read
+
+    def __enter__(self) -> "Recorder":
+        _recorders.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _recorders.remove(self)
+
+
+_recorders: list[Recorder] = []
+_door = threading.local()  # depth of read_text calls on this thread: reads made inside one are recorded
+
+
+def _record(call: TextRead, outcome: str) -> None:
+    for recorder in _recorders:
+        if recorder.reads.setdefault(call, outcome) != outcome:
+            recorder.tainted = f"{call.path} read twice with different outcomes"
+
+
+def _taint() -> None:
+    for recorder in _recorders:
+        recorder.tainted = recorder.tainted or "a read other than read_text"
+
+
 # --------------------------------------------------------------------------- JSON
 
 
 def _depth_of(value: Any, limit: int) -> int:
-    """Nesting depth of parsed JSON, iteratively (a deep value must not recurse here either)."""
-    deepest, stack = 0, [(value, 1)]
+    """Nesting depth of parsed JSON, iteratively (a deep value must not recurse here either).
+    Only containers are stacked: strings and numbers, most of a JSON file, cost one test each."""
+    if value.__class__ is not dict and value.__class__ is not list:
+        return 0
+    deepest, stack = 1, [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, depth)
+        if depth > deepest:
+            deepest = depth
             if deepest > limit:
                 return deepest
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+        below = [v for v in (item.values() if item.__class__ is dict else item)
+                 if v.__class__ is dict or v.__class__ is list]
+        if below:
+            stack += [(v, depth + 1) for v in below]
     return deepest
 
 

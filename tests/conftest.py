@@ -8,6 +8,7 @@ it, every local run explores new examples (which is how the fuzzing finds new bu
 from __future__ import annotations
 
 import os
+import tempfile
 
 from hypothesis import settings
 
@@ -18,3 +19,7 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
 # tests/corpus/ holds other teams' projects as data for the auditor: their tests import
 # frameworks we do not install and are never ours to run.
 collect_ignore_glob = ["corpus/*"]
+
+# audits the suite runs (in this process and in the ones it starts) keep their column cache
+# (auditor.colcache) in a folder of this session, never in the user's ~/.cache
+os.environ.setdefault("AUDIT_CACHE_DIR", tempfile.mkdtemp(prefix="audit-cache-"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio
+from auditor import colcache, safeio
 from auditor.config import ProjectConfig
 from auditor.evidence import assertions, behaviour
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
@@ -171,8 +171,18 @@ def collect(config: ProjectConfig) -> TestsEvidence:
     paths, shown = _test_paths(root, config)
     targets = _targets(config)
     ev = TestsEvidence(root=root, test_dir=shown, entry_function=", ".join(sorted(targets.functions)))
+    listed = [p.relative_to(root).as_posix() for p in paths]
+    # what the test files say is kept by auditor.colcache for the next audit that reads the same
+    # files; JUnit outcomes are joined afresh every time
+    ev.files, ev.errors, ev.tests = colcache.column("tests", root, (targets, listed), lambda: _judged(root, paths, targets))
+    _join_junit(ev, config, root)
+    return ev
+
+
+def _judged(root: Path, paths: list[Path], targets: Targets) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                                          tuple[TestFunction, ...]]:
+    """(test and conftest files read, errors, the test functions judged) of the listed files."""
     trees, errors = _parse(root, paths)
-    ev.errors = tuple(errors)
     # helpers: module-level functions and classes of every test file (helper modules, conftest
     # fixtures), by name; a test file's own definitions win over others
     shared: dict[str, Helper] = {}
@@ -189,10 +199,8 @@ def collect(config: ProjectConfig) -> TestsEvidence:
         constants = behaviour.module_constants(tree)
         for cls, node in _test_nodes(tree):
             tests.append(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants))
-    ev.tests = tuple(tests)
-    ev.files = tuple(r for r in trees if _is_test_file(r) or Path(r).name == "conftest.py")
-    _join_junit(ev, config, root)
-    return ev
+    files = tuple(r for r in trees if _is_test_file(r) or Path(r).name == "conftest.py")
+    return files, tuple(errors), tuple(tests)
 
 
 def _collect_ignore(conftest: Path) -> list[str]:

@@ -19,7 +19,7 @@ def _cite(call: Call, detail: str = "") -> Citation:
 
 def _effect_cites(lc: LoopCall | None, eff: Effect, what: str) -> tuple[Citation, ...]:
     cites = []
-    if lc is not None and lc.call is not eff.site:
+    if lc is not None and lc.call != eff.site:  # equal, not identical: a cached column holds copies
         cites.append(_cite(lc.call, f"in a loop (depth {lc.depth}): {lc.call.text}"))
     via = f" (via {' -> '.join(eff.via)})" if eff.via else ""
     cites.append(_cite(eff.site, f"{what}{via}: {eff.site.text}"))

@@ -27,13 +27,21 @@ from auditor.evidence.code.configfiles import read as read_configs
 from auditor.evidence.code.frameworks import add_framework_evidence, site_tags
 from auditor.evidence.code.pathflow import follow as follow_paths
 from auditor.evidence.code.intervals import declared_intervals, parse_interval, save_intervals
-from auditor.evidence.code.scan import scan_files
+from auditor.evidence.code.scan import python_files, scan_files
 
 
 def collect(config: ProjectConfig) -> CodeEvidence:
-    """Parse the configured source files and derive the facts the code probes need."""
-    entry_file = config.entry_point.partition(":")[0]
-    scanned = scan_files(config.root, [*config.source, entry_file, config.main_module], config.progress_files)
+    """Parse the configured source files and derive the facts the code probes need (kept by
+    auditor.colcache for the next audit that reads the same files with the same configuration)."""
+    from auditor import colcache
+
+    entries = [*config.source, config.entry_point.partition(":")[0], config.main_module]
+    listed = [p.relative_to(config.root).as_posix() for p in python_files(config.root, entries)]
+    return colcache.column("code", config.root, (config, listed), lambda: _collect(config, entries))
+
+
+def _collect(config: ProjectConfig, entries: list[str]) -> CodeEvidence:
+    scanned = scan_files(config.root, entries, config.progress_files)
     found = getattr(config, "discovery", None)
     configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()),
                            tuple(getattr(found, "named_configs", ()) or ()))

@@ -73,8 +73,10 @@ class Guard:
     what: str  # "a best-metric test", "every 100 steps", "continue_run, off by default", ...
     file: str
     line: int
-    interval: Any = None  # for a period: (the expression it tests against, its resolved Value or None); for a
-    # flag on by default: (the flag, its Value)
+    # for a period: (the expression it tests against, its resolved Value or None); for a flag on by
+    # default: (the flag, its Value). Syntax nodes the collector reads while it works, not facts a
+    # probe reads: not compared, and not kept by auditor.colcache (a cached Guard has None).
+    interval: Any = field(default=None, compare=False, metadata={"cache": False})
 
     @property
     def blocks(self) -> bool:

@@ -1,0 +1,140 @@
+"""A cache of the columns that are pure functions of the files they read: code and tests.
+
+Most of an audit of a large project is parsing and judging its sources and tests, and most
+audits follow one that read the same files. As linters do, the result is kept between audits,
+but only where it cannot be stale, because a stale ✅ would be a false one:
+
+- the entry's name hashes the auditor's own source, the Python version, the column and what the
+  caller says the column depends on besides file contents (the configuration, the listing);
+- the entry lists every `safeio.read_text` the column made (auditor.safeio.Recorder) with the
+  sha256 of the text, or the error it met; the entry is used only when each read, made again,
+  gives the same. A column that read any other way (a stat, a JSON read) is not kept at all;
+- an entry that cannot be read, parsed or decoded (auditor.evcodec) is computed again and replaced.
+
+Entries live in $AUDIT_CACHE_DIR, else $XDG_CACHE_HOME/magvit-audit, else ~/.cache/magvit-audit,
+never inside the audited project (nothing is written there, and nothing there is trusted).
+AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; the oldest
+entries go when there are more than MAX_ENTRIES.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from auditor import evcodec, safeio
+
+FORMAT = 1
+MAX_ENTRIES = 256
+ENTRY_CAP = 256 * 1024 * 1024  # bytes of one entry
+AUDITOR = Path(__file__).resolve().parent
+
+T = TypeVar("T")
+_fingerprint: list[str] = []
+
+
+def enabled() -> bool:
+    return os.environ.get("AUDIT_NO_CACHE", "") in ("", "0")
+
+
+def cache_dir() -> Path:
+    named = os.environ.get("AUDIT_CACHE_DIR")
+    if named:
+        return Path(named)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "magvit-audit"
+
+
+def fingerprint() -> str:
+    """sha256 of the auditor's own Python source and the Python version: a changed auditor reads afresh."""
+    if not _fingerprint:
+        digest = hashlib.sha256(sys.version.encode())
+        for path in sorted(AUDITOR.rglob("*.py")):
+            digest.update(path.relative_to(AUDITOR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _fingerprint.append(digest.hexdigest())
+    return _fingerprint[0]
+
+
+def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> T:
+    """compute(), or the value an earlier audit computed from the same reads.
+
+    `depends_on` is everything besides file contents that compute()'s result depends on
+    (configuration, the files listed), as values auditor.evcodec.key_of can write.
+    """
+    folder = _usable_folder(root)
+    if folder is None:
+        return compute()
+    try:
+        key = hashlib.sha256(json.dumps([FORMAT, fingerprint(), kind, str(root),
+                                         evcodec.key_of(depends_on)]).encode()).hexdigest()
+    except (evcodec.CodecError, OSError, ValueError):
+        return compute()
+    entry = folder / f"{kind}-{key}.json"
+    kept = _load(entry)
+    if kept is not None:
+        return kept
+    with safeio.Recorder() as recorder:
+        value = compute()
+    if not recorder.tainted:
+        _store(entry, recorder, value)
+    return value
+
+
+def _usable_folder(root: Path) -> Path | None:
+    if not enabled():
+        return None
+    folder = cache_dir()
+    real, project = os.path.realpath(folder), os.path.realpath(root)
+    if safeio.is_inside(real, project) or safeio.is_inside(project, real):
+        return None  # the audited project's own files: never written, never trusted
+    return folder
+
+
+def _load(entry: Path) -> Any | None:
+    """The value of a sound, current entry; None when there is none, or it is stale or broken."""
+    try:
+        # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
+        # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
+        data = json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
+        if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:
+            return None
+        for call, outcome in data["reads"]:
+            path, within, cap, shown, strict = call
+            read = safeio.TextRead(path, None if within is None else (within[0], within[1]), cap, shown, strict)
+            if read.again() != outcome:
+                return None
+        return evcodec.decode(data["value"])
+    except (FileNotFoundError, safeio.ReadRefused, evcodec.CodecError, OSError):
+        return None
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError):  # malformed, or nested too deep
+        return None
+
+
+def _store(entry: Path, recorder: safeio.Recorder, value: Any) -> None:
+    try:
+        reads = [[[r.path, list(r.within) if r.within else None, r.cap, r.shown, r.strict], outcome]
+                 for r, outcome in recorder.reads.items()]
+        text = json.dumps({"format": FORMAT, "reads": reads, "value": evcodec.encode(value)})
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=entry.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, entry)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        _prune(entry.parent)
+    except (OSError, evcodec.CodecError):
+        return  # no cache this time: the audit itself is unaffected
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*-*.json"), key=lambda p: p.stat().st_mtime_ns)
+    for old in entries[:-MAX_ENTRIES]:
+        old.unlink(missing_ok=True)
