@@ -12,7 +12,8 @@ but only where it cannot be stale, because a stale ✅ would be a false one:
 - an entry that cannot be read, parsed or decoded (auditor.evcodec) is computed again and replaced.
 
 Entries live in $AUDIT_CACHE_DIR, else $XDG_CACHE_HOME/magvit-audit, else ~/.cache/magvit-audit,
-never inside the audited project (nothing is written there, and nothing there is trusted).
+never inside the audited project (nothing is written there, and nothing there is trusted), and
+only in a folder of the user's own that nobody else can write to.
 AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; the oldest
 entries go when there are more than MAX_ENTRIES.
 """
@@ -86,13 +87,27 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
 
 
 def _usable_folder(root: Path) -> Path | None:
+    """The cache folder, made private if new; None when there must be no cache: turned off, the
+    audited project's own files (never written, never trusted), or a folder someone else could
+    write entries into (not ours, or writable by group or others, as ssh refuses such keys)."""
     if not enabled():
         return None
     folder = cache_dir()
     real, project = os.path.realpath(folder), os.path.realpath(root)
     if safeio.is_inside(real, project) or safeio.is_inside(project, real):
-        return None  # the audited project's own files: never written, never trusted
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.stat(real)
+    except OSError:
+        return None
+    if not _private(st):
+        return None
     return folder
+
+
+def _private(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _load(entry: Path) -> Any | None:
@@ -100,6 +115,8 @@ def _load(entry: Path) -> Any | None:
     try:
         # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
         # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
+        if not _private(os.lstat(entry)):
+            return None
         data = json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
         if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:
             return None
@@ -120,7 +137,6 @@ def _store(entry: Path, recorder: safeio.Recorder, value: Any) -> None:
         reads = [[[r.path, list(r.within) if r.within else None, r.cap, r.shown, r.strict], outcome]
                  for r, outcome in recorder.reads.items()]
         text = json.dumps({"format": FORMAT, "reads": reads, "value": evcodec.encode(value)})
-        entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=entry.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

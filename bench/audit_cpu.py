@@ -8,14 +8,16 @@ so that uncommitted files and run outputs do not count), alone and with
 tests/fixtures/compliant_run as its run, and each tests/corpus project staged as
 bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
 
-Two children per input and round, each median of --repeats:
+Three children per input and round, each median of --repeats:
 
-- `audit check --format json` as a user runs it: CPU seconds (user + system, from wait4),
-  interpreter start-up and imports included;
-- one child that runs the same steps in-process, with the garbage collector's threshold that
-  auditor's CLI sets (if any), and times each with time.process_time(): imports,
-  configuration with discovery and rules, each evidence collector, the probes and the JSON
-  rendering.
+- `audit check --format json` as a user runs it, twice: CPU seconds (user + system, from
+  wait4), interpreter start-up and imports included. Cold: the first audit, its column cache
+  (auditor.colcache, in a fresh folder) empty; warm: the same audit again with nothing changed,
+  its output compared with the cold one's;
+- one child that runs the same steps in-process with no cache (AUDIT_NO_CACHE=1), with the
+  garbage collector's threshold that auditor's CLI sets (if any), and times each with
+  time.process_time(): imports, configuration with discovery and rules, each evidence
+  collector, the probes and the JSON rendering.
 
 --baseline REV (repeatable) also times the auditor of an earlier commit (its auditor/ and
 rules/ on PYTHONPATH) on the same inputs, interleaved round by round with the working tree,
@@ -108,16 +110,27 @@ def inputs(tmp: Path, only: list[str]) -> dict[str, tuple[Path, Path | None]]:
     return {k: v for k, v in found.items() if not only or any(o in k for o in only)}
 
 
-def measure(code: Path, project: Path, run: Path | None, cwd: Path) -> tuple[float, dict[str, float], str]:
-    env = {"PYTHONPATH": str(code)}
+def measure(code: Path, project: Path, run: Path | None, cwd: Path) -> tuple[float, float, dict[str, float], str, str]:
+    """(cold CPU s, warm CPU s, stage times, cold output, warm output) of one input.
+
+    Cold: the first audit, with an empty column cache (auditor.colcache) that it fills; warm:
+    the same audit again, nothing changed. The stages child runs with no cache at all, so its
+    columns show the work a cold audit does."""
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=cwd))
+    env = {"PYTHONPATH": str(code), "AUDIT_CACHE_DIR": str(cache)}
     cmd = [PYTHON, "-c", AUDIT, "check", "--project", str(project), "--format", "json", "--date", DATE]
-    whole = run_child(cmd + (["--run", str(run)] if run else []), env=env, cwd=cwd)
-    if whole.returncode not in (0, 1):
-        raise SystemExit(f"audit check {project} exited {whole.returncode}:\n{whole.stderr[-2000:]}")
-    staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env=env, cwd=cwd)
+    cmd += ["--run", str(run)] if run else []
+    cold = run_child(cmd, env=env, cwd=cwd)
+    warm = run_child(cmd, env=env, cwd=cwd)
+    shutil.rmtree(cache, ignore_errors=True)
+    for whole in (cold, warm):
+        if whole.returncode not in (0, 1):
+            raise SystemExit(f"audit check {project} exited {whole.returncode}:\n{whole.stderr[-2000:]}")
+    staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env={**env, "AUDIT_NO_CACHE": "1"},
+                       cwd=cwd)
     if staged.returncode != 0:
         raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
-    return whole.cpu_s, json.loads(staged.stdout.strip().splitlines()[-1]), whole.stdout
+    return cold.cpu_s, warm.cpu_s, json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, warm.stdout
 
 
 def main() -> None:
@@ -137,29 +150,34 @@ def main() -> None:
                                                                             ("auditor", "rules"))
         print(f"<!-- {machine_line()} -->\n")
         whole: dict[tuple[str, str], list[float]] = {}
+        again: dict[tuple[str, str], list[float]] = {}
         stages: dict[tuple[str, str], list[dict[str, float]]] = {}
         outputs: dict[tuple[str, str], str] = {}
+        same_warm: dict[tuple[str, str], bool] = {}
         for code in variants.values():  # warm-up: bytecode caches, page cache
             measure(code, *next(iter(cases.values())), cwd=tmp)
         for _ in range(args.repeats):
             for name, (project, run) in cases.items():
                 for variant, code in variants.items():
-                    cpu, times, out = measure(code, project, run, cwd=tmp)
+                    cpu, warm_cpu, times, out, warm_out = measure(code, project, run, cwd=tmp)
                     whole.setdefault((variant, name), []).append(cpu)
+                    again.setdefault((variant, name), []).append(warm_cpu)
                     stages.setdefault((variant, name), []).append(times)
                     outputs[(variant, name)] = out.replace(str(tmp), "<tmp>")
+                    same_warm[(variant, name)] = same_warm.get((variant, name), True) and warm_out == out
         for variant in variants:
             print(f"### {variant}: CPU seconds, median of {args.repeats}\n")
             rows = []
             for name in cases:
                 med = {k: statistics.median(t[k] for t in stages[(variant, name)]) for k in stages[(variant, name)][0]}
                 target = 1.0 if name.startswith("this repository") else 0.5
-                total = statistics.median(whole[(variant, name)])
-                rows.append([name, total, "yes" if total < target else "NO", med["imports"],
+                total, warm = statistics.median(whole[(variant, name)]), statistics.median(again[(variant, name)])
+                rows.append([name, total, "yes" if total < target else "NO", warm, "yes" if warm < target else "NO",
+                             "same" if same_warm[(variant, name)] else "DIFFERENT", med["imports"],
                              med["configuration, discovery, rules"], *(med[k] for k in KINDS),
                              med["probes and render"]])
-            print(table(["input", "audit check CPU s", "under target", "imports", "config+discovery+rules",
-                         *KINDS, "probes+render"], rows))
+            print(table(["input", "cold CPU s", "under target", "warm CPU s", "under target", "warm output",
+                         "imports", "config+discovery+rules", *KINDS, "probes+render"], rows))
             print()
         for variant in list(variants)[1:]:
             rows = []

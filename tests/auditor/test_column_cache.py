@@ -183,3 +183,19 @@ def test_decoded_evidence_is_built_as_its_init_would_build_it():
         assert not hasattr(cls, "__slots__"), cls
         names, left = evcodec._layout(cls)
         assert set(names) | set(left) == {f.name for f in __import__("dataclasses").fields(cls)}
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(mmengine, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert _audit(mmengine, shared) == _audit(mmengine, None)
+    assert list(shared.iterdir()) == []
+    own = tmp_path / "own"
+    _audit(mmengine, own)
+    assert own.stat().st_mode & 0o777 == 0o700
+    entry = next(own.glob("code-*.json"))
+    entry.chmod(0o666)  # an entry someone else could have rewritten: read afresh, and replaced
+    before = entry.stat().st_mtime_ns
+    _audit(mmengine, own)
+    assert entry.stat().st_mtime_ns != before and entry.stat().st_mode & 0o077 == 0
