@@ -6,9 +6,10 @@ but only where it cannot be stale, because a stale ✅ would be a false one:
 
 - the entry's name hashes the auditor's own source, the Python version, the column and what the
   caller says the column depends on besides file contents (the configuration, the listing);
-- the entry lists every `safeio.read_text` the column made (auditor.safeio.Recorder) with the
-  sha256 of the text, or the error it met; the entry is used only when each read, made again,
-  gives the same. A column that read any other way (a stat, a JSON read) is not kept at all;
+- the entry lists every `safeio.read_text` the column made (safeio tells its listeners) with the
+  sha256 of the text, or the error it met; the entry is used only when each read, made again
+  (`safeio.replay`), gives the same. A column that read any other way (a stat, a JSON read)
+  is not kept at all;
 - an entry that cannot be read, parsed or decoded (auditor.evcodec) is computed again and replaced.
 
 Entries live in $AUDIT_CACHE_DIR, else $XDG_CACHE_HOME/magvit-audit, else ~/.cache/magvit-audit,
@@ -79,11 +80,27 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
     kept = _load(entry)
     if kept is not None:
         return kept
-    with safeio.Recorder() as recorder:
+    recorder = _Recorder()
+    with safeio.listening(recorder):
         value = compute()
     if not recorder.tainted:
-        _store(entry, recorder, value)
+        _store(entry, recorder.reads, value)
     return value
+
+
+class _Recorder:
+    """The read_text calls a column makes (auditor.safeio tells it), each with its outcome."""
+
+    def __init__(self) -> None:
+        self.reads: dict[tuple, str] = {}
+        self.tainted = False  # it read some other way: the reads do not tell all it read
+
+    def heard(self, call: tuple, outcome: str) -> None:
+        if self.reads.setdefault(call, outcome) != outcome:  # changed between two reads
+            self.tainted = True
+
+    def taint(self) -> None:
+        self.tainted = True
 
 
 def _usable_folder(root: Path) -> Path | None:
@@ -120,11 +137,8 @@ def _load(entry: Path) -> Any | None:
         data = json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
         if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:
             return None
-        for call, outcome in data["reads"]:
-            path, within, cap, shown, strict = call
-            read = safeio.TextRead(path, None if within is None else (within[0], within[1]), cap, shown, strict)
-            if read.again() != outcome:
-                return None
+        if any(safeio.replay(call) != outcome for call, outcome in data["reads"]):
+            return None
         return evcodec.decode(data["value"])
     except (FileNotFoundError, safeio.ReadRefused, evcodec.CodecError, OSError):
         return None
@@ -132,11 +146,10 @@ def _load(entry: Path) -> Any | None:
         return None
 
 
-def _store(entry: Path, recorder: safeio.Recorder, value: Any) -> None:
+def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:
     try:
-        reads = [[[r.path, list(r.within) if r.within else None, r.cap, r.shown, r.strict], outcome]
-                 for r, outcome in recorder.reads.items()]
-        text = json.dumps({"format": FORMAT, "reads": reads, "value": evcodec.encode(value)})
+        text = json.dumps({"format": FORMAT, "reads": [[list(call), outcome] for call, outcome in reads.items()],
+                           "value": evcodec.encode(value)})
         fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=entry.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

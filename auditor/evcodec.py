@@ -1,7 +1,8 @@
 """Evidence values to JSON and back, exactly: what auditor.colcache keeps between audits.
 
-Only plain data and the evidence dataclasses named in `_CLASSES` are written or read: a class
-name in a cache entry is looked up there, never imported, so an entry can build nothing else.
+Only plain data and the evidence dataclasses their modules `register` are written or read: a
+class name in a cache entry is looked up there, never imported, so an entry can build nothing
+else (auditor.evidence.code.facts registers its facts, auditor.evidence.tests TestFunction).
 A field whose metadata says `{"cache": False}` (Guard.interval: a syntax node the collector
 uses while it works) is left out and comes back as its default; such a field must not take
 part in comparisons, so a decoded value still equals the one encoded.
@@ -29,21 +30,18 @@ class CodecError(ValueError):
     """A value the codec does not write, or data it does not read back."""
 
 
-def _classes() -> dict[str, type]:
-    from auditor.evidence.code import facts
-    from auditor.evidence.tests import TestFunction
-
-    found = {name: value for name, value in vars(facts).items()
-             if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == facts.__name__}
-    return {**found, "TestFunction": TestFunction}
+_CLASSES: dict[str, type] = {}  # the only classes an entry may name: those their modules register
 
 
-_CLASSES: dict[str, type] = {}
+def register(*classes: type) -> None:
+    """Let the codec write and build these evidence dataclasses (each module registers its own)."""
+    for cls in classes:
+        if not dataclasses.is_dataclass(cls) or _CLASSES.get(cls.__name__, cls) is not cls:
+            raise ValueError(f"cannot register {cls!r}")
+        _CLASSES[cls.__name__] = cls
 
 
 def _known() -> dict[str, type]:
-    if not _CLASSES:
-        _CLASSES.update(_classes())
     return _CLASSES
 
 

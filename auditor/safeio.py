@@ -13,8 +13,9 @@ that a hardening fix lands once:
 - **A byte cap on every read**; text is streamed line by line with a line cap and a total cap.
 - **JSON and YAML** with nesting-depth limits, and YAML with a limit on the nodes its aliases
   expand to (a recursive alias is refused); messages carry the file and line, never a value.
-- **Zip checkpoints**: the member count and central-directory size are checked before
-  `zipfile` reads them, and a member is read up to a cap on its *decompressed* bytes.
+- **Zip checkpoints** (auditor/safezip.py, which opens through here): the member count and
+  central-directory size are checked before `zipfile` reads them, and a member is read up to a
+  cap on its *decompressed* bytes.
 - **Patterns from configuration** run on RE2 (`google-re2`), whose matching time is linear in
   the input, so no pattern can backtrack.
 
@@ -25,18 +26,16 @@ reader catches to turn one bad file into one error entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import json
 import os
 import stat
-import struct
 import threading
-import zipfile
 from dataclasses import dataclass
 import functools
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import yaml
 
@@ -51,8 +50,6 @@ STREAM_CAP = 256 * 1024 * 1024  # all the lines of one log or events file
 JSON_DEPTH = 64
 YAML_DEPTH = 64
 YAML_NODES = 100_000  # nodes a YAML document may hold once its aliases are expanded
-ZIP_MEMBERS = 100_000
-ZIP_CENTRAL_DIR = 16 * 1024 * 1024
 PATTERN_CHARS = 1000
 _CHUNK = 1024 * 1024
 
@@ -129,8 +126,8 @@ def is_inside(real: str, root_real: str) -> bool:
 
 def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> str:
     """The real path of `path`; ReadRefused when it resolves outside `within` (None: any place)."""
-    if _recorders and not getattr(_door, "depth", 0):
-        _taint()  # a read, stat or listing a Recorder cannot replay
+    if _listeners and not getattr(_door, "depth", 0):
+        _taint()  # a read, stat or listing a listener cannot replay
     p = Path(path)
     if within is not None and not p.is_absolute():
         p = within.path / p
@@ -226,19 +223,18 @@ def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, s
 def read_text(path: str | os.PathLike[str], *, within: Root | None, cap: int = TEXT_CAP, shown: str | None = None,
               strict: bool = False) -> str:
     """UTF-8 text of a file (a BOM dropped); undecodable bytes are replaced unless `strict`."""
-    if not _recorders:
+    if not _listeners:
         return _read_text(path, within, cap, shown, strict)
-    call = TextRead(os.fspath(path), None if within is None else (os.fspath(within.path), within.name), cap, shown,
-                    strict)
+    call = (os.fspath(path), None if within is None else (os.fspath(within.path), within.name), cap, shown, strict)
     _door.depth = getattr(_door, "depth", 0) + 1
     try:
         text = _read_text(path, within, cap, shown, strict)
-    except BaseException as exc:
-        _record(call, outcome_of_error(exc))
+    except Exception as exc:
+        _hear(call, _failed(exc))
         raise
     finally:
         _door.depth -= 1
-    _record(call, outcome_of_text(text))
+    _hear(call, _gave(text))
     return text
 
 
@@ -302,67 +298,52 @@ def sha256(path: str | os.PathLike[str], *, within: Root | None, cap: int, shown
     return digest.hexdigest()
 
 
-# --------------------------------------------------------------------------- recording reads
-# auditor.colcache keeps a column's result with the reads it made, and uses it again only when
-# every one of them gives the same today. Only read_text can be replayed; any other read, stat
-# or listing through this module while a Recorder listens marks it tainted (then nothing is kept).
+# --------------------------------------------------------------------------- listening to reads
+# auditor.colcache keeps a column's result with the read_text calls it made and what each gave,
+# and uses it again only when replay() of every one gives the same. Any other read, stat or
+# listing through this module while a listener listens cannot be replayed: it is told taint().
+
+_listeners: list[Any] = []  # objects with heard(call, outcome) and taint()
+_door = threading.local()  # depth of read_text calls on this thread: what they open is heard already
 
 
-@dataclass(frozen=True)
-class TextRead:
-    """One read_text call, as it can be made again."""
-
-    path: str
-    within: tuple[str, str] | None  # Root's path and name
-    cap: int
-    shown: str | None
-    strict: bool
-
-    def again(self) -> str:
-        """The outcome of this read made now: outcome_of_text or outcome_of_error."""
-        within = None if self.within is None else Root(Path(self.within[0]), self.within[1])
-        try:
-            return outcome_of_text(_read_text(self.path, within, self.cap, self.shown, self.strict))
-        except Exception as exc:  # noqa: BLE001 - whatever it raised is the outcome compared
-            return outcome_of_error(exc)
-
-
-def outcome_of_text(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def outcome_of_error(exc: BaseException) -> str:
-    return f"raised {type(exc).__name__}: {exc}"
-
-
-class Recorder:
-    """The read_text calls made while it listens (`with Recorder() as r:`), with their outcomes."""
-
-    def __init__(self) -> None:
-        self.reads: dict[TextRead, str] = {}
-        self.tainted = ""  # why the reads do not tell everything that was read
-
-    def __enter__(self) -> "Recorder":
-        _recorders.append(self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        _recorders.remove(self)
-
-
-_recorders: list[Recorder] = []
-_door = threading.local()  # depth of read_text calls on this thread: reads made inside one are recorded
-
-
-def _record(call: TextRead, outcome: str) -> None:
-    for recorder in _recorders:
-        if recorder.reads.setdefault(call, outcome) != outcome:
-            recorder.tainted = f"{call.path} read twice with different outcomes"
+@contextlib.contextmanager
+def listening(listener: Any) -> Iterator[None]:
+    """While the block runs, `listener.heard(call, outcome)` hears every read_text, and
+    `listener.taint()` any other read, stat or listing through this module."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
 
 
 def _taint() -> None:
-    for recorder in _recorders:
-        recorder.tainted = recorder.tainted or "a read other than read_text"
+    for listener in _listeners:
+        listener.taint()
+
+
+def _hear(call: tuple, outcome: str) -> None:
+    for listener in _listeners:
+        listener.heard(call, outcome)
+
+
+def _gave(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _failed(exc: BaseException) -> str:
+    return f"raised {type(exc).__name__}: {exc}"
+
+
+def replay(call: tuple | list) -> str:
+    """The outcome a read_text call a listener heard has now: "sha256:<hex>" of the text, or "raised <error>"."""
+    path, within, cap, shown, strict = call
+    try:
+        return _gave(_read_text(path, None if within is None else Root(Path(within[0]), within[1]), cap, shown,
+                                strict))
+    except Exception as exc:  # noqa: BLE001 - whatever it raises is the outcome compared
+        return _failed(exc)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -559,76 +540,6 @@ def read_yaml(path: str | os.PathLike[str], *, within: Root | None, cap: int = Y
     return parse_yaml(text, shown=name, max_depth=max_depth, max_nodes=max_nodes)
 
 
-# --------------------------------------------------------------------------- zip checkpoints
-
-_EOCD = struct.Struct("<4s4H2LH")
-_EOCD64_LOCATOR = struct.Struct("<4sLQL")
-_EOCD64 = struct.Struct("<4sQ2H2L4Q")
-
-
-def _central_directory(fh: io.BufferedReader, size: int) -> tuple[int, int] | None:
-    """(entries, central-directory bytes) from the end records, or None when there are none."""
-    tail_len = min(size, _EOCD.size + 65535)
-    fh.seek(size - tail_len)
-    tail = fh.read(tail_len)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < _EOCD.size:
-        return None
-    _, _, _, _, entries, cd_size, _, _ = _EOCD.unpack_from(tail, at)
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
-        loc = at - _EOCD64_LOCATOR.size
-        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
-            _, _, offset, _ = _EOCD64_LOCATOR.unpack_from(tail, loc)
-            if offset + _EOCD64.size <= size:
-                fh.seek(offset)
-                rec = fh.read(_EOCD64.size)
-                if rec[:4] == b"PK\x06\x06" and len(rec) == _EOCD64.size:
-                    fields = _EOCD64.unpack(rec)
-                    entries, cd_size = fields[7], fields[8]
-    return entries, cd_size
-
-
-def zip_member(path: str | os.PathLike[str], choose: Callable[[list[str]], str | None], *, within: Root | None,
-               cap: int, shown: str | None = None, max_members: int = ZIP_MEMBERS,
-               max_central_dir: int = ZIP_CENTRAL_DIR) -> bytes | None:
-    """The decompressed bytes of the member `choose(names)` picks from a zip, or None when it picks none.
-
-    ReadRefused when the file is not a zip, has more than `max_members` members or a central
-    directory over `max_central_dir` bytes, or when the member inflates past `cap` bytes
-    (counted as it inflates: the sizes a zip declares are not trusted).
-    """
-    with _Opened(path, within, shown) as f:
-        found = _central_directory(f.file, f.size)
-        if found is None:
-            raise ReadRefused(f.name, "not a zip file")
-        entries, cd_size = found
-        if entries > max_members:
-            raise ReadRefused(f.name, f"a zip of {entries} members, over the {max_members}-member limit; not read")
-        if cd_size > max_central_dir:
-            raise ReadRefused(f.name, f"a zip directory of {cd_size} bytes, over the {max_central_dir}-byte "
-                                      "limit; not read")
-        f.file.seek(0)
-        try:
-            with zipfile.ZipFile(f.file) as zf:
-                infos = zf.infolist()
-                if len(infos) > max_members:
-                    raise ReadRefused(f.name, f"a zip of {len(infos)} members, over the {max_members}-member limit")
-                name = choose([i.filename for i in infos])
-                if name is None:
-                    return None
-                with zf.open(name) as member:
-                    data = member.read(cap + 1)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, KeyError) as exc:
-            raise ReadRefused(f.name, f"not a readable zip ({type(exc).__name__})") from None
-        except (ValueError, OSError, RuntimeError) as exc:
-            if isinstance(exc, ReadRefused):
-                raise
-            raise ReadRefused(f.name, f"not a readable zip ({type(exc).__name__})") from None
-    if len(data) > cap:
-        raise ReadRefused(f.name, f"zip member {name} inflates past the {cap}-byte limit; not read")
-    return data
-
-
 # --------------------------------------------------------------------------- patterns
 
 
@@ -657,6 +568,7 @@ def compile_pattern(pattern: str) -> Any:
 __all__ = [
     "JSON_CAP", "JSON_DEPTH", "LINE_CAP", "READ_ERRORS", "STREAM_CAP", "TEXT_CAP", "YAML_CAP", "YAML_DEPTH",
     "YAML_NODES", "ReadRefused", "Root", "YamlDocument", "check_dir", "compile_pattern", "describe", "is_inside",
-    "lines", "needs_visible", "parse_json", "parse_python", "parse_yaml", "project", "read_bytes", "read_json", "read_text", "read_yaml", "resolve",
-    "run_directory", "sha256", "stat_file", "tail_lines", "visible", "yaml_error_line", "yaml_value", "zip_member",
+    "lines", "listening", "needs_visible", "parse_json", "parse_python", "parse_yaml", "project", "read_bytes",
+    "read_json", "read_text", "read_yaml", "replay", "resolve", "run_directory", "sha256", "stat_file", "tail_lines",
+    "visible", "yaml_error_line", "yaml_value",
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio
+from auditor import safeio, safezip
 from auditor.evidence.pickles import StaticPickle, blocking_globals, pickle_end, read_pickle
 from auditor.evidence.runfacts import Checkpoint
 from auditor.evidence import ckptformats, runio
@@ -77,7 +77,7 @@ def read_checkpoint_metadata(path: Path, within: safeio.Root | None = None) -> F
     shown = within.shown(path) if within is not None else str(path)
     try:
         if _looks_like_zip(path, within):
-            data = safeio.zip_member(path, _data_pkl, within=within, cap=MAX_PICKLE_BYTES, shown=shown)
+            data = safezip.zip_member(path, _data_pkl, within=within, cap=MAX_PICKLE_BYTES, shown=shown)
             if not data:
                 return ForeignMetadata(None, "", "a zip without a data.pkl: not a torch checkpoint")
             return _static(data)

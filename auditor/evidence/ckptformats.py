@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from auditor import safeio
+from auditor import safeio, safezip
 from auditor.ckptnames import DCP_METADATA, is_shard
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -43,7 +43,7 @@ def framework_file_status(path: Path, within: safeio.Root, shown: str) -> tuple[
 
 
 def _keras_archive(path: Path, within: safeio.Root, shown: str) -> tuple[str, str]:
-    data = safeio.zip_member(path, lambda names: KERAS_METADATA if KERAS_METADATA in names else None,
+    data = safezip.zip_member(path, lambda names: KERAS_METADATA if KERAS_METADATA in names else None,
                              within=within, cap=MAX_KERAS_METADATA_BYTES, shown=shown)
     if data is None:
         return "unreadable", f"a zip without {KERAS_METADATA}: not a Keras archive"

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor import colcache, safeio
+from auditor import colcache, evcodec, safeio
 from auditor.config import ProjectConfig
 from auditor.evidence import assertions, behaviour
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
-from auditor.evidence.code.scan import MAX_SOURCE_BYTES
+from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import dotted
 from auditor.junit import JUnitError, TestCaseResult, read_junit
 
@@ -65,6 +65,9 @@ class TestFunction:
     def skipped_here_or_there(self) -> bool:
         """Marked skipif on a condition (a missing module, no GPU): whether it runs depends on the machine."""
         return "skipif" in self.markers and not self.always_skipped
+
+
+evcodec.register(TestFunction)  # what auditor.colcache may keep of the tests column
 
 
 @dataclass

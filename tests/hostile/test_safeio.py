@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor import safeio
+from auditor import safeio, safezip
 from auditor.safeio import ReadRefused
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-PROJECT"
@@ -176,9 +176,9 @@ def test_zip_members_are_capped_by_their_inflated_size(tree):
     _zip(project / "bomb.pt", {"archive/data.pkl": b"\0" * (64 * 1024 * 1024)})
     assert (project / "bomb.pt").stat().st_size < 1024 * 1024
     with pytest.raises(ReadRefused, match="inflates past the 16777216-byte limit"):
-        safeio.zip_member("bomb.pt", _data_pkl, within=safeio.project(project), cap=16 * 1024 * 1024)
+        safezip.zip_member("bomb.pt", _data_pkl, within=safeio.project(project), cap=16 * 1024 * 1024)
     _zip(project / "ok.pt", {"archive/data.pkl": pickle.dumps({"epoch": 1})})
-    data = safeio.zip_member("ok.pt", _data_pkl, within=safeio.project(project), cap=1024)
+    data = safezip.zip_member("ok.pt", _data_pkl, within=safeio.project(project), cap=1024)
     assert pickle.loads(data) == {"epoch": 1}
 
 
@@ -186,10 +186,10 @@ def test_zip_member_count_is_checked_before_zipfile_reads_the_directory(tree):
     project, _ = tree
     _zip(project / "many.pt", {f"m{i}": b"" for i in range(300)}, zipfile.ZIP_STORED)
     with pytest.raises(ReadRefused, match="300 members, over the 200-member limit"):
-        safeio.zip_member("many.pt", _data_pkl, within=safeio.project(project), cap=10, max_members=200)
+        safezip.zip_member("many.pt", _data_pkl, within=safeio.project(project), cap=10, max_members=200)
     (project / "not.pt").write_bytes(b"just bytes")
     with pytest.raises(ReadRefused, match="not a zip file"):
-        safeio.zip_member("not.pt", _data_pkl, within=safeio.project(project), cap=10)
+        safezip.zip_member("not.pt", _data_pkl, within=safeio.project(project), cap=10)
 
 
 def test_patterns_run_in_linear_time_or_are_refused():

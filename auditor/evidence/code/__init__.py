@@ -18,16 +18,13 @@ The package is layered, each module depending only on those above it:
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.config import ProjectConfig
 from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, Call,
                                          CodeEvidence, Effect, Function, Interval, Loop, LoopCall, MainCall, Param,
                                          ResumeLoad, ThreadStart, effect_rank)
-from auditor.evidence.code.flow import analyse
-from auditor.evidence.code.configfiles import read as read_configs
-from auditor.evidence.code.frameworks import add_framework_evidence, site_tags
-from auditor.evidence.code.pathflow import follow as follow_paths
-from auditor.evidence.code.intervals import declared_intervals, parse_interval, save_intervals
-from auditor.evidence.code.scan import python_files, scan_files
+from auditor.evidence.code.sources import python_files
 
 
 def collect(config: ProjectConfig) -> CodeEvidence:
@@ -41,6 +38,15 @@ def collect(config: ProjectConfig) -> CodeEvidence:
 
 
 def _collect(config: ProjectConfig, entries: list[str]) -> CodeEvidence:
+    # the analysis layers are imported here, when a column is computed: an audit that finds it in
+    # auditor.colcache loads none of them (a fifth of a warm audit of this repository)
+    from auditor.evidence.code.configfiles import read as read_configs
+    from auditor.evidence.code.flow import analyse
+    from auditor.evidence.code.frameworks import add_framework_evidence, site_tags
+    from auditor.evidence.code.intervals import declared_intervals, save_intervals
+    from auditor.evidence.code.pathflow import follow as follow_paths
+    from auditor.evidence.code.scan import scan_files
+
     scanned = scan_files(config.root, entries, config.progress_files)
     found = getattr(config, "discovery", None)
     configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()),
@@ -62,3 +68,11 @@ __all__ = [
     "Function", "Interval", "Loop", "LoopCall", "MainCall", "Param", "ResumeLoad", "ThreadStart", "collect",
     "effect_rank", "parse_interval",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "parse_interval":  # with the analysis layers, on first use
+        from auditor.evidence.code.intervals import parse_interval
+
+        return parse_interval
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

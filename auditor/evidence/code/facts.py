@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from auditor import evcodec
+
 # Effect tags a function (or a call site, through the functions it reaches) can carry.
 SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP = (
     "save", "load", "log", "progress", "heartbeat", "discovery", "autoresume", "step")
@@ -207,3 +209,7 @@ def effect_rank(eff: Effect) -> tuple[int, int, int]:
 
 
 EMPTY_FUNCTION = Function("", "", "", 0, 0, None, (), (), ())
+
+
+evcodec.register(Param, Call, Loop, Function, Guard, Effect, LoopCall, ThreadStart, Interval, MainCall, ResumeLoad,
+                 CodeEvidence)  # what auditor.colcache may keep of the code column

@@ -17,10 +17,9 @@ from typing import Any
 
 from auditor import safeio
 from auditor.evidence.code.facts import Call, Loop
+from auditor.evidence.code.sources import MAX_SOURCE_BYTES, python_files
 from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
 
-MAX_SOURCE_BYTES = 2_000_000
-_SKIP_DIRS = {".venv", "venv", "__pycache__", ".git", "node_modules", "build", "dist", ".tox"}
 _BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
 THREAD_CLASSES = {"Thread", "Timer"}
 _EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
@@ -361,21 +360,6 @@ class ScannedFiles:
 
     scans: tuple[FileScan, ...]
     errors: tuple[str, ...]
-
-
-def python_files(root: Path, entries: list[str]) -> list[Path]:
-    found: list[Path] = []
-    for entry in entries:
-        path = root / entry
-        if path.suffix == ".py" and not path.is_dir() and (path.exists() or path.is_symlink()):
-            found.append(path)  # a FIFO or a link out is listed, and refused with a reason when read
-        elif path.is_dir():
-            for p in sorted(path.rglob("*.py")):
-                if not any(part in _SKIP_DIRS or part.startswith(".") for part in p.relative_to(root).parts[:-1]):
-                    found.append(p)
-    seen: set[Path] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
-
 
 
 def _alias(target: ast.AST, file_wide: set[str], local: set[str]) -> None:
