@@ -20,6 +20,9 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
 # frameworks we do not install and are never ours to run.
 collect_ignore_glob = ["corpus/*"]
 
-# audits the suite runs (in this process and in the ones it starts) keep their column cache
-# (auditor.colcache) in a folder of this session, never in the user's ~/.cache
+# Audits the suite runs (in this process and in the ones it starts) read every file afresh: a
+# test that patches the auditor in-process must not leave its result for the next test in the
+# column cache (auditor.colcache keys entries on the auditor's source, not on patches). The
+# cache's own tests turn it on, with a folder of this session, never the user's ~/.cache.
+os.environ.setdefault("AUDIT_NO_CACHE", "1")
 os.environ.setdefault("AUDIT_CACHE_DIR", tempfile.mkdtemp(prefix="audit-cache-"))

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _audit(project: Path, cache: Path | None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("AUDIT_CACHE_DIR", None)
+    env.pop("AUDIT_NO_CACHE", None)  # tests/conftest.py turns the cache off for the rest of the suite
     args = [sys.executable, "-m", "auditor", "check", "--format", "json", "--project", str(project),
             "--date", "2026-01-25"]
     if cache is None:
