@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import auditor.probes  # noqa: F401  (fills the probe registry)
+from auditor.ckptnames import FILE_SUFFIXES
 from auditor.config import ProjectConfig, project_name
 from auditor.evidence import Evidence
 from auditor.model import COLUMNS, PROBES, ProbeResult, Verdict
@@ -20,13 +21,15 @@ from auditor.results import AuditResult, Cell, Gap, RuleResult, summarise
 from auditor.rules import Column, Rule
 
 
+_FILE_KINDS = "/".join(FILE_SUFFIXES)  # what discovery takes for checkpoint files, as the hint names them
+
+
 def _probe_cell(rule: Rule, column: Column, evidence: Evidence) -> Cell:
     name = column.probe or ""
     if name.startswith("run.") and evidence.run_dir is None:
-        return Cell(Verdict.NO_EVIDENCE, "no run directory found (a folder of checkpoint files, .pt/.pth/.ckpt/"
-                                         ".safetensors/.keras/.h5, or of checkpoint folders, checkpoint-N/, "
-                                         "step_N/, DCP): pass --run DIR, or set `run_dir` in audit.yaml or "
-                                         "[tool.audit] of pyproject.toml", probe=name)
+        return Cell(Verdict.NO_EVIDENCE, f"no run directory found (a folder of checkpoint files, {_FILE_KINDS}, "
+                                         "or of checkpoint folders, checkpoint-N/, step_N/, DCP): pass --run DIR, "
+                                         "or set `run_dir` in audit.yaml or [tool.audit] of pyproject.toml", probe=name)
     fn = PROBES.get(name)
     if fn is None:
         return Cell(Verdict.ERROR, f"probe {name!r} is not registered (is its module installed?)", probe=name)

@@ -101,6 +101,15 @@ def test_run_probe_without_run_dir_is_no_evidence(proj: Path, tmp_path: Path) ->
     assert rr.cells["working"].verdict is Verdict.YES and "myrun" in rr.cells["working"].summary
 
 
+def test_no_run_directory_names_every_checkpoint_file_kind_discovery_knows(proj: Path) -> None:
+    from auditor.ckptnames import FILE_SUFFIXES
+
+    write_rule(proj / "rules", "alpha", working="{probe: run.testonly_needs_run}")
+    (rr,) = run(proj).rules
+    said = rr.cells["working"].summary
+    assert all(suffix in said for suffix in FILE_SUFFIXES), said  # .pth.tar (timm) was missing
+
+
 def test_partial_is_not_a_pass_and_na_is_skipped(proj: Path) -> None:
     write_rule(proj / "rules", "alpha", working='{probe: testonly.fixed, params: {verdict: partial, note: "50s"}}')
     write_rule(proj / "rules", "beta", code='{na: "process only"}', working='{na: "process only"}')
