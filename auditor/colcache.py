@@ -53,9 +53,12 @@ def cache_dir() -> Path:
 
 
 def fingerprint() -> str:
-    """sha256 of the auditor's own Python source and the Python version: a changed auditor reads afresh."""
+    """sha256 of the auditor's own Python source, the Python version (its `ast`) and PyYAML's (the
+    configuration files the code column reads): a changed auditor reads afresh."""
     if not _fingerprint:
-        digest = hashlib.sha256(sys.version.encode())
+        import yaml
+
+        digest = hashlib.sha256(f"{sys.version}\0{yaml.__version__}".encode())
         for path in sorted(AUDITOR.rglob("*.py")):
             digest.update(path.relative_to(AUDITOR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         _fingerprint.append(digest.hexdigest())
