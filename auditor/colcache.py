@@ -15,8 +15,8 @@ but only where it cannot be stale, because a stale ✅ would be a false one:
 Entries live in $AUDIT_CACHE_DIR, else $XDG_CACHE_HOME/magvit-audit, else ~/.cache/magvit-audit,
 never inside the audited project (nothing is written there, and nothing there is trusted), and
 only in a folder of the user's own that nobody else can write to.
-AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; the oldest
-entries go when there are more than MAX_ENTRIES.
+AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; entries an
+earlier auditor wrote go at the next write, and the oldest when there are more than MAX_ENTRIES.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any, Callable, TypeVar
 from auditor import evcodec, safeio
 
 FORMAT = 1
-MAX_ENTRIES = 256
+MAX_ENTRIES = 64  # a large project's two entries are a few MB
 ENTRY_CAP = 256 * 1024 * 1024  # bytes of one entry
 AUDITOR = Path(__file__).resolve().parent
 
@@ -79,7 +79,7 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
                                          evcodec.key_of(depends_on)]).encode()).hexdigest()
     except (evcodec.CodecError, OSError, ValueError):
         return compute()
-    entry = folder / f"{kind}-{key}.json"
+    entry = folder / f"{kind}-{fingerprint()[:16]}-{key}.json"  # the auditor's in the name: see _prune
     kept = _load(entry)
     if kept is not None:
         return kept
@@ -167,6 +167,11 @@ def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*-*.json"), key=lambda p: p.stat().st_mtime_ns)
-    for old in entries[:-MAX_ENTRIES]:
+    """Entries another auditor wrote go (no audit of this one can use them), then the oldest beyond MAX_ENTRIES."""
+    ours = f"-{fingerprint()[:16]}-"
+    entries = list(folder.glob("*-*-*.json"))
+    for dead in [p for p in entries if ours not in p.name]:
+        dead.unlink(missing_ok=True)
+    live = sorted((p for p in entries if ours in p.name), key=lambda p: p.stat().st_mtime_ns)
+    for old in live[:-MAX_ENTRIES]:
         old.unlink(missing_ok=True)

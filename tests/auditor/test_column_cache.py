@@ -201,3 +201,27 @@ def test_a_cache_folder_others_can_write_to_is_not_used(mmengine, tmp_path):
     before = entry.stat().st_mtime_ns
     _audit(mmengine, own)
     assert entry.stat().st_mtime_ns != before and entry.stat().st_mode & 0o077 == 0
+
+
+def test_entries_of_another_auditor_are_removed_and_the_folder_stays_bounded(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "a.txt").write_text("one")
+    within = safeio.project(project)
+
+    def read() -> tuple[str, ...]:
+        return (safeio.read_text(project / "a.txt", within=within),)
+
+    colcache.column("t", project, ("k",), read)
+    (ours,) = cache.glob("*.json")
+    dead = cache / ours.name.replace(colcache.fingerprint()[:16], "0" * 16)  # an older auditor's entry
+    dead.write_bytes(ours.read_bytes())
+    for i in range(colcache.MAX_ENTRIES + 5):
+        colcache.column("t", project, (f"key {i}",), read)
+    kept = list(cache.glob("*.json"))
+    assert not dead.exists()
+    assert len(kept) == colcache.MAX_ENTRIES
+    assert all(colcache.fingerprint()[:16] in p.name for p in kept)
