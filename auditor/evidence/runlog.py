@@ -250,17 +250,14 @@ def resume_line(text: str) -> bool:
     return negative is None or negative.start() > positive.start()
 
 
-# the words every match of _SAVE_VERB, _ARROW_SAVE and _NOUN_SAVE holds, lower-cased: an ASCII line
-# with none of them is no save (most lines of a long log; re.I folds some non-ASCII letters to these)
 _SAVE_WORDS = ("sav", "persist", "wr", "stor", "checkpoint", "ckpt", "snapshot")
 
 
 def _save_target(text: str) -> str | None:
-    """Where the checkpoint a log line says was saved went, or None."""
-    if text.isascii():
-        lower = text.lower()
-        if not any(word in lower for word in _SAVE_WORDS):
-            return None
+    """Where a log line says a checkpoint was saved, or None. Every save pattern's match holds one of
+    _SAVE_WORDS: an ASCII line with none (most lines) is not searched (re.I folds non-ASCII letters)."""
+    if text.isascii() and not any(word in text.lower() for word in _SAVE_WORDS):
+        return None
     return _save_target_searched(text)
 
 
