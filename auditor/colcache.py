@@ -143,10 +143,8 @@ def _load(entry: Path) -> Any | None:
         if any(safeio.replay(call) != outcome for call, outcome in data["reads"]):
             return None
         return evcodec.decode(data["value"])
-    except (FileNotFoundError, safeio.ReadRefused, evcodec.CodecError, OSError):
-        return None
-    except (TypeError, ValueError, KeyError, AttributeError, RecursionError):  # malformed, or nested too deep
-        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None  # absent, refused (ReadRefused), not JSON, not the codec's (CodecError), or malformed
 
 
 def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:

@@ -41,10 +41,6 @@ def register(*classes: type) -> None:
         _CLASSES[cls.__name__] = cls
 
 
-def _known() -> dict[str, type]:
-    return _CLASSES
-
-
 def _kept_fields(cls: type) -> tuple[dataclasses.Field, ...]:
     return tuple(f for f in dataclasses.fields(cls) if f.metadata.get("cache", True) and f.init)
 
@@ -71,14 +67,13 @@ def encode(value: Any, depth: int = 0) -> Any:
     if value.__class__ is tuple:
         return {"t": [encode(v, depth + 1) for v in value]}
     if value.__class__ in (frozenset, set):
-        items = [encode(v, depth + 1) for v in value]
-        return {"f" if value.__class__ is frozenset else "s": sorted(items, key=repr)}
+        return {"f" if value.__class__ is frozenset else "s": [encode(v, depth + 1) for v in value]}
     if value.__class__ is dict:
         return {"d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     if isinstance(value, PurePath):
         return {"p": str(value)}
     cls = value.__class__
-    if dataclasses.is_dataclass(cls) and _known().get(cls.__name__) is cls:
+    if dataclasses.is_dataclass(cls) and _CLASSES.get(cls.__name__) is cls:
         names, _ = _layout(cls)
         return {"c": cls.__name__, "v": [encode(getattr(value, name), depth + 1) for name in names]}
     raise CodecError(f"cannot keep a {cls.__module__}.{cls.__qualname__}")
@@ -117,7 +112,7 @@ def decode(data: Any, depth: int = 0) -> Any:
 
 def _instance(data: dict, depth: int) -> Any:
     name, values = data.get("c"), data.get("v")
-    cls = _known().get(name) if name.__class__ is str else None
+    cls = _CLASSES.get(name) if name.__class__ is str else None
     if cls is None or values.__class__ is not list:
         raise CodecError(f"not an evidence class: {name!r}")
     names, left = _layout(cls)

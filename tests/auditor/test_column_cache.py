@@ -179,8 +179,8 @@ def test_a_column_that_reads_past_the_recorded_door_is_not_cached(tmp_path, monk
 def test_decoded_evidence_is_built_as_its_init_would_build_it():
     # evcodec fills an instance's __dict__ directly: sound only while no evidence class has
     # a __post_init__ or slots, and while every field the cache leaves out has a default
-    assert {"CodeEvidence", "Call", "Guard", "TestFunction"} <= set(evcodec._known())
-    for cls in evcodec._known().values():
+    assert {"CodeEvidence", "Call", "Guard", "TestFunction"} <= set(evcodec._CLASSES)
+    for cls in evcodec._CLASSES.values():
         assert not hasattr(cls, "__post_init__"), cls
         assert not hasattr(cls, "__slots__"), cls
         names, left = evcodec._layout(cls)

@@ -18,6 +18,7 @@ The package is layered, each module depending only on those above it:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from auditor.config import ProjectConfig
@@ -32,12 +33,12 @@ def collect(config: ProjectConfig) -> CodeEvidence:
     auditor.colcache for the next audit that reads the same files with the same configuration)."""
     from auditor import colcache
 
-    entries = [*config.source, config.entry_point.partition(":")[0], config.main_module]
-    listed = [p.relative_to(config.root).as_posix() for p in python_files(config.root, entries)]
-    return colcache.column("code", config.root, (config, listed), lambda: _collect(config, entries))
+    paths = python_files(config.root, [*config.source, config.entry_point.partition(":")[0], config.main_module])
+    listed = [p.relative_to(config.root).as_posix() for p in paths]
+    return colcache.column("code", config.root, (config, listed), lambda: _collect(config, paths))
 
 
-def _collect(config: ProjectConfig, entries: list[str]) -> CodeEvidence:
+def _collect(config: ProjectConfig, paths: list[Path]) -> CodeEvidence:
     # the analysis layers are imported here, when a column is computed: an audit that finds it in
     # auditor.colcache loads none of them (a fifth of a warm audit of this repository)
     from auditor.evidence.code.configfiles import read as read_configs
@@ -47,7 +48,7 @@ def _collect(config: ProjectConfig, entries: list[str]) -> CodeEvidence:
     from auditor.evidence.code.pathflow import follow as follow_paths
     from auditor.evidence.code.scan import scan_files
 
-    scanned = scan_files(config.root, entries, config.progress_files)
+    scanned = scan_files(config.root, paths, config.progress_files)
     found = getattr(config, "discovery", None)
     configs = read_configs(config.root, tuple(getattr(found, "config_files", ()) or ()),
                            tuple(getattr(found, "named_configs", ()) or ()))

@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor import safeio
 from auditor.evidence.code.facts import Call, Loop
-from auditor.evidence.code.sources import MAX_SOURCE_BYTES, python_files
+from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
 
 _BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
@@ -376,12 +376,12 @@ def _names_file(node: ast.AST, pattern: re.Pattern[str]) -> bool:
                for sub in walk(node))
 
 
-def scan_files(root: Path, entries: list[str], progress_files: tuple[str, ...]) -> ScannedFiles:
-    """Parse and scan every Python file under `entries` (files or folders relative to `root`)."""
+def scan_files(root: Path, paths: list[Path], progress_files: tuple[str, ...]) -> ScannedFiles:
+    """Parse and scan every Python file of `paths` (sources.python_files' listing under `root`)."""
     scans: list[FileScan] = []
     errors: list[str] = []
     within = safeio.project(root)
-    for path in python_files(root, entries):
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
             text = safeio.read_text(path, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
