@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 
+from auditor import rxcache
+
 FILE_SUFFIXES = (".pt", ".pth", ".pth.tar", ".pt.tar", ".ckpt", ".safetensors", ".keras", ".weights.h5")
 SHARD_SUFFIX = ".distcp"
 DCP_METADATA = ".metadata"  # DCP writes it after every shard: without it the save did not finish
 _MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models"})
-_MODEL_H5 = re.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot)", re.I)
+_MODEL_H5 = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot)", re.I)
 
 
 def is_checkpoint_file(name: str, folder: str = "") -> bool:

@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterator
 
 import click
 
+from auditor import rxcache
+
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
 GC_THRESHOLD = 0  # while a command works: no automatic collection (gc.set_threshold(0); Python's default: 700)
 
@@ -29,6 +31,8 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("project"), str):  # before the evidence modules compile their patterns
+            rxcache.open(kwargs["project"])
         try:
             with _few_collections():
                 return fn(*args, **kwargs)
@@ -43,6 +47,8 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise InputProblem(str(exc)) from None
             click.echo(f"audit: internal error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(EXIT_INTERNAL)
+        finally:
+            rxcache.save()
 
     return wrapper
 

@@ -71,7 +71,7 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
     `depends_on` is everything besides file contents that compute()'s result depends on
     (configuration, the files listed), as values auditor.evcodec.key_of can write.
     """
-    folder = _usable_folder(root)
+    folder = usable_folder(root)
     if folder is None:
         return compute()
     try:
@@ -106,7 +106,7 @@ class _Recorder:
         self.tainted = True
 
 
-def _usable_folder(root: Path) -> Path | None:
+def usable_folder(root: Path) -> Path | None:
     """The cache folder, made private if new; None when there must be no cache: turned off, the
     audited project's own files (never written, never trusted), or a folder someone else could
     write entries into (not ours, or writable by group or others, as ssh refuses such keys)."""
@@ -121,12 +121,12 @@ def _usable_folder(root: Path) -> Path | None:
         st = os.stat(real)
     except OSError:
         return None
-    if not _private(st):
+    if not private(st):
         return None
     return folder
 
 
-def _private(st: os.stat_result) -> bool:
+def private(st: os.stat_result) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
@@ -135,7 +135,7 @@ def _load(entry: Path) -> Any | None:
     try:
         # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
         # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
-        if not _private(os.lstat(entry)):
+        if not private(os.lstat(entry)):
             return None
         data = json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
         if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor import ckptnames, safeio
+from auditor import ckptnames, rxcache, safeio
 from auditor.runfinder import RunDirectory, Seen, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
                                  loops, named_config_files)
@@ -46,10 +46,10 @@ _TEST_DATA_DIRS = {"fixtures", "fixture", "corpus", "data", "resources", "assets
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "audit.yaml")
 # shell scripts and batch-scheduler job scripts (they name the commands that train, and a job's log)
 _SCRIPT_SUFFIXES = {".sh", ".bash", ".sbatch", ".slurm", ".pbs", ".qsub", ".job"}
-_CHECKPOINT_DIR = re.compile(r"^checkpoint[-_]\d+$")
+_CHECKPOINT_DIR = rxcache.compile(r"^checkpoint[-_]\d+$")
 _AGENT_RULES = {".cursorrules", ".windsurfrules", ".clinerules", "AGENTS.md", "CLAUDE.md", "GEMINI.md"}
-_DOC_NAME = re.compile(r"^(requirements.*\.md|readme.*|contributing.*)$", re.I)
-_LOG_NAME = re.compile(r"(\.log|\.out|\.err|log\.txt|\.jsonl)$|^(metrics|log|progress)\.csv$", re.I)
+_DOC_NAME = rxcache.compile(r"^(requirements.*\.md|readme.*|contributing.*)$", re.I)
+_LOG_NAME = rxcache.compile(r"(\.log|\.out|\.err|log\.txt|\.jsonl)$|^(metrics|log|progress)\.csv$", re.I)
 SNIFF_BYTES = 4096
 MAX_FILES = 50_000  # a walk stops here: a project tree this large is reported, not read whole
 
@@ -234,20 +234,20 @@ class _Reader:
         return self._texts[rel]
 
 
-_TDD_JSON = re.compile(r'"format"\s*:\s*"audit-tdd/1"')
-_PYTEST_OUTPUT = re.compile(r"=+ test session starts =+|^(?:FAILED|PASSED|ERROR) \S+::|^\S+::\S+ (?:PASSED|FAILED|ERROR)|"
+_TDD_JSON = rxcache.compile(r'"format"\s*:\s*"audit-tdd/1"')
+_PYTEST_OUTPUT = rxcache.compile(r"=+ test session starts =+|^(?:FAILED|PASSED|ERROR) \S+::|^\S+::\S+ (?:PASSED|FAILED|ERROR)|"
                             r"=+ (?:\d+ (?:failed|passed|errors?)(?:, )?)+.* in [\d.]+s|"
                             # `pytest -q`: the bare summary line, alone on its line
                             r"^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+"
                             r" in [\d.]+s\s*$|"
                             r"^Ran \d+ tests? in [\d.]+s\s*$", re.M)  # unittest's summary
-_JUNIT = re.compile(r"<testsuites?[\s>]")
+_JUNIT = rxcache.compile(r"<testsuites?[\s>]")
 
 
-_PHASE_NAME = re.compile(r"(?:^|[-_.])(?:red|green|refactor)(?:[-_.]|$)", re.I)  # the names TDD evidence reads
+_PHASE_NAME = rxcache.compile(r"(?:^|[-_.])(?:red|green|refactor)(?:[-_.]|$)", re.I)  # the names TDD evidence reads
 # a TDD journal's section header: a line naming a phase, set off by markup or dated
 # (`=== red | keep-last | 2026-12-02 18:19:50 UTC | pytest ...`, `## Green`, `2026-12-02 18:20 refactor`)
-JOURNAL_HEADER = re.compile(r"^(?:[=#*\[-]+[^\n]{0,60}?\b(red|green|refactor)\b"
+JOURNAL_HEADER = rxcache.compile(r"^(?:[=#*\[-]+[^\n]{0,60}?\b(red|green|refactor)\b"
                             r"|\d{4}-\d\d-\d\d[T ][\d:.]+\S*[\s|\]:-]+(red|green|refactor)\b"
                             r"|(red|green|refactor)\b[^\n]*\d{4}-\d\d-\d\d)", re.I | re.M)
 

@@ -18,34 +18,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from auditor import safeio
+from auditor import rxcache, safeio
 
 _CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
 # what a training loop does, line by line (cheap: regexes over the text, no parse); each with the
 # literal text it cannot match without, so that most files are passed over by a substring test
 _LOOP_MARKERS = (
-    (re.compile(r"\.backward\("), "backward", (".backward(",)),
+    (rxcache.compile(r"\.backward\("), "backward", (".backward(",)),
     # an optimizer, a loss scaler, or an engine that wraps the optimizer (DeepSpeed's `model_engine.step()`)
-    (re.compile(r"(?:optimi[sz]er|optim|opt|scaler|engine)\w*\.step\("), "optimizer step", (".step(",)),
-    (re.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step",
+    (rxcache.compile(r"(?:optimi[sz]er|optim|opt|scaler|engine)\w*\.step\("), "optimizer step", (".step(",)),
+    (rxcache.compile(r"\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\("), "gradient step",
      ("apply_gradients(", "value_and_grad(", "jax.grad(")),
     # a trainer's fit(), and a learner's (fastai: `learn.fit_one_cycle(...)`, `learn.fine_tune(...)`)
-    (re.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)\n]*\)\.fit\(|\blearn(?:er)?\w*\.(?:fit\w*|fine_tune)\("),
+    (rxcache.compile(r"\btrainer\w*\.fit\(|\bTrainer\([^)\n]*\)\.fit\(|\blearn(?:er)?\w*\.(?:fit\w*|fine_tune)\("),
      "fit()", (".fit(", ".fit_", ".fine_tune(")),
-    (re.compile(r"\btrainer\w*\.train\("), "train()", (".train(",)),
-    (re.compile(r"\bsave_state\("), "save_state", ("save_state(",)),
-    (re.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager", ("CheckpointManager(",)),
+    (rxcache.compile(r"\btrainer\w*\.train\("), "train()", (".train(",)),
+    (rxcache.compile(r"\bsave_state\("), "save_state", ("save_state(",)),
+    (rxcache.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager", ("CheckpointManager(",)),
 )
-_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
-_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
-_COMMAND = re.compile(
+_DEF = rxcache.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
+_MAIN_BLOCK = rxcache.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
+_COMMAND = rxcache.compile(
     r"(?:^|[\s`$(;&|])(?:python(?:3(?:\.\d+)?)?|uv run|poetry run python|accelerate launch|torchrun|deepspeed|"
     r"python -m torch\.distributed\.(?:run|launch))"
     r"(?:\s+--?(?!m\s)[\w.-]+(?:=[^\s`]+|\s+(?!-)(?![\w./-]*\.py\b)[^\s`]+)?)*\s+"
     r"(?:-m\s+([A-Za-z_][\w.]*)|([\w./-]+\.py))(?=[\s`'\")]|$)", re.M)
-_ARG_FILE = re.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json|toml))|"
+_ARG_FILE = rxcache.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json|toml))|"
                        r"\.py\s+([\w./-]+\.(?:ya?ml|json|toml))(?=[\s`]|$)")
-_HYDRA = re.compile(r"@hydra\.main\([^)]*config_path\s*=\s*['\"]([^'\"]+)['\"]")
+_HYDRA = rxcache.compile(r"@hydra\.main\([^)]*config_path\s*=\s*['\"]([^'\"]+)['\"]")
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -
     for _ in range(levels):
         if not frontier:
             break
-        pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
+        pattern = rxcache.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
         found: set[str] = set()
         for text in texts.values():
             if not pattern.search(text):

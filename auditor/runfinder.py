@@ -27,23 +27,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from auditor import rxcache
 from auditor.ckptnames import shards_folder
 
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
-LAUNCH_FOLDER = re.compile(r"^version_\d+$")  # one launch of a Lightning logger (lightning_logs/version_3)
+LAUNCH_FOLDER = rxcache.compile(r"^version_\d+$")  # one launch of a Lightning logger (lightning_logs/version_3)
 # one checkpoint saved as a folder, named for its step or epoch
-_NUMBERED_FOLDER = re.compile(r"^(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?\d+$",
+_NUMBERED_FOLDER = rxcache.compile(r"^(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?\d+$",
                               re.I)
 # a batch scheduler's output file: `#SBATCH --output=logs/%x-%j.out`, `#PBS -o logs/run.log`
-_SCHEDULER_OUTPUT = re.compile(r"^#(?:SBATCH|PBS|\$)\s+(?:--output|--error|-o|-e)(?:=|\s+)\s*['\"]?([^\s'\"]+)", re.M)
-_PATTERN_TOKEN = re.compile(r"%\w|\$\{\w+\}|\$\w+")  # %x %j %A %a, ${SLURM_JOB_ID}, $PBS_JOBID
+_SCHEDULER_OUTPUT = rxcache.compile(r"^#(?:SBATCH|PBS|\$)\s+(?:--output|--error|-o|-e)(?:=|\s+)\s*['\"]?([^\s'\"]+)", re.M)
+_PATTERN_TOKEN = rxcache.compile(r"%\w|\$\{\w+\}|\$\w+")  # %x %j %A %a, ${SLURM_JOB_ID}, $PBS_JOBID
 _SAMPLE_DIRS = {"docs", "doc", "examples", "example", "samples", "tests", "test"}
 MAX_STRAY_LOGS = 8
 MAX_NAMING_LOGS = 16  # logs elsewhere read for the run's checkpoint names
 NAMING_BYTES = 4 * 1024 * 1024  # of each, the first bytes read
 # a folder an experiment tracker keeps one run's logs in: named with the run's date stamp
 # (`wandb/offline-run-20261202_165628-b4effaf4/files/`), or under the tracker's own folder
-_RUN_LOG_FOLDER = re.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
+_RUN_LOG_FOLDER = rxcache.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor import rxcache
 from auditor.atomic import file_sha256
 from auditor.runlayout import MANIFEST_FORMAT_PREFIX
 from auditor.drill.observations import CORRUPT, UNCOMMITTED, UNVERIFIED, VALID, DiskCheckpoint
 
-STEP_RE = re.compile(r"(?i)\bstep[\s=:#]*(\d+)")
-_LAST_NUMBER_RE = re.compile(r"(\d+)(?!.*\d)")
-_TMP_NAME_RE = re.compile(r"^\.tmp|\.(tmp|part|partial)$")
+STEP_RE = rxcache.compile(r"(?i)\bstep[\s=:#]*(\d+)")
+_LAST_NUMBER_RE = rxcache.compile(r"(\d+)(?!.*\d)")
+_TMP_NAME_RE = rxcache.compile(r"^\.tmp|\.(tmp|part|partial)$")
 ZIP_SUFFIXES = (".pt", ".pth", ".ckpt", ".zip", ".npz")
 
 

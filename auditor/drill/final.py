@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from auditor import rxcache
 from auditor.drill.disk import ZIP_SUFFIXES
 from auditor.drill.observations import FinalComparison
 from auditor.drill.tensors import TensorReadError, largest_difference, read_torch_zip
 
-_TIME_KEY_RE = re.compile(r"(^|_)(time|at|timestamp|elapsed_s|duration_s)$")
+_TIME_KEY_RE = rxcache.compile(r"(^|_)(time|at|timestamp|elapsed_s|duration_s)$")
 
 
 def _without_times(obj: Any) -> Any:

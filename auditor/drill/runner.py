@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor import rxcache
 from auditor.drill.checks import judge
 from auditor.drill.disk import STEP_RE, FileFacts, Watcher, judge_file, name_position, scan
 from auditor.drill.final import compare_final
@@ -37,8 +38,8 @@ from auditor.runlayout import EVENTS_FILE
 from auditor.drill.settings import DrillSettings, DrillUsageError, render_command
 
 _POLL_S = 0.002
-_EPOCH_RE = re.compile(r"(?i)\bepoch[\s=:#]*(\d+)")
-_RESUME_RE = re.compile(r"(?i)\bresum\w*\b.*?\bfrom\s+(\S+)")
+_EPOCH_RE = rxcache.compile(r"(?i)\bepoch[\s=:#]*(\d+)")
+_RESUME_RE = rxcache.compile(r"(?i)\bresum\w*\b.*?\bfrom\s+(\S+)")
 
 
 def _line_position(text: str, unit: str) -> int | None:
@@ -101,7 +102,7 @@ class _Drill:
         self.timed_out = False
         self.sessions: list[_RawSession] = []
         self.kills: list[_RawKill] = []
-        self.epoch_re = re.compile(settings.epoch_pattern)
+        self.epoch_re = rxcache.compile(settings.epoch_pattern)
         self.manifests_used = False
         self.reference: TrainerProcess | None = None
 
@@ -347,7 +348,7 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
     if settings.run_dir is not None and settings.run_dir.exists() and any(settings.run_dir.iterdir()):
         raise DrillUsageError(f"--run-dir {settings.run_dir} is not empty; the drill needs a fresh run directory")
     try:
-        epoch_re = re.compile(settings.epoch_pattern)
+        epoch_re = rxcache.compile(settings.epoch_pattern)
     except re.error as exc:
         raise DrillUsageError(f"epoch pattern {settings.epoch_pattern!r}: {exc}") from None
     scratch = Path(tempfile.mkdtemp(prefix="audit-drill-"))

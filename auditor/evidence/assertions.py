@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from auditor import rxcache
 from auditor.evidence import behaviour
 from auditor.evidence.behaviour import CHECKPOINTS, RESUMED, STEP_LOG, Helper, segment
 from auditor.evidence.code.syntax import dotted, walk
@@ -35,38 +36,38 @@ from auditor.evidence.code.syntax import dotted, walk
 ONE_CHECKPOINT = "one_checkpoint"  # looks at one checkpoint only (a final save, a file whose step is unknown)
 
 # searched in lower-cased text, without re.I (Python's re skips ahead to a literal only when the case is fixed)
-_OPTION = re.compile(r"--[a-z][\w-]*")  # `--ckpt-every` names a setting, not a file asserted on
-_CHECKPOINT = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|state_?files?|"
+_OPTION = rxcache.compile(r"--[a-z][\w-]*")  # `--ckpt-every` names a setting, not a file asserted on
+_CHECKPOINT = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|state_?files?|"
                          r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
-_COUNT = re.compile(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
+_COUNT = rxcache.compile(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
                     r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
                     r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
                     r"|assertlen\(.{0,160}?,\s*(?:[2-9]|\d\d)\s*\)", re.S)  # unittest's and absltest's
-_TIMES = re.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime")
-_PAIRS = re.compile(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
-_SINCE_LAST = re.compile(r"since (?:the )?(?:last|previous)")
-_STEP_WORD = re.compile(r"step|epoch|iter|episode")
-_RANGE = re.compile(r"\brange\(")
+_TIMES = rxcache.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime")
+_PAIRS = rxcache.compile(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
+_SINCE_LAST = rxcache.compile(r"since (?:the )?(?:last|previous)")
+_STEP_WORD = rxcache.compile(r"step|epoch|iter|episode")
+_RANGE = rxcache.compile(r"\brange\(")
 # checkpoints named for a step or epoch: `ckpt_000020.pt`, `global_step10`, `checkpoint-6`, `ep_3.pt`, `model_0.pth`
-_NUMBERED = re.compile(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
+_NUMBERED = rxcache.compile(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
                        r"(?![\d])|(?<![a-z0-9])(?:model|state|weights)[-_]?0*(\d+)\.\w+")
 # Lightning's `epoch=0-step=20.ckpt`: the step is the save's number (not the epoch beside it); only in
 # a checkpoint file's name (a log line's `step=20` is no save)
-_STEP_NAMED = re.compile(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
-_NUMBER_LIST = re.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
+_STEP_NAMED = rxcache.compile(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
+_NUMBER_LIST = rxcache.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
 # the checkpoint files listed from a folder, `(run / "checkpoints").glob("*.ckpt")`, `os.listdir(ckpt_dir)`
-_CHECKPOINT_LISTING = re.compile(r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"
+_CHECKPOINT_LISTING = rxcache.compile(r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"
                                  r"(?:glob|iterdir|listdir|scandir)\([^\n]{0,80}?(?:ckpt|checkpoint|\.pth?\b|safetensors)")
 # the step, iteration or epoch a run is told to stop at: `"--max-steps", "40"`, `max_epochs=3`, `num_train_steps=30`
-_LAST_STEP = re.compile(r"(?:steps|iters|iterations|epochs|updates|episodes)[\"']?\s*[,=:]\s*[\"']?(\d+)\b")
-_LAST_STEP_BEFORE = re.compile(r"\W(?:(?:max|num|total|train)[-_]?(?:train[-_]?)?)?$")  # not `log_every_steps`
-_STRING = re.compile(r"(\"\"\"|'''|\"|')(?:\\.|(?!\1).)*?\1", re.S)
+_LAST_STEP = rxcache.compile(r"(?:steps|iters|iterations|epochs|updates|episodes)[\"']?\s*[,=:]\s*[\"']?(\d+)\b")
+_LAST_STEP_BEFORE = rxcache.compile(r"\W(?:(?:max|num|total|train)[-_]?(?:train[-_]?)?)?$")  # not `log_every_steps`
+_STRING = rxcache.compile(r"(\"\"\"|'''|\"|')(?:\\.|(?!\1).)*?\1", re.S)
 # a checkpoint file's name listed in an assertion: a number in it and an extension
-_FILE_NAME = re.compile(r"^[\w.=-]*\d[\w.=-]*\.[a-z][a-z0-9]{0,11}$")  # `epoch=0-step=20.ckpt` too
-_CHECKPOINT_FILE = re.compile(r"\.(?:keras|h5|hdf5|pt|pth|ckpt|safetensors|bin|npz|msgpack|pkl|tar)$")
+_FILE_NAME = rxcache.compile(r"^[\w.=-]*\d[\w.=-]*\.[a-z][a-z0-9]{0,11}$")  # `epoch=0-step=20.ckpt` too
+_CHECKPOINT_FILE = rxcache.compile(r"\.(?:keras|h5|hdf5|pt|pth|ckpt|safetensors|bin|npz|msgpack|pkl|tar)$")
 # numbers that tell the files of one save apart, not saves: shards, ranks, parts
-_ONE_SAVE = re.compile(r"\d+-of-\d+|rank|shard|part|distcp|world|gpu|device|worker")
-_NOT_A_STEP_LINE = re.compile(r"resum|restor|continu|sav(?:e|es|ed|ing)\b|checkpoint|ckpt|wrote|writing")
+_ONE_SAVE = rxcache.compile(r"\d+-of-\d+|rank|shard|part|distcp|world|gpu|device|worker")
+_NOT_A_STEP_LINE = rxcache.compile(r"resum|restor|continu|sav(?:e|es|ed|ing)\b|checkpoint|ckpt|wrote|writing")
 
 
 @dataclass(frozen=True)

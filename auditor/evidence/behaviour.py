@@ -22,6 +22,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import Callable
 
+from auditor import rxcache
 from auditor.evidence.code.syntax import dotted as _dotted
 from auditor.evidence.code.syntax import walk
 
@@ -36,10 +37,10 @@ _GENERIC_METHODS = {"train", "fit", "run", "main", "step", "__call__"}  # model.
 # effect -> what an asserted expression shows when it looks at that effect
 CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress", "step_log", "heartbeat", "resumed"
 EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
-_CHECKPOINT_MARK = re.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|saves?\b|snapshot|"
+_CHECKPOINT_MARK = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|saves?\b|snapshot|"
                               r"persist|state_?files?|list_states", re.I)
-_PROGRESS_MARK = re.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
-_LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
+_PROGRESS_MARK = rxcache.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
+_LOG_SOURCE = rxcache.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
                          r"metrics\.csv|\.jsonl\b", re.I)
 # a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step.
 # A training progress line with a batch counter is one too, written out or as its format
@@ -47,15 +48,15 @@ _LOG_SOURCE = re.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|as
 # counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not. So is the start of a
 # step-numbered line that lines or a logger's records are picked by (`startswith("step ")`,
 # "iter=", "Step: "), a string that is the step word and its separator alone (not the key "step")
-_PER_STEP = re.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
+_PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
                        r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)|"
                        r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
                        r"'(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+'", re.I)
-_HEARTBEAT_MARK = re.compile(r"heart_?beat|liveness|\balive\b", re.I)
-_RESUME_MARK = re.compile(r"resum|restor|continu|restart", re.I)
+_HEARTBEAT_MARK = rxcache.compile(r"heart_?beat|liveness|\balive\b", re.I)
+_RESUME_MARK = rxcache.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
-_RESUME_OPTION = re.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
+_RESUME_OPTION = rxcache.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
                             r"[(,]\s*(?:resume|continue|restore)\w*\s*=(?!=)|\bresume_from\w*|\binit_from\b|"
                             r"\bckpt_path\b", re.I)
 
@@ -260,7 +261,7 @@ def _assigned(node: ast.AST, aliases: dict[str, str]) -> dict[str, list[ast.AST]
 
 
 def module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
-    """Names a module binds at its top level (`LINE = re.compile(...)`), for assertions that read them."""
+    """Names a module binds at its top level (`LINE = rxcache.compile(...)`), for assertions that read them."""
     out: dict[str, list[ast.AST]] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
@@ -322,9 +323,9 @@ def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
     return tuple(pieces), tuple(sorted(called))
 
 
-_FRESH_START = re.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
+_FRESH_START = rxcache.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
                           r"overwrite_output_dir|(?:step|epoch|iter)\w*\s*==\s*0\b", re.I)
-_STATE_COUNTER = re.compile(r"step|epoch|iter|newest|latest|last", re.I)
+_STATE_COUNTER = rxcache.compile(r"step|epoch|iter|newest|latest|last", re.I)
 
 
 def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
@@ -362,9 +363,9 @@ def _effects(has: Callable[[re.Pattern[str]], bool], runs: int) -> frozenset[str
 # patterns, matched at the start of every piece but the first, say whether one could; only
 # then is the whole text searched.
 _GOES_ON = {
-    _PER_STEP: re.compile(r"\W{0,2}(?:\(\\d|\\d|\{)|\W{0,2}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)", re.I),
-    _FRESH_START: re.compile(r"\s*(?:==\s*)?0\b", re.I),
-    _RESUME_OPTION: re.compile(r"\s*(?:resume|continue|restore|=)", re.I),
+    _PER_STEP: rxcache.compile(r"\W{0,2}(?:\(\\d|\\d|\{)|\W{0,2}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)", re.I),
+    _FRESH_START: rxcache.compile(r"\s*(?:==\s*)?0\b", re.I),
+    _RESUME_OPTION: rxcache.compile(r"\s*(?:resume|continue|restore|=)", re.I),
 }
 
 
@@ -374,7 +375,7 @@ def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
     ahead to a literal's first letters only when the case is fixed: about twice as fast."""
     if re.search(r"(?<!\\)[A-Z]", mark.pattern):
         raise ValueError(f"a mark must be written in lower case: {mark.pattern}")
-    return re.compile(mark.pattern, mark.flags & ~re.I)
+    return rxcache.compile(mark.pattern, mark.flags & ~re.I)
 
 
 # The words every match of a mark holds, lower-cased: a piece holding none of them is not searched

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio, safezip
+from auditor import rxcache, safeio, safezip
 from auditor.evidence.pickles import StaticPickle, blocking_globals, pickle_end, read_pickle
 from auditor.evidence.runfacts import Checkpoint
 from auditor.evidence import ckptformats, runio
@@ -252,19 +252,19 @@ def _int(value: Any) -> int | None:
 
 
 MAX_DEPTH = 4  # folders below the run directory searched for checkpoints
-_NUMBERED = re.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save)"
+_NUMBERED = rxcache.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save)"
                        r"[_=-]?0*(\d+)|^0*(\d+)$", re.I)
-_NAME_STEP = re.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
-_NAME_EPOCH = re.compile(r"epoch[_=-]?0*(\d+)", re.I)
-_FOLDER = re.compile(r"^checkpoint[-_](\d+)$")
-_RECOVERY = re.compile(r"(?:^|[^a-z])recovery[-_]0*(\d+)[-_]\d+$")  # timm's mid-epoch save, recovery-2-79
+_NAME_STEP = rxcache.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
+_NAME_EPOCH = rxcache.compile(r"epoch[_=-]?0*(\d+)", re.I)
+_FOLDER = rxcache.compile(r"^checkpoint[-_](\d+)$")
+_RECOVERY = rxcache.compile(r"(?:^|[^a-z])recovery[-_]0*(\d+)[-_]\d+$")  # timm's mid-epoch save, recovery-2-79
 # one checkpoint saved as a folder named for its step or epoch (`step_000546/`, DeepSpeed's `global_step500/`):
 # weights, an optimizer file and often a JSON sidecar with the step and the time
-_STEP_FOLDER = re.compile(r"^(?:ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?(\d+)$", re.I)
+_STEP_FOLDER = rxcache.compile(r"^(?:ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?(\d+)$", re.I)
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".distcp")
 MAX_SIDECAR_BYTES = 64 * 1024
-_WEIGHTS = re.compile(r"^(?:model|pytorch_model|adapter_model)[\w.-]*\.(?:safetensors|bin)$")
+_WEIGHTS = rxcache.compile(r"^(?:model|pytorch_model|adapter_model)[\w.-]*\.(?:safetensors|bin)$")
 _SKIP_DIRS = {"__pycache__", "tensorboard", "wandb", "mlruns", ".hydra"}
 
 

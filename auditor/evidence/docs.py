@@ -12,18 +12,17 @@ other plain-text files get the same treatment.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.config import ProjectConfig
 
-_BLOCK_MARKERS = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+|(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s+)?")
-_INLINE_MARKERS = re.compile(r"[*`]|~~|(?<![\w])_+|_+(?![\w])")
-_SPACE = re.compile(r"\s+")
+_BLOCK_MARKERS = rxcache.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+|(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s+)?")
+_INLINE_MARKERS = rxcache.compile(r"[*`]|~~|(?<![\w])_+|_+(?![\w])")
+_SPACE = rxcache.compile(r"\s+")
 
 
 def normalise_line(line: str) -> str:

@@ -12,18 +12,20 @@ in its lines is not drawn.
 from __future__ import annotations
 
 import re
+
+from auditor import rxcache
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:  # history reads what runlog found; it never reads a log itself
     from auditor.evidence.runlog import RunLog
 
-_STEP_RE = re.compile(r"\b(?:global_step|step|iteration|iter)\b\s*[=:#]?\s*(\d+)", re.I)
+_STEP_RE = rxcache.compile(r"\b(?:global_step|step|iteration|iter)\b\s*[=:#]?\s*(\d+)", re.I)
 # our train.log: loss.<name>=<value> and step=<n>; a foreign log: name=value or name: value pairs whose
 # name is a metric (loss=0.12, val_loss: 0.3, val acc=0.9, eval_bleu=...), picked in _metric_name
-_OUR_METRIC_RE = re.compile(r"(?<![\w.])loss\.([A-Za-z_][\w.]*)=(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
-_OUR_STEP_RE = re.compile(r"\bstep=(\d+)")
-_PAIR_RE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*(?: (?:loss|acc|accuracy))?)\s*[=:]\s*"
+_OUR_METRIC_RE = rxcache.compile(r"(?<![\w.])loss\.([A-Za-z_][\w.]*)=(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+_OUR_STEP_RE = rxcache.compile(r"\bstep=(\d+)")
+_PAIR_RE = rxcache.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*(?: (?:loss|acc|accuracy))?)\s*[=:]\s*"
                       r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\b")
 _METRIC_WORDS = frozenset(("loss", "acc", "accuracy", "psnr", "ssim", "ppl", "perplexity"))
 _VALIDATION_PREFIXES = ("val", "valid", "validation", "eval", "test")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.evidence.steplines import line_shape
 from auditor.runfinder import LAUNCH_FOLDER
 
@@ -37,7 +37,7 @@ MAX_LAUNCHES = 64
 MAX_FILES = 512  # files of one launch folder whose mtimes are read
 CONFIG_BYTES = 1024 * 1024
 _CONFIG_NAMES = ("config.yaml", "config.yml")
-_CKPT_PATH = re.compile(r"^ckpt_path\s*:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+_CKPT_PATH = rxcache.compile(r"^ckpt_path\s*:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
 _NO_PATH = {"", "null", "none", "~", "''", '""'}
 
 

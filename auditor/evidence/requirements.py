@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor import rxcache
 from auditor.evidence.requirements_clauses import CONTRAST as _CONTRAST
 from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_REACH
 from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
@@ -70,13 +71,13 @@ class Finding:
 
 # --------------------------------------------------------------------------- statements
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"[*`]|~~|(?<![\w])_{1,2}|_{1,2}(?![\w])")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z`*_(\"'])|(?<=:)\s+(?=[A-Z])")
+_FENCE = rxcache.compile(r"^\s*(```|~~~)")
+_HEADING = rxcache.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_ITEM = rxcache.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_TABLE_RULE = rxcache.compile(r"^\s*\|?\s*:?-{3,}")
+_LINK = rxcache.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = rxcache.compile(r"[*`]|~~|(?<![\w])_{1,2}|_{1,2}(?![\w])")
+_SENTENCE_END = rxcache.compile(r"(?<=[.!?;])\s+(?=[A-Z`*_(\"'])|(?<=:)\s+(?=[A-Z])")
 
 
 def _clean(line: str) -> str:
@@ -164,70 +165,70 @@ _STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[s
              r"rollouts?|timesteps?)\b"
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
             "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
-_PERIOD = re.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
+_PERIOD = rxcache.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
                      rf"\bevery\s+()()(second|minute|hour)\b")  # "every minute": one
 # "every `--save-every-min` minutes (2.5 by default)": the period an option sets, its default in parentheses
-_OPTION_PERIOD = re.compile(rf"\bevery\s+[^\s()]+\s+{_TIME_UNIT}\s*\(\s*(?:defaults?\s*(?:to|is|[:=])?\s*{_NUM}|"
+_OPTION_PERIOD = rxcache.compile(rf"\bevery\s+[^\s()]+\s+{_TIME_UNIT}\s*\(\s*(?:defaults?\s*(?:to|is|[:=])?\s*{_NUM}|"
                             rf"{_NUM}\s+(?:by default|is the default|default))")
-_LOSS_BOUND = re.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
+_LOSS_BOUND = rxcache.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
                          rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
-_STEP_PERIOD = re.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
+_STEP_PERIOD = rxcache.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
 
-_CKPT = re.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
+_CKPT = rxcache.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
                    r"state files?\b")
-_STATE = re.compile(r"\b(?:state|weights|model|parameters|optimi[sz]er)\b")
-_SAVE = re.compile(r"\b(?:sav(?:e|es|ed|ing)|writ(?:e|es|ten|ing)|persist(?:s|ed|ing)?|dump(?:s|ed)?|stor(?:e|es|ed)|"
+_STATE = rxcache.compile(r"\b(?:state|weights|model|parameters|optimi[sz]er)\b")
+_SAVE = rxcache.compile(r"\b(?:sav(?:e|es|ed|ing)|writ(?:e|es|ten|ing)|persist(?:s|ed|ing)?|dump(?:s|ed)?|stor(?:e|es|ed)|"
                    r"serializ\w*|overwrit\w*|snapshot(?:s|ted)?)\b|save_\w+|\.save\(")
-_REPEATED = re.compile(r"\bevery\b|\beach\b|periodic|regularly|at regular|interval|\btimer\b|incremental|"
+_REPEATED = rxcache.compile(r"\bevery\b|\beach\b|periodic|regularly|at regular|interval|\btimer\b|incremental|"
                        r"repeatedly|during training|while (?:it |the job |training |the run )?(?:trains|runs|is running)")
-_PROGRESS_FILE = re.compile(r"\b(?:status|progress|state)(?:\.json|\.txt|\.ya?ml|\s+file)|\bprogress\.\w+|"
+_PROGRESS_FILE = rxcache.compile(r"\b(?:status|progress|state)(?:\.json|\.txt|\.ya?ml|\s+file)|\bprogress\.\w+|"
                             r"\bstatus\.\w+|\bprogress file")
-_FRESH = re.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\bevery\b|\bkept\b|\bkeeps?\b|overwrit\w*")
+_FRESH = rxcache.compile(r"current|up[- ]to[- ]date|updat\w*|rewrit\w*|refresh\w*|\bevery\b|\bkept\b|\bkeeps?\b|overwrit\w*")
 # a file named with a data extension (not a log, a table or a checkpoint)
-_DATA_FILE = re.compile(r"[\w./-]*\b[\w-]+\.(?:json|txt|ya?ml|toml)\b")
+_DATA_FILE = rxcache.compile(r"[\w./-]*\b[\w-]+\.(?:json|txt|ya?ml|toml)\b")
 # what a file is read for: how far training is, the step or epoch it is at now
 _AT_NOW = r"(?:is|it'?s|are|they'?re)\s+(?:at|on|in|up to)|(?:has|have)\s+(?:reached|got to|got)|reached|got to"
 _TRAINING = r"(?:(?:the|a|this|its|each)\s+)?(?:training|run|job|fit|trainer|model|experiment|it)"
-_SHOWS_PROGRESS = re.compile(
+_SHOWS_PROGRESS = rxcache.compile(
     rf"\b(?:which|what)\s+(?:step|epoch|iteration|batch|update)\s+{_TRAINING}\s+(?:{_AT_NOW})\b|"
     rf"\bhow far\s+(?:along\s+)?{_TRAINING}\s+(?:is|are|has got|has gotten|got|has come|has progressed)\b|"
     r"\bthe current (?:step|epoch|iteration)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
-_DASHBOARD = re.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
+_DASHBOARD = rxcache.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
                         r"progress bar|tqdm")
 # a dashboard the section's commands start (`tensorboard --logdir ...`), not one a flag turns off
-_DASHBOARD_RUN = re.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdom)\b(?!\s*=\s*(?:false|0|none))")
-_METRIC = re.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity|"
+_DASHBOARD_RUN = rxcache.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdom)\b(?!\s*=\s*(?:false|0|none))")
+_METRIC = rxcache.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity|"
                      r"\brewards?\b|\b(?:episode|episodic|mean|average) returns?\b")
 # a log that receives a line (an entry, a record) per unit of training, whatever the line holds
-_LOG_DEST = re.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole\b|\bterminal\b|\.csv\b|\bcsv\b|"
+_LOG_DEST = rxcache.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole\b|\bterminal\b|\.csv\b|\bcsv\b|"
                        r"logger\b")
-_LOG_ENTRY = re.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|entry|record|row)\b")
+_LOG_ENTRY = rxcache.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|entry|record|row)\b")
 # a line described by the fields it holds (`a step N loss X line`): a log line when a metric is among them
-_DESCRIBED_LINE = re.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:line|entry|record|row)\b")
-_LOG_VERB = re.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
+_DESCRIBED_LINE = rxcache.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:line|entry|record|row)\b")
+_LOG_VERB = rxcache.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
-_PER_STEP = re.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter|update)s?\b|"
+_PER_STEP = rxcache.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter|update)s?\b|"
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
-_PER_EPOCH = re.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
-_BATCH_MONITORING = re.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
-_HEARTBEAT = re.compile(r"heart ?beat|liveness|keep-?alive|alive signal|still alive|proof of life|sign of life")
-_STALL = re.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen|"
+_PER_EPOCH = rxcache.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
+_BATCH_MONITORING = rxcache.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
+_HEARTBEAT = rxcache.compile(r"heart ?beat|liveness|keep-?alive|alive signal|still alive|proof of life|sign of life")
+_STALL = rxcache.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen|"
                     r"\bstops? (?:moving|changing|advancing|updating|ticking)")
 # a file touched on a period, or watched by its modification time, is a liveness signal
-_TOUCH = re.compile(r"\btouch(?:es|ed|ing)?\b|\bmtime\b|modification time|last[- ]modified")
+_TOUCH = rxcache.compile(r"\btouch(?:es|ed|ing)?\b|\bmtime\b|modification time|last[- ]modified")
 # a file rewritten on a wall-clock period, for telling a live job from a hung or dead one
-_WRITES = re.compile(r"\b(?:rewrit\w*|writ(?:e|es|ten|ing)|updat(?:e|es|ed|ing)|refresh\w*|touch\w*|stamps?|"
+_WRITES = rxcache.compile(r"\b(?:rewrit\w*|writ(?:e|es|ten|ing)|updat(?:e|es|ed|ing)|refresh\w*|touch\w*|stamps?|"
                      r"overwrit\w*|append\w*)\b")
 # a file that tells by going stale: "older than a minute", "keeps writing even when ..."
-_STALE = re.compile(r"\bstale\b|older than|\bfresh\b|stops? (?:changing|moving|updating)|"
+_STALE = rxcache.compile(r"\bstale\b|older than|\bfresh\b|stops? (?:changing|moving|updating)|"
                     r"keeps? (?:writing|going|ticking|beating)|even (?:when|while|if)")
-_ALIVE = re.compile(r"\balive\b|liveness|\bdead\b|\bdied\b|\bgone\b|\bhangs?\b|\bhung\b|\bstuck\b|"
+_ALIVE = rxcache.compile(r"\balive\b|liveness|\bdead\b|\bdied\b|\bgone\b|\bhangs?\b|\bhung\b|\bstuck\b|"
                     r"\bstall(?:s|ed)?\b|\bfrozen\b|\bwedged\b|still running")
-_FILEISH = re.compile(r"\bfiles?\b|[\w.-]+/[\w./-]+|\b[\w-]+\.[a-z]{2,5}\b|\bmtime\b|modification time")
-_ON_A_PERIOD = re.compile(r"\bevery\b|\beach\b|\bper\b|regularly|periodic|\btimer\b|interval")
-_RESUME = re.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
+_FILEISH = rxcache.compile(r"\bfiles?\b|[\w.-]+/[\w./-]+|\b[\w-]+\.[a-z]{2,5}\b|\bmtime\b|modification time")
+_ON_A_PERIOD = rxcache.compile(r"\bevery\b|\beach\b|\bper\b|regularly|periodic|\btimer\b|interval")
+_RESUME = rxcache.compile(r"\bresum(?:e|es|ed|ing|ption)\b|\bcontinu(?:e|es|ed|ing)\b|\bcarr(?:y|ies) on\b|"
                      r"\bpick(?:s|ed)? up\b|\brestor(?:e|es|ed|ing)\b|where it left off")
-_RESUME_FROM = re.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|latest|\bstep\b|iteration|"
+_RESUME_FROM = rxcache.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|latest|\bstep\b|iteration|"
                           r"where it left off|\bstate\b|"
                           # a backup resumed from, not one merely kept
                           r"\b(?:from|restor\w*|finds?|loads?)\s+(?:the |a |its |that |this )?(?:\w+ )?backup\b|"
@@ -236,33 +237,33 @@ _RESUME_FROM = re.compile(r"checkpoint|ckpt|snapshot|saved|last save|newest|late
                           r"(?:was|had|stopped|reached|died|crashed)|"
                           r"\bwhere (?:it|training|the run|the job) (?:was|stopped|died|crashed|had got)\b")
 # "carry on from one of these files": what the sentence points back to is what its paragraph saved
-_FROM_ANAPHOR = re.compile(r"\bfrom\s+(?:one of\s+|any of\s+)?(?:th(?:ese|ose|em)|it|that|this)\b")
+_FROM_ANAPHOR = rxcache.compile(r"\bfrom\s+(?:one of\s+|any of\s+)?(?:th(?:ese|ose|em)|it|that|this)\b")
 # a checkpoint path handed over by hand (an option, a setting, a variable)
-_HANDED_PATH = re.compile(r"\b(?:put|set|write|give|enter|fill in|name|pass|point)\w*\s+(?:in\s+|into\s+)?"
+_HANDED_PATH = rxcache.compile(r"\b(?:put|set|write|give|enter|fill in|name|pass|point)\w*\s+(?:in\s+|into\s+)?"
                           r"(?:its|the|a|their|that|this)\s+(?:[\w'.-]+\s+){0,2}?path\b|\bby hand\b|\bmanually\b")
-_LOADABLE = re.compile(r"(?:can|could|may) be (?:re)?loaded|\bload(?:s|ed|ing)?\b.{0,30}(?:checkpoint|weights|state)")
-_RESTART = re.compile(r"restart|again|crash|preempt|dies|died|killed|interrupt|rerun|re-run")
-_AUTO = re.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its own|no (?:flag|option|argument|path)s? "
+_LOADABLE = rxcache.compile(r"(?:can|could|may) be (?:re)?loaded|\bload(?:s|ed|ing)?\b.{0,30}(?:checkpoint|weights|state)")
+_RESTART = rxcache.compile(r"restart|again|crash|preempt|dies|died|killed|interrupt|rerun|re-run")
+_AUTO = rxcache.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its own|no (?:flag|option|argument|path)s? "
                    r"(?:is |are )?(?:needed|required|necessary)|nothing (?:needs|has) to be (?:edited|changed|passed)|"
                    r"without (?:any |a |passing (?:a |any )?)?(?:flag|option|argument|--resume|checkpoint path)|"
                    r"nobody (?:should|needs?|has) to|picks? up (?:the )?(?:newest|latest|last)|"
                    r"finds? (?:the )?(?:newest|latest|last)|detects? (?:and \w+ from )?(?:the )?(?:newest|latest|last)")
-_EXPLICIT = re.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|init_from\s*=\s*'?resume|resume_from|"
+_EXPLICIT = rxcache.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|init_from\s*=\s*'?resume|resume_from|"
                        r"ckpt_path|ask(?:ed)? for it|has to be asked|must (?:be )?pass|deliberate|explicit(?:ly)?|"
                        r"needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|only when|from scratch|"
                        r"(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
                        r"never resumes? on its own|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b")
-_TDD = re.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
+_TDD = rxcache.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
-_TESTS_WITH_CHANGES = re.compile(
+_TESTS_WITH_CHANGES = rxcache.compile(
     # "please add a test with every change", "include unit tests for each new feature"
     r"\b(?:add|write|include|provide|ship|bring)\w*\s+(?:(?:a|an|new|unit|some|the|matching)\s+)*tests?\b.{0,40}?"
     r"\b(?:with|for|to|alongside|in)\s+(?:every|each|any|all)\b|"
     # "nothing gets merged without tests", "pull requests without tests will not be reviewed"
     r"\b(?:merg|accept|review|land|approv)\w*\b.{0,30}?\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b|"
     r"\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b.{0,40}?\b(?:merg|accept|review|land|approv|reject)\w*")
-_TESTS_REQUIRED = re.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
+_TESTS_REQUIRED = rxcache.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
                              r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
                              r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")
 
@@ -293,17 +294,17 @@ def _durations(low: str) -> list[tuple[float, float, int]]:
     return out
 
 
-_FRESH_START = re.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?"
+_FRESH_START = rxcache.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?"
                           r"(?:0|zero)\b|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b|"
                           r"\b(?:loses?|discards?|ignores?)\b")
 
 
 # an option added to "the same command": "plus --resume", "with --continue appended", "adding --resume"
-_ADDED_OPTION = re.compile(r"\b(?:with|plus|adding|add|append(?:ing)?)\s+(?:the\s+|an?\s+)?(?:(?:flag|option)\s+)?--\w|"
+_ADDED_OPTION = rxcache.compile(r"\b(?:with|plus|adding|add|append(?:ing)?)\s+(?:the\s+|an?\s+)?(?:(?:flag|option)\s+)?--\w|"
                            r"--[\w-]+\s+(?:added|appended|tacked on|on the end|at the end)")
 # a clause whose subject is an option: "--resume by itself finds the latest checkpoint"
-_OPTION_SUBJECT = re.compile(r"\s*(?:(?:the|a|an)\s+)?(?:(?:flag|option)\s+)?--\w[\w-]*(?:\s+(?:flag|option))?\s")
-_PHRASE_BREAK = re.compile(r"[;:,]|\.\s|\bbut\b")
+_OPTION_SUBJECT = rxcache.compile(r"\s*(?:(?:the|a|an)\s+)?(?:(?:flag|option)\s+)?--\w[\w-]*(?:\s+(?:flag|option))?\s")
+_PHRASE_BREAK = rxcache.compile(r"[;:,]|\.\s|\bbut\b")
 
 
 def _claims_auto_resume(low: str, auto: re.Match) -> bool:
@@ -349,7 +350,7 @@ def periodic_checkpoints(s: Statement) -> Match:
 
 
 # a step interval told in wall-clock time: "every 200 iterations, which works out at about 8 seconds"
-_EQUIVALENT = re.compile(rf"\b(?:(?:comes?|came|amounts?|amounted)\s+to|works?\s+out\s+(?:at|to)|corresponds?\s+to|"
+_EQUIVALENT = rxcache.compile(rf"\b(?:(?:comes?|came|amounts?|amounted)\s+to|works?\s+out\s+(?:at|to)|corresponds?\s+to|"
                          rf"translates?\s+(?:in)?to|(?:is|are)\s+equivalent\s+to|equals?)\s+"
                          rf"(?:(?:roughly|about|around|approximately|some|nearly|almost|just (?:under|over))\s+)?"
                          rf"{_NUM}\s*{_TIME_UNIT}")
@@ -398,7 +399,7 @@ def _fmt(lo: float, hi: float) -> str:
 
 # what a dashboard is for: runs followed on it ("the team follows each run on W&B", "to see how the run is doing")
 _RUNS = r"(?:runs?|jobs?|training|experiments?)"
-_FOLLOWED = re.compile(rf"\b(?:follow|monitor|track|watch)(?:s|ed|ing)?\s+(?:(?:a|the|each|every|our|your|its|their|all)\s+)?"
+_FOLLOWED = rxcache.compile(rf"\b(?:follow|monitor|track|watch)(?:s|ed|ing)?\s+(?:(?:a|the|each|every|our|your|its|their|all)\s+)?"
                        rf"{_RUNS}\b|\b{_RUNS}\s+(?:is|are|get|gets)\s+(?:followed|monitored|tracked|watched)\b|"
                        rf"\bkeep(?:s|ing)?\s+an\s+eye\s+on\b|"
                        rf"\bhow\s+(?:it|the run|a run|training|the job|a job|things)\s+(?:is|are)\s+(?:doing|going|progressing)\b")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-NEGATION = re.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
+from auditor import rxcache
+
+NEGATION = rxcache.compile(r"\b(?:no|not|never|nothing|no longer|doesn't|does not|won't|will not|cannot|can't)\b")
 
 
 def negated_before(low: str, at: int) -> bool:
@@ -20,10 +22,10 @@ def negated_before(low: str, at: int) -> bool:
 
 
 # what the text sets against the claim: an old version, the road not taken
-CONTRAST = re.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
+CONTRAST = rxcache.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
 CONTRAST_REACH = 40  # characters: "unlike the old script, which resumed automatically"
 
-CLAUSE_BREAK = re.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
+CLAUSE_BREAK = rxcache.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
 
 
 def clause_bounds(low: str, start: int, end: int, breaks: re.Pattern = CLAUSE_BREAK) -> tuple[int, int]:
@@ -40,13 +42,13 @@ def clause_around(low: str, start: int, end: int, breaks: re.Pattern = CLAUSE_BR
 
 
 # a negation that bounds or sharpens a claim rather than denying it
-_BOUNDING = re.compile(r"\b(?:no|not|never)\s+(?:more|less|longer|later|fewer)\s+than\b|\bnot\s+(?:only|just|merely)\b|"
+_BOUNDING = rxcache.compile(r"\b(?:no|not|never)\s+(?:more|less|longer|later|fewer)\s+than\b|\bnot\s+(?:only|just|merely)\b|"
                        r"\bno\s+(?:extra\s+|additional\s+)?(?:flags?|options?|arguments?|path|edits?|changes?)\b|"
                        r"\bno matter\b|\bnothing\s+(?:\w+\s+){0,2}?lost\b|\bno\s+(?:\w+\s+){0,2}?(?:is|gets|will be)\s+lost\b|"
                        r"\bnot lost\b|\bnever los\w*|\bnobody\s+(?:should|needs?|has)\s+to\b|\bnothing\s+(?:needs|has)\s+to\s+be\b|"
                        r"(?:\bnot|\bnever|n't)\s+(?:stop|die|block|wait|depend|rely|hang|stall)\w*")
-_DENIAL = re.compile(r"\b(?:no|not|never|nothing|nobody|none|neither|nor|cannot)\b|\w+n't\b")
-_DENIAL_BREAK = re.compile(r"[;:(),]|\.\s|\bbut\b")
+_DENIAL = rxcache.compile(r"\b(?:no|not|never|nothing|nobody|none|neither|nor|cannot)\b|\w+n't\b")
+_DENIAL_BREAK = rxcache.compile(r"[;:(),]|\.\s|\bbut\b")
 
 
 def denied(low: str, at: int) -> bool:
@@ -71,12 +73,12 @@ def negated_lead(low: str, at: int) -> bool:
 
 # a mechanism said to be out of use, as what its clause says of it ("heartbeat.py is a leftover", "the keep-alive
 # module is dead code", "stays unused"), not an adjective of something else ("unused ones are deleted")
-_DISUSED = re.compile(r"\b(?:is|are|was|were|stays?|remains?|now|considered|kept)\s+(?:(?:now|currently|still|just|"
+_DISUSED = rxcache.compile(r"\b(?:is|are|was|were|stays?|remains?|now|considered|kept)\s+(?:(?:now|currently|still|just|"
                       r"only|simply|a|an|old|some)\s+)*(?:leftovers?|left over|dead code|unused|obsolete|deprecated|"
                       r"disabled|switched off|turned off|commented out)\b")
-_DISUSE_BREAK = re.compile(r"[;:,]|\.\s|\bbut\b|\b(?:which|whereas|while|unlike)\b")
+_DISUSE_BREAK = rxcache.compile(r"[;:,]|\.\s|\bbut\b|\b(?:which|whereas|while|unlike)\b")
 # what follows the claim says it never runs: "..., but it is never started", "Nothing launches it."
-_NOT_STARTED = re.compile(
+_NOT_STARTED = rxcache.compile(
     r"\s*(?:(?:but|and|yet|however)\s+)?(?:(?:it|they|this|that|these|those)\s+)?"
     r"(?:(?:is|are|was|were|has|have|had|stays?|remains?)\s+)?(?:(?:still|currently|yet|ever)\s+)?"
     r"(?:not|never|isn't|aren't|wasn't|weren't|hasn't|haven't)\s+(?:(?:yet|ever|been|currently)\s+)*"
@@ -85,7 +87,7 @@ _NOT_STARTED = re.compile(
     r"(?!\s+(?:in|by|during|under)\s+(?:the\s+)?(?:unit\s+)?tests?\b)|"
     r"\s*(?:(?:but|and|yet)\s+)?nothing\s+(?:\w+\s+)?(?:starts|launches|calls|runs|uses|enables|imports|spawns)\s+"
     r"(?:it|them)\b")
-_NEXT_CLAUSE = re.compile(r"[;,:]|\.\s")
+_NEXT_CLAUSE = rxcache.compile(r"[;,:]|\.\s")
 
 
 def disowned(low: str, at: int, following: str = "") -> bool:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecordError, read_record, result_paths
 from auditor.evidence import checkpoints, launches, runlog, runside
@@ -34,10 +34,10 @@ from auditor.evidence.runio import present, read_lines, relative
 from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
-_BATCH_RE = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
+_BATCH_RE = rxcache.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
 _LOG_SUFFIXES = (".log", ".out", "log.txt")
 MAX_OWN_LOGS = 32  # a run folder's own logs read (one a session: a long-lived run restarted many times)
-_WROTE = re.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
+_WROTE = rxcache.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -353,8 +353,8 @@ def _foreign_sessions(ev: RunEvidence, project: Path) -> None:
     ev.step_seconds, ev.step_seconds_source = log.step_seconds, log.step_seconds_source
 
 
-_CONFIG_ARG = re.compile(r"(?:^|[\s=])([\w./-]+\.(?:ya?ml|json|toml))\b")
-_CONFIG_RESUME = re.compile(r"""^\s*["']?(resume\w*|ckpt_path|init_from|load_from|restore_from)["']?\s*[:=]\s*"""
+_CONFIG_ARG = rxcache.compile(r"(?:^|[\s=])([\w./-]+\.(?:ya?ml|json|toml))\b")
+_CONFIG_RESUME = rxcache.compile(r"""^\s*["']?(resume\w*|ckpt_path|init_from|load_from|restore_from)["']?\s*[:=]\s*"""
                             r"""(?!null\b|None\b|none\b|false\b|False\b|~|""|''|,|$|\s*#|scratch\b|['"]?scratch)(.+)$""",
                             re.M)
 

@@ -4,12 +4,11 @@ and the timestamps of log lines."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from auditor import safeio
+from auditor import rxcache, safeio
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 
@@ -20,7 +19,7 @@ MAX_TEXT_BYTES = 256 * 1024 * 1024  # logs and events are streamed line by line 
 MAX_LINE_CHARS = 64 * 1024  # a longer line (a corrupt or hostile file) is cut to this
 
 
-_TS_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?")
+_TS_RE = rxcache.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?")
 
 
 def relative(path: Path, base: Path) -> str:

@@ -33,7 +33,7 @@ import statistics
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.evidence.launches import launch_banners
 from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
@@ -47,12 +47,12 @@ MAX_LINE_CHARS = 64 * 1024
 BANNER_S = 60  # a restarted process prints its banner within this many seconds of its resume line
 ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 
-_START = re.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
-_COMMAND = re.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
+_START = rxcache.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
+_COMMAND = rxcache.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
                       r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
-_PID = re.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
+_PID = rxcache.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
 # an option that names a checkpoint or asks for a resume, on a recorded command line
-_RESUME_OPTION = re.compile(
+_RESUME_OPTION = rxcache.compile(
     r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
     r"continue[\w-]*)(?:[= ](?!None\b|null\b|False\b|-)\S+)?)"
     r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
@@ -60,41 +60,41 @@ _RESUME_OPTION = re.compile(
 # a setting printed before training that asks for a resume (`Overriding: init_from = resume`)
 # (a boolean names no checkpoint: `resume = True` may be the standing default, so it does not say
 # that this restart was asked to resume; a path or `init_from = resume` does)
-_RESUME_SETTING = re.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)['\"]?\s*[=:]\s*['\"]?"
+_RESUME_SETTING = rxcache.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)['\"]?\s*[=:]\s*['\"]?"
                              r"(?!None\b|null\b|False\b|True\b|yes\b|no\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|"
                              r"\s*$)([^\s,'\"]+)", re.I)
-_RESUMED = re.compile(r"\bresum(?:ed|ing)\b|\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
+_RESUMED = rxcache.compile(r"\bresum(?:ed|ing)\b|\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
                       r"\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoints?|states?|snapshot|weights)\b|"
                       r"\bloading states from\b|\bloaded (?:the )?checkpoint\b", re.I)
-_NOT_RESUMED = re.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoint)\b|\bfrom scratch\b|"
+_NOT_RESUMED = rxcache.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoint)\b|\bfrom scratch\b|"
                           r"\bnothing to resume\b|\bwill not be loaded\b", re.I)
-_RESUME_TARGET = re.compile(r"""(?:from|at|checkpoint|path)\s+['"]?([^\s'",()]+(?:\.(?:pt|pth|ckpt|bin|safetensors)"""
+_RESUME_TARGET = rxcache.compile(r"""(?:from|at|checkpoint|path)\s+['"]?([^\s'",()]+(?:\.(?:pt|pth|ckpt|bin|safetensors)"""
                             r"""|checkpoint[-_]\d+|/[^\s'",()]*))""", re.I)
 _END = {
-    "finished": re.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+(?:training|at step)\b|"
+    "finished": rxcache.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+(?:training|at step)\b|"
                            r"^\W*done\b|\bdone\s*(?:at\b|:)|\btrain_runtime\b|\bmax_epochs=\d+` reached", re.I),
-    "preempted": re.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
-    "failed": re.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
+    "preempted": rxcache.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
+    "failed": rxcache.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
     # a launcher reporting a worker killed by SIGKILL (`exitcode: -9`), or a shell's `Killed`
-    "killed": re.compile(r"\bexit\s*code:?\s*-9\b|\bSIGKILL\b|^\W*Killed\b", re.I),
+    "killed": rxcache.compile(r"\bexit\s*code:?\s*-9\b|\bSIGKILL\b|^\W*Killed\b", re.I),
 }
-_SAVE_VERB = re.compile(r"\b(?:sav(?:e|ed|ing)|persist(?:ed|ing)?|wr(?:ote|itten|iting)|stor(?:ed|ing))\b", re.I)
-_NOT_SAVE = re.compile(r"\b(?:load(?:ed|ing)?|restor(?:ed|ing)|remov(?:e|ed|ing)|delet(?:e|ed|ing)|skipp(?:ed|ing)|"
+_SAVE_VERB = rxcache.compile(r"\b(?:sav(?:e|ed|ing)|persist(?:ed|ing)?|wr(?:ote|itten|iting)|stor(?:ed|ing))\b", re.I)
+_NOT_SAVE = rxcache.compile(r"\b(?:load(?:ed|ing)?|restor(?:ed|ing)|remov(?:e|ed|ing)|delet(?:e|ed|ing)|skipp(?:ed|ing)|"
                        r"could not|failed to|every)\b", re.I)
-_CKPT_PATH = re.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*|"""
+_CKPT_PATH = rxcache.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|bin|pkl)\b|checkpoint[-_]\d+[\w./-]*|"""
                         r"""(?<![\w-])(?:step|global_step|epoch|iter|ckpt)[-_]?\d+(?=[\s)'",;]|$)))""")
 # `checkpoint [timer] step 988 -> /scratch/ckpt/step_0000988.pt`: a save that names no verb, only where it went
-_ARROW_SAVE = re.compile(r"\b(?:checkpoint|ckpt|snapshot)s?\b.{0,60}?(?:->|=>|\u2192)\s*['\"]?([\w./-]+)", re.I)
+_ARROW_SAVE = rxcache.compile(r"\b(?:checkpoint|ckpt|snapshot)s?\b.{0,60}?(?:->|=>|\u2192)\s*['\"]?([\w./-]+)", re.I)
 # `INFO trainer: checkpoint runs/x/checkpoints/step_000100`: a message that is the noun and a numbered path
-_NOUN_SAVE = re.compile(r"(?:^|[:\]|]\s+)(?:checkpoint|ckpt|snapshot)\s*:?\s+['\"]?"
+_NOUN_SAVE = rxcache.compile(r"(?:^|[:\]|]\s+)(?:checkpoint|ckpt|snapshot)\s*:?\s+['\"]?"
                         r"([\w./-]*?(?:step|global_step|epoch|iter|ckpt|checkpoint)[-_=]?\d+(?:\.\w+)?)['\"]?"
                         r"\s*(?:\([^)]*\))?\s*$", re.I)
 # a save a signal asked for (the scheduler's warning before a time limit, a preemption): not a periodic one
-_SIGNALLED = re.compile(r"\bSIG(?:USR[12]|TERM|INT|HUP|CONT|QUIT)\b|\bpreempt|\bsignal(?:l?ed)?\b|"
+_SIGNALLED = rxcache.compile(r"\bSIG(?:USR[12]|TERM|INT|HUP|CONT|QUIT)\b|\bpreempt|\bsignal(?:l?ed)?\b|"
                         r"\btime limit\b", re.I)
-_SAVE_TO = re.compile(r"\b(?:checkpoint|model|state|snapshot|weights)s?\s+(?:to|in|at)\s+['\"]?([\w./-]+)", re.I)
-_EPOCH = re.compile(r"\bepoch\b\s*[=:#]?\s*(\d+)\b", re.I)
-_ITER_TIME = re.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d+(?:\.\d+)?)\s*s\b", re.I)
+_SAVE_TO = rxcache.compile(r"\b(?:checkpoint|model|state|snapshot|weights)s?\s+(?:to|in|at)\s+['\"]?([\w./-]+)", re.I)
+_EPOCH = rxcache.compile(r"\bepoch\b\s*[=:#]?\s*(\d+)\b", re.I)
+_ITER_TIME = rxcache.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d+(?:\.\d+)?)\s*s\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _positions(lines: list[LogLine]) -> dict[tuple[str, int], int]:
 # --------------------------------------------------------------------------- reading
 
 
-_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?([0-3]\d)(?!\d)")
+_DATE_IN_NAME = rxcache.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?([0-3]\d)(?!\d)")
 
 
 def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
@@ -236,7 +236,7 @@ def resume_option(command: str) -> str:
     return (m.group(1) or m.group(2)).strip() if m else ""
 
 
-_REFUSED = re.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load|"
+_REFUSED = rxcache.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load|"
                       r"continu)",
                       re.I)
 
@@ -375,7 +375,7 @@ def _usable_shape(lines: list[LogLine]) -> str | None:
     return sig if repeats <= max(10, len(lines) // 50) else None
 
 
-_SESSION_STAMP = re.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?")
+_SESSION_STAMP = rxcache.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?")
 
 
 def session_series(logs: dict[str, list[LogLine]]) -> dict[str, tuple[str, ...]]:

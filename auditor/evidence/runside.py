@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.evidence.launches import launch_folders
 from auditor.evidence.runlog import BatchLines, LogLine, read_log
 from auditor.evidence.steplines import is_step_record, json_object
@@ -41,14 +41,14 @@ from auditor.evidence.timestamps import parse as parse_time
 from auditor.runlayout import EVENTS_FILE, PROGRESS_JSON, PROGRESS_TXT
 
 MAX_SIDE_BYTES = 64 * 1024 * 1024
-_PROGRESS_NAME = re.compile(r"^(?:progress|status|state|run_status|train(?:ing)?_status|run_state)[\w.-]*\."
+_PROGRESS_NAME = rxcache.compile(r"^(?:progress|status|state|run_status|train(?:ing)?_status|run_state)[\w.-]*\."
                             r"(?:json|txt|yaml|yml)$|PROGRESS", re.I)
-_HEARTBEAT_NAME = re.compile(r"heartbeat|liveness|alive", re.I)
-_PID = re.compile(r"\bpid\W{0,3}(\d+)", re.I)
+_HEARTBEAT_NAME = rxcache.compile(r"heartbeat|liveness|alive", re.I)
+_PID = rxcache.compile(r"\bpid\W{0,3}(\d+)", re.I)
 _UPDATED_KEYS = ("updated_time", "updated", "updated_at", "last_update", "touched", "time", "timestamp", "ts")
 _HEARTBEAT_KEYS = ("heartbeat_time", "heartbeat_at", "last_heartbeat", "heartbeat")
 _STATE_KEYS = ("state", "status", "phase")
-_VALIDATION = re.compile(r"^(?:val|valid|validation|eval|test)(?:\b|[_/])", re.I)
+_VALIDATION = rxcache.compile(r"^(?:val|valid|validation|eval|test)(?:\b|[_/])", re.I)
 _NOT_METRIC = {"epoch", "step", "global_step", "lr", "learning_rate", "time", "timestamp", "created_at"}
 
 
@@ -65,9 +65,9 @@ def is_heartbeat(name: str) -> bool:
 
 
 # the word, not a part of an identifier or option (`heartbeat_interval`, `--heartbeat-interval`)
-_BEAT_WORD = re.compile(r"(?<![\w-])heartbeats?(?![\w-])", re.I)
+_BEAT_WORD = rxcache.compile(r"(?<![\w-])heartbeats?(?![\w-])", re.I)
 # what a setting puts after it: a number (`heartbeat=30`, `'heartbeat': 30`) or its period (`every 30s`)
-_BEAT_SETTING = re.compile(r"\A['\"]?\s*(?:[=:]\s*['\"]?-?\d|(?:every|interval|period)\b)", re.I)
+_BEAT_SETTING = rxcache.compile(r"\A['\"]?\s*(?:[=:]\s*['\"]?-?\d|(?:every|interval|period)\b)", re.I)
 
 
 def heartbeat_line(text: str) -> bool:
@@ -257,7 +257,7 @@ def _line_of(text: str, needle: str) -> int | None:
 # --------------------------------------------------------------------------- metrics files
 
 
-_JSON_LINES_NAME = re.compile(r"\.jsonl$|^(?:scalars|metrics|history|log|train(?:ing)?_log)[\w-]*\.json$", re.I)
+_JSON_LINES_NAME = rxcache.compile(r"\.jsonl$|^(?:scalars|metrics|history|log|train(?:ing)?_log)[\w-]*\.json$", re.I)
 SIDE_DEPTH = 6  # folders below the run searched for metrics files (a session folder's vis_data/ is two)
 MAX_SIDE_FILES = 20
 

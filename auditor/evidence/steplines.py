@@ -18,18 +18,20 @@ from __future__ import annotations
 import functools
 import json
 import re
+
+from auditor import rxcache
 from typing import Any
 
-STEP = re.compile(r"\b(?:global_step|step|iteration|iter|it|update)\b\s*[=:#\[(]?\s*(\d+)", re.I)
-COUNTER = re.compile(r"\[\s*(\d+)\s*/\s*\d+\s*(?:\(\s*\d+%\)\s*)?\]")  # `[ 20/100]`, timm's `[ 20/100 ( 20%)]`
+STEP = rxcache.compile(r"\b(?:global_step|step|iteration|iter|it|update)\b\s*[=:#\[(]?\s*(\d+)", re.I)
+COUNTER = rxcache.compile(r"\[\s*(\d+)\s*/\s*\d+\s*(?:\(\s*\d+%\)\s*)?\]")  # `[ 20/100]`, timm's `[ 20/100 ( 20%)]`
 # fairseq's simple progress line: `epoch 001:     25 / 400 loss=...`: update i of the epoch's n
-EPOCH_COUNTER = re.compile(r"\bepoch\s+\d+\s*:\s*(\d+)\s*/\s*\d+\b", re.I)
-_LAST_WORD = re.compile(r"(\w+)\W*(?:\(\w+\)\W*)?$")  # the word a counter follows, past a `(train)` mode
-LOSS = re.compile(r"\b(?:train(?:ing)?[_ ]?)?loss(?:\.\w+)?\b\s*[=:|]?\s*-?\d|['\"]loss['\"]\s*:", re.I)
-EVAL = re.compile(r"\b(?:eval|evaluation|valid|validation|val|test)(?:\b|_)", re.I)
-_BATCH = re.compile(r"\bbatch\b\s*[=:#]?\s*\d+", re.I)
-_TRAIN_LOSS_KEY = re.compile(r"^(?:train(?:ing)?_)?loss(?:_\w+)?$")
-_VALIDATION_KEY = re.compile(r"^(?:val|valid|validation|eval|evaluation|test)(?:$|[_/.])")
+EPOCH_COUNTER = rxcache.compile(r"\bepoch\s+\d+\s*:\s*(\d+)\s*/\s*\d+\b", re.I)
+_LAST_WORD = rxcache.compile(r"(\w+)\W*(?:\(\w+\)\W*)?$")  # the word a counter follows, past a `(train)` mode
+LOSS = rxcache.compile(r"\b(?:train(?:ing)?[_ ]?)?loss(?:\.\w+)?\b\s*[=:|]?\s*-?\d|['\"]loss['\"]\s*:", re.I)
+EVAL = rxcache.compile(r"\b(?:eval|evaluation|valid|validation|val|test)(?:\b|_)", re.I)
+_BATCH = rxcache.compile(r"\bbatch\b\s*[=:#]?\s*\d+", re.I)
+_TRAIN_LOSS_KEY = rxcache.compile(r"^(?:train(?:ing)?_)?loss(?:_\w+)?$")
+_VALIDATION_KEY = rxcache.compile(r"^(?:val|valid|validation|eval|evaluation|test)(?:$|[_/.])")
 _STEP_KEYS = frozenset(("_step", "step", "global_step", "iter", "iteration", "batch", "batch_idx", "update",
                         "n_updates", "num_updates"))
 

@@ -26,29 +26,29 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.config import ProjectConfig
 from auditor.discovery import journal_phase
 from auditor.evidence import githistory, timestamps
 
 MAX_ARTIFACT_BYTES = 5_000_000
 PHASES = ("red", "green", "refactor")
-_PHASE_RE = re.compile(r"(?:^|[-_.])(red|green|refactor)(?:[-_.]|$)", re.I)
+_PHASE_RE = rxcache.compile(r"(?:^|[-_.])(red|green|refactor)(?:[-_.]|$)", re.I)
 _STAMP_RES = (
-    (re.compile(r"(\d{8})T(\d{6})Z"), "%Y%m%d%H%M%S"),
-    (re.compile(r"(\d{8})[_-](\d{6})(?!\d)"), "%Y%m%d%H%M%S"),
-    (re.compile(r"(\d{8})[_-](\d{4})(?!\d)"), "%Y%m%d%H%M"),
+    (rxcache.compile(r"(\d{8})T(\d{6})Z"), "%Y%m%d%H%M%S"),
+    (rxcache.compile(r"(\d{8})[_-](\d{6})(?!\d)"), "%Y%m%d%H%M%S"),
+    (rxcache.compile(r"(\d{8})[_-](\d{4})(?!\d)"), "%Y%m%d%H%M"),
 )
-_SUMMARY_COUNT = re.compile(r"(\d+) (failed|passed|errors?|skipped|xfailed|xpassed|deselected)")
-_SUMMARY_LINE = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*?)?\s*=*$")
-_FAILED = re.compile(r"^(FAILED|ERROR) (\S+::\S+|\S+\.py)(?: - (.*))?$")
-_VERBOSE = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+_SUMMARY_COUNT = rxcache.compile(r"(\d+) (failed|passed|errors?|skipped|xfailed|xpassed|deselected)")
+_SUMMARY_LINE = rxcache.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*?)?\s*=*$")
+_FAILED = rxcache.compile(r"^(FAILED|ERROR) (\S+::\S+|\S+\.py)(?: - (.*))?$")
+_VERBOSE = rxcache.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 # pytest-timeout's banner and failure text, subprocess/asyncio time-outs; not the plugin list
 # unittest's output: `Ran 3 tests in 0.004s`, then `OK` or `FAILED (failures=1, errors=1)`
-_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s$")
-_UNITTEST_END = re.compile(r"^(?:OK|FAILED)(?: \(([^)]*)\))?$")
-_UNITTEST_CASE = re.compile(r"^(?:FAIL|ERROR): (\w+) \(([\w.]+)\)")
-_TIMEOUT = re.compile(r"\+ Timeout \+|Failed: Timeout|Timeout >|TimeoutExpired|TimeoutError|timed out", re.I)
+_UNITTEST_RAN = rxcache.compile(r"^Ran (\d+) tests? in [\d.]+s$")
+_UNITTEST_END = rxcache.compile(r"^(?:OK|FAILED)(?: \(([^)]*)\))?$")
+_UNITTEST_CASE = rxcache.compile(r"^(?:FAIL|ERROR): (\w+) \(([\w.]+)\)")
+_TIMEOUT = rxcache.compile(r"\+ Timeout \+|Failed: Timeout|Timeout >|TimeoutExpired|TimeoutError|timed out", re.I)
 
 
 @dataclass(frozen=True)
@@ -334,7 +334,7 @@ def _from_journal(rel: str, path: Path, text: str) -> list[TddArtifact]:
     return out
 
 
-_STAMP_TEXT = re.compile(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+)?\s*(?:UTC|GMT|Z|[+-]\d\d:?\d\d)?|\b\d{1,2}:\d\d(?::\d\d)?\b")
+_STAMP_TEXT = rxcache.compile(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+)?\s*(?:UTC|GMT|Z|[+-]\d\d:?\d\d)?|\b\d{1,2}:\d\d(?::\d\d)?\b")
 
 
 def _journal_feature(header: str, path: Path) -> str:

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import calendar
 import itertools
-import re
+
+from auditor import rxcache
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-_ISO = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?")
+_ISO = rxcache.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?")
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                                        "Dec"), start=1)}
-_DATE_CMD = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+_DATE_CMD = rxcache.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
                        r"Oct|Nov|Dec)\s+(?:(\d{1,2})\s+)?(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})"
                        r"(?:\s+(?:UTC|GMT|Z|[+-]\d{4}|[A-Z]{3,5}))?(?:\s+(\d{4}))?\b")
-_YMD = re.compile(r"\b(\d{4})/(\d{2})/(\d{2})[ T,]+(\d{2}):(\d{2}):(\d{2})\b")  # mmengine: 2026/12/02 15:52:55
-_US = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
-_MONTH_DAY = re.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
-_CLOCK = re.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
+_YMD = rxcache.compile(r"\b(\d{4})/(\d{2})/(\d{2})[ T,]+(\d{2}):(\d{2}):(\d{2})\b")  # mmengine: 2026/12/02 15:52:55
+_US = rxcache.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
+_MONTH_DAY = rxcache.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
+_CLOCK = rxcache.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
 
 
 def _utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> float | None:

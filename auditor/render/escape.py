@@ -20,6 +20,7 @@ import html
 import re
 from typing import Any
 
+from auditor import rxcache
 from auditor.safeio import needs_visible, visible
 
 
@@ -63,8 +64,8 @@ def html_text(text: Any) -> str:
     return html.escape(terminal_text(text), quote=True)
 
 
-_JSON_UNSAFE = re.compile("[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_UNSAFE = rxcache.compile("[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = rxcache.compile("[\ud800-\udfff]")
 
 
 def json_document(text: str) -> str:

@@ -11,7 +11,6 @@ error entry.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from auditor import safeio
+from auditor import rxcache, safeio
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -48,7 +47,7 @@ class ConfigFiles:
 
     def targets(self, pattern: str) -> list[Node]:
         """Mappings whose `_target_` matches `pattern` (Hydra's instantiate)."""
-        rx = re.compile(pattern)
+        rx = rxcache.compile(pattern)
         return [n for n in self.nodes if isinstance(n.values.get("_target_"), str) and rx.search(n.values["_target_"])]
 
     def commanded(self) -> list[Node]:
@@ -60,7 +59,7 @@ class ConfigFiles:
     @staticmethod
     def class_paths(nodes: list[Node], pattern: str) -> list[Node]:
         """Mappings among `nodes` whose `class_path` (jsonargparse) matches `pattern`."""
-        rx = re.compile(pattern)
+        rx = rxcache.compile(pattern)
         return [n for n in nodes if isinstance(n.values.get("class_path"), str) and rx.search(n.values["class_path"])]
 
     def built(self) -> dict[str, list[dict[str, Any]]]:
@@ -155,8 +154,8 @@ def _json_nodes(rel: str, text: str) -> list[Node]:
     return out
 
 
-_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]+\")\s*=")
+_TOML_TABLE = rxcache.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = rxcache.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]+\")\s*=")
 
 
 def _toml_nodes(rel: str, text: str) -> list[Node]:

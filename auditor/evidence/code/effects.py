@@ -16,20 +16,21 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from auditor import rxcache
 from auditor.evidence.code.facts import DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call
 
 if TYPE_CHECKING:
     from auditor.evidence.code.scan import FileScan, FunctionScan
 
 _LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
-_LOG_RECEIVERS = re.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
+_LOG_RECEIVERS = rxcache.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
 # an experiment tracker's calls (W&B, TensorBoard, MLflow, Aim, ...), whatever the object is called
 _TRACKER_LOG = {"log_metrics", "log_metric", "log_dict", "log_scalar", "log_scalars", "add_scalar", "add_scalars"}
 # packages whose `log` is the logarithm
 _MATH = {"math", "cmath", "numpy", "np", "torch", "jax", "jnp", "tensorflow", "tf", "scipy", "mxnet"}
 _WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
-_NOT_CHECKPOINT_LOADERS = re.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
-_OPTIMIZER = re.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
+_NOT_CHECKPOINT_LOADERS = rxcache.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
+_OPTIMIZER = rxcache.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
 _STEP_CALLS = {"backward", "apply_gradients", "value_and_grad"}
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from auditor import rxcache
 from auditor.config import ProjectConfig
 from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call,
                                          CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param,
@@ -463,7 +464,7 @@ class _Analysis:
 
 
 # a loop over the micro-batches of one optimizer step (`for _ in range(gradient_accumulation_steps)`)
-_ACCUMULATION = re.compile(r"^for .* in .*(?:accum|micro|grad(?:ient)?_acc)", re.I)
+_ACCUMULATION = rxcache.compile(r"^for .* in .*(?:accum|micro|grad(?:ient)?_acc)", re.I)
 
 
 def _around_accumulation(loops: tuple[Loop, ...], step_lines: set[int]) -> set[int]:

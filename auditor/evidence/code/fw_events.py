@@ -30,6 +30,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from auditor import rxcache
 from auditor.evidence.code.facts import SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall
 from auditor.evidence.code.intervals import save_intervals
 from auditor.evidence.code.syntax import short_text
@@ -38,9 +39,9 @@ if TYPE_CHECKING:
     from auditor.evidence.code.flow import _Analysis
     from auditor.evidence.code.scan import FileScan, FunctionScan
 
-_EVENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_EVENT_NAME = rxcache.compile(r"^[A-Z][A-Z0-9_]*$")
 _RUNS = {"run", "fit", "train"}
-_SAVER = re.compile(r"checkpoint|saver|snapshot", re.I)
+_SAVER = rxcache.compile(r"checkpoint|saver|snapshot", re.I)
 
 
 def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:

@@ -28,9 +28,9 @@ found), in jsonargparse's form: `trainer.callbacks` entries `class_path: ...Mode
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING
 
+from auditor import rxcache
 from auditor.evidence.code.facts import AUTORESUME, LOG, SAVE, Call, CodeEvidence, Effect, Interval, LoopCall, ResumeLoad
 from auditor.evidence.code.fwcommon import (Site, config_call, framework_loop, imports, keyword, keyword_line,
                                               package, sites)
@@ -51,7 +51,7 @@ _YAML_CHECKPOINT = r"^(?:lightning\.pytorch|pytorch_lightning|lightning)\.callba
 _YAML_TRAINER = r"^(?:lightning\.pytorch|pytorch_lightning|lightning)(?:\.trainer)*\.(?:trainer\.)?Trainer$"
 # LightningCLI also resolves a callback's bare class name
 _CLI_CHECKPOINT = r"^(?:(?:lightning\.pytorch|pytorch_lightning|lightning)\.callbacks\.(?:model_checkpoint\.)?)?ModelCheckpoint$"
-_TIMEDELTA = re.compile(r"^\s*(?:(\d+) days?, )?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
+_TIMEDELTA = rxcache.compile(r"^\s*(?:(\d+) days?, )?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
 
 
 def add(ev: CodeEvidence, scans: list[FileScan], analysis: _Analysis, configs: ConfigFiles) -> None:

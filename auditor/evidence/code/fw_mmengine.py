@@ -25,10 +25,10 @@ mmengine is read this way.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from auditor import rxcache
 from auditor.evidence.code.facts import LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval, LoopCall, ResumeLoad
 from auditor.evidence.code.fwcommon import Site, config_call, imports, package, sites
 from auditor.evidence.code.mmconfig import UNKNOWN, Configs, Value, literal
@@ -46,7 +46,7 @@ LIBRARY_HOOKS = frozenset({"CheckpointHook", "LoggerHook", "IterTimerHook", "Par
                            "RuntimeInfoHook", "EMAHook", "EmptyCacheHook", "SyncBuffersHook", "ProfilerHook",
                            "NaiveVisualizationHook", "EarlyStoppingHook", "PrepareTTAHook"})
 # mmengine Hook's period helpers: `if self.every_n_train_iters(runner, self.interval):`
-_PERIODS = re.compile(r"\bevery_n_(?:train_|inner_)?(iters|epochs)\s*\(")
+_PERIODS = rxcache.compile(r"\bevery_n_(?:train_|inner_)?(iters|epochs)\s*\(")
 _RUNNER_DEFAULTS = {"checkpoint": {"type": "CheckpointHook", "interval": 1}, "logger": {"type": "LoggerHook"}}
 
 

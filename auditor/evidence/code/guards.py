@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from auditor import rxcache
 from auditor.evidence.code.facts import Guard
 from auditor.evidence.code.syntax import dotted, names_in, short_text
 from auditor.evidence.code.values import Values
@@ -29,18 +30,18 @@ if TYPE_CHECKING:
     from auditor.evidence.code.scan import FileScan, FunctionScan, GuardNode
 
 PERIOD_KINDS = ("period-steps", "period-epochs", "period-time", "period")
-_TIME = re.compile(r"time|monotonic|perf_counter|clock|elapsed|now|since|last_(?:save|persist|ckpt|checkpoint|"
+_TIME = rxcache.compile(r"time|monotonic|perf_counter|clock|elapsed|now|since|last_(?:save|persist|ckpt|checkpoint|"
                    r"status|write|progress|log|beat)|deadline|_t0|^t0$|^t1$|^tic$", re.I)
-_METRIC = re.compile(r"loss|best|metric|score|acc|improv|val|psnr|ssim|ppl|perplex|reward|error|err$", re.I)
-_SIGNAL = re.compile(r"stop|signal|preempt|interrupt|terminat|sigterm|sigint|kill|abort|exit|shutdown", re.I)
-_MAIN_PROCESS = re.compile(r"is_(?:local_)?main_process|is_global_zero|is_world_process_zero|is_main|master_process|"
+_METRIC = rxcache.compile(r"loss|best|metric|score|acc|improv|val|psnr|ssim|ppl|perplex|reward|error|err$", re.I)
+_SIGNAL = rxcache.compile(r"stop|signal|preempt|interrupt|terminat|sigterm|sigint|kill|abort|exit|shutdown", re.I)
+_MAIN_PROCESS = rxcache.compile(r"is_(?:local_)?main_process|is_global_zero|is_world_process_zero|is_main|master_process|"
                            r"is_master|is_rank_zero|rank_zero", re.I)
-_RANK = re.compile(r"rank$", re.I)
-_LIMIT = re.compile(r"max|total|num_|n_steps|n_epochs|epochs$|last|final|end|limit", re.I)
-_DUE = re.compile(r"due|should_?(?:save|checkpoint|ckpt|persist|snapshot)|time_to_(?:save|checkpoint)|"
+_RANK = rxcache.compile(r"rank$", re.I)
+_LIMIT = rxcache.compile(r"max|total|num_|n_steps|n_epochs|epochs$|last|final|end|limit", re.I)
+_DUE = rxcache.compile(r"due|should_?(?:save|checkpoint|ckpt|persist|snapshot)|time_to_(?:save|checkpoint)|"
                   r"needs?_(?:save|checkpoint)|is_time|save_now", re.I)
 # the threshold a warm-up compares with: once the count passes it, it stays passed (replay buffers, schedules)
-_WARMUP = re.compile(r"warm|learning_starts|start_steps|burn_?in|min_(?:replay|buffer|memory|history|samples)|"
+_WARMUP = rxcache.compile(r"warm|learning_starts|start_steps|burn_?in|min_(?:replay|buffer|memory|history|samples)|"
                      r"replay_start|prefill", re.I)
 _FLIP = {ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
          ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}

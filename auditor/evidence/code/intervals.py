@@ -15,17 +15,18 @@ import ast
 import re
 from typing import Any
 
+from auditor import rxcache
 from auditor.evidence.code.facts import SAVE, Interval, LoopCall
 from auditor.evidence.code.scan import FileScan
 from auditor.evidence.code.syntax import names_in, option_name
 
 
-_UNIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hours?|"
+_UNIT_RE = rxcache.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hours?|"
                       r"steps?|it|iters?|iterations?|batch(?:es)?|epochs?)\s*$", re.I)
 
 
 # names of a checkpoint interval besides the configured ones: save_every_minutes, CKPT_EVERY_STEPS, persist_every_s
-_INTERVAL_NAME = re.compile(r"(?:^|_)(?:checkpoint|ckpt|save|persist|snapshot)_?(?:every|interval|period|freq)")
+_INTERVAL_NAME = rxcache.compile(r"(?:^|_)(?:checkpoint|ckpt|save|persist|snapshot)_?(?:every|interval|period|freq)")
 
 
 def parse_interval(text: str) -> tuple[float, str, float | None] | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from auditor import safeio
+from auditor import rxcache, safeio
 
 MAX_CONFIG_BYTES = 512 * 1024
 MAX_BASE_DEPTH = 8
@@ -31,7 +31,7 @@ CONFIG_KEYS = frozenset({"_base_", "default_hooks", "custom_hooks", "train_cfg",
 
 
 # a top-level assignment of one of those keys: only such files are parsed again as configs
-_CANDIDATE = re.compile(r"^(?:(?:" + "|".join(sorted(CONFIG_KEYS)) + r")\s*[:=]|with\s+read_base\s*\()", re.M)
+_CANDIDATE = rxcache.compile(r"^(?:(?:" + "|".join(sorted(CONFIG_KEYS)) + r")\s*[:=]|with\s+read_base\s*\()", re.M)
 
 
 class _Unknown:

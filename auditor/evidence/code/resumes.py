@@ -15,6 +15,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
+from auditor import rxcache
 from auditor.evidence.code.facts import LOAD, Call, ResumeLoad
 from auditor.evidence.code.syntax import calls_in, dotted, names_in
 
@@ -25,14 +26,14 @@ if TYPE_CHECKING:
 # make a cycle (flow calls these functions)
 _Analysis = Any
 
-RESUME_NAME = re.compile(r"^(?:resume\w*|\w+_resume|init_from|ckpt_path|checkpoint_path|resume_from\w*|load_from|"
+RESUME_NAME = rxcache.compile(r"^(?:resume\w*|\w+_resume|init_from|ckpt_path|checkpoint_path|resume_from\w*|load_from|"
                          r"restore_from|from_checkpoint|continue_from)$")
-_STATE_RECEIVER = re.compile(r"opt|optim|sched|scaler|lr_s", re.I)
-_STATE_KEY = re.compile(r"^(?:step|global_step|epoch|iter|iter_num|iteration|it|optimizer|opt|scheduler|rng\w*|"
+_STATE_RECEIVER = rxcache.compile(r"opt|optim|sched|scaler|lr_s", re.I)
+_STATE_KEY = rxcache.compile(r"^(?:step|global_step|epoch|iter|iter_num|iteration|it|optimizer|opt|scheduler|rng\w*|"
                         r"\w*_rng|\w*rng_state\w*|gen_state|torch_rng|numpy_rng|sampler)$")
 _EXISTS = {"exists", "isfile", "is_file", "isdir", "is_dir"}
 # a file name that says it holds the newest state: checkpoint_last.pt, last.ckpt, latest.pth
-_LAST_FILE = re.compile(r"(?:^|[/\\_.\-])(?:last|latest|newest)(?:[_.\-]|$)", re.I)
+_LAST_FILE = rxcache.compile(r"(?:^|[/\\_.\-])(?:last|latest|newest)(?:[_.\-]|$)", re.I)
 
 
 def resume_names(a: _Analysis) -> set[str]:

@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor import safeio
+from auditor import rxcache, safeio
 from auditor.evidence.code.facts import Call, Loop
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
 
-_BATCH_HINT = re.compile(r"batch|loader|dataloader", re.I)
+_BATCH_HINT = rxcache.compile(r"batch|loader|dataloader", re.I)
 THREAD_CLASSES = {"Thread", "Timer"}
 _EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w{0,80}")
+_IDENTIFIER = rxcache.compile(r"[A-Za-z_]\w{0,80}")
 # calls that put a value into a container, for data flow as `found = found + [value]` would
 _ADDS = {"append", "extend", "add", "insert", "appendleft", "update", "put"}
 # files a progress writer rewrites in place, whatever the project calls them (besides the configured names)
-PROGRESS_NAME = re.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
+PROGRESS_NAME = rxcache.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
                            r"\.(?:json|txt|yaml|yml)\b|PROGRESS", re.I)
 # files whose refresh says only "alive": alive.json, heartbeat.txt, .keepalive, liveness
-LIVENESS_NAME = re.compile(r"(?:^|[/\\])[._]?(?:alive|heartbeat|liveness|keep_?alive)"
+LIVENESS_NAME = rxcache.compile(r"(?:^|[/\\])[._]?(?:alive|heartbeat|liveness|keep_?alive)"
                            r"(?:\.(?:json|txt|yaml|yml|stamp))?$", re.I)
 
 

@@ -1,0 +1,123 @@
+"""The auditor's regular expressions, compiled once and kept between audits, as .pyc files keep modules.
+
+An audit compiles about 400 regular expressions of its own, and Python compiles each with its
+pure-Python parser, again in every process: a sixth of the CPU of an audit of a small project.
+What the parser produces (the matcher's code words, its group names) depends only on the
+pattern, its flags and the Python build, so it is kept in the folder auditor.colcache uses,
+in a file named after the Python build, and handed back to the regular expression engine's
+own constructor, which checks the code before it accepts it (a malformed entry is compiled
+afresh, never used). A kept pattern equals what `re.compile` returns (`==` compares the
+pattern, its flags and its code).
+
+The cache is used only after `open(project)`: the folder must pass auditor.colcache's checks
+for that project (outside it, the user's own, private), so that nothing the audited project
+holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()` writes
+what this process compiled, atomically; at most MAX_PATTERNS are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+try:  # CPython's own steps of re.compile; on another Python the cache is simply not used
+    import _sre
+    from re import _compiler, _parser
+except ImportError:  # pragma: no cover - not CPython
+    _sre = None
+
+FORMAT = 1
+MAX_PATTERNS = 4096
+FILE_CAP = 32 * 1024 * 1024  # bytes
+_BUILD = hashlib.sha256(f"{FORMAT}\0{sys.version}\0{getattr(_sre, 'MAGIC', '')}\0{getattr(_sre, 'CODESIZE', '')}"
+                        .encode()).hexdigest()[:16]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.file: Path | None = None
+        self.kept: dict[tuple[str, int], list[Any]] = {}  # (pattern, flags) -> _sre.compile's other arguments
+        self.new = False
+
+
+_state = _State()
+
+
+def open(project: Path | str) -> None:  # noqa: A001 - the cache's open, as in io's
+    """Use the cache folder for this process's compiles from now on, if it is usable for `project`."""
+    from auditor import colcache
+
+    folder = colcache.usable_folder(Path(project)) if _sre is not None else None
+    _state.file = None if folder is None else folder / f"regex-{_BUILD}.json"
+    _state.kept, _state.new = _load(_state.file) if _state.file is not None else {}, False
+
+
+def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re.compile's stand-in
+    """re.compile(pattern, flags), from the cache when it holds the pattern."""
+    if _state.file is None or pattern.__class__ is not str:
+        return re.compile(pattern, flags)
+    flags = int(flags)
+    parts = _state.kept.get((pattern, flags))
+    if parts is not None:
+        try:
+            return _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
+        except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
+            pass  # not code the engine accepts: compiled afresh below, and the entry replaced
+    try:
+        parts = _parts(pattern, flags)
+        compiled = _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
+    except Exception:  # noqa: BLE001 - any step of another CPython's internals: re.compile decides
+        return re.compile(pattern, flags)
+    _state.kept[(pattern, flags)] = parts
+    _state.new = True
+    return compiled
+
+
+def _parts(pattern: str, flags: int) -> list[Any]:
+    """What re._compiler.compile hands _sre.compile besides the pattern."""
+    parsed = _parser.parse(pattern, flags)
+    code = _compiler._code(parsed, flags)
+    names = parsed.state.groupdict
+    index: list[str | None] = [None] * parsed.state.groups
+    for name, i in names.items():
+        index[i] = name
+    return [flags | parsed.state.flags, list(code), parsed.state.groups - 1, dict(names), index]
+
+
+def save() -> None:
+    """Write the patterns this process compiled afresh to the cache (nothing when there are none)."""
+    if _state.file is None or not _state.new:
+        return
+    items = list(_state.kept.items())[-MAX_PATTERNS:]
+    text = json.dumps({"format": FORMAT, "patterns": [[p, f, parts] for (p, f), parts in items]})
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".regex-", dir=_state.file.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, _state.file)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        return  # no cache this time: the audit itself is unaffected
+    _state.new = False
+
+
+def _load(file: Path) -> dict[tuple[str, int], list[Any]]:
+    from auditor import colcache, safeio
+
+    try:
+        if not colcache.private(os.lstat(file)):
+            return {}
+        data = json.loads(safeio.read_bytes(file, within=None, cap=FILE_CAP))
+        return {(p, f): parts for p, f, parts in data["patterns"]
+                if p.__class__ is str and f.__class__ is int and parts.__class__ is list and len(parts) == 5}
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return {}  # absent, refused, not JSON, or not ours: compiled afresh and written again
