@@ -22,15 +22,32 @@ files and the watcher), `observations` (the records), `checks` (the pure checks)
 text for a person is `auditor.render.drill`.
 """
 
-from auditor.drill.checks import (CHECKS, check_final_weights, check_lost_work, check_no_corrupt_loaded,
-                                  check_resumed_from_newest, check_run_finished, judge)
-from auditor.drill.disk import judge_file, scan
-from auditor.drill.final import compare_final
-from auditor.drill.observations import Check, DiskCheckpoint, FinalComparison, Kill, Observations, Session
-from auditor.drill.result import (DrillRecord, DrillRecordError, DrillResult, check_out_path, default_out, read_record,
-                                  to_json, write_result)
-from auditor.drill.runner import run_drill
-from auditor.drill.settings import DrillSettings, DrillUsageError, load_drill_table, render_command, resolve_settings
+import importlib
+from typing import Any
+
+# name -> the module that defines it: loaded on first use (PEP 562), so that reading a run's drill
+# records (auditor.drill.result, in every audit with a run) does not load the drill itself
+_HOME = {
+    **dict.fromkeys(("CHECKS", "check_final_weights", "check_lost_work", "check_no_corrupt_loaded",
+                     "check_resumed_from_newest", "check_run_finished", "judge"), "checks"),
+    **dict.fromkeys(("judge_file", "scan"), "disk"),
+    **dict.fromkeys(("compare_final",), "final"),
+    **dict.fromkeys(("Check", "DiskCheckpoint", "FinalComparison", "Kill", "Observations", "Session"), "observations"),
+    **dict.fromkeys(("DrillRecord", "DrillRecordError", "DrillResult", "check_out_path", "default_out", "read_record",
+                     "to_json", "write_result"), "result"),
+    **dict.fromkeys(("run_drill",), "runner"),
+    **dict.fromkeys(("DrillSettings", "DrillUsageError", "load_drill_table", "render_command", "resolve_settings"),
+                    "settings"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'auditor.drill' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"auditor.drill.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHECKS", "Check", "DiskCheckpoint", "DrillRecord", "DrillRecordError", "DrillResult", "DrillSettings",

@@ -1,0 +1,44 @@
+"""What `audit check` loads: only what an audit uses. Every process pays for every module it
+imports (an audit of a small project spends half its CPU importing), so the drill's runner and
+its final-weights comparison, which only `audit drill` uses, stay unloaded."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE_RUN = REPO / "tests" / "fixtures" / "compliant_run"
+
+CODE = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+        "    import json\n    print('LOADED', json.dumps(sorted(m for m in sys.modules if m.startswith('auditor.drill'))), "
+        "file=sys.stderr)\n")
+
+
+def test_an_audit_with_a_run_loads_the_drill_records_reader_and_not_the_drill(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", CODE, "check", "--project", str(tmp_path), "--run",
+                           str(FIXTURE_RUN), "--format", "json"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert json.loads(done.stdout)["rules"], done.stderr[-2000:]
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert loaded.startswith("LOADED"), done.stderr[-2000:]
+    modules = set(json.loads(loaded[len("LOADED"):]))
+    assert "auditor.drill.result" in modules  # the run's drill records are read
+    assert not modules & {"auditor.drill.runner", "auditor.drill.final", "auditor.drill.tensors",
+                          "auditor.drill.checks", "auditor.drill.disk"}, modules
+
+
+def test_every_name_the_drill_package_lists_is_the_one_its_module_defines() -> None:
+    import importlib
+
+    import pytest
+
+    drill = importlib.import_module("auditor.drill")
+    homes = {name: importlib.import_module(f"auditor.drill.{home}") for name, home in drill._HOME.items()}
+    assert sorted(homes) == sorted(drill.__all__)
+    for name, module in homes.items():
+        assert getattr(drill, name) is getattr(module, name), name
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        drill.nonesuch  # noqa: B018
