@@ -261,7 +261,7 @@ def _assigned(node: ast.AST, aliases: dict[str, str]) -> dict[str, list[ast.AST]
 
 
 def module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
-    """Names a module binds at its top level (`LINE = rxcache.compile(...)`), for assertions that read them."""
+    """Names a module binds at its top level (`LINE = re.compile(...)`), for assertions that read them."""
     out: dict[str, list[ast.AST]] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
