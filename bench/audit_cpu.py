@@ -8,12 +8,14 @@ so that uncommitted files and run outputs do not count), alone and with
 tests/fixtures/compliant_run as its run, and each tests/corpus project staged as
 bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
 
-Three children per input and round, each median of --repeats:
+Four children per input and round, each median of --repeats:
 
-- `audit check --format json` as a user runs it, twice: CPU seconds (user + system, from
-  wait4), interpreter start-up and imports included. Cold: the first audit, its column cache
-  (auditor.colcache, in a fresh folder) empty; warm: the same audit again with nothing changed,
-  its output compared with the cold one's;
+- `audit check --format json` as a user runs it, three times: CPU seconds (user + system, from
+  wait4), interpreter start-up and imports included. Cold: the first audit on this machine, its
+  cache folder (auditor.colcache, auditor.rxcache) fresh and empty; new project: the first audit
+  of this project by an auditor that has run before, the folder holding only the compiled
+  regular expressions; warm: the same audit again with nothing changed. The outputs of the
+  second and third are compared with the first's;
 - one child that runs the same steps in-process with no cache (AUDIT_NO_CACHE=1), with the
   garbage collector's threshold that auditor's CLI sets (if any), and times each with
   time.process_time(): imports, configuration with discovery and rules, each evidence
@@ -110,27 +112,34 @@ def inputs(tmp: Path, only: list[str]) -> dict[str, tuple[Path, Path | None]]:
     return {k: v for k, v in found.items() if not only or any(o in k for o in only)}
 
 
-def measure(code: Path, project: Path, run: Path | None, cwd: Path) -> tuple[float, float, dict[str, float], str, str]:
-    """(cold CPU s, warm CPU s, stage times, cold output, warm output) of one input.
+def measure(code: Path, project: Path, run: Path | None,
+            cwd: Path) -> tuple[list[float], dict[str, float], str, bool]:
+    """([cold, new project, warm] CPU s, stage times, cold output, whether the three outputs are the same).
 
-    Cold: the first audit, with an empty column cache (auditor.colcache) that it fills; warm:
-    the same audit again, nothing changed. The stages child runs with no cache at all, so its
-    columns show the work a cold audit does."""
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=cwd))
+    Cold: the first audit, its cache folder empty; new project: the folder holds only the
+    compiled patterns the cold audit kept (auditor.rxcache); warm: the same audit again,
+    nothing changed. The stages child runs with no cache at all, so its columns show the work
+    a cold audit does."""
+    cache, other = (Path(tempfile.mkdtemp(prefix="cache-", dir=cwd)) for _ in range(2))
     env = {"PYTHONPATH": str(code), "AUDIT_CACHE_DIR": str(cache)}
     cmd = [PYTHON, "-c", AUDIT, "check", "--project", str(project), "--format", "json", "--date", DATE]
     cmd += ["--run", str(run)] if run else []
     cold = run_child(cmd, env=env, cwd=cwd)
+    for kept in cache.glob("regex-*.json"):
+        shutil.copy2(kept, other / kept.name)
+    first = run_child(cmd, env={**env, "AUDIT_CACHE_DIR": str(other)}, cwd=cwd)
     warm = run_child(cmd, env=env, cwd=cwd)
-    shutil.rmtree(cache, ignore_errors=True)
-    for whole in (cold, warm):
+    for folder in (cache, other):
+        shutil.rmtree(folder, ignore_errors=True)
+    for whole in (cold, first, warm):
         if whole.returncode not in (0, 1):
             raise SystemExit(f"audit check {project} exited {whole.returncode}:\n{whole.stderr[-2000:]}")
     staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env={**env, "AUDIT_NO_CACHE": "1"},
                        cwd=cwd)
     if staged.returncode != 0:
         raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
-    return cold.cpu_s, warm.cpu_s, json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, warm.stdout
+    same = cold.stdout == first.stdout == warm.stdout
+    return [cold.cpu_s, first.cpu_s, warm.cpu_s], json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, same
 
 
 def main() -> None:
@@ -149,40 +158,39 @@ def main() -> None:
             variants[rev if short == rev else f"{rev} ({short})"] = extract(rev, tmp / "revs" / short,
                                                                             ("auditor", "rules"))
         print(f"<!-- {machine_line()} -->\n")
-        whole: dict[tuple[str, str], list[float]] = {}
-        again: dict[tuple[str, str], list[float]] = {}
+        whole: dict[tuple[str, str], list[list[float]]] = {}  # [cold, new project, warm] per round
         stages: dict[tuple[str, str], list[dict[str, float]]] = {}
         outputs: dict[tuple[str, str], str] = {}
-        same_warm: dict[tuple[str, str], bool] = {}
+        same: dict[tuple[str, str], bool] = {}
         for code in variants.values():  # warm-up: bytecode caches, page cache
             measure(code, *next(iter(cases.values())), cwd=tmp)
         for _ in range(args.repeats):
             for name, (project, run) in cases.items():
                 for variant, code in variants.items():
-                    cpu, warm_cpu, times, out, warm_out = measure(code, project, run, cwd=tmp)
-                    whole.setdefault((variant, name), []).append(cpu)
-                    again.setdefault((variant, name), []).append(warm_cpu)
+                    cpus, times, out, alike = measure(code, project, run, cwd=tmp)
+                    whole.setdefault((variant, name), []).append(cpus)
                     stages.setdefault((variant, name), []).append(times)
                     outputs[(variant, name)] = out.replace(str(tmp), "<tmp>")
-                    same_warm[(variant, name)] = same_warm.get((variant, name), True) and warm_out == out
+                    same[(variant, name)] = same.get((variant, name), True) and alike
         for variant in variants:
             print(f"### {variant}: CPU seconds, median of {args.repeats}\n")
             rows = []
             for name in cases:
                 med = {k: statistics.median(t[k] for t in stages[(variant, name)]) for k in stages[(variant, name)][0]}
                 target = 1.0 if name.startswith("this repository") else 0.5
-                total, warm = statistics.median(whole[(variant, name)]), statistics.median(again[(variant, name)])
-                rows.append([name, total, "yes" if total < target else "NO", warm, "yes" if warm < target else "NO",
-                             "same" if same_warm[(variant, name)] else "DIFFERENT", med["imports"],
+                cpus = [statistics.median(r[i] for r in whole[(variant, name)]) for i in range(3)]
+                rows.append([name, *(x for cpu in cpus for x in (cpu, "yes" if cpu < target else "NO")),
+                             "same" if same[(variant, name)] else "DIFFERENT", med["imports"],
                              med["configuration, discovery, rules"], *(med[k] for k in KINDS),
                              med["probes and render"]])
-            print(table(["input", "cold CPU s", "under target", "warm CPU s", "under target", "warm output",
-                         "imports", "config+discovery+rules", *KINDS, "probes+render"], rows))
+            print(table(["input", "cold CPU s", "under target", "new project CPU s", "under target", "warm CPU s",
+                         "under target", "outputs", "imports", "config+discovery+rules", *KINDS, "probes+render"],
+                        rows))
             print()
         for variant in list(variants)[1:]:
             rows = []
             for name in cases:
-                a, b = statistics.median(whole[(variant, name)]), statistics.median(whole[("working tree", name)])
+                a, b = (statistics.median(r[0] for r in whole[(v, name)]) for v in (variant, "working tree"))
                 rows.append([name, a, b, f"{b / a:.2f}",
                              "same" if outputs[(variant, name)] == outputs[("working tree", name)] else "DIFFERENT"])
             print(f"### working tree against {variant}\n")
