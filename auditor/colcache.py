@@ -91,6 +91,50 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
     return value
 
 
+def file_index(kind: str, root: Path, depends_on: Any) -> FileIndex:
+    """The records a column kept file by file at its last audit (none when the cache is off).
+
+    `depends_on` is everything besides the files' contents that a record depends on; a record
+    holds what its caller needs to tell whether it still holds (the sha256 of its file, ...)."""
+    folder = usable_folder(root)
+    try:
+        key = hashlib.sha256(json.dumps([FORMAT, fingerprint(), kind, str(root),
+                                         evcodec.key_of(depends_on)]).encode()).hexdigest()
+    except (evcodec.CodecError, OSError, ValueError):
+        folder = None
+    if folder is None:
+        return FileIndex(None, {})
+    entry = folder / f"{kind}-{fingerprint()[:16]}-{key}.json"
+    try:
+        data = _read(entry)
+        records = evcodec.decode(data["records"]) if data.__class__ is dict and data.get("format") == FORMAT else None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        records = None  # absent, refused, not JSON, or not the codec's: every file is read afresh
+    if records.__class__ is not dict:
+        return FileIndex(entry, {}, changed=True)  # written at the end of this audit, even with no files
+    return FileIndex(entry, records)
+
+
+class FileIndex:
+    """A column's records by file (a path relative to the project), kept between audits."""
+
+    def __init__(self, entry: Path | None, records: dict[str, Any], changed: bool = False) -> None:
+        self._entry, self._records, self._changed = entry, records, changed
+
+    def get(self, rel: str) -> Any | None:
+        return self._records.get(rel)
+
+    def put(self, rel: str, record: Any) -> None:
+        self._records[rel] = record
+        self._changed = True
+
+    def save(self, listed: list[str]) -> None:
+        """Keep the records of the files listed now (those of files gone since go with them)."""
+        kept = {rel: self._records[rel] for rel in listed if rel in self._records}
+        if self._entry is not None and (self._changed or len(kept) != len(self._records)):
+            _write(self._entry, lambda: {"format": FORMAT, "records": evcodec.encode(kept)})
+
+
 class _Recorder:
     """The read_text calls a column makes (auditor.safeio tells it), each with its outcome."""
 
@@ -130,14 +174,20 @@ def private(st: os.stat_result) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+def _read(entry: Path) -> Any:
+    """An entry's JSON data, if the entry is private (OSError, ValueError or RecursionError if not,
+    or absent, or not JSON)."""
+    # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
+    # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
+    if not private(os.lstat(entry)):
+        raise PermissionError(f"{entry}: others could have written it")
+    return json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
+
+
 def _load(entry: Path) -> Any | None:
     """The value of a sound, current entry; None when there is none, or it is stale or broken."""
     try:
-        # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
-        # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
-        if not private(os.lstat(entry)):
-            return None
-        data = json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
+        data = _read(entry)
         if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:
             return None
         if any(safeio.replay(call) != outcome for call, outcome in data["reads"]):
@@ -148,9 +198,13 @@ def _load(entry: Path) -> Any | None:
 
 
 def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:
-    try:
-        text = json.dumps({"format": FORMAT, "reads": [[list(call), outcome] for call, outcome in reads.items()],
+    _write(entry, lambda: {"format": FORMAT, "reads": [[list(call), outcome] for call, outcome in reads.items()],
                            "value": evcodec.encode(value)})
+
+
+def _write(entry: Path, data: Callable[[], Any]) -> None:
+    try:
+        text = json.dumps(data())
         fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=entry.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

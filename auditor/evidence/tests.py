@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor import colcache, evcodec, safeio
 from auditor.config import ProjectConfig
-from auditor.evidence import assertions, behaviour
+from auditor.evidence import assertions, behaviour, testindex
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import dotted
@@ -139,24 +139,6 @@ def _test_paths(root: Path, config: ProjectConfig) -> tuple[list[Path], str]:
     return list(dict.fromkeys(paths)), ", ".join(entries) or "(none found)"
 
 
-def _parse(root: Path, paths: list[Path]) -> tuple[dict[str, tuple[ast.Module, str]], list[str]]:
-    within = safeio.project(root)
-    trees: dict[str, tuple[ast.Module, str]] = {}
-    errors = []
-    for p in paths:
-        rel = p.relative_to(root).as_posix()
-        try:
-            text = safeio.read_text(p, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
-            trees[rel] = (safeio.parse_python(text, shown=rel), text)
-        except SyntaxError as exc:
-            errors.append(f"{rel}:{exc.lineno}: syntax error: {exc.msg}")
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # removed since the listing
-        except safeio.READ_ERRORS as exc:  # a link out, a FIFO, a 100k-term expression: one entry
-            errors.append(safeio.describe(exc, rel))
-    return trees, errors
-
-
 def _is_test_file(rel: str) -> bool:
     name = Path(rel).name
     return name.startswith("test_") or name.endswith("_test.py")
@@ -174,36 +156,23 @@ def collect(config: ProjectConfig) -> TestsEvidence:
     paths, shown = _test_paths(root, config)
     targets = _targets(config)
     ev = TestsEvidence(root=root, test_dir=shown, entry_function=", ".join(sorted(targets.functions)))
-    listed = [p.relative_to(root).as_posix() for p in paths]
-    # what the test files say is kept by auditor.colcache for the next audit that reads the same
-    # files; JUnit outcomes are joined afresh every time
-    ev.files, ev.errors, ev.tests = colcache.column("tests", root, (targets, listed), lambda: _judged(root, paths, targets))
+    # what each test file says is kept (auditor.evidence.testindex) for the next audit, which
+    # judges again only the files an edit can change; JUnit outcomes are joined afresh every time
+    ev.files, ev.errors, ev.tests = testindex.judge_files(root, paths, colcache.file_index("tests", root, targets),
+                                                          _is_test_file, _top_helpers,
+                                                          functools.partial(_judge_file, targets))
     _join_junit(ev, config, root)
     return ev
 
 
-def _judged(root: Path, paths: list[Path], targets: Targets) -> tuple[tuple[str, ...], tuple[str, ...],
-                                                                          tuple[TestFunction, ...]]:
-    """(test and conftest files read, errors, the test functions judged) of the listed files."""
-    trees, errors = _parse(root, paths)
-    # helpers: module-level functions and classes of every test file (helper modules, conftest
-    # fixtures), by name; a test file's own definitions win over others
-    shared: dict[str, Helper] = {}
-    for rel, (tree, text) in trees.items():
-        for name, helper in _top_helpers(tree, text, rel).items():
-            shared.setdefault(name, helper)
-    tests: list[TestFunction] = []
-    for rel, (tree, text) in trees.items():
-        if not _is_test_file(rel):
-            continue
-        aliases = _aliases(tree)
-        helpers = {**shared, **_top_helpers(tree, text, rel)}
-        module_marks = _module_marks(tree, aliases)
-        constants = behaviour.module_constants(tree)
-        for cls, node in _test_nodes(tree):
-            tests.append(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants))
-    files = tuple(r for r in trees if _is_test_file(r) or Path(r).name == "conftest.py")
-    return files, tuple(errors), tuple(tests)
+def _judge_file(targets: Targets, rel: str, tree: ast.Module, text: str,
+                helpers: testindex.Helpers) -> tuple[TestFunction, ...]:
+    """The tests of one test file; `helpers`: those its tests may call by name."""
+    aliases = _aliases(tree)
+    module_marks = _module_marks(tree, aliases)
+    constants = behaviour.module_constants(tree)
+    return tuple(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants)
+                 for cls, node in _test_nodes(tree))
 
 
 def _collect_ignore(conftest: Path) -> list[str]:
@@ -315,7 +284,7 @@ def _module_marks(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[str, 
 
 
 def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
-             helpers: dict[str, Helper]) -> list[tuple[Helper, str]]:
+             helpers: testindex.Helpers) -> list[tuple[Helper, str]]:
     """The test, and the helpers and fixtures it uses (and theirs, a few levels down), with how reached."""
     called = facts(node, aliases).called
     fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
@@ -362,7 +331,7 @@ def _always_skipped(marks: list[tuple[str, ast.AST]]) -> bool:
 
 
 def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: ast.ClassDef | None,
-           node: ast.FunctionDef, helpers: dict[str, Helper], module_marks: list,
+           node: ast.FunctionDef, helpers: testindex.Helpers, module_marks: list,
            constants: dict[str, list[ast.AST]]) -> TestFunction:
     """One test: how it drives training, how many assertions it makes, which effects they look at."""
     marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
@@ -380,7 +349,7 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
         asserts += facts(h.node, h.aliases).asserts
     runs = behaviour.drive_sites(node, aliases, strings, targets, driving)
     # the effects: what the test's own assertions (and those of helpers it asserts through) read
-    all_helpers = {**helpers, **({} if cls is None else _class_helpers(cls, text, aliases, rel))}
+    all_helpers = helpers if cls is None else helpers.over(_class_helpers(cls, text, aliases, rel))
     # the pieces of the asserted text: "\n".join(asserted) is what the assertions read
     asserted = behaviour.asserted_pieces(node, text, aliases, all_helpers, constants) or [""]
     for h, _via in closure[1:]:
