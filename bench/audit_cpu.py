@@ -8,14 +8,15 @@ so that uncommitted files and run outputs do not count), alone and with
 tests/fixtures/compliant_run as its run, and each tests/corpus project staged as
 bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
 
-Four children per input and round, each median of --repeats:
+Five children per input and round, each median of --repeats:
 
-- `audit check --format json` as a user runs it, three times: CPU seconds (user + system, from
+- `audit check --format json` as a user runs it, four times: CPU seconds (user + system, from
   wait4), interpreter start-up and imports included. Cold: the first audit on this machine, its
   cache folder (auditor.colcache, auditor.rxcache) fresh and empty; new project: the first audit
   of this project by an auditor that has run before, the folder holding only the compiled
-  regular expressions; warm: the same audit again with nothing changed. The outputs of the
-  second and third are compared with the first's;
+  regular expressions; warm: the same audit again with nothing changed (the outputs of these
+  three are compared); test edited: warm, but the project's first test file has one test more
+  (the tests column judges that file again: auditor.evidence.testindex), then put back;
 - one child that runs the same steps in-process with no cache (AUDIT_NO_CACHE=1), with the
   garbage collector's threshold that auditor's CLI sets (if any), and times each with
   time.process_time(): imports, configuration with discovery and rules, each evidence
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
 import shutil
 import statistics
@@ -40,6 +42,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PYTHON, ROOT, machine_line, run_child, table  # noqa: E402
@@ -114,11 +117,12 @@ def inputs(tmp: Path, only: list[str]) -> dict[str, tuple[Path, Path | None]]:
 
 def measure(code: Path, project: Path, run: Path | None,
             cwd: Path) -> tuple[list[float], dict[str, float], str, bool]:
-    """([cold, new project, warm] CPU s, stage times, cold output, whether the three outputs are the same).
+    """([cold, new project, warm, test edited] CPU s, stage times, cold output, whether the first three
+    outputs are the same).
 
     Cold: the first audit, its cache folder empty; new project: the folder holds only the
     compiled patterns the cold audit kept (auditor.rxcache); warm: the same audit again,
-    nothing changed. The stages child runs with no cache at all, so its columns show the work
+    nothing changed; test edited: warm, but one test file has a test more. The stages child runs with no cache at all, so its columns show the work
     a cold audit does."""
     cache, other = (Path(tempfile.mkdtemp(prefix="cache-", dir=cwd)) for _ in range(2))
     env = {"PYTHONPATH": str(code), "AUDIT_CACHE_DIR": str(cache)}
@@ -129,6 +133,7 @@ def measure(code: Path, project: Path, run: Path | None,
         shutil.copy2(kept, other / kept.name)
     first = run_child(cmd, env={**env, "AUDIT_CACHE_DIR": str(other)}, cwd=cwd)
     warm = run_child(cmd, env=env, cwd=cwd)
+    edited = _with_a_test_added(project, lambda: run_child(cmd, env=env, cwd=cwd))
     for folder in (cache, other):
         shutil.rmtree(folder, ignore_errors=True)
     for whole in (cold, first, warm):
@@ -139,7 +144,27 @@ def measure(code: Path, project: Path, run: Path | None,
     if staged.returncode != 0:
         raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
     same = cold.stdout == first.stdout == warm.stdout
-    return [cold.cpu_s, first.cpu_s, warm.cpu_s], json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, same
+    cpus = [cold.cpu_s, first.cpu_s, warm.cpu_s, edited.cpu_s if edited is not None else float("nan")]
+    return cpus, json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, same
+
+
+EDIT = "\n\ndef test_added_by_the_bench():\n    assert 1 + 1 == 2\n"
+
+
+def _with_a_test_added(project: Path, audit: Callable[[], Any]) -> Any:
+    """audit() with a test appended to the project's first test file (None when it has none); the
+    file, its text and its mtime, are put back afterwards (the TDD column reads mtimes)."""
+    found = sorted(project.glob("tests/**/test_*.py"))
+    if not found:
+        return None
+    target = found[0]
+    text, st = target.read_bytes(), target.stat()
+    target.write_bytes(text + EDIT.encode())
+    try:
+        return audit()
+    finally:
+        target.write_bytes(text)
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def main() -> None:
@@ -158,7 +183,7 @@ def main() -> None:
             variants[rev if short == rev else f"{rev} ({short})"] = extract(rev, tmp / "revs" / short,
                                                                             ("auditor", "rules"))
         print(f"<!-- {machine_line()} -->\n")
-        whole: dict[tuple[str, str], list[list[float]]] = {}  # [cold, new project, warm] per round
+        whole: dict[tuple[str, str], list[list[float]]] = {}  # [cold, new project, warm, test edited] per round
         stages: dict[tuple[str, str], list[dict[str, float]]] = {}
         outputs: dict[tuple[str, str], str] = {}
         same: dict[tuple[str, str], bool] = {}
@@ -178,13 +203,14 @@ def main() -> None:
             for name in cases:
                 med = {k: statistics.median(t[k] for t in stages[(variant, name)]) for k in stages[(variant, name)][0]}
                 target = 1.0 if name.startswith("this repository") else 0.5
-                cpus = [statistics.median(r[i] for r in whole[(variant, name)]) for i in range(3)]
-                rows.append([name, *(x for cpu in cpus for x in (cpu, "yes" if cpu < target else "NO")),
+                cpus = [statistics.median(r[i] for r in whole[(variant, name)]) for i in range(4)]
+                rows.append([name, *(x for cpu in cpus for x in (("-", "-") if math.isnan(cpu) else
+                                                                  (cpu, "yes" if cpu < target else "NO"))),
                              "same" if same[(variant, name)] else "DIFFERENT", med["imports"],
                              med["configuration, discovery, rules"], *(med[k] for k in KINDS),
                              med["probes and render"]])
             print(table(["input", "cold CPU s", "under target", "new project CPU s", "under target", "warm CPU s",
-                         "under target", "outputs", "imports", "config+discovery+rules", *KINDS, "probes+render"],
+                         "under target", "test edited CPU s", "under target", "outputs", "imports", "config+discovery+rules", *KINDS, "probes+render"],
                         rows))
             print()
         for variant in list(variants)[1:]:
