@@ -156,7 +156,8 @@ def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -
     for _ in range(levels):
         if not frontier:
             break
-        pattern = rxcache.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
+        # built from this project's names: compiled as usual, not kept by auditor.rxcache
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
         found: set[str] = set()
         for text in texts.values():
             if not pattern.search(text):

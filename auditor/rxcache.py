@@ -3,7 +3,9 @@
 An audit compiles about 400 regular expressions of its own, and Python compiles each with its
 pure-Python parser, again in every process: a sixth of the CPU of an audit of a small project.
 What the parser produces (the matcher's code words, its group names) depends only on the
-pattern, its flags and the Python build, so it is kept in the folder auditor.colcache uses,
+pattern, its flags and the Python build (only the auditor's own patterns come here; one built
+from a project's names or a user's setting is compiled with re.compile where it is built), so
+it is kept in the folder auditor.colcache uses,
 in a file named after the Python build, and handed back to the regular expression engine's
 own constructor, which checks the code before it accepts it (a malformed entry is compiled
 afresh, never used). A kept pattern equals what `re.compile` returns (`==` compares the

@@ -102,7 +102,7 @@ class _Drill:
         self.timed_out = False
         self.sessions: list[_RawSession] = []
         self.kills: list[_RawKill] = []
-        self.epoch_re = rxcache.compile(settings.epoch_pattern)
+        self.epoch_re = re.compile(settings.epoch_pattern)  # the user's own: not kept
         self.manifests_used = False
         self.reference: TrainerProcess | None = None
 
@@ -348,7 +348,7 @@ def run_drill(settings: DrillSettings, echo: Callable[[str], None] = print) -> D
     if settings.run_dir is not None and settings.run_dir.exists() and any(settings.run_dir.iterdir()):
         raise DrillUsageError(f"--run-dir {settings.run_dir} is not empty; the drill needs a fresh run directory")
     try:
-        epoch_re = rxcache.compile(settings.epoch_pattern)
+        epoch_re = re.compile(settings.epoch_pattern)
     except re.error as exc:
         raise DrillUsageError(f"epoch pattern {settings.epoch_pattern!r}: {exc}") from None
     scratch = Path(tempfile.mkdtemp(prefix="audit-drill-"))

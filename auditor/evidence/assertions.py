@@ -30,7 +30,7 @@ from typing import Callable
 
 from auditor import rxcache
 from auditor.evidence import behaviour
-from auditor.evidence.behaviour import CHECKPOINTS, RESUMED, STEP_LOG, Helper, segment
+from auditor.evidence.behaviour import CHECKPOINTS, RESUMED, STEP_LOG, Helper, HelperLookup, segment
 from auditor.evidence.code.syntax import dotted, walk
 
 ONE_CHECKPOINT = "one_checkpoint"  # looks at one checkpoint only (a final save, a file whose step is unknown)
@@ -93,7 +93,7 @@ class _Core:
     named: tuple[tuple[str, int], ...]
 
 
-def assertion_texts(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper],
+def assertion_texts(node: ast.AST, text: str, aliases: dict[str, str], helpers: HelperLookup,
                     constants: dict[str, list[ast.AST]] | None = None) -> list[Reads]:
     """What each assertion of `node` reads (see the module's doc). A helper's (constants None)
     cores are the same for every test that uses it, so they are kept on its node."""
@@ -155,7 +155,7 @@ def _scan(expr: ast.AST, aliases: dict[str, str]) -> tuple[tuple[str, ...], tupl
     return out
 
 
-def _reads(core: _Core, helpers: dict[str, Helper], node: ast.AST) -> Reads:
+def _reads(core: _Core, helpers: HelperLookup, node: ast.AST) -> Reads:
     near, far = list(core.near), list(core.far)
     called, named = dict(core.called), dict(core.named)
     fixtures: list[str] = []

@@ -20,7 +20,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from auditor import rxcache
 from auditor.evidence.code.syntax import dotted as _dotted
@@ -78,6 +78,12 @@ class Helper:
     text: str
     aliases: dict[str, str]
     file: str
+
+
+class HelperLookup(Protocol):
+    """Helpers by name: a dict, or the helpers a test file's tests reach (auditor.evidence.testindex)."""
+
+    def get(self, name: str, /) -> Helper | None: ...
 
 
 @dataclass(frozen=True)
@@ -271,7 +277,7 @@ def module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
     return out
 
 
-def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper],
+def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: HelperLookup,
                   constants: dict[str, list[ast.AST]] | None = None) -> str:
     """The source an assertion of `node` depends on: asserted expressions, the values of the names
     they read (to a fixed point within `node`, then the module's constants), and the helpers those
@@ -279,7 +285,7 @@ def asserted_text(node: ast.AST, text: str, aliases: dict[str, str], helpers: di
     return "\n".join(asserted_pieces(node, text, aliases, helpers, constants))
 
 
-def asserted_pieces(node: ast.AST, text: str, aliases: dict[str, str], helpers: dict[str, Helper],
+def asserted_pieces(node: ast.AST, text: str, aliases: dict[str, str], helpers: HelperLookup,
                     constants: dict[str, list[ast.AST]] | None = None) -> list[str]:
     """asserted_text's pieces, unjoined (effects_in searches each piece once, however many tests share it)."""
     if constants is None:  # a helper: the same for every test that uses it, so kept on its node
