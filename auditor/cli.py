@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from auditor import rxcache
+from auditor import colcache, rxcache
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
 GC_THRESHOLD = 0  # while a command works: no automatic collection (gc.set_threshold(0); Python's default: 700)
@@ -32,7 +32,8 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if isinstance(kwargs.get("project"), str):  # before the evidence modules compile their patterns
-            rxcache.open(kwargs["project"])
+            colcache.open_session(kwargs["project"])
+            rxcache.open()
         try:
             with _few_collections():
                 return fn(*args, **kwargs)

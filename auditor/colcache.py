@@ -52,6 +52,20 @@ def cache_dir() -> Path:
     return Path(base) / "magvit-audit"
 
 
+_session: list[Path | None] = [None]  # the folder of the command this process runs (open_session)
+
+
+def open_session(project: Path | str) -> None:
+    """Note the cache folder, if it is usable for `project`, for what this process keeps besides
+    the columns (auditor.rxcache, auditor.schemacache); a command that audits a project opens it."""
+    _session[0] = usable_folder(Path(project))
+
+
+def session_folder() -> Path | None:
+    """The folder open_session found usable; None when none was opened, or the cache is off since."""
+    return _session[0] if enabled() else None
+
+
 def fingerprint() -> str:
     """sha256 of the auditor's own Python source, the Python version (its `ast`) and PyYAML's (the
     configuration files the code column reads): a changed auditor reads afresh."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import yaml
 
-from auditor import safeio
+from auditor import safeio, schemacache
 from auditor.model import COLUMNS
 
 # the rules, their schema and the gate checklists that ship inside the package (a project's own
@@ -230,7 +230,10 @@ def _parsed(path: Path, text: str) -> tuple[Rule | None, tuple[LintError, ...]]:
     except safeio.ReadRefused as exc:
         return None, (LintError(path, exc.line, exc.why),)
     root, data = doc.node, doc.data
-    schema_errors = [] if _sha256(text) in _validated_texts() else _schema_errors(path, data, root)
+    known = _known_valid(_sha256(text))
+    schema_errors = [] if known else _schema_errors(path, data, root)
+    if not known and not schema_errors:
+        schemacache.note_passed(_sha256(text), _schema_sha256())
     errors = schema_errors or _document_errors(path, data, root)
     if errors:
         return None, tuple(errors)
@@ -244,13 +247,23 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _known_valid(digest: str) -> bool:
+    """A built-in rule as shipped, or a text that passed this schema in an earlier audit."""
+    return digest in _validated_texts() or schemacache.passed(digest, _schema_sha256())
+
+
+@lru_cache(maxsize=1)
+def _schema_sha256() -> str:
+    return _sha256(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _validated_texts() -> frozenset[str]:
     """The digests of the rule texts known to pass the schema as it is now; none when the record
     is missing, unreadable or written for another schema (then every text is validated)."""
     try:
         record = json.loads(VALIDATED_PATH.read_text(encoding="utf-8"))
-        if record["schema_sha256"] != _sha256(SCHEMA_PATH.read_text(encoding="utf-8")):
+        if record["schema_sha256"] != _schema_sha256():
             return frozenset()
         return frozenset(str(d) for d in record["rule_sha256"])
     except (OSError, ValueError, KeyError, TypeError):

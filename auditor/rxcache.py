@@ -11,9 +11,9 @@ own constructor, which checks the code before it accepts it (a malformed entry i
 afresh, never used). A kept pattern equals what `re.compile` returns (`==` compares the
 pattern, its flags and its code).
 
-The cache is used only after `open(project)`: the folder must pass auditor.colcache's checks
-for that project (outside it, the user's own, private), so that nothing the audited project
-holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()` writes
+The cache is used only after `open()`, in the folder auditor.colcache.open_session found usable
+for the audited project (outside it, the user's own, private), so that nothing the audited
+project holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()` writes
 what this process compiled, atomically; at most MAX_PATTERNS are kept.
 """
 
@@ -51,11 +51,11 @@ class _State:
 _state = _State()
 
 
-def open(project: Path | str) -> None:  # noqa: A001 - the cache's open, as in io's
-    """Use the cache folder for this process's compiles from now on, if it is usable for `project`."""
+def open() -> None:  # noqa: A001 - the cache's open, as in io's
+    """Keep this process's compiles from now on, in the folder auditor.colcache.open_session found usable."""
     from auditor import colcache
 
-    folder = colcache.usable_folder(Path(project)) if _sre is not None else None
+    folder = colcache.session_folder() if _sre is not None else None
     _state.file = None if folder is None else folder / f"regex-{_BUILD}.json"
     _state.kept, _state.new = _load(_state.file) if _state.file is not None else {}, False
 

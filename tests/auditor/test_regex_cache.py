@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor import rxcache
+from auditor import colcache, rxcache
 from tests.auditor.corpus import stage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +49,7 @@ def project(tmp_path: Path) -> Path:
 def fresh_state(monkeypatch, tmp_path):
     """This process's cache, on in tmp_path/cache, and closed again after the test whatever it opened."""
     monkeypatch.setattr(rxcache, "_state", rxcache._State())
+    monkeypatch.setattr(colcache, "_session", [None])
     monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
     return rxcache
@@ -61,7 +62,8 @@ def test_an_audit_keeps_its_patterns_and_each_equals_what_re_compile_makes(proje
     patterns = json.loads(kept.read_text(encoding="utf-8"))["patterns"]
     assert len(patterns) > 200  # the evidence modules' own, compiled at their import
     assert any("checkpoint" in p for p, _f, _parts in patterns)
-    rxcache.open(tmp_path / "elsewhere")  # a project outside the cache folder
+    colcache.open_session(tmp_path / "elsewhere")  # a project outside the cache folder
+    rxcache.open()
     assert rxcache._state.file == kept
     for pattern, flags, _parts in patterns:
         made = rxcache.compile(pattern, flags)
@@ -84,7 +86,8 @@ def test_code_the_engine_refuses_is_compiled_afresh_and_replaced(tmp_path, fresh
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     pattern = r"\bevery\s+(?P<n>\d+)\s*min"
-    rxcache.open(tmp_path / "project")
+    colcache.open_session(tmp_path / "project")
+    rxcache.open()
     good = rxcache.compile(pattern, re.I)
     rxcache.save()
     [kept] = _regex_files(cache)
@@ -92,7 +95,8 @@ def test_code_the_engine_refuses_is_compiled_afresh_and_replaced(tmp_path, fresh
     data["patterns"][0][2][1] = [1, 2, 3]  # code words the matcher cannot run
     kept.write_text(json.dumps(data), encoding="utf-8")
     os.chmod(kept, 0o600)
-    rxcache.open(tmp_path / "project")
+    colcache.open_session(tmp_path / "project")
+    rxcache.open()
     again = rxcache.compile(pattern, re.I)
     assert again == good == re.compile(pattern, re.I)
     assert again.search("saved every 5 min").group("n") == "5"
@@ -106,11 +110,13 @@ def test_code_the_engine_refuses_is_compiled_afresh_and_replaced(tmp_path, fresh
 def test_a_broken_cache_file_is_ignored_and_replaced(tmp_path, fresh_state, text):
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
-    rxcache.open(tmp_path / "project")
+    colcache.open_session(tmp_path / "project")
+    rxcache.open()
     file = rxcache._state.file
     file.write_text(text, encoding="utf-8")
     os.chmod(file, 0o600)
-    rxcache.open(tmp_path / "project")
+    colcache.open_session(tmp_path / "project")
+    rxcache.open()
     assert rxcache.compile("a", 0) == re.compile("a")
     assert rxcache.compile(r"(\d+) steps", re.I).match("12 steps").group(1) == "12"
     rxcache.save()
@@ -139,7 +145,8 @@ def test_a_cache_folder_inside_the_audited_project_or_writable_by_others_is_not_
 def test_before_open_and_when_closed_compile_is_re_compile(tmp_path, fresh_state, monkeypatch):
     assert rxcache.compile(r"x+", 0) == re.compile(r"x+")
     monkeypatch.setenv("AUDIT_NO_CACHE", "1")
-    rxcache.open(tmp_path / "project")
+    colcache.open_session(tmp_path / "project")
+    rxcache.open()
     assert rxcache._state.file is None
     assert rxcache.compile(r"y+", re.I) == re.compile(r"y+", re.I)
     rxcache.save()

@@ -5,6 +5,7 @@ as before."""
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,47 @@ def test_an_edited_built_in_rule_is_validated_again(tmp_path: Path, edit, messag
     with pytest.raises(RulesError) as caught:
         load_rules(copy)
     assert "10-periodic-checkpoints.yaml" in str(caught.value) and message in str(caught.value)
+
+
+def _audit_loading(project: Path, cache: Path) -> tuple[int, bool]:
+    """(exit code, whether jsonschema was imported) of `audit check` of `project` with a cache folder."""
+    code = ("import sys\nfrom auditor.cli import main\ntry:\n    main(['check', '--project', sys.argv[1], "
+            "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, 'jsonschema' in sys.modules, "
+            "file=sys.stderr)\n")
+    env = {k: v for k, v in os.environ.items() if k != "AUDIT_NO_CACHE"}  # conftest turns caches off
+    env["AUDIT_CACHE_DIR"] = str(cache)
+    done = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True, timeout=120,
+                          env=env)
+    _, exit_code, loaded = done.stderr.strip().splitlines()[-1].split()
+    return int(exit_code), loaded == "True"
+
+
+def test_a_projects_own_rules_are_validated_once_per_text_and_an_invalid_one_every_time(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    shutil.copytree(BUILTIN, project / "rules", ignore=shutil.ignore_patterns("validated.json", "schema.json"))
+    target = project / "rules" / "10-periodic-checkpoints.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "\n# our own copy\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert _audit_loading(project, cache) == (1, True)  # validated: not a built-in text
+    assert _audit_loading(project, cache) == (1, False)  # the same texts passed here before
+    target.write_text(target.read_text(encoding="utf-8") + "# edited again\n", encoding="utf-8")
+    assert _audit_loading(project, cache) == (1, True)
+    target.write_text(target.read_text(encoding="utf-8").replace("severity: error", "severity: 7", 1),
+                      encoding="utf-8")
+    for _ in range(2):
+        assert _audit_loading(project, cache) == (2, True)  # an invalid text is never kept as valid
+    assert _audit_loading(project, project / ".cache") == (2, True)
+
+
+def test_rule_texts_are_not_kept_as_valid_without_a_usable_cache_folder(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copytree(BUILTIN, project / "rules", ignore=shutil.ignore_patterns("validated.json", "schema.json"))
+    (project / "rules" / "20-progress-file.yaml").write_text(
+        (BUILTIN / "20-progress-file.yaml").read_text(encoding="utf-8") + "\n# ours\n", encoding="utf-8")
+    inside = project / ".cache"
+    for _ in range(2):
+        assert _audit_loading(project, inside)[1] is True
+    assert not inside.exists() or list(inside.iterdir()) == []
