@@ -16,11 +16,14 @@ from __future__ import annotations
 import ast
 import hashlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from auditor import safeio
 from auditor.evidence.behaviour import Helper
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
+
+if TYPE_CHECKING:
+    from auditor.colcache import FileIndex
 
 Identity = tuple[str, str]  # (the file that defines a name, the sha256 of its text)
 TopHelpers = Callable[[ast.Module, str, str], dict[str, Helper]]
@@ -79,11 +82,11 @@ def _usable(record: Any, sha: str) -> bool:
             and (record.get("error") is None or record["error"].__class__ is str))
 
 
-def judge_files(root: Path, paths: list[Path], index: Any, is_test_file: Callable[[str], bool],
+def judge_files(root: Path, paths: list[Path], index: FileIndex, is_test_file: Callable[[str], bool],
                 top_helpers: TopHelpers, judge_file: JudgeFile) -> tuple[tuple[str, ...], tuple[str, ...],
                                                                          tuple[Any, ...]]:
     """(test and conftest files read, errors, the tests judged) of the listed files, each test
-    file judged again only when its record in `index` (a colcache.FileIndex) no longer holds."""
+    file judged again only when its record in `index` no longer holds."""
     within = safeio.project(root)
     texts: dict[str, str] = {}
     errors: dict[str, str] = {}  # rel -> the one error of a file that cannot be read or parsed
