@@ -15,17 +15,20 @@ but only where it cannot be stale, because a stale ✅ would be a false one:
 Entries live in $AUDIT_CACHE_DIR, else $XDG_CACHE_HOME/magvit-audit, else ~/.cache/magvit-audit,
 never inside the audited project (nothing is written there, and nothing there is trusted), and
 only in a folder of the user's own that nobody else can write to.
-AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; entries an
-earlier auditor wrote go at the next write, and the oldest when there are more than MAX_ENTRIES.
+AUDIT_NO_CACHE=1 (`audit check --no-cache`) turns the cache off. Writes are atomic; entries
+another auditor wrote (an earlier version, another install) go at a write once a day old, and
+this auditor's oldest when there are more than MAX_ENTRIES.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -33,6 +36,7 @@ from auditor import evcodec, safeio
 
 FORMAT = 1
 MAX_ENTRIES = 64  # a large project's two entries are a few MB
+OTHERS_KEPT_S = 24 * 3600  # another auditor's entries, kept for the install that wrote them
 ENTRY_CAP = 256 * 1024 * 1024  # bytes of one entry
 AUDITOR = Path(__file__).resolve().parent
 
@@ -233,11 +237,16 @@ def _write(entry: Path, data: Callable[[], Any]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Entries another auditor wrote go (no audit of this one can use them), then the oldest beyond MAX_ENTRIES."""
+    """Entries another auditor wrote go once they are a day old (no audit of this one can use
+    them, but another install sharing the folder, a pre-commit hook's environment, may), then
+    this auditor's oldest beyond MAX_ENTRIES."""
     ours = f"-{fingerprint()[:16]}-"
     entries = list(folder.glob("*-*-*.json"))
+    now = time.time()
     for dead in [p for p in entries if ours not in p.name]:
-        dead.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if now - dead.stat().st_mtime > OTHERS_KEPT_S:
+                dead.unlink()
     live = sorted((p for p in entries if ours in p.name), key=lambda p: p.stat().st_mtime_ns)
     for old in live[:-MAX_ENTRIES]:
         old.unlink(missing_ok=True)

@@ -204,7 +204,9 @@ def test_a_cache_folder_others_can_write_to_is_not_used(mmengine, tmp_path):
     assert entry.stat().st_mtime_ns != before and entry.stat().st_mode & 0o077 == 0
 
 
-def test_entries_of_another_auditor_are_removed_and_the_folder_stays_bounded(tmp_path, monkeypatch):
+def test_entries_of_another_auditor_go_after_a_day_and_the_folder_stays_bounded(tmp_path, monkeypatch):
+    """Two installs can share the folder (a pre-commit hook's environment and the project's): each
+    keeps the other's recent entries, so that neither undoes the other's work at every audit."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(cache))
     monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
@@ -220,9 +222,14 @@ def test_entries_of_another_auditor_are_removed_and_the_folder_stays_bounded(tmp
     (ours,) = cache.glob("*.json")
     dead = cache / ours.name.replace(colcache.fingerprint()[:16], "0" * 16)  # an older auditor's entry
     dead.write_bytes(ours.read_bytes())
+    day_old = os.stat(dead).st_mtime - 25 * 3600
+    os.utime(dead, (day_old, day_old))
+    other = cache / ours.name.replace(colcache.fingerprint()[:16], "1" * 16)  # another install's, recent
+    other.write_bytes(ours.read_bytes())
     for i in range(colcache.MAX_ENTRIES + 5):
         colcache.column("t", project, (f"key {i}",), read)
     kept = list(cache.glob("*.json"))
     assert not dead.exists()
-    assert len(kept) == colcache.MAX_ENTRIES
-    assert all(colcache.fingerprint()[:16] in p.name for p in kept)
+    assert other.exists()
+    assert len(kept) == colcache.MAX_ENTRIES + 1
+    assert all(colcache.fingerprint()[:16] in p.name for p in kept if p != other)
