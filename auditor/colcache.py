@@ -62,7 +62,7 @@ _session: list[Path | None] = [None]  # the folder of the command this process r
 def open_session(project: Path | str) -> None:
     """Note the cache folder, if it is usable for `project`, for what this process keeps besides
     the columns (auditor.rxcache, auditor.schemacache); a command that audits a project opens it."""
-    _session[0] = usable_folder(Path(project))
+    _session[0] = _usable_folder(Path(project))
 
 
 def session_folder() -> Path | None:
@@ -89,15 +89,9 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
     `depends_on` is everything besides file contents that compute()'s result depends on
     (configuration, the files listed), as values auditor.evcodec.key_of can write.
     """
-    folder = usable_folder(root)
-    if folder is None:
+    entry = _entry(kind, root, depends_on)
+    if entry is None:
         return compute()
-    try:
-        key = hashlib.sha256(json.dumps([FORMAT, fingerprint(), kind, str(root),
-                                         evcodec.key_of(depends_on)]).encode()).hexdigest()
-    except (evcodec.CodecError, OSError, ValueError):
-        return compute()
-    entry = folder / f"{kind}-{fingerprint()[:16]}-{key}.json"  # the auditor's in the name: see _prune
     kept = _load(entry)
     if kept is not None:
         return kept
@@ -109,22 +103,29 @@ def column(kind: str, root: Path, depends_on: Any, compute: Callable[[], T]) -> 
     return value
 
 
+def _entry(kind: str, root: Path, depends_on: Any) -> Path | None:
+    """The entry of this column, project and dependencies; None when there must be no cache."""
+    folder = _usable_folder(root)
+    if folder is None:
+        return None
+    try:
+        key = hashlib.sha256(json.dumps([FORMAT, fingerprint(), kind, str(root),
+                                         evcodec.key_of(depends_on)]).encode()).hexdigest()
+    except (evcodec.CodecError, OSError, ValueError):
+        return None
+    return folder / f"{kind}-{fingerprint()[:16]}-{key}.json"  # the auditor's in the name: see _prune
+
+
 def file_index(kind: str, root: Path, depends_on: Any) -> FileIndex:
     """The records a column kept file by file at its last audit (none when the cache is off).
 
     `depends_on` is everything besides the files' contents that a record depends on; a record
     holds what its caller needs to tell whether it still holds (the sha256 of its file, ...)."""
-    folder = usable_folder(root)
-    try:
-        key = hashlib.sha256(json.dumps([FORMAT, fingerprint(), kind, str(root),
-                                         evcodec.key_of(depends_on)]).encode()).hexdigest()
-    except (evcodec.CodecError, OSError, ValueError):
-        folder = None
-    if folder is None:
+    entry = _entry(kind, root, depends_on)
+    if entry is None:
         return FileIndex(None, {})
-    entry = folder / f"{kind}-{fingerprint()[:16]}-{key}.json"
     try:
-        data = _read(entry)
+        data = read_private(entry)
         records = evcodec.decode(data["records"]) if data.__class__ is dict and data.get("format") == FORMAT else None
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         records = None  # absent, refused, not JSON, or not the codec's: every file is read afresh
@@ -168,7 +169,7 @@ class _Recorder:
         self.tainted = True
 
 
-def usable_folder(root: Path) -> Path | None:
+def _usable_folder(root: Path) -> Path | None:
     """The cache folder, made private if new; None when there must be no cache: turned off, the
     audited project's own files (never written, never trusted), or a folder someone else could
     write entries into (not ours, or writable by group or others, as ssh refuses such keys)."""
@@ -183,29 +184,41 @@ def usable_folder(root: Path) -> Path | None:
         st = os.stat(real)
     except OSError:
         return None
-    if not private(st):
+    if not _private(st):
         return None
     return folder
 
 
-def private(st: os.stat_result) -> bool:
+def _private(st: os.stat_result) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def _read(entry: Path) -> Any:
-    """An entry's JSON data, if the entry is private (OSError, ValueError or RecursionError if not,
-    or absent, or not JSON)."""
+def read_private(file: Path, cap: int = ENTRY_CAP) -> Any:
+    """The JSON data of a file in the cache folder that nobody else could have written (OSError,
+    ValueError or RecursionError when it is not private, absent, or not JSON)."""
     # our own file, not the project's: json's own recursion limit and evcodec's MAX_DEPTH bound
     # its nesting (safeio.parse_json's walk of every value would cost a third of a warm audit)
-    if not private(os.lstat(entry)):
-        raise PermissionError(f"{entry}: others could have written it")
-    return json.loads(safeio.read_bytes(entry, within=None, cap=ENTRY_CAP))
+    if not _private(os.lstat(file)):
+        raise PermissionError(f"{file}: others could have written it")
+    return json.loads(safeio.read_bytes(file, within=None, cap=cap))
+
+
+def write_private(file: Path, text: str) -> None:
+    """Replace `file` in the cache folder with `text` in one step, private (OSError when it cannot)."""
+    fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, file)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _load(entry: Path) -> Any | None:
     """The value of a sound, current entry; None when there is none, or it is stale or broken."""
     try:
-        data = _read(entry)
+        data = read_private(entry)
         if data.__class__ is not dict or data.get("format") != FORMAT or data.get("reads").__class__ is not list:
             return None
         if any(safeio.replay(call) != outcome for call, outcome in data["reads"]):
@@ -222,15 +235,7 @@ def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:
 
 def _write(entry: Path, data: Callable[[], Any]) -> None:
     try:
-        text = json.dumps(data())
-        fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=entry.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, entry)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_private(entry, json.dumps(data()))
         _prune(entry.parent)
     except (OSError, evcodec.CodecError):
         return  # no cache this time: the audit itself is unaffected

@@ -3,28 +3,25 @@
 An audit compiles about 400 regular expressions of its own, and Python compiles each with its
 pure-Python parser, again in every process: a sixth of the CPU of an audit of a small project.
 What the parser produces (the matcher's code words, its group names) depends only on the
-pattern, its flags and the Python build (only the auditor's own patterns come here; one built
-from a project's names or a user's setting is compiled with re.compile where it is built), so
-it is kept in the folder auditor.colcache uses,
-in a file named after the Python build, and handed back to the regular expression engine's
-own constructor, which checks the code before it accepts it (a malformed entry is compiled
-afresh, never used). A kept pattern equals what `re.compile` returns (`==` compares the
-pattern, its flags and its code).
+pattern, its flags and the Python build, so it is kept in the folder auditor.colcache uses, in
+a file named after the Python build, and handed back to the regular expression engine's own
+constructor, which checks the code before it accepts it (a malformed entry is compiled afresh,
+never used). A kept pattern equals what `re.compile` returns (`==` compares the pattern, its
+flags and its code). Only the auditor's own patterns come here: one built from a project's
+names or a user's setting is compiled with re.compile where it is built.
 
 The cache is used only after `open()`, in the folder auditor.colcache.open_session found usable
 for the audited project (outside it, the user's own, private), so that nothing the audited
-project holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()` writes
-what this process compiled, atomically; at most MAX_PATTERNS are kept.
+project holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()`
+writes what this process compiled, atomically; at most MAX_PATTERNS are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -97,28 +94,21 @@ def save() -> None:
     if _state.file is None or not _state.new:
         return
     items = list(_state.kept.items())[-MAX_PATTERNS:]
-    text = json.dumps({"format": FORMAT, "patterns": [[p, f, parts] for (p, f), parts in items]})
+    from auditor import colcache
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".regex-", dir=_state.file.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, _state.file)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        colcache.write_private(_state.file, json.dumps({"format": FORMAT, "patterns": [
+            [p, f, parts] for (p, f), parts in items]}))
     except OSError:
         return  # no cache this time: the audit itself is unaffected
     _state.new = False
 
 
 def _load(file: Path) -> dict[tuple[str, int], list[Any]]:
-    from auditor import colcache, safeio
+    from auditor import colcache
 
     try:
-        if not colcache.private(os.lstat(file)):
-            return {}
-        data = json.loads(safeio.read_bytes(file, within=None, cap=FILE_CAP))
+        data = colcache.read_private(file, cap=FILE_CAP)
         return {(p, f): parts for p, f, parts in data["patterns"]
                 if p.__class__ is str and f.__class__ is int and parts.__class__ is list and len(parts) == 5}
     except (OSError, ValueError, TypeError, KeyError, RecursionError):

@@ -328,8 +328,13 @@ def _hear(call: tuple, outcome: str) -> None:
         listener.heard(call, outcome)
 
 
+def text_sha256(text: str) -> str:
+    """Hex sha256 of a text as read_text returned it (the outcome a listener hears; testindex's records)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _gave(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return "sha256:" + text_sha256(text)
 
 
 def _failed(exc: BaseException) -> str:
@@ -570,5 +575,5 @@ __all__ = [
     "YAML_NODES", "ReadRefused", "Root", "YamlDocument", "check_dir", "compile_pattern", "describe", "is_inside",
     "lines", "listening", "needs_visible", "parse_json", "parse_python", "parse_yaml", "project", "read_bytes",
     "read_json", "read_text", "read_yaml", "replay", "resolve", "run_directory", "sha256", "stat_file", "tail_lines",
-    "visible", "yaml_error_line", "yaml_value",
+    "text_sha256", "visible", "yaml_error_line", "yaml_value",
 ]

@@ -12,8 +12,6 @@ so that its errors are always reported; the built-in rules as shipped need no re
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from auditor import colcache
@@ -38,14 +36,7 @@ def note_passed(text_sha256: str, schema_sha256: str) -> None:
         return
     digests = _known[file] = (_digests(file) + [text_sha256])[-MAX_TEXTS:]
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".valid-", dir=file.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"format": FORMAT, "texts": digests}, f)
-            os.replace(tmp, file)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        colcache.write_private(file, json.dumps({"format": FORMAT, "texts": digests}))
     except OSError:
         return  # validated again next time: the audit itself is unaffected
 
@@ -57,12 +48,8 @@ def _file(schema_sha256: str) -> Path | None:
 
 def _digests(file: Path) -> list[str]:
     if file not in _known:
-        from auditor import safeio
-
         try:
-            if not colcache.private(os.lstat(file)):
-                raise PermissionError(f"{file}: others could have written it")
-            data = json.loads(safeio.read_bytes(file, within=None, cap=FILE_CAP))
+            data = colcache.read_private(file, cap=FILE_CAP)
             texts = data["texts"] if data.__class__ is dict and data.get("format") == FORMAT else []
             _known[file] = [d for d in texts if d.__class__ is str] if texts.__class__ is list else []
         except (OSError, ValueError, TypeError, KeyError, RecursionError):

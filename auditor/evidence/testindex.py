@@ -14,7 +14,6 @@ as its error; one that cannot be read is read again at every audit.
 from __future__ import annotations
 
 import ast
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -45,10 +44,14 @@ class Others:
             return None
         rel = found[0]
         if rel not in self._helpers:
-            tree = self._trees.get(rel) or safeio.parse_python(self._texts[rel], shown=rel)  # parsed before
-            self._trees[rel] = tree
-            self._helpers[rel] = self._top_helpers(tree, self._texts[rel], rel)
+            self._helpers[rel] = self._top_helpers(self.tree(rel), self._texts[rel], rel)
         return self._helpers[rel][name]
+
+    def tree(self, rel: str) -> ast.Module:
+        """The syntax tree of a file read (one that parsed before: its record has no error)."""
+        if rel not in self._trees:
+            self._trees[rel] = safeio.parse_python(self._texts[rel], shown=rel)
+        return self._trees[rel]
 
 
 class Helpers:
@@ -69,10 +72,6 @@ class Helpers:
     def over(self, first: dict[str, Helper]) -> Helpers:
         """These helpers with `first` looked up before them (noting into the same `asked`)."""
         return Helpers(self._own, self._others, self.asked, {**self._first, **first}) if first else self
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _usable(record: Any, sha: str) -> bool:
@@ -102,7 +101,7 @@ def judge_files(root: Path, paths: list[Path], index: FileIndex, is_test_file: C
         except safeio.READ_ERRORS as exc:  # a link out, a FIFO: one entry, read again next time
             errors[rel] = safeio.describe(exc, rel)
             continue
-        sha = _sha(texts[rel])
+        sha = safeio.text_sha256(texts[rel])
         kept = index.get(rel)
         records[rel] = kept if _usable(kept, sha) else _parsed(rel, texts[rel], sha, trees, top_helpers)
         if records[rel] is not kept:
@@ -118,7 +117,7 @@ def judge_files(root: Path, paths: list[Path], index: FileIndex, is_test_file: C
     for rel, record in records.items():
         if record["error"] is None and is_test_file(rel):
             if rel in fresh or any(owner.get(name) != was for name, was in record["asked"].items()):
-                tree = trees[rel] = trees.get(rel) or safeio.parse_python(texts[rel], shown=rel)  # parsed before
+                tree = others.tree(rel)
                 helpers = Helpers(top_helpers(tree, texts[rel], rel), others, {})
                 record = records[rel] = {**record, "tests": judge_file(rel, tree, texts[rel], helpers),
                                          "asked": helpers.asked}
