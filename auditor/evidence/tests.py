@@ -9,7 +9,6 @@ effects its assertions look at. Tests are read through auditor.safeio, never imp
 from __future__ import annotations
 
 import ast
-import fnmatch
 import functools
 import glob
 from dataclasses import dataclass, field
@@ -18,9 +17,8 @@ from typing import Any
 
 from auditor import colcache, evcodec, safeio
 from auditor.config import ProjectConfig
-from auditor.evidence import assertions, behaviour, testindex
+from auditor.evidence import assertions, behaviour, testfiles, testindex
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
-from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import dotted
 from auditor.junit import JUnitError, TestCaseResult, read_junit
 
@@ -127,16 +125,7 @@ def _targets(config: ProjectConfig) -> Targets:
 
 def _test_paths(root: Path, config: ProjectConfig) -> tuple[list[Path], str]:
     entries = list(config.tests)
-    paths: list[Path] = []
-    for entry in entries:
-        base = root / entry
-        if base.is_dir():
-            found = sorted(p for p in base.rglob("*.py") if ".venv" not in p.parts and "__pycache__" not in p.parts)
-            conftests: dict[Path, bool] = {}  # folder -> holds a conftest.py (asked for every file below it)
-            paths += [p for p in found if not _ignored(p, base, conftests)]
-        elif base.is_file():
-            paths.append(base)
-    return list(dict.fromkeys(paths)), ", ".join(entries) or "(none found)"
+    return testfiles.test_files(root, entries), ", ".join(entries) or "(none found)"
 
 
 def _is_test_file(rel: str) -> bool:
@@ -173,47 +162,6 @@ def _judge_file(targets: Targets, rel: str, tree: ast.Module, text: str,
     constants = behaviour.module_constants(tree)
     return tuple(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants)
                  for cls, node in _test_nodes(tree))
-
-
-def _collect_ignore(conftest: Path) -> list[str]:
-    """`collect_ignore` / `collect_ignore_glob` literals of a conftest.py, as pytest would honour them."""
-    try:
-        st = conftest.stat()
-    except OSError:
-        return []
-    return list(_collect_ignore_of(str(conftest), st.st_mtime_ns, st.st_size))
-
-
-@functools.lru_cache(maxsize=64)
-def _collect_ignore_of(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
-    # asked once for every test file below the conftest: parsed once per version of the file
-    try:
-        text = safeio.read_text(path, within=safeio.Root(Path(path).parent, "the tests folder"), cap=MAX_SOURCE_BYTES)
-        tree = safeio.parse_python(text, shown=path)
-    except (SyntaxError, *safeio.READ_ERRORS):
-        return ()
-    out = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("collect_ignore",
-                                                "collect_ignore_glob") for t in node.targets):
-            if isinstance(node.value, (ast.List, ast.Tuple)):
-                out += [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-    return tuple(out)
-
-
-def _ignored(path: Path, base: Path, conftests: dict[Path, bool]) -> bool:
-    """True when a conftest.py between `base` and `path` tells pytest not to collect `path`."""
-    for parent in [base, *[base / Path(*path.relative_to(base).parts[:i]) for i in range(1, len(
-            path.relative_to(base).parts))]]:
-        conftest = parent / "conftest.py"
-        if parent not in conftests:
-            conftests[parent] = conftest.is_file()
-        if conftests[parent] and conftest != path:
-            rel = path.relative_to(parent)
-            if any(rel.match(g) or Path(*rel.parts[:1]).match(g) or fnmatch.fnmatch(rel.as_posix(), g)
-                   for g in _collect_ignore(conftest)):
-                return True
-    return False
 
 
 def _aliases(tree: ast.Module) -> dict[str, str]:
