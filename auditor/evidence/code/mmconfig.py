@@ -8,6 +8,7 @@ holds `_delete_=True`, which replaces it), anything else replaces the base's val
 
 Every value keeps the file and line that set it, so a fact can cite the config line. Only literals
 are read: constants, `dict(...)`, `{...}`, lists and tuples, names assigned earlier in the same file,
+a base's value by reference (`{{_base_.save_every}}`, mmengine's placeholder, or `_base_.save_every`),
 and arithmetic on numbers; anything else is `UNKNOWN` (still cited where it is set).
 """
 
@@ -104,10 +105,14 @@ def imported_bases(rel: str, tree: ast.Module) -> list[str]:
     return out
 
 
-def module_values(rel: str, tree: ast.Module, text: str, inherited: dict[str, Value] | None = None) -> dict[str, Value]:
+def module_values(rel: str, tree: ast.Module, text: str, inherited: dict[str, Value] | None = None,
+                  base: dict[str, Value] | None = None) -> dict[str, Value]:
     """The module-level assignments of one config file, in order (a later one replaces an earlier one), over
-    what it `inherited` (the pure-Python style's bases), with `name.update(...)` merged in."""
+    what it `inherited` (the pure-Python style's bases), with `name.update(...)` merged in; `base`: the
+    merged values of its `_base_` files, which `{{_base_.x}}` and `_base_.x` read."""
     env: dict[str, Value] = dict(inherited or {})
+    if base is not None:
+        env[_BASE_REF] = Value(base, rel, 1)
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -117,7 +122,29 @@ def module_values(rel: str, tree: ast.Module, text: str, inherited: dict[str, Va
             env[stmt.target.id] = literal(stmt.value, rel, text, env)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             _update(stmt.value, rel, text, env)
+    env.pop(_BASE_REF, None)
     return env
+
+
+_BASE_REF = "{{_base_}}"  # in a config's names: its bases' merged values (no Python name can clash)
+
+
+def _base_reference(node: ast.AST, env: dict[str, Value]) -> Value | None:
+    """The base value `{{_base_.a.b}}` (a set of a set, as Python parses mmengine's placeholder) or
+    `_base_.a.b` names; None when it is not such a reference or the bases do not hold it."""
+    if isinstance(node, ast.Set) and len(node.elts) == 1 and isinstance(node.elts[0], ast.Set) \
+            and len(node.elts[0].elts) == 1:
+        node = node.elts[0].elts[0]
+    keys: list[str] = []
+    while isinstance(node, ast.Attribute):
+        keys.append(node.attr)
+        node = node.value
+    if not (keys and isinstance(node, ast.Name) and node.id == "_base_"):
+        return None
+    found = env.get(_BASE_REF)
+    for key in reversed(keys):
+        found = found.get(key) if found is not None else None
+    return found
 
 
 def _update(call: ast.Call, rel: str, text: str, env: dict[str, Value]) -> None:
@@ -150,6 +177,8 @@ def literal(node: ast.AST, rel: str, text: str, env: dict[str, Value]) -> Value:
         return Value([literal(e, rel, text, env) for e in node.elts], rel, line)
     if isinstance(node, ast.Name) and node.id in env:
         return env[node.id]
+    if isinstance(node, (ast.Set, ast.Attribute)) and (referred := _base_reference(node, env)) is not None:
+        return referred
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = literal(node.operand, rel, text, env)
         if _number(inner.value):
@@ -267,6 +296,7 @@ class Configs:
         if any(read_base(stmt) for stmt in tree.body):  # plain Python: assignments replace, update() merges
             out = module_values(rel, tree, self.texts.get(rel, ""), out)
         else:
-            out = merge(out, {k: v for k, v in self.values(rel).items() if k != "_base_"})
+            own = module_values(rel, tree, self.texts.get(rel, ""), base=out)
+            out = merge(out, {k: v for k, v in own.items() if k != "_base_"})
         self._merged[rel] = out
         return out
