@@ -8,7 +8,8 @@
   `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
 - Lightning's loggers write each launch of `fit` into a new `version_N/` of one log folder
   (`lightning_logs/version_1/checkpoints/`): a launch folder belongs to the run above it, its
-  launches that run's sessions.
+  launches that run's sessions. A sweep is not one run: when the launches' hparams.yaml differ
+  and none recorded a `ckpt_path` to continue from (its config.yaml), each launch is a run.
 - The run's logs are its own (anywhere below it); else the project root's (`... | tee -a
   train.log`); else the logs a batch scheduler writes for the job (`#SBATCH --output=logs/%x-%j.out`)
   and the logs kept elsewhere that name the run's checkpoint files (a job's `.out` file saying
@@ -69,14 +70,43 @@ class Seen:
     job_scripts: list[str]  # shell and batch-scheduler scripts
 
 
-def _run_of(folder: str) -> str:
-    """The run a folder of checkpoints belongs to: `runs/x/checkpoints` -> `runs/x`."""
+def _run_of(folder: str, sweeps: frozenset[str] = frozenset()) -> str:
+    """The run a folder of checkpoints belongs to: `runs/x/checkpoints` -> `runs/x`; `sweeps`: log
+    folders whose launches are runs of their own."""
     name = folder.rsplit("/", 1)[-1]
     if name.lower() in _CHECKPOINT_FOLDER_NAMES and "/" in folder:
         folder = folder.rsplit("/", 1)[0]
-    if "/" in folder and LAUNCH_FOLDER.match(folder.rsplit("/", 1)[-1]):
+    if "/" in folder and LAUNCH_FOLDER.match(folder.rsplit("/", 1)[-1]) and _parent(folder) not in sweeps:
         return folder.rsplit("/", 1)[0]  # a launch of the run in the log folder above it
     return folder
+
+
+def _launch_of(folder: str) -> str | None:
+    """The launch folder (`lightning_logs/version_3`) a folder of checkpoints is, or is the checkpoints/ of."""
+    if folder.rsplit("/", 1)[-1].lower() in _CHECKPOINT_FOLDER_NAMES and "/" in folder:
+        folder = _parent(folder)
+    return folder if "/" in folder and LAUNCH_FOLDER.match(folder.rsplit("/", 1)[-1]) else None
+
+
+_CKPT_PATH_GIVEN = rxcache.compile(r"^ckpt_path\s*:[ \t]*(?!(?:null|none|~|''|\"\")?[ \t]*(?:#.*)?$)\S", re.M | re.I)
+
+
+def _sweeps(folders: list[str], read: Sniffer) -> frozenset[str]:
+    """The log folders whose launches were started with other hyperparameters each (hparams.yaml
+    differ) and never given a checkpoint to continue from (a `ckpt_path` in config.yaml)."""
+    launches: dict[str, set[str]] = {}
+    for folder in folders:
+        launch = _launch_of(folder)
+        if launch is not None:
+            launches.setdefault(_parent(launch), set()).add(launch)
+    out = set()
+    for log_folder, found in launches.items():
+        hparams = {read.head(f"{launch}/hparams.yaml").strip() for launch in found}
+        continued = any(_CKPT_PATH_GIVEN.search(read.head(f"{launch}/{name}"))
+                        for launch in found for name in ("config.yaml", "config.yml"))
+        if len(found) >= 2 and len(hparams) == len(found) and "" not in hparams and not continued:
+            out.add(log_folder)
+    return frozenset(out)
 
 
 def _parent(folder: str) -> str:
@@ -87,15 +117,16 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
     """Every run directory, the likeliest first."""
     runs: dict[str, list[str]] = {}  # run -> its checkpoints (files, or a folder for one saved as a folder)
     stamped: dict[str, list[str]] = {}  # run -> the paths whose mtimes say when it saved
+    sweeps = _sweeps([*seen.checkpoint_files, *seen.checkpoint_dirs], read)
     for folder, files in seen.checkpoint_files.items():
         # step_000546/ or a folder of DCP shards: one checkpoint
         one_save = bool(_NUMBERED_FOLDER.match(folder.rsplit("/", 1)[-1])) or shards_folder(files)
-        run = _run_of(_parent(folder)) if one_save else _run_of(folder)
+        run = _run_of(_parent(folder), sweeps) if one_save else _run_of(folder, sweeps)
         runs.setdefault(run, []).extend([folder] if one_save else files)
         stamped.setdefault(run, []).extend(files)
     for folder, dirs in seen.checkpoint_dirs.items():
-        runs.setdefault(_run_of(folder), []).extend(dirs)
-        stamped.setdefault(_run_of(folder), []).extend(dirs)
+        runs.setdefault(_run_of(folder, sweeps), []).extend(dirs)
+        stamped.setdefault(_run_of(folder, sweeps), []).extend(dirs)
     outputs = _scheduler_outputs(seen, read)
     out = []
     for run, saved in runs.items():
