@@ -10,13 +10,15 @@ bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
 
 Five children per input and round, each median of --repeats:
 
-- `audit check --format json` as a user runs it, four times: CPU seconds (user + system, from
+- `audit check --format json` as a user runs it, five times: CPU seconds (user + system, from
   wait4), interpreter start-up and imports included. Cold: the first audit on this machine, its
   cache folder (auditor.colcache, auditor.rxcache) fresh and empty; new project: the first audit
   of this project by an auditor that has run before, the folder holding only the compiled
   regular expressions; warm: the same audit again with nothing changed (the outputs of these
   three are compared); test edited: warm, but the project's first test file has one test more
-  (the tests column judges that file again: auditor.evidence.testindex), then put back;
+  (the tests column judges that file again: auditor.evidence.testindex), then put back; source
+  edited: warm, but the first file the code column reads has one line more (a comment: the code
+  column, whole-program facts, is computed again), then put back;
 - one child that runs the same steps in-process with no cache (AUDIT_NO_CACHE=1), with the
   garbage collector's threshold that auditor's CLI sets (if any), and times each with
   time.process_time(): imports, configuration with discovery and rules, each evidence
@@ -82,7 +84,7 @@ t = time.process_time()
 result = engine.evaluate(rules, ev, gate="prelaunch", date="2026-01-25", project=project, run_dir=run, rules_dir="rules")
 render(result, "json")
 times["probes and render"] = time.process_time() - t
-print(json.dumps(times))
+print(json.dumps({**times, "code files": list(ev.code.files)}))
 """
 
 
@@ -117,8 +119,8 @@ def inputs(tmp: Path, only: list[str]) -> dict[str, tuple[Path, Path | None]]:
 
 def measure(code: Path, project: Path, run: Path | None,
             cwd: Path) -> tuple[list[float], dict[str, float], str, bool]:
-    """([cold, new project, warm, test edited] CPU s, stage times, cold output, whether the first three
-    outputs are the same).
+    """([cold, new project, warm, test edited, source edited] CPU s, stage times, cold output, whether
+    the first three outputs are the same).
 
     Cold: the first audit, its cache folder empty; new project: the folder holds only the
     compiled patterns the cold audit kept (auditor.rxcache); warm: the same audit again,
@@ -134,18 +136,22 @@ def measure(code: Path, project: Path, run: Path | None,
     first = run_child(cmd, env={**env, "AUDIT_CACHE_DIR": str(other)}, cwd=cwd)
     warm = run_child(cmd, env=env, cwd=cwd)
     edited = _with_a_test_added(project, lambda: run_child(cmd, env=env, cwd=cwd))
+    staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env={**env, "AUDIT_NO_CACHE": "1"},
+                       cwd=cwd)
+    if staged.returncode != 0:
+        raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
+    times = json.loads(staged.stdout.strip().splitlines()[-1])
+    files = times.pop("code files")
+    run_child(cmd, env=env, cwd=cwd)  # the test file is back: the index takes its record again
+    changed = _with_a_line_added(project / files[0], lambda: run_child(cmd, env=env, cwd=cwd)) if files else None
     for folder in (cache, other):
         shutil.rmtree(folder, ignore_errors=True)
     for whole in (cold, first, warm):
         if whole.returncode not in (0, 1):
             raise SystemExit(f"audit check {project} exited {whole.returncode}:\n{whole.stderr[-2000:]}")
-    staged = run_child([PYTHON, "-c", STAGES, str(project), str(run or "")], env={**env, "AUDIT_NO_CACHE": "1"},
-                       cwd=cwd)
-    if staged.returncode != 0:
-        raise SystemExit(f"stages child on {project} failed:\n{staged.stderr[-2000:]}")
     same = cold.stdout == first.stdout == warm.stdout
-    cpus = [cold.cpu_s, first.cpu_s, warm.cpu_s, edited.cpu_s if edited is not None else float("nan")]
-    return cpus, json.loads(staged.stdout.strip().splitlines()[-1]), cold.stdout, same
+    cpus = [cold.cpu_s, first.cpu_s, warm.cpu_s, *(e.cpu_s if e is not None else float("nan") for e in (edited, changed))]
+    return cpus, times, cold.stdout, same
 
 
 EDIT = "\n\ndef test_added_by_the_bench():\n    assert 1 + 1 == 2\n"
@@ -167,6 +173,17 @@ def _with_a_test_added(project: Path, audit: Callable[[], Any]) -> Any:
         os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def _with_a_line_added(source: Path, audit: Callable[[], Any]) -> Any:
+    """audit() with a comment line appended to `source`, then the file put back as it was."""
+    text, st = source.read_bytes(), source.stat()
+    source.write_bytes(text + b"\n# a line added by the bench\n")
+    try:
+        return audit()
+    finally:
+        source.write_bytes(text)
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -183,7 +200,7 @@ def main() -> None:
             variants[rev if short == rev else f"{rev} ({short})"] = extract(rev, tmp / "revs" / short,
                                                                             ("auditor", "rules"))
         print(f"<!-- {machine_line()} -->\n")
-        whole: dict[tuple[str, str], list[list[float]]] = {}  # [cold, new project, warm, test edited] per round
+        whole: dict[tuple[str, str], list[list[float]]] = {}  # [cold, new project, warm, test, source edited] per round
         stages: dict[tuple[str, str], list[dict[str, float]]] = {}
         outputs: dict[tuple[str, str], str] = {}
         same: dict[tuple[str, str], bool] = {}
@@ -203,14 +220,15 @@ def main() -> None:
             for name in cases:
                 med = {k: statistics.median(t[k] for t in stages[(variant, name)]) for k in stages[(variant, name)][0]}
                 target = 1.0 if name.startswith("this repository") else 0.5
-                cpus = [statistics.median(r[i] for r in whole[(variant, name)]) for i in range(4)]
+                cpus = [statistics.median(r[i] for r in whole[(variant, name)]) for i in range(5)]
                 rows.append([name, *(x for cpu in cpus for x in (("-", "-") if math.isnan(cpu) else
                                                                   (cpu, "yes" if cpu < target else "NO"))),
                              "same" if same[(variant, name)] else "DIFFERENT", med["imports"],
                              med["configuration, discovery, rules"], *(med[k] for k in KINDS),
                              med["probes and render"]])
             print(table(["input", "cold CPU s", "under target", "new project CPU s", "under target", "warm CPU s",
-                         "under target", "test edited CPU s", "under target", "outputs", "imports", "config+discovery+rules", *KINDS, "probes+render"],
+                         "under target", "test edited CPU s", "under target", "source edited CPU s", "under target",
+                         "outputs", "imports", "config+discovery+rules", *KINDS, "probes+render"],
                         rows))
             print()
         for variant in list(variants)[1:]:
