@@ -106,6 +106,7 @@ class _Analysis:
         self.effects: dict[str, dict[str, Effect]] = {q: {} for q in self.fscans}
         self.ctx: dict[str, int] = {}
         self.thread_targets: dict[str, list[str]] = {}
+        self.thread_runs: set[str] = set()
         self.values = Values(scans, settings)
         # a finder that holds the tables, not the analysis: a bound method here would make a
         # cycle that keeps every syntax tree of the scan alive until the garbage collector runs
@@ -338,6 +339,7 @@ class _Analysis:
                 starts.setdefault(qual, 0)
         ctx: dict[str, int] = dict(starts)
         runs = thread_class_runs(self.scans, self.fscans)
+        self.thread_runs = {q for quals in runs.values() for q in quals}  # a Thread subclass's run(): a thread's code
         for qual, (scan, fs) in self.fscans.items():
             for call, node in fs.calls:
                 if call.short in THREAD_CLASSES or is_process(call, scan):
@@ -363,7 +365,7 @@ class _Analysis:
 
     def loop_calls(self) -> list[LoopCall]:
         """Calls in loops; a loop that takes a training step (backward, optimizer step) is the per-batch loop."""
-        thread_target_set = {t for ts in self.thread_targets.values() for t in ts}
+        thread_target_set = {t for ts in self.thread_targets.values() for t in ts} | self.thread_runs
         out: list[LoopCall] = []
         for qual in sorted(self.ctx):
             sites = self.sites.get(qual, [])
