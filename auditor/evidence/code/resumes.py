@@ -285,6 +285,26 @@ def caller_exists(a: _Analysis, qual: str, node: ast.Call) -> tuple[str, int] | 
     return None
 
 
+def callers_behind(a: _Analysis, qual: str) -> str:
+    """The option, off by default, that every call of the function `qual` runs behind (`if
+    self.resume: self._load_checkpoint()`, `... if resume else None`); "" when a call of it is not,
+    or it has none (the entry point itself)."""
+    found = ""
+    for caller, entries in a.sites.items():
+        if caller == qual or caller not in a.ctx:
+            continue
+        cscan, cfs = a.fscans[caller]
+        for call, targets, _tags in entries:
+            if qual not in targets:
+                continue
+            classified = a.classifier.guards(cfs.call_guards.get(id(a.nodes[id(call)][0]), ()), cscan, cfs)
+            off = next((g.what for g in classified if g.kind == "flag-off"), "")
+            if not off:
+                return ""
+            found = found or off
+    return found
+
+
 def helper_guards(a: _Analysis, value: ast.AST, scan: FileScan) -> tuple:
     """The guards inside the helper that returns a discovered checkpoint (`if value == "latest": return
     newest(folder)`), classified in its own scope; the least guarded of its discovering returns."""
@@ -353,7 +373,7 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
         classified = a.classifier.guards(tuple(guards) + fs.call_guards.get(id(node), ()), scan, fs)
         if found_in is not None:  # and the guards inside a helper that returns what it found
             classified += helper_guards(a, found_in, scan)
-        behind = next((g.what for g in classified if g.kind == "flag-off"), "")
+        behind = next((g.what for g in classified if g.kind == "flag-off"), "") or callers_behind(a, qual)
         on = next((g for g in classified if g.kind == "flag-on" and g.interval), None)
         enabled = (on.interval[1].file, on.interval[1].line, on.what) if on is not None else enabled
     return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),

@@ -224,6 +224,17 @@ class FileScan(ast.NodeVisitor):
         self._guard_nodes[-1].pop()
         self._guards[-1].pop()
 
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        """`a() if test else b()`: each branch's calls are guarded by the test as under an `if`."""
+        self.visit(node.test)
+        in_loop = self._depth[-1] > 0
+        for branch, negated in ((node.body, False), (node.orelse, True)):
+            self._guards[-1].append(f"not ({self.seg(node.test)})" if negated else self.seg(node.test))
+            self._guard_nodes[-1].append(GuardNode(node.test, negated, in_loop))
+            self.visit(branch)
+            self._guard_nodes[-1].pop()
+            self._guards[-1].pop()
+
     def _visit_block(self, stmts: list[ast.stmt]) -> None:
         """Visit a block's statements; after `if test: return` (or continue, break, raise) with no else,
         the rest of the block runs only when the test is false, as if under `if not test:`."""
