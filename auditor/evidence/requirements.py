@@ -299,8 +299,10 @@ _FRESH_START = rxcache.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|
                           r"\b(?:loses?|discards?|ignores?)\b")
 
 
-# an option added to "the same command": "plus --resume", "with --continue appended", "adding --resume"
-_ADDED_OPTION = rxcache.compile(r"\b(?:with|plus|adding|add|append(?:ing)?)\s+(?:the\s+|an?\s+)?(?:(?:flag|option)\s+)?--\w|"
+# an option added to "the same command": "plus --resume", "with --continue appended", "adding --resume", or an
+# override given with it ("with `resume_from_checkpoint=True`", "with the override trainer.resume=latest")
+_ADDED_OPTION = rxcache.compile(r"\b(?:with|plus|adding|add|append(?:ing)?)\s+(?:the\s+|an?\s+)?"
+                           r"(?:(?:flag|option|override|setting)\s+)?(?:--\w|`?[a-z_][\w.]*=[^\s=])|"
                            r"--[\w-]+\s+(?:added|appended|tacked on|on the end|at the end)")
 # a clause whose subject is an option: "--resume by itself finds the latest checkpoint"
 _OPTION_SUBJECT = rxcache.compile(r"\s*(?:(?:the|a|an)\s+)?(?:(?:flag|option)\s+)?--\w[\w-]*(?:\s+(?:flag|option))?\s")
