@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor import ckptnames, rxcache, safeio
-from auditor.runfinder import RunDirectory, Seen, run_dirs
+from auditor.runfinder import RunDirectory, Seen, is_log_name, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
                                  loops, named_config_files)
 
@@ -49,7 +49,6 @@ _SCRIPT_SUFFIXES = {".sh", ".bash", ".sbatch", ".slurm", ".pbs", ".qsub", ".job"
 _CHECKPOINT_DIR = rxcache.compile(r"^checkpoint[-_]\d+$")
 _AGENT_RULES = {".cursorrules", ".windsurfrules", ".clinerules", "AGENTS.md", "CLAUDE.md", "GEMINI.md"}
 _DOC_NAME = rxcache.compile(r"^(requirements.*\.md|readme.*|contributing.*)$", re.I)
-_LOG_NAME = rxcache.compile(r"(\.log|\.out|\.err|log\.txt|\.jsonl)$|^(metrics|log|progress)\.csv$", re.I)
 SNIFF_BYTES = 4096
 MAX_FILES = 50_000  # a walk stops here: a project tree this large is reported, not read whole
 
@@ -181,7 +180,7 @@ def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_
         w.docs.append(rel)
     if suffix in (".txt", ".log", ".out") and not in_tests:
         w.text.append(rel)
-    if _LOG_NAME.search(name) and not in_tests:
+    if is_log_name(name) and not in_tests:
         w.logs.setdefault(folder, []).append(rel)
 
 

@@ -48,6 +48,17 @@ NAMING_BYTES = 4 * 1024 * 1024  # of each, the first bytes read
 _RUN_LOG_FOLDER = rxcache.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
 
 
+# a run's console log by its name: `.log`, `.out`, `.err`, JSON lines, or text with "log" as a word of its
+# name (`log.txt`, `train_log.txt`, a launch's `log_1796315431.txt`; not `changelog.txt`, `catalog.txt`)
+_LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])logs?(?:[_.-][^/]*)?\.txt$|"
+                            r"^(?:metrics|log|progress)\.csv$", re.I)
+
+
+def is_log_name(name: str) -> bool:
+    """Whether a file's name says it is a log (a run's console log, JSON lines, a metrics CSV)."""
+    return bool(_LOG_NAME.search(name))
+
+
 @dataclass(frozen=True)
 class RunDirectory:
     path: str  # relative to the root

@@ -31,11 +31,11 @@ from auditor.evidence.runlog import LogLine, RunLog
 from auditor.evidence.runfacts import (BatchLog, Checkpoint, Drill, EventRef, Gaps, Progress,  # noqa: F401
                                        RunEvidence)
 from auditor.evidence.runio import present, read_lines, relative
+from auditor.runfinder import is_log_name
 from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
 _BATCH_RE = rxcache.compile(r"\bbatch\b\s*[=:#]?\s*\d+|\bstep\b\s*[=:#]?\s*\d+", re.I)
-_LOG_SUFFIXES = (".log", ".out", "log.txt")
 MAX_OWN_LOGS = 32  # a run folder's own logs read (one a session: a long-lived run restarted many times)
 _WROTE = rxcache.compile(r"\b(?:updated|written|wrote|refreshed|rewritten|saved)\b", re.I)
 
@@ -150,14 +150,19 @@ def _has_manifests(run: Path) -> bool:
         return False
 
 
+def _console_log(name: str) -> bool:
+    """A console log by its name: `.log`, `.out`, or text named a log (`log_1796315431.txt`, `train_log.txt`)."""
+    return name.endswith((".log", ".out")) or (name.endswith(".txt") and is_log_name(name))
+
+
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
     """(path, shown, root) of the run's logs: its own *.log / *.out, those one folder down
     (logs/*.log, a session folder's `<stamp>/<stamp>.log`), the logs discovery found for it,
     and, for a run folder that keeps none, the project root's (`... 2>&1 | tee -a train.log`
     next to the script)."""
     inside, project = safeio.run_directory(run), safeio.project(config.root)
-    own = sorted({p for suffix in _LOG_SUFFIXES for p in [*run.glob("*" + suffix), *run.glob("*/*" + suffix)]
-                  if not runside.is_heartbeat(p.name) and not p.is_dir()},  # a FIFO or a link out: one error entry
+    own = sorted({p for p in [*run.glob("*"), *run.glob("*/*")] if _console_log(p.name)
+                  and not runside.is_heartbeat(p.name) and not p.is_dir()},  # a FIFO or a link out: one error entry
                  key=lambda p: (p.name != TRAIN_LOG, len(p.parts), p.as_posix()))
     own = own[:MAX_OWN_LOGS]
     taken = {p.resolve() for p in own}

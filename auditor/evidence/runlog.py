@@ -375,12 +375,14 @@ def _usable_shape(lines: list[LogLine]) -> str | None:
     return sig if repeats <= max(10, len(lines) // 50) else None
 
 
-_SESSION_STAMP = rxcache.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?")
+# a date stamp in a file's name, or Unix time in seconds or milliseconds (2017-2033: `log_1796315431.txt`)
+_SESSION_STAMP = rxcache.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?|"
+                                 r"(?<!\d)1[5-9]\d{8}(?:\d{3})?(?!\d)")
 
 
 def session_series(logs: dict[str, list[LogLine]]) -> dict[str, tuple[str, ...]]:
     """The logs as streams: a file on its own, or files that differ only by a date stamp
-    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`), one a session, as one
+    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`), one a session, as one
     stream in time order (by their first timed line, else their names). Keyed by the first file."""
     groups: dict[str, list[str]] = {}
     for name in sorted(logs):
