@@ -254,7 +254,8 @@ class Values:
             value = self.resolve(node, scan, scope, depth + 1)
             if value is None:
                 continue
-            found.append(value if value.how != "literal" else Value(value.value, scan.rel, line, name, how))
+            found.append(value if value.how != "literal" else
+                         Value(value.value, scan.rel, line, name, how, seconds_by_call=value.seconds_by_call))
         if not found or len({repr(v.value) for v in found}) != 1:
             return None
         return found[0]
@@ -290,6 +291,9 @@ class Values:
             if first is None:
                 return None
             return Value(total, first.file, first.line, first.name, first.how, seconds_by_call=True)
+        if name == "total_seconds" and not node.args and isinstance(node.func, ast.Attribute):
+            inner = self.resolve(node.func.value, scan, fs, depth + 1)  # a timedelta's length, in seconds
+            return inner if inner is not None and inner.seconds_by_call else None
         if name in ("int", "float") and len(node.args) == 1:
             return self.resolve(node.args[0], scan, fs, depth + 1)
         if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
