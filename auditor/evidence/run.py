@@ -152,7 +152,7 @@ def _has_manifests(run: Path) -> bool:
 
 def _console_log(name: str) -> bool:
     """A console log by its name: `.log`, `.out`, or text named a log (`log_1796315431.txt`, `train_log.txt`)."""
-    return name.endswith((".log", ".out")) or (name.endswith(".txt") and is_log_name(name))
+    return name.endswith((".log", ".out", ".jsonl")) or (name.endswith(".txt") and is_log_name(name))
 
 
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:

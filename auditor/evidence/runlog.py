@@ -48,8 +48,10 @@ BANNER_S = 60  # a restarted process prints its banner within this many seconds 
 ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 
 _START = rxcache.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
-_COMMAND = rxcache.compile(r"(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
+_COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c>(?:[^"\\]|\\.)*)"|\[(?P<d>[^\]]*)\])'  # JSON
+                      r"|(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
                       r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
+_JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')
 _PID = rxcache.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
 # an option that names a checkpoint or asks for a resume, on a recorded command line
 _RESUME_OPTION = rxcache.compile(
@@ -227,7 +229,9 @@ def command_of(text: str) -> str | None:
     m = _COMMAND.search(text)
     if not m:
         return None
-    return (m.group("a") or m.group("b") or "").strip()
+    if m.group("d") is not None:  # a JSON record's argv list: ["train.py", "--resume", "x"]
+        return " ".join(_JSON_STRING.findall(m.group("d")))
+    return (m.group("c") or m.group("a") or m.group("b") or "").strip()
 
 
 def resume_option(command: str) -> str:
