@@ -300,7 +300,10 @@ def _listed_names(near: str) -> tuple[tuple[int, ...], ...]:
 @functools.lru_cache(maxsize=4096)
 def _step_lines(full: str, plumbing: str) -> bool:
     """A per-step mark in what is asserted, outside the strings that are resume or save lines, and
-    a log source there or in the plumbing of the fixtures it uses (a process's stdout to a file)."""
+    a log source there or in the plumbing of the fixtures it uses (a process's stdout to a file); or the
+    records of a JSON-lines log read by their step (`r["step"]` of what train.jsonl holds)."""
+    if behaviour._in_piece(behaviour._STEP_KEY, full) and behaviour._in_piece(behaviour._JSON_LOG, plumbing):
+        return True
     if not (behaviour._in_piece(behaviour._PER_STEP, full) and behaviour._in_piece(behaviour._LOG_SOURCE, plumbing)):
         return False
     kept = _STRING.sub(lambda m: m.group(0) if "loss" in m.group(0).lower()

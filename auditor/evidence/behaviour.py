@@ -53,6 +53,10 @@ _PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(
                        r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
                        r"'(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+'", re.I)
+# the records of a JSON-lines log read by their step (`r["step"]`, `rec.get("iteration")`): per-step records
+_JSON_LOG = rxcache.compile(r"\.jsonl\b", re.I)
+_STEP_KEY = rxcache.compile(r"\[\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']\s*\]|"
+                            r"\.get\(\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']", re.I)
 _HEARTBEAT_MARK = rxcache.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = rxcache.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
@@ -353,7 +357,7 @@ def _effects(has: Callable[[re.Pattern[str]], bool], runs: int) -> frozenset[str
         found.add(CHECKPOINTS)
     if has(_PROGRESS_MARK):
         found.add(PROGRESS)
-    if has(_LOG_SOURCE) and has(_PER_STEP):
+    if has(_LOG_SOURCE) and has(_PER_STEP) or has(_JSON_LOG) and has(_STEP_KEY):
         found.add(STEP_LOG)
     if has(_HEARTBEAT_MARK):
         found.add(HEARTBEAT)
@@ -392,6 +396,8 @@ _WORDS = {
     _PROGRESS_MARK: ("progress", "status.", "state."),
     _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl"),
     _PER_STEP: ("loss", "step", "iter", "batch", "train"),
+    _JSON_LOG: (".jsonl",),
+    _STEP_KEY: ("step", "iter"),
     _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
     _RESUME_MARK: ("resum", "restor", "continu", "restart"),
     _RESUME_OPTION: ("resume", "continue", "restore", "--from", "--init", "--load", "init_from", "ckpt_path"),

@@ -235,6 +235,42 @@ def test_per_step_loss_lines_still_count(tmp_path):
     assert _verdict(ev, "step_log").verdict == Verdict.YES
 
 
+def test_the_step_records_of_a_json_lines_log_are_per_step_log_lines(tmp_path):
+    """Held-out corpus project chronos: its test reads train.jsonl's records and asserts on their
+    steps. The step of a progress file, or of a checkpoint, is no per-step log line."""
+    ev = _project(tmp_path, '''
+        import json
+
+
+        def read_log(run_dir):
+            with open(run_dir / "train.jsonl") as fh:
+                return [json.loads(line) for line in fh if line.strip()]
+
+
+        def test_a_record_every_ten_steps(tmp_path):
+            train(tmp_path, "--max-steps", "50")
+            steps = [r["step"] for r in read_log(tmp_path) if r["msg"] == "train"]
+            assert steps == [10, 20, 30, 40, 50]
+
+
+        def test_the_progress_file_has_the_last_step(tmp_path):
+            train(tmp_path, "--max-steps", "50")
+            state = json.loads((tmp_path / "progress.json").read_text())
+            assert state["step"] == 50
+
+
+        def test_the_checkpoint_has_the_last_step_and_the_log_exists(tmp_path):
+            train(tmp_path, "--max-steps", "50")
+            ckpt = json.loads((tmp_path / "last.json").read_text())
+            assert ckpt.get("step") == 50 and (tmp_path / "train.log").exists()
+        ''')
+    effects = _effects(ev)
+    assert "step_log" in effects["test_a_record_every_ten_steps"], effects
+    assert "step_log" not in effects["test_the_progress_file_has_the_last_step"], effects
+    assert "step_log" not in effects["test_the_checkpoint_has_the_last_step_and_the_log_exists"], effects
+    assert _verdict(ev, "step_log").verdict == Verdict.YES
+
+
 # --------------------------------------------------------------------------- skips
 
 
