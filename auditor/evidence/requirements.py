@@ -262,7 +262,10 @@ _TESTS_WITH_CHANGES = rxcache.compile(
     r"\b(?:with|for|to|alongside|in)\s+(?:every|each|any|all)\b|"
     # "nothing gets merged without tests", "pull requests without tests will not be reviewed"
     r"\b(?:merg|accept|review|land|approv)\w*\b.{0,30}?\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b|"
-    r"\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b.{0,40}?\b(?:merg|accept|review|land|approv|reject)\w*")
+    r"\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b.{0,40}?\b(?:merg|accept|review|land|approv|reject)\w*|"
+    # "we write tests for new recipes; a PR without them is not merged"
+    r"\btests?\b.{0,80}?\bwithout (?:them|it)\b.{0,20}?\b(?:not|never|won't|isn't|aren't)\b.{0,12}?"
+    r"\b(?:merg|accept|review|land|approv)\w*")
 _TESTS_REQUIRED = rxcache.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
                              r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
                              r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")

@@ -65,6 +65,10 @@ def test_a_file_read_to_see_how_far_training_is(text, expected):
     ("Include unit tests for each new feature.", IMPLIED),
     ("Nothing gets merged without tests.", IMPLIED),
     ("Pull requests without tests will not be reviewed.", IMPLIED),
+    # held-out corpus project recipe_tune's README: the tests named first, then "without them"
+    ("We write tests for new recipes and for anything added to `tinytune`; a PR without them\nis not merged.",
+     IMPLIED),
+    ("Tests are welcome; changes without them still get merged when they are small.", None),
     ("Tests live in `tests/` and run with pytest.", None),
     ("We add tests for bugs when we find the time.", None),
 ])
