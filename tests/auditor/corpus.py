@@ -37,3 +37,20 @@ def label(name: str, rule: str, column: str) -> dict:
     verdict = cell["verdict"]
     verdict = {True: "yes", False: "no"}.get(verdict, verdict)
     return {**cell, "verdict": str(verdict)}
+
+
+# Cells of held-out corpus projects (written and labelled by helpers who never ran or read the
+# auditor: chronos, recipe_tune) that the auditor still gets wrong, with why. None may be a false ✅
+# (test_corpus_score fails on any); each must still be wrong, and leaves this list once it is right
+# (the tests say which). The score counts them wrong.
+KNOWN_MISSES: dict[tuple[str, str, str], str] = {
+    ("chronos", "progress-file", "working"):
+        "status.json keeps only its last write time; the label reads the heartbeat file's lines, written by the "
+        "same Reporter.write() call, as a log of status.json's writes (15 s apart). The auditor does not join "
+        "the two files and says partial (cadence unmeasured)",
+}
+
+
+def known_miss(name: str, rule: str, column: str) -> str | None:
+    """Why the auditor's verdict on this cell is known to differ from its label (None: it must equal it)."""
+    return KNOWN_MISSES.get((name, rule, column))
