@@ -35,6 +35,7 @@ from pathlib import Path
 
 from auditor import rxcache, safeio
 from auditor.evidence.launches import launch_banners
+from auditor.evidence.runcommands import command_of, resume_option
 from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
@@ -48,17 +49,7 @@ BANNER_S = 60  # a restarted process prints its banner within this many seconds 
 ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 
 _START = rxcache.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
-_COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c>(?:[^"\\]|\\.)*)"|\[(?P<d>[^\]]*)\])'  # JSON
-                      r"|(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
-                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
-_JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')
 _PID = rxcache.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
-# an option that names a checkpoint or asks for a resume, on a recorded command line
-_RESUME_OPTION = rxcache.compile(
-    r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
-    r"continue[\w-]*)(?:[= ](?!None\b|null\b|False\b|-)\S+)?)"
-    r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
-    r"latest)\b)\S+)", re.I)
 # a setting printed before training that asks for a resume (`Overriding: init_from = resume`)
 # (a boolean names no checkpoint: `resume = True` may be the standing default, so it does not say
 # that this restart was asked to resume; a path or `init_from = resume` does)
@@ -222,22 +213,6 @@ def _dated_by_mtime(text: list[tuple[int, str]], mtime: float) -> list[float | N
 
 def _is_metric_line(text: str) -> bool:
     return bool(_LOSS.search(text)) or bool(re.search(r"\b(?:acc|accuracy|ppl)\b\s*[=:]", text, re.I))
-
-
-@functools.lru_cache(maxsize=LINE_CACHE)
-def command_of(text: str) -> str | None:
-    m = _COMMAND.search(text)
-    if not m:
-        return None
-    if m.group("d") is not None:  # a JSON record's argv list: ["train.py", "--resume", "x"]
-        return " ".join(_JSON_STRING.findall(m.group("d")))
-    return (m.group("c") or m.group("a") or m.group("b") or "").strip()
-
-
-def resume_option(command: str) -> str:
-    """The option of a command line that names a checkpoint or asks for a resume, else ""."""
-    m = _RESUME_OPTION.search(command)
-    return (m.group(1) or m.group(2)).strip() if m else ""
 
 
 _REFUSED = rxcache.compile(r"\b(?:not|no|without|skip(?:ping|ped)?|won't|will not|cannot|can't)\s+(?:be\s+)?(?:resum|restor|load|"

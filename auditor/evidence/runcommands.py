@@ -1,0 +1,39 @@
+"""Command lines a run's logs record (`Command: python train.py --resume x`, `argv: ...`, a JSON
+record's `"argv"` string or list, `pid 4242: python -m pkg.train`) and the resume option one carries
+(`--resume PATH`, `--from x`, `ckpt_path=...`; not `--resume auto`, nor `resume=None`)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from auditor import rxcache
+from auditor.evidence.steplines import LINE_CACHE
+
+_COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c>(?:[^"\\]|\\.)*)"|\[(?P<d>[^\]]*)\])'  # JSON
+                      r"|(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
+                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
+_JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')
+# an option that names a checkpoint or asks for a resume, on a recorded command line
+_RESUME_OPTION = rxcache.compile(
+    r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
+    r"continue[\w-]*)(?:[= ](?!None\b|null\b|False\b|-)\S+)?)"
+    r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
+    r"latest)\b)\S+)", re.I)
+
+
+@functools.lru_cache(maxsize=LINE_CACHE)
+def command_of(text: str) -> str | None:
+    """The command line a log line records, else None."""
+    m = _COMMAND.search(text)
+    if not m:
+        return None
+    if m.group("d") is not None:  # a JSON record's argv list: ["train.py", "--resume", "x"]
+        return " ".join(_JSON_STRING.findall(m.group("d")))
+    return (m.group("c") or m.group("a") or m.group("b") or "").strip()
+
+
+def resume_option(command: str) -> str:
+    """The option of a command line that names a checkpoint or asks for a resume, else ""."""
+    m = _RESUME_OPTION.search(command)
+    return (m.group(1) or m.group(2)).strip() if m else ""
