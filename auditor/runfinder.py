@@ -48,9 +48,9 @@ NAMING_BYTES = 4 * 1024 * 1024  # of each, the first bytes read
 _RUN_LOG_FOLDER = rxcache.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
 
 
-# a run's console log by its name: `.log`, `.out`, `.err`, JSON lines, or text with "log" as a word of its
-# name (`log.txt`, `train_log.txt`, a launch's `log_1796315431.txt`; not `changelog.txt`, `catalog.txt`)
-_LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])logs?(?:[_.-][^/]*)?\.txt$|"
+# a run's console log by its name: `.log`, `.out`, `.err`, JSON lines, or text named a log or a captured stream
+# (`log.txt`, `train_log.txt`, a launch's `log_1796315431.txt`, `stdout.txt`; not `changelog.txt`, `catalog.txt`)
+_LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])(?:logs?|stdout|stderr|console)(?:[_.-][^/]*)?\.txt$|"
                             r"^(?:metrics|log|progress)\.csv$", re.I)
 
 

@@ -70,6 +70,13 @@ def test_the_second_launchs_log_is_a_restart_that_resumed_when_asked(tmp_path):
         auto.summary
 
 
+def test_a_captured_stdout_txt_is_a_log_too(tmp_path):
+    """Held-out corpus project shell_env: `... | tee -a "$RUN_DIR/stdout.txt"`, one file every launch appends to."""
+    project(tmp_path, first="stdout.txt", second="stdout-2.txt")
+    r = probe("run.batch_logging", tmp_path)
+    assert r.verdict == Verdict.YES and any("stdout" in c.source for c in r.citations), r.summary
+
+
 def test_a_text_file_not_named_a_log_is_no_log(tmp_path):
     project(tmp_path, first="notes.txt", second="changelog.txt")
     r = probe("run.batch_logging", tmp_path)
