@@ -14,7 +14,7 @@ import bisect
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -40,7 +40,8 @@ _DEF = rxcache.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
 _MAIN_BLOCK = rxcache.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
 _COMMAND = rxcache.compile(
     r"(?:^|[\s`$(;&|])(?:python(?:3(?:\.\d+)?)?|uv run|poetry run python|accelerate launch|torchrun|deepspeed|"
-    r"python -m torch\.distributed\.(?:run|launch))"
+    r"python -m torch\.distributed\.(?:run|launch)|"
+    r"\"?\$\{?(?:PYTHON|PY|python)\w*(?::-[^}\s]*)?\}?\"?)"  # the interpreter a launch script keeps: "$PYTHON"
     r"(?:\s+--?(?!m\s)[\w.-]+(?:=[^\s`]+|\s+(?!-)(?![\w./-]*\.py\b)[^\s`]+)?)*\s+"
     r"(?:-m\s+([A-Za-z_][\w.]*)|([\w./-]+\.py))(?=[\s`'\")]|$)", re.M)
 _ARG_FILE = rxcache.compile(r"(?:--config(?:[-_]\w+)?|--cfg|--args|--hparams|-c)[= ]([\w./-]+\.(?:ya?ml|json|toml))|"
@@ -57,6 +58,7 @@ class EntryPoint:
     file: str  # the file that holds it, relative to the root
     function: str  # qualified name inside the file ("" for a script or module)
     why: str  # where it was found, with file:line
+    launchers: tuple[str, ...] = ()  # the shell scripts that run it (`scripts/train.sh`: "$PYTHON" -m pkg.train)
 
     @property
     def config_value(self) -> str:
@@ -274,8 +276,12 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
             else:
                 offer(EntryPoint("script", loop.file, loop.file, "", f"{loop.file}:{loop.line} trains at its top level"),
                       1)
+    launchers: dict[str, set[str]] = {}
+    for target, where, _line in documented:
+        if where.endswith((".sh", ".bash")):
+            launchers.setdefault(target if target.startswith("-m ") else target.lstrip("./"), set()).add(where)
     ranked = sorted(candidates.values(), key=lambda c: (-c[0], c[1].target))
-    return [entry for _, entry in ranked]
+    return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ())))) for _, entry in ranked]
 
 
 def config_files(named: list[str], data_files: list[str], texts: dict[str, str]) -> list[str]:

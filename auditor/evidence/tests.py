@@ -113,6 +113,9 @@ def _targets(config: ProjectConfig) -> Targets:
             scripts.add(file)
             scripts.add(Path(file).name)
     if found is not None:
+        # a launch script that runs the training (`scripts/train.sh:6 runs python -m pkg.train`) starts it too
+        training = {loop.file for loop in found.loops} | {entry.partition(":")[0]}
+        scripts |= {script for e in found.entry_points if e.file in training for script in e.launchers}
         functions |= set(found.drivers)
         scripts |= {loop.file for loop in found.loops if loop.function == "<module>"}
         commands |= set(found.commands)
