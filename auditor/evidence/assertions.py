@@ -312,6 +312,8 @@ def _step_lines(full: str, plumbing: str) -> bool:
 
 
 def _resumed(text: str, runs: int) -> bool:
+    if behaviour._ABSENT.match(text):  # `"resumed from" not in log`: asserted absent
+        return False
     if behaviour._in_piece(behaviour._FRESH_START, text):
         return False
     return behaviour._in_piece(behaviour._RESUME_MARK, text) or (

@@ -345,8 +345,14 @@ def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
 
 
 def effects_in(pieces: list[str], runs: int = 1) -> frozenset[str]:
-    """effects_of("\n".join(pieces), runs), with each piece searched once however many tests share it."""
-    return _effects(lambda mark: _marked(mark, pieces), runs)
+    """effects_of("\n".join(pieces), runs), with each piece searched once however many tests share it; a
+    resume or a fresh start asserted absent (`"starting from scratch" not in log`) is neither."""
+    present = [p for p in pieces if not _ABSENT.match(p)]
+    return _effects(lambda mark: _marked(mark, present if mark in (_RESUME_MARK, _FRESH_START) else pieces), runs)
+
+
+# an asserted piece that says a text is absent: `"starting from scratch" not in log`
+_ABSENT = rxcache.compile(r"\s*[rbuf]{0,2}(?:\"[^\"\n]*\"|'[^'\n]*')\s+not\s+in\s")
 
 
 def _effects(has: Callable[[re.Pattern[str]], bool], runs: int) -> frozenset[str]:

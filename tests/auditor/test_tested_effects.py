@@ -271,6 +271,30 @@ def test_the_step_records_of_a_json_lines_log_are_per_step_log_lines(tmp_path):
     assert _verdict(ev, "step_log").verdict == Verdict.YES
 
 
+def test_a_fresh_start_asserted_absent_is_no_fresh_start(tmp_path):
+    """Held-out corpus project hydra_plain asserts `"starting from scratch" not in log` after its
+    relaunch, beside `"resumed from" in log`: a resume, not a fresh start. A test that asserts the
+    fresh start is there still sees none."""
+    ev = _project(tmp_path, '''
+        def test_relaunch_picks_up_last_checkpoint(tmp_path):
+            train(tmp_path, "--max-steps", "20")
+            log = train(tmp_path, "--max-steps", "30").stdout
+            assert "resumed from" in log
+            assert "starting from scratch" not in log
+
+
+        def test_fresh_flag_starts_over(tmp_path):
+            train(tmp_path, "--max-steps", "20")
+            log = train(tmp_path, "--max-steps", "30", "--fresh").stdout
+            assert "resumed from" not in log
+            assert "starting from scratch" in log
+        ''')
+    effects = _effects(ev)
+    assert "resumed" in effects["test_relaunch_picks_up_last_checkpoint"], effects
+    assert "resumed" not in effects["test_fresh_flag_starts_over"], effects
+    assert _verdict(ev, "resumed", automatic=True).verdict == Verdict.YES
+
+
 # --------------------------------------------------------------------------- skips
 
 
