@@ -122,7 +122,7 @@ def _units(text: str) -> list[tuple[list[tuple[int, str]], str, str | None]]:
             continue
         if _ITEM.match(raw) or raw.lstrip().startswith("|"):
             close()
-            raw = _ITEM.sub("", raw).replace("|", " ; ")
+            raw = _ROW_QUANTITY.sub(r"\1 ", _ITEM.sub("", raw).replace("|", " ; "))
         current.append((number, _clean(raw).strip()))
     close()
     return units
@@ -172,6 +172,12 @@ _OPTION_PERIOD = rxcache.compile(rf"\bevery\s+[^\s()]+\s+{_TIME_UNIT}\s*\(\s*(?:
                             rf"{_NUM}\s+(?:by default|is the default|default))")
 _LOSS_BOUND = rxcache.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
                          rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
+# "90 wall-clock seconds between checkpoints": a period, said as the time between two saves
+_BETWEEN_SAVES = rxcache.compile(rf"(?<![\w.]){_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*(?:wall[- ]clock\s+)?{_TIME_UNIT}\s+"
+                                 r"(?:of\s+wall[- ]clock\s+time\s+)?between\s+(?:two\s+)?(?:checkpoints?|saves|snapshots?)\b")
+# a table row's value cell and the cell after it that begins with its unit: `| 90 | seconds between ... |`
+_ROW_QUANTITY = rxcache.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*;\s*(?=(?:wall[- ]clock\s+)?(?:seconds?|secs?|minutes?|mins?|"
+                                r"hours?|hrs?|steps?|iterations?|iters?|batches|updates)\b)", re.I)
 _STEP_PERIOD = rxcache.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
 
 _CKPT = rxcache.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
@@ -280,7 +286,7 @@ def _number(text: str | None) -> float | None:
 def _durations(low: str) -> list[tuple[float, float, int]]:
     """(low, high) seconds and offset of each wall-clock period or bound on lost work."""
     out = []
-    for pattern in (_PERIOD, _LOSS_BOUND):
+    for pattern in (_PERIOD, _LOSS_BOUND, _BETWEEN_SAVES):
         for m in pattern.finditer(low):
             if m.lastindex and m.lastindex > 3:  # "every minute"
                 first, second, unit = 1.0, None, m.group(6)
@@ -377,7 +383,7 @@ def _converted(s: Statement) -> list[tuple[float, float, int]]:
 
 def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0)) -> Match:
     low = s.low
-    about_saving = _saves(s) is not None or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
+    about_saving = _saves(s) is not None or _BETWEEN_SAVES.search(low) or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
         r"\blos[est]\b|\blosing\b|\blost\b", low)
     converted = _converted(s)
     if not (about_saving or converted):
