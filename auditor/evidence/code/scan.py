@@ -95,6 +95,7 @@ class FileScan(ast.NodeVisitor):
         self.classes: dict[str, tuple[tuple[str, ...], int]] = {}  # class name -> (dotted bases, line)
         self.attr_assigns: list[tuple[str, ast.AST, int]] = []  # (attribute, value, line) of `x.attr = value`
         self.class_fields: list[tuple[str, str, ast.AST, int]] = []  # (class, name, value, line)
+        self.dict_keys: list[tuple[str, ast.AST, int]] = []  # (key, value, line) of `{"save_every": ...}` entries
         self.options: list[tuple[ast.Call, int]] = []  # click/argparse option declarations
         self.mod_exprs: list[ast.AST] = []  # `%` operations, comparisons (unit hints)
         self.progress_aliases: set[str] = set()
@@ -313,6 +314,12 @@ class FileScan(ast.NodeVisitor):
         self._visit_block(node.body)
 
     visit_AsyncWith = visit_With
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self.dict_keys.append((key.value, value, key.lineno))
+        self.generic_visit(node)
 
     def visit_Return(self, node: ast.Return) -> None:
         if node.value is not None:

@@ -68,6 +68,7 @@ class Values:
         self.options: dict[str, list[_Decl]] = {}
         self.params: dict[str, list[_Decl]] = {}
         self.attrs: dict[str, list[_Decl]] = {}
+        self.keys: dict[str, list[_Decl]] = {}  # string keys of dict literals (a settings dict's entries)
         self.calls: dict[str, list[tuple[ast.Call, FileScan, FunctionScan]]] = {}  # short name -> call sites
         self.defined: dict[str, int] = {}  # function and class name -> how many the scanned files define
         self.settings = config_settings(scans)
@@ -110,6 +111,8 @@ class Values:
                         self.params.setdefault(arg.arg, []).append((d, scan, None, arg.lineno))
             for attr, value, line in scan.attr_assigns:
                 self.attrs.setdefault(attr, []).append((value, scan, _scope_at(scan, line), line))
+            for key, value, line in scan.dict_keys:
+                self.keys.setdefault(key, []).append((value, scan, _scope_at(scan, line), line))
 
     def _index_calls(self, scan: FileScan, tops: set[str]) -> None:
         """Calls by short name that may call the project's own functions (not `torch.load` for our `load`)."""
@@ -154,7 +157,9 @@ class Values:
             return self._attribute(node.attr, scan, depth)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
             # cfg["lr"] reads the setting cfg.lr would, else the key of the configuration files the code reads
-            return self._attribute(node.slice.value, scan, depth) or self._setting(node.slice.value)
+            key = node.slice.value
+            return self._attribute(key, scan, depth) or self._setting(key) or (
+                self._unique(self.keys[key], key, "dict key", depth) if key in self.keys else None)
         return None
 
     def _name(self, name: str, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
@@ -295,7 +300,13 @@ class Values:
             inner = self.resolve(node.func.value, scan, fs, depth + 1)  # a timedelta's length, in seconds
             return inner if inner is not None and inner.seconds_by_call else None
         if name in ("int", "float") and len(node.args) == 1:
-            return self.resolve(node.args[0], scan, fs, depth + 1)
+            inner = self.resolve(node.args[0], scan, fs, depth + 1)
+            if inner is not None and isinstance(inner.value, str):  # float(os.environ.get("X", "120"))
+                try:
+                    return Value(float(inner.value), inner.file, inner.line, inner.name, inner.how, inner.factor)
+                except ValueError:
+                    return None
+            return inner
         if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             # cfg.get("resume", False): what the project's configuration files set, else the default given
             key = node.args[0].value
