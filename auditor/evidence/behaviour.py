@@ -54,7 +54,8 @@ _PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
                        r"'(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+'", re.I)
 # the records of a JSON-lines log read by their step (`r["step"]`, `rec.get("iteration")`): per-step records
-_JSON_LOG = rxcache.compile(r"\.jsonl\b", re.I)
+# (not a heartbeat's or a status file's JSON lines: they carry a step too)
+_JSON_LOG = rxcache.compile(r"(?<![\w-])(?!heart_?beat|alive|liveness|status|progress)[\w-]+\.jsonl\b", re.I)
 _STEP_KEY = rxcache.compile(r"\[\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']\s*\]|"
                             r"\.get\(\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']", re.I)
 _HEARTBEAT_MARK = rxcache.compile(r"heart_?beat|liveness|\balive\b", re.I)

@@ -263,8 +263,17 @@ def test_the_step_records_of_a_json_lines_log_are_per_step_log_lines(tmp_path):
             train(tmp_path, "--max-steps", "50")
             ckpt = json.loads((tmp_path / "last.json").read_text())
             assert ckpt.get("step") == 50 and (tmp_path / "train.log").exists()
+
+
+        def test_heartbeats_while_the_first_batch_runs(tmp_path):
+            train(tmp_path, "--max-steps", "2")
+            beats = [json.loads(x) for x in (tmp_path / "heartbeat.jsonl").read_text().splitlines()]
+            assert len([b for b in beats if b["step"] == 0]) >= 4
         ''')
     effects = _effects(ev)
+    # a heartbeat's JSON lines carry a step too: they are heartbeat records, not per-step log lines
+    # (compliant's test_heartbeat_ticks_while_a_batch_is_stuck)
+    assert "step_log" not in effects["test_heartbeats_while_the_first_batch_runs"], effects
     assert "step_log" in effects["test_a_record_every_ten_steps"], effects
     assert "step_log" not in effects["test_the_progress_file_has_the_last_step"], effects
     assert "step_log" not in effects["test_the_checkpoint_has_the_last_step_and_the_log_exists"], effects
