@@ -141,7 +141,7 @@ def _from_toml(text: str) -> object:
     """norecursedirs of [tool.pytest.ini_options]; None when unset or unreadable."""
     try:
         table = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
-    except (tomllib.TOMLDecodeError, AttributeError):
+    except (tomllib.TOMLDecodeError, AttributeError, RecursionError):  # RecursionError: nesting too deep to parse
         return None
     if not isinstance(table, dict):
         return _NOT_HERE

@@ -113,3 +113,13 @@ def test_a_broken_pytest_configuration_leaves_the_default(tmp_path):
         "tests/test_c.py": TEST.format(name="c"),
     })
     assert got == {"tests/test_c.py"}
+
+
+def test_a_hostile_pytest_configuration_costs_nothing_but_the_default(tmp_path):
+    """Nesting deeper than the TOML parser's recursion: the default, never a crash of the column."""
+    got = _collected(tmp_path, {
+        "pyproject.toml": "[tool.pytest.ini_options]\nnorecursedirs = " + "[" * 20000 + "]" * 20000 + "\n",
+        "tests/build/test_b.py": TEST.format(name="b"),
+        "tests/test_c.py": TEST.format(name="c"),
+    })
+    assert got == {"tests/test_c.py"}
