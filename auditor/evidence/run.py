@@ -151,12 +151,13 @@ def _has_manifests(run: Path) -> bool:
 
 
 def _console_log(name: str) -> bool:
-    """A console log by its name: `.log`, `.out`, or text named a log (`log_1796315431.txt`, `train_log.txt`)."""
+    """A console log by its name: `.log`, `.out`, JSON lines (`train.jsonl`), or text named a log or a captured
+    stream (`log_1796315431.txt`, `train_log.txt`, `stdout.txt`: runfinder.is_log_name)."""
     return name.endswith((".log", ".out", ".jsonl")) or (name.endswith(".txt") and is_log_name(name))
 
 
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
-    """(path, shown, root) of the run's logs: its own *.log / *.out, those one folder down
+    """(path, shown, root) of the run's logs: its own console logs (_console_log), those one folder down
     (logs/*.log, a session folder's `<stamp>/<stamp>.log`), the logs discovery found for it,
     and, for a run folder that keeps none, the project root's (`... 2>&1 | tee -a train.log`
     next to the script)."""
