@@ -59,6 +59,7 @@ class EntryPoint:
     function: str  # qualified name inside the file ("" for a script or module)
     why: str  # where it was found, with file:line
     launchers: tuple[str, ...] = ()  # the shell scripts that run it (`scripts/train.sh`: "$PYTHON" -m pkg.train)
+    trains: bool = False  # its file is a training loop's or imports one, within three imports
 
     @property
     def config_value(self) -> str:
@@ -230,14 +231,7 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
             candidates[entry.target] = (score, entry)
 
     def reaches_loop(rel: str) -> bool:
-        if rel in loop_files:
-            return True
-        text = texts.get(rel, "")
-        imported = set(re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M))
-        names = {a or b for a, b in imported}
-        return any(modules.get(n) in loop_files or modules.get(n.rsplit(".", 1)[0]) in loop_files for n in names) \
-            or any(modules.get(f"{n}.{sub}") in loop_files for n in names for sub in re.findall(
-                rf"^\s*from\s+{re.escape(n)}\s+import\s+([\w, ]+)", text, re.M) for sub in sub.split(", "))
+        return _reaches(rel, texts, modules, loop_files)
 
     for name, module, function in console_scripts(read):
         rel = modules.get(module)
@@ -281,7 +275,30 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
         if where.endswith((".sh", ".bash")):
             launchers.setdefault(target if target.startswith("-m ") else target.lstrip("./"), set()).add(where)
     ranked = sorted(candidates.values(), key=lambda c: (-c[0], c[1].target))
-    return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ())))) for _, entry in ranked]
+    return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ()))),
+                    trains=reaches_loop(entry.file)) for _, entry in ranked]
+
+
+def _imports(rel: str, texts: dict[str, str], modules: dict[str, str]) -> set[str]:
+    """The project files `rel` imports: `import pkg.mod`, `from pkg.mod import f`, `from pkg import mod`."""
+    text = texts.get(rel, "")
+    names = {a or b for a, b in re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M)}
+    found = {modules.get(n) for n in names} | {modules.get(n.rsplit(".", 1)[0]) for n in names}
+    found |= {modules.get(f"{n}.{sub.strip()}") for n in names for subs in re.findall(
+        rf"^\s*from\s+{re.escape(n)}\s+import\s+\(?([\w, ]+)", text, re.M) for sub in subs.split(",")}
+    return {f for f in found if f}
+
+
+def _reaches(rel: str, texts: dict[str, str], modules: dict[str, str], loop_files: set[str], levels: int = 3) -> bool:
+    """Whether `rel` is a training loop's file or imports one within `levels` imports (a package's
+    __main__ that calls its cli, which calls its trainer)."""
+    seen, frontier = {rel}, {rel}
+    for _ in range(levels + 1):
+        if frontier & loop_files:
+            return True
+        frontier = {f for r in frontier for f in _imports(r, texts, modules)} - seen
+        seen |= frontier
+    return False
 
 
 def config_files(named: list[str], data_files: list[str], texts: dict[str, str]) -> list[str]:

@@ -18,6 +18,7 @@ import ast
 import functools
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -200,7 +201,9 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
     rtext = _dotted(receiver, aliases) if receiver is not None else ""
     if short_name in targets.functions:
         generic = receiver is not None and short_name in _GENERIC_METHODS
-        module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext
+        # `cli.run(...)` on an imported project module; `subprocess.run(...)` is the standard library's
+        module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext \
+            and aliases[rtext.split(".")[0]].split(".")[0] not in sys.stdlib_module_names
         if not generic or module_call or re.search(r"trainer", rtext, re.I):
             return "calls"
     if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):

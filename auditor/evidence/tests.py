@@ -98,7 +98,9 @@ def _targets(config: ProjectConfig) -> Targets:
     modules: set[str] = set()
     commands: set[str] = set()
     found = config.discovery
-    entries = [entry] + ([e.target for e in found.entry_points] if found is not None else [])
+    # the chosen entry, and the other ways in that reach a training loop: a documented report or
+    # export module (`python -m pkg.report`) starts no training, whatever its test then asserts
+    entries = [entry] + ([e.target for e in found.entry_points if e.trains] if found is not None else [])
     for target in entries:
         if not target:
             continue
