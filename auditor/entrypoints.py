@@ -226,12 +226,16 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
     candidates: dict[str, tuple[float, EntryPoint]] = {}
 
     def offer(entry: EntryPoint, score: float) -> None:
+        # reaching a loop through a longer chain of imports (__main__ -> cli -> trainer) ranks an entry
+        # above one that reaches none, below one that reaches it directly
+        trains = _reaches(entry.file, texts, modules, loop_files)
+        entry, score = replace(entry, trains=trains), score + 0.75 * trains
         old = candidates.get(entry.target)
         if old is None or score > old[0]:
             candidates[entry.target] = (score, entry)
 
-    def reaches_loop(rel: str) -> bool:
-        return _reaches(rel, texts, modules, loop_files)
+    def reaches_loop(rel: str) -> bool:  # directly: the file trains or imports a file that does
+        return _reaches(rel, texts, modules, loop_files, levels=1)
 
     for name, module, function in console_scripts(read):
         rel = modules.get(module)
@@ -275,8 +279,7 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
         if where.endswith((".sh", ".bash")):
             launchers.setdefault(target if target.startswith("-m ") else target.lstrip("./"), set()).add(where)
     ranked = sorted(candidates.values(), key=lambda c: (-c[0], c[1].target))
-    return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ()))),
-                    trains=reaches_loop(entry.file)) for _, entry in ranked]
+    return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ())))) for _, entry in ranked]
 
 
 def _imports(rel: str, texts: dict[str, str], modules: dict[str, str]) -> set[str]:
