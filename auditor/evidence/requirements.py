@@ -201,6 +201,9 @@ _SHOWS_PROGRESS = rxcache.compile(
     r"\bthe current (?:step|epoch|iteration)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
 _DASHBOARD = rxcache.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
                         r"progress bar|tqdm")
+# a log followed live (`tail -f train.log`, `less +F out.log`; documents are read lower-cased): a view of
+# progress that is not a progress file, as a dashboard is
+_FOLLOWED_LOG = rxcache.compile(r"\btail\s+(?:-n\s*\d+\s+)?-(?:f|-follow)\b|\bless\s+\+f\b")
 # a dashboard the section's commands start (`tensorboard --logdir ...`), not one a flag turns off
 _DASHBOARD_RUN = rxcache.compile(r"(?<![\w-])(?:tensorboard|wandb|mlflow|aim up|visdom)\b(?!\s*=\s*(?:false|0|none))")
 _METRIC = rxcache.compile(r"\bloss(?:es)?\b|metric|accuracy|learning rate|throughput|grad(?:ient)? norm|perplexity|"
@@ -424,7 +427,7 @@ def progress_file(s: Statement) -> Match:
     named = found or _DATA_FILE.search(low)
     if named and _SHOWS_PROGRESS.search(low) and not _CKPT.search(low):
         return STATED, named.start(), f"a file ('{named.group(0)}') read to see how far training is"
-    board = _DASHBOARD.search(low) or _DASHBOARD_RUN.search(s.context)
+    board = _DASHBOARD.search(low) or _DASHBOARD_RUN.search(s.context) or _FOLLOWED_LOG.search(low)
     metric = _METRIC.search(low) or re.search(r"\bshows?\b|\bwatch|progress", low) or _FOLLOWED.search(low)
     if board and metric:
         return IMPLIED, metric.start(), f"progress is visible another way ({board.group(0)}), not in a file"
