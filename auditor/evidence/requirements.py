@@ -214,9 +214,13 @@ _LOG_DEST = rxcache.compile(r"\.log\b|\blog(?:s| files?)?\b|\bstdout\b|\bconsole
 _LOG_ENTRY = rxcache.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|entry|record|row)\b")
 # a line described by the fields it holds (`a step N loss X line`): a log line when a metric is among them
 _DESCRIBED_LINE = rxcache.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:line|entry|record|row)\b")
-_LOG_VERB = rxcache.compile(r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
+# ... or a setting named for the logging interval (`log_interval`, `print_freq`, `logging_steps`)
+_LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|frequency|steps|iters?|period)\b|"
+                       r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
-_PER_STEP = rxcache.compile(r"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){0,3}?(?:step|batch|iteration|iter|update)s?\b|"
+_STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update)(?:es|s)?"  # "batches" takes -es
+_PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
+                       rf"\b\d+\s+{_STEP_WORD}\s+between\b|"  # a settings row's "20 steps between"
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
 _PER_EPOCH = rxcache.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
 _BATCH_MONITORING = rxcache.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")

@@ -48,9 +48,6 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "status.json keeps only its last write time; the label reads the heartbeat file's lines, written by the "
         "same Reporter.write() call, as a log of status.json's writes (15 s apart). The auditor does not join "
         "the two files and says partial (cadence unmeasured)",
-    ("shell_env", "batch-monitoring", "docs"):
-        "documented only in a settings-table row, '`LOG_EVERY` | 20 | iterations between `it N loss X` lines': the "
-        "auditor reads no per-step logging from 'N iterations between ... lines' with no article or log word",
 }
 
 
