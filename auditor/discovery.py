@@ -64,6 +64,7 @@ class Discovery:
     commands: tuple[str, ...] = ()  # console script names ([project.scripts]) that start the project
     loops: tuple[TrainingLoop, ...] = ()
     drivers: tuple[str, ...] = ()  # names of the functions that train: the loops' and their callers' (two levels)
+    driver_files: tuple[str, ...] = ()  # the files that define them
     config_files: tuple[str, ...] = ()
     named_configs: tuple[str, ...] = ()  # those of config_files that documented command lines pass
     junit: tuple[str, ...] = ()
@@ -297,6 +298,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
     w = _walk(base)
     texts = {rel: read.text(rel) for rel in w.py} if code else {}
     found_loops = [loop for rel, text in texts.items() for loop in loops(rel, text)]
+    driven = drivers(texts, found_loops)
     tdd, junit = _tdd_and_junit(base, w, read) if sniff else ([], [])
     named = named_config_files(read, w.settings + w.json, w.docs + w.shell)
     return Discovery(
@@ -307,7 +309,8 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
         entry_points=tuple(entry_points(read, w.py, w.docs + w.shell, texts, found_loops)) if code else (),
         commands=tuple(name for name, _, _ in console_scripts(read)),
         loops=tuple(found_loops),
-        drivers=tuple(drivers(texts, found_loops)),
+        drivers=tuple(sorted({name for name, _ in driven})),
+        driver_files=tuple(sorted({rel for _, rel in driven})),
         config_files=tuple(config_files(named, w.settings + w.json, texts)),
         named_configs=tuple(named),
         junit=tuple(junit),

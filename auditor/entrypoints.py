@@ -152,9 +152,10 @@ def loops(rel: str, text: str) -> list[TrainingLoop]:
     return out
 
 
-def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[str]:
-    """Short names of the functions that train (`_train`) and of those that call them (`train`)."""
-    names = {loop.function.split(".")[-1] for loop in loops if loop.function != "<module>"}
+def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[tuple[str, str]]:
+    """(short name, file) of the functions that train (`_train`) and of those that call them (`train`)."""
+    sites = {(loop.function.split(".")[-1], loop.file) for loop in loops if loop.function != "<module>"}
+    names = {name for name, _ in sites}
     frontier = set(names)
     for _ in range(levels):
         if not frontier:
@@ -162,7 +163,7 @@ def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -
         # built from this project's names: compiled as usual, not kept by auditor.rxcache
         pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, frontier))) + r")\(")
         found: set[str] = set()
-        for text in texts.values():
+        for rel, text in texts.items():
             if not pattern.search(text):
                 continue
             lines = text.splitlines()
@@ -173,12 +174,23 @@ def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -
                 caller = _enclosing(lines, index).split(".")[-1]
                 if caller != "<module>" and caller not in names:
                     found.add(caller)
+                    sites.add((caller, rel))
         names |= found
         frontier = found
-    return sorted(names)
+    return sorted(sites)
 
 
-def _module_of(rel: str) -> str:
+def module_names(rel: str) -> set[str]:
+    """The names a module file can be imported by: `pkg.sub.mod` itself, its packages (which may
+    re-export what it defines: `from pkg import train`) and its tails (`from mod import f` with the
+    folder on sys.path, as a test of a script does), for a src/ layout with and without `src.`."""
+    names: set[str] = set()
+    for parts in (module_of(rel).split("."), rel[:-3].split("/")):  # `src.train` too where src/ is a package
+        names |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} | {".".join(parts[i:]) for i in range(len(parts))}
+    return names
+
+
+def module_of(rel: str) -> str:
     """`src/pkg/cli.py` -> `pkg.cli` (a src/ layout's folder is not part of the module name)."""
     parts = rel[:-3].split("/")
     if parts[0] in ("src", "lib") and len(parts) > 1:
@@ -221,7 +233,7 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
                  found_loops: list[TrainingLoop]) -> list[EntryPoint]:
     """Ways training is started, the likeliest first: documented commands and console scripts that
     reach a training loop, __main__ packages and blocks, else the training loop itself."""
-    modules = {_module_of(rel): rel for rel in sources}
+    modules = {module_of(rel): rel for rel in sources}
     loop_files = {loop.file for loop in found_loops}
     candidates: dict[str, tuple[float, EntryPoint]] = {}
 
@@ -257,7 +269,7 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
                   4 + 2 * reaches_loop(rel) + 0.5 * ("train" in Path(rel).stem))
     for rel, text in texts.items():
         if rel.endswith("/__main__.py"):
-            package = _module_of(rel).rsplit(".", 1)[0]
+            package = module_of(rel).rsplit(".", 1)[0]
             offer(EntryPoint("module", f"-m {package}", rel, "", f"{rel} (a package's __main__)"),
                   2 + 2 * reaches_loop(rel))
         elif (m := _MAIN_BLOCK.search(text)) is not None:
@@ -333,4 +345,5 @@ def named_config_files(read: Reader, data_files: list[str], documented: list[str
     return sorted(found)
 
 
-__all__ = ["EntryPoint", "TrainingLoop", "config_files", "named_config_files", "console_scripts", "drivers", "entry_points", "loops"]
+__all__ = ["EntryPoint", "TrainingLoop", "config_files", "named_config_files", "console_scripts", "drivers", "entry_points", "loops",
+           "module_names", "module_of"]

@@ -76,6 +76,9 @@ class Targets:
     modules: frozenset[str]  # `python -m` module names
     commands: frozenset[str]  # console scripts
     package: str = ""  # a CLI package whose "train" command trains (`magvit train`)
+    # the module names the training functions can be imported by (auditor.entrypoints.module_names);
+    # empty when unknown: then any module's function of such a name counts
+    function_modules: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -199,13 +202,8 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
     """How one call starts training ("" when it does not)."""
     receiver = _receiver(sub)
     rtext = _dotted(receiver, aliases) if receiver is not None else ""
-    if short_name in targets.functions:
-        generic = receiver is not None and short_name in _GENERIC_METHODS
-        # `cli.run(...)` on an imported project module; `subprocess.run(...)` is the standard library's
-        module_call = receiver is not None and rtext.split(".")[0] in aliases and "(" not in rtext \
-            and aliases[rtext.split(".")[0]].split(".")[0] not in sys.stdlib_module_names
-        if not generic or module_call or re.search(r"trainer", rtext, re.I):
-            return "calls"
+    if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets):
+        return "calls"
     if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
         return f"calls a trainer's {short_name}():"
     if short_name in _SCRIPT_MAINS and "." in name and _is_script(name.rsplit(".", 1)[0], targets):
@@ -218,6 +216,28 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
         if "train" in facts(sub, aliases).strings or first_name in targets.functions | targets.commands:
             return "invokes the CLI:"
     return ""
+
+
+def _trains_there(name: str, short_name: str, receiver: ast.AST | None, rtext: str, aliases: dict[str, str],
+                  targets: Targets) -> bool:
+    """Whether a call of a function named like one that trains calls that one: not the function of
+    that name of another module (`from lab.vocab import train`, `subprocess.run`), nor a generic
+    method of an object (`model.train()`)."""
+    if receiver is not None:  # `engine.train(...)`, `lab.engine.train(...)`: the receiver names an imported module
+        root = receiver
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        imported = isinstance(root, ast.Name) and root.id in aliases
+    else:
+        imported = name != short_name
+    if imported:  # `train(...)` imported from a module, or `module.train(...)`
+        where = name.rsplit(".", 1)[0]
+        if targets.function_modules:
+            return where in targets.function_modules
+        return where.split(".")[0] not in sys.stdlib_module_names
+    if receiver is None:
+        return True  # a name the test file defines or a fixture hands it
+    return short_name not in _GENERIC_METHODS or bool(re.search(r"trainer", rtext, re.I))
 
 
 def _is_script(module: str, targets: Targets) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor import colcache, evcodec, safeio
 from auditor.config import ProjectConfig
+from auditor.entrypoints import module_names
 from auditor.evidence import assertions, behaviour, testfiles, testindex
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
 from auditor.evidence.code.syntax import dotted
@@ -97,6 +98,7 @@ def _targets(config: ProjectConfig) -> Targets:
     scripts: set[str] = set()
     modules: set[str] = set()
     commands: set[str] = set()
+    where: set[str] = set()  # the modules that define the training functions, by every name they import by
     found = config.discovery
     # the chosen entry, and the other ways in that reach a training loop: a documented report or
     # export module (`python -m pkg.report`) starts no training, whatever its test then asserts
@@ -111,6 +113,7 @@ def _targets(config: ProjectConfig) -> Targets:
         file, _, function = target.partition(":")
         if function:
             functions.add(function.split(".")[-1])
+            where |= module_names(file) if file.endswith(".py") else set()
         if file.endswith(".py"):
             scripts.add(file)
             scripts.add(Path(file).name)
@@ -119,13 +122,15 @@ def _targets(config: ProjectConfig) -> Targets:
         training = {loop.file for loop in found.loops} | {entry.partition(":")[0]}
         scripts |= {script for e in found.entry_points if e.file in training for script in e.launchers}
         functions |= set(found.drivers)
+        where |= {name for rel in found.driver_files for name in module_names(rel)}
         scripts |= {loop.file for loop in found.loops if loop.function == "<module>"}
         commands |= set(found.commands)
     package = ""
     if main_module:
         parts = Path(main_module).parts
         package = parts[0] if len(parts) > 1 else Path(main_module).stem
-    return Targets(frozenset(functions), frozenset(scripts), frozenset(modules), frozenset(commands), package)
+    return Targets(frozenset(functions), frozenset(scripts), frozenset(modules), frozenset(commands), package,
+                   frozenset(where))
 
 
 def _test_paths(root: Path, config: ProjectConfig) -> tuple[list[Path], str]:
