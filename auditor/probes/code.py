@@ -47,10 +47,17 @@ def _entry_cite(code: CodeEvidence) -> tuple[Citation, ...]:
 def _scope(code: CodeEvidence) -> str:
     if code.entry is None and ":" not in code.entry_point and code.entry_point in code.files:
         # a script, a module's __main__.py or a discovered guess: its own code, and every function
+        if code.tools:
+            return (f"training started by {code.entry_point}; searched all functions of {len(code.files)} files but "
+                    f"{_tools(code.tools)} (standalone scripts that nothing imports)")
         return f"training started by {code.entry_point}; searched all functions of {len(code.files)} files"
     if code.entry is None:
         return f"entry point {code.entry_point} not found; searched all functions of {len(code.files)} files"
     return f"code reachable from {code.entry_point}"
+
+
+def _tools(tools: tuple[str, ...]) -> str:
+    return ", ".join(tools[:3]) + (f" and {len(tools) - 3} more" if len(tools) > 3 else "")
 
 
 def _loop_effect(code: CodeEvidence, tag: str, batch_only: bool = False) -> list[tuple[LoopCall, Effect]]:

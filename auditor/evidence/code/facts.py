@@ -189,6 +189,7 @@ class CodeEvidence:
     resume_loads: tuple[ResumeLoad, ...] = ()
     auto_resume: tuple[Effect, ...] = ()  # discovery -> restore before the loop, reachable
     effects: dict[str, tuple[Effect, ...]] = field(default_factory=dict)
+    tools: tuple[str, ...] = ()  # standalone scripts left out of an entry-less search (evidence.code.scripts)
 
     @property
     def found(self) -> bool:

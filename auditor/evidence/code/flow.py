@@ -26,6 +26,7 @@ from auditor.evidence.code.effects import call_tags, liveness_progress
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
+from auditor.evidence.code.scripts import standalone_scripts
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
 from auditor.evidence.code.resumes import caller_exists, default_last, enrich, exists_discovery, resume_names
 from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
@@ -334,9 +335,14 @@ class _Analysis:
         for rel in {self.entry_file, self.config.main_module}:
             if f"{rel}::<main>" in self.fscans:
                 starts.setdefault(f"{rel}::<main>", 0)
-        if self.ev.entry is None:  # no entry point found: every function is a candidate, flagged by entry=None
-            for qual in self.fscans:
-                starts.setdefault(qual, 0)
+        if self.ev.entry is None:  # no entry function: every function is a candidate, flagged by entry=None,
+            # but a standalone tool's (a converter that loops over checkpoints is not the training loop)
+            tools = standalone_scripts(self.scans, (self.entry_file, self.config.main_module)) \
+                if any(s.rel == self.entry_file for s in self.scans) else set()
+            for qual, (scan, _fs) in self.fscans.items():
+                if scan.rel not in tools:
+                    starts.setdefault(qual, 0)
+            self.ev.tools = tuple(sorted(tools))
         ctx: dict[str, int] = dict(starts)
         runs = thread_class_runs(self.scans, self.fscans)
         self.thread_runs = {q for quals in runs.values() for q in quals}  # a Thread subclass's run(): a thread's code
