@@ -1,0 +1,3 @@
+from pulsefit.cli import app
+
+app(prog_name="pulsefit")
