@@ -63,6 +63,7 @@ _HEARTBEAT_MARK = rxcache.compile(r"heart_?beat|liveness|\balive\b", re.I)
 _RESUME_MARK = rxcache.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
 _RESUME_OPTION = rxcache.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
+                            r"[\[(,]\s*[\"'](?:resume|continue|restore)[\"']|"  # a CLI's sub-command: ["resume", cfg]
                             r"[(,]\s*(?:resume|continue|restore)\w*\s*=(?!=)|\bresume_from\w*|\binit_from\b|"
                             r"\bckpt_path\b", re.I)
 
@@ -358,8 +359,10 @@ def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
 
 
 _FRESH_START = rxcache.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
-                          r"overwrite_output_dir|(?:step|epoch|iter)\w*\s*==\s*0\b", re.I)
-_STATE_COUNTER = rxcache.compile(r"step|epoch|iter|newest|latest|last", re.I)
+                          r"overwrite_output_dir|(?:step|epoch|iter)\w*\s*==\s*0\b|"
+                          r"(?:step|epoch|iter)\w*(?:[\"']\])?\s*,\s*0\s*\)", re.I)  # assertEqual(r["step"], 0)
+# a step or epoch read back from a run: not a keyword argument's name (`fit(num_steps=300)` sets one)
+_STATE_COUNTER = rxcache.compile(r"(?:step|epoch|iter|newest|latest|last)(?!\w*[ \t]*=(?!=))", re.I)
 
 
 def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
@@ -431,7 +434,7 @@ _WORDS = {
     _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
     _RESUME_MARK: ("resum", "restor", "continu", "restart"),
     _RESUME_OPTION: ("resume", "continue", "restore", "--from", "--init", "--load", "init_from", "ckpt_path"),
-    _FRESH_START: ("--fresh", "from scratch", "start", "overwrite_output_dir", "=="),
+    _FRESH_START: ("--fresh", "from scratch", "start", "overwrite_output_dir", "==", ", 0", ",0"),
     _STATE_COUNTER: ("step", "epoch", "iter", "newest", "latest", "last"),
 }
 _LOWER = {mark: _case_sensitive(mark) for mark in _WORDS}
