@@ -1,0 +1,1 @@
+"""Two-layer MLP, its optimizer, data and checkpoint files, all in plain NumPy."""
