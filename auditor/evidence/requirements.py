@@ -516,9 +516,15 @@ def auto_resume(s: Statement) -> Match:
     return None
 
 
+# test-first left to the reader: "before or after the code is up to you", "writing tests first is optional"
+_LEFT_OPEN = rxcache.compile(r"\b(?:before|first)\s+or\s+(?:after|afterwards|later|last)\b|\bup to you\b|"
+                             r"\byour (?:call|choice)\b|\bwhichever\b|\bis optional\b|\b(?:does not|doesn't) matter\b")
+_OPEN_BREAK = rxcache.compile(r"[;:]|\.\s")
+
+
 def tdd_process(s: Statement) -> Match:
     low = s.low
-    if (m := _TDD.search(low)) is not None:
+    if (m := _TDD.search(low)) is not None and not _LEFT_OPEN.search(_clause_around(low, m.start(), m.end(), _OPEN_BREAK)):
         return STATED, m.start(), f"tests are written first ('{m.group(0)}')"
     if (m := _TESTS_REQUIRED.search(low) or _TESTS_WITH_CHANGES.search(low)) is not None:
         return IMPLIED, m.start(), "tests are required, but not that they are written first"

@@ -22,7 +22,11 @@ def negated_before(low: str, at: int) -> bool:
 
 
 # what the text sets against the claim: an old version, the road not taken
-CONTRAST = rxcache.compile(r"\b(?:unlike|rather than|instead of|used to)\b")
+CONTRAST = rxcache.compile(r"\b(?:unlike|rather than|instead of|used to)\b|"
+                           # what an older version did: "the old trainer kept a progress.json"
+                           r"\b(?:the|our|an?)\s+(?:old|older|previous|former|earlier|legacy)\s+(?:\w+\s+)?"
+                           r"(?:trainers?|scripts?|versions?|code|pipelines?|setups?|systems?|loops?|tools?|"
+                           r"implementations?|runners?|ones?)\b")
 CONTRAST_REACH = 40  # characters: "unlike the old script, which resumed automatically"
 
 CLAUSE_BREAK = rxcache.compile(r"[;:]|\.\s|\bbut\b|,\s*(?:with|while|whereas)\b")
