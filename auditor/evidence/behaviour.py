@@ -106,6 +106,7 @@ class Facts:
     called: frozenset[str] = frozenset()  # the calls' short names
     asserted: tuple[ast.AST, ...] = ()  # what the assertions read (_assert_nodes), in ast.walk order
     bindings: tuple[tuple[ast.AST, ast.AST], ...] = ()  # (target, value) of each binding (_assigned), in order
+    names: frozenset[str] = frozenset()  # the bare names it reads (a module constant: `TRAIN`)
 
 
 def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
@@ -118,8 +119,11 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
     strings: list[str] = []
     asserted: list[ast.AST] = []
     bindings: list[tuple[ast.AST, ast.AST]] = []
+    names: set[str] = set()
     for sub in walk(node):
-        if isinstance(sub, ast.Call):
+        if isinstance(sub, ast.Name):
+            names.add(sub.id)
+        elif isinstance(sub, ast.Call):
             name = _dotted(sub.func, aliases)
             short = name.split(".")[-1]
             calls.append((name, short, sub))
@@ -133,7 +137,7 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
         elif isinstance(sub, _BINDINGS):
             bindings += _bound_pairs(sub)
     out = Facts(tuple(calls), tuple(strings), len(asserted), frozenset(short for _, short, _ in calls),
-                tuple(asserted), tuple(bindings))
+                tuple(asserted), tuple(bindings), frozenset(names))
     node._audit_facts = out  # type: ignore[attr-defined]
     return out
 
@@ -368,7 +372,7 @@ _STATE_COUNTER = rxcache.compile(r"(?:step|epoch|iter|newest|latest|last)(?!\w*[
 def effects_of(asserted: str, runs: int = 1) -> frozenset[str]:
     """The effects an asserted text looks at; `runs`: training runs the test starts (a second run
     asserted on its step or epoch is a resume, whatever words it uses)."""
-    return _effects(lambda mark: bool(mark.search(asserted)), runs)
+    return _effects(lambda mark: bool(mark.search(_subject(mark, asserted))), runs)
 
 
 def effects_in(pieces: list[str], runs: int = 1) -> frozenset[str]:
@@ -440,8 +444,23 @@ _WORDS = {
 _LOWER = {mark: _case_sensitive(mark) for mark in _WORDS}
 
 
+# an evaluation's line, from its name to the end of its string or line (`"val step (\d+) loss"`,
+# `f"eval_loss {x}"`): its step and loss are not per-step training logging
+_EVALUATION = rxcache.compile(r"\b(?:val|eval|valid|validation)(?:[ _:=]|\b)[^\"'\n]*|\btest[ :=][^\"'\n]*", re.I)
+
+
+def _subject(mark: re.Pattern[str], text: str) -> str:
+    """What `mark` is searched in: for _PER_STEP, `text` with evaluation lines blanked (line by line,
+    so that pieces and their join agree)."""
+    return _EVALUATION.sub(" ", text) if mark is _PER_STEP and _EVAL_WORDS.search(text) else text
+
+
+_EVAL_WORDS = rxcache.compile(r"val|test", re.I)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
+    piece = _subject(mark, piece)
     if piece.isascii():
         lower = piece.lower()
         return any(word in lower for word in _WORDS[mark]) and bool(_LOWER[mark].search(lower))
@@ -453,9 +472,9 @@ def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
     if any(_in_piece(mark, p) for p in pieces):
         return True
     goes_on = _GOES_ON.get(mark)
-    if goes_on is None or not any(goes_on.match(p) for p in pieces[1:]):
+    if goes_on is None or not any(goes_on.match(_subject(mark, p)) for p in pieces[1:]):
         return False
-    return bool(mark.search("\n".join(pieces)))
+    return bool(mark.search(_subject(mark, "\n".join(pieces))))
 
 
 def hands_resume_option(pieces: list[str]) -> bool:

@@ -170,7 +170,10 @@ def _judge_file(targets: Targets, rel: str, tree: ast.Module, text: str,
     aliases = _aliases(tree)
     module_marks = _module_marks(tree, aliases)
     constants = behaviour.module_constants(tree)
-    return tuple(_judge(targets, rel, text, aliases, cls, node, helpers, module_marks, constants)
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    return tuple(_judge(targets, rel, text, aliases, cls, node,
+                        helpers if cls is None else helpers.over(_class_helpers(cls, classes, text, aliases, rel)),
+                        module_marks, constants)
                  for cls, node in _test_nodes(tree))
 
 
@@ -295,6 +298,11 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     marks = module_marks + (_marks(cls.decorator_list, aliases) if cls else []) + _marks(node.decorator_list, aliases)
     closure = _closure(node, text, aliases, rel, helpers)
     strings = [x for h, _ in closure for x in facts(h.node, h.aliases).strings]
+    # the strings of the module constants it reads: `subprocess.run([sys.executable, TRAIN])` with
+    # TRAIN = os.path.join(ROOT, "train.py") at the top of the file
+    read = {name for h, _ in closure if h.file == rel for name in facts(h.node, h.aliases).names}
+    strings += [x for name in sorted(read & constants.keys()) for value in constants[name]
+                for x in facts(value, aliases).strings]
     drive, drive_line, asserts = "", None, 0
     driving: set[str] = set()  # helpers (by name) that start training
     for h, via in closure:
@@ -307,12 +315,11 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
         asserts += facts(h.node, h.aliases).asserts
     runs = behaviour.drive_sites(node, aliases, strings, targets, driving)
     # the effects: what the test's own assertions (and those of helpers it asserts through) read
-    all_helpers = helpers if cls is None else helpers.over(_class_helpers(cls, text, aliases, rel))
     # the pieces of the asserted text: "\n".join(asserted) is what the assertions read
-    asserted = behaviour.asserted_pieces(node, text, aliases, all_helpers, constants) or [""]
+    asserted = behaviour.asserted_pieces(node, text, aliases, helpers, constants) or [""]
     for h, _via in closure[1:]:
         if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            asserted += behaviour.asserted_pieces(h.node, h.text, h.aliases, all_helpers) or [""]
+            asserted += behaviour.asserted_pieces(h.node, h.text, h.aliases, helpers) or [""]
     called = facts(node, aliases).called
     mention = [closure[0][0]] + [h for h, via in closure if via and " -> " not in via and h.file == rel
                                  and via in called]
@@ -321,10 +328,10 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     closure_pieces = [segment(h.text, h.node) for h, _ in closure]
 
     def each_assertion() -> list[assertions.Reads]:
-        texts = assertions.assertion_texts(node, text, aliases, all_helpers, constants)
+        texts = assertions.assertion_texts(node, text, aliases, helpers, constants)
         for h, _via in closure[1:]:
             if facts(h.node, h.aliases).asserts and isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                texts += assertions.assertion_texts(h.node, h.text, h.aliases, all_helpers)
+                texts += assertions.assertion_texts(h.node, h.text, h.aliases, helpers)
         return texts
 
     effects = behaviour.effects_in(asserted, runs)
@@ -338,10 +345,23 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
         always_skipped=_always_skipped(marks))
 
 
-def _class_helpers(cls: ast.ClassDef, text: str, aliases: dict[str, str], rel: str) -> dict[str, Helper]:
-    """A test class's own non-test methods (`self._run(...)`), by name."""
-    return {n.name: Helper(n, text, aliases, rel) for n in cls.body
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("test")}
+def _class_helpers(cls: ast.ClassDef, classes: dict[str, ast.ClassDef], text: str, aliases: dict[str, str],
+                   rel: str) -> dict[str, Helper]:
+    """A test class's non-test methods (`self._run(...)`) by name, its own and those of its base
+    classes in the same file (`class TestTraining(TrainCase)`, TrainCase.run_train), nearest first."""
+    out: dict[str, Helper] = {}
+    chain, seen = [cls], {cls.name}
+    while chain and len(seen) <= 8:
+        current = chain.pop(0)
+        for n in current.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("test"):
+                out.setdefault(n.name, Helper(n, text, aliases, rel))
+        for base in current.bases:
+            found = classes.get(base.id) if isinstance(base, ast.Name) else None
+            if found is not None and found.name not in seen:
+                seen.add(found.name)
+                chain.append(found)
+    return out
 
 
 def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
