@@ -215,12 +215,13 @@ _LOG_ENTRY = rxcache.compile(r"\b(?:a|an|one)\s+(?:new\s+|single\s+)?(?:line|ent
 # a line described by the fields it holds (`a step N loss X line`): a log line when a metric is among them
 _DESCRIBED_LINE = rxcache.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:line|entry|record|row)\b")
 # ... or a setting named for the logging interval (`log_interval`, `print_freq`, `logging_steps`)
-_LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|frequency|steps|iters?|period)\b|"
+_LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|frequency|steps|iters?|period)(?:_\w+)?\b|"
                        r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
 _STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update)(?:es|s)?"  # "batches" takes -es
 _PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
                        rf"\b\d+\s+{_STEP_WORD}\s+between\b|"  # a settings row's "20 steps between"
+                       rf"\b\w*every_(?:n_)?{_STEP_WORD}\b|"  # a setting named for the period: `log_every_n_steps`
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
 _PER_EPOCH = rxcache.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
 _BATCH_MONITORING = rxcache.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
@@ -273,6 +274,9 @@ _TESTS_WITH_CHANGES = rxcache.compile(
     # "please add a test with every change", "include unit tests for each new feature"
     r"\b(?:add|write|include|provide|ship|bring)\w*\s+(?:(?:a|an|new|unit|some|the|matching)\s+)*tests?\b.{0,40}?"
     r"\b(?:with|for|to|alongside|in)\s+(?:every|each|any|all)\b|"
+    # "a change is reviewed only together with a test", "merged only along with unit tests"
+    r"\b(?:merg|accept|review|land|approv)\w*\b.{0,30}?\b(?:together|along)\s+with\s+(?:(?:a|an|its|the|new|unit)\s+)*"
+    r"tests?\b|"
     # "nothing gets merged without tests", "pull requests without tests will not be reviewed"
     r"\b(?:merg|accept|review|land|approv)\w*\b.{0,30}?\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b|"
     r"\bwithout (?:(?:a|any|new|unit)\s+)*tests?\b.{0,40}?\b(?:merg|accept|review|land|approv|reject)\w*|"
@@ -423,8 +427,14 @@ _FOLLOWED = rxcache.compile(rf"\b(?:follow|monitor|track|watch)(?:s|ed|ing)?\s+(
                        rf"\bhow\s+(?:it|the run|a run|training|the job|a job|things)\s+(?:is|are)\s+(?:doing|going|progressing)\b")
 
 
+# a file said not to be one: "it is not a progress file", "this is not the status file"
+_NOT_PROGRESS = rxcache.compile(r"\bnot\s+(?:a|the|our)\s+(?:progress|status)\s+(?:file|report)\b")
+
+
 def progress_file(s: Statement) -> Match:
     low = s.low
+    if _NOT_PROGRESS.search(low) and not (_PROGRESS_FILE.search(low) and _FRESH.search(low)):
+        return None
     found = _PROGRESS_FILE.search(low)
     if found and _FRESH.search(low):
         return STATED, found.start(), f"a progress file ('{found.group(0)}') kept current"
@@ -553,7 +563,14 @@ def _hit(matcher, s: Statement) -> Match:
     following = s.paragraph[s.paragraph.find(s.low) + len(s.low):] if s.low in s.paragraph else ""
     if _disowned(s.low, hit[1], following):
         return None  # nor does a mechanism said to be out of use ('heartbeat.py is a leftover nothing starts')
+    if matcher is progress_file and hit[0] != STATED and _DISCLAIMED.search(following):
+        return None  # a file named, then, in its paragraph, "It is not a progress file."
     return hit
+
+
+# a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
+_DISCLAIMED = rxcache.compile(r"(?:^|[.;:]\s)\s*(?:it|this|that|the file|this file)\s+is\s+not\s+(?:a|the|our)\s+(?:progress|status)\s+"
+                              r"(?:file|report)\b")
 
 
 def _backed(matcher, found: list[Statement], i: int, level: str) -> bool:
