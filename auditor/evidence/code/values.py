@@ -307,18 +307,34 @@ class Values:
                 except ValueError:
                     return None
             return inner
-        if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            # cfg.get("resume", False): what the project's configuration files set, else the default given
-            key = node.args[0].value
-            if key in self.settings:
-                return self._unique(self.settings[key], key, "config key", depth)
-            if key in self.data:
-                return self._setting(key)
-            return self.resolve(node.args[1], scan, fs, depth + 1) if len(node.args) > 1 else None
+        if name in _GETTERS and node.args and _is_text(node.args[0]):
+            return self._got(name, node, scan, fs, depth)
         return None
+
+    def _got(self, name: str, node: ast.Call, scan: FileScan, fs: FunctionScan | None, depth: int) -> Value | None:
+        """cfg.get("resume", False), configparser's section.getfloat("every_s", fallback=120.0) and
+        cfg.getint("section", "every_s", fallback=120): what the project's configuration files set,
+        else the default given."""
+        args = node.args
+        # configparser's getters take (section, option); dict.get's second argument is the default
+        key_at = 1 if name != "get" and len(args) > 1 and _is_text(args[1]) else 0
+        key = args[key_at].value
+        if key in self.settings:
+            return self._unique(self.settings[key], key, "config key", depth)
+        if key in self.data:
+            return self._setting(key)
+        default = next((k.value for k in node.keywords if k.arg in ("fallback", "default")), None)
+        if default is None and name == "get" and len(args) > 1:
+            default = args[1]
+        return self.resolve(default, scan, fs, depth + 1) if default is not None else None
 
 
 _CONFIG_DIRS = {"conf", "config", "configs", "configuration"}
+_GETTERS = {"get", "getint", "getfloat", "getboolean"}  # a mapping's, and configparser's typed ones
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def config_settings(scans: tuple[FileScan, ...] | list[FileScan]) -> dict[str, list[_Decl]]:
