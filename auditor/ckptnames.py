@@ -11,6 +11,13 @@ Trainers save in their framework's formats:
   backup of BackupAndRestore) and the legacy `.h5`. HDF5 is also a common format for data,
   so a bare `.h5` counts only when its name or its folder says it is a model or a checkpoint
   (`model.h5`, `weights-03.h5`, `checkpoints/e05.h5`), never `train.h5` in a data folder;
+- NumPy: `.npz` archives (`np.savez` of a pure-NumPy or JAX trainer's parameters and optimizer
+  state: `ckpt_0028496.npz`, `step_500.npz`, `params_epoch3.npz`). An `.npz` is as often a dataset
+  (`mnist.npz`, `train_000.npz`), so it counts only when its name says checkpoint (a checkpoint,
+  model, parameters or state word, or a step, iteration or epoch number) or its folder does
+  (`checkpoints/000500.npz`);
+- a weakly typed file (`.h5`, `.tar`, `.npz`) in a data folder (`data/`, `datasets/`, `cache/`) is
+  data, whatever its name;
 - torch.distributed.checkpoint (DCP): one save is a folder of `*.distcp` shards and a
   `.metadata` file, written last, whatever the folder is called. A shard is not a checkpoint
   alone: its folder is (`shards_folder`).
@@ -27,6 +34,11 @@ SHARD_SUFFIX = ".distcp"
 DCP_METADATA = ".metadata"  # DCP writes it after every shard: without it the save did not finish
 _MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models"})
 _MODEL_H5 = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot)", re.I)
+# an .npz's name that says checkpoint: the words above, and what a hand-written NumPy trainer calls its save
+_MODEL_NPZ = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot|param|state|"
+                             r"iter(?:ation)?[-_]?\d)", re.I)
+_DATA_FOLDERS = frozenset({"data", "dataset", "datasets", "cache", "raw", "processed"})
+_WEAKLY_TYPED = ((".h5", _MODEL_H5), (".tar", _MODEL_H5), (".npz", _MODEL_NPZ))
 
 
 def is_checkpoint_file(name: str, folder: str = "") -> bool:
@@ -34,9 +46,11 @@ def is_checkpoint_file(name: str, folder: str = "") -> bool:
     low = name.lower()
     if low.endswith(FILE_SUFFIXES):
         return True
-    for suffix in (".h5", ".tar"):
+    for suffix, says in _WEAKLY_TYPED:
         if low.endswith(suffix):
-            return bool(_MODEL_H5.search(low[:-len(suffix)])) or folder.lower() in _MODEL_FOLDERS
+            if folder.lower() in _DATA_FOLDERS:
+                return False
+            return bool(says.search(low[:-len(suffix)])) or folder.lower() in _MODEL_FOLDERS
     return False
 
 

@@ -320,7 +320,7 @@ def _saved_as_folder(parent: Path, name: str) -> bool:
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
     """(kind, epoch, step) a checkpoint's name says."""
     low = name.lower()
-    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5)$|(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
+    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5|npz)$|(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
     epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
     epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
     step_m = _NAME_STEP.search(stem)
@@ -355,6 +355,11 @@ def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -
         if st.st_size == 0:
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", 0, None, "empty file"))
+            continue
+        if pt.name.lower().endswith(".npz"):
+            status, note, held = ckptformats.numpy_archive(pt, inside, rel)
+            out.append(Checkpoint(rel, kind, status, epoch, step if held is None else held, st.st_mtime, "mtime",
+                                  st.st_size, None, note))
             continue
         if ckptformats.is_framework_file(pt.name):
             status, note = ckptformats.framework_file_status(pt, inside, rel)

@@ -1,5 +1,6 @@
 """Command lines a run's logs record (`Command: python train.py --resume x`, `argv: ...`, a JSON
-record's `"argv"` string or list, `pid 4242: python -m pkg.train`) and the resume option one carries
+record's `"argv"` string or list, `pid 4242: python -m pkg.train`, `start pid 17163 argv train.py --resume`:
+`argv` and a script, as `" ".join(sys.argv)` prints it) and the resume option one carries
 (`--resume PATH`, `--from x`, `ckpt_path=...`; not `--resume auto`, nor `resume=None`)."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from auditor.evidence.steplines import LINE_CACHE
 
 _COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c>(?:[^"\\]|\\.)*)"|\[(?P<d>[^\]]*)\])'  # JSON
                       r"|(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
-                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$", re.I)
+                      r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$"
+                      r"|\bargv\s+(?P<e>(?:\S+\.py\b|\S*python[\d.]*\s).*?)\s*$", re.I)
 _JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')
 # an option that names a checkpoint or asks for a resume, on a recorded command line
 _RESUME_OPTION = rxcache.compile(
@@ -30,7 +32,7 @@ def command_of(text: str) -> str | None:
         return None
     if m.group("d") is not None:  # a JSON record's argv list: ["train.py", "--resume", "x"]
         return " ".join(_JSON_STRING.findall(m.group("d")))
-    return (m.group("c") or m.group("a") or m.group("b") or "").strip()
+    return (m.group("c") or m.group("a") or m.group("b") or m.group("e") or "").strip()
 
 
 def resume_option(command: str) -> str:
