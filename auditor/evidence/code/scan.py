@@ -28,7 +28,9 @@ _IDENTIFIER = rxcache.compile(r"[A-Za-z_]\w{0,80}")
 _ADDS = {"append", "extend", "add", "insert", "appendleft", "update", "put"}
 # files a progress writer rewrites in place, whatever the project calls them (besides the configured names)
 PROGRESS_NAME = rxcache.compile(r"(?:^|[/\\'\".])(?:progress|status|run_status|train(?:ing)?_status)(?:\.\w+)?"
-                           r"\.(?:json|txt|yaml|yml)\b|PROGRESS", re.I)
+                           r"\.(?:json|txt|yaml|yml)\b|PROGRESS|"
+                           # the configuration key that names it: os.path.join(run_dir, cfg.get("status_file"))
+                           r"^(?:progress|status|run_status|train(?:ing)?_status)_(?:file|path|json)$", re.I)
 # files whose refresh says only "alive": alive.json, heartbeat.txt, .keepalive, liveness
 LIVENESS_NAME = rxcache.compile(r"(?:^|[/\\])[._]?(?:alive|heartbeat|liveness|keep_?alive)"
                            r"(?:\.(?:json|txt|yaml|yml|stamp))?$", re.I)
