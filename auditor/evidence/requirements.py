@@ -26,7 +26,9 @@ from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_RE
 from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
 from auditor.evidence.requirements_clauses import clause_around as _clause_around
 from auditor.evidence.requirements_clauses import denied as _denied
+from auditor.evidence.requirements_clauses import disclaimed as _disclaimed
 from auditor.evidence.requirements_clauses import disowned as _disowned
+from auditor.evidence.requirements_clauses import left_open as _left_open
 from auditor.evidence.requirements_clauses import negated_before as _negated_before
 from auditor.evidence.requirements_clauses import negated_lead as _negated_lead
 
@@ -526,15 +528,9 @@ def auto_resume(s: Statement) -> Match:
     return None
 
 
-# test-first left to the reader: "before or after the code is up to you", "writing tests first is optional"
-_LEFT_OPEN = rxcache.compile(r"\b(?:before|first)\s+or\s+(?:after|afterwards|later|last)\b|\bup to you\b|"
-                             r"\byour (?:call|choice)\b|\bwhichever\b|\bis optional\b|\b(?:does not|doesn't) matter\b")
-_OPEN_BREAK = rxcache.compile(r"[;:]|\.\s")
-
-
 def tdd_process(s: Statement) -> Match:
     low = s.low
-    if (m := _TDD.search(low)) is not None and not _LEFT_OPEN.search(_clause_around(low, m.start(), m.end(), _OPEN_BREAK)):
+    if (m := _TDD.search(low)) is not None and not _left_open(low, m.start(), m.end()):
         return STATED, m.start(), f"tests are written first ('{m.group(0)}')"
     if (m := _TESTS_REQUIRED.search(low) or _TESTS_WITH_CHANGES.search(low)) is not None:
         return IMPLIED, m.start(), "tests are required, but not that they are written first"
@@ -563,14 +559,10 @@ def _hit(matcher, s: Statement) -> Match:
     following = s.paragraph[s.paragraph.find(s.low) + len(s.low):] if s.low in s.paragraph else ""
     if _disowned(s.low, hit[1], following):
         return None  # nor does a mechanism said to be out of use ('heartbeat.py is a leftover nothing starts')
-    if matcher is progress_file and hit[0] != STATED and _DISCLAIMED.search(following):
+    if matcher is progress_file and hit[0] != STATED and _disclaimed(following):
         return None  # a file named, then, in its paragraph, "It is not a progress file."
     return hit
 
-
-# a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
-_DISCLAIMED = rxcache.compile(r"(?:^|[.;:]\s)\s*(?:it|this|that|the file|this file)\s+is\s+not\s+(?:a|the|our)\s+(?:progress|status)\s+"
-                              r"(?:file|report)\b")
 
 
 def _backed(matcher, found: list[Statement], i: int, level: str) -> bool:

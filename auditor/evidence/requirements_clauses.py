@@ -104,6 +104,27 @@ def disowned(low: str, at: int, following: str = "") -> bool:
     return bool((after and _NOT_STARTED.match(low, after.end())) or _NOT_STARTED.match(following))
 
 
+# test-first left to the reader: "before or after the code is up to you", "writing tests first is optional"
+_LEFT_OPEN = rxcache.compile(r"\b(?:before|first)\s+or\s+(?:after|afterwards|later|last)\b|\bup to you\b|"
+                             r"\byour (?:call|choice)\b|\bwhichever\b|\bis optional\b|\b(?:does not|doesn't) matter\b")
+_OPEN_BREAK = rxcache.compile(r"[;:]|\.\s")
+
+
+def left_open(low: str, start: int, end: int) -> bool:
+    """The sentence part holding low[start:end] leaves the practice to the reader."""
+    return bool(_LEFT_OPEN.search(clause_around(low, start, end, _OPEN_BREAK)))
+
+
+# a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
+_DISCLAIMED = rxcache.compile(r"(?:^|[.;:]\s)\s*(?:it|this|that|the file|this file)\s+is\s+not\s+(?:a|the|our)\s+"
+                              r"(?:progress|status)\s+(?:file|report)\b")
+
+
+def disclaimed(following: str) -> bool:
+    """The rest of the paragraph says the file its sentence named is not a progress file."""
+    return bool(_DISCLAIMED.search(following))
+
+
 __all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "clause_around", "clause_bounds", "denied",
-           "disowned", "negated_before",
+           "disclaimed", "disowned", "left_open", "negated_before",
            "negated_lead"]

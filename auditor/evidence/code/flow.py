@@ -26,6 +26,7 @@ from auditor.evidence.code.effects import call_tags, liveness_progress
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
+from auditor.entrypoints import module_of
 from auditor.evidence.code.scripts import standalone_scripts
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
 from auditor.evidence.code.resumes import caller_exists, default_last, enrich, exists_discovery, resume_names
@@ -98,7 +99,9 @@ class _Analysis:
                 self.fscans[qual] = (scan, fs)
                 if fs.node is not None:
                     self.by_name.setdefault(fs.name, []).append(qual)
-        self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans}
+        # the top-level names the scanned code is imported by: `pulsefit` of src/pulsefit/ too
+        self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans} | {
+            module_of(s.rel).split(".")[0] for s in scans if s.rel.endswith(".py")}
         self.sites: dict[str, list[Site]] = {}
         self.returns_discovery: set[str] = set()
         self.taints: dict[str, tuple[set[str], set[str]]] = {}

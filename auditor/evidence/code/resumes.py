@@ -305,6 +305,27 @@ def callers_behind(a: _Analysis, qual: str) -> str:
     return found
 
 
+_RESUME_COMMAND = re.compile(r"(?:resume|continue|restore|restart)(?:[_-]\w+)?$")
+
+
+def command_behind(scan: FileScan, fs: FunctionScan) -> str:
+    """The CLI command a user types to ask for a resume (`@app.command() def resume(...)`,
+    `@cli.command("continue")`) when `fs` is one: what it restores is asked for, not automatic."""
+    node = fs.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        if dotted(call.func if call else decorator, scan.aliases).split(".")[-1] != "command":
+            continue
+        named = [k.value for k in call.keywords if k.arg == "name"] + list(call.args[:1]) if call else []
+        command = next((n.value for n in named if isinstance(n, ast.Constant) and isinstance(n.value, str)),
+                       node.name)
+        if _RESUME_COMMAND.match(command.replace("-", "_")):
+            return f"the `{command}` command"
+    return ""
+
+
 def helper_guards(a: _Analysis, value: ast.AST, scan: FileScan) -> tuple:
     """The guards inside the helper that returns a discovered checkpoint (`if value == "latest": return
     newest(folder)`), classified in its own scope; the least guarded of its discovering returns."""
@@ -373,7 +394,8 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
         classified = a.classifier.guards(tuple(guards) + fs.call_guards.get(id(node), ()), scan, fs)
         if found_in is not None:  # and the guards inside a helper that returns what it found
             classified += helper_guards(a, found_in, scan)
-        behind = next((g.what for g in classified if g.kind == "flag-off"), "") or callers_behind(a, qual)
+        behind = next((g.what for g in classified if g.kind == "flag-off"), "") or callers_behind(a, qual) \
+            or command_behind(scan, fs)
         on = next((g for g in classified if g.kind == "flag-on" and g.interval), None)
         enabled = (on.interval[1].file, on.interval[1].line, on.what) if on is not None else enabled
     return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),
