@@ -48,10 +48,14 @@ NAMING_BYTES = 4 * 1024 * 1024  # of each, the first bytes read
 _RUN_LOG_FOLDER = rxcache.compile(r"(?:^|/)(?:wandb|mlruns)(?:/|$)|20\d{2}-?[01]\d-?[0-3]\d[_T-]?[0-2]\d-?[0-5]\d")
 
 
+# absl's and glog's file of one process start: `<program>.<host>.<user>.log.<LEVEL>.<yyyymmdd>-<hhmmss>.<pid>`
+# (the `<program>.<LEVEL>` symlink beside it points at the newest: not a log of its own)
+PER_START_LOG = rxcache.compile(r"\.log\.(?:INFO|WARNING|ERROR|FATAL|DEBUG|VERBOSE)\.\d{8}-\d{6}\.\d+$")
 # a run's console log by its name: `.log`, `.out`, `.err`, JSON lines, or text named a log or a captured stream
-# (`log.txt`, `train_log.txt`, a launch's `log_1796315431.txt`, `stdout.txt`; not `changelog.txt`, `catalog.txt`)
+# (`log.txt`, `train_log.txt`, a launch's `log_1796315431.txt`, `stdout.txt`; not `changelog.txt`, `catalog.txt`),
+# or absl's / glog's per-start file
 _LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])(?:logs?|stdout|stderr|console)(?:[_.-][^/]*)?\.txt$|"
-                            r"^(?:metrics|log|progress)\.csv$", re.I)
+                            r"^(?:metrics|log|progress)\.csv$|" + PER_START_LOG.pattern, re.I)
 
 
 def is_log_name(name: str) -> bool:

@@ -31,7 +31,7 @@ from auditor.evidence.runlog import LogLine, RunLog
 from auditor.evidence.runfacts import (BatchLog, Checkpoint, Drill, EventRef, Gaps, Progress,  # noqa: F401
                                        RunEvidence)
 from auditor.evidence.runio import present, read_lines, relative
-from auditor.runfinder import is_log_name
+from auditor.runfinder import PER_START_LOG, is_log_name
 from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
@@ -152,8 +152,10 @@ def _has_manifests(run: Path) -> bool:
 
 def _console_log(name: str) -> bool:
     """A console log by its name: `.log`, `.out`, JSON lines (`train.jsonl`), or text named a log or a captured
-    stream (`log_1796315431.txt`, `train_log.txt`, `stdout.txt`: runfinder.is_log_name)."""
-    return name.endswith((".log", ".out", ".jsonl")) or (name.endswith(".txt") and is_log_name(name))
+    stream (`log_1796315431.txt`, `train_log.txt`, `stdout.txt`: runfinder.is_log_name), or absl's / glog's
+    file of one start (`train.host.user.log.INFO.20261203-204303.16894`)."""
+    return name.endswith((".log", ".out", ".jsonl")) or (name.endswith(".txt") and is_log_name(name)) or bool(
+        PER_START_LOG.search(name))
 
 
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
@@ -165,7 +167,7 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
     own = sorted({p for p in [*run.glob("*"), *run.glob("*/*")] if _console_log(p.name)
                   and not runside.is_heartbeat(p.name) and not p.is_dir()},  # a FIFO or a link out: one error entry
                  key=lambda p: (p.name != TRAIN_LOG, len(p.parts), p.as_posix()))
-    own = own[:MAX_OWN_LOGS]
+    own = _one_name_a_file(own)[:MAX_OWN_LOGS]
     taken = {p.resolve() for p in own}
     out = [(p, relative(p, run), inside) for p in own]
     extra: list[str] = []
@@ -182,6 +184,22 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
         if path.resolve() in taken or path.resolve().is_relative_to(run.resolve()) or runside.is_heartbeat(path.name):
             continue
         out.append((path, rel, project))
+    return out
+
+
+def _one_name_a_file(paths: list[Path]) -> list[Path]:
+    """`paths` less the links to another of them (a `latest.log` pointing at a session's file is that file,
+    read once); a link leading elsewhere stays, and reading it refuses it (one error entry)."""
+    files = {p.resolve() for p in paths if not p.is_symlink()}
+    linked: set[Path] = set()
+    out = []
+    for p in paths:
+        if p.is_symlink():
+            target = p.resolve()
+            if target in files or target in linked:
+                continue
+            linked.add(target)
+        out.append(p)
     return out
 
 

@@ -301,7 +301,7 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
         return out
     streams = session_series(logs)
     counted = {f: sum(is_batch_line(x.text) for x in lines) for f, lines in logs.items()}
-    primary = max(streams, key=lambda n: (sum(counted[f] for f in streams[n])
+    primary = max(streams, key=lambda n: (_records_starts(streams[n], logs), sum(counted[f] for f in streams[n])
                                           + sum(len(logs[f]) for f in streams[n]) / 1e6, n))
     out.primary, out.parts = primary, streams[primary]
     out.lines = [x for f in out.parts for x in logs[f]]
@@ -315,6 +315,12 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
     out.step_seconds, out.step_seconds_source = _step_seconds(out.lines, out.sessions)
     out.epoch_seconds = _epoch_seconds(out.lines, out.sessions, out.saves)
     return out
+
+
+def _records_starts(parts: tuple[str, ...], logs: dict[str, list[LogLine]]) -> bool:
+    """Whether a stream records the run's starts (a command line, a start line): the console log that tells
+    its sessions, not a metrics stream beside it (`metrics.jsonl`) that holds more per-step lines."""
+    return any(command_of(x.text) is not None or _START.search(x.text) for f in parts for x in logs[f])
 
 
 def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
@@ -355,13 +361,15 @@ def _usable_shape(lines: list[LogLine]) -> str | None:
 
 
 # a date stamp in a file's name, or Unix time in seconds or milliseconds (2017-2033: `log_1796315431.txt`)
-_SESSION_STAMP = rxcache.compile(r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?|"
+_SESSION_STAMP = rxcache.compile(r"20\d{2}[01]\d[0-3]\d-[0-2]\d[0-5]\d[0-5]\d\.\d+$|"  # absl/glog: <date>-<time>.<pid>
+                                 r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?|"
                                  r"(?<!\d)1[5-9]\d{8}(?:\d{3})?(?!\d)")
 
 
 def session_series(logs: dict[str, list[LogLine]]) -> dict[str, tuple[str, ...]]:
     """The logs as streams: a file on its own, or files that differ only by a date stamp
-    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`), one a session, as one
+    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`, absl's
+    `train.host.user.log.INFO.20261203-204303.16894` with its process id), one a session, as one
     stream in time order (by their first timed line, else their names). Keyed by the first file."""
     groups: dict[str, list[str]] = {}
     for name in sorted(logs):

@@ -4,7 +4,8 @@ Logs and records carry their times in many shapes: ISO 8601 (`2026-12-02 16:07:0
 `2026-12-02T16:07:08+00:00`), `date`'s output (`Wed Dec  2 16:07:08 UTC 2026`), the US
 month/day order of some loggers (`12/02/2026 15:52:55`), year/month/day with slashes
 (mmengine's file log, `2026/12/02 15:52:55`), bracketed stamps, a month/day without a year
-(mmengine's console, `12/02 15:52:55`: the year of the last full date seen, else one given), and
+(mmengine's console, `12/02 15:52:55`, and absl's / glog's `I1202 15:52:55.123456`: the year of the last full
+date seen, else one given), and
 bare clock times (`16:20:31`) whose date is the last full date seen before them. A stamp without a zone
 is read as UTC: within one project every stamp is read the same way, so gaps and order hold.
 """
@@ -28,6 +29,8 @@ _DATE_CMD = rxcache.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})
 _YMD = rxcache.compile(r"\b(\d{4})/(\d{2})/(\d{2})[ T,]+(\d{2}):(\d{2}):(\d{2})\b")  # mmengine: 2026/12/02 15:52:55
 _US = rxcache.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
 _MONTH_DAY = rxcache.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
+# absl's and glog's line prefix: severity, month and day without a year, the time (`I1203 20:43:03.338698 ...`)
+_GLOG = rxcache.compile(r"^[IWEFD](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s")
 _CLOCK = rxcache.compile(r"^\W{0,2}(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\b")
 
 
@@ -76,7 +79,8 @@ def month_day_year(lines: Iterable[str], mtime: Callable[[], float]) -> int | No
     stamp and no year: the year of its last write (`mtime()`), or the one before when its first stamp
     falls later in the year than that write (a log begun in December, last written in January).
     None when there is no such stamp (the file is not asked)."""
-    first = next((m for line in itertools.islice(lines, MONTH_DAY_PROBE) if (m := _MONTH_DAY.match(line))), None)
+    first = next((m for line in itertools.islice(lines, MONTH_DAY_PROBE)
+                  if (m := _MONTH_DAY.match(line) or _GLOG.match(line))), None)
     if first is None:
         return None
     written = time.gmtime(mtime())
@@ -123,6 +127,9 @@ class LineClock:
         year = self._seen_year or self._year
         if t is None and year is not None and (m := _MONTH_DAY.match(line)) is not None:
             t = self._month_day(year, *(int(g) for g in m.groups()))
+        elif t is None and year is not None and (m := _GLOG.match(line)) is not None:
+            t = self._month_day(year, *(int(g) for g in m.groups()[:5]))
+            t = t + float("0." + m.group(6)) if t is not None and m.group(6) else t
         if t is not None:
             self._seen_year = time.gmtime(t).tm_year
             self._day = t - t % 86400
