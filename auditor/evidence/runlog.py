@@ -41,7 +41,7 @@ from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
 from auditor.evidence.steplines import is_batch_line  # noqa: F401 (part of this module's interface)
 from auditor.evidence.steplines import line_shape
-from auditor.evidence.timestamps import LineClock, clock_seconds, month_day_year
+from auditor.evidence.timestamps import LineClock, carry_blank_times, clock_seconds, month_day_year
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
@@ -192,6 +192,7 @@ def read_log(path: Path, within: safeio.Root, shown: str) -> list[LogLine]:
     times = [clock.time_of(line) for _, line in text]
     if not any(t is not None for t in times) and any(clock_seconds(line) is not None for _, line in text):
         times = _dated_by_mtime(text, safeio.stat_file(path, within, shown).st_mtime)
+    times = carry_blank_times([line for _, line in text], times)  # rich's blank time column
     return [LogLine(shown, number, t, line) for (number, line), t in zip(text, times)]
 
 

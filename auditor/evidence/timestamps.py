@@ -28,6 +28,8 @@ _DATE_CMD = rxcache.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?:(\d{1,2})
                        r"(?:\s+(?:UTC|GMT|Z|[+-]\d{4}|[A-Z]{3,5}))?(?:\s+(\d{4}))?\b")
 _YMD = rxcache.compile(r"\b(\d{4})/(\d{2})/(\d{2})[ T,]+(\d{2}):(\d{2}):(\d{2})\b")  # mmengine: 2026/12/02 15:52:55
 _US = rxcache.compile(r"\b(\d{2})/(\d{2})/(\d{4})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
+# `%x %X` in the C locale (rich's RichHandler stamps `[12/03/26 20:44:28]`): month/day/two-digit year
+_US_SHORT = rxcache.compile(r"(?<![\d/])(\d{2})/(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")
 _MONTH_DAY = rxcache.compile(r"^\W{0,2}(\d{2})/(\d{2})[ ,]+(\d{2}):(\d{2}):(\d{2})\b")  # `12/02 17:03:37`: no year
 # absl's and glog's line prefix: severity, month and day without a year, the time (`I1203 20:43:03.338698 ...`)
 _GLOG = rxcache.compile(r"^[IWEFD](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s")
@@ -68,7 +70,35 @@ def parse(text: str) -> float | None:
     if m:
         year, month, day, hh, mm, ss = (int(g) for g in m.groups())
         return _utc(year, month, day, hh, mm, ss)
+    m = _US_SHORT.search(text)
+    if m:
+        month, day, year, hh, mm, ss = (int(g) for g in m.groups())
+        return _utc(2000 + year, month, day, hh, mm, ss) if 1 <= month <= 12 else None
     return None
+
+
+BLANK_COLUMN = 6  # the narrowest time column (`[%X] `, rich's default) a blank one stands for
+
+
+def carry_blank_times(lines: list[str], times: list[float | None]) -> list[float | None]:
+    """`times` with the blanks rich leaves filled: rich's console and RichHandler print a line's time only
+    when it differs from the line above's (`omit_repeated_times`), leaving the time column blank, and
+    wrap a long message onto lines indented to its column. A line without a time that starts with at
+    least BLANK_COLUMN blanks, where the line above (timed, or itself carried) has its time stamp
+    within those columns and a blank just before them, has that line's time."""
+    out = list(times)
+    for i in range(1, len(lines)):
+        if out[i] is not None or out[i - 1] is None:
+            continue
+        text, above = lines[i], lines[i - 1]
+        width = len(text) - len(text.lstrip(" "))
+        if width < BLANK_COLUMN or width >= len(text) or len(above) <= width or above[width - 1] != " ":
+            continue
+        head = above[:width]
+        if head.strip() and (parse(head) is not None or clock_seconds(head.lstrip("[")) is not None) \
+                or not head.strip() and times[i - 1] is None:
+            out[i] = out[i - 1]
+    return out
 
 
 MONTH_DAY_PROBE = 2000  # lines looked at for a month/day stamp
