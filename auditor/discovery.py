@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor import ckptnames, rxcache, safeio
+from auditor import ckptnames, notebooks, rxcache, safeio
 from auditor.runfinder import RunDirectory, Seen, is_log_name, run_dirs
 from auditor.entrypoints import (EntryPoint, TrainingLoop, config_files, console_scripts, drivers, entry_points,
                                  loops, named_config_files)
@@ -160,9 +160,12 @@ def _names(path: str) -> list[str]:
 
 def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_tests: bool, hidden: bool) -> None:
     suffix = os.path.splitext(name)[1].lower()
-    if suffix == ".py" and hidden:
+    if suffix in (".py", ".ipynb") and hidden:
         return
-    if suffix == ".py":
+    if suffix == ".ipynb":  # a notebook's code cells are training code (auditor.notebooks)
+        if not in_tests:
+            w.py.append(rel)
+    elif suffix == ".py":
         if in_tests or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
             w.tests.append(rel)
         else:
@@ -221,6 +224,17 @@ class _Reader:
             self.errors.append(safeio.describe(exc, rel))
             return ""
         return data.decode("utf-8", errors="replace")
+
+    def source(self, rel: str) -> str:
+        """A module's text; a notebook's code cells, on the notebook's own lines ("" when refused)."""
+        text = self.text(rel)
+        if not rel.endswith(".ipynb") or not text:
+            return text
+        try:
+            return notebooks.code_text(text, rel)
+        except notebooks.NotebookError as exc:
+            self.errors.append(safeio.describe(exc, rel))
+            return ""
 
     def text(self, rel: str, cap: int = safeio.TEXT_CAP) -> str:
         if rel not in self._texts:
@@ -296,7 +310,7 @@ def discover(root: str | Path, *, sniff: bool = True, code: bool = True) -> Disc
     base = Path(root).resolve()
     read = _Reader(base)
     w = _walk(base)
-    texts = {rel: read.text(rel) for rel in w.py} if code else {}
+    texts = {rel: read.source(rel) for rel in w.py} if code else {}
     found_loops = [loop for rel, text in texts.items() for loop in loops(rel, text)]
     driven = drivers(texts, found_loops)
     tdd, junit = _tdd_and_junit(base, w, read) if sniff else ([], [])

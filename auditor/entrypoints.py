@@ -185,14 +185,14 @@ def module_names(rel: str) -> set[str]:
     re-export what it defines: `from pkg import train`) and its tails (`from mod import f` with the
     folder on sys.path, as a test of a script does), for a src/ layout with and without `src.`."""
     names: set[str] = set()
-    for parts in (module_of(rel).split("."), rel[:-3].split("/")):  # `src.train` too where src/ is a package
+    for parts in (module_of(rel).split("."), rel.rsplit(".", 1)[0].split("/")):  # `src.train` too where src/ is a package
         names |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} | {".".join(parts[i:]) for i in range(len(parts))}
     return names
 
 
 def module_of(rel: str) -> str:
     """`src/pkg/cli.py` -> `pkg.cli` (a src/ layout's folder is not part of the module name)."""
-    parts = rel[:-3].split("/")
+    parts = rel.rsplit(".", 1)[0].split("/")
     if parts[0] in ("src", "lib") and len(parts) > 1:
         parts = parts[1:]
     if parts[-1] == "__init__":
@@ -268,7 +268,9 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
             offer(EntryPoint("script", rel, rel, "", f"{where}:{line} runs `python {target}`"),
                   4 + 2 * reaches_loop(rel) + 0.5 * ("train" in Path(rel).stem))
     for rel, text in texts.items():
-        if rel.endswith("/__main__.py"):
+        if rel.endswith(".ipynb") and rel in loop_files:  # run cell by cell: its top level trains
+            offer(EntryPoint("script", rel, rel, "", f"{rel} (a notebook) trains in its cells"), 3)
+        elif rel.endswith("/__main__.py"):
             package = module_of(rel).rsplit(".", 1)[0]
             offer(EntryPoint("module", f"-m {package}", rel, "", f"{rel} (a package's __main__)"),
                   2 + 2 * reaches_loop(rel))

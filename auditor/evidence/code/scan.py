@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor import rxcache, safeio
+from auditor import notebooks, rxcache, safeio
 from auditor.evidence.code.facts import Call, Loop
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
@@ -405,6 +405,8 @@ def scan_files(root: Path, paths: list[Path], progress_files: tuple[str, ...]) -
         rel = path.relative_to(root).as_posix()
         try:
             text = safeio.read_text(path, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
+            if rel.endswith(".ipynb"):
+                text = notebooks.code_text(text, rel)
             tree = safeio.parse_python(text, shown=rel)
             scan = FileScan(rel, text, progress_files)
             scan.visit(tree)
