@@ -36,6 +36,7 @@ from pathlib import Path
 from auditor import rxcache, safeio
 from auditor.evidence.launches import launch_banners
 from auditor.evidence.runcommands import command_of, resume_option
+from auditor.evidence.runstreams import file_sessions, primary_stream, session_series
 from auditor.evidence.steplines import LOSS as _LOSS
 from auditor.evidence.steplines import LINE_CACHE
 from auditor.evidence.steplines import STEP as _STEP
@@ -46,7 +47,6 @@ from auditor.evidence.timestamps import LineClock, carry_blank_times, clock_seco
 MAX_TEXT_BYTES = 256 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
 BANNER_S = 60  # a restarted process prints its banner within this many seconds of its resume line
-ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 
 _START = rxcache.compile(r"\b(start(?:ing|ed)?\s+(?:the\s+)?(?:training|run)\b|training\s+start(?:s|ed)?\b)", re.I)
 _PID = rxcache.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
@@ -64,7 +64,8 @@ _NOT_RESUMED = rxcache.compile(r"\bno (?:checkpoint|snapshot|state|last checkpoi
 _RESUME_TARGET = rxcache.compile(r"""(?:from|at|checkpoint|path)\s+['"]?([^\s'",()]+(?:\.(?:pt|pth|ckpt|bin|safetensors)"""
                             r"""|checkpoint[-_]\d+|/[^\s'",()]*))""", re.I)
 _END = {
-    "finished": rxcache.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+(?:training|at step)\b|"
+    "finished": rxcache.compile(r"\b(training|run)\s+(finished|complete[d]?|done)\b|\bfinished\s+training\b|"
+                           r"(?<!\d )\bfinished\s+at step\b|"  # not an epoch's end, `epoch 4 finished at step 1280`
                            r"^\W*done\b|\bdone\s*(?:at\b|:)|\btrain_runtime\b|\bmax_epochs=\d+` reached", re.I),
     "preempted": rxcache.compile(r"\b(preempt(?:ed|ion)?|SIGTERM|SIGINT|time limit reached)\b", re.I),
     "failed": rxcache.compile(r"\b(Traceback \(most recent call last\)|training failed|fatal error)\b", re.I),
@@ -301,13 +302,12 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
     if not logs:
         return out
     streams = session_series(logs)
-    counted = {f: sum(is_batch_line(x.text) for x in lines) for f, lines in logs.items()}
-    primary = max(streams, key=lambda n: (_records_starts(streams[n], logs), sum(counted[f] for f in streams[n])
-                                          + sum(len(logs[f]) for f in streams[n]) / 1e6, n))
-    out.primary, out.parts = primary, streams[primary]
+    out.primary = primary_stream(streams, logs, is_batch_line, _tells_a_start,
+                                 lambda text: is_batch_line(text) or _save_target(text) is not None)
+    out.parts = streams[out.primary]
     out.lines = [x for f in out.parts for x in logs[f]]
     saves = [s for f in sorted(logs) for s in _saves(logs[f], run_name)]
-    opened = _file_sessions(out.parts, logs) | launch_banners([x.text for x in out.lines], launches)
+    opened = file_sessions(out.parts, logs) | launch_banners([x.text for x in out.lines], launches)
     out.sessions = _sessions(out.lines, [s for s in saves if s.file in out.parts], opened)
     named = {s.target.rstrip("/").rsplit("/", 1)[-1] for s in saves}
     unlogged_final = any(name not in named for name in final_files)
@@ -318,10 +318,8 @@ def analyse(logs: dict[str, list[LogLine]], run_name: str, final_files: tuple[st
     return out
 
 
-def _records_starts(parts: tuple[str, ...], logs: dict[str, list[LogLine]]) -> bool:
-    """Whether a stream records the run's starts (a command line, a start line): the console log that tells
-    its sessions, not a metrics stream beside it (`metrics.jsonl`) that holds more per-step lines."""
-    return any(command_of(x.text) is not None or _START.search(x.text) for f in parts for x in logs[f])
+def _tells_a_start(text: str) -> bool:
+    return command_of(text) is not None or bool(_START.search(text))
 
 
 def _saves(lines: list[LogLine], run_name: str) -> list[LoggedSave]:
@@ -359,48 +357,6 @@ def _usable_shape(lines: list[LogLine]) -> str | None:
     sig = line_shape(lines[0].text)
     repeats = sum(1 for x in lines if line_shape(x.text) == sig)
     return sig if repeats <= max(10, len(lines) // 50) else None
-
-
-# a date stamp in a file's name, or Unix time in seconds or milliseconds (2017-2033: `log_1796315431.txt`)
-_SESSION_STAMP = rxcache.compile(r"20\d{2}[01]\d[0-3]\d-[0-2]\d[0-5]\d[0-5]\d\.\d+$|"  # absl/glog: <date>-<time>.<pid>
-                                 r"20\d{2}-?[01]\d-?[0-3]\d(?:[_T -]?[0-2]\d[-:]?[0-5]\d(?:[-:]?[0-5]\d)?)?|"
-                                 r"(?<!\d)1[5-9]\d{8}(?:\d{3})?(?!\d)")
-
-
-def session_series(logs: dict[str, list[LogLine]]) -> dict[str, tuple[str, ...]]:
-    """The logs as streams: a file on its own, or files that differ only by a date stamp
-    (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`, absl's
-    `train.host.user.log.INFO.20261203-204303.16894` with its process id), one a session, as one
-    stream in time order (by their first timed line, else their names). Keyed by the first file."""
-    groups: dict[str, list[str]] = {}
-    for name in sorted(logs):
-        key = _SESSION_STAMP.sub("#", name) if _SESSION_STAMP.search(name) else name
-        groups.setdefault(key, []).append(name)
-
-    def started(name: str) -> tuple[float, str]:
-        first = next((x.time for x in logs[name] if x.time is not None), None)
-        return (first if first is not None else float("inf"), name)
-
-    out: dict[str, tuple[str, ...]] = {}
-    for names in groups.values():
-        names.sort(key=started)
-        out[names[0]] = tuple(names)
-    return out
-
-
-def _file_sessions(parts: tuple[str, ...], logs: dict[str, list[LogLine]]) -> set[int]:
-    """Indexes (in the joined lines) where a file of a series opens a session of its own: each
-    one after the first, unless it carries straight on from the one before (a log rotated while
-    one process wrote it: its first line within ROTATION_S of the last one's)."""
-    opened, at, previous_end = set(), 0, None
-    for n, f in enumerate(parts):
-        lines = logs[f]
-        first = next((x.time for x in lines if x.time is not None), None)
-        if n and not (previous_end is not None and first is not None and 0 <= first - previous_end < ROTATION_S):
-            opened.add(at)
-        at += len(lines)
-        previous_end = next((x.time for x in reversed(lines) if x.time is not None), previous_end)
-    return opened
 
 
 def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
