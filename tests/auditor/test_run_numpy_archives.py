@@ -127,3 +127,14 @@ def test_a_project_whose_only_npz_is_data_has_no_run_directory(tmp_path):
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / "embeddings.npz").write_bytes(_npz(0))
     assert discover(tmp_path).run_dirs == ()
+
+
+def test_a_final_snapshot_named_on_the_end_line_is_the_end_save_not_a_periodic_one(tmp_path):
+    root = project(tmp_path)
+    with (root / "train.log").open("a") as log:
+        log.write(f"{_stamp(600)} INFO train: finished at step 5000, final snapshot runs/default/ckpt_0005000.npz\n")
+    (root / "runs" / "default" / "ckpt_0005000.npz").write_bytes(_npz(5000))
+    config = resolve(load_config(root))
+    run = Evidence(config, root / "runs" / "default").run
+    assert {c.file: c.kind for c in run.checkpoints}["ckpt_0005000.npz"] == "final"
+    assert [s.kind for s in run.log.saves][-1] == "final"
