@@ -75,6 +75,7 @@ class TrainingLoop:
     line: int
     function: str  # qualified name, "<module>" for top-level code
     does: tuple[str, ...]  # which markers were seen
+    repeats: bool = True  # a marker sits in a loop of the function; False: one step (`_run_batch`), its caller loops
 
 
 
@@ -125,6 +126,7 @@ def _in_string(line: str, column: int) -> bool:
 def loops(rel: str, text: str) -> list[TrainingLoop]:
     """The functions of one source (and its top level) that train, by the markers of what they do."""
     by_function: dict[str, tuple[int, list[str]]] = {}
+    looped: set[str] = set()  # functions with a marker inside a for/while of their own
     markers = [(pattern, what) for pattern, what, literals in _LOOP_MARKERS if any(x in text for x in literals)]
     if not markers:
         return []
@@ -143,13 +145,33 @@ def loops(rel: str, text: str) -> list[TrainingLoop]:
                 by_function[function] = (i + 1, does)
             if what not in does:
                 does.append(what)
+            if _in_loop(lines, i):
+                looped.add(function)
     out = []
     for function, (line, does) in by_function.items():
         trains = ("backward" in does and "optimizer step" in does) or any(
             d in does for d in ("gradient step", "fit()", "train()", "save_state", "Orbax CheckpointManager"))
         if trains:
-            out.append(TrainingLoop(rel, line, function, tuple(does)))
+            stepwise = "backward" in does and not any(d in does for d in ("fit()", "train()", "save_state"))
+            out.append(TrainingLoop(rel, line, function, tuple(does), function in looped or not stepwise))
     return out
+
+
+def _in_loop(lines: list[str], index: int) -> bool:
+    """Whether line `index` lies in a `for`/`while` block of its own function (or top level)."""
+    current = _indent(lines[index])
+    for j in range(index - 1, -1, -1):
+        text = lines[j].strip()
+        if not text or text.startswith("#") or _indent(lines[j]) >= current:
+            continue
+        if text.startswith(("for ", "while ", "async for ")):
+            return True
+        if text.startswith(("def ", "async def ", "class ")):
+            return False
+        current = _indent(lines[j])
+        if current == 0:
+            return False
+    return False
 
 
 def drivers(texts: dict[str, str], loops: list[TrainingLoop], levels: int = 2) -> list[tuple[str, str]]:

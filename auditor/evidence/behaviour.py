@@ -203,11 +203,12 @@ def _receiver(call: ast.Call) -> ast.AST | None:
 
 
 def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
-            targets: Targets) -> str:
+            targets: Targets, trainers: frozenset[str] = frozenset()) -> str:
     """How one call starts training ("" when it does not)."""
     receiver = _receiver(sub)
     rtext = _dotted(receiver, aliases) if receiver is not None else ""
-    if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets):
+    if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets,
+                                                         trainers):
         return "calls"
     if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
         return f"calls a trainer's {short_name}():"
@@ -224,10 +225,10 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
 
 
 def _trains_there(name: str, short_name: str, receiver: ast.AST | None, rtext: str, aliases: dict[str, str],
-                  targets: Targets) -> bool:
+                  targets: Targets, trainers: frozenset[str]) -> bool:
     """Whether a call of a function named like one that trains calls that one: not the function of
     that name of another module (`from lab.vocab import train`, `subprocess.run`), nor a generic
-    method of an object (`model.train()`)."""
+    method of an object (`model.train()`) other than a trainer (`first = make_trainer(); first.train()`)."""
     if receiver is not None:  # `engine.train(...)`, `lab.engine.train(...)`: the receiver names an imported module
         root = receiver
         while isinstance(root, ast.Attribute):
@@ -242,7 +243,13 @@ def _trains_there(name: str, short_name: str, receiver: ast.AST | None, rtext: s
         return where.split(".")[0] not in sys.stdlib_module_names
     if receiver is None:
         return True  # a name the test file defines or a fixture hands it
-    return short_name not in _GENERIC_METHODS or bool(re.search(r"trainer", rtext, re.I))
+    return short_name not in _GENERIC_METHODS or bool(re.search(r"trainer", rtext, re.I)) or rtext in trainers
+
+
+def _trainer_names(node: ast.AST, aliases: dict[str, str]) -> frozenset[str]:
+    """Names `node` binds to a trainer it builds: `first = make_trainer(...)`, `t = Trainer(...)`."""
+    return frozenset(t.id for t, v in facts(node, aliases).bindings if isinstance(t, ast.Name)
+                     and isinstance(v, ast.Call) and re.search(r"trainer", _dotted(v.func, aliases), re.I))
 
 
 def _is_script(module: str, targets: Targets) -> bool:
@@ -254,8 +261,9 @@ def _is_script(module: str, targets: Targets) -> bool:
 
 def drive(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str], targets: Targets) -> tuple[str, int]:
     """(how `node` starts training, its line), or ("", 0) when it does not."""
+    trainers = _trainer_names(node, aliases)
     for name, short_name, sub in facts(node, aliases).calls:
-        how = _drives(name, short_name, sub, aliases, strings, targets)
+        how = _drives(name, short_name, sub, aliases, strings, targets, trainers)
         if how:
             return f"{how} {short(segment(text, sub))}", sub.lineno
     return "", 0
@@ -264,8 +272,9 @@ def drive(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str],
 def drive_sites(node: ast.AST, aliases: dict[str, str], strings: list[str], targets: Targets,
                 driving_helpers: set[str]) -> int:
     """How many calls in `node` itself start training, directly or through a helper that does."""
+    trainers = _trainer_names(node, aliases)
     return sum(1 for name, short_name, sub in facts(node, aliases).calls
-               if short_name in driving_helpers or _drives(name, short_name, sub, aliases, strings, targets))
+               if short_name in driving_helpers or _drives(name, short_name, sub, aliases, strings, targets, trainers))
 
 
 def _runs_training(strings: list[str], targets: Targets) -> bool:

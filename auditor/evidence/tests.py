@@ -122,6 +122,8 @@ def _targets(config: ProjectConfig) -> Targets:
         training = {loop.file for loop in found.loops} | {entry.partition(":")[0]}
         scripts |= {script for e in found.entry_points if e.file in training for script in e.launchers}
         functions |= set(found.drivers)
+        # one optimisation step (`_run_batch`: no loop of its own) is a unit of training; its callers train
+        functions -= {loop.function.split(".")[-1] for loop in found.loops if not loop.repeats}
         where |= {name for rel in found.driver_files for name in module_names(rel)}
         scripts |= {loop.file for loop in found.loops if loop.function == "<module>"}
         commands |= set(found.commands)
