@@ -24,6 +24,7 @@ from auditor import rxcache
 from auditor.evidence.requirements_clauses import CONTRAST as _CONTRAST
 from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_REACH
 from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
+from auditor.evidence.requirements_clauses import NOT_PROGRESS as _NOT_PROGRESS
 from auditor.evidence.requirements_clauses import clause_around as _clause_around
 from auditor.evidence.requirements_clauses import denied as _denied
 from auditor.evidence.requirements_clauses import disclaimed as _disclaimed
@@ -221,7 +222,8 @@ _LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|fre
                        r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
 _STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update)(?:es|s)?"  # "batches" takes -es
-_PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
+# "per N steps", not "per epoch with batch size"
+_PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
                        rf"\b\d+\s+{_STEP_WORD}\s+between\b|"  # a settings row's "20 steps between"
                        rf"\b\w*every_(?:n_)?{_STEP_WORD}\b|"  # a setting named for the period: `log_every_n_steps`
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
@@ -359,7 +361,7 @@ Match = tuple[str, int, str] | None
 def _saves(s: Statement) -> Match:
     low = s.low
     ckpt, state, save = _CKPT.search(low), _STATE.search(low), _SAVE.search(low)
-    if save and not (ckpt or state) and re.search(r"\b(?:it|them|this file|the file)\b", low):
+    if save and not (ckpt or state) and re.search(r"\b(?:it|them|one|this file|the file)\b", low):
         ckpt = _CKPT.search(s.paragraph)  # "The script overwrites it every 75 seconds": it, the checkpoint
     repeated = _REPEATED.search(low)
     if (ckpt or (state and save)) and repeated:
@@ -397,7 +399,7 @@ def _converted(s: Statement) -> list[tuple[float, float, int]]:
 def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0)) -> Match:
     low = s.low
     about_saving = _saves(s) is not None or _BETWEEN_SAVES.search(low) or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
-        r"\blos[est]\b|\blosing\b|\blost\b", low)
+        r"\blos(?:e|es|t|ing)\b|\bloss of\b", low)  # work lost, not a training loss
     converted = _converted(s)
     if not (about_saving or converted):
         return None
@@ -427,10 +429,6 @@ _FOLLOWED = rxcache.compile(rf"\b(?:follow|monitor|track|watch)(?:s|ed|ing)?\s+(
                        rf"{_RUNS}\b|\b{_RUNS}\s+(?:is|are|get|gets)\s+(?:followed|monitored|tracked|watched)\b|"
                        rf"\bkeep(?:s|ing)?\s+an\s+eye\s+on\b|"
                        rf"\bhow\s+(?:it|the run|a run|training|the job|a job|things)\s+(?:is|are)\s+(?:doing|going|progressing)\b")
-
-
-# a file said not to be one: "it is not a progress file", "this is not the status file"
-_NOT_PROGRESS = rxcache.compile(r"\bnot\s+(?:a|the|our)\s+(?:progress|status)\s+(?:file|report)\b")
 
 
 def progress_file(s: Statement) -> Match:
@@ -530,7 +528,8 @@ def auto_resume(s: Statement) -> Match:
 
 def tdd_process(s: Statement) -> Match:
     low = s.low
-    if (m := _TDD.search(low)) is not None and not _left_open(low, m.start(), m.end()):
+    if (m := _TDD.search(low)) is not None and not _left_open(low, m.start(), m.end()) \
+            and not _denied(low, m.start()):
         return STATED, m.start(), f"tests are written first ('{m.group(0)}')"
     if (m := _TESTS_REQUIRED.search(low) or _TESTS_WITH_CHANGES.search(low)) is not None:
         return IMPLIED, m.start(), "tests are required, but not that they are written first"

@@ -116,6 +116,10 @@ def left_open(low: str, start: int, end: int) -> bool:
 
 
 # a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
+# a file said not to be one, or none kept: "it is not a progress file", "this is not the status file",
+# "there is no separate status or progress file"
+NOT_PROGRESS = rxcache.compile(r"\bnot\s+(?:a|the|our)\s+(?:progress|status)\s+(?:file|report)\b|"
+                               r"\bno\s+(?:[\w-]+\s+){0,3}?(?:status|progress)\s+(?:file|report)s?\b")
 _DISCLAIMED = rxcache.compile(r"(?:^|[.;:]\s)\s*(?:it|this|that|the file|this file)\s+is\s+not\s+(?:a|the|our)\s+"
                               r"(?:progress|status)\s+(?:file|report)\b")
 
@@ -125,6 +129,6 @@ def disclaimed(following: str) -> bool:
     return bool(_DISCLAIMED.search(following))
 
 
-__all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "clause_around", "clause_bounds", "denied",
+__all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "NOT_PROGRESS", "clause_around", "clause_bounds", "denied",
            "disclaimed", "disowned", "left_open", "negated_before",
            "negated_lead"]
