@@ -227,8 +227,10 @@ class _Reader:
 
     def source(self, rel: str) -> str:
         """A module's text; a notebook's code cells, on the notebook's own lines ("" when refused)."""
-        text = self.text(rel)
-        if not rel.endswith(".ipynb") or not text:
+        if not rel.endswith(".ipynb"):
+            return self.text(rel)
+        text = self.text(rel, cap=notebooks.NOTEBOOK_CAP)
+        if not text:
             return text
         try:
             return notebooks.code_text(text, rel)

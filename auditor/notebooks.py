@@ -18,6 +18,9 @@ import re
 
 from auditor import safeio
 
+# a notebook keeps its outputs (plots, tables) beside its code: read up to this many bytes, of which
+# only the code cells are kept
+NOTEBOOK_CAP = 32 * 1024 * 1024
 # cell magics whose cell is still Python: timed, captured or profiled
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 _MAGIC = re.compile(r"\s*[%!]")
@@ -88,4 +91,4 @@ def _holds(line: str, piece: str) -> bool:
     return held in (json.dumps(piece, ensure_ascii=False), json.dumps(piece))
 
 
-__all__ = ["NotebookError", "code_text"]
+__all__ = ["NOTEBOOK_CAP", "NotebookError", "code_text"]

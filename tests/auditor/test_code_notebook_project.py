@@ -63,3 +63,16 @@ def test_a_broken_notebook_is_one_error_entry(tmp_path):
     ev = Evidence(resolve(load_config(tmp_path)))
     assert any("other.ipynb" in e for e in ev.code.errors), ev.code.errors
     assert PROBES["code.checkpoint_saved_in_loop"](ev).verdict == Verdict.YES
+
+
+def test_a_notebook_with_large_outputs_is_read(tmp_path):
+    # plots and tables saved in a notebook's outputs make it megabytes; its code cells are what is read
+    _project(tmp_path)
+    nb = json.loads((tmp_path / "train.ipynb").read_text())
+    nb["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
+                                  "data": {"image/png": "iVBORw0KGgo" * 400_000}}]
+    (tmp_path / "train.ipynb").write_text(json.dumps(nb, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    assert (tmp_path / "train.ipynb").stat().st_size > 4_000_000
+    ev = Evidence(resolve(load_config(tmp_path)))
+    assert not ev.code.errors, ev.code.errors
+    assert PROBES["code.checkpoint_saved_in_loop"](ev).verdict == Verdict.YES

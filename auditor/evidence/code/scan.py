@@ -404,8 +404,10 @@ def scan_files(root: Path, paths: list[Path], progress_files: tuple[str, ...]) -
     for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
-            text = safeio.read_text(path, within=within, cap=MAX_SOURCE_BYTES, shown=rel)
-            if rel.endswith(".ipynb"):
+            notebook = rel.endswith(".ipynb")
+            text = safeio.read_text(path, within=within, cap=notebooks.NOTEBOOK_CAP if notebook else MAX_SOURCE_BYTES,
+                                    shown=rel)
+            if notebook:
                 text = notebooks.code_text(text, rel)
             tree = safeio.parse_python(text, shown=rel)
             scan = FileScan(rel, text, progress_files)
