@@ -214,7 +214,8 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
         return f"calls a trainer's {short_name}():"
     if short_name in _SCRIPT_MAINS and "." in name and _is_script(name.rsplit(".", 1)[0], targets):
         return "calls the training script's entry function:"  # `train.main(...)`: the script, in-process
-    if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets):
+    if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets) \
+            and not _another_program(sub, targets):
         return "runs the training command:"
     if short_name == "invoke":
         first = sub.args[0] if sub.args else None
@@ -275,6 +276,32 @@ def drive_sites(node: ast.AST, aliases: dict[str, str], strings: list[str], targ
     trainers = _trainer_names(node, aliases)
     return sum(1 for name, short_name, sub in facts(node, aliases).calls
                if short_name in driving_helpers or _drives(name, short_name, sub, aliases, strings, targets, trainers))
+
+
+# what runs a training script or module: interpreters, launchers, shells, schedulers, wrappers
+_LAUNCHERS = rxcache.compile(r"(?:python[\d.]*|py|pypy3?|torchrun|accelerate|deepspeed|bash|sh|zsh|srun|sbatch|salloc|"
+                             r"mpirun|mpiexec|horovodrun|uv|poetry|pipenv|conda|mamba|pixi|hatch|env|nohup|timeout|"
+                             r"stdbuf|nice|time|make|just|lightning|xvfb-run|taskset|numactl|docker|singularity|"
+                             r"apptainer)$")
+
+
+def _another_program(sub: ast.Call, targets: Targets) -> bool:
+    """Whether the subprocess call visibly runs some other program (`["git", "ls-files", "train.py"]`,
+    "wc -l train.py"): its argv's first word is a literal that is no interpreter or launcher, nor the
+    project's command or a script; unknown (a variable, sys.executable) is not another program."""
+    first = sub.args[0] if sub.args else next((k.value for k in sub.keywords if k.arg == "args"), None)
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
+        first = first.elts[0]
+        word = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    elif isinstance(first, ast.Constant) and isinstance(first.value, str):
+        word = (first.value.split() or [""])[0]
+    else:
+        word = None
+    if not word:
+        return False
+    program = word.rsplit("/", 1)[-1]
+    return not (_LAUNCHERS.match(program) or program in targets.commands or program.endswith((".py", ".sh"))
+                or "=" in program)  # `ENV=1 python ...` in a shell string
 
 
 def _runs_training(strings: list[str], targets: Targets) -> bool:
