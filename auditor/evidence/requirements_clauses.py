@@ -77,9 +77,15 @@ def negated_lead(low: str, at: int) -> bool:
 
 # a mechanism said to be out of use, as what its clause says of it ("heartbeat.py is a leftover", "the keep-alive
 # module is dead code", "stays unused"), not an adjective of something else ("unused ones are deleted")
-_DISUSED = rxcache.compile(r"\b(?:is|are|was|were|stays?|remains?|now|considered|kept)\s+(?:(?:now|currently|still|just|"
-                      r"only|simply|a|an|old|some)\s+)*(?:leftovers?|left over|dead code|unused|obsolete|deprecated|"
-                      r"disabled|switched off|turned off|commented out)\b")
+_DISUSED = rxcache.compile(r"\b(?:is|are|was|were|been|stays?|remains?|now|considered|kept)\s+(?:(?:now|currently|still|"
+                      r"just|only|simply|a|an|old|some)\s+)*(?:leftovers?|left over|dead code|unused|obsolete|deprecated|"
+                      r"disabled|switched off|turned off|commented out)\b|"
+                      # "the heartbeat thread has been removed": done once, not what happens to old files each run
+                      r"\b(?:was|were|been)\s+(?:\w+\s+)?(?:removed|dropped|deleted|taken out|ripped out|retired|"
+                      r"abandoned)\b|"
+                      # "we removed the heartbeat thread", "we stopped saving checkpoints every 5 minutes"
+                      r"\b(?:we|they|i|you)\s+(?:have\s+|had\s+)?(?:removed|dropped|deleted|retired|abandoned|stopped|"
+                      r"ripped out|took out|turned off|switched off|disabled|got rid of)\b")
 _DISUSE_BREAK = rxcache.compile(r"[;:,]|\.\s|\bbut\b|\b(?:which|whereas|while|unlike)\b")
 # what follows the claim says it never runs: "..., but it is never started", "Nothing launches it."
 _NOT_STARTED = rxcache.compile(
