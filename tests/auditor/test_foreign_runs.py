@@ -41,7 +41,8 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "timm_style": "output/train/20261203-075903-tiny_cnn-32", "fairseq_style": "checkpoints/toy_lstm",
         "wandb_offline": "checkpoints", "lit_cli": "lightning_logs", "chronos": "runs/demo",
         "recipe_tune": "outputs/tiny_lm", "shell_env": "runs/exp1", "hydra_plain": "checkpoints/tiny",
-        "numpy_ini": "runs/default", "absl_flags": "runs/base", "typer_st": "runs/base"}
+        "numpy_ini": "runs/default", "absl_flags": "runs/base", "typer_st": "runs/base",
+        "torchrun_snap": "runs/demo"}
 
 
 def _config(project):
