@@ -58,9 +58,21 @@ _LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])(?:logs?|stdou
                             r"^(?:metrics|log|progress)\.csv$|" + PER_START_LOG.pattern, re.I)
 
 
+# a log's numbered rotation, as Python's RotatingFileHandler and logrotate name it: `train.log.1` (newer),
+# `train.log.2` (older); nothing rotates to `.0`
+ROTATED_LOG = rxcache.compile(r"^(.+)\.([1-9]\d{0,2})$")
+
+
+def unrotated(name: str) -> str:
+    """The name of the log a numbered rotation was rotated from (`train.log.2` -> `train.log`), else `name`."""
+    m = ROTATED_LOG.match(name)
+    return m.group(1) if m else name
+
+
 def is_log_name(name: str) -> bool:
-    """Whether a file's name says it is a log (a run's console log, JSON lines, a metrics CSV)."""
-    return bool(_LOG_NAME.search(name))
+    """Whether a file's name says it is a log (a run's console log, JSON lines, a metrics CSV), or a
+    numbered rotation of one (`train.log.1`)."""
+    return bool(_LOG_NAME.search(name) or _LOG_NAME.search(unrotated(name)))
 
 
 @dataclass(frozen=True)

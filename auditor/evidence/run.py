@@ -31,7 +31,7 @@ from auditor.evidence.runlog import LogLine, RunLog
 from auditor.evidence.runfacts import (BatchLog, Checkpoint, Drill, EventRef, Gaps, Progress,  # noqa: F401
                                        RunEvidence)
 from auditor.evidence.runio import present, read_lines, relative
-from auditor.runfinder import PER_START_LOG, is_log_name
+from auditor.runfinder import PER_START_LOG, is_log_name, unrotated
 from auditor.runlayout import CHECKPOINTS_DIR, EVENTS_FILE, TRAIN_LOG
 from auditor.safeio import compile_pattern
 
@@ -153,9 +153,10 @@ def _has_manifests(run: Path) -> bool:
 def _console_log(name: str) -> bool:
     """A console log by its name: `.log`, `.out`, JSON lines (`train.jsonl`), or text named a log or a captured
     stream (`log_1796315431.txt`, `train_log.txt`, `stdout.txt`: runfinder.is_log_name), or absl's / glog's
-    file of one start (`train.host.user.log.INFO.20261203-204303.16894`)."""
-    return name.endswith((".log", ".out", ".jsonl")) or (name.endswith(".txt") and is_log_name(name)) or bool(
-        PER_START_LOG.search(name))
+    file of one start (`train.host.user.log.INFO.20261203-204303.16894`); or a numbered rotation of one
+    (`train.log.1`, RotatingFileHandler's and logrotate's older files)."""
+    return any(n.endswith((".log", ".out", ".jsonl")) or (n.endswith(".txt") and is_log_name(n))
+               for n in {name, unrotated(name)}) or bool(PER_START_LOG.search(name))
 
 
 def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio.Root]]:
@@ -165,7 +166,7 @@ def _log_paths(config: ProjectConfig, run: Path) -> list[tuple[Path, str, safeio
     next to the script)."""
     inside, project = safeio.run_directory(run), safeio.project(config.root)
     own = sorted({p for p in [*run.glob("*"), *run.glob("*/*")] if _console_log(p.name)
-                  and not runside.is_heartbeat(p.name) and not p.is_dir()},  # a FIFO or a link out: one error entry
+                  and not runside.is_heartbeat(unrotated(p.name)) and not p.is_dir()},  # a FIFO or a link out: one error entry
                  key=lambda p: (p.name != TRAIN_LOG, len(p.parts), p.as_posix()))
     own = _one_name_a_file(own)[:MAX_OWN_LOGS]
     taken = {p.resolve() for p in own}

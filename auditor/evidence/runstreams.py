@@ -1,5 +1,7 @@
 """A run's logs as streams: a file on its own, or the files of one series (one a session, named
-alike but for a date stamp), and which stream tells the run's sessions (the primary one).
+alike but for a date stamp; or one log rotated under numbered names, `train.log.2`, `train.log.1`,
+`train.log`, as Python's RotatingFileHandler and logrotate leave it), and which stream tells the
+run's sessions (the primary one).
 
 The primary stream is the console log that records the run's starts (a command line, a start line)
 and its work (per-step lines, saves), even when a metrics stream beside it (`metrics.jsonl`) holds
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from auditor import rxcache
+from auditor.runfinder import ROTATED_LOG as _ROTATED
 
 ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
 Logs = Mapping[str, Sequence[Any]]  # file -> its lines (runlog.LogLine: .time, .text)
@@ -27,9 +30,14 @@ def session_series(logs: Logs) -> dict[str, tuple[str, ...]]:
     """The logs as streams: a file on its own, or files that differ only by a date stamp
     (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`, absl's
     `train.host.user.log.INFO.20261203-204303.16894` with its process id), one a session, as one
-    stream in time order (by their first timed line, else their names). Keyed by the first file."""
+    stream in time order (by their first timed line, else their names); or a log and its numbered
+    rotations, oldest (highest number) first. Keyed by the first file."""
+    rotations = rotated_series(logs)
+    rotated = {f for names in rotations.values() for f in names}
     groups: dict[str, list[str]] = {}
     for name in sorted(logs):
+        if name in rotated:
+            continue
         key = _SESSION_STAMP.sub("#", name) if _SESSION_STAMP.search(name) else name
         groups.setdefault(key, []).append(name)
 
@@ -41,18 +49,57 @@ def session_series(logs: Logs) -> dict[str, tuple[str, ...]]:
     for names in groups.values():
         names.sort(key=started)
         out[names[0]] = tuple(names)
+    for names in rotations.values():
+        out[names[0]] = names
     return out
+
+
+def rotated_series(logs: Logs) -> dict[str, tuple[str, ...]]:
+    """Each log that has numbered rotations beside it (`train.log` with `train.log.1`, `train.log.2`),
+    base -> the files oldest first (the highest number first, the base last). Files written over the
+    same time (one a rank: `log`, `log.0`, `log.1`) are no rotation: a rotated file ends before the
+    next newer one begins."""
+    numbered: dict[str, list[tuple[int, str]]] = {}
+    for name in logs:
+        m = _ROTATED.match(name)
+        if m and m.group(1) in logs:
+            numbered.setdefault(m.group(1), []).append((int(m.group(2)), name))
+    out: dict[str, tuple[str, ...]] = {}
+    for base, files in numbered.items():
+        names = tuple(f for _, f in sorted(files, reverse=True)) + (base,)
+        if _in_turn(names, logs):
+            out[base] = names
+    return out
+
+
+def _in_turn(names: tuple[str, ...], logs: Logs) -> bool:
+    """Whether the files' timed lines follow one another: each file begins no earlier than the one
+    before it ended (files with no timed line are taken on their numbers)."""
+    previous_end = None
+    for f in names:
+        times = [x.time for x in logs[f] if x.time is not None]
+        if not times:
+            continue
+        if previous_end is not None and min(times) < previous_end:
+            return False
+        previous_end = max(times)
+    return True
 
 
 def file_sessions(parts: tuple[str, ...], logs: Logs) -> set[int]:
     """Indexes (in the joined lines) where a file of a series opens a session of its own: each
     one after the first, unless it carries straight on from the one before (a log rotated while
-    one process wrote it: its first line within ROTATION_S of the last one's)."""
+    one process wrote it: its first line within ROTATION_S of the last one's), or the series is a
+    log's numbered rotations (rolled over when a file grew too big or a day ended, not at restarts:
+    its lines tell the sessions)."""
     opened, at, previous_end = set(), 0, None
+    numbered = len(parts) > 1 and rotated_series({f: logs[f] for f in parts}).get(parts[-1]) == parts
     for n, f in enumerate(parts):
         lines = logs[f]
         first = next((x.time for x in lines if x.time is not None), None)
-        if n and not (previous_end is not None and first is not None and 0 <= first - previous_end < ROTATION_S):
+        carries_on = numbered or (previous_end is not None and first is not None
+                                  and 0 <= first - previous_end < ROTATION_S)
+        if n and not carries_on:
             opened.add(at)
         at += len(lines)
         previous_end = next((x.time for x in reversed(lines) if x.time is not None), previous_end)
