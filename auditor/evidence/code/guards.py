@@ -156,6 +156,11 @@ class Classifier:
                 what = f"{short_text(scan.seg(test), 60)}, {scan.seg(left)} being {setting.value!r} by default"
                 return ("neutral" if taken else "flag-off"), what, None
             return "condition", f"{short_text(scan.seg(test), 60)} (a setting the user must change)", None
+        if isinstance(right, ast.Constant) and right.value == 0 and isinstance(op, (ast.Gt, ast.NotEq)) \
+                and isinstance(left, (ast.Name, ast.Attribute)):
+            switch = self._switch(test, left, scan, fs)  # `save_secs > 0`: is the period on at all
+            if switch is not None:
+                return switch
         lnames, rnames = names_in(left), names_in(right)
         if any(_TIME.search(n) for n in lnames) and isinstance(op, (ast.Gt, ast.GtE)):
             return "period-time", f"every {short_text(scan.seg(right), 60)} of wall-clock time", (
@@ -188,6 +193,20 @@ class Classifier:
                 and isinstance(op, (ast.Gt, ast.NotEq)):
             return "neutral", "a check that the step count is past zero", None
         return "condition", _UNCLEAR, None
+
+    def _switch(self, test: ast.Compare, setting: ast.AST, scan: FileScan,
+                fs: FunctionScan) -> tuple[str, str, object] | None:
+        """`interval > 0` on a setting: off by default when its default is 0, else taken by default;
+        None when the default cannot be followed (the test is then read as before)."""
+        if not _PERIOD_SETTING.search(scan.seg(setting)):
+            return None  # `global_step > 0` is a counter past zero, not a switch
+        default = self.values.resolve(setting, scan, fs)
+        if default is None or not isinstance(default.value, (int, float)) or isinstance(default.value, bool):
+            return None
+        what = short_text(scan.seg(test), 60)
+        if default.value == 0:
+            return "flag-off", f"{what}, off by default ({scan.seg(setting)} = 0)", None
+        return "neutral", f"{what}, on by default", None
 
     def _predicate(self, call: ast.Call, scan: FileScan, fs: FunctionScan, depth: int) -> tuple[str, str, object]:
         name = dotted(call.func, scan.aliases)
@@ -233,6 +252,10 @@ class Classifier:
         if default is not None and default.value in (False, None, 0, ""):
             return "flag-off", f"{name}, off by default", None
         return "condition", f"{name} (a flag)", None
+
+
+# a setting that holds a period (`save_secs`, `ckpt_interval`, `save_every`), not a counter
+_PERIOD_SETTING = re.compile(r"every|interval|period|freq|secs?\b|seconds|minutes|mins?\b|_s\b", re.I)
 
 
 def is_period(guard: Guard) -> bool:
