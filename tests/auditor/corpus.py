@@ -40,7 +40,7 @@ def label(name: str, rule: str, column: str) -> dict:
 
 
 # Cells of held-out corpus projects (written and labelled by helpers who never ran or read the
-# auditor: chronos, recipe_tune) that the auditor still gets wrong, with why. None may be a false ✅
+# auditor: chronos, recipe_tune and those after them) that the auditor still gets wrong, with why. None may be a false ✅
 # (test_corpus_score fails on any); each must still be wrong, and leaves this list once it is right
 # (the tests say which). The score counts them wrong.
 KNOWN_MISSES: dict[tuple[str, str, str], str] = {
@@ -48,6 +48,11 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "status.json keeps only its last write time; the label reads the heartbeat file's lines, written by the "
         "same Reporter.write() call, as a log of status.json's writes (15 s apart). The auditor does not join "
         "the two files and says partial (cadence unmeasured)",
+    ("nb_drive", "auto-resume", "working"):
+        "the notebook's second 'Run All' records no command line; the label reads its printed configuration, "
+        "the same as the first session's and holding no resume setting, as the same start. The auditor does "
+        "not take a repeated configuration line for the command (a flag left out of that line would look the "
+        "same) and says partial: a resume seen, how it was started unknown",
 }
 
 
