@@ -61,11 +61,14 @@ _LOG_NAME = rxcache.compile(r"\.(?:log|out|err|jsonl)$|(?:^|[_.-])(?:logs?|stdou
 # a log's numbered rotation, as Python's RotatingFileHandler and logrotate name it: `train.log.1` (newer),
 # `train.log.2` (older); nothing rotates to `.0`
 ROTATED_LOG = rxcache.compile(r"^(.+)\.([1-9]\d{0,2})$")
+# a log's dated rotation, as TimedRotatingFileHandler names it: `train.log.2026-12-03`, `train.log.2026-12-03_14-00`
+DATED_LOG = rxcache.compile(r"^(.+)\.(20\d{2}-[01]\d-[0-3]\d(?:_[0-2]\d(?:-[0-5]\d){0,2})?)$")
 
 
 def unrotated(name: str) -> str:
-    """The name of the log a numbered rotation was rotated from (`train.log.2` -> `train.log`), else `name`."""
-    m = ROTATED_LOG.match(name)
+    """The name of the log a rotation was rotated from (`train.log.2`, `train.log.2026-12-03` -> `train.log`),
+    else `name`."""
+    m = ROTATED_LOG.match(name) or DATED_LOG.match(name)
     return m.group(1) if m else name
 
 

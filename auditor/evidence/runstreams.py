@@ -1,7 +1,7 @@
 """A run's logs as streams: a file on its own, or the files of one series (one a session, named
-alike but for a date stamp; or one log rotated under numbered names, `train.log.2`, `train.log.1`,
-`train.log`, as Python's RotatingFileHandler and logrotate leave it), and which stream tells the
-run's sessions (the primary one).
+alike but for a date stamp; or one log rotated under numbered or dated names, `train.log.2`,
+`train.log.1`, `train.log`, as Python's RotatingFileHandler, TimedRotatingFileHandler and logrotate
+leave it), and which stream tells the run's sessions (the primary one).
 
 The primary stream is the console log that records the run's starts (a command line, a start line)
 and its work (per-step lines, saves), even when a metrics stream beside it (`metrics.jsonl`) holds
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from auditor import rxcache
+from auditor.runfinder import DATED_LOG as _DATED
 from auditor.runfinder import ROTATED_LOG as _ROTATED
 
 ROTATION_S = 2  # a file of a series that starts within this of the last one's end continues it (rotation)
@@ -30,8 +31,8 @@ def session_series(logs: Logs) -> dict[str, tuple[str, ...]]:
     """The logs as streams: a file on its own, or files that differ only by a date stamp
     (`20261202_170331/20261202_170331.log`, `train-2026-12-02.log`, `log_1796315431.txt`, absl's
     `train.host.user.log.INFO.20261203-204303.16894` with its process id), one a session, as one
-    stream in time order (by their first timed line, else their names); or a log and its numbered
-    rotations, oldest (highest number) first. Keyed by the first file."""
+    stream in time order (by their first timed line, else their names); or a log and its rotations
+    (rotated_series), oldest first. Keyed by the first file."""
     rotations = rotated_series(logs)
     rotated = {f for names in rotations.values() for f in names}
     groups: dict[str, list[str]] = {}
@@ -55,18 +56,21 @@ def session_series(logs: Logs) -> dict[str, tuple[str, ...]]:
 
 
 def rotated_series(logs: Logs) -> dict[str, tuple[str, ...]]:
-    """Each log that has numbered rotations beside it (`train.log` with `train.log.1`, `train.log.2`),
-    base -> the files oldest first (the highest number first, the base last). Files written over the
-    same time (one a rank: `log`, `log.0`, `log.1`) are no rotation: a rotated file ends before the
-    next newer one begins."""
-    numbered: dict[str, list[tuple[int, str]]] = {}
+    """Each log that has rotations beside it (`train.log` with `train.log.1`, `train.log.2`, or with
+    `train.log.2026-12-02`), base -> the files oldest first (the highest number or the earliest date
+    first, the base last). Files written over the same time (one a rank: `log`, `log.0`, `log.1`)
+    are no rotation: a rotated file ends before the next newer one begins."""
+    rotated: dict[str, list[tuple[tuple[int, str], str]]] = {}  # base -> (its age's sort key, file)
     for name in logs:
+        m = _DATED.match(name)
+        if m and m.group(1) in logs:  # older the earlier its date
+            rotated.setdefault(m.group(1), []).append(((0, m.group(2)), name))
         m = _ROTATED.match(name)
-        if m and m.group(1) in logs:
-            numbered.setdefault(m.group(1), []).append((int(m.group(2)), name))
+        if m and m.group(1) in logs:  # older the higher its number
+            rotated.setdefault(m.group(1), []).append(((1, f"{999 - int(m.group(2)):03d}"), name))
     out: dict[str, tuple[str, ...]] = {}
-    for base, files in numbered.items():
-        names = tuple(f for _, f in sorted(files, reverse=True)) + (base,)
+    for base, files in rotated.items():
+        names = tuple(f for _, f in sorted(files)) + (base,)
         if _in_turn(names, logs):
             out[base] = names
     return out
@@ -90,14 +94,14 @@ def file_sessions(parts: tuple[str, ...], logs: Logs) -> set[int]:
     """Indexes (in the joined lines) where a file of a series opens a session of its own: each
     one after the first, unless it carries straight on from the one before (a log rotated while
     one process wrote it: its first line within ROTATION_S of the last one's), or the series is a
-    log's numbered rotations (rolled over when a file grew too big or a day ended, not at restarts:
+    log's rotations (rolled over when a file grew too big or a day ended, not at restarts:
     its lines tell the sessions)."""
     opened, at, previous_end = set(), 0, None
-    numbered = len(parts) > 1 and rotated_series({f: logs[f] for f in parts}).get(parts[-1]) == parts
+    rotation = len(parts) > 1 and rotated_series({f: logs[f] for f in parts}).get(parts[-1]) == parts
     for n, f in enumerate(parts):
         lines = logs[f]
         first = next((x.time for x in lines if x.time is not None), None)
-        carries_on = numbered or (previous_end is not None and first is not None
+        carries_on = rotation or (previous_end is not None and first is not None
                                   and 0 <= first - previous_end < ROTATION_S)
         if n and not carries_on:
             opened.add(at)

@@ -88,3 +88,16 @@ def test_files_written_at_the_same_time_are_not_a_rotation():
 def test_rotations_without_times_are_ordered_by_their_number():
     logs = {name: [] for name in ("run.txt", "run.txt.1", "run.txt.2", "run.txt.10")}
     assert session_series(logs) == {"run.txt.10": ("run.txt.10", "run.txt.2", "run.txt.1", "run.txt")}
+
+
+def test_a_log_rotated_at_midnight_is_one_stream_with_its_dated_files(tmp_path):
+    """TimedRotatingFileHandler: `train.log` the current file, `train.log.2026-01-01` the day before."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ckpt_1.pt").write_bytes(PICKLE)
+    day_1 = "2026-01-01 23:59:30,000 INFO start pid=7 argv=fit.py\n2026-01-01 23:59:50,000 INFO iteration 0 loss 0.5\n"
+    day_2 = "2026-01-02 00:00:25,000 INFO iteration 8 loss 0.4\n2026-01-02 00:00:45,000 INFO iteration 16 loss 0.3\n"
+    (out / "train.log.2026-01-01").write_text(day_1)
+    (out / "train.log").write_text(day_2)
+    run = run_ev.collect(ProjectConfig(root=tmp_path), out)
+    assert run.log.parts == ("train.log.2026-01-01", "train.log") and run.restarts == 0
