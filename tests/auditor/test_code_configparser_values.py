@@ -6,16 +6,13 @@ checkpoint period compared with time.monotonic() is then a period of 120 s (held
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import configparser
@@ -49,10 +46,8 @@ if __name__ == "__main__":
 
 def _interval(root: Path, read: str):
     files = {"README.md": "Train with `python train.py configs/a.ini`.\n", "train.py": TRAIN.format(read=read)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return PROBES["code.checkpoint_interval"](Evidence(resolve(load_config(root))), min_s=60, max_s=300)
+    write(root, files)
+    return PROBES["code.checkpoint_interval"](evidence(root), min_s=60, max_s=300)
 
 
 @pytest.mark.parametrize("read", [

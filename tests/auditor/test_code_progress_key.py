@@ -6,16 +6,13 @@ whether it is periodic. A key for some other file is none.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import configparser
@@ -58,10 +55,8 @@ if __name__ == "__main__":
 def _verdict(root: Path, key: str, guard: str) -> Verdict:
     files = {"README.md": "Train with `python train.py configs/a.ini`.\n",
              "train.py": TRAIN.format(key=key, guard=guard)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return PROBES["code.progress_written_in_loop"](Evidence(resolve(load_config(root)))).verdict
+    write(root, files)
+    return PROBES["code.progress_written_in_loop"](evidence(root)).verdict
 
 
 @pytest.mark.parametrize("key, guard, expected", [

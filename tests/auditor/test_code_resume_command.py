@@ -9,16 +9,13 @@ code: `trainer.restore(folder)` on its object reaches Trainer.restore.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAINER = """\
 import time
@@ -88,10 +85,8 @@ def _auto(root: Path, in_train: str = "pass", name: str = "", function: str = "r
              '[project]\nname = "lab"\nversion = "0"\n[project.scripts]\nlab = "lab.cli:app"\n',
              "src/lab/__init__.py": "", "src/lab/trainer.py": TRAINER,
              "src/lab/cli.py": CLI.format(in_train=in_train, name=name, function=function)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return PROBES["code.auto_resume"](Evidence(resolve(load_config(root))))
+    write(root, files)
+    return PROBES["code.auto_resume"](evidence(root))
 
 
 @pytest.mark.parametrize("name, function", [("", "resume"), ('"continue"', "continue_run")])

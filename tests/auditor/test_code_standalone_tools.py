@@ -10,14 +10,11 @@ names it; a script the training imports, or starts by name, still counts.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import torch
@@ -73,10 +70,8 @@ if __name__ == "__main__":
 def _code(root: Path, imports: str = "", in_loop: str = "pass") -> dict[str, Verdict]:
     files = {"README.md": "Train with `python train.py`.\n", "train.py": TRAIN.format(imports=imports, in_loop=in_loop),
              "tools/convert.py": TOOL}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    ev = Evidence(resolve(load_config(root)))
+    write(root, files)
+    ev = evidence(root)
     assert ev.config.entry_point == "train.py", ev.config.entry_point
     return {name: PROBES[f"code.{name}"](ev).verdict for name in (
         "checkpoint_saved_in_loop", "progress_written_in_loop", "resume_wired", "auto_resume")}

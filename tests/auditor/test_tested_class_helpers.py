@@ -14,10 +14,9 @@ import textwrap
 from pathlib import Path
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
 from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import logging
@@ -94,10 +93,8 @@ JUNIT = ('<?xml version="1.0"?><testsuites><testsuite name="pytest">'
 def _evidence(root: Path) -> Evidence:
     files = {"README.md": "Train with `python train.py`.\n", "train.py": TRAIN, "tests/test_train.py": TESTS,
              "reports/junit.xml": JUNIT}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return Evidence(resolve(load_config(root)))
+    write(root, files)
+    return evidence(root)
 
 
 def test_a_base_class_helper_running_the_script_named_by_a_constant_drives_training(tmp_path):
@@ -123,6 +120,6 @@ def test_snapshot_lines_asserted_are_no_per_step_logging(tmp_path):
     (tmp_path / "tests" / "test_train.py").write_text(textwrap.dedent(TESTS).replace(
         'files = sorted(glob.glob(os.path.join(self.tmp.name, "run", "ckpt_*.pt")))',
         'files = re.findall(r"snapshot step (\\d+) -> ", self.run_train())'), encoding="utf-8")
-    ev = Evidence(resolve(load_config(tmp_path)))
+    ev = evidence(tmp_path)
     tests = {t.name: t for t in ev.tests.tests}
     assert "step_log" not in tests["test_snapshots"].effects, tests["test_snapshots"].effects

@@ -11,14 +11,12 @@ of the project named `run` that trains (lab/cli.py's) is not what `subprocess.ru
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
 from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 LOOP = """\
 import time
@@ -79,10 +77,8 @@ def _project(root: Path, module: str, layout: dict[str, str]) -> Evidence:
     files = {"README.md": "Train with `python -m lab.train runs/a`, then list with `python -m lab.report runs/a`.\n",
              "lab/__init__.py": "", "lab/report.py": REPORT, "tests/test_cli.py": TEST.format(module=module),
              "test-results/junit.xml": JUNIT, **layout}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return Evidence(resolve(load_config(root)))
+    write(root, files)
+    return evidence(root)
 
 
 DIRECT = {"lab/train.py": LOOP + "\n\nif __name__ == '__main__':\n    import sys\n    fit(sys.argv[1])\n"}

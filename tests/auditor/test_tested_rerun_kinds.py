@@ -10,16 +10,14 @@ asserted on, with no resume request handed to it.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
 from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import glob
@@ -101,10 +99,8 @@ def _project(root: Path, kind: str) -> Evidence:
     name = {"compare": "test_learns", "fresh": "test_rerun", "subcommand": "test_resume"}[kind]
     files = {"README.md": "Train with `python -m lab.train train runs/a`.\n", "lab/__init__.py": "",
              "lab/train.py": TRAIN, "tests/test_rerun.py": TESTS[kind], "test-results/junit.xml": JUNIT.format(name=name)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return Evidence(resolve(load_config(root)))
+    write(root, files)
+    return evidence(root)
 
 
 @pytest.mark.parametrize("kind", ["compare", "fresh", "subcommand"])

@@ -10,15 +10,12 @@ sys.path) still drives it.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 ENGINE = """\
 import time
@@ -66,10 +63,8 @@ def test_files_written(tmp_path):
 def _drives(root: Path, imports: str, call: str, engine_at: str = "lab/engine.py") -> bool:
     files = {"README.md": f"Train with `python {engine_at}`.\n", "lab/__init__.py": "from lab.engine import train\n",
              engine_at: ENGINE, "lab/vocab.py": VOCAB, "tests/test_files.py": TEST.format(imports=imports, call=call)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return Evidence(resolve(load_config(root))).tests.tests[0].drives_entry
+    write(root, files)
+    return evidence(root).tests.tests[0].drives_entry
 
 
 @pytest.mark.parametrize("imports, call", [

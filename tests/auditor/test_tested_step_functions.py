@@ -9,13 +9,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import auditor.probes  # noqa: F401  (fills the registry)
-from auditor.config import load_config
-from auditor.evidence import Evidence
-from auditor.resolve import resolve
+from tests.auditor.projects import evidence, write
 
 TRAIN = """\
 import logging
@@ -79,10 +76,8 @@ def test_training_logs(caplog):
 
 def _tests(root: Path) -> dict:
     files = {"README.md": "Train with `python train.py`.\n", "train.py": TRAIN, "tests/test_train.py": TESTS}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    return {t.name: t for t in Evidence(resolve(load_config(root))).tests.tests}
+    write(root, files)
+    return {t.name: t for t in evidence(root).tests.tests}
 
 
 def test_a_step_function_is_not_the_training(tmp_path):
