@@ -1,0 +1,1 @@
+"""Tiny character-level language model, trained with activation checkpointing."""

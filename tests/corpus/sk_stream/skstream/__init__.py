@@ -1,0 +1,1 @@
+"""Online logistic regression over a synthetic click stream."""
