@@ -25,6 +25,7 @@ from auditor.evidence.requirements_clauses import CONTRAST as _CONTRAST
 from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_REACH
 from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
 from auditor.evidence.requirements_clauses import NOT_PROGRESS as _NOT_PROGRESS
+from auditor.evidence.requirements_clauses import RULED_OUT as _RULED_OUT
 from auditor.evidence.requirements_clauses import clause_around as _clause_around
 from auditor.evidence.requirements_clauses import denied as _denied
 from auditor.evidence.requirements_clauses import disclaimed as _disclaimed
@@ -551,8 +552,8 @@ REQUIREMENTS = tuple(MATCHERS)
 
 def _hit(matcher, s: Statement) -> Match:
     hit = matcher(s)
-    if hit is None:
-        return None
+    if hit is None or _RULED_OUT.search(s.heading):
+        return None  # nor does what a "## Non-goals" section lists
     if hit[0] == STATED and _denied(s.low, hit[1]):
         return None  # a requirement said not to be met documents nothing
     following = s.paragraph[s.paragraph.find(s.low) + len(s.low):] if s.low in s.paragraph else ""

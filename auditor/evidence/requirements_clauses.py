@@ -121,6 +121,11 @@ def left_open(low: str, start: int, end: int) -> bool:
     return bool(_LEFT_OPEN.search(clause_around(low, start, end, _OPEN_BREAK)))
 
 
+# a section that rules things out: "## Non-goals", "## Out of scope", "## Not planned", "## What we won't do"
+RULED_OUT = rxcache.compile(r"\bnon[- ]?goals?\b|\bnongoals?\b|\bout of scope\b|\bnot (?:planned|supported|in scope|goals?)\b|"
+                            r"\b(?:won[’']?t|will not) (?:do|fix|implement|support|build)\b|\bunsupported\b")
+
+
 # a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
 # a file said not to be one, or none kept: "it is not a progress file", "this is not the status file",
 # "there is no separate status or progress file"
@@ -135,6 +140,6 @@ def disclaimed(following: str) -> bool:
     return bool(_DISCLAIMED.search(following))
 
 
-__all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "NOT_PROGRESS", "clause_around", "clause_bounds", "denied",
+__all__ = ["CLAUSE_BREAK", "CONTRAST", "CONTRAST_REACH", "NEGATION", "NOT_PROGRESS", "RULED_OUT", "clause_around", "clause_bounds", "denied",
            "disclaimed", "disowned", "left_open", "negated_before",
            "negated_lead"]
