@@ -127,6 +127,8 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
     if start is not None and f"{start.file}::{start.function}" in quals:
         # a Timer re-arming itself from its own target: it runs once something else calls that target
         start = _kicked_off(a, quals)
+    elif start is not None and start.function != fs.qualname and not _called(a, f"{start.file}::{start.function}"):
+        start = None  # `def start(self): self._thread.start()` that nothing calls starts nothing
     return ThreadStart(
         file=scan.rel, line=call.line, function=fs.qualname, kind=call.short,
         target=scan.seg(target_node) if target_node is not None else "",
@@ -134,6 +136,13 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
         effects=tuple(sorted(effs.values(), key=lambda e: e.tag)),
         started=start is not None, reachable=qual in a.ctx,
         start_file=start.file if start else "", start_line=start.line if start else 0)
+
+
+def _called(a: _Analysis, qual: str) -> bool:
+    """Whether something calls the function `qual` (module-level code is always run; the entry is called)."""
+    if qual.endswith(("::<module>", "::<main>")) or qual == f"{a.entry_file}::{a.entry_func}":
+        return True
+    return any(qual in targets for caller, sites in a.sites.items() if caller != qual for _c, targets, _t in sites)
 
 
 def _kicked_off(a: _Analysis, targets: list[str]) -> Call | None:
