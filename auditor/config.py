@@ -51,7 +51,7 @@ class ProjectConfig:
     """how training starts: a script, `-m pkg`, `file:function` or `file:Class.method` [default: discovered]"""
     main_module: str = ""
     """file whose __main__ block / CLI starts training [default: discovered]"""
-    checkpoint_save_functions: tuple[str, ...] = _strs("save", "save_checkpoint", "torch.save")
+    checkpoint_save_functions: tuple[str, ...] = _strs("save", "save_checkpoint", "torch.save", "joblib.dump")
     """names whose call saves a checkpoint"""
     checkpoint_load_functions: tuple[str, ...] = _strs("load", "load_checkpoint", "resume")
     """names whose call restores state"""

@@ -34,6 +34,8 @@ _LOOP_MARKERS = (
      "fit()", (".fit(", ".fit_", ".fine_tune(")),
     (rxcache.compile(r"\btrainer\w*\.train\("), "train()", (".train(",)),
     (rxcache.compile(r"\bsave_state\("), "save_state", ("save_state(",)),
+    # scikit-learn's incremental learners: one `partial_fit` per chunk of a stream
+    (rxcache.compile(r"\.partial_fit\("), "partial_fit()", (".partial_fit(",)),
     (rxcache.compile(r"\bCheckpointManager\("), "Orbax CheckpointManager", ("CheckpointManager(",)),
 )
 _DEF = rxcache.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
@@ -150,7 +152,8 @@ def loops(rel: str, text: str) -> list[TrainingLoop]:
     out = []
     for function, (line, does) in by_function.items():
         trains = ("backward" in does and "optimizer step" in does) or any(
-            d in does for d in ("gradient step", "fit()", "train()", "save_state", "Orbax CheckpointManager"))
+            d in does for d in ("gradient step", "fit()", "train()", "save_state", "Orbax CheckpointManager",
+                                "partial_fit()"))
         if trains:
             stepwise = "backward" in does and not any(d in does for d in ("fit()", "train()", "save_state"))
             out.append(TrainingLoop(rel, line, function, tuple(does), function in looped or not stepwise))

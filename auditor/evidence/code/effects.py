@@ -31,7 +31,7 @@ _MATH = {"math", "cmath", "numpy", "np", "torch", "jax", "jnp", "tensorflow", "t
 _WRITE_SHORT = {"write", "write_text", "write_bytes", "dump", "replace", "rename", "writelines"}
 _NOT_CHECKPOINT_LOADERS = rxcache.compile(r"^(json|yaml|np|numpy|pickle|tomllib|toml|pd|pandas)\.")
 _OPTIMIZER = rxcache.compile(r"(^|\.)(\w*opt\w*|\w*optim\w*|scaler)$", re.I)
-_STEP_CALLS = {"backward", "apply_gradients", "value_and_grad"}
+_STEP_CALLS = {"backward", "apply_gradients", "value_and_grad", "partial_fit"}  # partial_fit: scikit-learn's step
 
 
 def call_tags(call: Call, scan: FileScan, fs: FunctionScan, save: set[str], load: set[str],
