@@ -166,7 +166,7 @@ _NUM = r"(\d+(?:\.\d+)?|forty-five|half an?|an?|one|two|three|four|five|six|seve
 _TIME_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b"
 # the units a training loop counts in, reinforcement learning's included
 _STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps|episodes?|" \
-             r"rollouts?|timesteps?)\b"
+             r"rollouts?|timesteps?|chunks?)\b"  # chunks: a stream learned chunk by chunk (partial_fit)
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
             "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
 _PERIOD = rxcache.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
@@ -202,7 +202,7 @@ _TRAINING = r"(?:(?:the|a|this|its|each)\s+)?(?:training|run|job|fit|trainer|mod
 _SHOWS_PROGRESS = rxcache.compile(
     rf"\b(?:which|what)\s+(?:step|epoch|iteration|batch|update)\s+{_TRAINING}\s+(?:{_AT_NOW})\b|"
     rf"\bhow far\s+(?:along\s+)?{_TRAINING}\s+(?:is|are|has got|has gotten|got|has come|has progressed)\b|"
-    r"\bthe current (?:step|epoch|iteration)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
+    r"\bthe current (?:step|epoch|iteration|chunk|batch)\b|\bwhere (?:training|the run|a run|the job|a job|it) (?:is|has got)\b")
 _DASHBOARD = rxcache.compile(r"tensorboard|wandb|weights (?:&|and) biases|mlflow|dashboard|comet\.ml|neptune|visdom|"
                         r"progress bar|tqdm")
 # a log followed live (`tail -f train.log`, `less +F out.log`; documents are read lower-cased): a view of
@@ -222,7 +222,7 @@ _DESCRIBED_LINE = rxcache.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:li
 _LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|frequency|steps|iters?|period)(?:_\w+)?\b|"
                        r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
-_STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update)(?:es|s)?"  # "batches" takes -es
+_STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update|chunk)(?:es|s)?"  # "batches" takes -es
 # "per N steps", not "per epoch with batch size"
 _PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
                        rf"\b\d+\s+{_STEP_WORD}\s+between\b|"  # a settings row's "20 steps between"
@@ -483,7 +483,8 @@ def heartbeat(s: Statement) -> Match:
         return STATED, m.start(), "a file written on a wall-clock period that tells a live job from a hung or dead one"
     # a stall detector that runs ('a watchdog kills jobs that hang'), not one said to be absent ('we run no watchdog')
     m = next((m for m in _STALL.finditer(low) if not _negated_lead(low, m.start())), None)
-    if m is not None and re.search(r"detect|notice|alert|kill|restart|told|tell|watch", low):
+    if m is not None and any(not _negated_lead(low, d.start()) for d in re.finditer(
+            r"detect|notice|alert|kill|restart|told|tell|watch", low)):  # not "nothing will tell you"
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
     if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
         # a file promised fresh every N seconds goes stale when the process hangs: liveness, implied
