@@ -224,7 +224,7 @@ _LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|fre
                        r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
 _STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update|chunk)(?:es|s)?"  # "batches" takes -es
 # "per N steps", not "per epoch with batch size"
-_PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-=<>]+\s+){{0,3}}?{_STEP_WORD}\b|"
+_PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-=<>()]+\s+){{0,3}}?{_STEP_WORD}\b|"
                        rf"\b\d+\s+{_STEP_WORD}\s+between\b|"  # a settings row's "20 steps between"
                        rf"\b\w*every_(?:n_)?{_STEP_WORD}\b|"  # a setting named for the period: `log_every_n_steps`
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")

@@ -35,3 +35,9 @@ def test_a_json_file_rewritten_with_the_current_chunk_is_a_progress_file():
 def test_no_watchdog_and_nothing_telling_a_hang_is_no_stall_detection():
     text = "There is no heartbeat or watchdog around the job; if it hangs, nothing will tell you."
     assert found("heartbeat", text) is None
+
+
+def test_a_period_with_its_default_in_parentheses():
+    text = "Output goes to stdout: a `step N | loss X` line every `--log-every` (25) steps."
+    got = found("batch-monitoring", text)
+    assert got is not None and got.level == STATED, got
