@@ -132,6 +132,23 @@ def liveness_progress(call: Call, node: ast.Call, scan: FileScan, fs: FunctionSc
     return _records_position(node) or any(_is_write(c) and _records_position(n) for c, n in fs.calls)
 
 
+_WRITER = re.compile(r"write|dump|save|update|store|put|record", re.I)
+
+
+def status_record(call: Call, node: ast.Call) -> bool:
+    """A call that writes a status record of how far training is: a writer (`write_metrics(path,
+    {"status": "running", "step": step, ...})`) given a mapping with a status key and a position key;
+    a tracker's `run.log({...})` writes no file, and a metrics mapping without a status is no status."""
+    if not _WRITER.search(call.short):
+        return False
+    return any(isinstance(sub, ast.Dict) and {"status", "state"} & _keys(sub) and (_STEP_KEYS | {"chunk"}) & _keys(sub)
+               for arg in [*node.args, *(k.value for k in node.keywords)] for sub in ast.walk(arg))
+
+
+def _keys(mapping: ast.Dict) -> set[str]:
+    return {k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+
+
 def _records_position(node: ast.Call) -> bool:
     """The call writes a record holding how far training is: a mapping with a step (or epoch) key."""
     return any(isinstance(sub, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _STEP_KEYS

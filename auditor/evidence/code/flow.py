@@ -22,7 +22,7 @@ from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD,
                                          CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param,
                                          effect_rank)
 from auditor.evidence.code.configfiles import Node
-from auditor.evidence.code.effects import call_tags, liveness_progress
+from auditor.evidence.code.effects import call_tags, liveness_progress, status_record
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
@@ -182,7 +182,7 @@ class _Analysis:
         """The effects a call site has by itself (auditor.evidence.code.effects, and the adapters' tags)."""
         tags = call_tags(call, scan, fs, self.save, self.load, self.discovery)
         node = self.nodes.get(id(call), (None, ""))[0]
-        if node is not None and liveness_progress(call, node, scan, fs):
+        if node is not None and (liveness_progress(call, node, scan, fs) or status_record(call, node)):
             tags.add(PROGRESS)
         return tags | self.site_tags.get(id(node), set())
 
