@@ -40,7 +40,8 @@ CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress",
 EFFECTS = (CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED)
 _CHECKPOINT_MARK = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|saved?_|step_\d|saves?\b|snapshot|"
                               r"persist|state_?files?|list_states", re.I)
-_PROGRESS_MARK = rxcache.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)", re.I)  # not trainer_state.json
+# not trainer_state.json; a status record's key read back (`metrics["status"]`), not a status code
+_PROGRESS_MARK = rxcache.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)|\[\s*[\"']status[\"']\s*\]", re.I)
 _LOG_SOURCE = rxcache.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
                          r"metrics\.csv|\.jsonl\b", re.I)
 # a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step.
@@ -50,7 +51,7 @@ _LOG_SOURCE = rxcache.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|capl
 # step-numbered line that lines or a logger's records are picked by (`startswith("step ")`,
 # "iter=", "Step: "), a string that is the step word and its separator alone (not the key "step")
 _PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
-                       r"(step|iter|batch)\w*\W{0,3}(\(\\d|\\d|\{)|"
+                       r"(step|iter|batch|chunk)\w*\W{0,3}(\(\\d|\\d|\{)|"
                        r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
                        r"'(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+'", re.I)
@@ -466,9 +467,9 @@ def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
 _WORDS = {
     _CHECKPOINT_MARK: ("ckpt", "checkpoint", ".pt", "safetensors", "save", "step_", "snapshot", "persist",
                        "statefile", "state_file", "list_states"),
-    _PROGRESS_MARK: ("progress", "status.", "state."),
+    _PROGRESS_MARK: ("progress", "status.", "state.", "status\"", "status'"),
     _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl"),
-    _PER_STEP: ("loss", "step", "iter", "batch", "train"),
+    _PER_STEP: ("loss", "step", "iter", "batch", "train", "chunk"),
     _JSON_LOG: (".jsonl",),
     _STEP_KEY: ("step", "iter"),
     _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
