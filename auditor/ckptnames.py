@@ -16,7 +16,13 @@ Trainers save in their framework's formats:
   (`mnist.npz`, `train_000.npz`), so it counts only when its name says checkpoint (a checkpoint,
   model, parameters or state word, or a step, iteration or epoch number) or its folder does
   (`checkpoints/000500.npz`);
-- a weakly typed file (`.h5`, `.tar`, `.npz`) in a data folder (`data/`, `datasets/`, `cache/`) is
+- pickles of non-torch trainers: `joblib.dump` of a scikit-learn estimator (or an XGBoost / LightGBM
+  wrapper) fitted by `partial_fit` (`model.joblib`, `snapshots/chunk_000120.joblib`), a GAN
+  trainer's `network-snapshot-000200.pkl`. A `.joblib`, `.pkl` or `.pickle` is as often data or
+  a part of one save (`features.joblib`, nanoGPT's `meta.pkl`, Accelerate's `random_states_0.pkl`),
+  so it counts only when its name says checkpoint (a checkpoint, model, snapshot or weights word, a
+  step, iteration or epoch number) or its folder does (`snapshots/`, `checkpoints/`, `models/`);
+- a weakly typed file (`.h5`, `.tar`, `.npz`, a pickle) in a data folder (`data/`, `datasets/`, `cache/`) is
   data, whatever its name;
 - torch.distributed.checkpoint (DCP): one save is a folder of `*.distcp` shards and a
   `.metadata` file, written last, whatever the folder is called. A shard is not a checkpoint
@@ -32,13 +38,18 @@ from auditor import rxcache
 FILE_SUFFIXES = (".pt", ".pth", ".pth.tar", ".pt.tar", ".ckpt", ".safetensors", ".keras", ".weights.h5")
 SHARD_SUFFIX = ".distcp"
 DCP_METADATA = ".metadata"  # DCP writes it after every shard: without it the save did not finish
-_MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models"})
+_MODEL_FOLDERS = frozenset({"checkpoints", "checkpoint", "ckpt", "ckpts", "weights", "models", "saved_models",
+                            "snapshots", "snapshot"})
 _MODEL_H5 = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot)", re.I)
 # an .npz's name that says checkpoint: the words above, and what a hand-written NumPy trainer calls its save
 _MODEL_NPZ = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|final|last|snapshot|param|state|"
                              r"iter(?:ation)?[-_]?\d)", re.I)
+# a pickle's name that says checkpoint: not a state or parameter word (RNG states, a scheduler's pickle)
+_MODEL_PICKLE = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|snapshot|epoch|step|iter(?:ation)?[-_]?\d)", re.I)
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 _DATA_FOLDERS = frozenset({"data", "dataset", "datasets", "cache", "raw", "processed"})
-_WEAKLY_TYPED = ((".h5", _MODEL_H5), (".tar", _MODEL_H5), (".npz", _MODEL_NPZ))
+_WEAKLY_TYPED = ((".h5", _MODEL_H5), (".tar", _MODEL_H5), (".npz", _MODEL_NPZ),
+                 *((suffix, _MODEL_PICKLE) for suffix in PICKLE_SUFFIXES))
 
 
 def is_checkpoint_file(name: str, folder: str = "") -> bool:

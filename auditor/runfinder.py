@@ -5,7 +5,7 @@
   A folder named for a step (`step_000546/`, `global_step500/`, `epoch_3/`) that holds such
   files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so
   is a folder of torch.distributed.checkpoint shards (`*.distcp`) whatever its name; a
-  `checkpoints/` (`ckpt/`, ...) folder belongs to the run above it.
+  `checkpoints/` (`ckpt/`, `snapshots/`, ...) folder belongs to the run above it.
 - Lightning's loggers write each launch of `fit` into a new `version_N/` of one log folder
   (`lightning_logs/version_1/checkpoints/`): a launch folder belongs to the run above it, its
   launches that run's sessions. A sweep is not one run: when the launches' hparams.yaml differ
@@ -31,7 +31,7 @@ from typing import Protocol
 from auditor import rxcache
 from auditor.ckptnames import shards_folder
 
-_CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts"}
+_CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts", "snapshots"}
 LAUNCH_FOLDER = rxcache.compile(r"^version_\d+$")  # one launch of a Lightning logger (lightning_logs/version_3)
 # one checkpoint saved as a folder, named for its step or epoch
 _NUMBERED_FOLDER = rxcache.compile(r"^(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|snapshot|save)[-_=]?\d+$",

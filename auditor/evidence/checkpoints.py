@@ -252,9 +252,10 @@ def _int(value: Any) -> int | None:
 
 
 MAX_DEPTH = 4  # folders below the run directory searched for checkpoints
-_NUMBERED = rxcache.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save)"
-                       r"[_=-]?0*(\d+)|^0*(\d+)$", re.I)
-_NAME_STEP = rxcache.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot)[_=-]?0*(\d+)", re.I)
+_NUMBERED = rxcache.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|checkpoint|state|snapshot|model|save|"
+                            r"chunk)[_=-]?0*(\d+)|^0*(\d+)$", re.I)
+# a streaming trainer's chunk of the stream (`chunk_000120.joblib`) is its step
+_NAME_STEP = rxcache.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot|chunk)[_=-]?0*(\d+)", re.I)
 _NAME_EPOCH = rxcache.compile(r"epoch[_=-]?0*(\d+)", re.I)
 _FOLDER = rxcache.compile(r"^checkpoint[-_](\d+)$")
 _RECOVERY = rxcache.compile(r"(?:^|[^a-z])recovery[-_]0*(\d+)[-_]\d+$")  # timm's mid-epoch save, recovery-2-79
@@ -320,7 +321,8 @@ def _saved_as_folder(parent: Path, name: str) -> bool:
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
     """(kind, epoch, step) a checkpoint's name says."""
     low = name.lower()
-    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5|npz)$|(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
+    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5|npz|joblib|pkl|pickle)$|"
+                  r"(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
     epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
     epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
     step_m = _NAME_STEP.search(stem)
@@ -360,6 +362,12 @@ def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -
             status, note, held = ckptformats.numpy_archive(pt, inside, rel)
             out.append(Checkpoint(rel, kind, status, epoch, step if held is None else held, st.st_mtime, "mtime",
                                   st.st_size, None, note))
+            continue
+        if ckptformats.is_pickle_file(pt.name):  # joblib.dump / pickle.dump: told by structure, never unpickled
+            status, note = ckptformats.pickle_file_status(pt, inside, rel)
+            if status == "incomplete" and now - st.st_mtime < IN_PROGRESS_S:
+                status = "in_progress"
+            out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", st.st_size, None, note))
             continue
         if ckptformats.is_framework_file(pt.name):
             status, note = ckptformats.framework_file_status(pt, inside, rel)

@@ -124,7 +124,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
         _foreign_sessions(ev, config.root)
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, flat, run, errors)
-    _progress(run, ev, events, flat, errors)
+    _progress(run, ev, events, flat, errors, config.root)
     ev.history = build_history(events, flat, ev.checkpoints, ev.heartbeats, foreign=None if events else ev.log)
     ev.drill = _read_drill(config.root, run, errors)
     ev.found = bool(ev.checkpoints or events or ev.progress.exists or ev.batch_log.logs_read)
@@ -522,8 +522,12 @@ def _heartbeats(ev: RunEvidence, events: list[tuple[int, dict]], logs: list, run
     ev.heartbeat_gaps = _gaps([(None, [(b.time, b.file)]) for b in touched], "heartbeat files' mtimes")
 
 
-def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str]) -> None:
+def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: list, errors: list[str],
+              project: Path) -> None:
     found = runside.read_progress(run, errors)
+    if found is None and not events and run.resolve() != project.resolve() and run.resolve().is_relative_to(
+            project.resolve()):  # a run folder that keeps none: the trainer's, in its working directory
+        found = runside.read_progress(project, errors)
     if found is None:
         ev.progress = Progress(exists=False)
         return

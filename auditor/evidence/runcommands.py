@@ -1,6 +1,7 @@
 """Command lines a run's logs record (`Command: python train.py --resume x`, `argv: ...`, a JSON
 record's `"argv"` string or list, `pid 4242: python -m pkg.train`, `start pid 17163 argv train.py --resume`:
-`argv` and a script, as `" ".join(sys.argv)` prints it) and the resume option one carries
+`argv` and a script, as `" ".join(sys.argv)` prints it; `argv=['train.py', '--resume']`, sys.argv as
+`log.info("argv=%s", sys.argv)` prints the list, read item by item) and the resume option one carries
 (`--resume PATH`, `--from x`, `ckpt_path=...`; not `--resume auto`, nor `resume=None`)."""
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ _COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c
                       r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$"
                       r"|\bargv\s+(?P<e>(?:\S+\.py\b|\S*python[\d.]*\s).*?)\s*$", re.I)
 _JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')
+# a Python list of strings, as a logger prints sys.argv: `['train.py', '--resume']`, `[]`
+_PY_LIST = rxcache.compile(r"""\[\s*(?:(?:'[^']*'|"[^"]*")\s*(?:,\s*(?:'[^']*'|"[^"]*")\s*)*,?\s*)?\]""")
+_PY_ITEM = rxcache.compile(r"'([^']*)'|\"([^\"]*)\"")
+NO_ARGUMENTS = "(no arguments)"
 # an option that names a checkpoint or asks for a resume, on a recorded command line
 _RESUME_OPTION = rxcache.compile(
     r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
@@ -32,6 +37,8 @@ def command_of(text: str) -> str | None:
         return None
     if m.group("d") is not None:  # a JSON record's argv list: ["train.py", "--resume", "x"]
         return " ".join(_JSON_STRING.findall(m.group("d")))
+    if m.group("a") is not None and _PY_LIST.fullmatch(m.group("a").strip()):  # sys.argv printed as a list
+        return " ".join(a or b for a, b in _PY_ITEM.findall(m.group("a"))) or NO_ARGUMENTS
     return (m.group("c") or m.group("a") or m.group("b") or m.group("e") or "").strip()
 
 

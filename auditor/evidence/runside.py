@@ -13,7 +13,8 @@ metrics.csv and JSON-lines metrics.
   `progress.json`, `PROGRESS.txt`, `status.json`, `state.json`, or any JSON document in the
   run folder that holds a step (or epoch) and the time it was written (a watchdog's
   `alive.json`), else the newest launch folder's (Lightning's `version_N/status.json`, written
-  into the launch's log_dir). Its last update time and state are read; when it carries a heartbeat time
+  into the launch's log_dir); a run folder that keeps none has the one its trainer writes into
+  the project root, its working directory (`metrics.json` beside `models/`). Its last update time and state are read; when it carries a heartbeat time
   (`heartbeat_at`), the heartbeat rewrites it, so its refresh cadence is the heartbeat's.
 - metrics.csv (Lightning's CSVLogger): per-step rows are rows of a training metric of which an
   epoch has several; one row per epoch is per-epoch logging. JSON lines with a loss and a step
@@ -183,7 +184,7 @@ def _in_launches(run: Path) -> list[str]:
 
 
 MAX_PROGRESS_CANDIDATES = 16  # JSON files of the run folder opened to see whether one is a progress file
-_COUNTER_KEYS = ("step", "global_step", "iteration", "iter", "epoch", "episode", "batch")
+_COUNTER_KEYS = ("step", "global_step", "iteration", "iter", "epoch", "episode", "batch", "chunk")
 
 
 def progress_by_content(run: Path) -> list[str]:

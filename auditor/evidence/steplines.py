@@ -22,7 +22,8 @@ import re
 from auditor import rxcache
 from typing import Any
 
-STEP = rxcache.compile(r"\b(?:global_step|step|iteration|iter|it|update)\b\s*[=:#\[(]?\s*(\d+)", re.I)
+# a streaming trainer's chunk of the stream (one `partial_fit` a chunk) is its step: `chunk 10/480 ... loss ...`
+STEP = rxcache.compile(r"\b(?:global_step|step|iteration|iter|it|update|chunk)\b\s*[=:#\[(]?\s*(\d+)", re.I)
 COUNTER = rxcache.compile(r"\[\s*(\d+)\s*/\s*\d+\s*(?:\(\s*\d+%\)\s*)?\]")  # `[ 20/100]`, timm's `[ 20/100 ( 20%)]`
 # fairseq's simple progress line: `epoch 001:     25 / 400 loss=...`: update i of the epoch's n
 EPOCH_COUNTER = rxcache.compile(r"\bepoch\s+\d+\s*:\s*(\d+)\s*/\s*\d+\b", re.I)
