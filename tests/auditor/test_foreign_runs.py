@@ -42,7 +42,8 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "wandb_offline": "checkpoints", "lit_cli": "lightning_logs", "chronos": "runs/demo",
         "recipe_tune": "outputs/tiny_lm", "shell_env": "runs/exp1", "hydra_plain": "checkpoints/tiny",
         "numpy_ini": "runs/default", "absl_flags": "runs/base", "typer_st": "runs/base",
-        "torchrun_snap": "runs/demo", "nb_drive": "drive", "sk_stream": "models"}
+        "torchrun_snap": "runs/demo", "nb_drive": "drive", "sk_stream": "models",
+        "act_ckpt": "runs/tiny"}
 
 
 def _config(project):
