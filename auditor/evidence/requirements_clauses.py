@@ -126,11 +126,11 @@ RULED_OUT = rxcache.compile(r"\bnon[- ]?goals?\b|\bnongoals?\b|\bout of scope\b|
                             r"\b(?:won[’']?t|will not) (?:do|fix|implement|support|build)\b|\bunsupported\b")
 
 
-# a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
 # a file said not to be one, or none kept: "it is not a progress file", "this is not the status file",
 # "there is no separate status or progress file"
 NOT_PROGRESS = rxcache.compile(r"\bnot\s+(?:a|the|our)\s+(?:progress|status)\s+(?:file|report)\b|"
                                r"\bno\s+(?:[\w-]+\s+){0,3}?(?:status|progress)\s+(?:file|report)s?\b")
+# a later sentence of the paragraph says the file just named is not one: "It is not a progress file: ..."
 _DISCLAIMED = rxcache.compile(r"(?:^|[.;:]\s)\s*(?:it|this|that|the file|this file)\s+is\s+not\s+(?:a|the|our)\s+"
                               r"(?:progress|status)\s+(?:file|report)\b")
 
