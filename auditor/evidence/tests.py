@@ -339,6 +339,8 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     effects = behaviour.effects_in(asserted, runs)
     if drive:  # only a test that drives training can decide a cell: only its effects need confirming
         effects = assertions.confirm(effects, each_assertion, lambda: "\n".join(closure_pieces), runs)
+        if behaviour.plants_checkpoints(node, text, aliases, strings, targets, driving):
+            effects = effects - {behaviour.CHECKPOINTS, assertions.ONE_CHECKPOINT}  # the test's own files
     return TestFunction(
         id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
         markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
