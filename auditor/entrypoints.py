@@ -11,12 +11,13 @@ Files are read through the caller's reader (auditor.discovery, through auditor.s
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Protocol
+from pathlib import Path, PurePosixPath
+from typing import Callable, Protocol
 
 from auditor import rxcache, safeio
 
@@ -261,18 +262,19 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
     modules = {module_of(rel): rel for rel in sources}
     loop_files = {loop.file for loop in found_loops}
     candidates: dict[str, tuple[float, EntryPoint]] = {}
+    imports = _project_imports(texts, modules)
 
     def offer(entry: EntryPoint, score: float) -> None:
         # reaching a loop through a longer chain of imports (__main__ -> cli -> trainer) ranks an entry
         # above one that reaches none, below one that reaches it directly
-        trains = _reaches(entry.file, texts, modules, loop_files)
+        trains = _reaches(entry.file, imports, loop_files)
         entry, score = replace(entry, trains=trains), score + 0.75 * trains
         old = candidates.get(entry.target)
         if old is None or score > old[0]:
             candidates[entry.target] = (score, entry)
 
     def reaches_loop(rel: str) -> bool:  # directly: the file trains or imports a file that does
-        return _reaches(rel, texts, modules, loop_files, levels=1)
+        return _reaches(rel, imports, loop_files, levels=1)
 
     for name, module, function in console_scripts(read):
         rel = modules.get(module)
@@ -321,24 +323,48 @@ def entry_points(read: Reader, sources: list[str], documented: list[str], texts:
     return [replace(entry, launchers=tuple(sorted(launchers.get(entry.target, ())))) for _, entry in ranked]
 
 
-def _imports(rel: str, texts: dict[str, str], modules: dict[str, str]) -> set[str]:
-    """The project files `rel` imports: `import pkg.mod`, `from pkg.mod import f`, `from pkg import mod`."""
-    text = texts.get(rel, "")
-    names = {a or b for a, b in re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M)}
-    found = {modules.get(n) for n in names} | {modules.get(n.rsplit(".", 1)[0]) for n in names}
-    found |= {modules.get(f"{n}.{sub.strip()}") for n in names for subs in re.findall(
-        rf"^\s*from\s+{re.escape(n)}\s+import\s+\(?([\w, ]+)", text, re.M) for sub in subs.split(",")}
-    return {f for f in found if f}
+_IMPORT = rxcache.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
+                          re.M)
 
 
-def _reaches(rel: str, texts: dict[str, str], modules: dict[str, str], loop_files: set[str], levels: int = 3) -> bool:
+def imported_names(rel: str, text: str) -> set[str]:
+    """The module names the source `rel` imports, relative imports made absolute; `from pkg import a`
+    names `pkg` and `pkg.a` (a may be a module)."""
+    folder = PurePosixPath(rel).parent.parts
+    out: set[str] = set()
+    for source, names, plain in _IMPORT.findall(text):
+        if plain:
+            out |= {n.split(" as ")[0].strip() for n in plain.split(",")}
+            continue
+        level = len(source) - len(source.lstrip("."))
+        base = source[level:]
+        if level:
+            package = list(folder[:len(folder) - (level - 1)] if level > 1 else folder)
+            base = ".".join(package + ([base] if base else []))
+        out.add(base)
+        out |= {f"{base}.{n.split(' as ')[0].strip()}".lstrip(".") for n in names.split(",") if n.strip()}
+    return {n for n in out if n}
+
+
+def _project_imports(texts: dict[str, str], modules: dict[str, str]) -> Callable[[str], frozenset[str]]:
+    """rel -> the project files it imports (`import pkg.mod`, `from pkg.mod import f`, `from pkg import
+    mod`), each file's imports read once however many entries ask."""
+    @functools.lru_cache(maxsize=None)
+    def imports(rel: str) -> frozenset[str]:
+        names = imported_names(rel, texts.get(rel, ""))
+        found = {modules.get(n) for n in names} | {modules.get(n.rsplit(".", 1)[0]) for n in names}
+        return frozenset(f for f in found if f)
+    return imports
+
+
+def _reaches(rel: str, imports: Callable[[str], frozenset[str]], loop_files: set[str], levels: int = 3) -> bool:
     """Whether `rel` is a training loop's file or imports one within `levels` imports (a package's
     __main__ that calls its cli, which calls its trainer)."""
     seen, frontier = {rel}, {rel}
     for _ in range(levels + 1):
         if frontier & loop_files:
             return True
-        frontier = {f for r in frontier for f in _imports(r, texts, modules)} - seen
+        frontier = {f for r in frontier for f in imports(r)} - seen
         seen |= frontier
     return False
 
@@ -373,4 +399,4 @@ def named_config_files(read: Reader, data_files: list[str], documented: list[str
 
 
 __all__ = ["EntryPoint", "TrainingLoop", "config_files", "named_config_files", "console_scripts", "drivers", "entry_points", "loops",
-           "module_names", "module_of"]
+           "imported_names", "module_names", "module_of"]

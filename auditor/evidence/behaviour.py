@@ -503,13 +503,13 @@ _LOWER = {mark: _case_sensitive(mark) for mark in _WORDS}
 _EVALUATION = rxcache.compile(r"\b(?:val|eval|valid|validation)(?:[ _:=]|\b)[^\"'\n]*|\btest[ :=][^\"'\n]*", re.I)
 
 
+_EVAL_WORDS = rxcache.compile(r"val|test", re.I)  # what every evaluation line holds: most texts hold neither
+
+
 def _subject(mark: re.Pattern[str], text: str) -> str:
     """What `mark` is searched in: for _PER_STEP, `text` with evaluation lines blanked (line by line,
     so that pieces and their join agree)."""
     return _EVALUATION.sub(" ", text) if mark is _PER_STEP and _EVAL_WORDS.search(text) else text
-
-
-_EVAL_WORDS = rxcache.compile(r"val|test", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 16)

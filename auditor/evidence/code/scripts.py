@@ -9,36 +9,11 @@ decide a cell (a false ✅: a tool's loop taken for periodic checkpoints and aut
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from auditor import rxcache
-from auditor.entrypoints import module_names, module_of
+from auditor.entrypoints import imported_names, module_names, module_of
 from auditor.evidence.code.scan import FileScan
-
-_IMPORT = rxcache.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
-                          re.M)
-
-
-def _imported(scan: FileScan) -> set[str]:
-    """The module names a file imports, relative imports made absolute; `from pkg import a` names
-    `pkg` and `pkg.a` (a may be a module)."""
-    folder = PurePosixPath(scan.rel).parent.parts
-    out: set[str] = set()
-    for source, names, plain in _IMPORT.findall(scan.text):
-        if plain:
-            out |= {n.split(" as ")[0].strip() for n in plain.split(",")}
-            continue
-        level = len(source) - len(source.lstrip("."))
-        base = source[level:]
-        if level:
-            package = list(folder[:len(folder) - (level - 1)] if level > 1 else folder)
-            base = ".".join(package + ([base] if base else []))
-        out.add(base)
-        out |= {f"{base}.{n.split(' as ')[0].strip()}".lstrip(".") for n in names.split(",") if n.strip()}
-    return {n for n in out if n}
-
 
 def _runs_alone(scan: FileScan) -> bool:
     """A `__main__` block that does something, or a loop at the module's top level."""
@@ -49,7 +24,7 @@ def standalone_scripts(scans: Iterable[FileScan], keep: Iterable[str]) -> set[st
     """The files (relative paths) of `scans` that run on their own and that no other file imports
     or names (by path, file name or dotted module); `keep` (the entry file, the main module) never."""
     scans = list(scans)
-    imported = set().union(*(_imported(s) for s in scans)) if scans else set()
+    imported = set().union(*(imported_names(s.rel, s.text) for s in scans)) if scans else set()
     kept = set(keep)
     out: set[str] = set()
     for scan in scans:
