@@ -145,7 +145,8 @@ def _scan(expr: ast.AST, aliases: dict[str, str]) -> tuple[tuple[str, ...], tupl
     lambdas: list[ast.AST] = []
     for sub in walk(expr):
         if isinstance(sub, ast.Call):
-            calls.append(dotted(sub.func, aliases).split(".")[-1])
+            if behaviour.helper_name(sub, aliases) is not None:
+                calls.append(dotted(sub.func, aliases).split(".")[-1])
         elif isinstance(sub, ast.Name):
             names.append(sub.id)
         elif isinstance(sub, ast.Lambda):

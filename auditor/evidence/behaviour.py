@@ -108,6 +108,7 @@ class Facts:
     asserted: tuple[ast.AST, ...] = ()  # what the assertions read (_assert_nodes), in ast.walk order
     bindings: tuple[tuple[ast.AST, ast.AST], ...] = ()  # (target, value) of each binding (_assigned), in order
     names: frozenset[str] = frozenset()  # the bare names it reads (a module constant: `TRAIN`)
+    helper_calls: frozenset[str] = frozenset()  # the names its calls may reach a test helper by (helper_name)
 
 
 def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
@@ -121,6 +122,7 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
     asserted: list[ast.AST] = []
     bindings: list[tuple[ast.AST, ast.AST]] = []
     names: set[str] = set()
+    helper_calls: set[str] = set()
     for sub in walk(node):
         if isinstance(sub, ast.Name):
             names.add(sub.id)
@@ -128,6 +130,8 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
             name = _dotted(sub.func, aliases)
             short = name.split(".")[-1]
             calls.append((name, short, sub))
+            if helper_name(sub, aliases) is not None:
+                helper_calls.add(short)
             if name in ASSERT_CALLS or short.startswith("assert"):
                 asserted.append(sub)
         elif isinstance(sub, ast.Assert):
@@ -138,9 +142,27 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
         elif isinstance(sub, _BINDINGS):
             bindings += _bound_pairs(sub)
     out = Facts(tuple(calls), tuple(strings), len(asserted), frozenset(short for _, short, _ in calls),
-                tuple(asserted), tuple(bindings), frozenset(names))
+                tuple(asserted), tuple(bindings), frozenset(names), frozenset(helper_calls))
     node._audit_facts = out  # type: ignore[attr-defined]
     return out
+
+
+def helper_name(call: ast.Call, aliases: dict[str, str]) -> str | None:
+    """The name a call may reach a test helper by: a bare name (`validate(path)`), a method of the
+    test's own class (`self.run_train()`, `super().setUp()`), a function of an imported module
+    (`helpers.run_train()`). None for a method of anything else (`Validator(s).validate(doc)`):
+    that object's own method, not the helper of another file that happens to share its name."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return _dotted(func, aliases).split(".")[-1]
+    if not isinstance(func, ast.Attribute):
+        return None
+    root = func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    own = func.value is root and (isinstance(root, ast.Name) and root.id in ("self", "cls") or (
+        isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id == "super"))
+    return func.attr if own or (isinstance(root, ast.Name) and root.id in aliases) else None
 
 
 _BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.comprehension, ast.withitem)
@@ -409,7 +431,7 @@ def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
             if isinstance(sub, ast.Name):
                 pending += bound.get(sub.id, [])
                 called.add(sub.id)  # a fixture or helper used by name
-            elif isinstance(sub, ast.Call):
+            elif isinstance(sub, ast.Call) and helper_name(sub, aliases) is not None:
                 called.add(_dotted(sub.func, aliases).split(".")[-1])
             elif isinstance(sub, ast.Lambda):
                 pending.append(sub.body)

@@ -249,7 +249,7 @@ def _module_marks(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[str, 
 def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
              helpers: testindex.Helpers) -> list[tuple[Helper, str]]:
     """The test, and the helpers and fixtures it uses (and theirs, a few levels down), with how reached."""
-    called = facts(node, aliases).called
+    called = facts(node, aliases).helper_calls
     fixtures = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
     own = Helper(node, text, aliases, rel)
     closure: list[tuple[Helper, str]] = [(own, "")]
@@ -265,7 +265,7 @@ def _closure(node: ast.AST, text: str, aliases: dict[str, str], rel: str,
                 seen.add(id(h.node))
                 via = f"{path} -> {name}" if path else name
                 closure.append((h, via))
-                sub_called = facts(h.node, h.aliases).called
+                sub_called = facts(h.node, h.aliases).helper_calls
                 if isinstance(h.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     sub_called = sub_called | {a.arg for a in h.node.args.args}
                 nxt.append((h, via, sub_called))
