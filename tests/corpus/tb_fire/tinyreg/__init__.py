@@ -1,0 +1,3 @@
+"""tinyreg: a toy regression model we use to shake out the training harness."""
+
+__version__ = "0.3.1"
