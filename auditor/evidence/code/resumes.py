@@ -349,15 +349,24 @@ def _blocked(guards: tuple) -> int:
 
 
 def _computed_path(fs: FunctionScan, name: str) -> bool:
-    """`name` is, at least by default, a path the code builds (a string, os.path.join, Path(...) / ...)."""
+    """`name` is, at least by default, a path the code builds (a string, os.path.join, Path(...) / ...).
+    A required parameter only wrapped (`folder = Path(folder)`) is still the caller's choice."""
     values = [v for names, v in fs.assigns if name in names]
+    required: set[str] = set()
     args = getattr(fs.node, "args", None)
     if args is not None:
         positional = args.posonlyargs + args.args
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        values += [d for a, d in list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
-                   if a.arg == name and d is not None]
-    return any(_computed(value) for value in values)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        values += [d for a, d in pairs if a.arg == name and d is not None]
+        required = {a.arg for a, d in pairs if d is None}
+    return any(_computed(value) and not _wraps(value, required) for value in values)
+
+
+def _wraps(value: ast.AST, required: set[str]) -> bool:
+    """`Path(folder)`, `os.fspath(folder)`, `str(folder)`: a required parameter, converted, nothing added."""
+    return (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
+            and isinstance(value.args[0], ast.Name) and value.args[0].id in required)
 
 
 def _computed(value: ast.AST) -> bool:
