@@ -2,8 +2,8 @@
 
 - 'The old trainer kept a progress.json; this one has no such file': the progress file is the
   previous version's (a contrast, as 'unlike the old script' is).
-- 'Whether you write the test before or after the code is up to you': test-first is left open,
-  not required.
+- 'Whether you write the test before or after the code is up to you', 'red-green is welcome if
+  it suits you': test-first is left open, not required.
 Near misses stay stated. Sentences written here, not the corpus's.
 """
 
@@ -26,6 +26,11 @@ def level(requirement: str, text: str) -> str | None:
     ("tdd-process", "Write the test first or afterwards, whichever suits you."),
     ("tdd-process", "Whether you write the tests before or after the code is your call."),
     ("tdd-process", "Writing tests first is optional."),
+    # held-out gin_rst: test-first welcomed, not asked for (sentences of our own)
+    ("tdd-process", "TDD is welcome where it helps you, though no reviewer looks at the order."),
+    ("tdd-process", "Go red-green if that suits you; we only check that tests exist and pass."),
+    ("tdd-process", "Test-driven work is fine if you like it, but nobody enforces it."),
+    ("tdd-process", "We do not ask for the failing test to be written first."),
 ])
 def test_an_old_versions_mechanism_or_an_optional_practice_is_not_stated(requirement, text):
     assert level(requirement, text) != STATED
@@ -35,6 +40,7 @@ def test_an_old_versions_mechanism_or_an_optional_practice_is_not_stated(require
     ("progress-file", "The trainer rewrites status.json every 30 seconds, as the old one did."),
     ("tdd-process", "Write the failing test first, then the code."),
     ("tdd-process", "Tests come first; optional extras such as benchmarks can follow."),
+    ("tdd-process", "Write the failing test first, always; new contributors are welcome."),
 ])
 def test_near_misses_stay_stated(requirement, text):
     assert level(requirement, text) == STATED
