@@ -110,9 +110,13 @@ def disowned(low: str, at: int, following: str = "") -> bool:
     return bool((after and _NOT_STARTED.match(low, after.end())) or _NOT_STARTED.match(following))
 
 
-# test-first left to the reader: "before or after the code is up to you", "writing tests first is optional"
+# test-first left to the reader: "before or after the code is up to you", "writing tests first is optional",
+# "red-green is welcome if it suits you", "nobody checks the order"
 _LEFT_OPEN = rxcache.compile(r"\b(?:before|first)\s+or\s+(?:after|afterwards|later|last)\b|\bup to you\b|"
-                             r"\byour (?:call|choice)\b|\bwhichever\b|\bis optional\b|\b(?:does not|doesn't) matter\b")
+                             r"\byour (?:call|choice)\b|\bwhichever\b|\bis optional\b|\b(?:does not|doesn't) matter\b|"
+                             r"\b(?:are|is) welcome\b|\bif (?:it|they|that|this) suits? you\b|\bwhere it helps\b|"
+                             r"\bif you (?:like|want|prefer|wish)\b|\bnot (?:required|enforced|mandatory)\b|"
+                             r"\b(?:nobody|no one|no-one|no reviewer)\b[^.;]{0,20}?\b(?:checks|enforces|looks|requires|asks)\b")
 _OPEN_BREAK = rxcache.compile(r"[;:]|\.\s")
 
 
