@@ -216,14 +216,28 @@ def _statements(tree: ast.AST) -> list[ast.AST]:
 
 
 def _test_nodes(tree: ast.Module):
+    cases = _testcase_classes(tree)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             yield None, node
-        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or any(
-                dotted(b, {}).split(".")[-1].endswith("TestCase") for b in node.bases)):
+        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or node.name in cases):
             for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub.name.startswith("test"):
                     yield node, sub
+
+
+def _testcase_classes(tree: ast.Module) -> set[str]:
+    """The file's unittest.TestCase subclasses, directly or through a base class of the same file
+    (`class TrainLoopTest(_RunDirCase)`): collected by their base, whatever their name."""
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    cases: set[str] = set()
+    for _ in range(len(classes)):
+        grown = {c.name for c in classes if any(
+            (short := dotted(b, {}).split(".")[-1]).endswith("TestCase") or short in cases for b in c.bases)}
+        if grown <= cases:
+            break
+        cases |= grown
+    return cases
 
 
 def _marks(decorators: list[ast.AST], aliases: dict[str, str]) -> list[tuple[str, ast.AST]]:
