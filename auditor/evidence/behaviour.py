@@ -60,7 +60,9 @@ _PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(
 _JSON_LOG = rxcache.compile(r"(?<![\w-])(?!heart_?beat|alive|liveness|status|progress)[\w-]+\.jsonl\b", re.I)
 _STEP_KEY = rxcache.compile(r"\[\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']\s*\]|"
                             r"\.get\(\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"']", re.I)
-_HEARTBEAT_MARK = rxcache.compile(r"heart_?beat|liveness|\balive\b", re.I)
+# a setting's name (`heartbeat_every=20` handed to training) sets the heartbeat, it does not read one;
+# the beats themselves (`last_beat`, `five_beats_at_one_step`) are read
+_HEARTBEAT_MARK = rxcache.compile(r"heart_?beat(?!\w*[ \t]*=(?!=))|liveness|\balive\b|(?<![a-z])(?<!heart_)beats?(?![a-z])", re.I)
 _RESUME_MARK = rxcache.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
 _RESUME_OPTION = rxcache.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
@@ -511,7 +513,7 @@ _WORDS = {
     _PER_STEP: ("loss", "step", "iter", "batch", "train", "chunk"),
     _JSON_LOG: (".jsonl",),
     _STEP_KEY: ("step", "iter"),
-    _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive"),
+    _HEARTBEAT_MARK: ("heartbeat", "heart_beat", "liveness", "alive", "beat"),
     _RESUME_MARK: ("resum", "restor", "continu", "restart"),
     _RESUME_OPTION: ("resume", "continue", "restore", "--from", "--init", "--load", "init_from", "ckpt_path"),
     _FRESH_START: ("--fresh", "from scratch", "start", "overwrite_output_dir", "==", ", 0", ",0"),

@@ -15,6 +15,7 @@ from auditor.evidence.behaviour import HEARTBEAT, effects_of
 def test_a_heartbeat_setting_passed_to_training_is_no_heartbeat_asserted():
     assert HEARTBEAT not in effects_of("train(Config(run_dir=run, heartbeat_every=20, log_every=10)) == 0")
     assert HEARTBEAT not in effects_of("run(heartbeat_secs = 15)")
+    assert HEARTBEAT not in effects_of("launch(heart_beat_every=0.2).returncode == 0")
 
 
 def test_heartbeat_records_read_back_are_still_asserted():
@@ -22,3 +23,7 @@ def test_heartbeat_records_read_back_are_still_asserted():
     assert HEARTBEAT in effects_of("status['heartbeat'] == 'ok'")
     assert HEARTBEAT in effects_of("cfg.heartbeat_every == 20 and beats")
     assert HEARTBEAT in effects_of("heartbeat == expected")
+    # held-out make_pipeline: the beats of a status file counted while a batch hangs
+    assert HEARTBEAT in effects_of("wait_for(five_beats_at_one_step, timeout=30) and beats[-1]['pid'] == pid")
+    assert HEARTBEAT in effects_of("state['last_beat'] > started")
+    assert HEARTBEAT not in effects_of("accuracy > baseline  # beaten by the new model")
