@@ -34,6 +34,7 @@ def project(tmp_path: Path) -> Path:
         "requirements.md": "Save every 2 minutes.\n",
         "CONTRIBUTING.md": "Add tests.\n",
         "docs/guide/usage.md": "usage\n",
+        "docs/training.rst": "Training\n========\n\nSaves every 90 seconds.\n",  # Sphinx projects write .rst
         "docs/notes.txt": "not a document\n",
         "scripts/train.py": """
             import torch
@@ -65,7 +66,8 @@ def project(tmp_path: Path) -> Path:
 
 def test_discovery_sorts_a_project_with_nothing_configured(tmp_path):
     found = discover(project(tmp_path))
-    assert found.documents == ("requirements.md", "README.md", "CONTRIBUTING.md", "docs/guide/usage.md")
+    assert found.documents == ("requirements.md", "README.md", "CONTRIBUTING.md", "docs/guide/usage.md",
+                               "docs/training.rst")
     assert set(found.sources) == {"scripts/train.py", "pkg/__init__.py", "pkg/model.py"}  # no venv, build, tests
     assert set(found.tests) == {"tests/test_train.py", "lib_test.py"}  # no nested projects or fixtures
     assert found.junit == ("ci-out/results.xml",)  # by content; the TDD record's own XML is not the suite's
