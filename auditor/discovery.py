@@ -5,7 +5,7 @@ build output, caches, hidden folders and the nested foreign projects that live i
 folder's fixtures or corpus are not entered) sorts what it sees into:
 
 - documents: `requirements*.md`, `.cursorrules` and other agent rule files, `README*`,
-  `CONTRIBUTING*` at the root, `docs/**/*.md`;
+  `CONTRIBUTING*` at the root, `docs/**/*.md` and `docs/**/*.rst` (Sphinx);
 - training code: every `.py` outside test folders; tests: `test_*.py`, `*_test.py`,
   `conftest.py` and the files of a test folder;
 - JUnit XML anywhere, recognised by content (a `<testsuite`), except the XML that a TDD
@@ -198,7 +198,7 @@ def _is_document(rel: str, name: str, parts: list[str]) -> bool:
                                                                                              "readme"))
     if rel == ".github/copilot-instructions.md":
         return True
-    return parts[0] == "docs" and name.lower().endswith(".md")
+    return parts[0] == "docs" and name.lower().endswith((".md", ".rst"))
 
 
 # --------------------------------------------------------------------------- content sniffing
