@@ -267,8 +267,8 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
         return True, True, frozenset()
     near_marked = bool(_CHECKPOINT.search(_OPTION.sub(" ", near) if "--" in near else near))
     stepped = bool(_STEP_WORD.search(near))
-    if near_marked and (_COUNT.search(near) or (stepped and _RANGE.search(near))):
-        return True, True, frozenset()
+    if (_COUNT.search(near) or (stepped and _RANGE.search(near))) and (near_marked or _listed_steps(full)):
+        return True, True, frozenset()  # (a count of what a checkpoint listing bound, however far back)
     numbers = {int(a or b) for a, b in _NUMBERED.findall(full)} | {int(n) for n in _STEP_NAMED.findall(full)}
     if stepped and (near_marked or _listed_steps(full)):
         numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in re.findall(r"\d+", listed)}

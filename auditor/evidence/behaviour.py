@@ -42,15 +42,16 @@ _CHECKPOINT_MARK = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetenso
                               r"persist|state_?files?|list_states", re.I)
 # not trainer_state.json; a status record's key read back (`metrics["status"]`), not a status code
 _PROGRESS_MARK = rxcache.compile(r"progress|(?<![\w])(?:status|state)\.(?:json|txt|ya?ml)|\[\s*[\"']status[\"']\s*\]", re.I)
+# (MLflow's file store keeps a metric's values, a line each, in mlruns/<experiment>/<run>/metrics/<key>)
 _LOG_SOURCE = rxcache.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|caplog|assertlogs|log_lines|\blogs?\b|"
-                         r"metrics\.csv|\.jsonl\b", re.I)
+                         r"metrics\.csv|\.jsonl\b|\bmlruns\b", re.I)
 # a training loss or a step-numbered line; an evaluation loss (eval_loss, val loss) is not per step.
 # A training progress line with a batch counter is one too, written out or as its format
 # (timm's `Train: 3 [  40/100 ( 40%)]`, PyTorch's `Train Epoch: {} [{}/{}`); an evaluation
 # counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not. So is the start of a
 # step-numbered line that lines or a logger's records are picked by (`startswith("step ")`,
 # "iter=", "Step: "), a string that is the step word and its separator alone (not the key "step")
-_PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\bloss|"
+_PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\b(?:train(?:ing)?_)?loss|"
                        r"(step|iter|batch|chunk)\w*\W{0,3}(\(\\d|\\d|\{)|"
                        r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
@@ -509,7 +510,7 @@ _WORDS = {
     _CHECKPOINT_MARK: ("ckpt", "checkpoint", ".pt", "safetensors", "save", "step_", "snapshot", "persist",
                        "statefile", "state_file", "list_states"),
     _PROGRESS_MARK: ("progress", "status.", "state.", "status\"", "status'"),
-    _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl"),
+    _LOG_SOURCE: ("log", "stdout", "stderr", "capsys", "capfd", "metrics.csv", ".jsonl", "mlruns"),
     _PER_STEP: ("loss", "step", "iter", "batch", "train", "chunk"),
     _JSON_LOG: (".jsonl",),
     _STEP_KEY: ("step", "iter"),
