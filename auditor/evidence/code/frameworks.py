@@ -16,7 +16,8 @@ configuration, not in a loop of its own. The adapters read the files `scan` alre
   transformers (auditor.evidence.code.fw_hf) loops, intervals and resumes; handlers registered
   on an engine's events (auditor.evidence.code.fw_events, PyTorch-Ignite and the like); fastai
   learners' fits and callbacks (auditor.evidence.code.fw_fastai); Keras fits and their callbacks
-  (auditor.evidence.code.fw_keras); mmengine Runners and their config files' hooks
+  (auditor.evidence.code.fw_keras); skorch nets and their callbacks (auditor.evidence.code.fw_skorch);
+  mmengine Runners and their config files' hooks
   (auditor.evidence.code.fw_mmengine); Orbax's
   `CheckpointManagerOptions(save_interval_steps=...)`.
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code import fw_events, fw_fastai, fw_hf, fw_keras, fw_lightning, fw_mmengine
+from auditor.evidence.code import fw_events, fw_fastai, fw_hf, fw_keras, fw_lightning, fw_mmengine, fw_skorch
 from auditor.evidence.code.facts import DISCOVERY, LOAD, LOG, SAVE, STEP, CodeEvidence, Interval
 from auditor.evidence.code.fwcommon import bound_to, imports, keyword, keyword_line, package, receiver_of, sites
 
@@ -103,6 +104,7 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[FileScan], analysis: _A
     fw_events.add(ev, scans, analysis)
     fw_fastai.add(ev, scans, analysis)
     fw_keras.add(ev, scans, analysis)
+    fw_skorch.add(ev, scans, analysis)
     fw_mmengine.add(ev, scans, analysis)
     _orbax_intervals(ev, scans, analysis)
 
