@@ -105,6 +105,10 @@ class Classifier:
         if isinstance(test, ast.BoolOp):
             parts = [self._kind(v, scan, fs, depth) for v in test.values]
             if isinstance(test.op, ast.And):
+                # `every and step % every == 0`: the period's own divisor tested for zero turns the period on
+                divisors = {scan.seg(p[2][0]) for p in parts if p[0] in PERIOD_KINDS and p[2]}
+                parts = [("neutral", "the period is on", None) if isinstance(v, (ast.Name, ast.Attribute))
+                         and scan.seg(v) in divisors else p for v, p in zip(test.values, parts)]
                 for wanted in ("condition", "flag-off", "end"):
                     hit = next((p for p in parts if p[0] == wanted), None)
                     if hit:
