@@ -14,12 +14,21 @@ The cache is used only after `open()`, in the folder auditor.colcache.open_sessi
 for the audited project (outside it, the user's own, private), so that nothing the audited
 project holds is trusted. Before, or with AUDIT_NO_CACHE=1, `compile` is `re.compile`. `save()`
 writes what this process compiled, atomically; at most MAX_PATTERNS are kept.
+
+The first audit on a machine finds that folder empty, and would compile every pattern afresh (a
+fifth of the first audit of a small project). So the package ships the same table,
+regex_table.json (written by scripts/regex_table.py), for the Python it was made with: it is
+used when the folder holds none yet and its key, the digest of everything the compiled code
+depends on (the `re` package's parser and compiler sources, `_sre`'s magic number and code size,
+the interpreter's version), is this interpreter's. Its entries go through the same checks.
+AUDIT_IGNORE_SHIPPED_REGEX=1 leaves it out (to see what an audit compiles itself).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -33,6 +42,7 @@ except ImportError:  # pragma: no cover - not CPython
 
 FORMAT = 1
 MAX_PATTERNS = 4096
+SHIPPED = Path(__file__).with_name("regex_table.json")
 FILE_CAP = 32 * 1024 * 1024  # bytes
 _BUILD = hashlib.sha256(f"{FORMAT}\0{sys.version}\0{getattr(_sre, 'MAGIC', '')}\0{getattr(_sre, 'CODESIZE', '')}"
                         .encode()).hexdigest()[:16]
@@ -55,6 +65,8 @@ def open() -> None:  # noqa: A001 - the cache's open, as in io's
     folder = colcache.session_folder() if _sre is not None else None
     _state.file = None if folder is None else folder / f"regex-{_BUILD}.json"
     _state.kept, _state.new = _load(_state.file) if _state.file is not None else {}, False
+    if _state.file is not None and not _state.kept and not os.environ.get("AUDIT_IGNORE_SHIPPED_REGEX"):
+        _state.kept = shipped()  # the first audit on this machine: the table the package ships
 
 
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re.compile's stand-in
@@ -102,6 +114,41 @@ def save() -> None:
     except OSError:
         return  # no cache this time: the audit itself is unaffected
     _state.new = False
+
+
+def shipped_key() -> str:
+    """The digest of what `_parts` depends on besides the pattern: the `re` package's sources, `_sre`'s
+    code format and the interpreter's version. A table made where these differ is not used."""
+    digest = hashlib.sha256(f"{FORMAT}\0{sys.implementation.cache_tag}\0{sys.version_info[:3]}\0"
+                            f"{getattr(_sre, 'MAGIC', '')}\0{getattr(_sre, 'CODESIZE', '')}".encode())
+    folder = Path(_parser.__file__).parent
+    for name in ("_parser.py", "_compiler.py", "_constants.py", "_casefix.py"):
+        try:
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+        except OSError:
+            digest.update(name.encode() + b"\0absent\0")
+    return digest.hexdigest()
+
+
+def shipped(table: Path | None = None) -> dict[tuple[str, int], list[Any]]:
+    """The entries of the table the package ships (or `table`), when it was made for this interpreter."""
+    path = SHIPPED if table is None else table
+    try:
+        with path.open("rb") as f:
+            data = json.loads(f.read(FILE_CAP + 1)[:FILE_CAP])
+        if data.get("format") != FORMAT or data.get("key") != shipped_key():
+            return {}
+        return {(p, f): parts for p, f, parts in data["patterns"]
+                if p.__class__ is str and f.__class__ is int and parts.__class__ is list and len(parts) == 5}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return {}  # absent, not ours, or another format: every pattern is compiled afresh
+
+
+def table_text(kept: dict[tuple[str, int], list[Any]]) -> str:
+    """regex_table.json's text for `kept`, keyed for this interpreter (scripts/regex_table.py)."""
+    items = sorted(kept.items())[:MAX_PATTERNS]
+    return json.dumps({"format": FORMAT, "key": shipped_key(), "patterns": [[p, f, parts] for (p, f), parts in items]},
+                      separators=(",", ":")) + "\n"
 
 
 def _load(file: Path) -> dict[tuple[str, int], list[Any]]:
