@@ -65,15 +65,34 @@ def is_heartbeat(name: str) -> bool:
     return bool(_HEARTBEAT_NAME.search(name))
 
 
-# the word, not a part of an identifier or option (`heartbeat_interval`, `--heartbeat-interval`)
-_BEAT_WORD = rxcache.compile(r"(?<![\w-])heartbeats?(?![\w-])", re.I)
-# what a setting puts after it: a number (`heartbeat=30`, `'heartbeat': 30`) or its period (`every 30s`)
-_BEAT_SETTING = rxcache.compile(r"\A['\"]?\s*(?:[=:]\s*['\"]?-?\d|(?:every|interval|period)\b)", re.I)
+# the word, not a part of an identifier or option (`heartbeat_interval`, `--heartbeat-interval`), nor
+# of a path (`-> runs/x/heartbeat`, `out\\heartbeat.json`: a file's name, not a beat)
+_BEAT_WORD = rxcache.compile(r"(?<![\w/\\-])heartbeats?(?![\w-]|\.\w)", re.I)
+# what a setting puts after it: a number (`heartbeat=30`, `'heartbeat': 30`), its period (`every 30s`)
+# or its file (`heartbeat file: runs/x/heartbeat.json`)
+_BEAT_SETTING = rxcache.compile(r"\A['\"]?\s*(?:[=:]\s*['\"]?-?\d|(?:every|interval|period)\b|"
+                                r"(?:file|path)\s*(?:[=:]|->))", re.I)
 
 
 def heartbeat_line(text: str) -> bool:
-    """A log line that reports a heartbeat, not one that names a heartbeat setting."""
+    """A log line that reports a heartbeat, not one that names a heartbeat setting or file."""
     return any(not _BEAT_SETTING.match(text[m.end():]) for m in _BEAT_WORD.finditer(text))
+
+
+# a record's time as `time.time()` prints it, first on its line: Unix seconds (2001-2099), or milliseconds
+_UNIX_LEAD = rxcache.compile(r"\A\W{0,2}(\d{10}(?:\.\d+)?|\d{13})(?![\d.])")
+_UNIX_RANGE = (1e9, 4.1e9)
+
+
+def unix_time_lead(text: str) -> float | None:
+    """The Unix time a heartbeat record starts with, or that its JSON object holds under a time key."""
+    m = _UNIX_LEAD.match(text)
+    if m:
+        t = float(m.group(1)) / (1000 if len(m.group(1)) == 13 else 1)
+        return t if _UNIX_RANGE[0] <= t < _UNIX_RANGE[1] else None
+    obj = json_object(text)
+    key = next((k for k in _HEARTBEAT_KEYS + _UPDATED_KEYS if obj and _time_value(obj.get(k)) is not None), None)
+    return _time_value(obj[key]) if key else None
 
 
 def heartbeat_files(run: Path) -> list[Path]:
@@ -98,9 +117,10 @@ def read_beats(run: Path, errors: list[str]) -> list[Beat]:
             errors.append(safeio.describe(exc, rel))
             continue
         for x in lines:
-            if x.time is not None:
+            t = x.time if x.time is not None else unix_time_lead(x.text)
+            if t is not None:
                 pid = _PID.search(x.text)
-                out.append(Beat(rel, x.line, x.time, pid.group(1) if pid else ""))
+                out.append(Beat(rel, x.line, t, pid.group(1) if pid else ""))
     return out
 
 
