@@ -26,7 +26,11 @@ _RESUME_OPTION = rxcache.compile(
     r"(?:^|\s)(--?(?:resume[\w-]*|from|ckpt[_-]?path|load[_-](?:from|checkpoint|ckpt)[\w-]*|init[_-]from[= ]resume|"
     r"continue[\w-]*)(?:[= ](?!None\b|null\b|False\b|-)\S+)?)"
     r"|(?:^|\s)((?:\+{0,2})(?:ckpt_path|resume[\w]*|init_from)=(?!None\b|null\b|False\b|scratch\b|['\"]?(?:last|auto|"
-    r"latest)\b)\S+)", re.I)
+    r"latest)\b)\S+)"
+    # a configuration binding of a dotted key (gin's `--gin_param=train.auto_resume = True`, ml_collections'
+    # `--config.resume=True`, OmegaConf's `trainer.resume_from_checkpoint=path`)
+    r"|(?:^|[\s=]['\"]?)((?:--?)?(?:\w+\.)+(?:auto_?)?resume\w*\s*=\s*['\"]?(?!None\b|null\b|False\b|false\b|0\b|['\"])"
+    r"[^\s'\"]+)", re.I)
 
 
 @functools.lru_cache(maxsize=LINE_CACHE)
@@ -45,4 +49,4 @@ def command_of(text: str) -> str | None:
 def resume_option(command: str) -> str:
     """The option of a command line that names a checkpoint or asks for a resume, else ""."""
     m = _RESUME_OPTION.search(command)
-    return (m.group(1) or m.group(2)).strip() if m else ""
+    return next(g for g in m.groups() if g).strip() if m else ""
