@@ -84,7 +84,8 @@ _CKPT_PATH = rxcache.compile(r"""['"]?([\w./-]*(?:\.(?:pt|pth|ckpt|safetensors|b
 _ARROW_SAVE = rxcache.compile(r"\b(?:checkpoint|ckpt|snapshot)s?\b.{0,60}?(?:->|=>|\u2192)\s*['\"]?([\w./-]+)", re.I)
 # `INFO trainer: checkpoint runs/x/checkpoints/step_000100`: a message that is the noun and a numbered path
 # (or ends with them: `finished at step 110000, final snapshot runs/x/ckpt_0110000.npz`)
-_NOUN_SAVE = rxcache.compile(r"(?:^|[:\]|]\s+|\bfinal\s+)(?:checkpoint|ckpt|snapshot)\s*:?\s+['\"]?"
+# (a short bracketed tag may say why between them: `checkpoint [timer] checkpoints/step_001653.pt`)
+_NOUN_SAVE = rxcache.compile(r"(?:^|[:\]|]\s+|\bfinal\s+)(?:checkpoint|ckpt|snapshot)(?:\s*[\[(][\w .:-]{1,24}[\])])?\s*:?\s+['\"]?"
                         r"([\w./-]*?(?:step|global_step|epoch|iter|ckpt|checkpoint)[-_=]?\d+(?:\.\w+)?)['\"]?"
                         r"\s*(?:\([^)]*\))?\s*$", re.I)
 # a save a signal asked for (the scheduler's warning before a time limit, a preemption): not a periodic one
