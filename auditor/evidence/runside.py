@@ -224,8 +224,34 @@ def progress_by_content(run: Path) -> list[str]:
     return found
 
 
+# a word of a key (`train_loss`, `val_acc`, `pct_done`) that names progress
+_PROGRESS_WORDS = frozenset(("acc", "accuracy", "metric", "metrics", "progress", "percent", "pct", "eta", "done",
+                             "remaining", "total", "samples", "tokens"))
+
+
+def _progress_key(key: Any) -> bool:
+    k = str(key).lower()
+    return k in _COUNTER_KEYS or k in _STATE_KEYS or k in _UPDATED_KEYS or k in _HEARTBEAT_KEYS \
+        or "loss" in k or not _PROGRESS_WORDS.isdisjoint(re.split(r"[\W_]+", k))
+
+
+def holds_progress(run: Path, name: str) -> bool:
+    """A file named like a progress file holds progress: a JSON object with a counter, a state, a loss
+    or metric, or its update time (at its top or one level down). One of identifiers alone (a tracker's
+    run and experiment ids, written once to reopen the run) is no progress file; any other file is."""
+    if not name.endswith(".json"):
+        return True
+    document = _json_document(run / name, safeio.run_directory(run), name)
+    if document is None:
+        return True
+    data = document[0]
+    inner = [k for v in data.values() if isinstance(v, dict) for k in v]
+    return any(_progress_key(k) for k in [*data, *inner])
+
+
 def read_progress(run: Path, errors: list[str]) -> ProgressFile | None:
-    names = progress_files(run) or progress_by_content(run) or _in_launches(run)
+    names = [n for n in progress_files(run) if holds_progress(run, n)] or progress_by_content(run) \
+        or _in_launches(run)
     if not names:
         return None
     name = names[0]
