@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from auditor import rxcache, safeio
 from auditor.config import ProjectConfig
 from auditor.drill.result import DrillRecordError, read_record, result_paths
-from auditor.evidence import checkpoints, launches, runlog, runside
+from auditor.evidence import checkpoints, launches, runlog, runmlflow, runside
 from auditor.evidence.history import build_history
 from auditor.evidence.checkpoints import (IN_PROGRESS_S, LIGHTNING_PATTERNS,  # noqa: F401 (re-exported)
                                           ForeignMetadata, read_checkpoint_metadata)
@@ -120,7 +120,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
         ev.log = runlog.analyse(logs, run.name, finals, len(launched))
         ev.log.sessions = launches.with_launches(ev.log.sessions, launched, runlog.LogSession)
         ev.checkpoints = _kinds_from_log(ev.checkpoints, ev.log)
-        _foreign_batch_lines(ev, run, logs, hf_log, errors)
+        _foreign_batch_lines(ev, run, logs, hf_log, errors, config.root)
         _foreign_sessions(ev, config.root)
     _checkpoint_gaps(ev, events)
     _heartbeats(ev, events, flat, run, errors)
@@ -234,10 +234,15 @@ def _batch_lines_ours(ev: RunEvidence, logs: dict[str, list[LogLine]]) -> None:
 
 
 def _foreign_batch_lines(ev: RunEvidence, run: Path, logs: dict[str, list[LogLine]], hf_log: Any,
-                         errors: list[str]) -> None:
-    """The richest source of per-step lines: a log, metrics.csv / JSON lines, or transformers' log_history."""
+                         errors: list[str], project: Path) -> None:
+    """The richest source of per-step lines: a log, metrics.csv / JSON lines, an MLflow file store, or
+    transformers' log_history."""
     names = tuple(logs)
     side = runside.metrics_batch_lines(run, errors)
+    if not side.lines:
+        names_on_disk = {c.file.rsplit("/", 1)[-1] for c in ev.checkpoints}
+        side = max([side, runmlflow.batch_lines(project, run, names_on_disk, errors)],
+                   key=lambda b: (b.lines, bool(b.file)))
     found = max([ev.log.batch, side], key=lambda b: b.lines)
     names += (side.file,) if side.file and side.file not in names else ()
     if found.lines:

@@ -53,6 +53,10 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "the same as the first session's and holding no resume setting, as the same start. The auditor does "
         "not take a repeated configuration line for the command (a flag left out of that line would look the "
         "same) and says partial: a resume seen, how it was started unknown",
+    ("gin_rst", "progress-file", "working"):
+        "status.json keeps only its last updated_at; the label reads heartbeat.txt, whose lines the training loop "
+        "writes right after each status write (train.py:82-87), as a log of status.json's writes (5 s apart). As "
+        "for chronos, the auditor does not join the two files and says partial (cadence unmeasured)",
     ("sk_stream", "progress-file", "working"):
         "metrics.json at the project root keeps only its last updated_at; the label reads each 'chunk N/480' log "
         "line as one of its writes, because the code rewrites it in the same if-block (train.py:73-82). Nothing in "

@@ -43,7 +43,8 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "recipe_tune": "outputs/tiny_lm", "shell_env": "runs/exp1", "hydra_plain": "checkpoints/tiny",
         "numpy_ini": "runs/default", "absl_flags": "runs/base", "typer_st": "runs/base",
         "torchrun_snap": "runs/demo", "nb_drive": "drive", "sk_stream": "models",
-        "act_ckpt": "runs/tiny"}
+        "act_ckpt": "runs/tiny", "tb_fire": "runs/tiny", "gin_rst": "runs/base", "skorch_cb": "runs/meter",
+        "mlflow_track": "checkpoints"}
 
 
 def _config(project):
