@@ -399,6 +399,9 @@ class _Analysis:
         entry_names = {self.entry_func.split(".")[-1]}
         resume_takers = {f.name for f in self.ev.functions.values()
                          if any(p.name in self.resume_names for p in f.params)}
+        # python-fire: every parameter of the function, or of the class's methods, given to Fire is a flag
+        fired = resume_takers | {f.class_name for f in self.ev.functions.values() if f.class_name
+                                 and any(p.name in self.resume_names for p in f.params)}
         main_calls: list[MainCall] = []
         passed: list[Call] = []
         options: list[Call] = []
@@ -411,6 +414,9 @@ class _Analysis:
                         scan.aliases.get(call.short, "").split(".")[-1] in entry_names
                     if fs.qualname == "<main>":
                         main_calls.append(MainCall(call, is_entry))
+                    if call.name == "fire.Fire" and node.args and dotted(node.args[0], {}).split(".")[-1] in fired:
+                        options.append(call)
+                        continue
                     if call.short in ("option", "argument", "add_argument"):
                         declared = {option_name(a.value) for a in node.args if isinstance(a, ast.Constant)
                                     and isinstance(a.value, str)}
