@@ -52,6 +52,8 @@ def fresh_state(monkeypatch, tmp_path):
     monkeypatch.setattr(colcache, "_session", [None])
     monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    # the user's cache alone: the table the package ships is tests/auditor/test_rxcache_shipped.py's
+    monkeypatch.setenv("AUDIT_IGNORE_SHIPPED_REGEX", "1")
     return rxcache
 
 
