@@ -29,7 +29,8 @@ from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.entrypoints import module_of
 from auditor.evidence.code.scripts import standalone_scripts
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
-from auditor.evidence.code.resumes import caller_exists, default_last, enrich, exists_discovery, resume_names
+from auditor.evidence.code.resumes import (caller_exists, default_last, enrich, exists_discovery, resume_names,
+                                          trains_after)
 from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
@@ -463,6 +464,8 @@ class _Analysis:
             for call, _from_resume, from_disc in self.loads.get(qual, []):
                 if from_disc and call.loop_depth == 0:
                     auto.append(Effect(AUTORESUME, call))
+        # a restore that no training follows (an evaluate command's) resumes nothing
+        auto = [e for e in auto if id(e.site) not in self.nodes or trains_after(self, self.nodes[id(e.site)][1], e.site)]
         entry_loads_resume = any(r.from_resume and r.reachable for r in self.ev.resume_loads)
         for mc in main_calls:
             if not mc.target_is_entry:

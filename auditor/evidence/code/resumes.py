@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from auditor import rxcache
-from auditor.evidence.code.facts import LOAD, Call, ResumeLoad
+from auditor.evidence.code.facts import LOAD, STEP, Call, ResumeLoad
 from auditor.evidence.code.syntax import calls_in, dotted, names_in
 
 if TYPE_CHECKING:
@@ -407,7 +407,8 @@ def enrich(a: _Analysis, qual: str, call: Call, node: ast.Call, from_resume: boo
             or command_behind(scan, fs)
         on = next((g for g in classified if g.kind == "flag-on" and g.interval), None)
         enabled = (on.interval[1].file, on.interval[1].line, on.what) if on is not None else enabled
-    return ResumeLoad(call, from_resume, from_disc, qual in a.ctx, LOAD in a.direct(call, scan, fs),
+    reachable = qual in a.ctx and trains_after(a, qual, call)  # a restore to evaluate or export resumes nothing
+    return ResumeLoad(call, from_resume, from_disc, reachable, LOAD in a.direct(call, scan, fs),
                       user_source=", ".join(sources[:3]), restores_state=state, state_detail=detail,
                       discovered_at=site, behind=behind, enabled_by=enabled)
 
@@ -421,3 +422,59 @@ def _names_and_keys(node: ast.AST) -> set[str]:
 
 def calls_discovery(value: ast.AST, scan: FileScan, names: set[str]) -> bool:
     return any(short in names for _, short in calls_in(value, scan.aliases))
+
+
+def trains_after(a: _Analysis, qual: str, call: Call) -> bool:
+    """Whether training runs after the restore `call` in `qual`: `qual` trains itself, or a function that
+    leads to it (a few callers up) calls into training after it, on the same path (not in the other
+    branch of an `if`: `python train.py evaluate` restores to score, and trains nothing). True when no
+    step of training is seen at all (a framework's fit), or a path up is lost (a function nothing is
+    seen calling): there is nothing to tell the paths apart by."""
+    training = {q for q in a.ctx if STEP in a.effects.get(q, {})}
+    if not training or qual in training:
+        return True
+    callers = _callers(a)
+    frontier, seen = [qual], {qual}
+    for _ in range(4):
+        nxt = []
+        for f in frontier:
+            if f.endswith(".__init__") and any(t.startswith(f.removesuffix("__init__")) for t in training):
+                return True  # the object is built restored, then trained by a method of its own (`Trainer(...).train()`)
+            if not callers.get(f) and not f.endswith(("::<main>", "::<module>")):
+                return True  # called in a way not followed (a method of an object, a framework's hook): undecided
+            for caller, site in callers.get(f, ()):
+                if caller in a.ctx and _trains_later(a, caller, site):
+                    return True
+                if caller not in seen:
+                    seen.add(caller)
+                    nxt.append(caller)
+        frontier = nxt
+    return False
+
+
+def _callers(a: _Analysis) -> dict[str, list[tuple[str, Call]]]:
+    if getattr(a, "_callers", None) is None:
+        index: dict[str, list[tuple[str, Call]]] = {}
+        for qual, entries in a.sites.items():
+            for c, targets, _tags in entries:
+                for t in targets:
+                    index.setdefault(t, []).append((qual, c))
+        a._callers = index
+    return a._callers
+
+
+_TRAINS_BY_NAME = {"train", "fit", "run", "train_model", "training_loop", "learn"}
+
+
+def _trains_later(a: _Analysis, qual: str, site: Call) -> bool:
+    """A call of `qual` after `site` that reaches training, not in the other branch of an `if` around `site`."""
+    _scan, fs = a.fscans[qual]
+    here = {id(g.test): g.negated for g in fs.call_guards.get(id(a.nodes[id(site)][0]), ())}
+    for c, targets, tags in a.sites.get(qual, []):
+        trains = STEP in tags or any(STEP in a.effects.get(t, {}) for t in targets) or (
+            not targets and c.short in _TRAINS_BY_NAME)  # `recipe.train()`: a method not followed (model.train() is torch's)
+        if c is site or c.line < site.line or not trains:
+            continue
+        if not any(here.get(id(g.test), g.negated) != g.negated for g in fs.call_guards.get(id(a.nodes[id(c)][0]), ())):
+            return True
+    return False
