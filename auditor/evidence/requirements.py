@@ -21,6 +21,17 @@ import re
 from dataclasses import dataclass
 
 from auditor import rxcache
+from auditor.evidence.durations import BETWEEN_SAVES as _BETWEEN_SAVES
+from auditor.evidence.durations import NUM as _NUM
+from auditor.evidence.durations import PERIOD as _PERIOD
+from auditor.evidence.durations import ROW_QUANTITY as _ROW_QUANTITY
+from auditor.evidence.durations import SECONDS as _SECONDS
+from auditor.evidence.durations import STEP_PERIOD as _STEP_PERIOD
+from auditor.evidence.durations import TIME_UNIT as _TIME_UNIT
+from auditor.evidence.durations import UNIT_BETWEEN_SAVES as _UNIT_BETWEEN_SAVES
+from auditor.evidence.durations import durations as _durations
+from auditor.evidence.durations import fmt as _fmt
+from auditor.evidence.durations import number as _number
 from auditor.evidence.requirements_clauses import CONTRAST as _CONTRAST
 from auditor.evidence.requirements_clauses import CONTRAST_REACH as _CONTRAST_REACH
 from auditor.evidence.requirements_clauses import NEGATION as _NEGATION
@@ -159,31 +170,6 @@ def statements(path: str, document_text: str) -> list[Statement]:
 
 # --------------------------------------------------------------------------- vocabulary
 
-_NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-              "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45,
-              "sixty": 60, "ninety": 90, "half a": 0.5, "half an": 0.5}
-_NUM = r"(\d+(?:\.\d+)?|forty-five|half an?|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty|ninety)"
-_TIME_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b"
-# the units a training loop counts in, reinforcement learning's included
-_STEP_UNIT = r"(steps?|iterations?|iters?|batch(?:es)?|epochs?|updates?|optimi[sz]ation steps|optimizer steps|episodes?|" \
-             r"rollouts?|timesteps?|chunks?)\b"  # chunks: a stream learned chunk by chunk (partial_fit)
-_SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
-            "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
-_PERIOD = rxcache.compile(rf"\bevery\s+{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}|"
-                     rf"\bevery\s+()()(second|minute|hour)\b")  # "every minute": one
-# "every `--save-every-min` minutes (2.5 by default)": the period an option sets, its default in parentheses
-_OPTION_PERIOD = rxcache.compile(rf"\bevery\s+[^\s()]+\s+{_TIME_UNIT}\s*\(\s*(?:defaults?\s*(?:to|is|[:=])?\s*{_NUM}|"
-                            rf"{_NUM}\s+(?:by default|is the default|default))")
-_LOSS_BOUND = rxcache.compile(rf"(?:max(?:imum)?|at most|no more than|up to|never more than|lose|loses|losing)\s+"
-                         rf"(?:at most\s+)?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*{_TIME_UNIT}")
-# "90 wall-clock seconds between checkpoints": a period, said as the time between two saves
-_BETWEEN_SAVES = rxcache.compile(rf"(?<![\w.]){_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s*(?:wall[- ]clock\s+)?{_TIME_UNIT}\s+"
-                                 r"(?:of\s+wall[- ]clock\s+time\s+)?between\s+(?:two\s+)?(?:checkpoints?|saves|snapshots?)\b")
-# a table row's value cell and the cell after it that begins with its unit: `| 90 | seconds between ... |`
-_ROW_QUANTITY = rxcache.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*;\s*(?=(?:wall[- ]clock\s+)?(?:seconds?|secs?|minutes?|mins?|"
-                                r"hours?|hrs?|steps?|iterations?|iters?|batches|updates)\b)", re.I)
-_STEP_PERIOD = rxcache.compile(rf"\b(?:every|each|per|once (?:an?|per|every))\s+(?:[\w.\-=<>]+\s+){{0,3}}?{_STEP_UNIT}")
-
 _CKPT = rxcache.compile(r"checkpoint|ckpt|snapshot|\.pth?\b|safetensors|save_state|save_checkpoint|save_pretrained|"
                    r"state files?\b")
 _STATE = rxcache.compile(r"\b(?:state|weights|model|parameters|optimi[sz]er)\b")
@@ -221,7 +207,7 @@ _DESCRIBED_LINE = rxcache.compile(r"\b(?:a|an|one)\s+(?:[^\s.;,]+\s+){1,8}?(?:li
 # ... or a setting named for the logging interval (`log_interval`, `print_freq`, `logging_steps`)
 _LOG_VERB = rxcache.compile(r"\b(?:log|logging|print)_(?:every|interval|freq|frequency|steps|iters?|period)(?:_\w+)?\b|"
                        r"\blog(?:s|ged|ging)?\b|\bprint(?:s|ed|ing)?\b|\breport(?:s|ed)?\b|goes to|go to|"
-                       r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord")
+                       r"written to|\bwrites?\b|\bshows?\b|display|\bemit|\brecord|\bsent to\b|\bsends?\b[^.;]{0,40}?\bto\b")
 _STEP_WORD = r"(?:step|(?:mini-?)?batch|iteration|iter|update|chunk)(?:es|s)?"  # "batches" takes -es
 # "per N steps", not "per epoch with batch size"
 _PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-=<>()]+\s+){{0,3}}?{_STEP_WORD}\b|"
@@ -270,8 +256,8 @@ _AUTO = rxcache.compile(r"same command|\bautomatic(?:ally)?\b|by itself|on its o
 _EXPLICIT = rxcache.compile(r"--(?:resume|continue|from|init_from|restore|load)\w*|init_from\s*=\s*'?resume|resume_from|"
                        r"ckpt_path|ask(?:ed)? for it|has to be asked|must (?:be )?pass|deliberate|explicit(?:ly)?|"
                        r"needs? (?:the caller |you |the user )?to (?:look up|pass|give|set)|only when|from scratch|"
-                       r"(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
-                       r"never resumes? on its own|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b")
+                       r"(?:starts?|begins?|trains?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?(?:0|zero)\b|"
+                       r"\b(?:switched|turned)\s+on\b|never resumes? on its own|(?:starts?|begins?|runs?)\s+(?:afresh|anew|fresh|over)\b")
 _TDD = rxcache.compile(r"test[- ]first|tests? (?:come |comes )?first|writ\w* (?:the |a )?(?:failing )?tests? (?:first|before)|"
                   r"before (?:writing |you write )?(?:the |any )?(?:code|implementation)|red[-, /]+green|\btdd\b|"
                   r"test[- ]driven|watch (?:it|them) fail|failing test first")
@@ -291,32 +277,6 @@ _TESTS_WITH_CHANGES = rxcache.compile(
 _TESTS_REQUIRED = rxcache.compile(r"(?:must|should|shall|need to|needs?|require[sd]?|every (?:change|pull request|pr|"
                              r"feature|commit)|each (?:change|pr|pull request)|come with|comes with|accompan\w*)"
                              r"\W.{0,60}?\btests?\b|\btests?\b.{0,40}?(?:required|mandatory|must)")
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    return float(text) if text[0].isdigit() else _NUM_WORDS.get(text)
-
-
-def _durations(low: str) -> list[tuple[float, float, int]]:
-    """(low, high) seconds and offset of each wall-clock period or bound on lost work."""
-    out = []
-    for pattern in (_PERIOD, _LOSS_BOUND, _BETWEEN_SAVES):
-        for m in pattern.finditer(low):
-            if m.lastindex and m.lastindex > 3:  # "every minute"
-                first, second, unit = 1.0, None, m.group(6)
-            else:
-                first, second, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
-            if first is None:
-                continue
-            scale = _SECONDS.get(unit, 60)
-            out.append((first * scale, (second if second is not None else first) * scale, m.start()))
-    for m in _OPTION_PERIOD.finditer(low):
-        default = _number(m.group(2) or m.group(3))
-        if default is not None:
-            out.append((default * _SECONDS.get(m.group(1), 60), default * _SECONDS.get(m.group(1), 60), m.start()))
-    return out
 
 
 _FRESH_START = rxcache.compile(r"from scratch|(?:starts?|begins?)\s+(?:again\s+|over\s+)?(?:at|from)\s+(?:step\s+)?"
@@ -399,8 +359,9 @@ def _converted(s: Statement) -> list[tuple[float, float, int]]:
 
 def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0)) -> Match:
     low = s.low
-    about_saving = _saves(s) is not None or _BETWEEN_SAVES.search(low) or re.search(r"\b(?:work|compute|progress|training)\b", low) and re.search(
-        r"\blos(?:e|es|t|ing)\b|\bloss of\b", low)  # work lost, not a training loss
+    about_saving = _saves(s) is not None or _BETWEEN_SAVES.search(low) or _UNIT_BETWEEN_SAVES.search(low) or re.search(
+        r"\b(?:work|compute|progress|training)\b", low) and re.search(
+        r"\blos(?:e|es|t|ing)\b|\bloss of\b|\bcosts?\b", low)  # work lost (what a crash costs), not a training loss
     converted = _converted(s)
     if not (about_saving or converted):
         return None
@@ -416,12 +377,6 @@ def checkpoint_interval(s: Statement, bounds: tuple[float, float] = (60.0, 300.0
     if steps and _saves(s) is not None:
         return IMPLIED, steps.start(), f"an interval in {steps.group(1)} only, never in wall-clock time"
     return None
-
-
-def _fmt(lo: float, hi: float) -> str:
-    def one(v: float) -> str:
-        return f"{v / 60:g} min" if v >= 60 and v % 60 == 0 else f"{v:g} s"
-    return one(lo) if lo == hi else f"{one(lo)}-{one(hi)}"
 
 
 # what a dashboard is for: runs followed on it ("the team follows each run on W&B", "to see how the run is doing")

@@ -32,7 +32,7 @@ def test_stated(requirement, text):
 
 def test_and_a_half_is_counted():
     hit = found("checkpoint-interval", "A crash costs at most a minute and a half of work, given the save timer.")
-    assert hit is not None and "90 s" in hit.detail, hit
+    assert hit is not None and "90 s" in hit.why, hit
 
 
 def test_a_resume_behind_a_switch_is_implied_only():
