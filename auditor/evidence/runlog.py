@@ -56,8 +56,11 @@ _PID = rxcache.compile(r"\bpid\b\W{0,3}(\d+)", re.I)
 _RESUME_SETTING = rxcache.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path|load_from)['\"]?\s*[=:]\s*['\"]?"
                              r"(?!None\b|null\b|False\b|True\b|yes\b|no\b|scratch\b|last\b|auto\b|latest\b|''|\"\"|,|"
                              r"\s*$)([^\s,'\"]+)", re.I)
-# (a checkpoint file restored, or a step continued past 0: `restored ckpt/ckpt-000865.pt, continuing at step 865`)
+# (a checkpoint file restored, or something loaded and a step continued past 0: `restored
+# ckpt/ckpt-000865.pt, continuing at step 865`; not `evaluation done, continuing at step 2000` mid-run, nor
+# `saved checkpoint ckpt_200.pt, continuing at step 200`)
 _RESUMED = rxcache.compile(r"\bresum(?:ed|ing)\b|\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
+                      r"\b(?:restor|re-?load|load)(?:ed|ing)\b.{0,80}?"
                       r"\bcontinu(?:ing|ed|es)\s+(?:at|from)\s+(?:step|iter(?:ation)?|epoch)\s*[=:#]?\s*0*[1-9]|"
                       r"\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoints?|states?|snapshot|weights)\b|"
                       r"\brestor(?:ing|ed)\s+(?:from\s+)?['\"]?[\w./\\-]+\.(?:pt|pth|ckpt|safetensors|tar)\b|"
