@@ -75,3 +75,75 @@ def test_a_fire_call_on_another_object_wires_nothing(tmp_path):
                                                    "class Trainer:")})
     r = PROBES["code.resume_wired"](ev)
     assert r.verdict != Verdict.YES, r.summary
+
+
+POINTER = """\
+import os
+
+import fire
+import torch
+
+
+def read_latest(root):
+    pointer = os.path.join(root, "latest")
+    if not os.path.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        name = f.read().strip()
+    return os.path.join(root, name) if name else None
+
+
+class Trainer:
+    def __init__(self, run_dir="runs/a"):
+        self.run_dir = run_dir
+
+    def train(self, max_steps=600, resume=False):
+        model = torch.nn.Linear(4, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        start = 0
+        if GUARD:
+            path = read_latest(self.run_dir)
+            if path is not None:
+                state = torch.load(path)
+                model.load_state_dict(state["model"])
+                opt.load_state_dict(state["opt"])
+                start = state["step"]
+        for step in range(start + 1, max_steps + 1):
+            loss = model(torch.randn(8, 4)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step % 100 == 0:
+                name = f"step_{step:06d}.pt"
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
+                           os.path.join(self.run_dir, name))
+                with open(os.path.join(self.run_dir, "latest"), "w") as f:
+                    f.write(name)
+
+    def evaluate(self):
+        model = torch.nn.Linear(4, 1)
+        model.load_state_dict(torch.load(read_latest(self.run_dir))["model"])
+        return model(torch.randn(64, 4)).pow(2).mean().item()
+
+
+if __name__ == "__main__":
+    fire.Fire(Trainer)
+"""
+
+
+def _pointer_auto_resume(tmp_path, guard: str):
+    ev = evidence(tmp_path, {"README.md": "Train with `python train.py train`.\n",
+                             "train.py": POINTER.replace("GUARD", guard)})
+    return PROBES["code.auto_resume"](ev)
+
+
+def test_a_latest_pointer_read_behind_a_flag_is_auto_resume_only_when_asked(tmp_path):
+    # held-out tb_fire: `read_latest` follows the `latest` file the saves rewrite; `train --resume` asks for it,
+    # and the evaluate command's own load of it trains nothing afterwards
+    r = _pointer_auto_resume(tmp_path, "resume")
+    assert r.verdict == Verdict.PARTIAL and "resume" in r.summary, r.summary
+
+
+def test_a_latest_pointer_read_at_every_start_is_auto_resume(tmp_path):
+    r = _pointer_auto_resume(tmp_path, "True")
+    assert r.verdict == Verdict.YES, r.summary
