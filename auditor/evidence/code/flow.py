@@ -29,8 +29,8 @@ from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.entrypoints import module_of
 from auditor.evidence.code.scripts import standalone_scripts
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
-from auditor.evidence.code.resumes import (caller_exists, default_last, enrich, exists_discovery, resume_names,
-                                          trains_after)
+from auditor.evidence.code.resumes import (caller_exists, default_last, enrich, exists_discovery, pointer_readers,
+                                          resume_names, trains_after)
 from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
@@ -100,6 +100,7 @@ class _Analysis:
                 self.fscans[qual] = (scan, fs)
                 if fs.node is not None:
                     self.by_name.setdefault(fs.name, []).append(qual)
+        self.discovery |= pointer_readers(self.fscans)  # `read_latest(root)`: the newest, as a pointer file names it
         # the top-level names the scanned code is imported by: `pulsefit` of src/pulsefit/ too
         self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans} | {
             module_of(s.rel).split(".")[0] for s in scans if s.rel.endswith(".py")}

@@ -440,7 +440,7 @@ def trains_after(a: _Analysis, qual: str, call: Call) -> bool:
         for f in frontier:
             if f.endswith(".__init__") and any(t.startswith(f.removesuffix("__init__")) for t in training):
                 return True  # the object is built restored, then trained by a method of its own (`Trainer(...).train()`)
-            if not callers.get(f) and not f.endswith(("::<main>", "::<module>")):
+            if not callers.get(f) and not f.endswith(("::<main>", "::<module>")) and f not in _fire_commands(a):
                 return True  # called in a way not followed (a method of an object, a framework's hook): undecided
             for caller, site in callers.get(f, ()):
                 if caller in a.ctx and _trains_later(a, caller, site):
@@ -478,3 +478,24 @@ def _trains_later(a: _Analysis, qual: str, site: Call) -> bool:
         if not any(here.get(id(g.test), g.negated) != g.negated for g in fs.call_guards.get(id(a.nodes[id(c)][0]), ())):
             return True
     return False
+
+
+def _fire_commands(a: _Analysis) -> set[str]:
+    """The functions python-fire makes commands (`fire.Fire(Trainer)`: Trainer's methods), each a start of its own."""
+    if getattr(a, "_fired", None) is None:
+        named = {dotted(node.args[0], {}).split(".")[-1] for _scan, fs in a.fscans.values() for call, node in fs.calls
+                 if call.name == "fire.Fire" and node.args}
+        a._fired = {q for q in a.fscans if q.split("::", 1)[1] in named
+                    or q.split("::", 1)[1].split(".")[0] in named}
+    return a._fired
+
+
+# a function that reads where the newest checkpoint is from a pointer file the saves rewrite: `read_latest(root)`
+_POINTER_NAME = rxcache.compile(r"(?:^|_)(?:latest|newest)(?:_|$)")
+_READS = {"read", "read_text", "readline", "readlines", "open"}
+
+
+def pointer_readers(fscans: dict) -> set[str]:
+    """Names of the project's functions named for the newest checkpoint that read a file and return what they found."""
+    return {fs.name for _scan, fs in fscans.values() if fs.node is not None and _POINTER_NAME.search(fs.name)
+            and fs.returns and any(call.short in _READS for call, _node in fs.calls)}
