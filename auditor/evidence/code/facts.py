@@ -66,6 +66,9 @@ class Function:
     loops: tuple[Loop, ...]
 
 
+EXCEPT_GUARD = "__except__"  # the test an except handler's calls run under (its `raised`: what it catches)
+
+
 @dataclass(frozen=True)
 class Guard:
     """One `if` test on the way to a call, and what it means (auditor.evidence.code.guards)."""

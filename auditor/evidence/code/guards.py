@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from auditor import rxcache
-from auditor.evidence.code.facts import Guard
+from auditor.evidence.code.facts import EXCEPT_GUARD, Guard
 from auditor.evidence.code.syntax import dotted, names_in, short_text
 from auditor.evidence.code.values import Values
 
@@ -102,6 +102,8 @@ class Classifier:
         return "condition", f"the else branch of {what}", None
 
     def _kind(self, test: ast.AST, scan: FileScan, fs: FunctionScan, depth: int) -> tuple[str, str, object]:
+        if isinstance(test, ast.Name) and test.id == EXCEPT_GUARD:
+            return "condition", f"an exception handler: only when {getattr(test, 'raised', 'an exception')} is raised", None
         if isinstance(test, ast.BoolOp):
             parts = [self._kind(v, scan, fs, depth) for v in test.values]
             if isinstance(test.op, ast.And):

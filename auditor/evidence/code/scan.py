@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import notebooks, rxcache, safeio
-from auditor.evidence.code.facts import Call, Loop
+from auditor.evidence.code.facts import EXCEPT_GUARD, Call, Loop
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
 from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
 
@@ -224,6 +224,17 @@ class FileScan(ast.NodeVisitor):
         self._guards[-1].append("not (" + self.seg(node.test) + ")")
         self._guard_nodes[-1].append(GuardNode(node.test, True, in_loop))
         self._visit_block(node.orelse)
+        self._guard_nodes[-1].pop()
+        self._guards[-1].pop()
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        """An except handler's calls run only when its exception is raised: guarded by that, as by an `if`."""
+        raised = ast.copy_location(ast.Name(id="Exception", ctx=ast.Load()), node) if node.type is None else node.type
+        test = ast.copy_location(ast.Name(id=EXCEPT_GUARD, ctx=ast.Load()), raised)
+        test.raised = self.seg(raised) if node.type is not None else "any exception"  # type: ignore[attr-defined]
+        self._guards[-1].append(f"except {test.raised}")  # type: ignore[attr-defined]
+        self._guard_nodes[-1].append(GuardNode(test, False, self._depth[-1] > 0))
+        self._visit_block(node.body)
         self._guard_nodes[-1].pop()
         self._guards[-1].pop()
 
