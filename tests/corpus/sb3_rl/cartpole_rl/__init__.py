@@ -1,0 +1,1 @@
+"""Helpers for the CartPole PPO sandbox (config loading, callbacks, checkpoint lookup)."""
