@@ -1,0 +1,1 @@
+"""Helpers for trainer.py: data, checkpoints, metrics CSV, status file, heartbeat."""
