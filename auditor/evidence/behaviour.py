@@ -330,21 +330,14 @@ def _another_program(sub: ast.Call, targets: Targets) -> bool:
                 or "=" in program)  # `ENV=1 python ...` in a shell string
 
 
-_PLANTING = {"touch", "write_bytes", "write_text", "save", "copy", "copyfile", "copy2", "symlink_to"}
 
 
-def plants_checkpoints(node: ast.AST, text: str, aliases: dict[str, str], strings: list[str], targets: Targets,
-                       driving: set[str]) -> bool:
-    """Whether the test writes checkpoint-named files itself before it starts training (`(tmp /
-    "ckpt_100.pt").touch()`): the files it then asserts on need not be training's."""
+def training_starts(node: ast.AST, aliases: dict[str, str], strings: list[str], targets: Targets,
+                    driving: set[str]) -> list[ast.Call]:
+    """The calls of a test that start training: of a helper that does, or ones that do by themselves."""
     trainers = _trainer_names(node, aliases)
-    calls = facts(node, aliases).calls
-    starts = [sub.lineno for name, short, sub in calls
-              if short in driving or _drives(name, short, sub, aliases, strings, targets, trainers)]
-    if not starts:
-        return False
-    return any(short in _PLANTING and sub.lineno < min(starts) and _CHECKPOINT_MARK.search(segment(text, sub))
-               for _name, short, sub in calls)
+    return [sub for name, short, sub in facts(node, aliases).calls
+            if short in driving or _drives(name, short, sub, aliases, strings, targets, trainers)]
 
 
 def _runs_training(strings: list[str], targets: Targets) -> bool:

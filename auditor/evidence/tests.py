@@ -18,7 +18,7 @@ from typing import Any
 from auditor import colcache, evcodec, safeio
 from auditor.config import ProjectConfig
 from auditor.entrypoints import module_names
-from auditor.evidence import assertions, behaviour, testfiles, testindex
+from auditor.evidence import assertions, behaviour, foundfiles, testfiles, testindex
 from auditor.evidence.behaviour import Helper, Targets, facts, segment
 from auditor.evidence.code.syntax import dotted
 from auditor.junit import JUnitError, TestCaseResult, read_junit
@@ -353,8 +353,9 @@ def _judge(targets: Targets, rel: str, text: str, aliases: dict[str, str], cls: 
     effects = behaviour.effects_in(asserted, runs)
     if drive:  # only a test that drives training can decide a cell: only its effects need confirming
         effects = assertions.confirm(effects, each_assertion, lambda: "\n".join(closure_pieces), runs)
-        if behaviour.plants_checkpoints(node, text, aliases, strings, targets, driving):
-            effects = effects - {behaviour.CHECKPOINTS, assertions.ONE_CHECKPOINT}  # the test's own files
+        if foundfiles.plants_checkpoints(node, text, aliases, strings, targets, driving) or \
+                foundfiles.lists_committed_files(node, aliases, constants, strings, targets, driving):
+            effects = effects - {behaviour.CHECKPOINTS, assertions.ONE_CHECKPOINT}  # not what training wrote
     return TestFunction(
         id=test_id, name=node.name, file=rel, line=node.lineno, class_name=cls.name if cls else None,
         markers=tuple(dict.fromkeys(m for m, _ in marks)), timeout_s=_timeout(marks), drives_entry=bool(drive),
