@@ -197,7 +197,7 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
     if (missing := _no_code(code)) is not None:
         return missing
     beating = [t for t in code.threads if _beats(t) is not None]
-    live = [t for t in beating if t.started and t.reachable]
+    live = [t for t in beating if t.started and t.reachable and t.repeats]
     measured = {"threads": len(code.threads)}
     if live:
         t = live[0]
@@ -212,6 +212,12 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
         lc, eff = in_loop[0]
         return ProbeResult(Verdict.PARTIAL, "the liveness signal is written only from the training loop itself "
                                             "(it stalls when the loop does)", _effect_cites(lc, eff, "beats"), measured)
+    once = [t for t in beating if t.started and t.reachable]
+    if once:
+        t = once[0]
+        return ProbeResult(Verdict.NO, f"a {_worker(t)} started at {t.start_file}:{t.start_line} writes the liveness "
+                                       f"signal once (target {t.target}, no loop): nothing refreshes it",
+                           (Citation(t.file, t.line, detail=f"{t.kind}(target={t.target}), writes once"),), measured)
     if beating:
         t = beating[0]
         why = "it is never started" if not t.started else f"it is not reachable from {code.entry_point}"

@@ -130,6 +130,7 @@ class ThreadStart:
     reachable: bool
     start_file: str = ""  # where `.start()` is called on it
     start_line: int = 0
+    repeats: bool = True  # its target writes its liveness signal in a loop (or re-arms), not once and returns
 
 
 @dataclass(frozen=True)

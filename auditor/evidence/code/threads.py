@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.evidence.code.facts import Call, Effect, ThreadStart
+from auditor.evidence.code.facts import HEARTBEAT, PROGRESS, Call, Effect, ThreadStart
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.evidence.code.syntax import dotted, walk
 
@@ -116,17 +116,20 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
         target_node = node.args[1]
     quals = thread_target_quals(node, scan, fs, a.by_name)
     effs = _effects_of(a, quals)
+    reached = list(quals)
     if isinstance(target_node, ast.Lambda):
         for sub in walk(target_node.body):
             if isinstance(sub, ast.Call):
                 inner = next((c for c, n in fs.calls if n is sub), None)
                 if inner:
+                    reached += a.resolve(inner, scan, fs)
                     for tag, eff in _effects_of(a, a.resolve(inner, scan, fs)).items():
                         effs.setdefault(tag, eff)
+    repeats = _repeats(a, reached)
     start = _start_call(_bound(node, fs), node, scan)
     if start is not None and f"{start.file}::{start.function}" in quals:
         # a Timer re-arming itself from its own target: it runs once something else calls that target
-        start = _kicked_off(a, quals)
+        start, repeats = _kicked_off(a, quals), True
     elif start is not None and start.function != fs.qualname and not _called(a, f"{start.file}::{start.function}"):
         start = None  # `def start(self): self._thread.start()` that nothing calls starts nothing
     return ThreadStart(
@@ -135,7 +138,22 @@ def _thread(a: _Analysis, qual: str, scan: FileScan, fs: FunctionScan, call: Cal
         target_function=quals[0].split("::")[-1] if quals else None,
         effects=tuple(sorted(effs.values(), key=lambda e: e.tag)),
         started=start is not None, reachable=qual in a.ctx,
-        start_file=start.file if start else "", start_line=start.line if start else 0)
+        start_file=start.file if start else "", start_line=start.line if start else 0, repeats=repeats)
+
+
+def _repeats(a: _Analysis, quals: list[str], depth: int = 0) -> bool:
+    """Whether a thread's target refreshes its liveness signal: it writes one (or calls what does) in a loop
+    of its own, or of a function it calls (`while not stop.wait(30): beat()`), not once and returns."""
+    for q in quals:
+        for call, targets, tags in a.sites.get(q, []):
+            if not (set(tags) & _LIVENESS or any(a.effects.get(t, {}).keys() & _LIVENESS for t in targets)):
+                continue
+            if call.loop_depth > 0 or (depth < 3 and _repeats(a, targets, depth + 1)):
+                return True
+    return False
+
+
+_LIVENESS = {HEARTBEAT, PROGRESS}
 
 
 def _called(a: _Analysis, qual: str) -> bool:
@@ -186,4 +204,5 @@ def _subclass(a: _Analysis, scan: FileScan, cls_name: str, line: int) -> ThreadS
         file=scan.rel, line=line, function=cls_name, kind="subclass", target=f"{cls_name}.run",
         target_function=f"{cls_name}.run" if run_q in a.fscans else None,
         effects=tuple(sorted(effs.values(), key=lambda e: e.tag)), started=start is not None, reachable=created,
-        start_file=start.file if start else "", start_line=start.line if start else 0)
+        start_file=start.file if start else "", start_line=start.line if start else 0,
+        repeats=_repeats(a, [run_q]))
