@@ -100,6 +100,8 @@ class _Analysis:
                 self.fscans[qual] = (scan, fs)
                 if fs.node is not None:
                     self.by_name.setdefault(fs.name, []).append(qual)
+        # a logger's debug() lines reach a log only where the project turns DEBUG on (logging's default: WARNING)
+        self.debug_on = any(_DEBUG_LEVEL.search(s.text) for s in scans)
         self.discovery |= pointer_readers(self.fscans)  # `read_latest(root)`: the newest, as a pointer file names it
         # the top-level names the scanned code is imported by: `pulsefit` of src/pulsefit/ too
         self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans} | {
@@ -183,6 +185,8 @@ class _Analysis:
     def direct(self, call: Call, scan: FileScan, fs: FunctionScan) -> set[str]:
         """The effects a call site has by itself (auditor.evidence.code.effects, and the adapters' tags)."""
         tags = call_tags(call, scan, fs, self.save, self.load, self.discovery)
+        if call.short == "debug" and LOG in tags and not self.debug_on:  # a level above DEBUG drops these lines
+            tags -= {LOG, HEARTBEAT}
         node = self.nodes.get(id(call), (None, ""))[0]
         if node is not None and (liveness_progress(call, node, scan, fs) or status_record(call, node)):
             tags.add(PROGRESS)
@@ -483,6 +487,8 @@ class _Analysis:
 
 # --------------------------------------------------------------------------- helpers
 
+
+_DEBUG_LEVEL = rxcache.compile(r"\bDEBUG\b|level\s*=\s*10\b|setLevel\(\s*10\s*\)")
 
 # a loop over the micro-batches of one optimizer step (`for _ in range(gradient_accumulation_steps)`)
 _ACCUMULATION = rxcache.compile(r"^for .* in .*(?:accum|micro|grad(?:ient)?_acc)", re.I)
