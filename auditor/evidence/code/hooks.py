@@ -40,7 +40,7 @@ def add_dispatched_targets(a: _Analysis) -> None:
             hits = [t for t in targets if t in dispatchers]
             if not hits:
                 continue
-            built = _built_classes(a) if built is None else built
+            built = built_classes(a) if built is None else built
             node = a.nodes[id(call)][0]
             extra: list[str] = []
             for target in hits:
@@ -82,7 +82,7 @@ def _named_method(node: ast.Call, param: str, index: int, method: bool) -> str:
     return ""
 
 
-def _built_classes(a: _Analysis) -> set[str]:
+def built_classes(a: _Analysis) -> set[str]:
     """Classes the project creates: called by name, or named in a string (a registry's `type='X'`)."""
     out: set[str] = set()
     for scan in a.scans:
