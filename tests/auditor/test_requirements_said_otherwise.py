@@ -49,3 +49,25 @@ def test_a_resume_behind_a_switch_is_implied_only():
 def test_near_misses(requirement, text):
     hit = found(requirement, text)
     assert hit is None or hit.level != STATED, hit
+
+
+@pytest.mark.parametrize("text", [
+    # held-out yacs_hooks: a section of hooks the project keeps but does not register (our own words)
+    "## Plugins we ship but do not enable\n\nThe `HeartbeatPlugin` class writes a heartbeat file every 20 s.\n",
+    "## Unused hooks\n\nA heartbeat hook sits in hooks.py.\n",
+    # held-out sb3_rl: a process said to be alive is no liveness signal of its own
+    "If status.json stops advancing while the pid is still alive, the job is hung.\n",
+])
+def test_not_a_stated_heartbeat(text):
+    hit = found("heartbeat", text)
+    assert hit is None or hit.level != STATED, hit
+
+
+def test_a_stale_progress_file_that_tells_a_hang_implies_one():
+    hit = found("heartbeat", "If status.json stops advancing while the pid is still alive, the job is hung.\n")
+    assert hit is not None and hit.level == IMPLIED, hit
+
+
+def test_a_job_that_says_it_is_still_alive_stays_stated():
+    hit = found("heartbeat", "Every 30 seconds the trainer appends a 'still alive' line to heartbeat.log.\n")
+    assert hit is not None and hit.level == STATED, hit
