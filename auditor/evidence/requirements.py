@@ -216,7 +216,9 @@ _PER_STEP = rxcache.compile(rf"\b(?:every|each|per)\s+(?:(?!epoch|episode)[\w.\-
                        r"(?:step|batch|iteration)[- ]level|per[- ](?:step|batch|iteration)")
 _PER_EPOCH = rxcache.compile(r"\b(?:every|each|per|end of (?:each|every|the)?)\s*(?:[\w.\-]+\s+){0,2}?(?:epoch|episode)s?\b")
 _BATCH_MONITORING = rxcache.compile(r"(?:batch|step)[- ]level (?:monitoring|logging)|per[- ](?:batch|step) (?:logging|loss)")
-_HEARTBEAT = rxcache.compile(r"heart ?beat|liveness|keep-?alive|alive signal|still alive|proof of life|sign of life")
+# (a process said to be "still alive" is not a signal of its own: "while the pid is still alive")
+_HEARTBEAT = rxcache.compile(r"heart ?beat|liveness|keep-?alive|alive signal|(?<!pid is )(?<!process is )still alive|"
+                             r"proof of life|sign of life")
 _STALL = rxcache.compile(r"watchdog|\bstall|\bhangs?\b|\bhung\b|\bstuck\b|frozen|"
                     r"\bstops? (?:moving|changing|advancing|updating|ticking)")
 # a file touched on a period, or watched by its modification time, is a liveness signal
@@ -439,7 +441,7 @@ def heartbeat(s: Statement) -> Match:
     # a stall detector that runs ('a watchdog kills jobs that hang'), not one said to be absent ('we run no watchdog')
     m = next((m for m in _STALL.finditer(low) if not _negated_lead(low, m.start())), None)
     if m is not None and any(not _negated_lead(low, d.start()) for d in re.finditer(
-            r"detect|notice|alert|kill|restart|told|tell|watch", low)):  # not "nothing will tell you"
+            r"detect|notice|alert|kill|restart|told|tell|watch|\b(?:is|has) (?:hung|stuck|frozen)\b", low)):  # not "nothing will tell you"
         return IMPLIED, m.start(), f"a stall is detected another way ('{m.group(0)}')"
     if (m := _PROGRESS_FILE.search(low)) is not None and _PERIOD.search(low):
         # a file promised fresh every N seconds goes stale when the process hangs: liveness, implied

@@ -125,9 +125,13 @@ def left_open(low: str, start: int, end: int) -> bool:
     return bool(_LEFT_OPEN.search(clause_around(low, start, end, _OPEN_BREAK)))
 
 
-# a section that rules things out: "## Non-goals", "## Out of scope", "## Not planned", "## What we won't do"
+# a section that rules things out: "## Non-goals", "## Out of scope", "## Not planned", "## What we won't do",
+# or lists what is kept but never run
 RULED_OUT = rxcache.compile(r"\bnon[- ]?goals?\b|\bnongoals?\b|\bout of scope\b|\bnot (?:planned|supported|in scope|goals?)\b|"
-                            r"\b(?:won[’']?t|will not) (?:do|fix|implement|support|build)\b|\bunsupported\b")
+                            r"\b(?:won[’']?t|will not) (?:do|fix|implement|support|build)\b|\bunsupported\b|"
+                            # "## Hooks we have but do not register", "## Unused plugins": kept, never run
+                            r"\b(?:do|does|did) not (?:register|enable|use|run|start|load)\b|\bunused\b|"
+                            r"\bnot (?:registered|enabled|used|wired)\b")
 
 
 # a file said not to be one, or none kept: "it is not a progress file", "this is not the status file",
