@@ -312,10 +312,15 @@ def _step_lines(full: str, plumbing: str) -> bool:
     return behaviour._in_piece(behaviour._PER_STEP, kept)
 
 
+# steps listed from the first again (`steps == list(range(1, 16))` after a rerun): a fresh start, or a log
+# whose two runs cannot be told apart; a continuation shows where the second run began (range(21, 41))
+_FROM_THE_FIRST = rxcache.compile(r"\brange\(\s*[01]\s*,")
+
+
 def _resumed(text: str, runs: int) -> bool:
     if behaviour._ABSENT.match(text):  # `"resumed from" not in log`: asserted absent
         return False
-    if behaviour._in_piece(behaviour._FRESH_START, text):
+    if behaviour._in_piece(behaviour._FRESH_START, text) or ("range(" in text and _FROM_THE_FIRST.search(text)):
         return False
     return behaviour._in_piece(behaviour._RESUME_MARK, text) or (
         runs >= 2 and behaviour._in_piece(behaviour._STATE_COUNTER, text))
