@@ -71,3 +71,11 @@ def test_a_stale_progress_file_that_tells_a_hang_implies_one():
 def test_a_job_that_says_it_is_still_alive_stays_stated():
     hit = found("heartbeat", "Every 30 seconds the trainer appends a 'still alive' line to heartbeat.log.\n")
     assert hit is not None and hit.level == STATED, hit
+
+
+def test_a_resume_an_option_makes_is_asked_for():
+    # held-out systemd_svc (our own words): the restart resumes because its command carries the flag
+    text = ("The service manager reruns the same command line after a crash. That command carries --resume, "
+            "and the flag is what makes a restart pick up the newest snapshot.\n")
+    hit = found("auto-resume", text)
+    assert hit is not None and hit.level == IMPLIED, hit
