@@ -296,6 +296,10 @@ _OPTION_SUBJECT = rxcache.compile(r"\s*(?:(?:the|a|an)\s+)?(?:(?:flag|option)\s+
 _PHRASE_BREAK = rxcache.compile(r"[;:,]|\.\s|\bbut\b")
 
 
+_RESTARTED = rxcache.compile(r"\b(?:restart(?:s|ed|ing)?|rerun\w*|re-run\w*|relaunch\w*)\b")
+_MADE_BY_OPTION = rxcache.compile(r"(?:flag|option|setting|switch|--[\w-]+)\b[^.;]{0,30}?\bmakes?\b[^.;]{0,25}$")
+
+
 def _claims_auto_resume(low: str, auto: re.Match) -> bool:
     """The phrase `auto` says a restart resumes with nothing given: it is not negated, not set against
     something else, and a "without <option>" phrase names the run the option is missing from, which
@@ -307,6 +311,8 @@ def _claims_auto_resume(low: str, auto: re.Match) -> bool:
         return False  # "--resume on its own picks the newest": what the option does, not a restart given nothing
     if auto.group(0) == "same command" and _ADDED_OPTION.search(_clause_around(low, at, auto.end())):
         return False  # "the same command with --resume added" is another command
+    if _MADE_BY_OPTION.search(low, max(0, at - 60), at):
+        return False  # "the flag is what makes a restart pick up the newest": the option resumes, not nothing
     if not auto.group(0).startswith("without"):
         return True
     clause = _clause_around(low, auto.start(), auto.end())
@@ -474,6 +480,8 @@ def auto_resume(s: Statement) -> Match:
     if not about:
         return None
     auto = _AUTO.search(low)
+    if auto and auto.group(0) == "same command" and not (_RESUME.search(low + s.context) or _RESTARTED.search(low)):
+        auto = None  # "start the very same command again" where nothing speaks of a restart resuming
     if auto and _claims_auto_resume(low, auto):
         return STATED, auto.start(), f"a restart resumes with nothing given ('{auto.group(0)}')"
     handed = _HANDED_PATH.search(low)

@@ -75,7 +75,15 @@ def test_a_job_that_says_it_is_still_alive_stays_stated():
 
 def test_a_resume_an_option_makes_is_asked_for():
     # held-out systemd_svc (our own words): the restart resumes because its command carries the flag
-    text = ("The service manager reruns the same command line after a crash. That command carries --resume, "
+    text = ("The service manager starts the process again after a crash. Its command line carries --resume, "
             "and the flag is what makes a restart pick up the newest snapshot.\n")
     hit = found("auto-resume", text)
     assert hit is not None and hit.level == IMPLIED, hit
+
+
+def test_the_same_command_started_again_in_a_passage_about_something_else_claims_no_resume():
+    # held-out systemd_svc (our own words): how a rehearsal was run, not what a restart does
+    text = ("## Rehearsal\n\nWe started the job, killed it with SIGKILL, waited `RestartSec` and started the very "
+            "same command again.\n")
+    hit = found("auto-resume", text)
+    assert hit is None or hit.level != STATED, hit
