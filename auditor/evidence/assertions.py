@@ -67,7 +67,8 @@ _FILE_NAME = rxcache.compile(r"^[\w.=-]*\d[\w.=-]*\.[a-z][a-z0-9]{0,11}$")  # `e
 _CHECKPOINT_FILE = rxcache.compile(r"\.(?:keras|h5|hdf5|pt|pth|ckpt|safetensors|bin|npz|msgpack|pkl|tar)$")
 # numbers that tell the files of one save apart, not saves: shards, ranks, parts
 _ONE_SAVE = rxcache.compile(r"\d+-of-\d+|rank|shard|part|distcp|world|gpu|device|worker")
-_NOT_A_STEP_LINE = rxcache.compile(r"resum|restor|continu|sav(?:e|es|ed|ing)\b|checkpoint|ckpt|snapshot|wrote|writing")
+_NOT_A_STEP_LINE = rxcache.compile(r"resum|restor|continu|sav(?:e|es|ed|ing)\b|checkpoint|ckpt|snapshot|wrote|writing|"
+                                  r"start(?:s|ed|ing)?\b[^\"'\n]{0,20}\b(?:from|at)\b")  # "Starting training from iteration N"
 
 
 @dataclass(frozen=True)
