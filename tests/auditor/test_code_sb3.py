@@ -24,7 +24,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 class StatusFile(BaseCallback):
     def __init__(self, path, every=500):
         super().__init__()
-        self.path, self.every = path, every
+        self.path = path
+        self.every = every
 
     def _on_step(self):
         if self.n_calls % self.every == 0:

@@ -17,6 +17,7 @@ configuration, not in a loop of its own. The adapters read the files `scan` alre
   on an engine's events (auditor.evidence.code.fw_events, PyTorch-Ignite and the like); fastai
   learners' fits and callbacks (auditor.evidence.code.fw_fastai); Keras fits and their callbacks
   (auditor.evidence.code.fw_keras); skorch nets and their callbacks (auditor.evidence.code.fw_skorch);
+  stable-baselines3's learn and its callbacks (auditor.evidence.code.fw_sb3);
   mmengine Runners and their config files' hooks
   (auditor.evidence.code.fw_mmengine); Orbax's
   `CheckpointManagerOptions(save_interval_steps=...)`.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from auditor.evidence.code import fw_events, fw_fastai, fw_hf, fw_keras, fw_lightning, fw_mmengine, fw_skorch
+from auditor.evidence.code import fw_events, fw_fastai, fw_hf, fw_keras, fw_lightning, fw_mmengine, fw_sb3, fw_skorch
 from auditor.evidence.code.facts import DISCOVERY, LOAD, LOG, SAVE, STEP, CodeEvidence, Interval
 from auditor.evidence.code.fwcommon import bound_to, imports, keyword, keyword_line, package, receiver_of, sites
 
@@ -105,6 +106,7 @@ def add_framework_evidence(ev: CodeEvidence, scans: list[FileScan], analysis: _A
     fw_fastai.add(ev, scans, analysis)
     fw_keras.add(ev, scans, analysis)
     fw_skorch.add(ev, scans, analysis)
+    fw_sb3.add(ev, scans, analysis)
     fw_mmengine.add(ev, scans, analysis)
     _orbax_intervals(ev, scans, analysis)
 
