@@ -24,7 +24,7 @@ from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD,
 from auditor.evidence.code.configfiles import Node
 from auditor.evidence.code.effects import call_tags, liveness_progress, status_record
 from auditor.evidence.code.guards import Classifier
-from auditor.evidence.code.hooks import add_dispatched_targets, built_classes
+from auditor.evidence.code.hooks import add_dispatched_targets, unbuilt_plugins
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.entrypoints import module_of
 from auditor.evidence.code.scripts import standalone_scripts
@@ -122,7 +122,7 @@ class _Analysis:
         self.resume_names = resume_names(self)
         self.nodes: dict[int, tuple[ast.Call, str]] = {}  # id(call) -> (its node, its function's qualname)
         self._guards: dict[tuple[int, bool], tuple[Guard, ...]] = {}
-        self._dead: set[str] | None = None
+        self.dead_classes: set[str] | None = None  # hooks.unbuilt_plugins, once asked
 
     def run(self) -> None:
         self.ev.functions = {qual: _function(scan, fs, qual) for qual, (scan, fs) in self.fscans.items()}
@@ -182,25 +182,8 @@ class _Analysis:
             module = scan.aliases[call.name.split(".")[0]].split(".")[-1]
             return [q for q in candidates if Path(q.split("::")[0]).stem == module]
         # a method of some object: not of a plugin class the project never creates
-        dead = self.unbuilt_plugins()
+        dead = unbuilt_plugins(self)
         return [q for q in candidates if self.fscans[q][1].class_name not in dead]
-
-    def unbuilt_plugins(self) -> set[str]:
-        """Classes of a family the project builds members of (subclasses of one of its own base classes:
-        hooks, callbacks) that it never builds, nor a subclass of: `HeartbeatWriter(HookBase)` left out of
-        the hooks a trainer is given has no instance whose methods could run. A class of no such family may
-        be built by the project's users (a library's Trainer) and is never counted out."""
-        if self._dead is None:
-            parents = {cls: {b.split(".")[-1] for b in bases} for scan in self.scans
-                       for cls, (bases, _line) in scan.classes.items()}
-            alive, frontier = set(), built_classes(self) & set(parents)
-            while frontier:
-                alive |= frontier
-                frontier = {b for cls in frontier for b in parents.get(cls, ())} - alive
-            self._dead = {cls for cls, bases in parents.items() if cls not in alive and bases & set(parents)
-                          and any(other in alive for other, theirs in parents.items()
-                                  if other != cls and theirs & bases & set(parents))}
-        return self._dead
 
     def direct(self, call: Call, scan: FileScan, fs: FunctionScan) -> set[str]:
         """The effects a call site has by itself (auditor.evidence.code.effects, and the adapters' tags)."""
@@ -368,7 +351,7 @@ class _Analysis:
             # but a standalone tool's (a converter that loops over checkpoints is not the training loop)
             tools = standalone_scripts(self.scans, (self.entry_file, self.config.main_module)) \
                 if any(s.rel == self.entry_file for s in self.scans) else set()
-            dead = self.unbuilt_plugins()  # a method of a class nothing creates has no instance to run on
+            dead = unbuilt_plugins(self)  # a method of a class nothing creates has no instance to run on
             for qual, (scan, fs) in self.fscans.items():
                 if scan.rel not in tools and fs.class_name not in dead:
                     starts.setdefault(qual, 0)

@@ -90,3 +90,21 @@ def built_classes(a: _Analysis) -> set[str]:
         for fs in scan.scopes():
             out |= {call.short for call, _node in fs.calls}
     return out
+
+
+def unbuilt_plugins(a: _Analysis) -> set[str]:
+    """Classes of a family the project builds members of (subclasses of one of its own base classes:
+    hooks, callbacks) that it never builds, nor a subclass of: `HeartbeatWriter(HookBase)` left out of
+    the hooks a trainer is given has no instance whose methods could run. A class of no such family may
+    be built by the project's users (a library's Trainer) and is never counted out."""
+    if a.dead_classes is None:
+        parents = {cls: {b.split(".")[-1] for b in bases} for scan in a.scans
+                   for cls, (bases, _line) in scan.classes.items()}
+        alive, frontier = set(), built_classes(a) & set(parents)
+        while frontier:
+            alive |= frontier
+            frontier = {b for cls in frontier for b in parents.get(cls, ())} - alive
+        a.dead_classes = {cls for cls, bases in parents.items() if cls not in alive and bases & set(parents)
+                          and any(other in alive for other, theirs in parents.items()
+                                  if other != cls and theirs & bases & set(parents))}
+    return a.dead_classes
