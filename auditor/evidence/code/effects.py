@@ -135,14 +135,19 @@ def liveness_progress(call: Call, node: ast.Call, scan: FileScan, fs: FunctionSc
 _WRITER = re.compile(r"write|dump|save|update|store|put|record", re.I)
 
 
-def status_record(call: Call, node: ast.Call) -> bool:
+def status_record(call: Call, node: ast.Call, fs: FunctionScan | None = None) -> bool:
     """A call that writes a status record of how far training is: a writer (`write_metrics(path,
-    {"status": "running", "step": step, ...})`) given a mapping with a status key and a position key;
-    a tracker's `run.log({...})` writes no file, and a metrics mapping without a status is no status."""
+    {"status": "running", "step": step, ...})`) given a mapping with a status key (status, state, phase)
+    and a position key, written literally or bound to a name first in the same function (`record = {...}`,
+    then `write_text(json.dumps(record))`); a tracker's `run.log({...})` writes no file, and a metrics
+    mapping without a status is no status."""
     if not _WRITER.search(call.short):
         return False
-    return any(isinstance(sub, ast.Dict) and {"status", "state"} & _keys(sub) and (_STEP_KEYS | {"chunk"}) & _keys(sub)
-               for arg in [*node.args, *(k.value for k in node.keywords)] for sub in ast.walk(arg))
+    given = [*node.args, *(k.value for k in node.keywords)]
+    names = {sub.id for arg in given for sub in ast.walk(arg) if isinstance(sub, ast.Name)}
+    bound = [value for targets, value in (fs.assigns if fs is not None else ()) if targets & names]
+    return any(isinstance(sub, ast.Dict) and {"status", "state", "phase"} & _keys(sub)
+               and (_STEP_KEYS | {"chunk"}) & _keys(sub) for arg in given + bound for sub in ast.walk(arg))
 
 
 def _keys(mapping: ast.Dict) -> set[str]:

@@ -191,7 +191,7 @@ class _Analysis:
         if call.short == "debug" and LOG in tags and not self.debug_on:  # a level above DEBUG drops these lines
             tags -= {LOG, HEARTBEAT}
         node = self.nodes.get(id(call), (None, ""))[0]
-        if node is not None and (liveness_progress(call, node, scan, fs) or status_record(call, node)):
+        if node is not None and (liveness_progress(call, node, scan, fs) or status_record(call, node, fs)):
             tags.add(PROGRESS)
         return tags | self.site_tags.get(id(node), set())
 
