@@ -28,7 +28,7 @@ _Analysis = Any
 
 RESUME_NAME = rxcache.compile(r"^(?:resume\w*|\w+_resume|init_from|ckpt_path|checkpoint_path|resume_from\w*|load_from|"
                          r"restore_from|from_checkpoint|continue_from)$")
-_STATE_RECEIVER = rxcache.compile(r"opt|optim|sched|scaler|lr_s", re.I)
+_STATE_RECEIVER = rxcache.compile(r"opt|optim|sched|scaler|lr_s|checkpointable", re.I)  # fvcore: the other stateful objects
 _STATE_KEY = rxcache.compile(r"^(?:step|global_step|epoch|iter|iter_num|iteration|it|optimizer|opt|scheduler|rng\w*|"
                         r"\w*_rng|\w*rng_state\w*|gen_state|torch_rng|numpy_rng|sampler)$")
 _EXISTS = {"exists", "isfile", "is_file", "isdir", "is_dir"}
@@ -91,7 +91,9 @@ def _scope_restores(a: _Analysis, q: str) -> tuple[bool | None, str]:
     for c, _node in fs.calls:
         receiver = c.name.rsplit(".", 1)[0] if "." in c.name else ""
         if c.short == "load_state_dict":
-            if _STATE_RECEIVER.search(receiver.split(".")[-1]):
+            # `self.checkpointables[key].load_state_dict(...)`: the receiver is a subscript, read from the text
+            head = c.text.split(".load_state_dict", 1)[0] if receiver.endswith("<expr>") else receiver.split(".")[-1]
+            if _STATE_RECEIVER.search(head):
                 found = (True, f"{c.file}:{c.line} restores {receiver.split('.')[-1]}")
                 break
             found = (False, "")
