@@ -66,3 +66,63 @@ def test_a_checkpointers_checkpointables_are_training_state(tmp_path):
     ev = evidence(tmp_path, {"README.md": "Train with `python train.py`.\n", "train.py": TRAIN})
     r = PROBES["code.resume_wired"](ev)
     assert r.verdict == Verdict.YES, r.summary
+
+
+POINTER = """\
+import argparse
+import os
+
+import torch
+
+
+class Checkpointer:
+    def __init__(self, model, save_dir):
+        self.model = model
+        self.save_dir = save_dir
+
+    def save(self, name):
+        torch.save({"model": self.model.state_dict()}, os.path.join(self.save_dir, name + ".pth"))
+        with open(os.path.join(self.save_dir, "last_checkpoint"), "w") as f:
+            f.write(name + ".pth")
+
+    def has_checkpoint(self):
+        return os.path.exists(os.path.join(self.save_dir, "last_checkpoint"))
+
+    def get_checkpoint_file(self):
+        with open(os.path.join(self.save_dir, "last_checkpoint")) as f:
+            return os.path.join(self.save_dir, f.read().strip())
+
+    def resume_or_load(self, path, *, resume=True):
+        if resume and self.has_checkpoint():
+            path = self.get_checkpoint_file()
+        if path:
+            self.model.load_state_dict(torch.load(path)["model"])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--resume", action="store_true")
+    a = p.parse_args()
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ckpt = Checkpointer(model, "out")
+    ckpt.resume_or_load("", resume=a.resume)
+    for it in range(1000):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if it % 100 == 0:
+            ckpt.save(f"model_{it:07d}")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_last_checkpoint_pointer_read_behind_resume_is_auto_resume_when_asked(tmp_path):
+    # held-out yacs_hooks: get_checkpoint_file() reads the last_checkpoint file every save rewrites
+    ev = evidence(tmp_path, {"README.md": "Train with `python train.py`.\n", "train.py": POINTER})
+    r = PROBES["code.auto_resume"](ev)
+    assert r.verdict == Verdict.PARTIAL, r.summary
