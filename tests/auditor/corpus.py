@@ -62,6 +62,24 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "line as one of its writes, because the code rewrites it in the same if-block (train.py:73-82). Nothing in "
         "the run records that: no log line names metrics.json. The auditor does not take another record's times "
         "for the file's and says partial (it exists, its cadence unmeasured)",
+    ("yacs_hooks", "auto-resume", "code"):
+        "Checkpointer.resume_or_load finds last_checkpoint only `if resume and self.has_checkpoint()`, its resume "
+        "a keyword defaulting to True that tools/train_net.py fills from --resume (store_true) through "
+        "DefaultTrainer.resume_or_load(resume=resume). The auditor does not read get_checkpoint_file() as a "
+        "discovery, and when it did (tried this session) it did not follow the flag through two calls' "
+        "parameters and said yes; it says no (nothing looks for checkpoints) where the label says partial",
+    ("yacs_hooks", "batch-monitoring", "code"):
+        "the metrics printer logs from a hook's after_step, which the trainer calls in its iteration loop through "
+        "`for h in self._hooks`. The project has no entry function (tools/train_net.py), so every function "
+        "starts at depth 0 and the loop depth is lost: the auditor says partial (a loop, not the per-batch "
+        "one) where the label says yes",
+    ("yacs_hooks", "heartbeat", "code"):
+        "HeartbeatWriter is never registered and no longer counts (no false yes); the auditor still finds "
+        "a liveness write in the loop (partial) where the label says no heartbeat at all",
+    ("sb3_rl", "checkpoint-interval", "docs"):
+        "CONTRIBUTING.md:4 bounds the work a run may lose to 'five minutes of compute away from its newest "
+        "checkpoint'; the auditor reads no distance to a checkpoint as an interval and says partial (README's "
+        "interval in steps)",
 }
 
 

@@ -18,7 +18,7 @@ from auditor.config import load_config
 from auditor.evidence import Evidence
 from auditor.model import PROBES, Verdict
 from auditor.resolve import resolve
-from tests.auditor.corpus import CORPUS, label, stage
+from tests.auditor.corpus import CORPUS, known_miss, label, stage
 
 CODE = {
     "periodic-checkpoints": ("code.checkpoint_saved_in_loop", {}),
@@ -49,7 +49,10 @@ def test_the_code_column_equals_the_hand_labels(tmp_path, name):
     for rule in CODE:
         result = _probe(ev, rule)
         expected = label(name, rule, "code")["verdict"]
-        if result.verdict.value != expected:
+        if known_miss(name, rule, "code"):
+            assert result.verdict.value != expected, f"{rule} is right now: remove it from corpus.KNOWN_MISSES"
+            assert result.verdict != Verdict.YES, (rule, result.summary)
+        elif result.verdict.value != expected:
             wrong.append(f"{rule}: label {expected}, got {result.verdict.value}: {result.summary}")
         if result.verdict in (Verdict.YES, Verdict.PARTIAL):
             assert result.citations and all(c.line for c in result.citations[:1]), (rule, result.citations)
