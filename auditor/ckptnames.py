@@ -22,7 +22,12 @@ Trainers save in their framework's formats:
   a part of one save (`features.joblib`, nanoGPT's `meta.pkl`, Accelerate's `random_states_0.pkl`),
   so it counts only when its name says checkpoint (a checkpoint, model, snapshot or weights word, a
   step, iteration or epoch number) or its folder does (`snapshots/`, `checkpoints/`, `models/`);
-- a weakly typed file (`.h5`, `.tar`, `.npz`, a pickle) in a data folder (`data/`, `datasets/`, `cache/`) is
+- stable-baselines3: `model.save` writes a `.zip` (CheckpointCallback's `rl_model_80000_steps.zip`,
+  EvalCallback's `best_model.zip`) holding a `data` JSON, `policy.pth`, `policy.optimizer.pth`,
+  `pytorch_variables.pth` and `_stable_baselines3_version`. A `.zip` is as often an archive of anything,
+  so it counts only when its name or its folder says it is a model or a checkpoint, and then only
+  when its members are a model save (`zip_save`: read from the zip's directory, never unpacked);
+- a weakly typed file (`.h5`, `.tar`, `.zip`, `.npz`, a pickle) in a data folder (`data/`, `datasets/`, `cache/`) is
   data, whatever its name;
 - torch.distributed.checkpoint (DCP): one save is a folder of `*.distcp` shards and a
   `.metadata` file, written last, whatever the folder is called. A shard is not a checkpoint
@@ -48,7 +53,7 @@ _MODEL_NPZ = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|epoch|step|best|f
 _MODEL_PICKLE = rxcache.compile(r"(?:model|weight|ckpt|checkpoint|snapshot|epoch|step|iter(?:ation)?[-_]?\d)", re.I)
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 _DATA_FOLDERS = frozenset({"data", "dataset", "datasets", "cache", "raw", "processed"})
-_WEAKLY_TYPED = ((".h5", _MODEL_H5), (".tar", _MODEL_H5), (".npz", _MODEL_NPZ),
+_WEAKLY_TYPED = ((".h5", _MODEL_H5), (".tar", _MODEL_H5), (".zip", _MODEL_H5), (".npz", _MODEL_NPZ),
                  *((suffix, _MODEL_PICKLE) for suffix in PICKLE_SUFFIXES))
 
 
@@ -63,6 +68,20 @@ def is_checkpoint_file(name: str, folder: str = "") -> bool:
                 return False
             return bool(says.search(low[:-len(suffix)])) or folder.lower() in _MODEL_FOLDERS
     return False
+
+
+SB3_MEMBERS = ("data", "_stable_baselines3_version")
+
+
+def zip_save(members: list[str]) -> str:
+    """What model save a zip's member names say it is: `stable-baselines3` (a `data` JSON beside the
+    policy's `.pth` files, or SB3's version file), `torch` (torch.save's own zip, `<name>/data.pkl`),
+    else ""."""
+    if "_stable_baselines3_version" in members or ("data" in members and any(m.endswith(".pth") for m in members)):
+        return "stable-baselines3"
+    if any(m.count("/") == 1 and m.endswith("/data.pkl") for m in members):
+        return "torch"
+    return ""
 
 
 def is_shard(name: str) -> bool:

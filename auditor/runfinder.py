@@ -1,7 +1,8 @@
 """Run directories, found from what discovery's walk saw: folders holding checkpoints, and their logs.
 
 - A folder holding checkpoint files (auditor.ckptnames: `.pt`, `.pth`, `.pth.tar`, `.ckpt`,
-  `.safetensors`, `.keras`, `.weights.h5`, ...) or `checkpoint-N/` folders holds checkpoints.
+  `.safetensors`, `.keras`, `.weights.h5`, a `.zip` whose members are a model save, ...) or
+  `checkpoint-N/` folders holds checkpoints.
   A folder named for a step (`step_000546/`, `global_step500/`, `epoch_3/`) that holds such
   files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so
   is a folder of torch.distributed.checkpoint shards (`*.distcp`) whatever its name; a
@@ -28,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from auditor import rxcache
-from auditor.ckptnames import shards_folder
+from auditor import rxcache, safeio, safezip
+from auditor.ckptnames import shards_folder, zip_save
 
 _CHECKPOINT_FOLDER_NAMES = {"checkpoints", "checkpoint", "ckpt", "ckpts", "snapshots"}
 LAUNCH_FOLDER = rxcache.compile(r"^version_\d+$")  # one launch of a Lightning logger (lightning_logs/version_3)
@@ -148,7 +149,10 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
     runs: dict[str, list[str]] = {}  # run -> its checkpoints (files, or a folder for one saved as a folder)
     stamped: dict[str, list[str]] = {}  # run -> the paths whose mtimes say when it saved
     sweeps = _sweeps([*seen.checkpoint_files, *seen.checkpoint_dirs], read)
-    for folder, files in seen.checkpoint_files.items():
+    for folder, named in seen.checkpoint_files.items():
+        files = [f for f in named if not f.lower().endswith(".zip") or _zip_is_save(root, f)]
+        if not files:
+            continue
         # step_000546/ or a folder of DCP shards: one checkpoint
         one_save = bool(_NUMBERED_FOLDER.match(folder.rsplit("/", 1)[-1])) or shards_folder(files)
         run = _run_of(_parent(folder), sweeps) if one_save else _run_of(folder, sweeps)
@@ -165,6 +169,14 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
         out.append(RunDirectory(run or ".", len(saved), tuple(sorted(logs)), newest))
     out.sort(key=lambda r: (-r.checkpoints, -r.newest, r.path))
     return out
+
+
+def _zip_is_save(root: Path, rel: str) -> bool:
+    """Whether a zip named like a checkpoint holds a model save (its directory read, nothing inflated)."""
+    try:
+        return bool(zip_save(safezip.zip_names(root / rel, within=safeio.project(root), shown=rel)))
+    except safeio.READ_ERRORS:
+        return False
 
 
 def _inside(folder: str, run: str) -> bool:

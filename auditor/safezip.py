@@ -84,3 +84,14 @@ def zip_member(path: str | os.PathLike[str], choose: Callable[[list[str]], str |
     if len(data) > cap:
         raise safeio.ReadRefused(f.name, f"zip member {name} inflates past the {cap}-byte limit; not read")
     return data
+
+
+def zip_names(path: str | os.PathLike[str], *, within: safeio.Root | None, shown: str | None = None) -> list[str]:
+    """A zip's member names, from its directory (nothing is inflated); ReadRefused as zip_member."""
+    names: list[str] = []
+
+    def keep(found: list[str]) -> None:
+        names.extend(found)
+
+    zip_member(path, keep, within=within, cap=0, shown=shown)
+    return names

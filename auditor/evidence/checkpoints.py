@@ -30,7 +30,7 @@ from auditor.evidence.pickles import StaticPickle, blocking_globals, pickle_end,
 from auditor.evidence.runfacts import Checkpoint
 from auditor.evidence import ckptformats, runio
 from auditor.evidence.runio import parse_time, present, read_json, relative
-from auditor.ckptnames import is_checkpoint_file
+from auditor.ckptnames import is_checkpoint_file, zip_save
 from auditor.runlayout import CHECKPOINTS_DIR, CHECKPOINT_FORMAT
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
 
@@ -256,6 +256,8 @@ _NUMBERED = rxcache.compile(r"(?:^|[^a-z])(?:step|epoch|iter|iteration|it|ckpt|c
                             r"chunk)[_=-]?0*(\d+)|^0*(\d+)$", re.I)
 # a streaming trainer's chunk of the stream (`chunk_000120.joblib`) is its step
 _NAME_STEP = rxcache.compile(r"(?:step|iter|iteration|it|ckpt|checkpoint|state|snapshot|chunk)[_=-]?0*(\d+)", re.I)
+# the count before its unit, as stable-baselines3's CheckpointCallback names a save (`rl_model_80000_steps`)
+_NAME_STEPS_AFTER = rxcache.compile(r"(?:^|[_-])0*(\d+)[_-]?steps?$", re.I)
 _NAME_EPOCH = rxcache.compile(r"epoch[_=-]?0*(\d+)", re.I)
 _FOLDER = rxcache.compile(r"^checkpoint[-_](\d+)$")
 _RECOVERY = rxcache.compile(r"(?:^|[^a-z])recovery[-_]0*(\d+)[-_]\d+$")  # timm's mid-epoch save, recovery-2-79
@@ -289,7 +291,7 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
             elif depth < MAX_DEPTH and not d.startswith(".") and d not in _SKIP_DIRS:
                 keep.append(d)
         dirs[:] = keep
-        files += [here / n for n in sorted(names) if _checkpoint_file(n, here.name)]
+        files += [here / n for n in sorted(names) if _checkpoint_file(n, here.name) and _zip_kept(here / n, run)]
     seen: set[str] = set(taken)
     unique = []
     for p in files:
@@ -303,6 +305,18 @@ def candidates(run: Path, patterns: list[str], taken: set[str]) -> tuple[list[Pa
 def _checkpoint_file(name: str, folder: str) -> bool:
     # a lone .safetensors file is weights, read as part of a checkpoint folder, not a checkpoint of its own here
     return is_checkpoint_file(name, folder) and not name.endswith(".safetensors")
+
+
+def _zip_kept(path: Path, run: Path) -> bool:
+    """A `.zip` named like a checkpoint is one unless its directory shows something other than a model
+    save (an archive of results); one that is no zip at all, or torn, is kept: an unreadable save."""
+    if not path.name.lower().endswith(".zip"):
+        return True
+    try:
+        names = safezip.zip_names(path, within=safeio.run_directory(run), shown=relative(path, run))
+    except safeio.READ_ERRORS:
+        return True
+    return bool(zip_save(names))
 
 
 def _saved_as_folder(parent: Path, name: str) -> bool:
@@ -321,11 +335,11 @@ def _saved_as_folder(parent: Path, name: str) -> bool:
 def kind_of(name: str, epoch_re: Any = None) -> tuple[str, int | None, int | None]:
     """(kind, epoch, step) a checkpoint's name says."""
     low = name.lower()
-    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5|npz|joblib|pkl|pickle)$|"
+    stem = re.sub(r"(?:\.weights)?\.(pt|pth|ckpt|safetensors|bin|keras|h5|npz|joblib|pkl|pickle|zip)$|"
                   r"(?:\.(?:pt|pth|ckpt))?\.tar$", "", low)
     epoch_m = (epoch_re.search(name) if epoch_re is not None else None) or _NAME_EPOCH.search(name)
     epoch = int(epoch_m.group(1)) if epoch_m and epoch_m.groups() and epoch_m.group(1) else None
-    step_m = _NAME_STEP.search(stem)
+    step_m = _NAME_STEP.search(stem) or _NAME_STEPS_AFTER.search(stem)
     step = int(step_m.group(1)) if step_m else None
     if "best" in low:
         return "best", epoch, step
@@ -357,6 +371,12 @@ def read_files(run: Path, files: list[Path], epoch_re: Any, errors: list[str]) -
         if st.st_size == 0:
             status = "in_progress" if now - st.st_mtime < IN_PROGRESS_S else "incomplete"
             out.append(Checkpoint(rel, kind, status, epoch, step, st.st_mtime, "mtime", 0, None, "empty file"))
+            continue
+        zipped = ckptformats.zip_save_status(pt, inside, rel) if pt.name.lower().endswith(".zip") else None
+        if zipped is not None:  # a stable-baselines3 save: told by its members, its step from its data JSON
+            status, note, held = zipped
+            out.append(Checkpoint(rel, kind, status, epoch, step if held is None else held, st.st_mtime, "mtime",
+                                  st.st_size, None, note))
             continue
         if pt.name.lower().endswith(".npz"):
             status, note, held = ckptformats.numpy_archive(pt, inside, rel)

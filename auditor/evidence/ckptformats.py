@@ -14,6 +14,9 @@
   (auditor.evidence.pickles: a pickle that would call code when loaded is not data). A compressed
   dump (joblib's zlib, gzip, bz2, xz, lzma) is inflated and discarded as it streams, to see its
   stream end and the pickle inside whole. Nothing is unpickled.
+- A stable-baselines3 save (`.zip`) is told by its member names (`data`, `policy.pth`,
+  `_stable_baselines3_version`); its `data` JSON (size-bounded) gives the step (`num_timesteps`). The
+  policy's `.pth` members and the base64 pickles inside `data` are never read.
 - A torch.distributed.checkpoint (DCP) save is a folder of `*.distcp` shards whose `.metadata`
   file is written after every shard: a folder without it is a save that did not finish.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import safeio, safezip
-from auditor.ckptnames import DCP_METADATA, PICKLE_SUFFIXES, is_shard
+from auditor.ckptnames import DCP_METADATA, PICKLE_SUFFIXES, is_shard, zip_save
 from auditor.evidence.pickles import blocking_globals, read_pickle
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -86,6 +89,37 @@ def _npy_integer(data: bytes) -> int | None:
     if len(raw) != width:
         return None
     return int.from_bytes(raw, "big" if order == ">" else "little", signed=kind == "i")
+
+
+MAX_SB3_DATA_BYTES = 4 * 1024 * 1024
+
+
+def zip_save_status(path: Path, within: safeio.Root, shown: str) -> tuple[str, str, int | None] | None:
+    """(status, note, step) of a `.zip` checkpoint: a stable-baselines3 save is `readable` with the step
+    its `data` JSON holds (`num_timesteps`); None for torch.save's own zip (read as a torch file);
+    `unreadable` with the reason otherwise."""
+    names: list[str] = []
+
+    def data_member(found: list[str]) -> str | None:
+        names.extend(found)
+        return "data" if zip_save(found) == "stable-baselines3" and "data" in found else None
+
+    try:
+        data = safezip.zip_member(path, data_member, within=within, cap=MAX_SB3_DATA_BYTES, shown=shown)
+        kind = zip_save(names)
+        if kind == "torch":
+            return None
+        if kind != "stable-baselines3":
+            return "unreadable", "a zip that is not a model save (no data and policy members)", None
+        meta = safeio.parse_json(data, shown=f"{shown}:data") if data is not None else None
+    except safeio.ReadRefused as exc:
+        return "unreadable", exc.why, None
+    except safeio.READ_ERRORS as exc:
+        return "unreadable", safeio.describe(exc, shown).split(": ", 1)[1], None
+    steps = meta.get("num_timesteps") if isinstance(meta, dict) else None
+    step = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0 else None
+    members = ", ".join(sorted(n for n in names if n.endswith(".pth"))[:3])
+    return "readable", f"stable-baselines3 save ({members}; not loaded)", step
 
 
 def framework_file_status(path: Path, within: safeio.Root, shown: str) -> tuple[str, str]:

@@ -6,7 +6,8 @@ a status file) and in their checkpoints. This module reads the log lines and fin
 
 - **sessions**: a run is split at each restart. A line opens a session when it is the log's
   first line; a start or command line (`Command line: ...`, `argv: ...`, `start pid=...`)
-  whose process id differs from the current session's; or, once the current session has done
+  whose process id differs from the current session's; a command line after other lines of a
+  session that already recorded one (a process records its command once); or, once the current session has done
   work (a per-step line, a save, a metric), a start line, a repeat of the log's first line
   (`Overriding config with ...`), or a resume line.
 - **commands and explicit resumes**: each session's recorded command line, and whether it (or
@@ -375,12 +376,16 @@ def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
     pids: list[str] = [""]
     work = [is_batch_line(x.text) or (x.file, x.line) in save_lines or _is_metric_line(x.text) for x in lines]
     worked = False
+    told = None  # where the current session recorded its command line
     for i, x in enumerate(lines):
         text = x.text
-        pid_m = _PID.search(text) if (command_of(text) is not None or _START.search(text)) else None
+        command = command_of(text) is not None
+        pid_m = _PID.search(text) if (command or _START.search(text)) else None
         pid = pid_m.group(1) if pid_m else ""
         if i > 0:
-            strong = bool(pid and pids[-1] and pid != pids[-1]) or i in opened
+            # a process records its command line once: another one, after other lines, is another start
+            again = command and told is not None and i - told > 1 and not _command_lines(lines, told, i)
+            strong = bool(pid and pids[-1] and pid != pids[-1]) or i in opened or again
             opener = bool(_START.search(text) or command_of(text) is not None
                           or (signature is not None and line_shape(text) == signature))
             if strong or (worked and (opener or resume_line(text))):
@@ -388,10 +393,19 @@ def _session_starts(lines: list[LogLine], save_lines: set[tuple[str, int]],
                 starts.append(first)
                 pids.append("")
                 worked = any(work[first:i])
+                told = None
         if pid and not pids[-1]:
             pids[-1] = pid
+        if command and told is None:
+            told = i
         worked = worked or work[i]
     return starts, pids
+
+
+def _command_lines(lines: list[LogLine], told: int, at: int) -> bool:
+    """Whether every line between two recorded command lines is a command line too (one start
+    recording its command twice: `Command: ...`, `argv=[...]`)."""
+    return all(command_of(x.text) is not None or not x.text.strip() for x in lines[told + 1:at])
 
 
 def _banner_start(lines: list[LogLine], work: list[bool], floor: int, at: int) -> int:

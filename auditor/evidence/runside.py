@@ -16,7 +16,8 @@ metrics.csv and JSON-lines metrics.
   into the launch's log_dir); a run folder that keeps none has the one its trainer writes into
   the project root, its working directory (`metrics.json` beside `models/`). Its last update time and state are read; when it carries a heartbeat time
   (`heartbeat_at`), the heartbeat rewrites it, so its refresh cadence is the heartbeat's.
-- metrics.csv (Lightning's CSVLogger): per-step rows are rows of a training metric of which an
+- metrics.csv (Lightning's CSVLogger), progress.csv (stable-baselines3's logger, a row per
+  dump: per PPO iteration, per `log_interval` episodes): per-step rows are rows of a training metric of which an
   epoch has several; one row per epoch is per-epoch logging. JSON lines with a loss and a step
   are per-step lines.
 
@@ -305,6 +306,8 @@ def _line_of(text: str, needle: str) -> int | None:
 
 
 _JSON_LINES_NAME = rxcache.compile(r"\.jsonl$|^(?:scalars|metrics|history|log|train(?:ing)?_log)[\w-]*\.json$", re.I)
+# Lightning's CSVLogger's metrics.csv; stable-baselines3's (and RLlib's) logger's progress.csv, a row per dump
+_METRICS_CSV = ("metrics.csv", "progress.csv")
 SIDE_DEPTH = 6  # folders below the run searched for metrics files (a session folder's vis_data/ is two)
 MAX_SIDE_FILES = 20
 
@@ -318,7 +321,7 @@ def _metrics_files(run: Path) -> tuple[list[Path], list[Path]]:
         depth = len(Path(folder).relative_to(run).parts)
         dirs[:] = sorted(d for d in dirs if depth < SIDE_DEPTH and not d.startswith("."))
         for name in sorted(files):
-            if name == "metrics.csv":
+            if name in _METRICS_CSV:
                 csvs.append(Path(folder) / name)
             elif _JSON_LINES_NAME.search(name) and not (depth == 0 and name == EVENTS_FILE) \
                     and not _HEARTBEAT_NAME.search(name):
