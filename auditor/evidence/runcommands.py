@@ -1,7 +1,8 @@
 """Command lines a run's logs record (`Command: python train.py --resume x`, `argv: ...`, a JSON
 record's `"argv"` string or list, `pid 4242: python -m pkg.train`, `start pid 17163 argv train.py --resume`:
 `argv` and a script, as `" ".join(sys.argv)` prints it; `argv=['train.py', '--resume']`, sys.argv as
-`log.info("argv=%s", sys.argv)` prints the list, read item by item) and the resume option one carries
+`log.info("argv=%s", sys.argv)` prints the list, read item by item; detectron2's `Command line arguments:
+Namespace(...)`, its parsed options) and the resume option one carries
 (`--resume PATH`, `--from x`, `ckpt_path=...`; not `--resume auto`, nor `resume=None`)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from auditor import rxcache
 from auditor.evidence.steplines import LINE_CACHE
 
 _COMMAND = rxcache.compile(r'"(?:command(?:[ _]line)?|argv|cmd)"\s*:\s*(?:"(?P<c>(?:[^"\\]|\\.)*)"|\[(?P<d>[^\]]*)\])'  # JSON
-                      r"|(?:\bcommand(?:[ _]line)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
+                      r"|(?:\bcommand(?:[ _]line)?(?:[ _]arg(?:ument)?s)?|\bargv|\bcmd|\bstart(?:ed)?)\s*[:=]\s*(?P<a>\S.*?)\s*$"
                       r"|\bpid[ =]?\d+\s*:\s*(?P<b>(?:\S+\.py\b|\S*python[\d.]*\s+-m\s+\w).*?)\s*$"
                       r"|\bargv\s+(?P<e>(?:\S+\.py\b|\S*python[\d.]*\s).*?)\s*$", re.I)
 _JSON_STRING = rxcache.compile(r'"((?:[^"\\]|\\.)*)"')

@@ -60,7 +60,10 @@ _RESUME_SETTING = rxcache.compile(r"\b(init_from|resume_from\w*|resume|ckpt_path
 # (a checkpoint file restored, or something loaded and a step continued past 0: `restored
 # ckpt/ckpt-000865.pt, continuing at step 865`; not `evaluation done, continuing at step 2000` mid-run, nor
 # `saved checkpoint ckpt_200.pt, continuing at step 200`)
-_RESUMED = rxcache.compile(r"\bresum(?:ed|ing)\b|\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
+_RESUMED = rxcache.compile(r"\bresum(?:ed|ing)\b|"
+                      # detectron2's `Starting training from iteration 240` (from 0 on a first start)
+                      r"\bstart(?:ing|ed)?\s+training\s+from\s+(?:iteration|iter|step|epoch)\s*[=:#]?\s*0*(?:[2-9]|[1-9]\d+)\b|"
+                      r"\b(?:continu(?:ing|ed)|continues|will continue) from\b|"
                       r"\b(?:restor|re-?load|load)(?:ed|ing)\b.{0,80}?"
                       r"\bcontinu(?:ing|ed|es)\s+(?:at|from)\s+(?:step|iter(?:ation)?|epoch)\s*[=:#]?\s*0*[1-9]|"
                       r"\brestor(?:ing|ed)\b.{0,40}\b(?:checkpoints?|states?|snapshot|weights)\b|"
