@@ -193,7 +193,8 @@ def progress_files(run: Path, under: str = "") -> list[str]:
     """The progress files of the run folder (or of its folder `under`), relative to the run."""
     folder = run / under if under else run
     names = [p.name for p in sorted(folder.iterdir()) if not p.is_dir() and _PROGRESS_NAME.search(p.name)
-             and not _HEARTBEAT_NAME.search(p.name) and not p.name.endswith(".tmp")]
+             and not _HEARTBEAT_NAME.search(p.name) and not p.name.endswith(".tmp")
+             and p.name not in _METRICS_CSV]  # a logger's CSV gains a row a dump: a log, not rewritten in place
     ours = [n for n in (PROGRESS_JSON, PROGRESS_TXT) if n in names]
     return [f"{under}/{n}" if under else n for n in ours + [n for n in names if n not in ours]]
 

@@ -44,7 +44,8 @@ RUNS = {"accel": "runs/exp1", "compliant": "runs/main", "hf_cli": "out", "hf_jso
         "numpy_ini": "runs/default", "absl_flags": "runs/base", "typer_st": "runs/base",
         "torchrun_snap": "runs/demo", "nb_drive": "drive", "sk_stream": "models",
         "act_ckpt": "runs/tiny", "tb_fire": "runs/tiny", "gin_rst": "runs/base", "skorch_cb": "runs/meter",
-        "mlflow_track": "checkpoints", "tyro_preempt": "runs/wave-a"}
+        "mlflow_track": "checkpoints", "tyro_preempt": "runs/wave-a", "yacs_hooks": "output",
+        "sb3_rl": "runs/cartpole_ppo", "unittest_xml": "runs/mlp-small", "systemd_svc": "runs/prod"}
 
 
 def _config(project):

@@ -146,3 +146,12 @@ def test_a_second_recorded_argv_starts_a_session(tmp_path):
 def test_an_sb3_run_is_judged_from_its_zips_and_logs(tmp_path, rule, verdict):
     r = probe(rule, project(tmp_path))
     assert r.verdict == verdict, r.summary
+
+
+def test_sb3s_progress_csv_is_a_log_not_the_progress_file(tmp_path):
+    root = project(tmp_path)
+    (root / "runs" / "ppo" / "status.json").write_text('{"state": "finished", "num_timesteps": 400000, '
+                                                       '"written_at": "2026-12-03T16:36:00+00:00"}\n')
+    config = resolve(load_config(root))
+    run = Evidence(config, root / "runs" / "ppo").run
+    assert run.progress.file == "status.json" and "progress.csv" not in run.progress.files
