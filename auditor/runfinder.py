@@ -6,7 +6,8 @@
   A folder named for a step (`step_000546/`, `global_step500/`, `epoch_3/`) that holds such
   files is one checkpoint (weights, optimizer, a JSON sidecar), of the folder above it, and so
   is a folder of torch.distributed.checkpoint shards (`*.distcp`) whatever its name; a
-  `checkpoints/` (`ckpt/`, `snapshots/`, ...) folder belongs to the run above it.
+  `checkpoints/` (`ckpt/`, `snapshots/`, ...) folder belongs to the run above it, and so does a
+  folder inside a run that holds only its best or final save (`<run>/best/best_model.zip`).
 - Lightning's loggers write each launch of `fit` into a new `version_N/` of one log folder
   (`lightning_logs/version_1/checkpoints/`): a launch folder belongs to the run above it, its
   launches that run's sessions. A sweep is not one run: when the launches' hparams.yaml differ
@@ -161,6 +162,7 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
     for folder, dirs in seen.checkpoint_dirs.items():
         runs.setdefault(_run_of(folder, sweeps), []).extend(dirs)
         stamped.setdefault(_run_of(folder, sweeps), []).extend(dirs)
+    _fold_end_saves(runs, stamped)
     outputs = _scheduler_outputs(seen, read)
     out = []
     for run, saved in runs.items():
@@ -169,6 +171,22 @@ def run_dirs(root: Path, seen: Seen, read: Sniffer) -> list[RunDirectory]:
         out.append(RunDirectory(run or ".", len(saved), tuple(sorted(logs)), newest))
     out.sort(key=lambda r: (-r.checkpoints, -r.newest, r.path))
     return out
+
+
+_END_SAVE = rxcache.compile(r"(?:^|[^a-z])(?:best|final|last)(?:[^a-z]|$)", re.I)
+
+
+def _fold_end_saves(runs: dict[str, list[str]], stamped: dict[str, list[str]]) -> None:
+    """A folder inside a run that holds only its best or final save (`<run>/best/best_model.zip`,
+    `<run>/final/model.safetensors`) is part of that run, not a run of its own."""
+    for run in sorted(runs, key=len, reverse=True):
+        host = next((r for r in sorted(runs, key=len, reverse=True) if r and r != run and _inside(run, r)), None)
+        name = run.rsplit("/", 1)[-1]
+        if host is None or not (_END_SAVE.search(name)
+                                or all(_END_SAVE.search(s.rsplit("/", 1)[-1]) for s in runs[run])):
+            continue
+        runs[host].extend(runs.pop(run))
+        stamped.setdefault(host, []).extend(stamped.pop(run, []))
 
 
 def _zip_is_save(root: Path, rel: str) -> bool:
