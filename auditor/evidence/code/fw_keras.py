@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from auditor.evidence.code.facts import (AUTORESUME, LOAD, LOG, SAVE, Call, CodeEvidence, Effect, Guard, Interval,
                                          LoopCall, ResumeLoad)
-from auditor.evidence.code.fwcommon import Site, keyword, keyword_line, sites
+from auditor.evidence.code.fwcommon import Site, hook_loop_calls, keyword, keyword_line, sites, subclasses_of
 from auditor.evidence.code.syntax import short_text
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def is_keras(call: Call) -> bool:
 def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
     """Append the loops Keras fits run, with their callbacks' saves, logs and hooks, their save intervals and
     BackupAndRestore's resume."""
-    subclasses = _callback_classes(scans)
+    subclasses = subclasses_of(scans, _keras_callback_base)
     own = {cls for scan in scans for cls in scan.classes}
     for scan in (s for s in scans if _uses_keras(s)):
         for fit in (s for s in sites(scan) if _is_fit(s, own)):
@@ -77,7 +77,7 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
                     if cb.call.short == "BackupAndRestore":
                         _backup_resume(ev, cb)
                 elif cb.call.short in subclasses:
-                    found += _hooks(subclasses[cb.call.short], cb.call.short, a)
+                    found += hook_loop_calls(subclasses[cb.call.short], cb.call.short, a, BATCH_HOOKS, EPOCH_HOOKS, VIA)
             ev.loop_calls = ev.loop_calls + tuple(found)
             ev.save_intervals = ev.save_intervals + tuple(intervals)
 
@@ -219,36 +219,7 @@ def _backup_resume(ev: CodeEvidence, cb: Site) -> None:
     ev.auto_resume = ev.auto_resume + (Effect(AUTORESUME, call, VIA),)
 
 
-def _callback_classes(scans: list[FileScan]) -> dict[str, FileScan]:
-    """The project's subclasses of Keras' Callback (directly, or through another of them), by name."""
-    found: dict[str, FileScan] = {}
-    changed = True
-    while changed:
-        changed = False
-        for scan in scans:
-            for cls, (bases, _line) in scan.classes.items():
-                if cls in found:
-                    continue
-                if any(_keras_callback_base(b) or b.split(".")[-1] in found for b in bases):
-                    found[cls] = scan
-                    changed = True
-    return found
-
-
 def _keras_callback_base(base: str) -> bool:
     parts = base.split(".")
     return parts[-1] == "Callback" and (parts[0] in ("keras", "tf_keras") or (parts[0] == "tensorflow"
                                                                               and "keras" in parts))
-
-
-def _hooks(scan: FileScan, cls: str, a: _Analysis) -> list[LoopCall]:
-    """Calls in the batch and epoch hooks of a Callback subclass given to fit."""
-    out: list[LoopCall] = []
-    for hook in sorted(BATCH_HOOKS | EPOCH_HOOKS):
-        for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
-            effects = tuple(Effect(e.tag, e.site, (*VIA, f"{cls}.{hook}", *e.via), e.guards)
-                            for e in a.call_effects(call, targets, tags, in_loop_only=False))
-            if effects:
-                out.append(LoopCall(call, depth=2 if hook in BATCH_HOOKS else 1, batch_loop=hook in BATCH_HOOKS,
-                                    effects=effects))
-    return out

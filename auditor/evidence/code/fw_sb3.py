@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from auditor.evidence.code.facts import LOG, SAVE, CodeEvidence, Effect, Guard, Interval, LoopCall
 from auditor.evidence.code.fw_keras import _callbacks
-from auditor.evidence.code.fwcommon import Site, imports, keyword, keyword_line, package, sites
+from auditor.evidence.code.fwcommon import (Site, hook_loop_calls, imports, keyword, keyword_line, package, sites,
+                                            subclasses_of)
 from auditor.evidence.code.syntax import short_text
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ VIA = ("SB3 learn",)
 
 def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
     """Append the loops SB3's learn runs: its callbacks' saves and hooks, and its logger's table."""
-    subclasses = _callback_classes(scans)
+    subclasses = subclasses_of(scans, _sb3_callback)
     for scan in (s for s in scans if imports(s, SB3)):
         logged = _logger_set_up(scan)
         for learn in (s for s in sites(scan) if s.call.short == "learn" and isinstance(s.node.func, ast.Attribute)):
@@ -59,7 +60,8 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
                     found.append(LoopCall(learn.call, depth=1, batch_loop=False,
                                           effects=(Effect(SAVE, cb.call, VIA, (guard,)),)))
                 elif cb.call.short in subclasses:
-                    found += _hooks(subclasses[cb.call.short], cb.call.short, a)
+                    found += hook_loop_calls(subclasses[cb.call.short], cb.call.short, a, STEP_HOOKS,
+                                             ROLLOUT_HOOKS, VIA)
             ev.loop_calls = ev.loop_calls + tuple(found)
 
 
@@ -91,34 +93,6 @@ def _checkpoints(cb: Site, a: _Analysis) -> tuple[Effect, Interval | None]:
     return Effect(SAVE, call, VIA, (guard,)), interval
 
 
-def _callback_classes(scans: list[FileScan]) -> dict[str, FileScan]:
-    """The project's subclasses of SB3's BaseCallback (directly, or through another of them), by name."""
-    found: dict[str, FileScan] = {}
-    for _ in range(8):
-        grown = False
-        for scan in scans:
-            for cls, (bases, _line) in scan.classes.items():
-                if cls not in found and any(_sb3_callback(b) or b.split(".")[-1] in found for b in bases):
-                    found[cls] = scan
-                    grown = True
-        if not grown:
-            break
-    return found
-
-
 def _sb3_callback(base: str) -> bool:
     parts = base.split(".")
     return parts[0] in SB3 and parts[-1] in ("BaseCallback", "EventCallback")
-
-
-def _hooks(scan: FileScan, cls: str, a: _Analysis) -> list[LoopCall]:
-    """Calls in the step and rollout hooks of a BaseCallback subclass given to learn."""
-    out: list[LoopCall] = []
-    for hook in sorted(STEP_HOOKS | ROLLOUT_HOOKS):
-        for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
-            effects = tuple(Effect(e.tag, e.site, (*VIA, f"{cls}.{hook}", *e.via), e.guards)
-                            for e in a.call_effects(call, targets, tags, in_loop_only=False))
-            if effects:
-                out.append(LoopCall(call, depth=2 if hook in STEP_HOOKS else 1, batch_loop=hook in STEP_HOOKS,
-                                    effects=effects))
-    return out

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from auditor.evidence.code.facts import AUTORESUME, SAVE, CodeEvidence, Effect, Guard, Interval, LoopCall, ResumeLoad
 from auditor.evidence.code.fw_keras import _callbacks
-from auditor.evidence.code.fwcommon import Site, imports, keyword, keyword_line, package, sites
+from auditor.evidence.code.fwcommon import (Site, hook_loop_calls, imports, keyword, keyword_line, package, sites,
+                                            subclasses_of)
 from auditor.evidence.code.syntax import short_text
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ _TRAINING_BATCH = ("training", "not (not training)")  # `if training:` / `if not
 
 def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
     """Append the loops skorch nets run with their callbacks' saves, logs and hooks, and LoadInitState's resume."""
-    subclasses = _callback_classes(scans)
+    subclasses = subclasses_of(scans, _skorch_callback)
     for scan in (s for s in scans if imports(s, SKORCH)):
         for net in (s for s in sites(scan) if s.call.short in NETS and package(s.call) in SKORCH):
             if not (net.function.qualname in ("<module>", "<main>") or f"{scan.rel}::{net.function.qualname}" in a.ctx):
@@ -53,7 +54,9 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
                 elif cb.call.short == "LoadInitState" and package(cb.call) in SKORCH:
                     _load_init_state(ev, cb)
                 elif cb.call.short in subclasses:
-                    found += _hooks(subclasses[cb.call.short], cb.call.short, a)
+                    # skorch hands batch hooks `training` (a training batch, not a validation one): not a switch
+                    found += hook_loop_calls(subclasses[cb.call.short], cb.call.short, a, BATCH_HOOKS, EPOCH_HOOKS,
+                                             VIA, lambda hook, guard: hook in BATCH_HOOKS and guard in _TRAINING_BATCH)
             ev.loop_calls = ev.loop_calls + tuple(found)
 
 
@@ -91,36 +94,6 @@ def _load_init_state(ev: CodeEvidence, cb: Site) -> None:
         ev.auto_resume = ev.auto_resume + (Effect(AUTORESUME, call, VIA),)
 
 
-def _callback_classes(scans: list[FileScan]) -> dict[str, FileScan]:
-    """The project's subclasses of skorch's Callback (directly, or through another of them), by name."""
-    found: dict[str, FileScan] = {}
-    for _ in range(8):
-        grown = False
-        for scan in scans:
-            for cls, (bases, _line) in scan.classes.items():
-                if cls not in found and any(_skorch_callback(b) or b.split(".")[-1] in found for b in bases):
-                    found[cls] = scan
-                    grown = True
-        if not grown:
-            break
-    return found
-
-
 def _skorch_callback(base: str) -> bool:
     parts = base.split(".")
     return parts[0] == "skorch" and parts[-1] == "Callback"
-
-
-def _hooks(scan: FileScan, cls: str, a: _Analysis) -> list[LoopCall]:
-    """Calls in the batch and epoch hooks of a Callback subclass given to a net."""
-    out: list[LoopCall] = []
-    for hook in sorted(BATCH_HOOKS | EPOCH_HOOKS):
-        for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
-            # skorch hands batch hooks `training` (a training batch, not a validation one): not a switch
-            effects = tuple(Effect(e.tag, e.site, (*VIA, f"{cls}.{hook}", *e.via),
-                                   tuple(g for g in e.guards if not (hook in BATCH_HOOKS and g.text in _TRAINING_BATCH)))
-                            for e in a.call_effects(call, targets, tags, in_loop_only=False))
-            if effects:
-                out.append(LoopCall(call, depth=2 if hook in BATCH_HOOKS else 1, batch_loop=hook in BATCH_HOOKS,
-                                    effects=effects))
-    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from auditor.evidence.code.facts import Call, Effect, LoopCall
 
@@ -83,3 +83,34 @@ def receiver_of(node: ast.Call) -> str:
         return ""
     value = func.value
     return value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+
+
+def subclasses_of(scans: list[FileScan], is_base: Callable[[str], bool]) -> dict[str, FileScan]:
+    """The project's subclasses of a framework's callback class (`is_base` of a dotted base name), directly
+    or through another of them, by name, with the file that defines each."""
+    found: dict[str, FileScan] = {}
+    for _ in range(8):
+        grown = False
+        for scan in scans:
+            for cls, (bases, _line) in scan.classes.items():
+                if cls not in found and any(is_base(b) or b.split(".")[-1] in found for b in bases):
+                    found[cls] = scan
+                    grown = True
+        if not grown:
+            break
+    return found
+
+
+def hook_loop_calls(scan: FileScan, cls: str, a: Any, inner: set[str], outer: set[str], via: tuple[str, ...],
+                    dropped: Callable[[str, str], bool] = lambda _hook, _guard: False) -> list[LoopCall]:
+    """The calls in a callback class's hooks that a framework runs in its loops: `inner` hooks in the
+    per-batch loop, `outer` ones in the loop around it; a guard `dropped(hook, its text)` says is not one."""
+    out: list[LoopCall] = []
+    for hook in sorted(inner | outer):
+        for call, targets, tags in a.sites.get(f"{scan.rel}::{cls}.{hook}", []):
+            effects = tuple(Effect(e.tag, e.site, (*via, f"{cls}.{hook}", *e.via),
+                                   tuple(g for g in e.guards if not dropped(hook, g.text)))
+                            for e in a.call_effects(call, targets, tags, in_loop_only=False))
+            if effects:
+                out.append(LoopCall(call, depth=2 if hook in inner else 1, batch_loop=hook in inner, effects=effects))
+    return out
