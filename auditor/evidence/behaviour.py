@@ -230,7 +230,9 @@ def _receiver(call: ast.Call) -> ast.AST | None:
 
 def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
             targets: Targets, trainers: frozenset[str] = frozenset()) -> str:
-    """How one call starts training ("" when it does not)."""
+    """How one call starts training ("" when it does not: a dry run trains nothing)."""
+    if _dry_run(sub):
+        return ""
     receiver = _receiver(sub)
     rtext = _dotted(receiver, aliases) if receiver is not None else ""
     if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets,
@@ -249,6 +251,17 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
         if "train" in facts(sub, aliases).strings or first_name in targets.functions | targets.commands:
             return "invokes the CLI:"
     return ""
+
+
+_DRY_RUN = rxcache.compile(r"--?dry[-_]?run$", re.I)
+
+
+def _dry_run(call: ast.Call) -> bool:
+    """`train.py --dry-run`, `main(["--dry_run"])`, `main(dry_run=True)`: the run stops before training."""
+    return any(isinstance(sub, ast.Constant) and isinstance(sub.value, str) and _DRY_RUN.match(sub.value)
+               for arg in call.args for sub in ast.walk(arg)) or any(
+        k.arg and k.arg.replace("_", "") == "dryrun" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords)
 
 
 def _trains_there(name: str, short_name: str, receiver: ast.AST | None, rtext: str, aliases: dict[str, str],
@@ -368,17 +381,6 @@ def _assigned(node: ast.AST, aliases: dict[str, str]) -> dict[str, list[ast.AST]
         for t in walk(target):
             if isinstance(t, ast.Name):
                 out.setdefault(t.id, []).append(value)
-    return out
-
-
-def module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
-    """Names a module binds at its top level (`LINE = re.compile(...)`), for assertions that read them."""
-    out: dict[str, list[ast.AST]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    out.setdefault(target.id, []).append(node.value)
     return out
 
 

@@ -171,12 +171,23 @@ def _judge_file(targets: Targets, rel: str, tree: ast.Module, text: str,
     """The tests of one test file; `helpers`: those its tests may call by name."""
     aliases = _aliases(tree)
     module_marks = _module_marks(tree, aliases)
-    constants = behaviour.module_constants(tree)
+    constants = _module_constants(tree)
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     return tuple(_judge(targets, rel, text, aliases, cls, node,
                         helpers if cls is None else helpers.over(_class_helpers(cls, classes, text, aliases, rel)),
                         module_marks, constants)
                  for cls, node in _test_nodes(tree))
+
+
+def _module_constants(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Names a module binds at its top level (`LINE = re.compile(...)`), for assertions that read them."""
+    out: dict[str, list[ast.AST]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out.setdefault(target.id, []).append(node.value)
+    return out
 
 
 def _aliases(tree: ast.Module) -> dict[str, str]:
