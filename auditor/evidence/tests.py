@@ -431,8 +431,12 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
             by_test.setdefault(match.id, []).append(case)
     ev.unmatched_results = tuple(unmatched)
     joined = []
+    stale: list[str] = []
     for t in ev.tests:
         results = by_test.get(t.id)
+        if results and _older_than_test(root, t.file, [rel for rel, c in cases if c in results]):
+            stale.append(t.file)
+            results = None  # written before the test's last edit: not its result now
         if not results:
             joined.append(t)
             continue
@@ -444,6 +448,23 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
         joined.append(_replace(t, outcome=worst.outcome, duration_s=round(sum(c.duration_s for c in results), 3),
                                message=worst.message[:500], results=tuple(c.id for c in results)))
     ev.tests = tuple(joined)
+    if stale:
+        ev.junit_errors += (f"the JUnit results are older than the last edit of {', '.join(sorted(set(stale))[:3])} "
+                            f"(by more than {STALE_S} s): not those tests' results now",)
+
+
+STALE_S = 60  # a checkout gives every file about the same time; a result this much older predates the edit
+
+
+def _older_than_test(root: Path, test_file: str, junit_files: list[str]) -> bool:
+    """Every JUnit file reporting on the test was written over STALE_S seconds before the test file's last change."""
+    try:
+        edited = (root / test_file).stat().st_mtime
+        written = [(root / rel).stat().st_mtime if not Path(rel).is_absolute() else Path(rel).stat().st_mtime
+                   for rel in junit_files]
+    except OSError:
+        return False
+    return bool(written) and all(w + STALE_S < edited for w in written)
 
 
 def _replace(t: TestFunction, **changes: Any) -> TestFunction:

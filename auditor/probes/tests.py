@@ -167,7 +167,8 @@ def effect_tested(ev: Any, effect: str, automatic: bool = False, requirement: st
         t = good[0]
         machine = " (marked skipif: whether it runs depends on the machine)" if t.skipped_here_or_there else ""
         return ProbeResult(Verdict.NO_EVIDENCE, f"{t.id} drives training and asserts on {what}, but no JUnit "
-                           f"result for it was found{machine}{_junit_hint(te)}",
+                           f"result for it was found{machine}{_junit_hint(te)}"
+                           + (_junit_note(te) if te.junit_errors else ""),
                            tuple(_cite(t, t.drive) for t in good[:3]), measured)
     if looking:
         cites = tuple(_cite(t, "; ".join(_problems(t))) for t in looking[:3])
