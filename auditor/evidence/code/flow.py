@@ -29,8 +29,8 @@ from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
 from auditor.entrypoints import module_of
 from auditor.evidence.code.scripts import standalone_scripts
 from auditor.evidence.code.syntax import calls_in, dotted, names_in, option_name
-from auditor.evidence.code.resumes import (caller_exists, default_last, enrich, exists_discovery, pointer_readers,
-                                          resume_names, trains_after)
+from auditor.evidence.code.resumes import (caller_exists, default_last, enrich, exists_discovery, fire_target,
+                                          pointer_readers, resume_names, trains_after)
 from auditor.evidence.code.threads import is_process, thread_class_runs, thread_starts, thread_target_quals
 from auditor.evidence.code.values import Values
 
@@ -424,7 +424,7 @@ class _Analysis:
                         scan.aliases.get(call.short, "").split(".")[-1] in entry_names
                     if fs.qualname == "<main>":
                         main_calls.append(MainCall(call, is_entry))
-                    if call.name == "fire.Fire" and node.args and dotted(node.args[0], {}).split(".")[-1] in fired:
+                    if fire_target(call, node) in fired:
                         options.append(call)
                         continue
                     if call.short in ("option", "argument", "add_argument"):

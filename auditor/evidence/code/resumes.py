@@ -432,7 +432,7 @@ def trains_after(a: _Analysis, qual: str, call: Call) -> bool:
     branch of an `if`: `python train.py evaluate` restores to score, and trains nothing). True when no
     step of training is seen at all (a framework's fit), or a path up is lost (a function nothing is
     seen calling): there is nothing to tell the paths apart by."""
-    training = {q for q in a.ctx if STEP in a.effects.get(q, {})}
+    training = _training(a)
     if not training or qual in training:
         return True
     callers = _callers(a)
@@ -452,6 +452,13 @@ def trains_after(a: _Analysis, qual: str, call: Call) -> bool:
                     nxt.append(caller)
         frontier = nxt
     return False
+
+
+def _training(a: _Analysis) -> set[str]:
+    """The reachable functions that take a training step, themselves or through what they call (once per analysis)."""
+    if getattr(a, "_training", None) is None:
+        a._training = {q for q in a.ctx if STEP in a.effects.get(q, {})}
+    return a._training
 
 
 def _callers(a: _Analysis) -> dict[str, list[tuple[str, Call]]]:
@@ -482,11 +489,15 @@ def _trains_later(a: _Analysis, qual: str, site: Call) -> bool:
     return False
 
 
+def fire_target(call: Call, node: ast.Call) -> str:
+    """The name python-fire makes a command line of in this call (`fire.Fire(Trainer)`: Trainer), else ""."""
+    return dotted(node.args[0], {}).split(".")[-1] if call.name == "fire.Fire" and node.args else ""
+
+
 def _fire_commands(a: _Analysis) -> set[str]:
     """The functions python-fire makes commands (`fire.Fire(Trainer)`: Trainer's methods), each a start of its own."""
     if getattr(a, "_fired", None) is None:
-        named = {dotted(node.args[0], {}).split(".")[-1] for _scan, fs in a.fscans.values() for call, node in fs.calls
-                 if call.name == "fire.Fire" and node.args}
+        named = {fire_target(call, node) for _scan, fs in a.fscans.values() for call, node in fs.calls} - {""}
         a._fired = {q for q in a.fscans if q.split("::", 1)[1] in named
                     or q.split("::", 1)[1].split(".")[0] in named}
     return a._fired
