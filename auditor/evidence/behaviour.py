@@ -231,8 +231,12 @@ def _receiver(call: ast.Call) -> ast.AST | None:
 def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
             targets: Targets, trainers: frozenset[str] = frozenset()) -> str:
     """How one call starts training ("" when it does not: a dry run trains nothing)."""
-    if _dry_run(sub):
-        return ""
+    how = _how_drives(name, short_name, sub, aliases, strings, targets, trainers)
+    return "" if how and _dry_run(sub) else how
+
+
+def _how_drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
+                targets: Targets, trainers: frozenset[str]) -> str:
     receiver = _receiver(sub)
     rtext = _dotted(receiver, aliases) if receiver is not None else ""
     if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets,

@@ -432,9 +432,11 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
     ev.unmatched_results = tuple(unmatched)
     joined = []
     stale: list[str] = []
+    file_of = {id(c): rel for rel, c in cases}  # by identity: equal results of two files are two results
+    mtimes: dict[Path, float] = {}
     for t in ev.tests:
         results = by_test.get(t.id)
-        if results and _older_than_test(root, t.file, [rel for rel, c in cases if c in results]):
+        if results and _older_than_test(root, t.file, [file_of[id(c)] for c in results], mtimes):
             stale.append(t.file)
             results = None  # written before the test's last edit: not its result now
         if not results:
@@ -456,12 +458,17 @@ def _join_junit(ev: TestsEvidence, config: ProjectConfig, root: Path) -> None:
 STALE_S = 60  # a checkout gives every file about the same time; a result this much older predates the edit
 
 
-def _older_than_test(root: Path, test_file: str, junit_files: list[str]) -> bool:
-    """Every JUnit file reporting on the test was written over STALE_S seconds before the test file's last change."""
+def _older_than_test(root: Path, test_file: str, junit_files: list[str], mtimes: dict[Path, float]) -> bool:
+    """Every JUnit file reporting on the test was written over STALE_S seconds before the test file's
+    last change; `mtimes`: those already read, kept across the tests of one audit."""
+    def mtime(path: Path) -> float:
+        if path not in mtimes:
+            mtimes[path] = path.stat().st_mtime
+        return mtimes[path]
+
     try:
-        edited = (root / test_file).stat().st_mtime
-        written = [(root / rel).stat().st_mtime if not Path(rel).is_absolute() else Path(rel).stat().st_mtime
-                   for rel in junit_files]
+        edited = mtime(root / test_file)
+        written = [mtime(root / rel) for rel in junit_files]  # an absolute `rel` stays itself under `/`
     except OSError:
         return False
     return bool(written) and all(w + STALE_S < edited for w in written)
