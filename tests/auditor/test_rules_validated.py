@@ -22,6 +22,10 @@ BUILTIN = REPO / "auditor" / "builtin_rules"
 RECORD = BUILTIN / "validated.json"
 
 
+# whether the child validated a rule text: either validator imported (auditor.rules.fast_validator)
+VALIDATED = "any(m in sys.modules for m in ('jsonschema', 'jsonschema_rs'))"
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_text(encoding="utf-8").encode()).hexdigest()
 
@@ -42,8 +46,8 @@ def test_an_audit_with_the_built_in_rules_does_not_import_jsonschema(tmp_path: P
     (tmp_path / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
     (tmp_path / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
     code = ("import sys\nfrom auditor.cli import main\ntry:\n    main(['check', '--project', sys.argv[1], "
-            "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, 'jsonschema' in sys.modules, "
-            "file=sys.stderr)\n")
+            "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, VALIDATED, "
+            "file=sys.stderr)\n").replace("VALIDATED", VALIDATED)
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     last = done.stderr.strip().splitlines()[-1]
     assert last in ("EXIT 0 False", "EXIT 1 False"), done.stderr[-2000:]
@@ -72,10 +76,10 @@ def test_an_edited_built_in_rule_is_validated_again(tmp_path: Path, edit, messag
 
 
 def _audit_loading(project: Path, cache: Path) -> tuple[int, bool]:
-    """(exit code, whether jsonschema was imported) of `audit check` of `project` with a cache folder."""
+    """(exit code, whether a rule text was validated) of `audit check` of `project` with a cache folder."""
     code = ("import sys\nfrom auditor.cli import main\ntry:\n    main(['check', '--project', sys.argv[1], "
-            "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, 'jsonschema' in sys.modules, "
-            "file=sys.stderr)\n")
+            "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, VALIDATED, "
+            "file=sys.stderr)\n").replace("VALIDATED", VALIDATED)
     env = {k: v for k, v in os.environ.items() if k != "AUDIT_NO_CACHE"}  # conftest turns caches off
     env["AUDIT_CACHE_DIR"] = str(cache)
     done = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True, timeout=120,
