@@ -233,15 +233,6 @@ def heartbeat_thread(ev: Any) -> ProbeResult:
                        _entry_cite(code), measured)
 
 
-def _callers(code: CodeEvidence, function: str) -> list[Call]:
-    """Calls in the project of the function named `function` (its short name), but not its own calls
-    and not a model's `.train()` / `.eval()` mode switch."""
-    short = function.split("::")[-1].split(".")[-1]
-    return [c for c in code.calls() if c.short == short and c.function != function
-            and not (c.short in ("train", "eval") and c.n_args <= 1 and not c.kwargs and "." in c.name
-                     and not c.name.startswith("self."))]
-
-
 @probe("code.resume_wired")
 def resume_wired(ev: Any) -> ProbeResult:
     """yes: training state (not only the weights) is restored from a path or setting the user can give
@@ -278,7 +269,7 @@ def resume_wired(ev: Any) -> ProbeResult:
             load.user_source or "a path the user gives")
         return ProbeResult(Verdict.YES, f"training state is restored from {how} ({load.call.file}:{load.call.line})",
                            tuple(cites), measured)
-    if not entry_calls and not _callers(code, load.call.function):
+    if not entry_calls and not code.called_elsewhere(load.call.function):
         return ProbeResult(Verdict.YES, f"the public {load.call.function.split('.')[-1]}() restores training state "
                                         f"from its caller's {load.user_source or 'path'} ({load.call.file}:"
                                         f"{load.call.line})", tuple(cites), measured)

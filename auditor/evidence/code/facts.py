@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from auditor import evcodec
 
@@ -62,7 +62,10 @@ class Function:
     end_line: int
     class_name: str | None
     params: tuple[Param, ...]
-    calls: tuple[Call, ...]
+    # the short names of what it calls, a model's `.train()` / `.eval()` mode switch left out: all
+    # that is asked of its calls once the analysis is done (CodeEvidence.called_elsewhere); its
+    # call sites themselves would be most of the column's cache entry
+    callees: frozenset[str]
     loops: tuple[Loop, ...]
 
 
@@ -199,9 +202,11 @@ class CodeEvidence:
     def found(self) -> bool:
         return bool(self.functions)
 
-    def calls(self) -> Iterable[Call]:
-        for fn in self.functions.values():
-            yield from fn.calls
+    def called_elsewhere(self, function: str) -> bool:
+        """Whether a function of the project calls one named as `function` (a qualname within its
+        file) is, by its short name, other than itself."""
+        short = function.split("::")[-1].split(".")[-1]
+        return any(short in f.callees and f.qualname.partition("::")[2] != function for f in self.functions.values())
 
 
 _QUIET_LOG = {"warning", "warn", "error", "exception", "critical"}
@@ -213,7 +218,7 @@ def effect_rank(eff: Effect) -> tuple[int, int, int]:
     return (int(eff.tag == LOG and eff.site.short in _QUIET_LOG), int(bool(eff.blocked_by)), len(eff.via))
 
 
-EMPTY_FUNCTION = Function("", "", "", 0, 0, None, (), (), ())
+EMPTY_FUNCTION = Function("", "", "", 0, 0, None, (), frozenset(), ())
 
 
 evcodec.register(Param, Call, Loop, Function, Guard, Effect, LoopCall, ThreadStart, Interval, MainCall, ResumeLoad,

@@ -522,7 +522,13 @@ def _function(scan: FileScan, fs: FunctionScan, qual: str) -> Function:
     end = getattr(fs.node, "end_lineno", None) or getattr(fs.node, "lineno", 0)
     return Function(qualname=qual, name=fs.name, file=scan.rel, line=getattr(fs.node, "lineno", 0), end_line=end,
                     class_name=fs.class_name, params=tuple(params),
-                    calls=tuple(c for c, _ in fs.calls), loops=tuple(fs.loops))
+                    callees=frozenset(c.short for c, _ in fs.calls if not _mode_switch(c)), loops=tuple(fs.loops))
+
+
+def _mode_switch(call: Call) -> bool:
+    """`model.train()` / `net.eval()`: a module's mode switch, not a call of a function of that name."""
+    return call.short in ("train", "eval") and call.n_args <= 1 and not call.kwargs and "." in call.name \
+        and not call.name.startswith("self.")
 
 
 def _parameter_flow(qual: str, fs: FunctionScan, params: set[str]) -> set[str]:
