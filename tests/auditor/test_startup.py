@@ -42,3 +42,35 @@ def test_every_name_the_drill_package_lists_is_the_one_its_module_defines() -> N
         assert getattr(drill, name) is getattr(module, name), name
     with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
         drill.nonesuch  # noqa: B018
+
+
+MODULES = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+           "    import json\n    print('LOADED', json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
+# what an audit of a project with none of the files they read imports none of: each is a
+# library (and its own imports: tempfile's shutil, bz2, lzma and random) some projects need
+NOT_FOR_EVERY_PROJECT = {"tempfile", "shutil", "zipfile", "importlib.resources", "tomllib", "configparser",
+                         "pickletools", "re2", "jsonschema", "jsonschema_rs"}
+
+
+def test_an_audit_imports_what_a_project_needs_and_not_more(tmp_path: Path) -> None:
+    """A project with no pyproject.toml, no setup.cfg or tox.ini, no zip or pickle in its run and
+    no rules of its own; the column cache on (it writes its entries: no tempfile for that)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
+    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_train.py").write_text("def test_one():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    run = project / "runs" / "one"
+    run.mkdir(parents=True)
+    (run / "train.log").write_text("step 1 loss 0.5\nstep 2 loss 0.4\n", encoding="utf-8")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "AUDIT_NO_CACHE"}
+    env["AUDIT_CACHE_DIR"] = str(tmp_path / "cache")  # outside the project: a cache inside it is never used
+    done = subprocess.run([sys.executable, "-c", MODULES, "check", "--project", str(project), "--run", str(run),
+                           "--format", "json"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert json.loads(done.stdout)["rules"], done.stderr[-2000:]
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert loaded.startswith("LOADED"), done.stderr[-2000:]
+    modules = set(json.loads(loaded[len("LOADED"):]))
+    assert list((tmp_path / "cache").glob("code-*.json")), "the column cache wrote no entry"
+    assert not modules & NOT_FOR_EVERY_PROJECT, sorted(modules & NOT_FOR_EVERY_PROJECT)
