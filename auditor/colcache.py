@@ -27,12 +27,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from auditor import evcodec, safeio
+from auditor.atomic import create_temp
 
 FORMAT = 1
 MAX_ENTRIES = 64  # a large project's two entries are a few MB
@@ -205,7 +205,7 @@ def read_private(file: Path, cap: int = ENTRY_CAP) -> Any:
 
 def write_private(file: Path, text: str) -> None:
     """Replace `file` in the cache folder with `text` in one step, private (OSError when it cannot)."""
-    fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=file.parent)
+    fd, tmp = create_temp(file.parent, ".entry-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +196,8 @@ def _read_table_with_lines(project_root: Path) -> tuple[Path | None, dict[str, A
             return yaml_path, doc.data, _key_lines(doc.node)
     toml_path = project_root / "pyproject.toml"
     if toml_path.exists() or toml_path.is_symlink():
+        import tomllib  # here: most projects audited have no pyproject.toml
+
         try:
             doc = tomllib.loads(safeio.read_text(toml_path, within=inside, shown=str(toml_path), strict=True))
         except (FileNotFoundError, NotADirectoryError):
@@ -286,9 +287,16 @@ def project_name(root: Path) -> str:
     toml_path = root / "pyproject.toml"
     try:
         text = safeio.read_text(toml_path, within=safeio.project(root), strict=True)
-        name = tomllib.loads(text).get("project", {}).get("name")
-    except (tomllib.TOMLDecodeError, AttributeError, *safeio.READ_ERRORS):
-        name = None  # a broken pyproject.toml is reported where it matters ([tool.audit]), not here
+    except safeio.READ_ERRORS:
+        text = None
+    name = None
+    if text is not None:
+        import tomllib
+
+        try:
+            name = tomllib.loads(text).get("project", {}).get("name")
+        except (tomllib.TOMLDecodeError, AttributeError, RecursionError):
+            name = None  # a broken pyproject.toml is reported where it matters ([tool.audit]), not here
     return name if isinstance(name, str) and name.strip() else root.resolve().name
 
 

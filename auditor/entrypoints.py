@@ -14,7 +14,6 @@ import bisect
 import functools
 import os
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable, Protocol
@@ -231,6 +230,8 @@ def console_scripts(read: Reader) -> list[tuple[str, str, str]]:
     text = read.text("pyproject.toml", cap=safeio.JSON_CAP)
     if not text:
         return []
+    import tomllib  # here: only a project with a pyproject.toml needs it
+
     try:
         scripts = tomllib.loads(text).get("project", {}).get("scripts", {})
     except tomllib.TOMLDecodeError as exc:

@@ -15,7 +15,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -25,8 +24,9 @@ from auditor import safeio, schemacache
 from auditor.model import COLUMNS
 
 # the rules, their schema and the gate checklists that ship inside the package (a project's own
-# rules/ folder overrides them); found through importlib.resources, so an installed wheel has them
-BUILTIN_RULES = Path(str(resources.files("auditor").joinpath("builtin_rules")))
+# rules/ folder overrides them): files beside this module, where a wheel installs them (importlib.resources
+# would import zipfile and its compressors for a package that is never run from a zip)
+BUILTIN_RULES = Path(__file__).resolve().parent / "builtin_rules"
 SCHEMA_PATH = BUILTIN_RULES / "schema.json"
 # sha256 of the built-in rule texts that passed the schema, and of the schema they passed, written
 # by scripts/validated_rules.py and checked against the files by tests/auditor/test_rules_validated.py:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import zipfile
 from typing import Callable
 
 from auditor import safeio
@@ -65,6 +64,8 @@ def zip_member(path: str | os.PathLike[str], choose: Callable[[list[str]], str |
             raise safeio.ReadRefused(f.name, f"a zip directory of {cd_size} bytes, over the {max_central_dir}-byte "
                                       "limit; not read")
         f.file.seek(0)
+        import zipfile  # here: with shutil and the compressors, only once a zip is opened
+
         try:
             with zipfile.ZipFile(f.file) as zf:
                 infos = zf.infolist()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +174,8 @@ def render_command(template: str, values: Mapping[str, str], what: str = "--comm
                 raise DrillUsageError(f"{what}: unknown placeholder {{{name}}} (known: {known})")
         argv.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], token))
     program = argv[0]
+    import shutil  # here: an audit reads drill results without ever starting one
+
     if shutil.which(program) is None and not (Path(cwd or ".") / program).is_file():
         raise DrillUsageError(f"{what}: program {tokens[0]!r} not found")
     return argv

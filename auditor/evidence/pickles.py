@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import _compat_pickle
 import io
-import pickletools
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,6 +202,8 @@ class _Walk:
         self.protocol = 0
 
     def run(self) -> StaticPickle | None:
+        import pickletools  # here and in pickle_end: imported (with pickle) only where a run holds a pickle
+
         try:
             for op, arg, pos in pickletools.genops(io.BytesIO(self.data)):
                 n = op.name
@@ -391,6 +392,8 @@ def _hashable(key: Any) -> bool:
 
 def pickle_end(data: bytes) -> int | None:
     """The offset just past the first pickle in `data` (its STOP opcode); None when it cannot be walked."""
+    import pickletools
+
     try:
         for op, _arg, pos in pickletools.genops(io.BytesIO(data)):
             if op.name == "STOP":

@@ -104,7 +104,7 @@ def collect(config: ProjectConfig, run_dir: Path | str | None, verify: bool = Fa
     files, folders = checkpoints.candidates(run, list(config.checkpoint_patterns) + list(LIGHTNING_PATTERNS), taken)
     if ours:
         files = [f for f in files if f.parent != run / CHECKPOINTS_DIR]
-    foreign = checkpoints.read_files(run, files, compile_pattern(config.epoch_pattern), errors)
+    foreign = checkpoints.read_files(run, files, _epoch_pattern(config), errors)
     in_folders, hf_log = checkpoints.read_folders(run, folders, errors)
     ev.checkpoints = tuple(ours + foreign + in_folders)
     ev.layout = "ours" if (ours and any(c.manifest for c in ours)) or events else ("foreign" if ev.checkpoints
@@ -557,3 +557,11 @@ def _progress(run: Path, ev: RunEvidence, events: list[tuple[int, dict]], logs: 
                            updated_time=found.updated_time, heartbeat_time=found.heartbeat_time,
                            cadence_s=gaps.largest_s, median_s=gaps.median_s, cadence_source=source if times else "",
                            samples=len(times), line=found.updated_line)
+
+
+def _epoch_pattern(config: ProjectConfig) -> re.Pattern[str] | object:
+    """The pattern epoch numbers are read from checkpoint names with: a user's setting runs on RE2
+    (linear time, safeio.compile_pattern); the default is the auditor's own, compiled as its others."""
+    if config.epoch_pattern == ProjectConfig.epoch_pattern:
+        return rxcache.compile(config.epoch_pattern)
+    return compile_pattern(config.epoch_pattern)

@@ -14,11 +14,9 @@ Everything is read, never imported: the conftest's literal lists, the configurat
 from __future__ import annotations
 
 import ast
-import configparser
 import fnmatch
 import os
 import shlex
-import tomllib
 from pathlib import Path
 
 from auditor import safeio
@@ -139,6 +137,8 @@ def norecursedirs(root: Path) -> tuple[str, ...]:
 
 def _from_toml(text: str) -> object:
     """norecursedirs of [tool.pytest.ini_options]; None when unset or unreadable."""
+    import tomllib  # here and below: imported only for a project that has such a file
+
     try:
         table = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
     except (tomllib.TOMLDecodeError, AttributeError, RecursionError):  # RecursionError: nesting too deep to parse
@@ -154,6 +154,8 @@ def _from_toml(text: str) -> object:
 
 
 def _from_ini(text: str, section: str, used_without_section: bool) -> object:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)

@@ -16,7 +16,6 @@ function for its format:
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -61,6 +60,8 @@ def md_code(text: Any) -> str:
 
 def html_text(text: Any) -> str:
     """Text for HTML element content or a quoted attribute value."""
+    import html  # here: its entity table is loaded only for the HTML report
+
     return html.escape(terminal_text(text), quote=True)
 
 

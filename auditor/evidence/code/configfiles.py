@@ -11,7 +11,6 @@ error entry.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +160,8 @@ _TOML_KEY = rxcache.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]+\")\s*=")
 def _toml_nodes(rel: str, text: str) -> list[Node]:
     """A TOML file's tables, each a mapping with the line of every key (tomllib keeps no lines: the
     `[table]` headers and `key =` lines are read for them)."""
+    import tomllib  # here: only a project with TOML settings needs it
+
     data = tomllib.loads(text)
     lines: dict[tuple[str, str], int] = {}
     headers: dict[str, int] = {"": 1}
