@@ -56,30 +56,36 @@ def _layout(cls: type) -> tuple[tuple[str, ...], dict[str, Any]]:
     return tuple(f.name for f in kept), left
 
 
+_PLAIN = (str, int, bool, float, type(None))
+
+
 def encode(value: Any, depth: int = 0) -> Any:
     """`value` as JSON-ready data; CodecError for anything outside the table above."""
     if depth > MAX_DEPTH:
         raise CodecError(f"nested deeper than {MAX_DEPTH} levels")
-    if value is None or value.__class__ in (bool, int, float, str):
+    cls = value.__class__
+    if cls in _PLAIN:
         return value
-    if value.__class__ is list:
-        return [encode(v, depth + 1) for v in value]
-    if value.__class__ is tuple:
-        return {"t": [encode(v, depth + 1) for v in value]}
-    if value.__class__ in (frozenset, set):
-        return {"f" if value.__class__ is frozenset else "s": [encode(v, depth + 1) for v in value]}
-    if value.__class__ is dict:
-        return {"d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    below = depth + 1
+    # a plain item, most of them, is written where it is met rather than through a call of its
+    # own, unless it lies too deep (then the call refuses it, as for any item)
+    inline = below <= MAX_DEPTH
+    if cls is list:
+        return [v if inline and v.__class__ in _PLAIN else encode(v, below) for v in value]
+    if cls is tuple:
+        return {"t": [v if inline and v.__class__ in _PLAIN else encode(v, below) for v in value]}
+    if cls is frozenset or cls is set:
+        return {"f" if cls is frozenset else "s": [v if inline and v.__class__ in _PLAIN else encode(v, below)
+                                                    for v in value]}
+    if cls is dict:
+        return {"d": [[encode(k, below), encode(v, below)] for k, v in value.items()]}
     if isinstance(value, PurePath):
         return {"p": str(value)}
-    cls = value.__class__
-    if dataclasses.is_dataclass(cls) and _CLASSES.get(cls.__name__) is cls:
+    if _CLASSES.get(cls.__name__) is cls:  # registered, so a dataclass (register checks)
         names, _ = _layout(cls)
-        return {"c": cls.__name__, "v": [encode(getattr(value, name), depth + 1) for name in names]}
+        return {"c": cls.__name__, "v": [v if inline and v.__class__ in _PLAIN else encode(v, below)
+                                         for v in [getattr(value, name) for name in names]]}
     raise CodecError(f"cannot keep a {cls.__module__}.{cls.__qualname__}")
-
-
-_PLAIN = (str, int, bool, float, type(None))
 
 
 def decode(data: Any, depth: int = 0) -> Any:

@@ -39,6 +39,8 @@ ONE_CHECKPOINT = "one_checkpoint"  # looks at one checkpoint only (a final save,
 _OPTION = rxcache.compile(r"--[a-z][\w-]*")  # `--ckpt-every` names a setting, not a file asserted on
 _CHECKPOINT = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|state_?files?|"
                          r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
+# one of these is in every match of _CHECKPOINT: a text holding none is not searched (`in` runs at memory speed)
+_CHECKPOINT_WORDS = ("ckpt", "checkpoint", ".pt", "safetensors", "snapshot", "persist", "state", "sav", "step_")
 _COUNT = rxcache.compile(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
                     r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
                     r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
@@ -262,11 +264,11 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
     where it is asserted (`near`): logged steps compared after a resume are not checkpoints because
     the path resumed from was one. Kept per text: a helper's assertion is asked by every test."""
     full, near = full.lower(), near.lower()
-    if not _CHECKPOINT.search(_OPTION.sub(" ", full) if "--" in full else full):
+    if not _names_checkpoint(_OPTION.sub(" ", full) if "--" in full else full):
         return False, False, frozenset()
     if _SINCE_LAST.search(full) or (_TIMES.search(full) and _PAIRS.search(full)):
         return True, True, frozenset()
-    near_marked = bool(_CHECKPOINT.search(_OPTION.sub(" ", near) if "--" in near else near))
+    near_marked = _names_checkpoint(_OPTION.sub(" ", near) if "--" in near else near)
     stepped = bool(_STEP_WORD.search(near))
     if (_COUNT.search(near) or (stepped and _RANGE.search(near))) and (near_marked or _listed_steps(full)):
         return True, True, frozenset()  # (a count of what a checkpoint listing bound, however far back)
@@ -274,6 +276,10 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
     if stepped and (near_marked or _listed_steps(full)):
         numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in re.findall(r"\d+", listed)}
     return True, False, frozenset(numbers)
+
+
+def _names_checkpoint(lower: str) -> bool:
+    return any(word in lower for word in _CHECKPOINT_WORDS) and bool(_CHECKPOINT.search(lower))
 
 
 def _listed_steps(full: str) -> bool:

@@ -519,7 +519,9 @@ _WORDS = {
     _FRESH_START: ("--fresh", "from scratch", "start", "overwrite_output_dir", "==", ", 0", ",0"),
     _STATE_COUNTER: ("step", "epoch", "iter", "newest", "latest", "last"),
 }
-_LOWER = {mark: _case_sensitive(mark) for mark in _WORDS}
+_BY_PATTERN = {mark.pattern: (mark, words, _case_sensitive(mark)) for mark, words in _WORDS.items()}
+if len(_BY_PATTERN) != len(_WORDS):
+    raise ValueError("two marks with one pattern text: _in_piece_of could not tell them apart")
 
 
 # an evaluation's line, from its name to the end of its string or line (`"val step (\d+) loss"`,
@@ -536,12 +538,18 @@ def _subject(mark: re.Pattern[str], text: str) -> str:
     return _EVALUATION.sub(" ", text) if mark is _PER_STEP and _EVAL_WORDS.search(text) else text
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
+    return _in_piece_of(mark.pattern, piece)
+
+
+# by the pattern's text: hashing a compiled pattern hashes its whole code, at every lookup
+@functools.lru_cache(maxsize=1 << 16)
+def _in_piece_of(pattern: str, piece: str) -> bool:
+    mark, words, lower_mark = _BY_PATTERN[pattern]
     piece = _subject(mark, piece)
     if piece.isascii():
         lower = piece.lower()
-        return any(word in lower for word in _WORDS[mark]) and bool(_LOWER[mark].search(lower))
+        return any(word in lower for word in words) and bool(lower_mark.search(lower))
     return bool(mark.search(piece))
 
 

@@ -101,7 +101,7 @@ class _Analysis:
                 if fs.node is not None:
                     self.by_name.setdefault(fs.name, []).append(qual)
         # a logger's debug() lines reach a log only where the project turns DEBUG on (logging's default: WARNING)
-        self.debug_on = any(_DEBUG_LEVEL.search(s.text) for s in scans)
+        self.debug_on = any(("DEBUG" in s.text or "evel" in s.text) and _DEBUG_LEVEL.search(s.text) for s in scans)
         self.discovery |= pointer_readers(self.fscans)  # `read_latest(root)`: the newest, as a pointer file names it
         # the top-level names the scanned code is imported by: `pulsefit` of src/pulsefit/ too
         self.scanned_tops = {Path(s.rel).parts[0].removesuffix(".py") for s in scans} | {
@@ -492,7 +492,7 @@ class _Analysis:
 # --------------------------------------------------------------------------- helpers
 
 
-_DEBUG_LEVEL = rxcache.compile(r"\bDEBUG\b|level\s*=\s*10\b|setLevel\(\s*10\s*\)")
+_DEBUG_LEVEL = rxcache.compile(r"\bDEBUG\b|level\s*=\s*10\b|setLevel\(\s*10\s*\)")  # each match holds DEBUG or evel
 
 # a loop over the micro-batches of one optimizer step (`for _ in range(gradient_accumulation_steps)`)
 _ACCUMULATION = rxcache.compile(r"^for .* in .*(?:accum|micro|grad(?:ient)?_acc)", re.I)
