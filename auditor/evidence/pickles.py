@@ -24,7 +24,7 @@ from __future__ import annotations
 import _compat_pickle
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,10 @@ class _Walk:
                     continue
                 if n == "STOP":
                     break
-                if not (self._value(n, arg) or self._memo_op(n, arg) or self._container(n) or self._code(n, arg, pos)):
+                handler = _HANDLERS.get(n)
+                if handler is not None:
+                    handler(self, n, arg, pos)
+                elif not self._first(n, arg, pos):
                     return None  # an opcode this walker does not know: not read statically
         except Exception:  # noqa: BLE001 - a malformed or unusual pickle: report as unreadable statically
             return None
@@ -224,13 +227,22 @@ class _Walk:
             scalars = {k: v for k, v in top.items() if isinstance(k, str) and isinstance(v, (int, float, str, bool))}
         return StaticPickle(scalars, tuple(dict.fromkeys(self.named)), tuple(dict.fromkeys(self.called)))
 
+    def _first(self, n: str, arg: Any, pos: int) -> bool:
+        """The first of an opcode: the handler that takes it is learned (each takes or leaves an
+        opcode by its name alone, and leaves it untouched), so later ones go straight to it."""
+        for handler in (_Walk._value, _Walk._memo_op, _Walk._container, _Walk._code):
+            if handler(self, n, arg, pos):
+                _HANDLERS[n] = handler
+                return True
+        return False
+
     def _call(self, fn: Any) -> None:
         if isinstance(fn, _Opaque) and fn.name is not None:
             self.called.append(fn.name)
         else:
             self.called.append(COMPUTED_CALL)
 
-    def _value(self, n: str, arg: Any) -> bool:
+    def _value(self, n: str, arg: Any, _pos: int = 0) -> bool:
         """Opcodes that push one value: literals, empty containers, opaque bytes."""
         stack = self.stack
         if n in _VALUES:
@@ -253,7 +265,7 @@ class _Walk:
             return False
         return True
 
-    def _memo_op(self, n: str, arg: Any) -> bool:
+    def _memo_op(self, n: str, arg: Any, _pos: int = 0) -> bool:
         if n in ("BINPUT", "LONG_BINPUT", "PUT"):
             self.memo[arg] = self.stack[-1]
         elif n == "MEMOIZE":
@@ -264,7 +276,7 @@ class _Walk:
             return False
         return True
 
-    def _container(self, n: str) -> bool:
+    def _container(self, n: str, _arg: Any = None, _pos: int = 0) -> bool:
         """Opcodes that fill or build lists, tuples and dicts, or move the stack."""
         stack = self.stack
         if n in ("SETITEM", "SETITEMS"):
@@ -347,6 +359,10 @@ class _Walk:
         else:
             return False
         return True
+
+
+# opcode name -> the _Walk method that handles it (_Walk._first learns them)
+_HANDLERS: dict[str, Callable[[_Walk, str, Any, int], bool]] = {}
 
 
 def _attribute(fn: Any, args: Any) -> _Opaque | None:
