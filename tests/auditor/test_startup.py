@@ -3,6 +3,7 @@ imports (an audit of a small project spends half its CPU importing), so the dril
 its final-weights comparison, which only `audit drill` uses, stay unloaded."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,17 +16,26 @@ CODE = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\
         "file=sys.stderr)\n")
 
 
-def test_an_audit_with_a_run_loads_the_drill_records_reader_and_not_the_drill(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
-    (tmp_path / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-c", CODE, "check", "--project", str(tmp_path), "--run",
-                           str(FIXTURE_RUN), "--format", "json"], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+def _drill_modules(project: Path, run: Path) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", CODE, "check", "--project", str(project), "--run",
+                           str(run), "--format", "json"], capture_output=True, text=True, timeout=120, cwd=project)
     assert json.loads(done.stdout)["rules"], done.stderr[-2000:]
     loaded = done.stderr.strip().splitlines()[-1]
     assert loaded.startswith("LOADED"), done.stderr[-2000:]
-    modules = set(json.loads(loaded[len("LOADED"):]))
-    assert "auditor.drill.result" in modules  # the run's drill records are read
+    return set(json.loads(loaded[len("LOADED"):]))
+
+
+def test_an_audit_loads_the_drill_records_reader_for_a_drill_result_only_and_never_the_drill(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
+    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    run = tmp_path / "run"
+    shutil.copytree(FIXTURE_RUN, run)
+    assert not {"auditor.drill.result", "auditor.drill.observations"} & _drill_modules(project, run)
+    (run / "drill.json").write_text('{"format": "audit-drill/1"}\n', encoding="utf-8")  # read, and refused
+    modules = _drill_modules(project, run)
+    assert "auditor.drill.result" in modules  # the run's drill result is read
     assert not modules & {"auditor.drill.runner", "auditor.drill.final", "auditor.drill.tensors",
                           "auditor.drill.checks", "auditor.drill.disk"}, modules
 
