@@ -14,11 +14,11 @@ from typing import Any
 from auditor import safeio
 from auditor.atomic import write_atomic
 from auditor.drill.observations import Check, Kill, Observations, Session
+from auditor.drill.paths import LATEST, result_paths  # noqa: F401 (result_paths re-exported)
 from auditor.drill.settings import DrillSettings, DrillUsageError
 from auditor.model import FAIL, PASS
 
 RESULT_FORMAT = "audit-drill/1"
-LATEST = Path("artifacts") / "drill" / "latest.json"
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,3 @@ def read_record(path: Path, within: safeio.Root | None = None, shown: str | None
     return record_of(document, shown)
 
 
-def result_paths(project: Path, run_dir: Path | None) -> list[tuple[Path, Path]]:
-    """Where a drill result is looked for, first found first: (file, the folder it is shown relative to)."""
-    found = [(run_dir / "drill.json", run_dir)] if run_dir is not None else []
-    return found + [(project / LATEST, project)]

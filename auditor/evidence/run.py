@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from auditor import rxcache, safeio
 from auditor.config import ProjectConfig
-from auditor.drill.result import DrillRecordError, read_record, result_paths
+from auditor.drill.paths import result_paths
 from auditor.evidence import checkpoints, launches, runlog, runmlflow, runside
 from auditor.evidence.history import build_history
 from auditor.evidence.checkpoints import (IN_PROGRESS_S, LIGHTNING_PATTERNS,  # noqa: F401 (re-exported)
@@ -261,6 +261,8 @@ def _read_drill(project: Path, run: Path, errors: list[str]) -> Drill | None:
         if not present(path) or path.is_dir():
             continue
         rel = relative(path, base)
+        from auditor.drill.result import DrillRecordError, read_record  # here: only a run with a drill result
+
         try:
             record = read_record(path, within=safeio.Root(base, "the run directory" if base == run else "the project"),
                                  shown=rel)
