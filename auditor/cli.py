@@ -12,9 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import click
+from auditor import rxcache
 
-from auditor import colcache, rxcache
+# before click and PyYAML are imported: the patterns they compile on import come compiled
+rxcache.seed_libraries()
+
+import click  # noqa: E402
+
+from auditor import colcache  # noqa: E402
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
 GC_THRESHOLD = 0  # while a command works: no automatic collection (gc.set_threshold(0); Python's default: 700)

@@ -22,6 +22,12 @@ used when the folder holds none yet and its key, the digest of everything the co
 depends on (the `re` package's parser and compiler sources, `_sre`'s magic number and code size,
 the interpreter's version), is this interpreter's. Its entries go through the same checks.
 AUDIT_IGNORE_SHIPPED_REGEX=1 leaves it out (to see what an audit compiles itself).
+
+The libraries an audit imports (PyYAML, click, markdown-it, modules of the standard library)
+compile patterns of their own as they are imported, a twentieth of the audit of a small project.
+`seed_libraries`, called before they are imported, puts those patterns, compiled, into `re`'s
+own cache from a second shipped table, regex_library.json (same key, same checks), where
+re.compile finds them.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ except ImportError:  # pragma: no cover - not CPython
 FORMAT = 1
 MAX_PATTERNS = 4096
 SHIPPED = Path(__file__).with_name("regex_table.json")
+LIBRARY = Path(__file__).with_name("regex_library.json")
 FILE_CAP = 32 * 1024 * 1024  # bytes
 _BUILD = hashlib.sha256(f"{FORMAT}\0{sys.version}\0{getattr(_sre, 'MAGIC', '')}\0{getattr(_sre, 'CODESIZE', '')}"
                         .encode()).hexdigest()[:16]
@@ -67,6 +74,26 @@ def open() -> None:  # noqa: A001 - the cache's open, as in io's
     _state.kept, _state.new = _load(_state.file) if _state.file is not None else {}, False
     if _state.file is not None and not _state.kept and not os.environ.get("AUDIT_IGNORE_SHIPPED_REGEX"):
         _state.kept = shipped()  # the first audit on this machine: the table the package ships
+
+
+def seed_libraries(table: Path | None = None) -> int:
+    """Put the patterns of the library table (`table`, else regex_library.json), compiled, in
+    `re`'s own cache, where re.compile looks first; how many. Nothing when the table was made for
+    another interpreter (its key covers `re`'s sources, so the cache is the one this code fills),
+    and no entry `_sre` refuses: `re` compiles those itself, as it would have."""
+    cache = getattr(re, "_cache", None)
+    if _sre is None or cache.__class__ is not dict or os.environ.get("AUDIT_IGNORE_SHIPPED_REGEX"):
+        return 0
+    seeded = 0
+    for (pattern, flags), parts in shipped(LIBRARY if table is None else table).items():
+        if (str, pattern, flags) in cache or flags & re.DEBUG:
+            continue
+        try:
+            cache[(str, pattern, flags)] = _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
+        except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
+            continue
+        seeded += 1
+    return seeded
 
 
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re.compile's stand-in
