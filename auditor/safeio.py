@@ -32,7 +32,7 @@ import json
 import os
 import stat
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import functools
 from pathlib import Path
 from typing import Any, Iterator
@@ -89,6 +89,9 @@ class Root:
 
     path: Path
     name: str = "the project"
+    # folder -> its real path, for the reads made through this root (a column's): a thousand TDD
+    # records of one folder resolve it once, and each its own name only (resolve)
+    real_folders: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @functools.cached_property
     def real(self) -> str:
@@ -131,10 +134,23 @@ def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None
     p = Path(path)
     if within is not None and not p.is_absolute():
         p = within.path / p
-    real = os.path.realpath(p)
+    real = os.path.realpath(p) if within is None else _real_in(os.fspath(p), within.real_folders)
     if within is not None and not is_inside(real, within.real):
         raise ReadRefused(_shown(p, within, shown), f"links outside {within.name}; not followed")
     return real
+
+
+def _real_in(path: str, folders: dict[str, str]) -> str:
+    """os.path.realpath(path), its folder's real path taken from (or kept in) `folders`: the real
+    path of a name that is not a symbolic link is its folder's real path joined with it."""
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.realpath(path)
+    real_folder = folders.get(folder)
+    if real_folder is None:
+        real_folder = folders[folder] = os.path.realpath(folder or ".")
+    joined = os.path.join(real_folder, name)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
 
 
 def check_dir(path: str | os.PathLike[str], within: Root | None, shown: str | None = None) -> Path:

@@ -119,11 +119,16 @@ def collect(config: ProjectConfig) -> TddEvidence:
     candidates += [root / j for j in config.junit if _phase(Path(j).name) and (root / j).is_file()]
     artifacts, errors = [], []
     within = safeio.project(root)
+    prefix = str(root).rstrip("/") + "/"
     for path in dict.fromkeys(candidates):
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        phase = _phase(path.name)
-        journal = phase is None and path.suffix in (".txt", ".log", ".out")  # perhaps phases in sections
-        if (phase is None and not journal) or (path.suffix == ".xml" and path.with_suffix(".json").exists()):
+        # by string, not pathlib: a project may hold a thousand records, and each Path costs
+        whole = str(path)
+        rel = whole[len(prefix):] if whole.startswith(prefix) else whole
+        name = path.name
+        suffix = _suffix(name)
+        phase = _phase(name)
+        journal = phase is None and suffix in (".txt", ".log", ".out")  # perhaps phases in sections
+        if (phase is None and not journal) or (suffix == ".xml" and path.with_suffix(".json").exists()):
             continue  # an audit tdd record's own JUnit file is read through the record
         try:
             text = safeio.read_text(path, within=within, cap=MAX_ARTIFACT_BYTES, shown=rel)
@@ -149,8 +154,14 @@ def collect(config: ProjectConfig) -> TddEvidence:
 
 
 def _phase(name: str) -> str | None:
-    m = _PHASE_RE.search(Path(name).stem)
+    dot = name.rfind(".")
+    m = _PHASE_RE.search(name[:dot] if 0 < dot < len(name) - 1 else name)  # Path(name).stem
     return m.group(1).lower() if m else None
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""  # Path(name).suffix
 
 
 def _name_time(name: str) -> float | None:
