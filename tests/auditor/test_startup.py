@@ -84,3 +84,26 @@ def test_an_audit_imports_what_a_project_needs_and_not_more(tmp_path: Path) -> N
     modules = set(json.loads(loaded[len("LOADED"):]))
     assert list((tmp_path / "cache").glob("code-*.json")), "the column cache wrote no entry"
     assert not modules & NOT_FOR_EVERY_PROJECT, sorted(modules & NOT_FOR_EVERY_PROJECT)
+
+
+GC_COUNTED = ("import atexit, gc, sys\nbefore = [s['collections'] for s in gc.get_stats()]\n"
+              "atexit.register(lambda: print('COLLECTED', sum(s['collections'] for s in gc.get_stats()) - sum(before), "
+              "file=sys.stderr))\nfrom auditor.launch import main\nmain()\n")
+
+
+def test_the_audit_program_runs_without_a_garbage_collection_from_its_first_import(tmp_path: Path) -> None:
+    """`audit` (auditor.launch, the console script and `python -m auditor`) turns the cyclic
+    collector's automatic runs off before it imports anything: importing the command line and
+    its libraries made a few hundred collections, each walking everything imported so far."""
+    (tmp_path / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", GC_COUNTED, "check", "--project", str(tmp_path), "--format", "json"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert json.loads(done.stdout)["rules"], done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == "COLLECTED 0", done.stderr[-2000:]
+
+
+def test_the_console_script_and_python_m_auditor_start_at_the_launcher() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'audit = "auditor.launch:main"' in pyproject
+    assert "auditor.launch" in (REPO / "auditor" / "__main__.py").read_text(encoding="utf-8")
