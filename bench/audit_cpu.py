@@ -10,7 +10,7 @@ bench/corpus_score.py stages it (no labels, recorded mtimes, no configuration).
 
 Five children per input and round, each median of --repeats:
 
-- `audit check --format json` as a user runs it, five times: CPU seconds (user + system, from
+- `audit check --format json` as a user runs it (auditor.launch, the console script's entry), five times: CPU seconds (user + system, from
   wait4), interpreter start-up and imports included. Cold: the first audit on this machine, its
   cache folder (auditor.colcache, auditor.rxcache) fresh and empty; new project: the first audit
   of this project by an auditor that has run before, the folder holding only the compiled
@@ -51,7 +51,9 @@ from common import PYTHON, ROOT, machine_line, run_child, table  # noqa: E402
 from corpus_score import projects as corpus_projects  # noqa: E402
 from corpus_score import stage as stage_corpus  # noqa: E402
 
-AUDIT = "import sys; from auditor.cli import main; main(sys.argv[1:])"
+# as the `audit` program starts (auditor.launch); an auditor older than the launcher, from its command line
+AUDIT = ("import sys\ntry:\n    from auditor.launch import main\nexcept ImportError:\n    from auditor.cli import main\n"
+         "main(sys.argv[1:])")
 DATE = "2026-01-25"
 KINDS = ("docs", "code", "tests", "tdd", "run")
 
