@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
 import re
 import sys
-import tokenize
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from auditor import rxcache
 from auditor.evidence.code.syntax import dotted as _dotted
-from auditor.evidence.code.syntax import walk
+from auditor.evidence.code.syntax import code_only, walk
 
 SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
               "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
@@ -574,32 +572,3 @@ def passes_resume_option(closure_text: str) -> bool:
     Comments and docstrings hand nothing over: `# same command: --resume latest is the default`
     describes the rerun, it is not an argument of it."""
     return bool(_RESUME_OPTION.search(closure_text)) and bool(_RESUME_OPTION.search(code_only(closure_text)))
-
-
-_STATEMENT_START = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
-
-
-def code_only(text: str) -> str:
-    """`text` (Python source, possibly several functions joined) with its comments and its
-    statement-level strings (docstrings) blanked; unchanged when it cannot be tokenized."""
-    lines = text.splitlines(keepends=True)
-    cuts: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    previous = tokenize.NEWLINE
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and previous in _STATEMENT_START):
-                cuts.append((tok.start, tok.end))
-            if tok.type not in (tokenize.COMMENT, tokenize.NL):
-                previous = tok.type
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return text
-    for (row, col), (end_row, end_col) in reversed(cuts):
-        if row == end_row:
-            line = lines[row - 1]
-            lines[row - 1] = line[:col] + " " * (end_col - col) + line[end_col:]
-        else:
-            lines[row - 1] = lines[row - 1][:col] + "\n"
-            for r in range(row, end_row - 1):
-                lines[r] = "\n"
-            lines[end_row - 1] = " " * end_col + lines[end_row - 1][end_col:]
-    return "".join(lines)

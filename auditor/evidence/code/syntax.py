@@ -1,8 +1,11 @@
-"""Small helpers over Python syntax trees, shared by the scan, the analysis and the framework adapters."""
+"""Small helpers over Python syntax trees and source text, shared by the scan, the analysis, the
+framework adapters and the tests column."""
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from typing import Iterable
 
 from auditor.astnodes import FIELDS, LEAVES, children, node_fields
@@ -122,3 +125,32 @@ def own_nodes(node: ast.AST | None) -> Iterable[ast.AST]:
 def option_name(text: str) -> str:
     """`--checkpoint-every` -> `checkpoint_every`: a CLI option as the parameter it fills."""
     return text.lstrip("-").replace("-", "_")
+
+
+_STATEMENT_START = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
+
+
+def code_only(text: str) -> str:
+    """`text` (Python source, possibly several functions joined) with its comments and its
+    statement-level strings (docstrings) blanked; unchanged when it cannot be tokenized."""
+    lines = text.splitlines(keepends=True)
+    cuts: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    previous = tokenize.NEWLINE
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and previous in _STATEMENT_START):
+                cuts.append((tok.start, tok.end))
+            if tok.type not in (tokenize.COMMENT, tokenize.NL):
+                previous = tok.type
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return text
+    for (row, col), (end_row, end_col) in reversed(cuts):
+        if row == end_row:
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + " " * (end_col - col) + line[end_col:]
+        else:
+            lines[row - 1] = lines[row - 1][:col] + "\n"
+            for r in range(row, end_row - 1):
+                lines[r] = "\n"
+            lines[end_row - 1] = " " * end_col + lines[end_row - 1][end_col:]
+    return "".join(lines)
