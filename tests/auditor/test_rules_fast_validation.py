@@ -7,7 +7,6 @@ refuse it (tested here on mutations of every built-in rule)."""
 import copy
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import yaml
 
 from auditor import rules
+from tests.auditor.test_rules_validated import own_rules_project
 
 REPO = Path(__file__).resolve().parents[2]
 BUILTIN = REPO / "auditor" / "builtin_rules"
@@ -24,16 +24,6 @@ SCHEMA = json.loads((BUILTIN / "schema.json").read_text(encoding="utf-8"))
 CHECK = ("import sys\n{prelude}from auditor.cli import main\ntry:\n    main(['check', '--project', sys.argv[1], "
          "'--format', 'json'])\nexcept SystemExit as exc:\n    print('EXIT', exc.code, 'jsonschema' in sys.modules, "
          "file=sys.stderr)\n")
-
-
-def _own_rules_project(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
-    shutil.copytree(BUILTIN, project / "rules", ignore=shutil.ignore_patterns("validated.json", "schema.json"))
-    target = project / "rules" / "10-periodic-checkpoints.yaml"
-    target.write_text(target.read_text(encoding="utf-8") + "\n# our own copy\n", encoding="utf-8")
-    return project
 
 
 def _check(project: Path, cache: Path, prelude: str = "") -> tuple[int, bool, str]:
@@ -47,13 +37,13 @@ def _check(project: Path, cache: Path, prelude: str = "") -> tuple[int, bool, st
 
 
 def test_valid_own_rules_are_checked_without_importing_jsonschema(tmp_path: Path) -> None:
-    project = _own_rules_project(tmp_path)
+    project = own_rules_project(tmp_path)
     code, imported, _ = _check(project, tmp_path / "cache")
     assert (code, imported) == (1, False)
 
 
 def test_an_invalid_own_rule_is_worded_by_jsonschema_with_file_and_line(tmp_path: Path) -> None:
-    project = _own_rules_project(tmp_path)
+    project = own_rules_project(tmp_path)
     target = project / "rules" / "10-periodic-checkpoints.yaml"
     target.write_text(target.read_text(encoding="utf-8") + "colour: blue\n", encoding="utf-8")
     code, imported, out = _check(project, tmp_path / "cache")
@@ -64,7 +54,7 @@ def test_an_invalid_own_rule_is_worded_by_jsonschema_with_file_and_line(tmp_path
 
 @pytest.mark.parametrize("prelude", ["sys.modules['jsonschema_rs'] = None\n"])
 def test_without_jsonschema_rs_rules_are_validated_by_jsonschema_alone(tmp_path: Path, prelude: str) -> None:
-    project = _own_rules_project(tmp_path)
+    project = own_rules_project(tmp_path)
     assert _check(project, tmp_path / "cache", prelude)[:2] == (1, True)
     target = project / "rules" / "20-progress-file.yaml"
     target.write_text(target.read_text(encoding="utf-8").replace("severity: error", "severity: 7", 1), encoding="utf-8")

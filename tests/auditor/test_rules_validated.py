@@ -88,13 +88,20 @@ def _audit_loading(project: Path, cache: Path) -> tuple[int, bool]:
     return int(exit_code), loaded == "True"
 
 
-def test_a_projects_own_rules_are_validated_once_per_text_and_an_invalid_one_every_time(tmp_path: Path) -> None:
+def own_rules_project(tmp_path: Path) -> Path:
+    """A project whose rules/ is the built-in rules with one text of its own (a comment added)."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
     shutil.copytree(BUILTIN, project / "rules", ignore=shutil.ignore_patterns("validated.json", "schema.json"))
     target = project / "rules" / "10-periodic-checkpoints.yaml"
     target.write_text(target.read_text(encoding="utf-8") + "\n# our own copy\n", encoding="utf-8")
+    return project
+
+
+def test_a_projects_own_rules_are_validated_once_per_text_and_an_invalid_one_every_time(tmp_path: Path) -> None:
+    project = own_rules_project(tmp_path)
+    target = project / "rules" / "10-periodic-checkpoints.yaml"
     cache = tmp_path / "cache"
     assert _audit_loading(project, cache) == (1, True)  # validated: not a built-in text
     assert _audit_loading(project, cache) == (1, False)  # the same texts passed here before

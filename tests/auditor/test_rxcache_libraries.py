@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from auditor import rxcache
+from tests.auditor.test_rxcache_shipped import table_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PATTERNS = [(r"^(?:[-+]?[0-9_]+)$", 0), (r"[^\x09\x0A\x0D\x20-\x7E\x85]", 0), (r"(?P<word>\w+) ?= ?(?P<n>\d+)", 2)]
@@ -42,15 +43,7 @@ print(json.dumps(made))
 
 
 def _library_table(tmp_path: Path, key: str | None = None, broken: bool = False) -> Path:
-    kept = {(p, f): rxcache._parts(p, f) for p, f in PATTERNS}
-    if broken:
-        kept[PATTERNS[0]][1][:4] = [9999, 9999, 9999, 9999]  # code the engine must refuse
-    data = json.loads(rxcache.table_text(kept))
-    if key is not None:
-        data["key"] = key
-    path = tmp_path / "regex_library.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
+    return table_file(tmp_path / "regex_library.json", PATTERNS, key, broken)
 
 
 @pytest.fixture()

@@ -40,16 +40,21 @@ class _Parses:
         monkeypatch.setattr(_parser, "parse", counting)
 
 
-def _table(tmp_path: Path, key: str | None = None, broken: bool = False) -> Path:
-    kept = {(p, f): rxcache._parts(p, f) for p, f in PATTERNS}
+def table_file(path: Path, patterns: list[tuple[str, int]], key: str | None = None, broken: bool = False) -> Path:
+    """A pattern table at `path` as scripts/regex_table.py writes one; `key`: another interpreter's;
+    `broken`: the first pattern's code one the engine must refuse."""
+    kept = {(p, f): rxcache._parts(p, f) for p, f in patterns}
     if broken:
-        kept[PATTERNS[0]][1][:4] = [9999, 9999, 9999, 9999]  # code the engine must refuse
+        kept[patterns[0]][1][:4] = [9999, 9999, 9999, 9999]
     data = json.loads(rxcache.table_text(kept))
     if key is not None:
         data["key"] = key
-    path = tmp_path / "regex_table.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+def _table(tmp_path: Path, key: str | None = None, broken: bool = False) -> Path:
+    return table_file(tmp_path / "regex_table.json", PATTERNS, key, broken)
 
 
 def _open_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: Path) -> None:
