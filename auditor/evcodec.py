@@ -67,25 +67,26 @@ def encode(value: Any, depth: int = 0) -> Any:
     if cls in _PLAIN:
         return value
     below = depth + 1
-    # a plain item, most of them, is written where it is met rather than through a call of its
-    # own, unless it lies too deep (then the call refuses it, as for any item)
-    inline = below <= MAX_DEPTH
-    if cls is list:
-        return [v if inline and v.__class__ in _PLAIN else encode(v, below) for v in value]
-    if cls is tuple:
-        return {"t": [v if inline and v.__class__ in _PLAIN else encode(v, below) for v in value]}
-    if cls is frozenset or cls is set:
-        return {"f" if cls is frozenset else "s": [v if inline and v.__class__ in _PLAIN else encode(v, below)
-                                                    for v in value]}
     if cls is dict:
         return {"d": [[encode(k, below), encode(v, below)] for k, v in value.items()]}
     if isinstance(value, PurePath):
         return {"p": str(value)}
-    if _CLASSES.get(cls.__name__) is cls:  # registered, so a dataclass (register checks)
-        names, _ = _layout(cls)
-        return {"c": cls.__name__, "v": [v if inline and v.__class__ in _PLAIN else encode(v, below)
-                                         for v in [getattr(value, name) for name in names]]}
-    raise CodecError(f"cannot keep a {cls.__module__}.{cls.__qualname__}")
+    if cls in _SEQUENCE_TAGS:
+        items = value
+    elif _CLASSES.get(cls.__name__) is cls:  # registered, so a dataclass (register checks)
+        items = [getattr(value, name) for name in _layout(cls)[0]]
+    else:
+        raise CodecError(f"cannot keep a {cls.__module__}.{cls.__qualname__}")
+    # a plain item, most of them, is written where it is met rather than through a call of its
+    # own, unless it lies too deep (then the call refuses it, as for any item)
+    inline = below <= MAX_DEPTH
+    written = [v if inline and v.__class__ in _PLAIN else encode(v, below) for v in items]
+    if cls is list:
+        return written
+    return {_SEQUENCE_TAGS[cls]: written} if cls in _SEQUENCE_TAGS else {"c": cls.__name__, "v": written}
+
+
+_SEQUENCE_TAGS: dict[type, str | None] = {list: None, tuple: "t", frozenset: "f", set: "s"}
 
 
 def decode(data: Any, depth: int = 0) -> Any:

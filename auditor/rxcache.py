@@ -88,12 +88,19 @@ def seed_libraries(table: Path | None = None) -> int:
     for (pattern, flags), parts in shipped(LIBRARY if table is None else table).items():
         if (str, pattern, flags) in cache or flags & re.DEBUG:
             continue
-        try:
-            cache[(str, pattern, flags)] = _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
-        except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
-            continue
-        seeded += 1
+        compiled = _kept(pattern, parts)
+        if compiled is not None:
+            cache[(str, pattern, flags)] = compiled
+            seeded += 1
     return seeded
+
+
+def _kept(pattern: str, parts: list[Any]) -> re.Pattern[str] | None:
+    """The pattern built from a kept entry; None where the engine refuses its code."""
+    try:
+        return _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
+    except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
+        return None
 
 
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re.compile's stand-in
@@ -102,11 +109,9 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re
         return re.compile(pattern, flags)
     flags = int(flags)
     parts = _state.kept.get((pattern, flags))
-    if parts is not None:
-        try:
-            return _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))
-        except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
-            pass  # not code the engine accepts: compiled afresh below, and the entry replaced
+    found = _kept(pattern, parts) if parts is not None else None
+    if found is not None:
+        return found  # else not code the engine accepts: compiled afresh below, and the entry replaced
     try:
         parts = _parts(pattern, flags)
         compiled = _sre.compile(pattern, parts[0], parts[1], parts[2], parts[3], tuple(parts[4]))

@@ -121,11 +121,10 @@ def collect(config: ProjectConfig) -> TddEvidence:
     within = safeio.project(root)
     prefix = str(root).rstrip("/") + "/"
     for path in dict.fromkeys(candidates):
-        # by string, not pathlib: a project may hold a thousand records, and each Path costs
-        whole = str(path)
+        whole = str(path)  # by string, not pathlib, as _stem_and_suffix
         rel = whole[len(prefix):] if whole.startswith(prefix) else whole
         name = path.name
-        suffix = _suffix(name)
+        suffix = _stem_and_suffix(name)[1]
         phase = _phase(name)
         journal = phase is None and suffix in (".txt", ".log", ".out")  # perhaps phases in sections
         if (phase is None and not journal) or (suffix == ".xml" and path.with_suffix(".json").exists()):
@@ -154,14 +153,14 @@ def collect(config: ProjectConfig) -> TddEvidence:
 
 
 def _phase(name: str) -> str | None:
-    dot = name.rfind(".")
-    m = _PHASE_RE.search(name[:dot] if 0 < dot < len(name) - 1 else name)  # Path(name).stem
+    m = _PHASE_RE.search(_stem_and_suffix(name)[0])
     return m.group(1).lower() if m else None
 
 
-def _suffix(name: str) -> str:
+def _stem_and_suffix(name: str) -> tuple[str, str]:
+    """Path(name).stem and .suffix, without a Path: a project may hold a thousand records."""
     dot = name.rfind(".")
-    return name[dot:] if 0 < dot < len(name) - 1 else ""  # Path(name).suffix
+    return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 
 
 def _name_time(name: str) -> float | None:
