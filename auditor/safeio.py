@@ -37,8 +37,8 @@ import functools
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
+from auditor.refused import ReadRefused
+from auditor.safeyaml import YAML_DEPTH, YAML_NODES, YamlDocument, parse_yaml, yaml_error_line, yaml_value
 from auditor.shown import needs_visible, visible  # re-exported: callers show what they read through here
 
 # defaults, generous for honest files and small against a machine's memory
@@ -48,19 +48,8 @@ YAML_CAP = 1024 * 1024
 LINE_CAP = 64 * 1024  # one line of a log or events file
 STREAM_CAP = 256 * 1024 * 1024  # all the lines of one log or events file
 JSON_DEPTH = 64
-YAML_DEPTH = 64
-YAML_NODES = 100_000  # nodes a YAML document may hold once its aliases are expanded
 PATTERN_CHARS = 1000
 _CHUNK = 1024 * 1024
-
-
-class ReadRefused(ValueError):
-    """A file the auditor will not read, or cannot parse within its limits; names it and says why."""
-
-    def __init__(self, shown: str, why: str, line: int | None = None) -> None:
-        self.shown, self.why, self.line = shown, why, line
-        where = f"{shown}:{line}" if line is not None else shown
-        super().__init__(f"{where}: {why}")
 
 
 # what a reader catches so that one bad file costs one entry, not a column
@@ -479,81 +468,7 @@ def _line_too_deep(tree: Any, max_depth: int) -> int | None:
     return None
 
 
-# --------------------------------------------------------------------------- YAML
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader whose composer counts depth and the nodes aliases expand to, refusing past limits."""
-
-    def __init__(self, text: str, shown: str, max_depth: int, max_nodes: int) -> None:
-        super().__init__(text)
-        self._shown, self._max_depth, self._max_nodes = shown, max_depth, max_nodes
-        self._depth = 0
-        self._expanded = 0
-        self._sizes: dict[int, int] = {}
-
-    def _refuse(self, why: str) -> None:
-        mark = self.peek_event().start_mark if self.check_event() else None
-        raise ReadRefused(self._shown, why, mark.line + 1 if mark is not None else None)
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            anchor = self.peek_event().anchor
-            target = self.anchors.get(anchor)
-            if target is not None and id(target) not in self._sizes:
-                self._refuse(f"YAML alias *{anchor} refers to a node that contains it; not read")
-            node = super().compose_node(parent, index)
-            self._expanded += self._sizes.get(id(node), 1)
-            if self._expanded > self._max_nodes:
-                self._refuse(f"YAML aliases expand to more than {self._max_nodes} nodes (an alias bomb?); not read")
-            return node
-        self._depth += 1
-        if self._depth > self._max_depth:
-            self._refuse(f"YAML nested deeper than {self._max_depth} levels; not read")
-        before = self._expanded
-        self._expanded += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        self._sizes[id(node)] = self._expanded - before
-        if self._expanded > self._max_nodes:
-            self._refuse(f"YAML aliases expand to more than {self._max_nodes} nodes (an alias bomb?); not read")
-        return node
-
-
-@dataclass(frozen=True)
-class YamlDocument:
-    """A YAML document within limits: its node tree (for line numbers) and its value."""
-
-    node: yaml.Node | None
-    data: Any
-
-
-def parse_yaml(text: str, *, shown: str, max_depth: int = YAML_DEPTH, max_nodes: int = YAML_NODES) -> YamlDocument:
-    """Compose and construct one YAML document under depth and alias-expansion limits.
-
-    Syntax errors stay `yaml.YAMLError` (with the parser's mark); the limits raise ReadRefused.
-    """
-    loader = _BoundedLoader(text, shown, max_depth, max_nodes)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except RecursionError:
-        raise ReadRefused(shown, f"YAML nested deeper than {max_depth} levels; not read") from None
-    finally:
-        loader.dispose()
-    return YamlDocument(node, data)
-
-
-def yaml_value(node: yaml.Node) -> Any:
-    """The value of one node of a document `parse_yaml` accepted (so within its limits)."""
-    return yaml.SafeLoader("").construct_document(node)
-
-
-def yaml_error_line(exc: yaml.YAMLError) -> int | None:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return mark.line + 1 if mark is not None else None
+# --------------------------------------------------------------------------- YAML (auditor.safeyaml)
 
 
 def read_yaml(path: str | os.PathLike[str], *, within: Root | None, cap: int = YAML_CAP, shown: str | None = None,

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import strategies as st
 
 from auditor import safeio, safeyaml
+from tests.reliability.conftest import fuzz_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,11 +34,15 @@ CRAFTED = [
     "defaults:\n  - model: vqgan\n  - _self_\ntrainer:\n  max_epochs: 3\n  callbacks: ${oc.env:X}\n",
     "%YAML 1.1\n---\nk: v\n...\n",
     "k: v\r\nw: x\r\n",
-    "k:\tv\n",
     "nested:\n" + "".join("  " * i + f"l{i}:\n" for i in range(1, 30)) + "  " * 30 + "leaf: 1\n",
 ]
 
 BROKEN = [
+    "k:\tv\n",
+    "|#c\n",
+    "? a\n: b\n---\n",
+    "{a: [b,\n], c\n: }\n",
+    "---\n",
     "a: b: c\n",
     "k: [1, 2\n",
     "k: {a: 1\nz: 2\n",
@@ -54,12 +60,13 @@ BROKEN = [
 
 
 def _tree(node: yaml.Node | None):
-    """A node as comparable data: tag, value or children, and where it starts."""
+    """A node as comparable data: tag, value or children, and where it starts. A plain scalar's
+    style is None from PyYAML and "" from libyaml; the auditor reads no style."""
     if node is None:
         return None
     where = (node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.ScalarNode):
-        return ("scalar", node.tag, node.value, node.style, where)
+        return ("scalar", node.tag, node.value, node.style or None, where)
     if isinstance(node, yaml.SequenceNode):
         return ("seq", node.tag, [_tree(n) for n in node.value], where)
     return ("map", node.tag, [(_tree(k), _tree(v)) for k, v in node.value], where)
@@ -72,6 +79,8 @@ def _outcome(text: str, *, fast: bool):
         return ("refused", str(exc), exc.line)
     except yaml.YAMLError as exc:
         return ("error", type(exc).__name__, getattr(exc, "problem", None), safeyaml.yaml_error_line(exc))
+    except Exception as exc:  # noqa: BLE001 - what a constructor raises (`!!int x`) passes through as it did
+        return ("raised", type(exc).__name__, str(exc))
     return ("read", _tree(doc.node), repr(doc.data))
 
 
@@ -129,3 +138,19 @@ def test_without_libyaml_the_pure_parser_reads_alone():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "{'a':", "[1,", "2]}", "0"]
+
+
+# pieces of YAML syntax, strung at random: the fuzzing that found where the two parsers part
+PIECES = ["a", "b", ":", ": ", "- ", "-", "\n", "\n  ", "\n    ", "[", "]", "{", "}", ",", ", ", "'", '"', "&x ", "*x",
+          "!!str ", "!!int ", "#c", " #c", " ", "?", "? ", "|", ">", "|-", ">+2", "1", "2.5", "~", "null", "yes",
+          "---", "...", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "!x ", "\\", "\\n", "\u00e9", "<<: ", "=",
+          "@", "`", "%", "0o17", "1e3", ".nan", "0b101", "1:20", "\r\n", "\r", "\t", "\ufeff", "\x85", "\u2028"]
+
+
+def _same_both_ways(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _outcome(text, fast=True) == _outcome(text, fast=False), repr(text)
+
+
+test_random_documents_read_the_same_both_ways_fast, test_random_documents_read_the_same_both_ways_slow = fuzz_pair(
+    _same_both_ways, st.lists(st.sampled_from(PIECES), min_size=1, max_size=16))
