@@ -75,6 +75,11 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
         ("checkpoint_bounds_s: [300, 60]\n", "checkpoint_bounds_s"),
         ("epoch_pattern: '('\n", "epoch_pattern"),
         ("entry_point: ''\n", "entry_point"),
+        # a NUL character: no path holds one (os.path.realpath raised ValueError: exit 3, found by fuzzing)
+        ('run_dir: "runs\\u0000x"\n', "run_dir"),
+        ('junit: ["ok.xml", "a\\u0000b/*.xml"]\n', "junit"),
+        ('entry_point: "train\\u0000.py"\n', "entry_point"),
+        ('checkpoint_patterns: ["ckpt\\u0000*.pt"]\n', "checkpoint_patterns"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, body: str, key: str) -> None:
