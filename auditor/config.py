@@ -242,6 +242,10 @@ def _outside(root: Path, value: str) -> bool:
 
 
 def _check_inside(where: str, key: str, value: Any, root: Path) -> None:
+    if key == "entry_point" or key == "checkpoint_patterns" or key in _PROJECT_PATH_KEYS:
+        for v in (value,) if isinstance(value, str) else value:
+            if "\x00" in v:  # no path holds one; os.path would raise ValueError on it
+                raise ConfigError(f"{where}: key {key!r} value {v!r} holds a NUL character; no path can")
     if key == "entry_point":
         if value.startswith("-m "):
             return  # a module name, not a path
