@@ -83,6 +83,10 @@ class Root:
     real_folders: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @functools.cached_property
+    def folder(self) -> str:
+        return os.fspath(self.path)
+
+    @functools.cached_property
     def real(self) -> str:
         # resolved once: every read inside the root compares its own real path with this one
         return os.path.realpath(self.path)
@@ -120,12 +124,14 @@ def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None
     """The real path of `path`; ReadRefused when it resolves outside `within` (None: any place)."""
     if _listeners and not getattr(_door, "depth", 0):
         _taint()  # a read, stat or listing a listener cannot replay
-    p = Path(path)
-    if within is not None and not p.is_absolute():
-        p = within.path / p
-    real = os.path.realpath(p) if within is None else _real_in(os.fspath(p), within.real_folders)
-    if within is not None and not is_inside(real, within.real):
-        raise ReadRefused(_shown(p, within, shown), f"links outside {within.name}; not followed")
+    if within is None:
+        return os.path.realpath(path)
+    whole = os.fspath(path)  # by string: pathlib's parsing was a fifth of reading a small file
+    if not os.path.isabs(whole):
+        whole = os.path.join(within.folder, whole)
+    real = _real_in(whole, within.real_folders)
+    if not is_inside(real, within.real):
+        raise ReadRefused(_shown(Path(whole), within, shown), f"links outside {within.name}; not followed")
     return real
 
 
@@ -164,19 +170,45 @@ def stat_file(path: str | os.PathLike[str], within: Root | None, shown: str | No
     FileNotFoundError when it is absent; ReadRefused when it links outside, is not a regular
     file (FIFO, socket, device, directory) or cannot be stat'ed.
     """
-    return _stat_regular(resolve(path, within, shown), _shown(Path(path), within, shown))
+    return _stat_regular(resolve(path, within, shown), shown, path, within)
 
 
-def _stat_regular(real: str, name: str) -> os.stat_result:
+def _stat_regular(real: str, shown: str | None, path: str | os.PathLike[str] | None = None,
+                  within: Root | None = None) -> os.stat_result:
+    """os.stat of a regular file; errors name it as `shown`, else as `path` shows inside `within`."""
     try:
         st = os.stat(real)
     except (FileNotFoundError, NotADirectoryError):
-        raise FileNotFoundError(2, "no such file", name) from None
+        raise FileNotFoundError(2, "no such file", _name(shown, path, within)) from None
     except OSError as exc:
-        raise ReadRefused(name, f"cannot be read ({exc.strerror})") from None
+        raise ReadRefused(_name(shown, path, within), f"cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise ReadRefused(name, f"{_kind(st.st_mode)}, not a regular file; not read")
+        raise ReadRefused(_name(shown, path, within), f"{_kind(st.st_mode)}, not a regular file; not read")
     return st
+
+
+def _name(shown: str | None, path: str | os.PathLike[str] | None, within: Root | None) -> str:
+    return shown if shown is not None or path is None else _shown(Path(path), within, None)
+
+
+def _open_regular(path: str | os.PathLike[str], within: Root | None, shown: str | None) -> tuple[int, int]:
+    """(descriptor, size) of a regular file, opened without following a last symlink and without
+    blocking on a FIFO; ReadRefused (or FileNotFoundError) naming it as shown otherwise."""
+    real = resolve(path, within, shown)
+    _stat_regular(real, shown, path, within)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(2, "no such file", _shown(Path(path), within, shown)) from None
+    except OSError as exc:
+        raise ReadRefused(_shown(Path(path), within, shown), f"cannot be read ({exc.strerror})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
+        os.close(fd)
+        raise ReadRefused(_shown(Path(path), within, shown), f"{_kind(st.st_mode)}, not a regular file; not read")
+    os.set_blocking(fd, True)
+    return fd, st.st_size
 
 
 class _Opened:
@@ -184,21 +216,7 @@ class _Opened:
 
     def __init__(self, path: str | os.PathLike[str], within: Root | None, shown: str | None) -> None:
         self.name = _shown(Path(path), within, shown)
-        real = resolve(path, within, shown)
-        self.size = _stat_regular(real, self.name).st_size
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(real, flags)
-        except (FileNotFoundError, NotADirectoryError):
-            raise FileNotFoundError(2, "no such file", self.name) from None
-        except OSError as exc:
-            raise ReadRefused(self.name, f"cannot be read ({exc.strerror})") from None
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
-            os.close(fd)
-            raise ReadRefused(self.name, f"{_kind(st.st_mode)}, not a regular file; not read")
-        os.set_blocking(fd, True)
-        self.size = st.st_size
+        fd, self.size = _open_regular(path, within, shown)
         self.file = os.fdopen(fd, "rb")
 
     def __enter__(self) -> "_Opened":
@@ -211,18 +229,33 @@ class _Opened:
 def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, shown: str | None = None,
                truncate: bool = False) -> bytes:
     """The bytes of a regular file; over `cap` bytes it is refused (or cut, with `truncate`)."""
-    with _Opened(path, within, shown) as f:
-        if f.size > cap and not truncate:
-            raise ReadRefused(f.name, f"{f.size} bytes, over the {cap}-byte limit; not read")
-        want = min(cap, f.size) + 1  # a buffer the size of the file, not of the cap
-        data = f.file.read(want)
+    fd, size = _open_regular(path, within, shown)
+    try:  # straight from the descriptor: no buffered file object for one read
+        if size > cap and not truncate:
+            raise ReadRefused(_shown(Path(path), within, shown), f"{size} bytes, over the {cap}-byte limit; not read")
+        want = min(cap, size) + 1  # a buffer the size of the file, not of the cap
+        data = _read_up_to(fd, want)
         if len(data) == want and want <= cap:  # the file grew since its stat: read on, up to cap + 1
-            data += f.file.read(cap + 1 - want)
+            data += _read_up_to(fd, cap + 1 - want)
+    finally:
+        os.close(fd)
     if len(data) > cap:
         if not truncate:
-            raise ReadRefused(f.name, f"over the {cap}-byte limit; not read")
+            raise ReadRefused(_shown(Path(path), within, shown), f"over the {cap}-byte limit; not read")
         data = data[:cap]
     return data
+
+
+def _read_up_to(fd: int, count: int) -> bytes:
+    """Up to `count` bytes, fewer only at the end of the file (os.read may return a short count)."""
+    parts = []
+    while count > 0:
+        chunk = os.read(fd, min(count, _CHUNK * 64))
+        if not chunk:
+            break
+        parts.append(chunk)
+        count -= len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_text(path: str | os.PathLike[str], *, within: Root | None, cap: int = TEXT_CAP, shown: str | None = None,
@@ -360,22 +393,20 @@ def replay(call: tuple | list) -> str:
 
 
 def _depth_of(value: Any, limit: int) -> int:
-    """Nesting depth of parsed JSON, iteratively (a deep value must not recurse here either).
-    Only containers are stacked: strings and numbers, most of a JSON file, cost one test each."""
+    """Nesting depth of parsed JSON, iteratively (a deep value must not recurse here either), up
+    to limit + 1. Level by level, with no (value, depth) pair per container; only containers are
+    kept: strings and numbers, most of a JSON file, cost one test each."""
     if value.__class__ is not dict and value.__class__ is not list:
         return 0
-    deepest, stack = 1, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > limit:
-                return deepest
-        below = [v for v in (item.values() if item.__class__ is dict else item)
-                 if v.__class__ is dict or v.__class__ is list]
-        if below:
-            stack += [(v, depth + 1) for v in below]
-    return deepest
+    level, depth = [value], 0
+    while level and depth <= limit:
+        depth += 1
+        below: list[Any] = []
+        for item in level:
+            below += [v for v in (item.values() if item.__class__ is dict else item)
+                      if v.__class__ is dict or v.__class__ is list]
+        level = below
+    return depth
 
 
 def parse_json(text: str | bytes, *, shown: str, max_depth: int = JSON_DEPTH) -> Any:
