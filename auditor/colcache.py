@@ -235,7 +235,7 @@ def _store(entry: Path, reads: dict[tuple, str], value: Any) -> None:
 
 def _write(entry: Path, data: Callable[[], Any]) -> None:
     try:
-        write_private(entry, json.dumps(data()))
+        write_private(entry, json.dumps(data(), check_circular=False))  # codec output: fresh, acyclic, depth-bounded
         _prune(entry.parent)
     except (OSError, evcodec.CodecError):
         return  # no cache this time: the audit itself is unaffected
