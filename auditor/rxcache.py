@@ -122,6 +122,15 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re
     return compiled
 
 
+def gated(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """compile(pattern, flags) behind a first-character gate (auditor.rxgate): the same matches,
+    found sooner where `re` would try the whole pattern at every position. For the patterns the
+    tests column searches most (reading the gate off `re`'s parse costs a tenth of a millisecond)."""
+    from auditor import rxgate
+
+    return compile(rxgate.gate(pattern, int(flags)), flags)
+
+
 def _parts(pattern: str, flags: int) -> list[Any]:
     """What re._compiler.compile hands _sre.compile besides the pattern."""
     parsed = _parser.parse(pattern, flags)

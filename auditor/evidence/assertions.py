@@ -41,21 +41,21 @@ _CHECKPOINT = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|sn
                          r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
 # one of these is in every match of _CHECKPOINT: a text holding none is not searched (`in` runs at memory speed)
 _CHECKPOINT_WORDS = ("ckpt", "checkpoint", ".pt", "safetensors", "snapshot", "persist", "state", "sav", "step_")
-_COUNT = rxcache.compile(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
+_COUNT = rxcache.gated(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
                     r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
                     r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
                     r"|assertlen\(.{0,160}?,\s*(?:[2-9]|\d\d)\s*\)", re.S)  # unittest's and absltest's
 _TIMES = rxcache.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime")
-_PAIRS = rxcache.compile(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
+_PAIRS = rxcache.gated(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
 _SINCE_LAST = rxcache.compile(r"since (?:the )?(?:last|previous)")
 _STEP_WORD = rxcache.compile(r"step|epoch|iter|episode")
 _RANGE = rxcache.compile(r"\brange\(")
 # checkpoints named for a step or epoch: `ckpt_000020.pt`, `global_step10`, `checkpoint-6`, `ep_3.pt`, `model_0.pth`
-_NUMBERED = rxcache.compile(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
+_NUMBERED = rxcache.gated(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
                        r"(?![\d])|(?<![a-z0-9])(?:model|state|weights)[-_]?0*(\d+)\.\w+")
 # Lightning's `epoch=0-step=20.ckpt`: the step is the save's number (not the epoch beside it); only in
 # a checkpoint file's name (a log line's `step=20` is no save)
-_STEP_NAMED = rxcache.compile(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
+_STEP_NAMED = rxcache.gated(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
 _NUMBER_LIST = rxcache.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
 # the checkpoint files listed from a folder, `(run / "checkpoints").glob("*.ckpt")`, `os.listdir(ckpt_dir)`
 _CHECKPOINT_LISTING = rxcache.compile(r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"

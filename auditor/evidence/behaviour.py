@@ -49,7 +49,7 @@ _LOG_SOURCE = rxcache.compile(r"\.log\b|log\.txt|stdout|stderr|capsys|capfd|capl
 # counter (`Test: [ 4/10]`) or an epoch counter (`Epoch [3/3]`) is not. So is the start of a
 # step-numbered line that lines or a logger's records are picked by (`startswith("step ")`,
 # "iter=", "Step: "), a string that is the step word and its separator alone (not the key "step")
-_PER_STEP = rxcache.compile(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\b(?:train(?:ing)?_)?loss|"
+_PER_STEP = rxcache.gated(r"(?<!eval_)(?<!eval )(?<!val_)(?<!val )(?<!valid_)(?<!test_)\b(?:train(?:ing)?_)?loss|"
                        r"(step|iter|batch|chunk)\w*\W{0,3}(\(\\d|\\d|\{)|"
                        r"\btrain(?: epoch)?\W{0,3}(?:\d+|\{[^{}\n]{0,40}\}) *\[ *(?:\d+|\{)|"
                        r"\"(?:global[_ ]?)?(?:step|iter|iteration|batch)[ =:]+\"|"
@@ -64,7 +64,7 @@ _STEP_KEY = rxcache.compile(r"\[\s*[\"'](?:global_?)?(?:step|iter|iteration)[\"'
 _HEARTBEAT_MARK = rxcache.compile(r"heart_?beat(?!\w*[ \t]*=(?!=))|liveness|\balive\b|(?<![a-z])(?<!heart_)beats?(?![a-z])", re.I)
 _RESUME_MARK = rxcache.compile(r"resum|restor|continu|restart", re.I)
 # `--load-from`, `--resume_path`; not `--loader-delay` (an option that only starts with the word)
-_RESUME_OPTION = rxcache.compile(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
+_RESUME_OPTION = rxcache.gated(r"--(?:resume|continue|from|init[-_]from|restore|load)(?![a-z])[\w-]*|"
                             r"[\[(,]\s*[\"'](?:resume|continue|restore)[\"']|"  # a CLI's sub-command: ["resume", cfg]
                             r"[(,]\s*(?:resume|continue|restore)\w*\s*=(?!=)|\bresume_from\w*|\binit_from\b|"
                             r"\bckpt_path\b", re.I)
@@ -438,7 +438,7 @@ def _asserted_core(node: ast.AST, text: str, aliases: dict[str, str],
     return tuple(pieces), tuple(sorted(called))
 
 
-_FRESH_START = rxcache.compile(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
+_FRESH_START = rxcache.gated(r"--fresh|from scratch|start(?:s|ing|ed)? (?:over|afresh|at step 0|from step 0)|"
                           r"overwrite_output_dir|(?:step|epoch|iter)\w*\s*==\s*0\b|"
                           r"(?:step|epoch|iter)\w*(?:[\"']\])?\s*,\s*0\s*\)", re.I)  # assertEqual(r["step"], 0)
 # a step or epoch read back from a run: not a keyword argument's name (`fit(num_steps=300)` sets one)
