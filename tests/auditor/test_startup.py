@@ -108,3 +108,28 @@ def test_the_console_script_and_python_m_auditor_start_at_the_launcher() -> None
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert 'audit = "auditor.launch:main"' in pyproject
     assert "auditor.launch" in (REPO / "auditor" / "__main__.py").read_text(encoding="utf-8")
+
+
+# what an audit of a project with no run directory and no TDD record has no use for: the readers of
+# a run's logs and its history (and `statistics`, for their medians), and `subprocess` (for git,
+# which dates TDD records that carry no time of their own)
+NOT_WITHOUT_A_RUN = {"auditor.evidence.runlog", "auditor.evidence.history", "auditor.evidence.launches",
+                     "statistics", "subprocess"}
+
+
+def test_an_audit_without_a_run_or_tdd_records_loads_no_run_reader_and_no_git(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
+    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_train.py").write_text("def test_one():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", MODULES, "check", "--project", str(project), "--format", "json"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    result = json.loads(done.stdout)
+    assert result["rules"], done.stderr[-2000:]
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert loaded.startswith("LOADED"), done.stderr[-2000:]
+    modules = set(json.loads(loaded[len("LOADED"):]))
+    assert "auditor.evidence.runfacts" in modules  # the run probes are asked, and answer that there is no run
+    assert not modules & NOT_WITHOUT_A_RUN, sorted(modules & NOT_WITHOUT_A_RUN)
