@@ -12,7 +12,6 @@ optional locks, a bounded time and output; a missing git or any failure means no
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,8 @@ class Added:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    import subprocess  # here: only a project whose records need dating runs git
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0")
     try:

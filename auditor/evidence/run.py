@@ -15,7 +15,6 @@ verify a sha256, `verify=True`).
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -63,7 +62,7 @@ def _gaps(times_by_session: list[tuple[float | None, list[tuple[float, str]]]], 
         return Gaps(count=count, source=source)
     return Gaps(count=count, gaps_s=tuple(round(g, 3) for g in gaps),
                 largest_s=round(max(gaps), 3) if gaps else None,
-                median_s=round(statistics.median(gaps), 3) if gaps else None,
+                median_s=round(runlog.median(gaps), 3) if gaps else None,
                 smallest_s=round(min(gaps), 3) if gaps else None,
                 first_delay_s=round(max(firsts), 3) if firsts else None, source=source,
                 largest_between=largest_between)
@@ -429,7 +428,7 @@ def _checkpoint_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
         _foreign_gaps(ev)
     with_epochs = sorted((c.time, c.epoch) for c in ev.periodic() if c.time is not None and c.epoch is not None)
     rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(with_epochs, with_epochs[1:]) if e1 > e0 and t1 > t0]
-    ev.epoch_seconds = round(statistics.median(rates), 3) if rates else ev.log.epoch_seconds
+    ev.epoch_seconds = round(runlog.median(rates), 3) if rates else ev.log.epoch_seconds
 
 
 def _our_gaps(ev: RunEvidence, events: list[tuple[int, dict]]) -> None:
@@ -567,3 +566,4 @@ def _epoch_pattern(config: ProjectConfig) -> re.Pattern[str] | object:
     if config.epoch_pattern == ProjectConfig.epoch_pattern:
         return rxcache.compile(config.epoch_pattern)
     return compile_pattern(config.epoch_pattern)
+

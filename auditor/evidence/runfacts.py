@@ -5,9 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.evidence.history import RunHistory
-from auditor.evidence.runlog import RunLog
+if TYPE_CHECKING:  # their readers are imported only where a run is read: an audit with no run loads neither
+    from auditor.evidence.history import RunHistory
+    from auditor.evidence.runlog import RunLog
+
+
+def _no_log() -> RunLog:
+    from auditor.evidence.runlog import RunLog
+
+    return RunLog()
+
+
+def _no_history() -> RunHistory:
+    from auditor.evidence.history import RunHistory
+
+    return RunHistory()
+
 @dataclass(frozen=True)
 class Checkpoint:
     file: str  # relative to the run directory
@@ -105,7 +120,7 @@ class RunEvidence:
     step_seconds: float | None = None  # measured seconds per training step
     step_seconds_source: str = ""
     restarts: int = 0  # sessions after the first
-    log: RunLog = field(default_factory=RunLog)  # a foreign run's logs: sessions, saves, commands
+    log: RunLog = field(default_factory=_no_log)  # a foreign run's logs: sessions, saves, commands
     resumes: tuple[EventRef, ...] = ()
     restarts_from_scratch: tuple[EventRef, ...] = ()
     heartbeats: tuple[EventRef, ...] = ()
@@ -116,7 +131,7 @@ class RunEvidence:
     errors: tuple[str, ...] = ()
     verified: bool = False
     drill: Drill | None = None
-    history: RunHistory = field(default_factory=RunHistory)  # the run in time, for the timeline and curves
+    history: RunHistory = field(default_factory=_no_history)  # the run in time, for the timeline and curves
 
     def periodic(self) -> list[Checkpoint]:
         return [c for c in self.checkpoints if c.kind == "periodic" and c.usable]

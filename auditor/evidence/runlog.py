@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import re
-import statistics
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -536,11 +535,11 @@ def _step_seconds(lines: list[LogLine], sessions: tuple[LogSession, ...]) -> tup
             rates.append((here[1] - previous[1]) / (here[2] - previous[2]))
         previous = here
     if len(rates) >= 2:
-        return round(statistics.median(rates), 4), "timed per-step lines"
+        return round(median(rates), 4), "timed per-step lines"
     logged = [float(m.group(1)) / 1000 if m.group(1) else float(m.group(2))
               for x in lines if (m := _ITER_TIME.search(x.text)) and is_batch_line(x.text)]
     if len(logged) >= 3:
-        return round(statistics.median(logged), 4), "iteration times printed in the log"
+        return round(median(logged), 4), "iteration times printed in the log"
     return None, ""
 
 
@@ -557,7 +556,7 @@ def _epoch_seconds(lines: list[LogLine], sessions: tuple[LogSession, ...], saves
                 points.append((x.time, int(m.group(1))))
     points.sort()
     rates = [(t1 - t0) / (e1 - e0) for (t0, e0), (t1, e1) in zip(points, points[1:]) if e1 > e0 and t1 > t0]
-    return round(statistics.median(rates), 3) if rates else None
+    return round(median(rates), 3) if rates else None
 
 
 def session_index(sessions: tuple[LogSession, ...], t: float | None) -> int | None:
@@ -569,3 +568,10 @@ def session_index(sessions: tuple[LogSession, ...], t: float | None) -> int | No
         if s.start is not None and s.start <= t + 1e-6:
             index = n
     return index if index is not None else (0 if sessions else None)
+
+
+def median(values: list[float]) -> float:
+    """statistics.median: of gaps, rates, times per step."""
+    import statistics  # here: with its own imports (random, decimal, fractions), only where a run is timed
+
+    return statistics.median(values)
