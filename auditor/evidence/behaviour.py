@@ -124,10 +124,11 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
     bindings: list[tuple[ast.AST, ast.AST]] = []
     names: set[str] = set()
     helper_calls: set[str] = set()
-    for sub in walk(node):
-        if isinstance(sub, ast.Name):
+    for sub in walk(node):  # by exact class: a parsed tree holds no subclasses of ast's node classes
+        cls = sub.__class__
+        if cls is ast.Name:
             names.add(sub.id)
-        elif isinstance(sub, ast.Call):
+        elif cls is ast.Call:
             name = _dotted(sub.func, aliases)
             short = name.split(".")[-1]
             calls.append((name, short, sub))
@@ -135,12 +136,12 @@ def facts(node: ast.AST, aliases: dict[str, str]) -> Facts:
                 helper_calls.add(short)
             if name in ASSERT_CALLS or short.startswith("assert"):
                 asserted.append(sub)
-        elif isinstance(sub, ast.Assert):
+        elif cls is ast.Assert:
             asserted.append(sub.test)
-        elif isinstance(sub, ast.Constant):
-            if isinstance(sub.value, str):
+        elif cls is ast.Constant:
+            if sub.value.__class__ is str:
                 strings.append(sub.value)
-        elif isinstance(sub, _BINDINGS):
+        elif cls in _BINDING_CLASSES:
             bindings += _bound_pairs(sub)
     out = Facts(tuple(calls), tuple(strings), len(asserted), frozenset(short for _, short, _ in calls),
                 tuple(asserted), tuple(bindings), frozenset(names), frozenset(helper_calls))
@@ -167,6 +168,7 @@ def helper_name(call: ast.Call, aliases: dict[str, str]) -> str | None:
 
 
 _BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.comprehension, ast.withitem)
+_BINDING_CLASSES = frozenset(_BINDINGS)
 
 
 def _bound_pairs(sub: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
@@ -233,6 +235,9 @@ def _drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], 
     return "" if how and _dry_run(sub) else how
 
 
+_TRAINER = rxcache.compile(r"trainer", re.I)
+
+
 def _how_drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, str], strings: list[str],
                 targets: Targets, trainers: frozenset[str]) -> str:
     receiver = _receiver(sub)
@@ -240,7 +245,7 @@ def _how_drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, st
     if short_name in targets.functions and _trains_there(name, short_name, receiver, rtext, aliases, targets,
                                                          trainers):
         return "calls"
-    if short_name in ("fit", "train") and re.search(r"trainer", rtext, re.I):
+    if short_name in ("fit", "train") and _TRAINER.search(rtext):
         return f"calls a trainer's {short_name}():"
     if short_name in _SCRIPT_MAINS and "." in name and _is_script(name.rsplit(".", 1)[0], targets):
         return "calls the training script's entry function:"  # `train.main(...)`: the script, in-process
@@ -285,13 +290,13 @@ def _trains_there(name: str, short_name: str, receiver: ast.AST | None, rtext: s
         return where.split(".")[0] not in sys.stdlib_module_names
     if receiver is None:
         return True  # a name the test file defines or a fixture hands it
-    return short_name not in _GENERIC_METHODS or bool(re.search(r"trainer", rtext, re.I)) or rtext in trainers
+    return short_name not in _GENERIC_METHODS or bool(_TRAINER.search(rtext)) or rtext in trainers
 
 
 def _trainer_names(node: ast.AST, aliases: dict[str, str]) -> frozenset[str]:
     """Names `node` binds to a trainer it builds: `first = make_trainer(...)`, `t = Trainer(...)`."""
     return frozenset(t.id for t, v in facts(node, aliases).bindings if isinstance(t, ast.Name)
-                     and isinstance(v, ast.Call) and re.search(r"trainer", _dotted(v.func, aliases), re.I))
+                     and isinstance(v, ast.Call) and _TRAINER.search(_dotted(v.func, aliases)))
 
 
 def _is_script(module: str, targets: Targets) -> bool:
@@ -355,10 +360,16 @@ def training_starts(node: ast.AST, aliases: dict[str, str], strings: list[str], 
             if short in driving or _drives(name, short, sub, aliases, strings, targets, trainers)]
 
 
+_WORD = rxcache.compile(r"[A-Za-z0-9_.\-/]+")
+
+
 def _runs_training(strings: list[str], targets: Targets) -> bool:
     joined = " ".join(strings)
-    words = set(re.findall(r"[A-Za-z0-9_.\-/]+", joined))
-    if any(w == s or w.endswith("/" + s.rsplit("/", 1)[-1]) for w in words for s in targets.scripts):
+    words = set(_WORD.findall(joined))
+    # a script named as it is, or by a path ending in its file name: `w.endswith("/" + name)`, and
+    # the name holds no "/", so it is what follows the last "/" of the word
+    names = {s.rsplit("/", 1)[-1] for s in targets.scripts}
+    if words & set(targets.scripts) or any("/" in w and w.rsplit("/", 1)[1] in names for w in words):
         return True
     if targets.modules and ("-m" in words or re.search(r"-m\s", joined)) and words & targets.modules:
         return True
