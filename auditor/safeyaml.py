@@ -116,18 +116,17 @@ if CParser is not None:
             return super().compose_scalar_node(anchor)
 
         def compose_sequence_node(self, anchor: Any) -> Any:
-            flow = 1 if self.peek_event().flow_style else 0
-            self._flow += flow
-            try:
-                return super().compose_sequence_node(anchor)
-            finally:
-                self._flow -= flow
+            return self._in_collection(super().compose_sequence_node, anchor)
 
         def compose_mapping_node(self, anchor: Any) -> Any:
+            return self._in_collection(super().compose_mapping_node, anchor)
+
+        def _in_collection(self, compose: Any, anchor: Any) -> Any:
+            """compose(anchor), counted as inside a flow collection when its start event says so."""
             flow = 1 if self.peek_event().flow_style else 0
             self._flow += flow
             try:
-                return super().compose_mapping_node(anchor)
+                return compose(anchor)
             finally:
                 self._flow -= flow
 

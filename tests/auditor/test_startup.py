@@ -62,15 +62,21 @@ NOT_FOR_EVERY_PROJECT = {"tempfile", "shutil", "zipfile", "importlib.resources",
                          "pickletools", "re2", "jsonschema", "jsonschema_rs"}
 
 
-def test_an_audit_imports_what_a_project_needs_and_not_more(tmp_path: Path) -> None:
-    """A project with no pyproject.toml, no setup.cfg or tox.ini, no zip or pickle in its run and
-    no rules of its own; the column cache on (it writes its entries: no tempfile for that)."""
+def _demo_project(tmp_path: Path) -> Path:
+    """A project of one document, one training script and one test, no run and no TDD record."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
     (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
     (project / "tests").mkdir()
     (project / "tests" / "test_train.py").write_text("def test_one():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    return project
+
+
+def test_an_audit_imports_what_a_project_needs_and_not_more(tmp_path: Path) -> None:
+    """A project with no pyproject.toml, no setup.cfg or tox.ini, no zip or pickle in its run and
+    no rules of its own; the column cache on (it writes its entries: no tempfile for that)."""
+    project = _demo_project(tmp_path)
     run = project / "runs" / "one"
     run.mkdir(parents=True)
     (run / "train.log").write_text("step 1 loss 0.5\nstep 2 loss 0.4\n", encoding="utf-8")
@@ -118,12 +124,7 @@ NOT_WITHOUT_A_RUN = {"auditor.evidence.runlog", "auditor.evidence.history", "aud
 
 
 def test_an_audit_without_a_run_or_tdd_records_loads_no_run_reader_and_no_git(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "README.md").write_text("# Demo\n\nSave a checkpoint every 2 minutes.\n", encoding="utf-8")
-    (project / "train.py").write_text("for step in range(3):\n    print('step', step)\n", encoding="utf-8")
-    (project / "tests").mkdir()
-    (project / "tests" / "test_train.py").write_text("def test_one():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    project = _demo_project(tmp_path)
     done = subprocess.run([sys.executable, "-c", MODULES, "check", "--project", str(project), "--format", "json"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     result = json.loads(done.stdout)
