@@ -74,9 +74,20 @@ def unrotated(name: str) -> str:
     return m.group(1) if m else name
 
 
+# how every name _LOG_NAME matches ends (its alternatives end so, or in a digit), and how every
+# rotation unrotated() undoes ends: a name that ends otherwise is no log's, and is not searched
+# (discovery asks this of every file of a project)
+_LOG_ENDINGS = (".log", ".out", ".err", ".jsonl", ".txt", ".csv")
+
+
 def is_log_name(name: str) -> bool:
     """Whether a file's name says it is a log (a run's console log, JSON lines, a metrics CSV), or a
     numbered rotation of one (`train.log.1`)."""
+    # case-folded as re.IGNORECASE matches (`.LOG`, a long s in `.jſonl`); `$` also matches before a final newline
+    end = name.casefold()
+    end = end[:-1] if end.endswith("\n") else end
+    if not (end.endswith(_LOG_ENDINGS) or end[-1:].isdigit()):
+        return False
     return bool(_LOG_NAME.search(name) or _LOG_NAME.search(unrotated(name)))
 
 
