@@ -110,10 +110,11 @@ def run_directory(path: str | os.PathLike[str]) -> Root:
     return Root(Path(path), "the run directory")
 
 
-def _shown(path: Path, within: Root | None, shown: str | None) -> str:
+def _shown(path: str | os.PathLike[str], within: Root | None, shown: str | None) -> str:
+    """How a refusal names `path`: as the caller shows it, else relative to `within` (a Path is made only here)."""
     if shown is not None:
         return shown
-    return within.shown(path) if within is not None else path.as_posix()
+    return within.shown(path) if within is not None else Path(path).as_posix()
 
 
 def is_inside(real: str, root_real: str) -> bool:
@@ -131,7 +132,7 @@ def resolve(path: str | os.PathLike[str], within: Root | None, shown: str | None
         whole = os.path.join(within.folder, whole)
     real = _real_in(whole, within.real_folders)
     if not is_inside(real, within.real):
-        raise ReadRefused(_shown(Path(whole), within, shown), f"links outside {within.name}; not followed")
+        raise ReadRefused(_shown(whole, within, shown), f"links outside {within.name}; not followed")
     return real
 
 
@@ -170,43 +171,38 @@ def stat_file(path: str | os.PathLike[str], within: Root | None, shown: str | No
     FileNotFoundError when it is absent; ReadRefused when it links outside, is not a regular
     file (FIFO, socket, device, directory) or cannot be stat'ed.
     """
-    return _stat_regular(resolve(path, within, shown), shown, path, within)
+    return _stat_regular(resolve(path, within, shown), path, within, shown)
 
 
-def _stat_regular(real: str, shown: str | None, path: str | os.PathLike[str] | None = None,
-                  within: Root | None = None) -> os.stat_result:
-    """os.stat of a regular file; errors name it as `shown`, else as `path` shows inside `within`."""
+def _stat_regular(real: str, path: str | os.PathLike[str], within: Root | None, shown: str | None) -> os.stat_result:
+    """os.stat of the regular file `path` resolved to `real`; errors name it as _shown does."""
     try:
         st = os.stat(real)
     except (FileNotFoundError, NotADirectoryError):
-        raise FileNotFoundError(2, "no such file", _name(shown, path, within)) from None
+        raise FileNotFoundError(2, "no such file", _shown(path, within, shown)) from None
     except OSError as exc:
-        raise ReadRefused(_name(shown, path, within), f"cannot be read ({exc.strerror})") from None
+        raise ReadRefused(_shown(path, within, shown), f"cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise ReadRefused(_name(shown, path, within), f"{_kind(st.st_mode)}, not a regular file; not read")
+        raise ReadRefused(_shown(path, within, shown), f"{_kind(st.st_mode)}, not a regular file; not read")
     return st
-
-
-def _name(shown: str | None, path: str | os.PathLike[str] | None, within: Root | None) -> str:
-    return shown if shown is not None or path is None else _shown(Path(path), within, None)
 
 
 def _open_regular(path: str | os.PathLike[str], within: Root | None, shown: str | None) -> tuple[int, int]:
     """(descriptor, size) of a regular file, opened without following a last symlink and without
     blocking on a FIFO; ReadRefused (or FileNotFoundError) naming it as shown otherwise."""
     real = resolve(path, within, shown)
-    _stat_regular(real, shown, path, within)
+    _stat_regular(real, path, within, shown)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(real, flags)
     except (FileNotFoundError, NotADirectoryError):
-        raise FileNotFoundError(2, "no such file", _shown(Path(path), within, shown)) from None
+        raise FileNotFoundError(2, "no such file", _shown(path, within, shown)) from None
     except OSError as exc:
-        raise ReadRefused(_shown(Path(path), within, shown), f"cannot be read ({exc.strerror})") from None
+        raise ReadRefused(_shown(path, within, shown), f"cannot be read ({exc.strerror})") from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
         os.close(fd)
-        raise ReadRefused(_shown(Path(path), within, shown), f"{_kind(st.st_mode)}, not a regular file; not read")
+        raise ReadRefused(_shown(path, within, shown), f"{_kind(st.st_mode)}, not a regular file; not read")
     os.set_blocking(fd, True)
     return fd, st.st_size
 
@@ -215,7 +211,7 @@ class _Opened:
     """A regular file opened without following a last symlink and without blocking on a FIFO."""
 
     def __init__(self, path: str | os.PathLike[str], within: Root | None, shown: str | None) -> None:
-        self.name = _shown(Path(path), within, shown)
+        self.name = _shown(path, within, shown)
         fd, self.size = _open_regular(path, within, shown)
         self.file = os.fdopen(fd, "rb")
 
@@ -232,7 +228,7 @@ def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, s
     fd, size = _open_regular(path, within, shown)
     try:  # straight from the descriptor: no buffered file object for one read
         if size > cap and not truncate:
-            raise ReadRefused(_shown(Path(path), within, shown), f"{size} bytes, over the {cap}-byte limit; not read")
+            raise ReadRefused(_shown(path, within, shown), f"{size} bytes, over the {cap}-byte limit; not read")
         want = min(cap, size) + 1  # a buffer the size of the file, not of the cap
         data = _read_up_to(fd, want)
         if len(data) == want and want <= cap:  # the file grew since its stat: read on, up to cap + 1
@@ -241,7 +237,7 @@ def read_bytes(path: str | os.PathLike[str], *, within: Root | None, cap: int, s
         os.close(fd)
     if len(data) > cap:
         if not truncate:
-            raise ReadRefused(_shown(Path(path), within, shown), f"over the {cap}-byte limit; not read")
+            raise ReadRefused(_shown(path, within, shown), f"over the {cap}-byte limit; not read")
         data = data[:cap]
     return data
 
@@ -282,7 +278,7 @@ def _read_text(path: str | os.PathLike[str], within: Root | None, cap: int, show
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if strict:
-            raise ReadRefused(_shown(Path(path), within, shown), f"not UTF-8 text (byte {exc.start})") from None
+            raise ReadRefused(_shown(path, within, shown), f"not UTF-8 text (byte {exc.start})") from None
         text = data.decode("utf-8", errors="replace")
     return text.lstrip("\ufeff")
 
@@ -430,7 +426,7 @@ def parse_json(text: str | bytes, *, shown: str, max_depth: int = JSON_DEPTH) ->
 def read_json(path: str | os.PathLike[str], *, within: Root | None, cap: int = JSON_CAP, shown: str | None = None,
               max_depth: int = JSON_DEPTH) -> Any:
     data = read_bytes(path, within=within, cap=cap, shown=shown)
-    return parse_json(data, shown=_shown(Path(path), within, shown), max_depth=max_depth)
+    return parse_json(data, shown=_shown(path, within, shown), max_depth=max_depth)
 
 
 # --------------------------------------------------------------------------- Python source
@@ -505,7 +501,7 @@ def _line_too_deep(tree: Any, max_depth: int) -> int | None:
 def read_yaml(path: str | os.PathLike[str], *, within: Root | None, cap: int = YAML_CAP, shown: str | None = None,
               max_depth: int = YAML_DEPTH, max_nodes: int = YAML_NODES) -> YamlDocument:
     """A YAML file read through the door and parsed under its limits (the trainer's configs too)."""
-    name = _shown(Path(path), within, shown)
+    name = _shown(path, within, shown)
     text = read_text(path, within=within, cap=cap, shown=shown, strict=True)
     return parse_yaml(text, shown=name, max_depth=max_depth, max_nodes=max_nodes)
 

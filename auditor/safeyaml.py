@@ -139,10 +139,15 @@ class YamlDocument:
     data: Any
 
 
+def _reads_fast(text: str) -> bool:
+    """Whether libyaml's parser reads `text`: there is one, and the text holds none of _PURE_ONLY."""
+    return CParser is not None and not _PURE_ONLY.search(text)
+
+
 def reader_of(text: str, shown: str = "", max_depth: int = YAML_DEPTH, max_nodes: int = YAML_NODES, *,
               fast: bool = True) -> Any:
-    """The loader that reads `text`: libyaml's parser where there is one and `fast`, else PyYAML's."""
-    loader = _BoundedCLoader if fast and CParser is not None and not _PURE_ONLY.search(text) else _BoundedLoader
+    """The loader that reads `text`: libyaml's parser where it can and `fast`, else PyYAML's."""
+    loader = _BoundedCLoader if fast and _reads_fast(text) else _BoundedLoader
     return loader(text, shown, max_depth, max_nodes)
 
 
@@ -153,12 +158,12 @@ def parse_yaml(text: str, *, shown: str, max_depth: int = YAML_DEPTH, max_nodes:
     Syntax errors stay `yaml.YAMLError` (with the parser's mark); the limits raise ReadRefused.
     `fast=False` reads with PyYAML's pure-Python parser only.
     """
-    if fast and CParser is not None and not _PURE_ONLY.search(text):
+    if fast and _reads_fast(text):
         try:
-            return _read(reader_of(text, shown, max_depth, max_nodes), shown, max_depth)
+            return _read(_BoundedCLoader(text, shown, max_depth, max_nodes), shown, max_depth)
         except Exception:  # noqa: BLE001 - any failure of the fast path: the pure parser's outcome decides
             pass
-    return _read(reader_of(text, shown, max_depth, max_nodes, fast=False), shown, max_depth)
+    return _read(_BoundedLoader(text, shown, max_depth, max_nodes), shown, max_depth)
 
 
 def _read(loader: Any, shown: str, max_depth: int) -> YamlDocument:

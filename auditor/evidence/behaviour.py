@@ -167,8 +167,8 @@ def helper_name(call: ast.Call, aliases: dict[str, str]) -> str | None:
     return func.attr if own or (isinstance(root, ast.Name) and root.id in aliases) else None
 
 
-_BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.comprehension, ast.withitem)
-_BINDING_CLASSES = frozenset(_BINDINGS)
+_BINDING_CLASSES = frozenset((ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.comprehension,
+                              ast.withitem))
 
 
 def _bound_pairs(sub: ast.AST) -> list[tuple[ast.AST, ast.AST]]:

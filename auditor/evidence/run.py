@@ -566,4 +566,3 @@ def _epoch_pattern(config: ProjectConfig) -> re.Pattern[str] | object:
     if config.epoch_pattern == ProjectConfig.epoch_pattern:
         return rxcache.compile(config.epoch_pattern)
     return compile_pattern(config.epoch_pattern)
-

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CRAFTED = [
     "",
+    "---\n",  # an empty document: libyaml places its node elsewhere, so PyYAML reads it
     "# only a comment\n",
     "a: 1\nb: [1, 2, {c: d}]\n",
     "base: &b {lr: 0.1, steps: 10}\nrun:\n  <<: *b\n  steps: 20\nother: *b\n",
@@ -42,7 +43,6 @@ BROKEN = [
     "|#c\n",
     "? a\n: b\n---\n",
     "{a: [b,\n], c\n: }\n",
-    "---\n",
     "a: b: c\n",
     "k: [1, 2\n",
     "k: {a: 1\nz: 2\n",
@@ -116,7 +116,7 @@ def test_crafted_documents_read_the_same_both_ways(text):
 def test_broken_documents_fail_with_the_pure_parsers_words_and_line(text):
     fast = _outcome(text, fast=True)
     assert fast == _outcome(text, fast=False)
-    assert fast[0] in ("error", "refused", "read")
+    assert fast[0] == "error"
 
 
 def test_the_limits_hold_on_the_fast_path():
