@@ -146,3 +146,27 @@ def _class(items: list[tuple[Any, Any]]) -> set[str]:
         else:
             raise _Unknown
     return out
+
+
+class Worded:
+    """A case-sensitive pattern searched only in texts that hold one of `words`, the words one of
+    which every match of it holds: most texts hold none, and `in` runs at memory speed where the
+    pattern would be tried at every position. tests/auditor/test_rxwords.py holds each to its words.
+    """
+
+    __slots__ = ("rx", "words")
+
+    def __init__(self, rx: re.Pattern[str], words: tuple[str, ...]) -> None:
+        if rx.flags & re.IGNORECASE:
+            raise ValueError(f"a worded pattern must not fold case (its words are matched as written): {rx.pattern}")
+        self.rx, self.words = rx, words
+
+    @property
+    def pattern(self) -> str:
+        return self.rx.pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.rx.search(text) if any(word in text for word in self.words) else None
+
+    def findall(self, text: str) -> list[Any]:
+        return self.rx.findall(text) if any(word in text for word in self.words) else []

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from auditor import rxcache
+from auditor import rxcache, rxgate
 from auditor.evidence import behaviour
 from auditor.evidence.behaviour import CHECKPOINTS, RESUMED, STEP_LOG, Helper, HelperLookup, segment
 from auditor.evidence.code.syntax import dotted, walk
@@ -41,25 +41,34 @@ _CHECKPOINT = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|sn
                          r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
 # one of these is in every match of _CHECKPOINT: a text holding none is not searched (`in` runs at memory speed)
 _CHECKPOINT_WORDS = ("ckpt", "checkpoint", ".pt", "safetensors", "snapshot", "persist", "state", "sav", "step_")
-_COUNT = rxcache.gated(r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
-                    r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
-                    r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
-                    r"|assertlen\(.{0,160}?,\s*(?:[2-9]|\d\d)\s*\)", re.S)  # unittest's and absltest's
-_TIMES = rxcache.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime")
-_PAIRS = rxcache.gated(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b")
-_SINCE_LAST = rxcache.compile(r"since (?:the )?(?:last|previous)")
+# Worded: searched only in texts that hold one of the words every match holds (most hold none)
+_COUNT = rxgate.Worded(rxcache.gated(
+    r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
+    r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
+    r"|assert(?:greaterequal|greater|equal)\(\s*len\(.{0,160}?\)\s*,\s*(?:[2-9]|\d\d)\b"
+    r"|assertlen\(.{0,160}?,\s*(?:[2-9]|\d\d)\s*\)", re.S),  # unittest's and absltest's
+    ("len(", "count("))
+_TIMES = rxgate.Worded(rxcache.compile(r"mtime|total_seconds|timestamp|strptime|logged_at|monotonic|time\.time|datetime"),
+                       ("mtime", "total_seconds", "timestamp", "strptime", "logged_at", "monotonic", "time.time",
+                        "datetime"))
+_PAIRS = rxgate.Worded(rxcache.gated(r"zip\(|\[1:\]|\bgaps?\b|\bintervals?\b|\bapart\b"),
+                       ("zip(", "[1:]", "gap", "interval", "apart"))
+_SINCE_LAST = rxgate.Worded(rxcache.compile(r"since (?:the )?(?:last|previous)"), ("since ",))
 _STEP_WORD = rxcache.compile(r"step|epoch|iter|episode")
-_RANGE = rxcache.compile(r"\brange\(")
+_RANGE = rxgate.Worded(rxcache.compile(r"\brange\("), ("range(",))
 # checkpoints named for a step or epoch: `ckpt_000020.pt`, `global_step10`, `checkpoint-6`, `ep_3.pt`, `model_0.pth`
 _NUMBERED = rxcache.gated(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|ep|iter|iteration|it|save)[-_]?0*(\d+)"
                        r"(?![\d])|(?<![a-z0-9])(?:model|state|weights)[-_]?0*(\d+)\.\w+")
 # Lightning's `epoch=0-step=20.ckpt`: the step is the save's number (not the epoch beside it); only in
 # a checkpoint file's name (a log line's `step=20` is no save)
-_STEP_NAMED = rxcache.gated(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)")
+_STEP_NAMED = rxgate.Worded(rxcache.gated(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)"),
+                            ("step=",))
 _NUMBER_LIST = rxcache.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
 # the checkpoint files listed from a folder, `(run / "checkpoints").glob("*.ckpt")`, `os.listdir(ckpt_dir)`
-_CHECKPOINT_LISTING = rxcache.compile(r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"
-                                 r"(?:glob|iterdir|listdir|scandir)\([^\n]{0,80}?(?:ckpt|checkpoint|\.pth?\b|safetensors)")
+_CHECKPOINT_LISTING = rxgate.Worded(rxcache.compile(
+    r"(?:ckpt|checkpoint|\.pth?\b|safetensors)[^\n]{0,80}?(?:\.r?glob|\.iterdir|listdir|scandir)\(|"
+    r"(?:glob|iterdir|listdir|scandir)\([^\n]{0,80}?(?:ckpt|checkpoint|\.pth?\b|safetensors)"),
+    ("glob(", "iterdir(", "listdir(", "scandir("))
 # the step, iteration or epoch a run is told to stop at: `"--max-steps", "40"`, `max_epochs=3`, `num_train_steps=30`
 _LAST_STEP = rxcache.compile(r"(?:steps|iters|iterations|epochs|updates|episodes)[\"']?\s*[,=:]\s*[\"']?(\d+)\b")
 _LAST_STEP_BEFORE = rxcache.compile(r"\W(?:(?:max|num|total|train)[-_]?(?:train[-_]?)?)?$")  # not `log_every_steps`
