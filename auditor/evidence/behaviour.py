@@ -555,11 +555,21 @@ def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def _in_piece_of(pattern: str, piece: str) -> bool:
     mark, words, lower_mark = _BY_PATTERN[pattern]
-    piece = _subject(mark, piece)
-    if piece.isascii():
-        lower = piece.lower()
-        return any(word in lower for word in words) and bool(lower_mark.search(lower))
-    return bool(mark.search(piece))
+    if mark is _PER_STEP:
+        piece = _subject(mark, piece)
+    if not piece.isascii():
+        return mark.search(piece) is not None
+    lower = _lowered(piece)
+    for word in words:  # a loop, not any(): a generator per piece and mark cost more than the words
+        if word in lower:
+            return lower_mark.search(lower) is not None
+    return False
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _lowered(piece: str) -> str:
+    """piece.lower(), once per piece: each piece is asked for every mark."""
+    return piece.lower()
 
 
 def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
