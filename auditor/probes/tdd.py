@@ -38,6 +38,12 @@ def _unordered(*arts: TddArtifact) -> list[TddArtifact]:
     return [a for a in arts if not a.dated]
 
 
+def _passed_in_green(arts: list[TddArtifact]) -> set[str]:
+    """The tests that passed in the feature's green and refactor records that passed (asked only where a red
+    failed by a collection error: a record of the whole suite names thousands)."""
+    return set().union(*(a.names(a.passed) for a in arts if a.phase in ("green", "refactor") and a.ok))
+
+
 def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], list[Citation], set[str]]:
     """Judge one feature's artifacts; returns (complete, problems, citations, names covered by red)."""
     problems: list[str] = []
@@ -46,17 +52,14 @@ def _cycle(arts: list[TddArtifact], names: set[str]) -> tuple[bool, list[str], l
                                                      + a.counts.get("timed_out", 0) > 0 or a.failed)]
     covered: set[str] = set()
     red = None
-    later_passed: set[str] = set()
-    for a in arts:
-        if a.phase in ("green", "refactor") and a.ok:
-            later_passed |= a.names(a.passed)
     for a in reds:
         failing = a.names(a.failed + a.timed_out)
         # a collection error (an import of code not written yet) fails every test of its module
         collection_error = any("::" not in i or i.endswith(".py") for i in a.failed)
-        if not names or failing & names or (collection_error and later_passed & names):
+        later_passed = _passed_in_green(arts) if collection_error else set()
+        if not names or failing & names or later_passed & names:
             red = a
-            covered = (failing | (later_passed if collection_error else set())) & names if names else failing
+            covered = (failing | later_passed) & names if names else failing
             break
     if red is None:
         any_red = next((a for a in arts if a.phase == "red"), None)

@@ -304,6 +304,23 @@ def test_tdd_complete_cycle_is_yes_and_order_matters(tmp_path):
     assert _run(Evidence(ProjectConfig(root=tmp_path / "none")), "tdd.cycle_complete").verdict == Verdict.NO_EVIDENCE
 
 
+@pytest.mark.parametrize("green_passes, expected", [("test_checkpoints_created_at_intervals", Verdict.YES),
+                                                     ("test_something_else", Verdict.NO)])
+def test_a_red_that_failed_to_import_counts_for_the_tests_its_green_passes(tmp_path, green_passes, expected):
+    """A red whose test module could not be imported (the code it tests not written yet) fails
+    every test of that module: it covers a required test when the feature's green passes it."""
+    folder = tmp_path / "artifacts" / "tdd"
+    folder.mkdir(parents=True)
+    (folder / "20260101T100000Z-ckpt-red.txt").write_text(
+        "ERROR tests/test_ckpt.py - ModuleNotFoundError: No module named 'trainer.ckpt'\n"
+        "============ 1 error in 0.1s ============\n")
+    for stamp, phase in (("20260101T100500Z", "green"), ("20260101T101000Z", "refactor")):
+        (folder / f"{stamp}-ckpt-{phase}.txt").write_text(
+            f"tests/test_ckpt.py::{green_passes} PASSED\n============ 1 passed in 0.1s ============\n")
+    ev = Evidence(ProjectConfig(root=tmp_path, tdd_artifacts=("artifacts/tdd",)))
+    assert _run(ev, "tdd.cycle_complete", tests=["test_checkpoints_created_at_intervals"]).verdict == expected
+
+
 @pytest.mark.parametrize("verdict,expected", [("pass", Verdict.YES), ("fail", Verdict.NO)])
 def test_drill_result_decides_resume_when_the_run_shows_none(tmp_path, verdict, expected):
     import json
