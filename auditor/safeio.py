@@ -460,13 +460,22 @@ def _deeper_than(tree: Any, max_depth: int) -> bool:
     (node, depth) pair or generator per node: every file an audit reads is checked. A level is
     built from the fields that can hold nodes (auditor.evidence.code.syntax.walk's), so names and
     constants, over half the nodes, cost nothing; their contexts and operators (the leaves those
-    fields skip) lie one level down, so the last level is asked for any child at all."""
+    fields skip) lie one level down, so the last level is asked for any child at all.
+
+    An expression on one line is not walked when it is too short to reach the limit: below an
+    expression, each level of nodes holds a character of the source that the level under it does
+    not (an operator, a bracket, a dot, a keyword, the name or number it ends in), so a subtree
+    whose node spans n bytes (at least its characters) lies at most n + 1 levels below it. Its
+    columns are its own source's outside an f-string; inside one, Python 3.11 may misplace them,
+    so an f-string too long to pass over is walked whole (_deeper_than_exactly).
+    """
     import ast
 
     from auditor.astnodes import FIELDS, LEAVES, node_fields
 
+    expr, joined = ast.expr, ast.JoinedStr
     level = [tree]
-    for _ in range(max_depth - 1):
+    for depth in range(2, max_depth + 1):  # the depth of the level built now
         below: list[Any] = []
         for node in level:  # astnodes.children, inlined: a call per node was half of this check
             fields = FIELDS.get(node.__class__)
@@ -476,7 +485,30 @@ def _deeper_than(tree: Any, max_depth: int) -> bool:
                     below += value
                 elif value is not None:
                     below.append(value)
-        level = [child for child in below if isinstance(child, ast.AST) and not isinstance(child, LEAVES)]
+        level = []
+        for child in below:
+            if not isinstance(child, ast.AST) or isinstance(child, LEAVES):
+                continue
+            if isinstance(child, expr):
+                if child.end_lineno == child.lineno and depth + child.end_col_offset - child.col_offset + 1 <= max_depth:
+                    continue  # too short to reach the limit
+                if child.__class__ is joined:  # its inner columns are not to be trusted
+                    if _deeper_than_exactly(child, max_depth - depth + 1):
+                        return True
+                    continue
+            level.append(child)
+        if not level:
+            return False
+    return any(next(ast.iter_child_nodes(node), None) is not None for node in level)
+
+
+def _deeper_than_exactly(tree: Any, max_depth: int) -> bool:
+    """_deeper_than without passing over short expressions: for the inside of an f-string."""
+    import ast
+
+    level = [tree]
+    for _ in range(max_depth - 1):
+        level = [child for node in level for child in ast.iter_child_nodes(node)]
         if not level:
             return False
     return any(next(ast.iter_child_nodes(node), None) is not None for node in level)

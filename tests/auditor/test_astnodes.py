@@ -8,6 +8,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import safeio
 from auditor.astnodes import LEAVES, children
@@ -105,3 +107,81 @@ def test_depth_check_refuses_exactly_the_trees_deeper_than_the_limit(source: str
                 safeio.parse_python(source, shown="deep.py", max_depth=limit)
         else:
             assert isinstance(safeio.parse_python(source, shown="deep.py", max_depth=limit), ast.Module)
+
+
+def _refused(source: str, limit: int) -> bool:
+    try:
+        safeio.parse_python(source, shown="deep.py", max_depth=limit)
+    except safeio.ReadRefused:
+        return True
+    return False
+
+
+def _library_sources(count: int) -> list[tuple[str, str]]:
+    """Files of Python's own library: code nobody here wrote, every syntax Python 3.11 parses."""
+    import sysconfig
+
+    files = sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py"))
+    out = []
+    for path in files[::max(1, len(files) // count)]:
+        try:
+            text = path.read_text(encoding="utf-8")
+            ast.parse(text)
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue  # the library's own test files of bad syntax
+        out.append((path.name, text))
+    return out
+
+
+def _depth_check_matches_the_reference(sources: list[tuple[str, str]]) -> int:
+    """Refused exactly when deeper than the limit, at limits about each file's own depth (where
+    passing over a short expression would first go wrong) and at small ones; how many checks."""
+    checks = 0
+    for name, text in sources:
+        tree = ast.parse(text)
+        depth = _reference_depth(tree)
+        for limit in sorted({depth - 3, depth - 2, depth - 1, depth, depth + 1, 6, 10, 16}):
+            if limit >= 1:
+                assert safeio._deeper_than(tree, limit) == (depth > limit), (name, depth, limit)
+                checks += 1
+    return checks
+
+
+def test_the_depth_check_passes_over_no_expression_that_reaches_the_limit_in_real_code():
+    assert _depth_check_matches_the_reference(_sources() + _library_sources(150)) > 1000
+
+
+@pytest.mark.slow
+def test_the_depth_check_passes_over_no_expression_that_reaches_the_limit_in_more_of_the_library():
+    assert _depth_check_matches_the_reference(_library_sources(600)) > 4000
+
+
+_ATOMS = st.sampled_from(["x", "1", "'s'", "f'{x}'", "[]", "()", "...", "None", "b''", "x.y"])
+
+
+def _nested(inner: str, form: int) -> str:
+    forms = ["-{}", "not {}", "({} + x)", "f({})", "f(k={})", "f(*{})", "{}.a", "{}[x]", "x[{}:]", "[{}]",
+             "({},)", "{{{}: x}}", "{{**{}}}", "(lambda: {})", "[y for y in {}]", "({} if x else x)",
+             "(x := {})", "f'{{{}}}'", "f'{{x:{{{}}}}}'", "{} < x", "(await {})", "x or {}"]
+    return forms[form % len(forms)].format(inner)
+
+
+@st.composite
+def _expressions(draw) -> str:
+    text = draw(_ATOMS)
+    for form in draw(st.lists(st.integers(min_value=0, max_value=100), max_size=40)):
+        text = _nested(text, form)
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(_expressions(), st.sampled_from(["y = {}", "if x:\n    y = {}", "def g():\n    return {}", "async def h():\n    {}"]))
+def test_the_depth_check_answers_as_the_reference_on_built_expressions(expression, statement):
+    source = statement.format(expression)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # an f-string nested too deeply for Python 3.11, an await outside async
+        return
+    depth = _reference_depth(tree)
+    for limit in range(max(1, depth - 3), depth + 2):
+        assert _refused(source, limit) == (depth > limit), (source, depth, limit)
