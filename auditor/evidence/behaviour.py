@@ -539,6 +539,7 @@ _EVALUATION = rxcache.compile(r"\b(?:val|eval|valid|validation)(?:[ _:=]|\b)[^\"
 
 
 _EVAL_WORDS = rxcache.compile(r"val|test", re.I)  # what every evaluation line holds: most texts hold neither
+_EVALUATION_LOWER = _case_sensitive(_EVALUATION)  # for lower-cased ASCII: the same spans
 
 
 def _subject(mark: re.Pattern[str], text: str) -> str:
@@ -555,11 +556,11 @@ def _in_piece(mark: re.Pattern[str], piece: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def _in_piece_of(pattern: str, piece: str) -> bool:
     mark, words, lower_mark = _BY_PATTERN[pattern]
-    if mark is _PER_STEP:
-        piece = _subject(mark, piece)
     if not piece.isascii():
-        return mark.search(piece) is not None
+        return mark.search(_subject(mark, piece)) is not None
     lower = _lowered(piece)
+    if mark is _PER_STEP and ("val" in lower or "test" in lower):  # _subject's, on the lower-cased piece
+        lower = _EVALUATION_LOWER.sub(" ", lower)
     for word in words:  # a loop, not any(): a generator per piece and mark cost more than the words
         if word in lower:
             return lower_mark.search(lower) is not None
