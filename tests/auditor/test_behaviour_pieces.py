@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from auditor.evidence.behaviour import effects_in, effects_of, hands_resume_option, passes_resume_option
 
-WORDS = ["step", "Iter", "batch", "epoch", "loss", "eval_", "val ", "test_", "\\d", "\\D", "(", ")", "{", "[", ",", "=",
+WORDS = ["step", "Iter", "batch", "epoch", "loss", "eval_", "val ", "test_", "Val:", "TEST ", "Valid=", "\\d", "\\D", "(", ")", "{", "[", ",", "=",
          "==", " 0", "0", " ", "  ", "\t", "\n", "--resume", "--fresh", "resume", "Continue", "restore", "_from",
          "init_from", "ckpt_path", "log", ".log", "stdout", "caplog", "metrics.csv", ".jsonl", "start over",
          "from scratch", "overwrite_output_dir", "checkpoint", ".pt", "saved_", "progress", "status.json",
