@@ -112,9 +112,7 @@ def collect(config: ProjectConfig) -> TddEvidence:
     for loc in locations:
         base = root / loc
         if base.is_dir():
-            # in Path order (by parts), without Path's own comparison: a thousand records sort in a tenth the time
-            candidates += sorted((p for p in base.rglob("*") if p.suffix in (".json", ".txt", ".log", ".xml")
-                                  and not p.is_dir()), key=_parts)
+            candidates += _listed(base)
         elif base.exists() or base.is_symlink():
             candidates.append(base)
     # JUnit XML saved per phase may have been found as test results: it is TDD evidence too
@@ -152,6 +150,18 @@ def collect(config: ProjectConfig) -> TddEvidence:
     ev.artifacts = tuple(artifacts)
     ev.errors = tuple(errors)
     return ev
+
+
+def _listed(base: Path) -> list[Path]:
+    """The files under `base` with a suffix a record may have, as Path.rglob("*") lists them (folders
+    reached through a link are not entered), in Path order: by os.walk, whose listing tells a folder
+    without a stat per file, and by parts, without Path's own comparison (a tenth of the time)."""
+    found = [Path(folder, name) for folder, _folders, files in os.walk(base) for name in files
+             if os.path.splitext(name)[1] in _RECORD_SUFFIXES]
+    return sorted(found, key=_parts)
+
+
+_RECORD_SUFFIXES = frozenset((".json", ".txt", ".log", ".xml"))
 
 
 def _parts(path: Path) -> tuple[str, ...]:

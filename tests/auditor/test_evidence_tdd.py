@@ -87,3 +87,26 @@ def test_verbose_text_output_gives_passed_ids(tmp_path):
 def test_nothing_found(tmp_path):
     ev = tdd_ev.collect(resolve(ProjectConfig(root=tmp_path)))
     assert not ev.found and ev.artifacts == ()
+
+
+def test_the_records_listed_are_those_path_rglob_lists(tmp_path):
+    """The record folder is listed by os.walk: the same files as Path.rglob("*") with a record's
+    suffix, in the same order; a folder reached through a link is not entered, as rglob does not."""
+    base = tmp_path / "artifacts" / "tdd"
+    (base / "deep" / "er").mkdir(parents=True)
+    (base / "d.json").mkdir()  # a folder named like a record
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "20260101T000000Z-x-red.json").write_text("{}")
+    for name in ("20260101T000000Z-a-red.json", "deep/20260101T000001Z-a-green.xml", "deep/er/b-red.txt",
+                 "deep/notes.md", ".json", "a.JSON", "x.log", "y.json.bak", "z.tar.xml"):
+        (base / name).write_text("x")
+    (base / "linked").symlink_to(outside, target_is_directory=True)
+    (base / "file-link-red.json").symlink_to(outside / "20260101T000000Z-x-red.json")
+    (base / "broken-red.json").symlink_to(tmp_path / "nowhere.json")
+    os.mkfifo(base / "fifo-red.json")
+    expected = sorted((p for p in base.rglob("*") if p.suffix in (".json", ".txt", ".log", ".xml") and not p.is_dir()),
+                      key=lambda p: p.parts)
+    assert tdd_ev._listed(base) == expected
+    assert {p.name for p in expected} >= {"file-link-red.json", "broken-red.json", "fifo-red.json", "z.tar.xml"}
+    assert not any("linked" in p.parts or p.name in (".json", "a.JSON", "d.json") for p in expected)
