@@ -18,7 +18,7 @@ from typing import Any
 from auditor import notebooks, rxcache, safeio
 from auditor.evidence.code.facts import EXCEPT_GUARD, Call, Loop
 from auditor.evidence.code.sources import MAX_SOURCE_BYTES
-from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, walk
+from auditor.evidence.code.syntax import children, dotted, names_in, short_text, source_segment, strings_in
 
 _BATCH_HINT = rxcache.compile(r"batch|loader|dataloader", re.I)
 THREAD_CLASSES = {"Thread", "Timer"}
@@ -295,10 +295,9 @@ class FileScan(ast.NodeVisitor):
         fn.assign_guards.append(tuple(self._guard_nodes[-1]))
 
     def _mentions_progress_file(self, node: ast.AST) -> bool:
-        for sub in walk(node):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                if any(p.lower() in sub.value.lower() for p in self.progress_files) or PROGRESS_NAME.search(sub.value):
-                    return True
+        for text in strings_in(node):
+            if any(p.lower() in text.lower() for p in self.progress_files) or PROGRESS_NAME.search(text):
+                return True
         return False
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -403,8 +402,7 @@ def _alias(target: ast.AST, file_wide: set[str], local: set[str]) -> None:
 
 def _names_file(node: ast.AST, pattern: re.Pattern[str]) -> bool:
     """A string constant in the expression names such a file (`out / "alive.json"`, `f"{d}/alive.json"`)."""
-    return any(isinstance(sub, ast.Constant) and isinstance(sub.value, str) and bool(pattern.search(sub.value))
-               for sub in walk(node))
+    return any(pattern.search(text) for text in strings_in(node))
 
 
 def scan_files(root: Path, paths: list[Path], progress_files: tuple[str, ...]) -> ScannedFiles:

@@ -66,6 +66,16 @@ def names_in(node: ast.AST | None) -> frozenset[str]:
     return node._audit_names  # type: ignore[attr-defined]
 
 
+def strings_in(node: ast.AST) -> tuple[str, ...]:
+    """The string constants of an expression, in ast.walk order; kept on the node (a scan asks
+    each assigned value for a progress file's name and a liveness file's)."""
+    cached = getattr(node, "_audit_strings", None)
+    if cached is None:
+        cached = node._audit_strings = tuple(  # type: ignore[attr-defined]
+            sub.value for sub in walk(node) if sub.__class__ is ast.Constant and sub.value.__class__ is str)
+    return cached
+
+
 def calls_in(node: ast.AST, aliases: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """(dotted name, short name) of every call in an expression, in ast.walk order.
 
