@@ -14,16 +14,15 @@ keep its lines, and is refused with the reason, as one error entry of the audit.
 from __future__ import annotations
 
 import json
-import re
 
-from auditor import safeio
+from auditor import rxcache, safeio
 
 # a notebook keeps its outputs (plots, tables) beside its code: read up to this many bytes, of which
 # only the code cells are kept
 NOTEBOOK_CAP = 32 * 1024 * 1024
 # cell magics whose cell is still Python: timed, captured or profiled
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-_MAGIC = re.compile(r"\s*[%!]")
+_MAGIC = rxcache.compile(r"\s*[%!]")
 
 
 class NotebookError(safeio.ReadRefused):

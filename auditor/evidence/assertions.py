@@ -63,6 +63,7 @@ _NUMBERED = rxcache.gated(r"(?<![a-z0-9])(?:ckpt|checkpoint|snapshot|step|epoch|
 # a checkpoint file's name (a log line's `step=20` is no save)
 _STEP_NAMED = rxgate.Worded(rxcache.gated(r"(?<![a-z0-9])step=0*(\d+)(?=[\w=.-]*\.(?:ckpt|pth?|safetensors)\b)"),
                             ("step=",))
+_DIGITS = rxcache.compile(r"\d+")
 _NUMBER_LIST = rxcache.compile(r"[\[({]\s*\d+\s*(?:,\s*\d+\s*)+,?\s*[\])}]")
 # the checkpoint files listed from a folder, `(run / "checkpoints").glob("*.ckpt")`, `os.listdir(ckpt_dir)`
 _CHECKPOINT_LISTING = rxgate.Worded(rxcache.compile(
@@ -283,7 +284,7 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
         return True, True, frozenset()  # (a count of what a checkpoint listing bound, however far back)
     numbers = {int(a or b) for a, b in _NUMBERED.findall(full)} | {int(n) for n in _STEP_NAMED.findall(full)}
     if stepped and (near_marked or _listed_steps(full)):
-        numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in re.findall(r"\d+", listed)}
+        numbers |= {int(n) for listed in _NUMBER_LIST.findall(near) for n in _DIGITS.findall(listed)}
     return True, False, frozenset(numbers)
 
 

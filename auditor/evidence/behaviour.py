@@ -184,9 +184,12 @@ def _bound_pairs(sub: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
     return []
 
 
+_LINE_END = rxcache.compile(r"(\r\n|\r|\n)")
+
+
 @functools.lru_cache(maxsize=8)
 def _lines_keepends(text: str) -> tuple[str, ...]:
-    parts = re.split(r"(\r\n|\r|\n)", text)
+    parts = _LINE_END.split(text)
     return tuple(a + b for a, b in zip(parts[0::2], parts[1::2] + [""]))
 
 
@@ -503,11 +506,14 @@ _GOES_ON = {
 }
 
 
+_UPPER_CASE = rxcache.compile(r"(?<!\\)[A-Z]")  # a letter of a pattern's text, not an escape's
+
+
 def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
     """`mark` without re.I, for lower-cased ASCII text: there it matches where `mark` matches the
     text (ASCII letters have no case-insensitive matches outside ASCII), and Python's re skips
     ahead to a literal's first letters only when the case is fixed: about twice as fast."""
-    if re.search(r"(?<!\\)[A-Z]", mark.pattern):
+    if _UPPER_CASE.search(mark.pattern):
         raise ValueError(f"a mark must be written in lower case: {mark.pattern}")
     return rxcache.compile(mark.pattern, mark.flags & ~re.I)
 

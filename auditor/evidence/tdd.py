@@ -199,14 +199,18 @@ def _iso_time(value: Any) -> float | None:
         return None
 
 
+_TDD_PREFIX = rxcache.compile(r"^(tdd|test)_", re.I)
+_ONLY_DIGITS = rxcache.compile(r"^\d+$")
+
+
 def _feature(path: Path) -> str:
     """The feature a record is for: its name less phase, stamps and ordinals, else its folder's name
     (`tdd/keep-last/red.xml` and `tdd/split-check/1-red.xml` name theirs by folder)."""
     text = _PHASE_RE.sub("_", path.stem)
     for rx, _ in _STAMP_RES:
         text = rx.sub("", text)
-    text = re.sub(r"^(tdd|test)_", "", text.strip("-_."), flags=re.I)
-    text = re.sub(r"^\d+$", "", text.strip("-_."))
+    text = _TDD_PREFIX.sub("", text.strip("-_."))
+    text = _ONLY_DIGITS.sub("", text.strip("-_."))
     return text or (path.parent.name if path.parent.name not in ("", ".") else "(unnamed)")
 
 

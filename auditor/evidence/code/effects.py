@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from auditor.evidence.code.scan import FileScan, FunctionScan
 
 _LOG_METHODS = {"info", "debug", "warning", "warn", "error", "exception", "critical", "log"}
+_LOG_NAMED = rxcache.compile(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_")  # of a lower-cased call
+_OPEN_MODE = rxcache.compile(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1")
 _LOG_RECEIVERS = rxcache.compile(r"(^|\.)(logging|logger|log|_log|_logger|LOGGER|LOG)$")
 # an experiment tracker's calls (W&B, TensorBoard, MLflow, Aim, ...), whatever the object is called
 _TRACKER_LOG = {"log_metrics", "log_metric", "log_dict", "log_scalar", "log_scalars", "add_scalar", "add_scalars"}
@@ -48,7 +50,7 @@ def call_tags(call: Call, scan: FileScan, fs: FunctionScan, save: set[str], load
     if is_log:
         tags.add(LOG)
     is_write = _is_write(call)
-    if is_write and re.search(r"(^|[^a-z])log([^a-z]|$)|\.log\b|_log\b|log_", low) and "progress" not in low:
+    if is_write and _LOG_NAMED.search(low) and "progress" not in low:
         tags.add(LOG)
     if is_write and _mentions_progress(call, scan, fs):
         tags.add(PROGRESS)
@@ -102,7 +104,7 @@ def _is_write(call: Call) -> bool:
 
 def _open_mode(call: Call) -> str:
     mode = dict(call.kwargs).get("mode", "")
-    m = re.search(r"open\((?:[^,()]+,\s*)?(['\"])([rwaxbt+]+)\1", call.text)
+    m = _OPEN_MODE.search(call.text)
     return mode or (m.group(2) if m else "")
 
 
@@ -132,7 +134,7 @@ def liveness_progress(call: Call, node: ast.Call, scan: FileScan, fs: FunctionSc
     return _records_position(node) or any(_is_write(c) and _records_position(n) for c, n in fs.calls)
 
 
-_WRITER = re.compile(r"write|dump|save|update|store|put|record", re.I)
+_WRITER = rxcache.compile(r"write|dump|save|update|store|put|record", re.I)
 
 
 def status_record(call: Call, node: ast.Call, fs: FunctionScan | None = None) -> bool:

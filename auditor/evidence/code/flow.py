@@ -284,7 +284,7 @@ class _Analysis:
                 arg_names = _argument_names(node)
                 guard_names: set[str] = set()
                 for g in call.guards:
-                    guard_names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", g))
+                    guard_names |= set(_IDENTIFIER.findall(g))
                 from_resume = bool(arg_names & res) or bool(guard_names & self.resume_names)
                 finds_itself = DISCOVERY in self.sites[qual][i][2]  # a framework's load of its newest checkpoint
                 from_disc = bool(arg_names & disc) or finds_itself or exists_discovery(fs, node) or any(
@@ -492,6 +492,7 @@ class _Analysis:
 # --------------------------------------------------------------------------- helpers
 
 
+_IDENTIFIER = rxcache.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEBUG_LEVEL = rxcache.compile(r"\bDEBUG\b|level\s*=\s*10\b|setLevel\(\s*10\s*\)")  # each match holds DEBUG or evel
 
 # a loop over the micro-batches of one optimizer step (`for _ in range(gradient_accumulation_steps)`)

@@ -261,7 +261,7 @@ class Classifier:
 
 
 # a setting that holds a period (`save_secs`, `ckpt_interval`, `save_every`), not a counter
-_PERIOD_SETTING = re.compile(r"every|interval|period|freq|secs?\b|seconds|minutes|mins?\b|_s\b", re.I)
+_PERIOD_SETTING = rxcache.compile(r"every|interval|period|freq|secs?\b|seconds|minutes|mins?\b|_s\b", re.I)
 
 
 def is_period(guard: Guard) -> bool:

@@ -48,17 +48,17 @@ def parse_interval(text: str) -> tuple[float, str, float | None] | None:
 
 def _unit_from_name(name: str) -> tuple[str, float] | None:
     low = name.lower()
-    if re.search(r"(_s|_sec|_secs|_seconds|seconds)$", low):
-        return "time", 1.0
-    if re.search(r"(_m|_min|_mins|_minutes|minutes)$", low):
-        return "time", 60.0
-    if re.search(r"(_h|_hours|hours)$", low):
-        return "time", 3600.0
-    if re.search(r"steps?$|iters?$|batch(es)?$", low):
-        return "steps", 1.0
-    if re.search(r"epochs?$", low):
-        return "epochs", 1.0
+    for suffix, unit in _UNIT_SUFFIXES:
+        if suffix.search(low):
+            return unit
     return None
+
+
+_UNIT_SUFFIXES = ((rxcache.compile(r"(_s|_sec|_secs|_seconds|seconds)$"), ("time", 1.0)),
+                  (rxcache.compile(r"(_m|_min|_mins|_minutes|minutes)$"), ("time", 60.0)),
+                  (rxcache.compile(r"(_h|_hours|hours)$"), ("time", 3600.0)),
+                  (rxcache.compile(r"steps?$|iters?$|batch(es)?$"), ("steps", 1.0)),
+                  (rxcache.compile(r"epochs?$"), ("epochs", 1.0)))
 
 
 def _unit_from_usage(name: str, scans: list[FileScan]) -> tuple[str, str] | None:

@@ -307,7 +307,7 @@ def callers_behind(a: _Analysis, qual: str) -> str:
     return found
 
 
-_RESUME_COMMAND = re.compile(r"(?:resume|continue|restore|restart)(?:[_-]\w+)?$")
+_RESUME_COMMAND = rxcache.compile(r"(?:resume|continue|restore|restart)(?:[_-]\w+)?$")
 
 
 def command_behind(scan: FileScan, fs: FunctionScan) -> str:
