@@ -462,18 +462,21 @@ def _deeper_than(tree: Any, max_depth: int) -> bool:
     constants, over half the nodes, cost nothing; their contexts and operators (the leaves those
     fields skip) lie one level down, so the last level is asked for any child at all.
 
-    An expression on one line is not walked when it is too short to reach the limit: below an
-    expression, each level of nodes holds a character of the source that the level under it does
-    not (an operator, a bracket, a dot, a keyword, the name or number it ends in), so a subtree
-    whose node spans n bytes (at least its characters) lies at most n + 1 levels below it. Its
-    columns are its own source's outside an f-string; inside one, Python 3.11 may misplace them,
-    so an f-string too long to pass over is walked whole (_deeper_than_exactly).
+    A statement, an expression, a keyword argument or a parameter on one line is not walked when it
+    is too short to reach the limit: below it, each level of nodes holds a character of the source
+    that the level under it does not (an operator, a bracket, a dot, a keyword, `=` or `**`, the
+    name or number it ends in; a statement of one expression holds none, the one level it adds is
+    the bound's spare), so a subtree whose node spans n bytes (at least its characters) lies at most
+    n levels below it. A definition's decorators lie above its first line: it is walked. Its columns are its own source's outside an f-string; inside
+    one, Python 3.11 may misplace them, so an f-string too long to pass over is walked whole
+    (_deeper_than_exactly).
     """
     import ast
 
     from auditor.astnodes import FIELDS, LEAVES, node_fields
 
-    expr, joined = ast.expr, ast.JoinedStr
+    spanned, joined = (ast.expr, ast.keyword, ast.arg, ast.stmt), ast.JoinedStr
+    decorated = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # decorators lie above their first line
     level = [tree]
     for depth in range(2, max_depth + 1):  # the depth of the level built now
         below: list[Any] = []
@@ -489,7 +492,7 @@ def _deeper_than(tree: Any, max_depth: int) -> bool:
         for child in below:
             if not isinstance(child, ast.AST) or isinstance(child, LEAVES):
                 continue
-            if isinstance(child, expr):
+            if isinstance(child, spanned) and child.__class__ not in decorated:
                 if child.end_lineno == child.lineno and depth + child.end_col_offset - child.col_offset + 1 <= max_depth:
                     continue  # too short to reach the limit
                 if child.__class__ is joined:  # its inner columns are not to be trusted

@@ -156,7 +156,8 @@ def test_the_depth_check_passes_over_no_expression_that_reaches_the_limit_in_mor
     assert _depth_check_matches_the_reference(_library_sources(600)) > 4000
 
 
-_ATOMS = st.sampled_from(["x", "1", "'s'", "f'{x}'", "[]", "()", "...", "None", "b''", "x.y"])
+_ATOM_TEXTS = ["x", "1", "'s'", "f'{x}'", "[]", "()", "...", "None", "b''", "x.y"]
+_ATOMS = st.sampled_from(_ATOM_TEXTS)
 
 
 def _nested(inner: str, form: int) -> str:
@@ -174,10 +175,26 @@ def _expressions(draw) -> str:
     return text
 
 
+_STATEMENTS = ["y = {}", "if x:\n    y = {}", "def g():\n    return {}", "async def h():\n    {}", "{}", "if x: {}",
+               "while {}: pass", "with {}: pass", "@{}\ndef d(): pass", "class C({}): pass", "assert {}", "del {}"]
+
+
+@pytest.mark.parametrize("statement", _STATEMENTS)
+def test_the_depth_check_answers_as_the_reference_on_each_statement_of_small_expressions(statement):
+    """Every atom, and every nesting of one, in every statement: where a bound one too loose would
+    first pass over the deepest node (a statement of one expression holds no character of its own)."""
+    for atom in _ATOM_TEXTS:
+        for form in range(-1, 22):
+            _answers_as_the_reference(statement.format(atom if form < 0 else _nested(atom, form)))
+
+
 @settings(max_examples=300, deadline=None)
-@given(_expressions(), st.sampled_from(["y = {}", "if x:\n    y = {}", "def g():\n    return {}", "async def h():\n    {}"]))
+@given(_expressions(), st.sampled_from(_STATEMENTS))
 def test_the_depth_check_answers_as_the_reference_on_built_expressions(expression, statement):
-    source = statement.format(expression)
+    _answers_as_the_reference(statement.format(expression))
+
+
+def _answers_as_the_reference(source: str) -> None:
     try:
         tree = ast.parse(source)
     except SyntaxError:  # an f-string nested too deeply for Python 3.11, an await outside async
