@@ -117,10 +117,10 @@ def test_the_console_script_and_python_m_auditor_start_at_the_launcher() -> None
 
 
 # what an audit of a project with no run directory and no TDD record has no use for: the readers of
-# a run's logs and its history (and `statistics`, for their medians), and `subprocess` (for git,
+# a run's logs and its history, the records they make (and `statistics`, for their medians), and `subprocess` (for git,
 # which dates TDD records that carry no time of their own)
 NOT_WITHOUT_A_RUN = {"auditor.evidence.runlog", "auditor.evidence.history", "auditor.evidence.launches",
-                     "statistics", "subprocess"}
+                     "auditor.evidence.runfacts", "statistics", "subprocess"}
 
 
 def test_an_audit_without_a_run_or_tdd_records_loads_no_run_reader_and_no_git(tmp_path: Path) -> None:
@@ -132,5 +132,5 @@ def test_an_audit_without_a_run_or_tdd_records_loads_no_run_reader_and_no_git(tm
     loaded = done.stderr.strip().splitlines()[-1]
     assert loaded.startswith("LOADED"), done.stderr[-2000:]
     modules = set(json.loads(loaded[len("LOADED"):]))
-    assert "auditor.evidence.runfacts" in modules  # the run probes are asked, and answer that there is no run
+    assert "auditor.probes.run" in modules  # the run probes are there, and the engine answers that there is no run
     assert not modules & NOT_WITHOUT_A_RUN, sorted(modules & NOT_WITHOUT_A_RUN)
