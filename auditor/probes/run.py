@@ -8,11 +8,13 @@ files relative to the run directory, with the measured value.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.evidence.code.facts import PROGRESS
-from auditor.evidence.runfacts import Checkpoint, EventRef, RunEvidence
 from auditor.model import Citation, ProbeResult, Verdict, probe
+
+if TYPE_CHECKING:  # the types only: an audit with no run makes no run record (seven dataclasses to build)
+    from auditor.evidence.runfacts import Checkpoint, EventRef, RunEvidence
 
 
 def _run(ev: Any) -> RunEvidence | None:
