@@ -32,6 +32,8 @@ ASSERT_CALLS = ("pytest.raises", "pytest.warns", "pytest.fail")
 HELPER_DEPTH = 3  # test -> helper -> helper -> helper
 _SCRIPT_MAINS = {"main", "run", "cli"}  # what a script's __main__ block calls, by convention
 _GENERIC_METHODS = {"train", "fit", "run", "main", "step", "__call__"}  # model.train() is not training
+_LINE_END = rxcache.compile(r"(\r\n|\r|\n)")
+_UPPER_CASE = rxcache.compile(r"(?<!\\)[A-Z]")  # a letter of a pattern's text, not an escape's
 
 # effect -> what an asserted expression shows when it looks at that effect
 CHECKPOINTS, PROGRESS, STEP_LOG, HEARTBEAT, RESUMED = "checkpoints", "progress", "step_log", "heartbeat", "resumed"
@@ -182,9 +184,6 @@ def _bound_pairs(sub: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
     if isinstance(sub, ast.withitem) and sub.optional_vars is not None:
         return [(sub.optional_vars, sub.context_expr)]
     return []
-
-
-_LINE_END = rxcache.compile(r"(\r\n|\r|\n)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -506,9 +505,6 @@ _GOES_ON = {
 }
 
 
-_UPPER_CASE = rxcache.compile(r"(?<!\\)[A-Z]")  # a letter of a pattern's text, not an escape's
-
-
 def _case_sensitive(mark: re.Pattern[str]) -> re.Pattern[str]:
     """`mark` without re.I, for lower-cased ASCII text: there it matches where `mark` matches the
     text (ASCII letters have no case-insensitive matches outside ASCII), and Python's re skips
@@ -574,8 +570,7 @@ def _in_piece_of(pattern: str, piece: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _lowered(piece: str) -> str:
-    """piece.lower(), once per piece: each piece is asked for every mark."""
+def _lowered(piece: str) -> str:  # once per piece: each piece is asked for every mark
     return piece.lower()
 
 
