@@ -84,7 +84,10 @@ def add(ev: CodeEvidence, scans: list[FileScan], a: _Analysis) -> None:
 
 def _uses_keras(scan: FileScan) -> bool:
     """The file imports Keras (`keras`, `tf_keras`, `from tensorflow import keras`) or calls `tf.keras.*`;
-    TensorFlow used for its data pipeline alone trains with no Keras fit."""
+    TensorFlow used for its data pipeline alone trains with no Keras fit. Either way the file's source
+    holds the word (an import names the module; a call is resolved through the file's own imports)."""
+    if "keras" not in scan.text:
+        return False
     return any(t.split(".")[0] in ("keras", "tf_keras") or "keras" in t.split(".") for t in scan.aliases.values()) \
         or any(is_keras(s.call) for s in sites(scan))
 
