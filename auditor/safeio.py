@@ -465,11 +465,11 @@ def _deeper_than(tree: Any, max_depth: int) -> bool:
     A statement, an expression, a keyword argument or a parameter on one line is not walked when it
     is too short to reach the limit: below it, each level of nodes holds a character of the source
     that the level under it does not (an operator, a bracket, a dot, a keyword, `=` or `**`, the
-    name or number it ends in; a statement of one expression holds none, the one level it adds is
-    the bound's spare), so a subtree whose node spans n bytes (at least its characters) lies at most
-    n levels below it. A definition's decorators lie above its first line: it is walked. Its columns are its own source's outside an f-string; inside
-    one, Python 3.11 may misplace them, so an f-string too long to pass over is walked whole
-    (_deeper_than_exactly).
+    name or number it ends in), so a subtree whose node spans n bytes (at least its characters)
+    lies at most n levels below it, n + 1 below a statement of one expression (which holds no
+    character of its own): the check allows for that level. A definition is walked (its decorators
+    lie above its first line). Columns are the source's own outside an f-string; inside one, Python
+    3.11 may misplace them, so an f-string too long to pass over is walked whole.
     """
     import ast
 
