@@ -37,11 +37,10 @@ ONE_CHECKPOINT = "one_checkpoint"  # looks at one checkpoint only (a final save,
 
 # searched in lower-cased text, without re.I (Python's re skips ahead to a literal only when the case is fixed)
 _OPTION = rxcache.compile(r"--[a-z][\w-]*")  # `--ckpt-every` names a setting, not a file asserted on
-_CHECKPOINT = rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|state_?files?|"
-                         r"list_states|sav(?:e|es|ed|ing)\b|step_\d")
-# one of these is in every match of _CHECKPOINT: a text holding none is not searched (`in` runs at memory speed)
-_CHECKPOINT_WORDS = ("ckpt", "checkpoint", ".pt", "safetensors", "snapshot", "persist", "state", "sav", "step_")
 # Worded: searched only in texts that hold one of the words every match holds (most hold none)
+_CHECKPOINT = rxgate.Worded(rxcache.compile(r"ckpt|checkpoint|\.pth?\b|\.ckpt\b|safetensors|snapshot|persist|"
+                                            r"state_?files?|list_states|sav(?:e|es|ed|ing)\b|step_\d"),
+                            ("ckpt", "checkpoint", ".pt", "safetensors", "snapshot", "persist", "state", "sav", "step_"))
 _COUNT = rxgate.Worded(rxcache.gated(
     r"\b(?:len|count)\(.{0,160}?\)\s*(?:>=\s*(?:[2-9]|\d\d)|>\s*(?:[1-9]|\d\d)|==\s*(?:[2-9]|\d\d))"
     r"|\b(?:[2-9]|\d\d)\s*<=\s*len\("
@@ -289,7 +288,7 @@ def _saves_read(near: str, full: str) -> tuple[bool, bool, frozenset[int]]:
 
 
 def _names_checkpoint(lower: str) -> bool:
-    return any(word in lower for word in _CHECKPOINT_WORDS) and bool(_CHECKPOINT.search(lower))
+    return _CHECKPOINT.search(lower) is not None
 
 
 def _listed_steps(full: str) -> bool:

@@ -52,7 +52,7 @@ def _holds_a_word(worded: rxgate.Worded, text: str) -> bool:
 
 def test_the_assertion_reader_searches_its_slow_patterns_only_where_their_words_are():
     names = {name for name, _ in WORDED}
-    for name in ("_COUNT", "_PAIRS", "_TIMES", "_SINCE_LAST", "_RANGE", "_STEP_NAMED", "_CHECKPOINT_LISTING"):
+    for name in ("_CHECKPOINT", "_COUNT", "_PAIRS", "_TIMES", "_SINCE_LAST", "_RANGE", "_STEP_NAMED", "_CHECKPOINT_LISTING"):
         assert f"auditor.evidence.assertions.{name}" in names
 
 
