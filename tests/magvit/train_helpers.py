@@ -125,12 +125,16 @@ def of_kind(evs: list[dict], name: str) -> list[dict]:
 
 
 def manifests(run_dir: Path, kind: str | None = None) -> list[dict]:
-    """Every committed manifest in the run's checkpoints folder, by step."""
+    """Every committed manifest in the run's checkpoints folder, by step. A live trainer's retention
+    may delete one between the listing and its read: it is no longer there, so it is not listed."""
     found = []
     for path in sorted((run_dir / "checkpoints").glob("*.json")):
         if path.name.startswith(".tmp-"):
             continue
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            continue
         if kind is None or data["kind"] == kind:
             found.append(data)
     return sorted(found, key=lambda m: (m["step"], m["wall_time"]))
