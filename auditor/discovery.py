@@ -103,45 +103,55 @@ class _Walk:
 
 
 def _is_venv(path: str, names: list[str]) -> bool:
-    return "pyvenv.cfg" in names or os.path.isfile(os.path.join(path, "bin", "activate"))
+    # no "bin" among the names: no bin/activate to stat
+    return "pyvenv.cfg" in names or ("bin" in names and os.path.isfile(os.path.join(path, "bin", "activate")))
 
 
 def _walk(root: Path) -> _Walk:
+    """os.walk(root)'s folders and files in its order (top down, each folder's entries by name),
+    listing each folder once: a folder's entries decide whether it is entered (a virtual
+    environment, a nested project) and are then walked, and each entry's kind comes with the
+    listing (no stat or lstat per file, as os.walk's own is_dir and os.path.islink took)."""
     w = _Walk([], [], [], [], [], [], [], [], {}, {}, {}, [])
     seen = 0
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        rel_folder = os.path.relpath(folder, root)
-        rel_folder = "" if rel_folder == "." else rel_folder.replace(os.sep, "/")
+    pending: list[tuple[str, list[os.DirEntry[str]] | None]] = [("", _entries(str(root)))]
+    while pending:
+        rel_folder, entries = pending.pop()
+        if entries is None:
+            continue  # unreadable: os.walk passes over it too
         parts = rel_folder.split("/") if rel_folder else []
         in_tests = bool(_TEST_DIRS.intersection(parts))
         hidden = any(p.startswith(".") for p in parts)  # .ci/, .github/: results and docs, not training code
-        keep = []
-        for d in sorted(dirs):
+        dirs, files = [], []
+        for entry in entries:
+            (dirs if _is_dir(entry) else files).append(entry)
+        keep: list[tuple[str, list[os.DirEntry[str]] | None]] = []
+        for entry in sorted(dirs, key=_name):
+            d = entry.name
             rel = f"{rel_folder}/{d}" if rel_folder else d
-            full = os.path.join(folder, d)
-            if os.path.islink(full):
-                continue
-            if d in _SKIP_NAMES or d.endswith(".egg-info"):
+            if entry.is_symlink() or d in _SKIP_NAMES or d.endswith(".egg-info"):
                 continue
             if _CHECKPOINT_DIR.match(d):  # a checkpoint-N folder is one checkpoint: stat'ed, not walked
                 w.checkpoint_dirs.setdefault(rel_folder, []).append(rel)
                 continue
-            entries = _names(full)
-            if _is_venv(full, entries):
+            inside = _entries(entry.path)
+            names = [e.name for e in inside] if inside is not None else []
+            if _is_venv(entry.path, names):
                 w.not_read.append(f"{rel}/ (a virtual environment)")
                 continue
-            if in_tests and (d in _TEST_DATA_DIRS or any(m in entries for m in _PROJECT_MARKERS)):
+            if in_tests and (d in _TEST_DATA_DIRS or any(m in names for m in _PROJECT_MARKERS)):
                 w.not_read.append(f"{rel}/ (test data or a nested project, not this project's own)")
                 continue
-            keep.append(d)
-        dirs[:] = keep
-        for name in sorted(files):
+            keep.append((rel, inside))
+        pending += reversed(keep)  # popped first to last: each folder's tree before its next sibling's
+        for entry in sorted(files, key=_name):
             seen += 1
             if seen > MAX_FILES:
                 w.not_read.append(f"files after the first {MAX_FILES} (the tree is larger than discovery reads)")
                 return w
+            name = entry.name
             rel = f"{rel_folder}/{name}" if rel_folder else name
-            if os.path.islink(os.path.join(folder, name)):
+            if entry.is_symlink():
                 try:
                     safeio.resolve(rel, safeio.project(root))
                 except safeio.ReadRefused:
@@ -151,11 +161,25 @@ def _walk(root: Path) -> _Walk:
     return w
 
 
-def _names(path: str) -> list[str]:
+def _entries(path: str) -> list[os.DirEntry[str]] | None:
+    """A folder's entries; None when it cannot be listed."""
     try:
-        return os.listdir(path)
+        with os.scandir(path) as listing:
+            return list(listing)
     except OSError:
-        return []
+        return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one, as os.walk sorts entries (an entry that cannot be stat'ed: a file)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _sort_file(w: _Walk, rel: str, folder: str, name: str, parts: list[str], in_tests: bool, hidden: bool) -> None:
