@@ -13,16 +13,16 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor import rxcache
 from auditor.config import ProjectConfig
 from auditor.evidence.code.facts import (AUTORESUME, DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call,
-                                         CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param,
-                                         effect_rank)
+                                         CodeEvidence, Effect, Function, Guard, Loop, LoopCall, MainCall, Param)
 from auditor.evidence.code.configfiles import Node
 from auditor.evidence.code.effects import call_tags, liveness_progress, status_record
+from auditor.evidence.code.fixpoint import Site, offer, pass_up, until_stable
 from auditor.evidence.code.guards import Classifier
 from auditor.evidence.code.hooks import add_dispatched_targets, unbuilt_plugins
 from auditor.evidence.code.scan import THREAD_CLASSES, FileScan, FunctionScan
@@ -42,24 +42,6 @@ _MODULE_MODES = {"train", "eval"}
 _BUILTIN_MAKERS = {"open", "dict", "list", "set", "tuple", "str", "bytes", "int", "float", "iter", "enumerate",
                    "zip", "range", "sorted", "reversed", "map", "filter", "frozenset", "bytearray", "object"}
 
-class FixedPointError(RuntimeError):
-    """A propagation did not settle within its safety limit: a bug in this module, never a finding."""
-
-
-def until_stable(step: Callable[[], bool], safety_limit: int, what: str) -> None:
-    """Run `step` (which says whether it changed anything) until a pass changes nothing.
-
-    Every propagation here only ever adds to finite sets (or lowers a witness's rank), so it
-    settles; `safety_limit` is the most passes that can change anything, computed from the
-    sizes of those sets. It is a proof obligation, not a tuning knob: reaching it raises.
-    """
-    for _ in range(safety_limit + 1):
-        if not step():
-            return
-    raise FixedPointError(f"{what} did not settle in {safety_limit} passes")
-
-
-Site = tuple[Call, list[str], set[str]]  # a call, the scanned functions it may reach, its direct effects
 Scope = tuple[FileScan, FunctionScan]
 
 
@@ -260,14 +242,24 @@ class _Analysis:
 
     def find_restorers(self) -> None:
         """Functions that pass one of their parameters into a checkpoint load."""
+        # a function's parameter flow is its own (no pass changes it): found once, and only for a
+        # function with a restore call, the one place it is asked
+        flows: dict[str, set[str]] = {}
+
+        def passes_a_parameter(qual: str, fs: FunctionScan, node: ast.Call) -> bool:
+            flow = flows.get(qual)
+            if flow is None:
+                params = {p.name for p in self.ev.functions[qual].params} - {"self", "cls"}
+                flow = flows[qual] = _parameter_flow(qual, fs, params)
+            return bool(flow) and bool(_argument_names(node) & flow)
+
         def step() -> bool:
             size = len(self.restorers)
             for qual, (_scan, fs) in self.fscans.items():
                 if qual in self.restorers or qual not in self.ev.functions:
                     continue
-                flow = _parameter_flow(qual, fs, {p.name for p in self.ev.functions[qual].params} - {"self", "cls"})
-                if flow and any(self.is_restore(qual, i) and _argument_names(node) & flow
-                                for i, (_call, node) in enumerate(fs.calls)):
+                if any(self.is_restore(qual, i) and passes_a_parameter(qual, fs, node)
+                       for i, (_call, node) in enumerate(fs.calls)):
                     self.restorers.add(qual)
             return len(self.restorers) != size
 
@@ -301,27 +293,12 @@ class _Analysis:
         for qual, entries in self.sites.items():
             for call, _, tags in entries:
                 for tag in tags:
-                    _offer(effects[qual], Effect(tag, call, (), self.guards_of(call)))
+                    offer(effects[qual], Effect(tag, call, (), self.guards_of(call)))
             for call, _from_resume, from_disc in self.loads.get(qual, []):
                 if from_disc:
-                    _offer(effects[qual], Effect(AUTORESUME, call))
+                    offer(effects[qual], Effect(AUTORESUME, call))
 
-        def step() -> bool:
-            changed = False
-            for qual, entries in self.sites.items():
-                for _call, targets, _ in entries:
-                    for t in targets:
-                        for tag, eff in list(effects.get(t, {}).items()):
-                            short_t = t.split("::")[-1]
-                            if short_t not in eff.via:
-                                changed |= _offer(effects[qual], Effect(tag, eff.site, (short_t,) + eff.via,
-                                                                        self.guards_of(_call) + eff.guards))
-            return changed
-
-        # each pass that changes anything lowers the rank (quiet log?, behind a condition?, helpers
-        # passed through) of one function's witness for one tag; a rank has 2 x 2 x (functions + 1) values
-        n = len(self.fscans)
-        until_stable(step, n * len(_TAGS) * 4 * (n + 1), "the effects reached through helpers")
+        pass_up(self.sites, effects, self.guards_of, len(_TAGS))
         self.ev.effects = {q: tuple(sorted(e.values(), key=lambda x: x.tag)) for q, e in effects.items() if e}
 
     def call_effects(self, call: Call, targets: list[str], tags: set[str],
@@ -332,7 +309,7 @@ class _Analysis:
         out: dict[str, Effect] = {t: Effect(t, call, (), own) for t in tags}
         for t in targets:
             for tag, eff in self.effects.get(t, {}).items():
-                _offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via, own + eff.guards))
+                offer(out, Effect(tag, eff.site, (t.split("::")[-1],) + eff.via, own + eff.guards))
         return tuple(sorted(out.values(), key=lambda e: e.tag))
 
     # ------------------------------------------------------------------ reachability
@@ -554,15 +531,6 @@ def _argument_names(node: ast.Call) -> set[str]:
     for a in list(node.args) + [k.value for k in node.keywords]:
         out |= names_in(a)
     return out
-
-
-def _offer(store: dict[str, Effect], eff: Effect) -> bool:
-    """Keep `eff` as its tag's witness when it is more telling than the one kept; True when kept."""
-    old = store.get(eff.tag)
-    if old is None or effect_rank(eff) < effect_rank(old):
-        store[eff.tag] = eff
-        return True
-    return False
 
 
 def _external_receiver(root: str, scan: FileScan, fs: FunctionScan, scanned_tops: set[str]) -> bool:
