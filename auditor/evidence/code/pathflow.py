@@ -74,9 +74,9 @@ def _pass(candidates: list[tuple[FileScan, FunctionScan, list[Site]]], kind: Kin
         for param in _parameters(fs):
             if param in kind(scan, fs)[0]:
                 continue
-            passed = [_passed(fs, param, site) for site in calls]
-            if all(arg is not None and _names(arg, caller_scan, caller, kind, named)
-                   for arg, (caller_scan, caller, _node, _bound) in zip(passed, calls)):
+            # site by site, up to the first that does not fill it (what a call gives is the call's own)
+            if all((arg := _passed(fs, param, site)) is not None and _names(arg, site[0], site[1], kind, named)
+                   for site in calls):
                 _bind(scan, fs, param, kind)
                 changed = True
     return changed
