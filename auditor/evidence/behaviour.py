@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 
 from auditor import rxcache
 from auditor.evidence.code.syntax import dotted as _dotted
-from auditor.evidence.code.syntax import code_only, walk
+from auditor.evidence.code.syntax import code_only, code_only_pieces, walk
 
 SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
               "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
@@ -585,9 +585,10 @@ def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
 
 
 def hands_resume_option(pieces: list[str]) -> bool:
-    """passes_resume_option("\n".join(pieces)); the pieces are joined only when they could hold a
-    resume option (passes_resume_option is false where _RESUME_OPTION finds nothing)."""
-    return _marked(_RESUME_OPTION, pieces) and passes_resume_option("\n".join(pieces))
+    """passes_resume_option("\n".join(pieces)); the pieces are joined only when they could hold a resume
+    option (passes_resume_option is false where _RESUME_OPTION finds nothing), and blanked piece by piece."""
+    return _marked(_RESUME_OPTION, pieces) and bool(_RESUME_OPTION.search("\n".join(pieces))) and bool(
+        _RESUME_OPTION.search(code_only_pieces(pieces)))
 
 
 def passes_resume_option(closure_text: str) -> bool:

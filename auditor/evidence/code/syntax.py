@@ -4,9 +4,10 @@ framework adapters and the tests column."""
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from auditor.astnodes import FIELDS, LEAVES, children, node_fields
 
@@ -138,22 +139,66 @@ def option_name(text: str) -> str:
 
 
 _STATEMENT_START = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
+# line breaks str.splitlines knows and the tokenizer (which splits at "\n" only) does not
+_OTHER_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def code_only(text: str) -> str:
     """`text` (Python source, possibly several functions joined) with its comments and its
     statement-level strings (docstrings) blanked; unchanged when it cannot be tokenized."""
-    lines = text.splitlines(keepends=True)
-    cuts: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    found = _cuts(text)
+    return text if found is None else _blank(text, found[0])
+
+
+def code_only_pieces(pieces: Sequence[str]) -> str:
+    """code_only("\n".join(pieces)), each piece blanked once however many closures hold it (a
+    helper's source is in many tests'). A piece is blanked by itself where that cannot differ from
+    blanking it in any joined text: it tokenizes alone, leaving nothing open for the next piece (a
+    bracket, a string, a quote the tokenizer could not close, a last line ended by a backslash),
+    its first line of code starts at column 0 (where the joined text's indentation goes back to 0,
+    as a text's starts at 0), and it breaks lines at "\n" only. Else the joined text is blanked."""
+    blanked = [_piece_code_only(p) for p in pieces]
+    if any(b is None for b in blanked):
+        return code_only("\n".join(pieces))
+    return "\n".join(blanked)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1024)
+def _piece_code_only(piece: str) -> str | None:
+    if piece.endswith("\\") or not _OTHER_BREAKS.isdisjoint(piece):
+        return None  # a backslash at its end would carry its last line on into the next piece's first
+    found = _cuts(piece)
+    return _blank(piece, found[0]) if found is not None and found[1] else None
+
+
+Cut = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _cuts(text: str) -> tuple[list[Cut], bool] | None:
+    """The (start, end) of the comments and statement-level strings, and whether the text stands
+    alone: its first line of code is not indented and the tokenizer met nothing it could not read
+    (an unclosed quote is read up to the end of its line, or past it after a backslash, leaving the
+    next text's first token in mid-statement). None when the text cannot be tokenized."""
+    cuts: list[Cut] = []
     previous = tokenize.NEWLINE
+    indented: bool | None = None
+    unread = False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and previous in _STATEMENT_START):
                 cuts.append((tok.start, tok.end))
             if tok.type not in (tokenize.COMMENT, tokenize.NL):
                 previous = tok.type
+                if indented is None:
+                    indented = tok.type == tokenize.INDENT
+                unread = unread or tok.type == tokenize.ERRORTOKEN
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return text
+        return None
+    return cuts, not indented and not unread
+
+
+def _blank(text: str, cuts: list[Cut]) -> str:
+    lines = text.splitlines(keepends=True)
     for (row, col), (end_row, end_col) in reversed(cuts):
         if row == end_row:
             line = lines[row - 1]
