@@ -24,6 +24,8 @@ class CompareInputError(Exception):
 
 @dataclass(frozen=True)
 class Difference:
+    """One verdict that changed between two audit results: where, and its old and new value."""
+
     where: str  # "gate prelaunch", "rule resume", "resume / code"
     old: str
     new: str

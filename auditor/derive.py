@@ -33,6 +33,8 @@ class DeriveError(Exception):
 
 @dataclass(frozen=True)
 class Derived:
+    """What `audit rules derive` wrote: the folder, its rule files, each rule's citation and the lint of the result."""
+
     folder: Path
     files: tuple[Path, ...]
     cited: dict[str, str]  # rule id -> "document:line" of its citation ("" when not documented)

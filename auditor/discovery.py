@@ -88,6 +88,8 @@ class Discovery:
 
 @dataclass
 class _Walk:
+    """The files the walk found, sorted by kind (checkpoints and logs by folder), and what it left unread."""
+
     py: list[str]
     tests: list[str]
     docs: list[str]

@@ -52,6 +52,8 @@ class GateError(Exception):
 
 @dataclass(frozen=True)
 class Item:
+    """One item of a gate's checklist: its title, its kind and the rules or tests it names."""
+
     title: str
     kind: str  # rules | tests | required-tests | drill
     rules: tuple[str, ...] = ()
@@ -60,6 +62,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Checklist:
+    """A gate's checklist, read from gates/NAME.yaml or made from the gated rules."""
+
     gate: str
     title: str
     items: tuple[Item, ...]
@@ -68,6 +72,8 @@ class Checklist:
 
 @dataclass(frozen=True)
 class ItemResult:
+    """How one checklist item came out: pass, fail or no evidence, with the lines that show why."""
+
     title: str
     kind: str
     status: str  # pass | fail | no evidence
@@ -87,6 +93,8 @@ class TestRun:
 
 @dataclass(frozen=True)
 class GateResult:
+    """One gate run: its checklist, each item's result, the audit behind them and how tests and drill were obtained."""
+
     checklist: Checklist
     items: tuple[ItemResult, ...]
     audit: Any  # the AuditResult

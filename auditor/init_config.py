@@ -25,6 +25,8 @@ class InitError(Exception):
 
 @dataclass(frozen=True)
 class Written:
+    """The audit.yaml that `audit init` wrote: its path, its text and the keys it sets."""
+
     path: Path
     text: str
     keys: tuple[str, ...]  # the keys set (the rest are comments)

@@ -46,6 +46,8 @@ class Gap:
 
 @dataclass(frozen=True)
 class RuleResult:
+    """One rule's row of the matrix: a cell for each column, the columns that are not YES, and its waiver if any."""
+
     rule: Rule
     cells: Mapping[str, Cell]
     gaps: tuple[Gap, ...]
@@ -91,6 +93,8 @@ _COUNT_FIELD = {
 
 @dataclass(frozen=True)
 class Summary:
+    """Counts over the whole audit: verdicts per column, and how the rules of the gate came out."""
+
     rules: int
     columns: Mapping[str, ColumnCounts]
     gate: str
@@ -109,6 +113,8 @@ class Summary:
 
 @dataclass(frozen=True)
 class AuditResult:
+    """One audit of a project: every rule's result, the summary, and what was read to reach them."""
+
     rules: tuple[RuleResult, ...]
     summary: Summary
     date: str  # YYYY-MM-DD

@@ -60,6 +60,8 @@ class RulesError(Exception):
 
 @dataclass(frozen=True)
 class RuleCitation:
+    """One passage of a document that a rule cites, word for word, and where the rule file cites it."""
+
     document: str
     passage: str
     implied: bool = False
@@ -83,6 +85,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule as read from its YAML file: what it requires, how each column is answered, and its gates."""
+
     id: str
     title: str
     severity: str

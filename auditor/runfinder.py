@@ -93,6 +93,8 @@ def is_log_name(name: str) -> bool:
 
 @dataclass(frozen=True)
 class RunDirectory:
+    """One run directory found in the project: its checkpoint count, its logs and its newest checkpoint's time."""
+
     path: str  # relative to the root
     checkpoints: int  # checkpoint files and checkpoint folders seen
     logs: tuple[str, ...]  # log files in it, or elsewhere when they are the run's

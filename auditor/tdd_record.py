@@ -29,6 +29,8 @@ class RecordError(Exception):
 
 @dataclass(frozen=True)
 class PhaseRecord:
+    """One recorded TDD phase: the JSON record written and whether the test run met what the phase expects."""
+
     path: Path  # the JSON record written
     record: dict
     meets_phase: bool  # red: some test failed; green/refactor: every test passed

@@ -129,6 +129,8 @@ class DrillRecordError(ValueError):
 
 @dataclass(frozen=True)
 class RecordedCheck:
+    """One check of a written drill result: its id, title, verdict and evidence lines."""
+
     id: str
     title: str
     verdict: str  # pass | fail | skip

@@ -68,6 +68,8 @@ def _read_events(path: Path, offset: int) -> list[dict]:
 
 @dataclass
 class _RawSession:
+    """One start of the training command in the drill: its process, watcher and events, and how it ended."""
+
     index: int
     process: TrainerProcess
     watcher: Watcher
@@ -79,6 +81,8 @@ class _RawSession:
 
 @dataclass
 class _RawKill:
+    """One SIGKILL the drill sent: its number, mode and time, the files being written, and the files on disk after."""
+
     index: int
     mode: str
     t_s: float

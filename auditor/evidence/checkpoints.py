@@ -57,6 +57,8 @@ HF_STATE_FILE = "trainer_state.json"
 
 @dataclass(frozen=True)
 class ForeignMetadata:
+    """What a foreign checkpoint's pickle says, read without loading it: its top-level scalars and a note."""
+
     scalars: dict[str, Any] | None
     """Top-level scalars of the checkpoint's dict; None when it could not be read."""
     how: str

@@ -40,6 +40,8 @@ def normalise_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Heading:
+    """One Markdown heading of a document: its line, level and title."""
+
     line: int  # 1-based
     level: int
     title: str

@@ -66,12 +66,16 @@ class Session:
 
 @dataclass(frozen=True)
 class Beat:
+    """One heartbeat of the run, as a time on the run's clock, and where it was read."""
+
     time: float
     source: str
 
 
 @dataclass(frozen=True)
 class MetricPoint:
+    """One value of a metric, with the time and step of its line when it has them."""
+
     time: float | None
     step: int | None
     value: float
@@ -79,6 +83,8 @@ class MetricPoint:
 
 @dataclass(frozen=True)
 class MetricSeries:
+    """One metric's points over the run, read from one source; `validation` for a validation metric."""
+
     name: str
     validation: bool
     source: str  # the file (or event) the values were read from
@@ -87,6 +93,8 @@ class MetricSeries:
 
 @dataclass(frozen=True)
 class RunHistory:
+    """The run in time: its saves, sessions, heartbeats and metric series, with where each was read."""
+
     saves: tuple[Save, ...] = ()
     saves_source: str = ""
     sessions: tuple[Session, ...] = ()

@@ -43,6 +43,8 @@ _NO_PATH = {"", "null", "none", "~", "''", '""'}
 
 @dataclass(frozen=True)
 class Launch:
+    """One launch of the run (a `version_N/` folder): when its files were written, and the `ckpt_path` it was given."""
+
     folder: str  # relative to the run
     start: float | None
     end: float | None

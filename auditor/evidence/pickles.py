@@ -29,6 +29,8 @@ from typing import Any, Callable
 
 @dataclass(frozen=True)
 class StaticPickle:
+    """What a pickle holds, read opcode by opcode without loading it: its scalars, the globals it names and calls."""
+
     scalars: dict[str, Any] | None
     """Top-level int/float/str/bool entries when the pickle is a dict, else None."""
     globals: tuple[str, ...]

@@ -25,6 +25,8 @@ def _no_history() -> RunHistory:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """One checkpoint found in a run directory: its file, kind, status, and the epoch, step and time of the save."""
+
     file: str  # relative to the run directory
     kind: str  # periodic | best | final | preempt | other
     status: str  # valid | corrupt | incomplete | in_progress | readable | unreadable
@@ -68,6 +70,8 @@ class EventRef:
 
 @dataclass(frozen=True)
 class Progress:
+    """The run's progress file as judged: its state, when it was last updated, and how often it was refreshed."""
+
     exists: bool = False
     file: str = ""  # the progress file judged (progress.json preferred)
     files: tuple[str, ...] = ()
@@ -83,6 +87,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class BatchLog:
+    """The run's best source of per-batch lines: how many, the first one and an example, and every log read."""
+
     file: str = ""
     lines: int = 0
     first_line: int | None = None
@@ -107,6 +113,8 @@ class Drill:
 
 @dataclass
 class RunEvidence:
+    """Everything read from one run directory: checkpoints, sessions, gaps, heartbeats, progress, logs and drill."""
+
     run_dir: Path | None
     found: bool = False
     layout: str = "none"  # ours | foreign | none

@@ -104,6 +104,8 @@ _ITER_TIME = rxcache.compile(r"\btime\s+(\d+(?:\.\d+)?)\s*ms\b|\bdt\s*[=:]\s*(\d
 
 @dataclass(frozen=True)
 class LogLine:
+    """One line of a log, with the time read from it when it has one."""
+
     file: str  # as cited: relative to the run directory (or the project, for a log outside it)
     line: int
     time: float | None
@@ -152,6 +154,8 @@ class LogSession:
 
 @dataclass(frozen=True)
 class BatchLines:
+    """The per-step lines of one log or metrics file: how many, the line of the first and an example."""
+
     file: str = ""
     lines: int = 0
     first_line: int | None = None

@@ -56,6 +56,8 @@ _NOT_METRIC = {"epoch", "step", "global_step", "lr", "learning_rate", "time", "t
 
 @dataclass(frozen=True)
 class Beat:
+    """One heartbeat record of a foreign run: where it was read (line 0: a file's mtime), its time and process id."""
+
     file: str
     line: int
     time: float
@@ -180,6 +182,8 @@ def beat_sessions(beats: list[Beat]) -> list[list[Beat]]:
 
 @dataclass(frozen=True)
 class ProgressFile:
+    """A foreign run's progress file as read: its name among those found, its state, update and heartbeat times."""
+
     file: str
     files: tuple[str, ...]
     state: str | None = None

@@ -21,6 +21,8 @@ MAX_POINTS = 600  # per series; past it, min and max per slice of the axis
 
 @dataclass(frozen=True)
 class Curve:
+    """One metric series as drawn: its points (thinned when long), where each session's stretch begins, its range."""
+
     name: str
     validation: bool
     source: str
@@ -33,12 +35,16 @@ class Curve:
 
 @dataclass(frozen=True)
 class ResumePoint:
+    """A later session's resume, placed on the time axis with its title."""
+
     x: float
     title: str
 
 
 @dataclass(frozen=True)
 class Curves:
+    """The run's metric curves on one shared axis (time or step) with their resume points, or why none are drawn."""
+
     drawable: bool
     reason: str
     axis: str = ""  # time | step

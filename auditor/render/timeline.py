@@ -63,6 +63,8 @@ class GapBar:
 
 @dataclass(frozen=True)
 class SessionBar:
+    """One session of the run as a bar: its start and end, how it ended, and where it resumed."""
+
     t0: float
     t1: float
     ended: str  # finished | preempted | failed | killed | open
@@ -74,6 +76,8 @@ class SessionBar:
 
 @dataclass(frozen=True)
 class Timeline:
+    """The run's timeline: saves, gaps, heartbeats and sessions in lanes over its time span, or why none is drawn."""
+
     drawable: bool
     reason: str  # why nothing is drawn (empty when drawable)
     bounds: Bounds

@@ -20,6 +20,8 @@ SAVE, LOAD, LOG, PROGRESS, HEARTBEAT, DISCOVERY, AUTORESUME, STEP = (
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter of a function: its name, the source text of its default and its line."""
+
     name: str
     default: str | None  # source text of the default, None when it has none
     line: int
@@ -45,6 +47,8 @@ class Call:
 
 @dataclass(frozen=True)
 class Loop:
+    """One `for` or `while` loop of a function: where it is, how deep, its header and whether it iterates batches."""
+
     file: str
     line: int
     function: str
@@ -55,6 +59,8 @@ class Loop:
 
 @dataclass(frozen=True)
 class Function:
+    """One function or method of the project: where it is defined, its parameters, what it calls and its loops."""
+
     qualname: str
     name: str
     file: str
@@ -122,6 +128,8 @@ class LoopCall:
 
 @dataclass(frozen=True)
 class ThreadStart:
+    """One thread or timer in the code: its target and its effects, and whether it is started and reachable."""
+
     file: str
     line: int
     function: str
@@ -138,6 +146,8 @@ class ThreadStart:
 
 @dataclass(frozen=True)
 class Interval:
+    """A checkpoint interval in the code: its name, value and unit, where it is declared and why that unit."""
+
     name: str
     default: str
     value: float | None
