@@ -88,6 +88,7 @@ class Targets:
 
 @dataclass(frozen=True)
 class Helper:
+    """A function, fixture or constant a test reaches: its node, its file's text, aliases and path."""
     node: ast.AST
     text: str
     aliases: dict[str, str]

@@ -54,6 +54,8 @@ _TIMEOUT = rxcache.compile(r"\+ Timeout \+|Failed: Timeout|Timeout >|TimeoutExpi
 
 @dataclass(frozen=True)
 class TddArtifact:
+    """One TDD record or test output: its phase and feature, when it was made (and how that is known), its counts."""
+
     path: str  # relative to the project root
     kind: str  # "record" or "text"
     phase: str  # red | green | refactor
@@ -87,6 +89,8 @@ class TddArtifact:
 
 @dataclass
 class TddEvidence:
+    """The TDD artifacts found in the project's record folders, oldest first, and the files that could not be read."""
+
     root: Path
     locations: tuple[str, ...] = ()
     artifacts: tuple[TddArtifact, ...] = ()

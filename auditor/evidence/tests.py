@@ -32,6 +32,8 @@ _UNITTEST_MARKS = {"skip": "skip", "skipIf": "skipif", "skipUnless": "skipif", "
 
 @dataclass(frozen=True)
 class TestFunction:
+    """One test as read from its source: how it drives training, what it asserts, and its outcome in JUnit."""
+
     id: str  # pytest node id: path::Class::name
     name: str
     file: str
@@ -71,6 +73,8 @@ evcodec.register(TestFunction)  # what auditor.colcache may keep of the tests co
 
 @dataclass
 class TestsEvidence:
+    """The project's tests as read: every test function, the files read, the JUnit results joined, the errors."""
+
     root: Path
     test_dir: str  # the test paths read, as shown in messages
     files: tuple[str, ...] = ()
