@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from auditor import rxcache
 from auditor.evidence.code.facts import DISCOVERY, HEARTBEAT, LOAD, LOG, PROGRESS, SAVE, STEP, Call
+from auditor.evidence.code.syntax import walk  # ast.walk's order, less contexts and operators
 
 if TYPE_CHECKING:
     from auditor.evidence.code.scan import FileScan, FunctionScan
@@ -146,10 +147,10 @@ def status_record(call: Call, node: ast.Call, fs: FunctionScan | None = None) ->
     if not _WRITER.search(call.short):
         return False
     given = [*node.args, *(k.value for k in node.keywords)]
-    names = {sub.id for arg in given for sub in ast.walk(arg) if isinstance(sub, ast.Name)}
+    names = {sub.id for arg in given for sub in walk(arg) if isinstance(sub, ast.Name)}
     bound = [value for targets, value in (fs.assigns if fs is not None else ()) if targets & names]
     return any(isinstance(sub, ast.Dict) and {"status", "state", "phase"} & _keys(sub)
-               and (_STEP_KEYS | {"chunk"}) & _keys(sub) for arg in given + bound for sub in ast.walk(arg))
+               and (_STEP_KEYS | {"chunk"}) & _keys(sub) for arg in given + bound for sub in walk(arg))
 
 
 def _keys(mapping: ast.Dict) -> set[str]:
@@ -160,4 +161,4 @@ def _records_position(node: ast.Call) -> bool:
     """The call writes a record holding how far training is: a mapping with a step (or epoch) key."""
     return any(isinstance(sub, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _STEP_KEYS
                                                  for k in sub.keys)
-               for arg in [*node.args, *(k.value for k in node.keywords)] for sub in ast.walk(arg))
+               for arg in [*node.args, *(k.value for k in node.keywords)] for sub in walk(arg))

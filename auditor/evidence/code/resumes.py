@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import rxcache
 from auditor.evidence.code.facts import LOAD, STEP, Call, ResumeLoad
-from auditor.evidence.code.syntax import calls_in, dotted, names_in
+from auditor.evidence.code.syntax import calls_in, dotted, names_in, walk
 
 if TYPE_CHECKING:
     from auditor.evidence.code.scan import FileScan, FunctionScan
@@ -104,7 +104,7 @@ def _scope_restores(a: _Analysis, q: str) -> tuple[bool | None, str]:
             break
     if not found[0]:
         for _names, value in fs.assigns:
-            hit = next((sub for sub in ast.walk(value) if isinstance(sub, ast.Subscript)
+            hit = next((sub for sub in walk(value) if isinstance(sub, ast.Subscript)
                         and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)
                         and _STATE_KEY.match(sub.slice.value)), None)
             if hit is not None:
