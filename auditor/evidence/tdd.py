@@ -112,27 +112,27 @@ def collect(config: ProjectConfig) -> TddEvidence:
     root = config.root
     locations = config.tdd_artifacts
     ev = TddEvidence(root=root, locations=tuple(locations))
-    candidates: list[Path] = []
+    candidates: list[str] = []  # by string, not pathlib, as _stem_and_suffix: a Path only for a file read
     for loc in locations:
         base = root / loc
         if base.is_dir():
             candidates += _listed(base)
         elif base.exists() or base.is_symlink():
-            candidates.append(base)
+            candidates.append(str(base))
     # JUnit XML saved per phase may have been found as test results: it is TDD evidence too
-    candidates += [root / j for j in config.junit if _phase(Path(j).name) and (root / j).is_file()]
+    candidates += [str(root / j) for j in config.junit if _phase(Path(j).name) and (root / j).is_file()]
     artifacts, errors = [], []
     within = safeio.project(root)
     prefix = str(root).rstrip("/") + "/"
-    for path in dict.fromkeys(candidates):
-        whole = str(path)  # by string, not pathlib, as _stem_and_suffix
+    for whole in dict.fromkeys(candidates):
         rel = whole[len(prefix):] if whole.startswith(prefix) else whole
-        name = path.name
+        name = os.path.basename(whole)
         suffix = _stem_and_suffix(name)[1]
         phase = _phase(name)
         journal = phase is None and suffix in (".txt", ".log", ".out")  # perhaps phases in sections
         if (phase is None and not journal) or (suffix == ".xml" and os.path.exists(whole[:-4] + ".json")):
             continue  # an audit tdd record's own JUnit file is read through the record
+        path = Path(whole)
         try:
             text = safeio.read_text(path, within=within, cap=MAX_ARTIFACT_BYTES, shown=rel)
             if journal:
@@ -156,11 +156,11 @@ def collect(config: ProjectConfig) -> TddEvidence:
     return ev
 
 
-def _listed(base: Path) -> list[Path]:
+def _listed(base: Path) -> list[str]:
     """The files under `base` with a suffix a record may have, as Path.rglob("*") lists them (folders
     reached through a link are not entered), in Path order: by os.walk, whose listing tells a folder
     without a stat per file, and by parts, without Path's own comparison (a tenth of the time)."""
-    found = [Path(folder, name) for folder, _folders, files in os.walk(base) for name in files
+    found = [os.path.join(folder, name) for folder, _folders, files in os.walk(base) for name in files
              if os.path.splitext(name)[1] in _RECORD_SUFFIXES]
     return sorted(found, key=_parts)
 
@@ -168,8 +168,8 @@ def _listed(base: Path) -> list[Path]:
 _RECORD_SUFFIXES = frozenset((".json", ".txt", ".log", ".xml"))
 
 
-def _parts(path: Path) -> tuple[str, ...]:
-    return path.parts
+def _parts(path: str) -> list[str]:
+    return path.split(os.sep)  # Path.parts but the root's: the same for every path listed under one folder
 
 
 def _phase(name: str) -> str | None:
