@@ -391,10 +391,11 @@ def config_files(named: list[str], data_files: list[str], texts: dict[str, str])
 def named_config_files(read: Reader, data_files: list[str], documented: list[str]) -> list[str]:
     """The configuration files documented command lines pass (`--config configs/fit.yaml`, `train.py cfg.yaml`)."""
     found: set[str] = set()
+    known = set(data_files)  # a project's data files may be thousands (one JSON per TDD record)
     for rel in documented:
         for m in _ARG_FILE.finditer(read.text(rel)):
             named = (m.group(1) or m.group(2)).lstrip("./")
-            if named in data_files:
+            if named in known:
                 found.add(named)
     return sorted(found)
 

@@ -261,9 +261,10 @@ def _from_record(rel: str, path: Path, text: str) -> TddArtifact:
             test_id, outcome = t.get("id"), t.get("outcome")
             if test_id.__class__ is str:
                 by_outcome.setdefault(outcome if outcome.__class__ is str else str(outcome), []).append(test_id)
-    time = _iso_time(data.get("finished_at")) or _iso_time(data.get("started_at"))
+    finished = _iso_time(data.get("finished_at"))
+    time = finished or _iso_time(data.get("started_at"))
     source = "record"
-    line = _line_of(text, '"finished_at"') if _iso_time(data.get("finished_at")) else _line_of(text, '"started_at"')
+    line = _line_of(text, '"finished_at"') if finished else _line_of(text, '"started_at"')
     if time is None:
         time, source = _fallback_time(path)
         line = _line_of(text, '"counts"')

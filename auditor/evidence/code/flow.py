@@ -253,13 +253,17 @@ class _Analysis:
                 flow = flows[qual] = _parameter_flow(qual, fs, params)
             return bool(flow) and bool(_argument_names(node) & flow)
 
+        # a call that loads nothing itself and reaches no scanned function is never a restore
+        can_restore = {qual: [(i, node) for i, (_call, node) in enumerate(fs.calls)
+                              if self.sites[qual][i][1] or LOAD in self.sites[qual][i][2]]
+                       for qual, (_scan, fs) in self.fscans.items()}
+
         def step() -> bool:
             size = len(self.restorers)
             for qual, (_scan, fs) in self.fscans.items():
                 if qual in self.restorers or qual not in self.ev.functions:
                     continue
-                if any(self.is_restore(qual, i) and passes_a_parameter(qual, fs, node)
-                       for i, (_call, node) in enumerate(fs.calls)):
+                if any(self.is_restore(qual, i) and passes_a_parameter(qual, fs, node) for i, node in can_restore[qual]):
                     self.restorers.add(qual)
             return len(self.restorers) != size
 
