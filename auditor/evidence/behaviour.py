@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from auditor import rxcache
-from auditor.evidence.code.syntax import dotted as _dotted
-from auditor.evidence.code.syntax import code_only, code_only_pieces, walk
+from auditor.evidence.code.syntax import code_only, code_only_pieces, dotted as _dotted, walk
 
 SUBPROCESS = {"subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call",
               "subprocess.check_output", "os.system", "os.execv", "os.execvp", "asyncio.create_subprocess_exec",
@@ -252,7 +251,7 @@ def _how_drives(name: str, short_name: str, sub: ast.Call, aliases: dict[str, st
         return f"calls a trainer's {short_name}():"
     if short_name in _SCRIPT_MAINS and "." in name and _is_script(name.rsplit(".", 1)[0], targets):
         return "calls the training script's entry function:"  # `train.main(...)`: the script, in-process
-    if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(strings, targets) \
+    if (name in SUBPROCESS or name.startswith("subprocess.")) and _runs_training(tuple(strings), targets) \
             and not _another_program(sub, targets):
         return "runs the training command:"
     if short_name == "invoke":
@@ -366,7 +365,8 @@ def training_starts(node: ast.AST, aliases: dict[str, str], strings: list[str], 
 _WORD = rxcache.compile(r"[A-Za-z0-9_.\-/]+")
 
 
-def _runs_training(strings: list[str], targets: Targets) -> bool:
+@functools.lru_cache(maxsize=256)  # by the test's strings: asked again at each subprocess call of a test
+def _runs_training(strings: tuple[str, ...], targets: Targets) -> bool:
     joined = " ".join(strings)
     words = set(_WORD.findall(joined))
     # a script named as it is, or by a path ending in its file name: `w.endswith("/" + name)`, and
