@@ -586,10 +586,9 @@ def _marked(mark: re.Pattern[str], pieces: list[str]) -> bool:
 
 
 def hands_resume_option(pieces: list[str]) -> bool:
-    """passes_resume_option("\n".join(pieces)); the pieces are joined only when they could hold a resume
-    option (passes_resume_option is false where _RESUME_OPTION finds nothing), and blanked piece by piece."""
-    return _marked(_RESUME_OPTION, pieces) and bool(_RESUME_OPTION.search("\n".join(pieces))) and bool(
-        _RESUME_OPTION.search(code_only_pieces(pieces)))
+    """passes_resume_option("\n".join(pieces)): _marked is its first search, of the joined text piece by
+    piece, and the pieces are blanked piece by piece only when it finds a resume option."""
+    return _marked(_RESUME_OPTION, pieces) and _RESUME_OPTION.search(code_only_pieces(pieces)) is not None
 
 
 def passes_resume_option(closure_text: str) -> bool:

@@ -169,7 +169,7 @@ _RECORD_SUFFIXES = frozenset((".json", ".txt", ".log", ".xml"))
 
 
 def _parts(path: str) -> list[str]:
-    return path.split(os.sep)  # Path.parts but the root's: the same for every path listed under one folder
+    return path.split(os.sep)  # Path.parts, but '' for the root '/': the same first part for every path listed
 
 
 def _phase(name: str) -> str | None:
